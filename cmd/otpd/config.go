@@ -1,0 +1,154 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/otpd/otpd/internal/otp"
+)
+
+// config is everything otpd reads from its environment.
+type config struct {
+	Addr            string // OTPD_ADDR
+	DataDir         string // OTPD_DATA_DIR
+	DatabaseURL     string // OTPD_DATABASE_URL
+	SecretKey       string // OTPD_SECRET_KEY
+	AdminToken      string // OTPD_ADMIN_TOKEN
+	RedisURL        string // OTPD_REDIS_URL
+	APIRateLimit    int    // OTPD_API_RATE_LIMIT, requests a minute per API key
+	DeliveryWorkers int    // OTPD_DELIVERY_WORKERS
+	LogFormat       string // OTPD_LOG_FORMAT: text or json
+	ShutdownTimeout time.Duration
+}
+
+func loadConfig(getenv func(string) string) (config, error) {
+	c := config{
+		Addr:            or(getenv("OTPD_ADDR"), "127.0.0.1:8080"),
+		DataDir:         or(getenv("OTPD_DATA_DIR"), "otpd-data"),
+		DatabaseURL:     getenv("OTPD_DATABASE_URL"),
+		SecretKey:       getenv("OTPD_SECRET_KEY"),
+		AdminToken:      getenv("OTPD_ADMIN_TOKEN"),
+		RedisURL:        getenv("OTPD_REDIS_URL"),
+		APIRateLimit:    1000,
+		DeliveryWorkers: 16,
+		LogFormat:       or(getenv("OTPD_LOG_FORMAT"), "text"),
+		ShutdownTimeout: 15 * time.Second,
+	}
+	for name, dst := range map[string]*int{"OTPD_API_RATE_LIMIT": &c.APIRateLimit, "OTPD_DELIVERY_WORKERS": &c.DeliveryWorkers} {
+		if v := getenv(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				return c, fmt.Errorf("%s must be a positive whole number, got %q", name, v)
+			}
+			*dst = n
+		}
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return c, fmt.Errorf("OTPD_LOG_FORMAT must be text or json, got %q", c.LogFormat)
+	}
+	if c.DatabaseURL == "" {
+		c.DatabaseURL = filepath.Join(c.DataDir, "otpd.db")
+	}
+	return c, nil
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+// isPostgres tells a PostgreSQL URL from a SQLite path or URL.
+func isPostgres(url string) bool {
+	return strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://")
+}
+
+// serverKey returns the key from OTPD_SECRET_KEY, else from the data
+// directory, generating and storing it (mode 0600) on first start.
+func (c config) serverKey(stderr io.Writer) (*otp.ServerKey, error) {
+	if c.SecretKey != "" {
+		k, err := otp.ParseServerKey(c.SecretKey)
+		if err != nil {
+			return nil, fmt.Errorf("OTPD_SECRET_KEY: %w", err)
+		}
+		return k, nil
+	}
+	path := filepath.Join(c.DataDir, "server.key")
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+			return nil, err
+		}
+		key := otp.GenerateServerKey()
+		if err := writeNew(path, key+"\n"); err != nil {
+			return nil, fmt.Errorf("store server key: %w", err)
+		}
+		fmt.Fprintf(stderr, "otpd: generated a server key in %s (mode 0600); keep it: without it stored codes and webhook secrets cannot be read. Set OTPD_SECRET_KEY to provide your own.\n", path)
+		b = []byte(key)
+	} else if err != nil {
+		return nil, fmt.Errorf("read server key: %w", err)
+	}
+	k, err := otp.ParseServerKey(string(b))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return k, nil
+}
+
+// adminTokenHash returns the SHA-256 of the console token: from
+// OTPD_ADMIN_TOKEN, else from the data directory. On first start a token is
+// generated, printed once, and only its hash is kept.
+func (c config) adminTokenHash(stderr io.Writer) ([32]byte, error) {
+	if c.AdminToken != "" {
+		return sha256.Sum256([]byte(c.AdminToken)), nil
+	}
+	path := filepath.Join(c.DataDir, "admin-token.sha256")
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+			return [32]byte{}, err
+		}
+		token := "otpd_admin_" + otp.GenerateServerKey()[:48]
+		h := sha256.Sum256([]byte(token))
+		if err := writeNew(path, hex.EncodeToString(h[:])+"\n"); err != nil {
+			return [32]byte{}, fmt.Errorf("store admin token hash: %w", err)
+		}
+		fmt.Fprintf(stderr, "\notpd: generated a console admin token; it is shown this once, only its hash is kept:\n\n    %s\n\n", token)
+		return h, nil
+	}
+	if err != nil {
+		return [32]byte{}, fmt.Errorf("read admin token hash: %w", err)
+	}
+	var h [32]byte
+	if n, err := hex.Decode(h[:], []byte(strings.TrimSpace(string(b)))); err != nil || n != 32 {
+		return [32]byte{}, fmt.Errorf("%s: not a SHA-256 hex digest", path)
+	}
+	return h, nil
+}
+
+// writeNew creates a file readable by its owner only, failing if it exists.
+func writeNew(path, content string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteString(content); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

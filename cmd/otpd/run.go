@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+)
+
+// version is set at build time with -ldflags "-X main.version=v1.2.3";
+// otherwise the module version or VCS revision is used.
+var version = ""
+
+const usage = `otpd — self-hosted one-time-code verification
+
+Usage:
+  otpd serve                  run the server (SQLite in ./otpd-data unless OTPD_DATABASE_URL is set)
+  otpd migrate                apply database migrations and exit
+  otpd version                print the version
+  otpd project create -name N create a project; prints it as JSON
+  otpd app create -project ID -name N [-env live|test]
+                              create an application; prints its credentials as JSON
+  otpd bench [flags]          drive a running server and report requests/s and latency
+
+Environment: OTPD_ADDR, OTPD_DATA_DIR, OTPD_DATABASE_URL, OTPD_SECRET_KEY,
+OTPD_ADMIN_TOKEN, OTPD_REDIS_URL, OTPD_API_RATE_LIMIT, OTPD_DELIVERY_WORKERS,
+OTPD_LOG_FORMAT. See README.md.
+`
+
+// run is otpd's real main: it takes its environment as arguments so tests
+// can run the whole program in-process.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("a command is required")
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "version", "-version", "--version":
+		fmt.Fprintln(stdout, "otpd", buildVersion())
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	case "bench":
+		return runBench(ctx, rest, stdout, stderr)
+	}
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(cfg, stderr)
+	switch cmd {
+	case "serve":
+		return serve(ctx, cfg, logger, stdout, stderr)
+	case "migrate":
+		return migrate(ctx, cfg, stdout)
+	case "project", "projects":
+		return projectCommand(ctx, cfg, rest, stdout, stderr)
+	case "app", "apps", "application", "applications":
+		return appCommand(ctx, cfg, rest, stdout, stderr)
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+func newLogger(cfg config, w io.Writer) *slog.Logger {
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "dev"
+	}
+	if v := info.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	for _, s := range info.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			return "dev-" + strings.ToLower(s.Value[:12])
+		}
+	}
+	return "dev"
+}

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/otpd/otpd/internal/api"
+	"github.com/otpd/otpd/internal/delivery"
+	"github.com/otpd/otpd/internal/otp"
+	"github.com/otpd/otpd/internal/provider/console"
+	"github.com/otpd/otpd/internal/ratelimit"
+)
+
+// serve runs the HTTP server, the delivery workers and the expiry sweeper
+// until ctx is canceled, then shuts them down in order: stop accepting
+// requests, finish in-flight deliveries, close the database.
+func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout, stderr io.Writer) error {
+	keys, err := cfg.serverKey(stderr)
+	if err != nil {
+		return err
+	}
+	adminHash, err := cfg.adminTokenHash(stderr)
+	if err != nil {
+		return err
+	}
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	limiter, closeLimiter, err := newLimiter(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer closeLimiter()
+
+	svc, err := otp.NewService(otp.Config{
+		Store: store, Limiter: limiter, Keys: keys,
+		Limits: otp.Limits{APIKeyRequests: otp.Limit{Count: cfg.APIRateLimit, Period: time.Minute}},
+	})
+	if err != nil {
+		return err
+	}
+	sender := console.New(logger)
+	logger.Warn(console.Warning)
+	worker := delivery.NewWorker(delivery.Config{
+		Source: svc, Sender: sender, Concurrency: cfg.DeliveryWorkers, Logger: logger,
+	})
+	svc.SetNotify(worker.Wake)
+
+	handler, err := api.New(api.Config{Service: svc, AdminTokenHash: adminHash, Logger: logger, Version: buildVersion()})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (OTPD_ADDR): %w", cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+
+	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := worker.Run(bgCtx); err != nil && !errors.Is(err, context.Canceled) {
+			logger.Error("delivery worker stopped", "err", err)
+		}
+	})
+	wg.Go(func() { sweep(bgCtx, svc, logger) })
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	logger.Info("otpd listening", "addr", "http://"+ln.Addr().String(), "version", buildVersion(), "database", describeDB(cfg))
+	fmt.Fprintf(stdout, "listening on http://%s\n", ln.Addr())
+
+	select {
+	case err = <-serveErr:
+	case <-ctx.Done():
+		logger.Info("shutting down")
+		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+		err = srv.Shutdown(shutdownCtx)
+		cancel()
+	}
+	stopBackground()
+	wg.Wait()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// sweep marks expired verifications every second, in batches, so their
+// events fire even when nobody checks them.
+func sweep(ctx context.Context, svc *otp.Service, logger *slog.Logger) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		for {
+			n, err := svc.SweepExpired(ctx, 500)
+			if err != nil {
+				if ctx.Err() == nil {
+					logger.Error("expiry sweep", "err", err)
+				}
+				break
+			}
+			if n < 500 {
+				break
+			}
+		}
+	}
+}
+
+// newLimiter is the in-memory limiter, or the Redis one when OTPD_REDIS_URL
+// is set so that several instances share their counters.
+func newLimiter(ctx context.Context, cfg config) (otp.Limiter, func() error, error) {
+	if cfg.RedisURL == "" {
+		return ratelimit.NewMemory(nil), func() error { return nil }, nil
+	}
+	opts, err := redis.ParseURL(cfg.RedisURL)
+	if err != nil {
+		return nil, nil, fmt.Errorf("OTPD_REDIS_URL: %w", err)
+	}
+	client := redis.NewClient(opts)
+	if err := client.Ping(ctx).Err(); err != nil {
+		client.Close()
+		return nil, nil, fmt.Errorf("redis at OTPD_REDIS_URL is unreachable: %w", err)
+	}
+	return ratelimit.NewRedis(client), client.Close, nil
+}
+
+func describeDB(cfg config) string {
+	if isPostgres(cfg.DatabaseURL) {
+		return "postgres"
+	}
+	return "sqlite:" + cfg.DatabaseURL
+}

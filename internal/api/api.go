@@ -1,0 +1,87 @@
+// Package api is otpd's native HTTP API under /v1: JSON in, JSON out,
+// errors as {"error":{"code","message","details"}}. It translates HTTP to
+// calls of otp.Service and back; business rules live in the domain.
+package api
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/otpd/otpd/internal/otp"
+)
+
+// Config wires the API.
+type Config struct {
+	Service    *otp.Service
+	AdminTokenHash [32]byte // SHA-256 of the console bearer token; zero disables console auth
+	Logger     *slog.Logger
+	Version    string
+	// MaxBodyBytes bounds request bodies; default 64 KiB.
+	MaxBodyBytes int64
+}
+
+// Server serves the native API.
+type Server struct {
+	svc       *otp.Service
+	adminHash [32]byte
+	log       *slog.Logger
+	version   string
+	maxBody   int64
+	started   time.Time
+	mux       *http.ServeMux
+	openapi   []byte
+}
+
+// New returns the API as an http.Handler.
+func New(c Config) (*Server, error) {
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.MaxBodyBytes == 0 {
+		c.MaxBodyBytes = 64 << 10
+	}
+	s := &Server{
+		svc: c.Service, log: c.Logger, version: c.Version, maxBody: c.MaxBodyBytes,
+		started: time.Now(), mux: http.NewServeMux(),
+	}
+	s.adminHash = c.AdminTokenHash
+	spec, err := buildOpenAPI(s.routes(), c.Version)
+	if err != nil {
+		return nil, err
+	}
+	s.openapi = spec
+	// paths knows every path regardless of method, to tell 405 from 404.
+	paths := http.NewServeMux()
+	for _, rt := range s.routes() {
+		s.mux.Handle(rt.method+" "+rt.path, s.wrap(rt))
+		if _, p := paths.Handler(&http.Request{Method: "GET", URL: &url.URL{Path: rt.path}}); p == "" {
+			paths.Handle(rt.path, http.NotFoundHandler())
+		}
+	}
+	s.mux.Handle("/", s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		if _, p := paths.Handler(r); p != "" {
+			return &otp.Error{Code: codeMethodNotAllowed, Key: "method_not_allowed", Message: "This method is not supported on this path"}
+		}
+		return &otp.Error{Code: otp.CodeNotFound, Key: "no_route", Message: "No such endpoint"}
+	}))
+	return s, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	s.mux.ServeHTTP(w, r)
+}
+
+// adminOK compares a presented token with the admin token in constant time.
+func (s *Server) adminOK(token string) bool {
+	if s.adminHash == [32]byte{} || token == "" {
+		return false
+	}
+	h := sha256.Sum256([]byte(token))
+	return subtle.ConstantTimeCompare(h[:], s.adminHash[:]) == 1
+}

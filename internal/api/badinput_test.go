@@ -1,0 +1,139 @@
+package api_test
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestBadInput sends every endpoint the mistakes clients make and checks
+// each is a 4xx with a stable code and, where it applies, the field at fault.
+func TestBadInput(t *testing.T) {
+	h := newHarness(t)
+	appID, key := h.createApp("test")
+	_, liveKey := h.createApp("live")
+	project := h.createProject("P")
+	vid := h.send(key, "+14155552671", "sms")
+	big := `{"to":"+14155552671","channel":"sms","metadata":{"x":"` + strings.Repeat("a", 70<<10) + `"}}`
+
+	cases := []struct {
+		name, method, path, token string
+		body                      any
+		headers                   []string
+		status                    int
+		code, field               string
+	}{
+		// authentication
+		{"no key", "POST", "/v1/verifications", "", `{}`, nil, 401, "UNAUTHENTICATED", ""},
+		{"wrong key", "POST", "/v1/verifications", "otpd_test_api_000", `{}`, nil, 401, "UNAUTHENTICATED", ""},
+		{"admin token as api key", "GET", "/v1/verifications", adminToken, nil, nil, 401, "UNAUTHENTICATED", ""},
+		{"api key as admin token", "GET", "/v1/projects", key, nil, nil, 401, "UNAUTHENTICATED", ""},
+		{"no admin token", "POST", "/v1/projects", "", `{"name":"x"}`, nil, 401, "UNAUTHENTICATED", ""},
+		{"basic auth", "GET", "/v1/verifications", "", nil, []string{"Authorization", "Basic Zm9vOmJhcg=="}, 401, "UNAUTHENTICATED", ""},
+		// body shape
+		{"malformed json", "POST", "/v1/verifications", key, `{"to":`, nil, 400, "INVALID_JSON", ""},
+		{"empty body", "POST", "/v1/verifications", key, ``, nil, 400, "INVALID_JSON", ""},
+		{"array body", "POST", "/v1/verifications", key, `[]`, nil, 400, "INVALID_JSON", ""},
+		{"trailing data", "POST", "/v1/verifications", key, `{"to":"+14155552671","channel":"sms"} {}`, nil, 400, "INVALID_JSON", ""},
+		{"unknown field", "POST", "/v1/verifications", key, `{"to":"+14155552671","channel":"sms","foo":1}`, nil, 400, "INVALID_PARAMETER", "foo"},
+		{"wrong type ttl", "POST", "/v1/verifications", key, `{"to":"+14155552671","channel":"sms","ttl":"60"}`, nil, 400, "INVALID_PARAMETER", "ttl"},
+		{"wrong type to", "POST", "/v1/verifications", key, `{"to":14155552671,"channel":"sms"}`, nil, 400, "INVALID_PARAMETER", "to"},
+		{"oversized body", "POST", "/v1/verifications", key, big, nil, 413, "PAYLOAD_TOO_LARGE", ""},
+		{"form content type", "POST", "/v1/verifications", key, `to=1`, []string{"Content-Type", "application/x-www-form-urlencoded"}, 415, "UNSUPPORTED_MEDIA_TYPE", ""},
+		// create verification fields
+		{"missing to", "POST", "/v1/verifications", key, `{"channel":"sms"}`, nil, 400, "INVALID_PARAMETER", "to"},
+		{"invalid phone", "POST", "/v1/verifications", key, `{"to":"123456","channel":"sms"}`, nil, 400, "INVALID_PHONE", "to"},
+		{"letters in phone", "POST", "/v1/verifications", key, `{"to":"+1415CALLME","channel":"sms"}`, nil, 400, "INVALID_PHONE", "to"},
+		{"invalid email", "POST", "/v1/verifications", key, `{"to":"a@b","channel":"email"}`, nil, 400, "INVALID_EMAIL", "to"},
+		{"missing channel", "POST", "/v1/verifications", key, `{"to":"+14155552671"}`, nil, 400, "INVALID_PARAMETER", "channel"},
+		{"unknown channel", "POST", "/v1/verifications", key, `{"to":"+14155552671","channel":"pigeon"}`, nil, 400, "INVALID_PARAMETER", "channel"},
+		{"email channel to phone", "POST", "/v1/verifications", key, `{"to":"+14155552671","channel":"email"}`, nil, 400, "INVALID_PARAMETER", "channel"},
+		{"sms to email", "POST", "/v1/verifications", key, `{"to":"a@example.com","channel":"sms"}`, nil, 400, "INVALID_PARAMETER", "channel"},
+		{"bad purpose", "POST", "/v1/verifications", key, `{"to":"+14155552671","channel":"sms","purpose":"fun"}`, nil, 400, "INVALID_PARAMETER", "purpose"},
+		{"ttl too short", "POST", "/v1/verifications", key, `{"to":"+14155552671","channel":"sms","ttl":10}`, nil, 400, "INVALID_PARAMETER", "ttl"},
+		{"ttl too long", "POST", "/v1/verifications", key, `{"to":"+14155552671","channel":"sms","ttl":901}`, nil, 400, "INVALID_PARAMETER", "ttl"},
+		{"negative ttl", "POST", "/v1/verifications", key, `{"to":"+14155552671","channel":"sms","ttl":-1}`, nil, 400, "INVALID_PARAMETER", "ttl"},
+		{"code too short", "POST", "/v1/verifications", key, `{"to":"+14155552671","channel":"sms","codeLength":3}`, nil, 400, "INVALID_PARAMETER", "codeLength"},
+		{"code too long", "POST", "/v1/verifications", key, `{"to":"+14155552671","channel":"sms","codeLength":11}`, nil, 400, "INVALID_PARAMETER", "codeLength"},
+		{"bad locale", "POST", "/v1/verifications", key, `{"to":"+14155552671","channel":"sms","locale":"english please"}`, nil, 400, "INVALID_PARAMETER", "locale"},
+		{"metadata array", "POST", "/v1/verifications", key, `{"to":"+14155552671","channel":"sms","metadata":[1]}`, nil, 400, "INVALID_PARAMETER", "metadata"},
+		{"metadata string", "POST", "/v1/verifications", key, `{"to":"+14155552671","channel":"sms","metadata":"x"}`, nil, 400, "INVALID_PARAMETER", "metadata"},
+		{"metadata over 1 KB", "POST", "/v1/verifications", key, `{"to":"+14155552671","channel":"sms","metadata":{"x":"` + strings.Repeat("a", 1100) + `"}}`, nil, 400, "INVALID_PARAMETER", "metadata"},
+		{"idempotency key too long", "POST", "/v1/verifications", key, `{"to":"+14155552671","channel":"sms"}`, []string{"Idempotency-Key", strings.Repeat("k", 300)}, 400, "INVALID_PARAMETER", "Idempotency-Key"},
+		// checks
+		{"check missing code", "POST", "/v1/verifications/" + vid + "/check", key, `{}`, nil, 400, "INVALID_PARAMETER", "code"},
+		{"check numeric code", "POST", "/v1/verifications/" + vid + "/check", key, `{"code":123456}`, nil, 400, "INVALID_PARAMETER", "code"},
+		{"check huge code", "POST", "/v1/verifications/" + vid + "/check", key, `{"code":"` + strings.Repeat("1", 100) + `"}`, nil, 400, "INVALID_PARAMETER", "code"},
+		{"check unknown id", "POST", "/v1/verifications/ver_nope/check", key, `{"code":"123456"}`, nil, 404, "NOT_FOUND", ""},
+		{"check by bad phone", "POST", "/v1/verifications/check", key, `{"to":"nope","code":"123456"}`, nil, 400, "INVALID_PHONE", "to"},
+		{"check by missing to", "POST", "/v1/verifications/check", key, `{"code":"123456"}`, nil, 400, "INVALID_PARAMETER", "to"},
+		{"check nothing pending", "POST", "/v1/verifications/check", key, `{"to":"+14155552679","code":"123456"}`, nil, 404, "NOT_FOUND", ""},
+		// other verification endpoints
+		{"get unknown", "GET", "/v1/verifications/ver_nope", key, nil, nil, 404, "NOT_FOUND", ""},
+		{"resend unknown", "POST", "/v1/verifications/ver_nope/resend", key, nil, nil, 404, "NOT_FOUND", ""},
+		{"resend bad channel", "POST", "/v1/verifications/" + vid + "/resend", key, `{"channel":"fax"}`, nil, 400, "INVALID_PARAMETER", "channel"},
+		{"resend unknown field", "POST", "/v1/verifications/" + vid + "/resend", key, `{"chanel":"sms"}`, nil, 400, "INVALID_PARAMETER", "chanel"},
+		{"cancel unknown", "POST", "/v1/verifications/ver_nope/cancel", key, nil, nil, 404, "NOT_FOUND", ""},
+		{"list bad status", "GET", "/v1/verifications?status=done", key, nil, nil, 400, "INVALID_PARAMETER", "status"},
+		{"list bad channel", "GET", "/v1/verifications?channel=fax", key, nil, nil, 400, "INVALID_PARAMETER", "channel"},
+		{"list bad limit", "GET", "/v1/verifications?limit=0", key, nil, nil, 400, "INVALID_PARAMETER", "limit"},
+		{"list limit too big", "GET", "/v1/verifications?limit=101", key, nil, nil, 400, "INVALID_PARAMETER", "limit"},
+		{"list bad time", "GET", "/v1/verifications?createdFrom=yesterday", key, nil, nil, 400, "INVALID_PARAMETER", "createdFrom"},
+		{"list bad to", "GET", "/v1/verifications?to=12", key, nil, nil, 400, "INVALID_PHONE", "to"},
+		{"inbox of live app", "GET", "/v1/test/messages", liveKey, nil, nil, 403, "FORBIDDEN", ""},
+		{"inbox bad to", "GET", "/v1/test/messages?to=xx", key, nil, nil, 400, "INVALID_PHONE", "to"},
+		// console
+		{"project without name", "POST", "/v1/projects", adminToken, `{}`, nil, 400, "INVALID_PARAMETER", "name"},
+		{"project blank name", "POST", "/v1/projects", adminToken, `{"name":"  "}`, nil, 400, "INVALID_PARAMETER", "name"},
+		{"project long description", "POST", "/v1/projects", adminToken, `{"name":"x","description":"` + strings.Repeat("d", 281) + `"}`, nil, 400, "INVALID_PARAMETER", "description"},
+		{"project policy wrong type", "POST", "/v1/projects", adminToken, `{"name":"x","policy":{"ttl":"long"}}`, nil, 400, "INVALID_PARAMETER", "policy.ttl"},
+		{"project policy unknown field", "POST", "/v1/projects", adminToken, `{"name":"x","policy":{"colour":1}}`, nil, 400, "INVALID_PARAMETER", "policy.colour"},
+		{"project policy bad length", "POST", "/v1/projects", adminToken, `{"name":"x","policy":{"codeLength":12}}`, nil, 400, "INVALID_PARAMETER", "policy.codeLength"},
+		{"get unknown project", "GET", "/v1/projects/prj_nope", adminToken, nil, nil, 404, "NOT_FOUND", ""},
+		{"patch unknown project", "PATCH", "/v1/projects/prj_nope", adminToken, `{"name":"x"}`, nil, 404, "NOT_FOUND", ""},
+		{"delete unknown project", "DELETE", "/v1/projects/prj_nope", adminToken, nil, nil, 404, "NOT_FOUND", ""},
+		{"app without project", "POST", "/v1/applications", adminToken, `{"name":"x"}`, nil, 400, "INVALID_PARAMETER", "projectId"},
+		{"app unknown project", "POST", "/v1/applications", adminToken, `{"name":"x","projectId":"prj_nope"}`, nil, 404, "NOT_FOUND", "projectId"},
+		{"app bad environment", "POST", "/v1/applications", adminToken, `{"name":"x","projectId":"` + project + `","environment":"prod"}`, nil, 400, "INVALID_PARAMETER", "environment"},
+		{"app without name", "POST", "/v1/applications", adminToken, `{"projectId":"` + project + `"}`, nil, 400, "INVALID_PARAMETER", "name"},
+		{"app bad status", "PATCH", "/v1/applications/" + appID, adminToken, `{"status":"paused"}`, nil, 400, "INVALID_PARAMETER", "status"},
+		{"app long name", "PATCH", "/v1/applications/" + appID, adminToken, `{"name":"` + strings.Repeat("n", 101) + `"}`, nil, 400, "INVALID_PARAMETER", "name"},
+		{"get unknown app", "GET", "/v1/applications/app_nope", adminToken, nil, nil, 404, "NOT_FOUND", ""},
+		{"delete unknown app", "DELETE", "/v1/applications/app_nope", adminToken, nil, nil, 404, "NOT_FOUND", ""},
+		{"rotate unknown app", "POST", "/v1/applications/app_nope/rotate/api", adminToken, nil, nil, 404, "NOT_FOUND", ""},
+		// routing
+		{"unknown path", "GET", "/v1/nothing", key, nil, nil, 404, "NOT_FOUND", ""},
+		{"wrong method", "DELETE", "/v1/verifications", key, nil, nil, 405, "METHOD_NOT_ALLOWED", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := h.do(c.method, c.path, c.token, c.body, c.headers...)
+			if r.status != c.status || r.errCode() != c.code || r.errField() != c.field {
+				t.Errorf("got %d %s field %q, want %d %s field %q\n%s", r.status, r.errCode(), r.errField(), c.status, c.code, c.field, r.raw)
+			}
+			if r.errMessage() == "" {
+				t.Error("error without a message")
+			}
+		})
+	}
+}
+
+func TestErrorMessagesInRussian(t *testing.T) {
+	h := newHarness(t)
+	_, key := h.createApp("test")
+	for _, c := range []struct{ accept, want string }{
+		{"ru-RU,ru;q=0.9,en;q=0.8", "Неверный формат номера телефона"},
+		{"en-US,en;q=0.9,ru;q=0.8", "The phone number format is invalid"},
+		{"de", "The phone number format is invalid"},
+		{"", "The phone number format is invalid"},
+		{"en;q=0.5, ru", "Неверный формат номера телефона"},
+	} {
+		r := h.do("POST", "/v1/verifications", key, `{"to":"12","channel":"sms"}`, "Accept-Language", c.accept)
+		if r.errMessage() != c.want || r.errCode() != "INVALID_PHONE" {
+			t.Errorf("Accept-Language %q: %q %s, want %q", c.accept, r.errMessage(), r.errCode(), c.want)
+		}
+	}
+	r := h.do("POST", "/v1/verifications", key, `{"to":"+14155552671","channel":"sms","x":1}`, "Accept-Language", "ru")
+	if r.errMessage() != "Неизвестное поле x" {
+		t.Errorf("unknown field in Russian: %q", r.errMessage())
+	}
+}

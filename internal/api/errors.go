@@ -1,0 +1,79 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/otpd/otpd/internal/otp"
+)
+
+// Codes the HTTP layer adds to the domain's.
+const (
+	codeInvalidJSON      = "INVALID_JSON"
+	codeMethodNotAllowed = "METHOD_NOT_ALLOWED"
+	codeUnsupportedMedia = "UNSUPPORTED_MEDIA_TYPE"
+)
+
+// statusOf is the one table from error code to HTTP status.
+var statusOf = map[string]int{
+	otp.CodeInvalidParameter: http.StatusBadRequest,
+	otp.CodeInvalidPhone:     http.StatusBadRequest,
+	otp.CodeInvalidEmail:     http.StatusBadRequest,
+	codeInvalidJSON:          http.StatusBadRequest,
+	otp.CodeUnauthenticated:  http.StatusUnauthorized,
+	otp.CodeForbidden:        http.StatusForbidden,
+	otp.CodeNotFound:         http.StatusNotFound,
+	codeMethodNotAllowed:     http.StatusMethodNotAllowed,
+	otp.CodeConflict:         http.StatusConflict,
+	otp.CodePayloadTooLarge:  http.StatusRequestEntityTooLarge,
+	codeUnsupportedMedia:     http.StatusUnsupportedMediaType,
+	otp.CodeRateLimited:      http.StatusTooManyRequests,
+	otp.CodeInternal:         http.StatusInternalServerError,
+}
+
+var errInternal = &otp.Error{Code: otp.CodeInternal, Key: "internal", Message: "Something went wrong on our side; it has been logged"}
+
+type errorBody struct {
+	Error errorPayload `json:"error"`
+}
+
+type errorPayload struct {
+	Code    string         `json:"code"`
+	Message string         `json:"message"`
+	Details map[string]any `json:"details,omitempty"`
+}
+
+// writeError renders err. Errors without a caller-safe *otp.Error are
+// internal: logged once here and hidden from the client.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	e := otp.ErrorOf(err)
+	// A bare sentinel from a store (no message) is a bug that must not
+	// reach the client as an empty message; it is internal.
+	if e == nil || e.Code == otp.CodeInternal || e.Message == "" {
+		if !errors.Is(err, errInternal) {
+			s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		}
+		e = errInternal
+	}
+	status, ok := statusOf[e.Code]
+	if !ok {
+		status = http.StatusBadRequest
+	}
+	if e.Code == otp.CodeRateLimited {
+		w.Header().Set("Retry-After", retryAfterSeconds(e.RetryAfter))
+	}
+	var details map[string]any
+	if e.Field != "" || len(e.Params) > 0 || e.RetryAfter > 0 {
+		details = map[string]any{}
+		for k, v := range e.Params {
+			details[k] = v
+		}
+		if e.Field != "" {
+			details["field"] = e.Field
+		}
+		if e.RetryAfter > 0 {
+			details["retryAfter"] = int(e.RetryAfter.Seconds() + 0.999)
+		}
+	}
+	writeJSON(w, status, errorBody{Error: errorPayload{Code: e.Code, Message: localize(r, e), Details: details}})
+}

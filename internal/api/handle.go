@@ -1,0 +1,88 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/otpd/otpd/internal/otp"
+)
+
+// handlerFunc is an HTTP handler that returns its error for one place to render.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// handle adapts a handlerFunc: a returned error becomes the error answer,
+// and a panic becomes a logged 500 instead of a dropped connection.
+func (s *Server) handle(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				s.log.Error("panic in handler", "method", r.Method, "path", r.URL.Path, "panic", p)
+				s.writeError(w, r, errInternal)
+			}
+		}()
+		if err := h(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+// wrap applies a route's authentication before its handler.
+func (s *Server) wrap(rt route) http.Handler {
+	h := rt.handler
+	switch rt.auth {
+	case authConsole:
+		return s.handle(func(w http.ResponseWriter, r *http.Request) error {
+			if !s.adminOK(bearer(r)) {
+				return &otp.Error{Code: otp.CodeUnauthenticated, Key: "invalid_admin_token", Message: "A valid console token is required: send Authorization: Bearer <token>"}
+			}
+			return h(w, r)
+		})
+	case authApp:
+		return s.handle(func(w http.ResponseWriter, r *http.Request) error {
+			app, d, err := s.svc.Authenticate(r.Context(), bearer(r))
+			if app != nil {
+				setRateHeaders(w, d)
+			}
+			if err != nil {
+				return err
+			}
+			return h(w, r.WithContext(context.WithValue(r.Context(), appKey{}, app)))
+		})
+	default:
+		return s.handle(h)
+	}
+}
+
+type appKey struct{}
+
+// appFrom returns the authenticated application of an app-auth route.
+func appFrom(r *http.Request) *otp.Application {
+	return r.Context().Value(appKey{}).(*otp.Application)
+}
+
+func bearer(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}
+
+func setRateHeaders(w http.ResponseWriter, d otp.Decision) {
+	h := w.Header()
+	h.Set("X-RateLimit-Limit", strconv.Itoa(d.Limit))
+	h.Set("X-RateLimit-Remaining", strconv.Itoa(d.Remaining))
+	h.Set("X-RateLimit-Reset", strconv.FormatInt(d.ResetAt.Unix(), 10))
+}
+
+// retryAfterSeconds rounds up, so a client that waits that long succeeds.
+func retryAfterSeconds(d time.Duration) string {
+	secs := int64((d + time.Second - 1) / time.Second)
+	return strconv.FormatInt(max(secs, 1), 10)
+}

@@ -1,0 +1,101 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/otpd/otpd/internal/otp"
+)
+
+// russian holds the Russian text of each message key. {field}, {resource}
+// and {channel} are filled from the error. A key missing here falls back
+// to the English message, which every error carries.
+var russian = map[string]string{
+	"required":                 "Поле {field} обязательно",
+	"too_long":                 "Значение поля {field} слишком длинное",
+	"out_of_range":             "Значение поля {field} вне допустимого диапазона",
+	"invalid_locale":           "Поле {field} должно быть языковым тегом, например en или pt-BR",
+	"invalid_phone":            "Неверный формат номера телефона",
+	"invalid_email":            "Неверный адрес электронной почты",
+	"destination_too_long":     "Адрес получателя слишком длинный",
+	"invalid_channel":          "Канал должен быть одним из: sms, voice, email, telegram, whatsapp",
+	"channel_mismatch":         "Канал {channel} не может доставить сообщение этому получателю",
+	"invalid_purpose":          "Назначение должно быть одним из: verification, two_factor, password_reset, transaction",
+	"metadata_too_large":       "Поле metadata должно занимать не более 1024 байт JSON",
+	"metadata_not_object":      "Поле metadata должно быть JSON-объектом",
+	"invalid_environment":      "Окружение должно быть live или test",
+	"invalid_status":           "Статус должен быть active или disabled",
+	"invalid_credential_type":  "Тип должен быть secret, api или webhook_secret",
+	"immutable":                "Поле {field} нельзя изменить",
+	"not_found":                "Объект не найден",
+	"no_route":                 "Такого метода API нет",
+	"no_pending_verification":  "Для этого получателя нет ожидающей проверки",
+	"missing_credentials":      "Нужен ключ API: передайте Authorization: Bearer <apiKey>",
+	"invalid_credentials":      "Ключ API отсутствует или неверен",
+	"invalid_admin_token":      "Нужен действующий токен консоли: передайте Authorization: Bearer <token>",
+	"application_disabled":     "Приложение отключено",
+	"test_inbox_live":          "Тестовый ящик доступен только тестовым приложениям",
+	"api_rate_limited":         "Слишком много запросов с этим ключом API",
+	"destination_rate_limited": "Слишком много кодов отправлено этому получателю; попробуйте позже",
+	"resend_cooldown":          "Повторная отправка пока недоступна",
+	"max_resends":              "Достигнуто максимальное число повторных отправок",
+	"not_pending":              "Проверка уже завершена",
+	"project_has_applications": "В проекте ещё есть приложения; сначала перенесите или удалите их",
+	"idempotency_key_reused":   "Этот Idempotency-Key уже использован с другим запросом",
+	"malformed_json":           "Тело запроса не является корректным JSON",
+	"unknown_field":            "Неизвестное поле {field}",
+	"wrong_type":               "Поле {field} имеет неверный тип",
+	"body_too_large":           "Тело запроса слишком большое",
+	"unsupported_media_type":   "Тело запроса должно быть application/json",
+	"method_not_allowed":       "Этот метод не поддерживается для данного пути",
+	"invalid_query":            "Неверное значение параметра {field}",
+	"internal":                 "Внутренняя ошибка сервера; она записана в журнал",
+}
+
+// localize returns the message of e in the caller's preferred language.
+func localize(r *http.Request, e *otp.Error) string {
+	if preferredLanguage(r.Header.Get("Accept-Language")) != "ru" {
+		return e.Message
+	}
+	t, ok := russian[e.Key]
+	if !ok {
+		return e.Message
+	}
+	t = strings.ReplaceAll(t, "{field}", e.Field)
+	for k, v := range e.Params {
+		t = strings.ReplaceAll(t, "{"+k+"}", fmt.Sprint(v))
+	}
+	return t
+}
+
+// preferredLanguage picks "en" or "ru" from an Accept-Language header by
+// q-value, the first listed winning ties; anything else means English.
+func preferredLanguage(header string) string {
+	type choice struct {
+		lang string
+		q    float64
+		pos  int
+	}
+	var cs []choice
+	for i, part := range strings.Split(header, ",") {
+		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		q := 1.0
+		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+			if f, err := strconv.ParseFloat(v, 64); err == nil {
+				q = f
+			}
+		}
+		base, _, _ := strings.Cut(strings.ToLower(tag), "-")
+		if (base == "en" || base == "ru") && q > 0 {
+			cs = append(cs, choice{base, q, i})
+		}
+	}
+	if len(cs) == 0 {
+		return "en"
+	}
+	sort.SliceStable(cs, func(i, j int) bool { return cs[i].q > cs[j].q })
+	return cs[0].lang
+}

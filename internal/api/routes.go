@@ -1,0 +1,66 @@
+package api
+
+import "net/http"
+
+type authKind int
+
+const (
+	authNone    authKind = iota
+	authConsole          // Authorization: Bearer <admin token>
+	authApp              // Authorization: Bearer <apiKey>
+)
+
+// route is one endpoint. The same table registers the handlers and
+// generates the OpenAPI document, so the two cannot drift apart.
+type route struct {
+	method, path string
+	summary      string
+	auth         authKind
+	status       int // success status
+	request      any // request body type, nil if none
+	response     any // type of "data", nil for 204
+	list         bool
+	handler      handlerFunc
+}
+
+// routes lists every endpoint of the native API.
+func (s *Server) routes() []route {
+	return []route{
+		{method: "GET", path: "/v1/health", summary: "Liveness and version", auth: authNone, status: 200, response: healthView{}, handler: s.health},
+		{method: "GET", path: "/openapi.json", summary: "This document", auth: authNone, status: 200, handler: s.openAPIDoc},
+
+		{method: "POST", path: "/v1/projects", summary: "Create a project", auth: authConsole, status: 201, request: projectRequest{}, response: projectView{}, handler: s.createProject},
+		{method: "GET", path: "/v1/projects", summary: "List projects, newest first", auth: authConsole, status: 200, response: projectView{}, list: true, handler: s.listProjects},
+		{method: "GET", path: "/v1/projects/{id}", summary: "Fetch a project", auth: authConsole, status: 200, response: projectView{}, handler: s.getProject},
+		{method: "PATCH", path: "/v1/projects/{id}", summary: "Update a project's name, description or policy", auth: authConsole, status: 200, request: projectRequest{}, response: projectView{}, handler: s.updateProject},
+		{method: "DELETE", path: "/v1/projects/{id}", summary: "Delete a project without applications", auth: authConsole, status: 204, handler: s.deleteProject},
+
+		{method: "POST", path: "/v1/applications", summary: "Create an application and its credentials", auth: authConsole, status: 201, request: applicationRequest{}, response: createdApplicationView{}, handler: s.createApplication},
+		{method: "GET", path: "/v1/applications", summary: "List applications (?projectId=)", auth: authConsole, status: 200, response: applicationView{}, list: true, handler: s.listApplications},
+		{method: "GET", path: "/v1/applications/{id}", summary: "Fetch an application with masked credentials", auth: authConsole, status: 200, response: applicationView{}, handler: s.getApplication},
+		{method: "PATCH", path: "/v1/applications/{id}", summary: "Update an application's name or status", auth: authConsole, status: 200, request: applicationRequest{}, response: applicationView{}, handler: s.updateApplication},
+		{method: "DELETE", path: "/v1/applications/{id}", summary: "Delete an application and its data", auth: authConsole, status: 204, handler: s.deleteApplication},
+		{method: "POST", path: "/v1/applications/{id}/rotate/{type}", summary: "Rotate a credential: secret, api or webhook_secret", auth: authConsole, status: 200, response: rotationView{}, handler: s.rotateCredential},
+
+		{method: "POST", path: "/v1/verifications", summary: "Send a code", auth: authApp, status: 201, request: createVerificationRequest{}, response: verificationView{}, handler: s.createVerification},
+		{method: "GET", path: "/v1/verifications", summary: "List verifications, newest first", auth: authApp, status: 200, response: verificationView{}, list: true, handler: s.listVerifications},
+		{method: "GET", path: "/v1/verifications/{id}", summary: "Fetch a verification", auth: authApp, status: 200, response: verificationView{}, handler: s.getVerification},
+		{method: "POST", path: "/v1/verifications/check", summary: "Check a code against the latest pending verification of a destination", auth: authApp, status: 200, request: checkDestinationRequest{}, response: checkView{}, handler: s.checkDestination},
+		{method: "POST", path: "/v1/verifications/{id}/check", summary: "Check a code", auth: authApp, status: 200, request: checkRequest{}, response: checkView{}, handler: s.checkVerification},
+		{method: "POST", path: "/v1/verifications/{id}/resend", summary: "Send the same code again, optionally on another channel", auth: authApp, status: 200, request: resendRequest{}, response: verificationView{}, handler: s.resendVerification},
+		{method: "POST", path: "/v1/verifications/{id}/cancel", summary: "Cancel a pending verification", auth: authApp, status: 200, response: verificationView{}, handler: s.cancelVerification},
+
+		{method: "GET", path: "/v1/test/messages", summary: "Test inbox of a test application (?to=)", auth: authApp, status: 200, response: testMessageView{}, list: true, handler: s.testMessages},
+	}
+}
+
+func (s *Server) health(w http.ResponseWriter, r *http.Request) error {
+	writeData(w, http.StatusOK, healthView{Status: "operational", Service: "otpd", Version: s.version, Time: s.svc.Now()})
+	return nil
+}
+
+func (s *Server) openAPIDoc(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(s.openapi)
+	return nil
+}

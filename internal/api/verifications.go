@@ -1,0 +1,203 @@
+package api
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/otpd/otpd/internal/otp"
+)
+
+type createVerificationRequest struct {
+	To         string          `json:"to"`
+	Channel    string          `json:"channel" enum:"sms,voice,email,telegram,whatsapp"`
+	Purpose    string          `json:"purpose" enum:"verification,two_factor,password_reset,transaction"`
+	TTL        int             `json:"ttl"`
+	CodeLength int             `json:"codeLength"`
+	Locale     string          `json:"locale"`
+	Metadata   json.RawMessage `json:"metadata" openapi:"object"`
+}
+
+type checkRequest struct {
+	Code string `json:"code"`
+}
+
+type checkDestinationRequest struct {
+	To   string `json:"to"`
+	Code string `json:"code"`
+}
+
+type resendRequest struct {
+	Channel string `json:"channel" enum:"sms,voice,email,telegram,whatsapp"`
+}
+
+func (s *Server) createVerification(w http.ResponseWriter, r *http.Request) error {
+	body, err := s.readBody(w, r)
+	if err != nil {
+		return err
+	}
+	var req createVerificationRequest
+	if err := decodeJSON(body, &req, false); err != nil {
+		return err
+	}
+	hash := sha256.Sum256(body)
+	v, replayed, err := s.svc.CreateVerification(r.Context(), appFrom(r), otp.CreateRequest{
+		To: req.To, Channel: otp.Channel(req.Channel), Purpose: otp.Purpose(req.Purpose),
+		TTL: time.Duration(req.TTL) * time.Second, CodeLength: req.CodeLength, Locale: req.Locale,
+		Metadata: req.Metadata, IdempotencyKey: r.Header.Get("Idempotency-Key"), RequestHash: hash[:],
+	})
+	if err != nil {
+		return err
+	}
+	if replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	writeData(w, http.StatusCreated, newVerificationView(v))
+	return nil
+}
+
+func (s *Server) getVerification(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.svc.GetVerification(r.Context(), appFrom(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeData(w, http.StatusOK, newVerificationView(v))
+	return nil
+}
+
+func (s *Server) listVerifications(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	f := otp.VerificationFilter{
+		Status: otp.Status(q.Get("status")), Channel: otp.Channel(q.Get("channel")),
+		To: q.Get("to"), Cursor: q.Get("cursor"),
+	}
+	switch f.Status {
+	case "", otp.StatusPending, otp.StatusVerified, otp.StatusExpired, otp.StatusCanceled, otp.StatusMaxAttempts:
+	default:
+		return queryError("status", "status must be one of pending, verified, expired, canceled, max_attempts")
+	}
+	switch f.Channel {
+	case "", otp.SMS, otp.Voice, otp.Email, otp.Telegram, otp.WhatsApp:
+	default:
+		return queryError("channel", "channel must be one of sms, voice, email, telegram, whatsapp")
+	}
+	var err error
+	if f.CreatedFrom, err = queryTime(q.Get("createdFrom"), "createdFrom"); err != nil {
+		return err
+	}
+	if f.CreatedBefore, err = queryTime(q.Get("createdTo"), "createdTo"); err != nil {
+		return err
+	}
+	f.Limit = 20
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 100 {
+			return queryError("limit", "limit must be a whole number between 1 and 100")
+		}
+		f.Limit = n
+	}
+	want := f.Limit
+	f.Limit++ // one more tells whether there is a next page
+	vs, err := s.svc.ListVerifications(r.Context(), appFrom(r), f)
+	if err != nil {
+		return err
+	}
+	page := &pagination{Limit: want}
+	if len(vs) > want {
+		vs = vs[:want]
+		page.HasMore, page.NextCursor = true, vs[want-1].ID
+	}
+	views := make([]verificationView, len(vs))
+	for i, v := range vs {
+		views[i] = newVerificationView(v)
+	}
+	writeJSON(w, http.StatusOK, listBody{Data: views, Pagination: page})
+	return nil
+}
+
+func queryTime(s, field string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, queryError(field, field+" must be an RFC 3339 time such as 2026-01-02T15:04:05Z")
+	}
+	return t, nil
+}
+
+func queryError(field, msg string) error {
+	return &otp.Error{Code: otp.CodeInvalidParameter, Key: "invalid_query", Field: field, Message: msg}
+}
+
+func (s *Server) checkVerification(w http.ResponseWriter, r *http.Request) error {
+	var req checkRequest
+	if err := s.decode(w, r, &req, false); err != nil {
+		return err
+	}
+	res, err := s.svc.Check(r.Context(), appFrom(r), r.PathValue("id"), req.Code)
+	if err != nil {
+		return err
+	}
+	writeData(w, http.StatusOK, newCheckView(res))
+	return nil
+}
+
+func (s *Server) checkDestination(w http.ResponseWriter, r *http.Request) error {
+	var req checkDestinationRequest
+	if err := s.decode(w, r, &req, false); err != nil {
+		return err
+	}
+	res, err := s.svc.CheckDestination(r.Context(), appFrom(r), req.To, req.Code)
+	if err != nil {
+		return err
+	}
+	writeData(w, http.StatusOK, newCheckView(res))
+	return nil
+}
+
+func newCheckView(res otp.CheckResult) checkView {
+	v := res.Verification
+	return checkView{
+		ID: v.ID, Valid: res.Valid, Status: string(v.Status),
+		AttemptsRemaining: v.AttemptsRemaining(), VerifiedAt: timePtr(v.VerifiedAt),
+	}
+}
+
+func (s *Server) resendVerification(w http.ResponseWriter, r *http.Request) error {
+	var req resendRequest
+	if err := s.decode(w, r, &req, true); err != nil {
+		return err
+	}
+	v, err := s.svc.Resend(r.Context(), appFrom(r), r.PathValue("id"), otp.Channel(req.Channel))
+	if err != nil {
+		return err
+	}
+	writeData(w, http.StatusOK, newVerificationView(v))
+	return nil
+}
+
+func (s *Server) cancelVerification(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.svc.Cancel(r.Context(), appFrom(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeData(w, http.StatusOK, newVerificationView(v))
+	return nil
+}
+
+func (s *Server) testMessages(w http.ResponseWriter, r *http.Request) error {
+	ms, err := s.svc.TestMessages(r.Context(), appFrom(r), r.URL.Query().Get("to"))
+	if err != nil {
+		return err
+	}
+	views := make([]testMessageView, len(ms))
+	for i, m := range ms {
+		views[i] = testMessageView{ID: m.ID, VerificationID: m.VerificationID, To: m.To, Channel: string(m.Channel),
+			Body: m.Body, Code: m.Code, CreatedAt: m.CreatedAt}
+	}
+	writeJSON(w, http.StatusOK, listBody{Data: views})
+	return nil
+}

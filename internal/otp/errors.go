@@ -1,0 +1,83 @@
+package otp
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Error codes are stable, upper-snake identifiers that clients can switch on.
+// Transports map each to a status; the list is closed.
+const (
+	CodeInvalidParameter = "INVALID_PARAMETER"
+	CodeInvalidPhone     = "INVALID_PHONE"
+	CodeInvalidEmail     = "INVALID_EMAIL"
+	CodeUnauthenticated  = "UNAUTHENTICATED"
+	CodeForbidden        = "FORBIDDEN"
+	CodeNotFound         = "NOT_FOUND"
+	CodeConflict         = "CONFLICT"
+	CodeRateLimited      = "RATE_LIMITED"
+	CodePayloadTooLarge  = "PAYLOAD_TOO_LARGE"
+	CodeInternal         = "INTERNAL"
+)
+
+// Error is a failure whose code and message are safe to show to the caller.
+// Key names the message in the translation catalogues; Params fill it.
+type Error struct {
+	Code    string
+	Key     string         // message key, e.g. "invalid_phone"
+	Message string         // English message
+	Field   string         // the request field at fault, if any
+	Params  map[string]any // values shown in details and used by translations
+	// RetryAfter is set on RATE_LIMITED errors.
+	RetryAfter time.Duration
+}
+
+func (e *Error) Error() string {
+	if e.Field != "" {
+		return fmt.Sprintf("%s: %s (field %s)", e.Code, e.Message, e.Field)
+	}
+	return e.Code + ": " + e.Message
+}
+
+// Is makes errors.Is(err, ErrNotFound) match any error with the same code.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Code == e.Code && t.Key == ""
+}
+
+// Sentinel errors compared with errors.Is; they match any Error of their code.
+var (
+	ErrNotFound        = &Error{Code: CodeNotFound}
+	ErrConflict        = &Error{Code: CodeConflict}
+	ErrUnauthenticated = &Error{Code: CodeUnauthenticated}
+	ErrForbidden       = &Error{Code: CodeForbidden}
+	ErrRateLimited     = &Error{Code: CodeRateLimited}
+	ErrInvalid         = &Error{Code: CodeInvalidParameter}
+)
+
+// ErrorOf returns the *Error in err's chain, or nil if there is none
+// (an internal error that must not be shown).
+func ErrorOf(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return nil
+}
+
+func notFound(what string) *Error {
+	return &Error{Code: CodeNotFound, Key: "not_found", Message: what + " not found", Params: map[string]any{"resource": what}}
+}
+
+func conflict(key, msg string) *Error {
+	return &Error{Code: CodeConflict, Key: key, Message: msg}
+}
+
+func invalidField(field, key, msg string) *Error {
+	return &Error{Code: CodeInvalidParameter, Key: key, Message: msg, Field: field}
+}
+
+func rateLimited(key, msg string, retryAfter time.Duration) *Error {
+	return &Error{Code: CodeRateLimited, Key: key, Message: msg, RetryAfter: retryAfter}
+}

@@ -1,0 +1,32 @@
+package otp
+
+import "time"
+
+// EventType names something that happened to a verification.
+type EventType string
+
+// Event types, as webhooks and logs name them.
+const (
+	EventCreated     EventType = "otp.created"
+	EventSent        EventType = "otp.sent"
+	EventDelivered   EventType = "otp.delivered"
+	EventFailed      EventType = "otp.failed"
+	EventVerified    EventType = "otp.verified"
+	EventExpired     EventType = "otp.expired"
+	EventMaxAttempts EventType = "otp.max_attempts"
+	EventCanceled    EventType = "otp.canceled"
+)
+
+// Event is written in the same transaction as the change it records, so
+// webhooks and analytics that read events never miss one.
+type Event struct {
+	ID             string
+	Type           EventType
+	AppID          string
+	VerificationID string
+	CreatedAt      time.Time
+}
+
+func newEvent(t EventType, v *Verification, now time.Time) Event {
+	return Event{ID: NewID("evt"), Type: t, AppID: v.AppID, VerificationID: v.ID, CreatedAt: now}
+}

@@ -1,0 +1,126 @@
+package otp
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Project groups applications under one owner and carries the verification
+// policy they share.
+type Project struct {
+	ID          string
+	Name        string
+	Description string
+	Policy      Policy
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Policy holds the per-project defaults and bounds of verifications.
+type Policy struct {
+	CodeLength     int           // digits in a code, 4–10
+	TTL            time.Duration // lifetime of a code, 30 s – 15 min
+	MaxAttempts    int           // checks allowed per verification, 1–10
+	ResendCooldown time.Duration // wait between two sends of one verification
+	MaxResends     int           // resends allowed per verification
+	SendsPerMinute int           // sends allowed per destination and minute
+	DefaultLocale  string
+}
+
+// Bounds of the policy values; requests outside them are refused, not clamped.
+const (
+	MinCodeLength = 4
+	MaxCodeLength = 10
+	MinTTL        = 30 * time.Second
+	MaxTTL        = 15 * time.Minute
+	MaxAttemptsUp = 10
+	maxNameLen    = 100
+	maxDescLen    = 280
+)
+
+// DefaultPolicy is the policy of a new project.
+func DefaultPolicy() Policy {
+	return Policy{
+		CodeLength:     6,
+		TTL:            5 * time.Minute,
+		MaxAttempts:    5,
+		ResendCooldown: 30 * time.Second,
+		MaxResends:     3,
+		SendsPerMinute: 10,
+		DefaultLocale:  "en",
+	}
+}
+
+// Validate reports the first policy value out of bounds.
+func (p Policy) Validate() error {
+	switch {
+	case p.CodeLength < MinCodeLength || p.CodeLength > MaxCodeLength:
+		return invalidField("policy.codeLength", "out_of_range", "codeLength must be between 4 and 10")
+	case p.TTL < MinTTL || p.TTL > MaxTTL:
+		return invalidField("policy.ttl", "out_of_range", "ttl must be between 30 and 900 seconds")
+	case p.MaxAttempts < 1 || p.MaxAttempts > MaxAttemptsUp:
+		return invalidField("policy.maxAttempts", "out_of_range", "maxAttempts must be between 1 and 10")
+	case p.ResendCooldown < 0 || p.ResendCooldown > 10*time.Minute:
+		return invalidField("policy.resendCooldown", "out_of_range", "resendCooldown must be between 0 and 600 seconds")
+	case p.MaxResends < 0 || p.MaxResends > 10:
+		return invalidField("policy.maxResends", "out_of_range", "maxResends must be between 0 and 10")
+	case p.SendsPerMinute < 1 || p.SendsPerMinute > 1000:
+		return invalidField("policy.sendsPerMinute", "out_of_range", "sendsPerMinute must be between 1 and 1000")
+	case !validLocale(p.DefaultLocale):
+		return invalidField("policy.defaultLocale", "invalid_locale", "defaultLocale must be a language tag such as en or pt-BR")
+	}
+	return nil
+}
+
+// ProjectInput is what a caller may set on a project; nil fields are left as they are.
+type ProjectInput struct {
+	Name        *string
+	Description *string
+	Policy      *Policy
+}
+
+func (in ProjectInput) apply(p *Project) error {
+	if in.Name != nil {
+		name := strings.TrimSpace(*in.Name)
+		if name == "" {
+			return invalidField("name", "required", "name is required")
+		}
+		if utf8.RuneCountInString(name) > maxNameLen {
+			return invalidField("name", "too_long", "name must be at most 100 characters")
+		}
+		p.Name = name
+	}
+	if in.Description != nil {
+		if utf8.RuneCountInString(*in.Description) > maxDescLen {
+			return invalidField("description", "too_long", "description must be at most 280 characters")
+		}
+		p.Description = *in.Description
+	}
+	if in.Policy != nil {
+		if err := in.Policy.Validate(); err != nil {
+			return err
+		}
+		p.Policy = *in.Policy
+	}
+	return nil
+}
+
+// validLocale accepts short BCP 47 tags: a 2–3 letter language and an
+// optional region or script subtag.
+func validLocale(s string) bool {
+	if len(s) < 2 || len(s) > 12 {
+		return false
+	}
+	for i, part := range strings.Split(s, "-") {
+		if len(part) < 2 || len(part) > 4 || (i == 0 && len(part) > 3) {
+			return false
+		}
+		for _, r := range part {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9') {
+				return false
+			}
+		}
+	}
+	return true
+}

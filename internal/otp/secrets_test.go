@@ -1,0 +1,207 @@
+package otp
+
+// These tests reach the unexported primitives (code generation, code HMAC,
+// sealing, previews), so they live inside the package.
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/hex"
+	"strings"
+	"testing"
+)
+
+func testKey(t *testing.T) *ServerKey {
+	t.Helper()
+	k, err := ParseServerKey(GenerateServerKey())
+	if err != nil {
+		t.Fatalf("ParseServerKey(GenerateServerKey()): %v", err)
+	}
+	return k
+}
+
+func TestGenerateCodeShape(t *testing.T) {
+	for length := MinCodeLength; length <= MaxCodeLength; length++ {
+		for range 100 {
+			code := generateCode(length)
+			if len(code) != length {
+				t.Fatalf("generateCode(%d) = %q, length %d", length, code, len(code))
+			}
+			if strings.Trim(code, "0123456789") != "" {
+				t.Fatalf("generateCode(%d) = %q, want digits only", length, code)
+			}
+		}
+	}
+}
+
+// TestGenerateCodeUniform counts 100,000 digits and applies a chi-square
+// test. With 9 degrees of freedom a statistic above 50 happens by chance
+// about once in ten million runs, so the bound catches a broken or grossly
+// biased generator without flaking.
+func TestGenerateCodeUniform(t *testing.T) {
+	const codes, length = 10_000, 10
+	var counts [10]int
+	for range codes {
+		for _, c := range generateCode(length) {
+			counts[c-'0']++
+		}
+	}
+	expected := float64(codes*length) / 10
+	chi2 := 0.0
+	for _, n := range counts {
+		d := float64(n) - expected
+		chi2 += d * d / expected
+	}
+	if chi2 > 50 {
+		t.Errorf("chi-square of digit counts %v = %.1f, want at most 50", counts, chi2)
+	}
+}
+
+func TestCodeHash(t *testing.T) {
+	k := testKey(t)
+	h := k.codeHash("ver_1", "123456")
+	tests := []struct {
+		name string
+		key  *ServerKey
+		id   string
+		code string
+		want bool
+	}{
+		{"same id and code", k, "ver_1", "123456", true},
+		{"other code", k, "ver_1", "123457", false},
+		{"other verification", k, "ver_2", "123456", false},
+		{"code moved into the id", k, "ver_11", "23456", false},
+		{"other server key", testKey(t), "ver_1", "123456", false},
+		{"empty code", k, "ver_1", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.key.codeMatches(tt.id, tt.code, h); got != tt.want {
+				t.Errorf("codeMatches(%q, %q) = %v, want %v", tt.id, tt.code, got, tt.want)
+			}
+		})
+	}
+	if bytes.Contains(h, []byte("123456")) {
+		t.Errorf("codeHash contains the code in the clear: %x", h)
+	}
+}
+
+func TestSealOpen(t *testing.T) {
+	k := testKey(t)
+	sealed := k.seal("483920", "ver_1")
+	got, err := k.open(sealed, "ver_1")
+	if err != nil || got != "483920" {
+		t.Fatalf("open(seal(%q)) = %q, %v; want the plaintext", "483920", got, err)
+	}
+	if again := k.seal("483920", "ver_1"); bytes.Equal(again, sealed) {
+		t.Errorf("two seals of one plaintext are equal; want a fresh nonce each time")
+	}
+	if bytes.Contains(sealed, []byte("483920")) {
+		t.Errorf("sealed value %x contains the plaintext", sealed)
+	}
+
+	tampered := bytes.Clone(sealed)
+	tampered[len(tampered)-1] ^= 1
+	tests := []struct {
+		name   string
+		key    *ServerKey
+		sealed []byte
+		ad     string
+	}{
+		{"wrong associated data", k, sealed, "ver_2"},
+		{"other server key", testKey(t), sealed, "ver_1"},
+		{"tampered", k, tampered, "ver_1"},
+		{"truncated to the nonce", k, sealed[:k.aead.NonceSize()], "ver_1"},
+		{"shorter than a nonce", k, sealed[:3], "ver_1"},
+		{"empty", k, nil, "ver_1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got, err := tt.key.open(tt.sealed, tt.ad); err == nil {
+				t.Errorf("open = %q, nil; want an error", got)
+			}
+		})
+	}
+}
+
+func TestParseServerKey(t *testing.T) {
+	root := bytes.Repeat([]byte{0xab}, ServerKeySize)
+	tests := []struct {
+		name string
+		in   string
+		ok   bool
+	}{
+		{"64 hex digits", hex.EncodeToString(root), true},
+		{"upper-case hex", strings.ToUpper(hex.EncodeToString(root)), true},
+		{"hex with surrounding space", "  " + hex.EncodeToString(root) + "\n", true},
+		{"base64", base64.StdEncoding.EncodeToString(root), true},
+		{"generated", GenerateServerKey(), true},
+		{"62 hex digits", hex.EncodeToString(root[:31]), false},
+		{"66 hex digits", hex.EncodeToString(append(root, 1)), false},
+		{"64 characters not hex", strings.Repeat("g", 64), false},
+		{"base64 of 31 bytes", base64.StdEncoding.EncodeToString(root[:31]), false},
+		{"base64 of 33 bytes", base64.StdEncoding.EncodeToString(append(root, 1)), false},
+		{"url-safe base64", base64.RawURLEncoding.EncodeToString(root), false},
+		{"empty", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			k, err := ParseServerKey(tt.in)
+			if got := err == nil; got != tt.ok {
+				t.Fatalf("ParseServerKey(%q) error = %v, want ok %v", tt.in, err, tt.ok)
+			}
+			if tt.ok && k == nil {
+				t.Fatalf("ParseServerKey(%q) = nil, nil", tt.in)
+			}
+		})
+	}
+
+	// The two spellings of one root must give the same working keys.
+	fromHex, _ := ParseServerKey(hex.EncodeToString(root))
+	fromB64, _ := ParseServerKey(base64.StdEncoding.EncodeToString(root))
+	if !bytes.Equal(fromHex.codeHash("v", "1"), fromB64.codeHash("v", "1")) {
+		t.Errorf("hex and base64 of one root give different code keys")
+	}
+	if got, err := fromB64.open(fromHex.seal("x", "v"), "v"); err != nil || got != "x" {
+		t.Errorf("a value sealed with the hex key opens with the base64 key as %q, %v; want %q", got, err, "x")
+	}
+	if _, err := NewServerKey(root[:16]); err == nil {
+		t.Errorf("NewServerKey(16 bytes) succeeded, want an error")
+	}
+}
+
+func TestPreview(t *testing.T) {
+	tests := []struct {
+		secret string
+		want   string
+	}{
+		{"otpd_live_api_0123456789abcdef0123456789abcdef0123456789abcdef", "otpd_live_api_****cdef"},
+		{"otpd_test_secret_ffeeddccbbaa99887766554433221100ffeeddccbbaa9988", "otpd_test_secret_****9988"},
+		{"nounderscore0123456789", "****"},
+		{"key_1234567", "****"}, // too short after the prefix to show four
+		{"key_12345678", "key_****5678"},
+		{"", "****"},
+	}
+	for _, tt := range tests {
+		if got := preview(tt.secret); got != tt.want {
+			t.Errorf("preview(%q) = %q, want %q", tt.secret, got, tt.want)
+		}
+	}
+
+	// Real tokens: the random middle never shows, whatever the prefix.
+	for _, prefix := range []string{credentialPrefix(Live, "api"), credentialPrefix(Test, "secret"), "x_"} {
+		for range 100 {
+			secret := newToken(prefix)
+			got := preview(secret)
+			middle := secret[len(prefix) : len(secret)-4]
+			for i := 0; i+5 <= len(middle); i++ {
+				if strings.Contains(got, middle[i:i+5]) {
+					t.Fatalf("preview(%q) = %q shows %q from the middle", secret, got, middle[i:i+5])
+				}
+			}
+			if want := prefix + "****" + secret[len(secret)-4:]; got != want {
+				t.Fatalf("preview(%q) = %q, want %q", secret, got, want)
+			}
+		}
+	}
+}

@@ -1,0 +1,76 @@
+package otp
+
+import (
+	"errors"
+	"time"
+)
+
+// Service is the one entry point of the domain. The native API, every
+// dialect, the CLI and the background workers call its methods.
+type Service struct {
+	store   Store
+	limiter Limiter
+	keys    *ServerKey
+	clock   Clock
+	cfg     Limits
+	notify  func()
+}
+
+// Limits are the service-wide limits that are not per-project policy.
+type Limits struct {
+	APIKeyRequests      Limit         // requests per API key; default 1000 a minute
+	MaxDeliveryAttempts int           // provider attempts before a message fails; default 6
+	DeliveryLease       time.Duration // how long a claimed outbox row stays claimed; default 30 s
+	RetryBase           time.Duration // first retry delay, doubled each time; default 2 s
+	IdempotencyWindow   time.Duration // how long an idempotency key is remembered; default 24 h
+}
+
+// Config wires a Service.
+type Config struct {
+	Store   Store
+	Limiter Limiter
+	Keys    *ServerKey
+	Clock   Clock // defaults to SystemClock
+	Limits  Limits
+	// Notify, if set, is called after a message is queued, so an in-process
+	// delivery worker can start at once instead of at its next poll.
+	Notify func()
+}
+
+// NewService checks the configuration and returns a Service.
+func NewService(c Config) (*Service, error) {
+	if c.Store == nil || c.Limiter == nil || c.Keys == nil {
+		return nil, errors.New("otp: Store, Limiter and Keys are required")
+	}
+	if c.Clock == nil {
+		c.Clock = SystemClock{}
+	}
+	l := &c.Limits
+	if l.APIKeyRequests.Count == 0 {
+		l.APIKeyRequests = Limit{Count: 1000, Period: time.Minute}
+	}
+	if l.MaxDeliveryAttempts == 0 {
+		l.MaxDeliveryAttempts = 6
+	}
+	if l.DeliveryLease == 0 {
+		l.DeliveryLease = 30 * time.Second
+	}
+	if l.RetryBase == 0 {
+		l.RetryBase = 2 * time.Second
+	}
+	if l.IdempotencyWindow == 0 {
+		l.IdempotencyWindow = 24 * time.Hour
+	}
+	notify := c.Notify
+	if notify == nil {
+		notify = func() {}
+	}
+	return &Service{store: c.Store, limiter: c.Limiter, keys: c.Keys, clock: c.Clock, cfg: c.Limits, notify: notify}, nil
+}
+
+// SetNotify replaces the hook called after a message is queued. It must be
+// called before the service is used concurrently.
+func (s *Service) SetNotify(f func()) { s.notify = f }
+
+// Now is the service's clock.
+func (s *Service) Now() time.Time { return s.clock.Now() }

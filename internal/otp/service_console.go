@@ -1,0 +1,240 @@
+package otp
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// CreateProject creates a project with the default policy unless in sets one.
+func (s *Service) CreateProject(ctx context.Context, in ProjectInput) (*Project, error) {
+	if in.Name == nil {
+		return nil, invalidField("name", "required", "name is required")
+	}
+	now := s.clock.Now()
+	p := &Project{ID: NewID("prj"), Policy: DefaultPolicy(), CreatedAt: now, UpdatedAt: now}
+	if err := in.apply(p); err != nil {
+		return nil, err
+	}
+	if err := s.store.CreateProject(ctx, p); err != nil {
+		return nil, fmt.Errorf("create project: %w", err)
+	}
+	return p, nil
+}
+
+// GetProject returns a project or ErrNotFound.
+func (s *Service) GetProject(ctx context.Context, id string) (*Project, error) {
+	p, err := s.store.GetProject(ctx, id)
+	if err != nil {
+		return nil, s.notFound(err, "project")
+	}
+	return p, nil
+}
+
+// ListProjects returns every project, newest first.
+func (s *Service) ListProjects(ctx context.Context) ([]*Project, error) {
+	return s.store.ListProjects(ctx)
+}
+
+// UpdateProject changes the fields in sets.
+func (s *Service) UpdateProject(ctx context.Context, id string, in ProjectInput) (*Project, error) {
+	p, err := s.GetProject(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := in.apply(p); err != nil {
+		return nil, err
+	}
+	p.UpdatedAt = s.clock.Now()
+	if err := s.store.UpdateProject(ctx, p); err != nil {
+		return nil, s.notFound(err, "project")
+	}
+	return p, nil
+}
+
+// DeleteProject deletes a project that has no applications left.
+func (s *Service) DeleteProject(ctx context.Context, id string) error {
+	err := s.store.DeleteProject(ctx, id)
+	switch {
+	case isCode(err, CodeConflict):
+		return conflict("project_has_applications", "The project still has applications; move or delete them first")
+	case err != nil:
+		return s.notFound(err, "project")
+	}
+	return nil
+}
+
+// CreateApplication creates an application with fresh credentials, which
+// are returned in plaintext this once.
+func (s *Service) CreateApplication(ctx context.Context, in ApplicationInput) (*Application, Credentials, error) {
+	if in.Name == nil {
+		return nil, Credentials{}, invalidField("name", "required", "name is required")
+	}
+	name, err := validateAppName(*in.Name)
+	if err != nil {
+		return nil, Credentials{}, err
+	}
+	if in.ProjectID == nil || *in.ProjectID == "" {
+		return nil, Credentials{}, invalidField("projectId", "required", "projectId is required")
+	}
+	env := Live
+	if in.Environment != nil {
+		env = *in.Environment
+	}
+	if env != Live && env != Test {
+		return nil, Credentials{}, invalidField("environment", "invalid_environment", "environment must be live or test")
+	}
+	status := AppActive
+	if in.Status != nil {
+		if err := validateAppStatus(*in.Status); err != nil {
+			return nil, Credentials{}, err
+		}
+		status = *in.Status
+	}
+	if _, err := s.store.GetProject(ctx, *in.ProjectID); err != nil {
+		if isCode(err, CodeNotFound) {
+			e := notFound("project")
+			e.Field = "projectId"
+			return nil, Credentials{}, e
+		}
+		return nil, Credentials{}, err
+	}
+	now := s.clock.Now()
+	a := &Application{
+		ID: NewID("app"), ProjectID: *in.ProjectID, Name: name, Environment: env, Status: status,
+		ClientID:  newToken(credentialPrefix(env, "client")),
+		PublicKey: newToken(credentialPrefix(env, "pk")),
+		CreatedAt: now, UpdatedAt: now,
+	}
+	var creds Credentials
+	for _, k := range []CredentialKind{CredentialSecret, CredentialAPIKey, CredentialWebhookSecret} {
+		v := s.setCredential(a, k)
+		switch k {
+		case CredentialSecret:
+			creds.ClientSecret = v
+		case CredentialAPIKey:
+			creds.APIKey = v
+		case CredentialWebhookSecret:
+			creds.WebhookSecret = v
+		}
+	}
+	if err := s.store.CreateApplication(ctx, a); err != nil {
+		return nil, Credentials{}, fmt.Errorf("create application: %w", err)
+	}
+	return a, creds, nil
+}
+
+// setCredential generates a new value of kind, stores its protected form
+// on a and returns the plaintext.
+func (s *Service) setCredential(a *Application, kind CredentialKind) string {
+	switch kind {
+	case CredentialSecret:
+		v := newToken(credentialPrefix(a.Environment, "secret"))
+		a.ClientSecretHash, a.ClientSecretPreview = hashSecret(v), preview(v)
+		return v
+	case CredentialAPIKey:
+		v := newToken(credentialPrefix(a.Environment, "api"))
+		a.APIKeyHash, a.APIKeyPreview = hashSecret(v), preview(v)
+		return v
+	default:
+		v := newWebhookSecret()
+		a.WebhookSecretSealed = s.keys.seal(v, a.ID)
+		return v
+	}
+}
+
+// GetApplication returns an application or ErrNotFound.
+func (s *Service) GetApplication(ctx context.Context, id string) (*Application, error) {
+	a, err := s.store.GetApplication(ctx, id)
+	if err != nil {
+		return nil, s.notFound(err, "application")
+	}
+	return a, nil
+}
+
+// ListApplications lists applications, newest first.
+func (s *Service) ListApplications(ctx context.Context, f ApplicationFilter) ([]*Application, error) {
+	return s.store.ListApplications(ctx, f)
+}
+
+// UpdateApplication changes the name or status of an application.
+func (s *Service) UpdateApplication(ctx context.Context, id string, in ApplicationInput) (*Application, error) {
+	a, err := s.GetApplication(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if in.ProjectID != nil && *in.ProjectID != a.ProjectID {
+		return nil, invalidField("projectId", "immutable", "projectId cannot be changed")
+	}
+	if in.Environment != nil && *in.Environment != a.Environment {
+		return nil, invalidField("environment", "immutable", "environment cannot be changed")
+	}
+	if in.Name != nil {
+		if a.Name, err = validateAppName(*in.Name); err != nil {
+			return nil, err
+		}
+	}
+	if in.Status != nil {
+		if err := validateAppStatus(*in.Status); err != nil {
+			return nil, err
+		}
+		a.Status = *in.Status
+	}
+	a.UpdatedAt = s.clock.Now()
+	if err := s.store.UpdateApplication(ctx, a); err != nil {
+		return nil, s.notFound(err, "application")
+	}
+	return a, nil
+}
+
+// DeleteApplication deletes an application, its credentials and its data.
+func (s *Service) DeleteApplication(ctx context.Context, id string) error {
+	if err := s.store.DeleteApplication(ctx, id); err != nil {
+		return s.notFound(err, "application")
+	}
+	return nil
+}
+
+// RotateCredential replaces one credential and returns the new plaintext.
+func (s *Service) RotateCredential(ctx context.Context, id string, kind CredentialKind) (string, time.Time, error) {
+	switch kind {
+	case CredentialSecret, CredentialAPIKey, CredentialWebhookSecret:
+	default:
+		return "", time.Time{}, invalidField("type", "invalid_credential_type", "type must be secret, api or webhook_secret")
+	}
+	a, err := s.GetApplication(ctx, id)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	v := s.setCredential(a, kind)
+	a.UpdatedAt = s.clock.Now()
+	if err := s.store.UpdateApplication(ctx, a); err != nil {
+		return "", time.Time{}, s.notFound(err, "application")
+	}
+	return v, a.UpdatedAt, nil
+}
+
+// WebhookSecret reveals the webhook secret of an application.
+func (s *Service) WebhookSecret(a *Application) (string, error) {
+	return s.keys.open(a.WebhookSecretSealed, a.ID)
+}
+
+func validateAppStatus(st AppStatus) error {
+	if st != AppActive && st != AppDisabled {
+		return invalidField("status", "invalid_status", "status must be active or disabled")
+	}
+	return nil
+}
+
+// notFound turns a store's not-found into a caller-facing one naming what.
+func (s *Service) notFound(err error, what string) error {
+	if isCode(err, CodeNotFound) {
+		return notFound(what)
+	}
+	return err
+}
+
+func isCode(err error, code string) bool {
+	e := ErrorOf(err)
+	return e != nil && e.Code == code
+}

@@ -1,0 +1,354 @@
+package otp
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// CreateVerification generates a code for req.To and queues its message.
+// With an idempotency key, a retry with the same request returns the first
+// verification (replayed is true) and sends nothing; the same key with
+// another request is CONFLICT.
+func (s *Service) CreateVerification(ctx context.Context, a *Application, req CreateRequest) (v *Verification, replayed bool, err error) {
+	now := s.clock.Now()
+	var idem *Idempotency
+	if req.IdempotencyKey != "" {
+		if len(req.IdempotencyKey) > 255 {
+			return nil, false, invalidField("Idempotency-Key", "too_long", "Idempotency-Key must be at most 255 characters")
+		}
+		if v, err := s.replay(ctx, a, req, now); v != nil || err != nil {
+			return v, v != nil, err
+		}
+		idem = &Idempotency{AppID: a.ID, Key: req.IdempotencyKey, RequestHash: req.RequestHash, CreatedAt: now}
+	}
+	v, err = s.newVerification(ctx, a, req, now)
+	if err != nil {
+		return nil, false, err
+	}
+	if idem != nil {
+		idem.VerificationID = v.ID
+	}
+	fx := Effects{
+		Events:     []Event{newEvent(EventCreated, v, now)},
+		Deliveries: []Delivery{newDelivery(v, now)},
+	}
+	err = s.store.CreateVerification(ctx, v, fx, idem)
+	if idem != nil && isCode(err, CodeConflict) {
+		// Another request with the same key won the race: answer as its retry would.
+		if v, err := s.replay(ctx, a, req, now); v != nil || err != nil {
+			return v, v != nil, err
+		}
+		// Or the key is held by a record past the window that the sweep has
+		// not removed yet: forget it and try once more.
+		if _, err := s.store.DeleteExpiredIdempotency(ctx, now.Add(-s.cfg.IdempotencyWindow)); err != nil {
+			return nil, false, fmt.Errorf("create verification: %w", err)
+		}
+		err = s.store.CreateVerification(ctx, v, fx, idem)
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("create verification: %w", err)
+	}
+	s.notify()
+	return v, false, nil
+}
+
+// replay returns the verification an idempotency key created, nil if the
+// key is unknown, or CONFLICT if it was used with another request.
+func (s *Service) replay(ctx context.Context, a *Application, req CreateRequest, now time.Time) (*Verification, error) {
+	rec, err := s.store.GetIdempotency(ctx, a.ID, req.IdempotencyKey, now.Add(-s.cfg.IdempotencyWindow))
+	if isCode(err, CodeNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("idempotency: %w", err)
+	}
+	if !bytes.Equal(rec.RequestHash, req.RequestHash) {
+		return nil, conflict("idempotency_key_reused", "This Idempotency-Key was used with a different request")
+	}
+	v, err := s.store.GetVerification(ctx, a.ID, rec.VerificationID)
+	if err != nil {
+		return nil, fmt.Errorf("idempotency: %w", err)
+	}
+	return v, nil
+}
+
+// newVerification validates req against the project's policy and builds a
+// pending verification with a fresh code. It counts the send against the
+// destination's limit.
+func (s *Service) newVerification(ctx context.Context, a *Application, req CreateRequest, now time.Time) (*Verification, error) {
+	dest, err := ParseDestination(req.To, "to")
+	if err != nil {
+		return nil, err
+	}
+	if err := validateChannel(req.Channel, dest, "channel"); err != nil {
+		return nil, err
+	}
+	purpose := req.Purpose
+	switch purpose {
+	case "":
+		purpose = PurposeVerification
+	case PurposeVerification, PurposeTwoFactor, PurposePasswordReset, PurposeTransaction:
+	default:
+		return nil, invalidField("purpose", "invalid_purpose", "purpose must be one of verification, two_factor, password_reset, transaction")
+	}
+	if err := validateMetadata(req.Metadata); err != nil {
+		return nil, err
+	}
+	p, err := s.store.GetProject(ctx, a.ProjectID)
+	if err != nil {
+		return nil, fmt.Errorf("project of application: %w", err)
+	}
+	ttl := p.Policy.TTL
+	if req.TTL != 0 {
+		if req.TTL < MinTTL || req.TTL > MaxTTL {
+			return nil, invalidField("ttl", "out_of_range", "ttl must be between 30 and 900 seconds")
+		}
+		ttl = req.TTL
+	}
+	length := p.Policy.CodeLength
+	if req.CodeLength != 0 {
+		if req.CodeLength < MinCodeLength || req.CodeLength > MaxCodeLength {
+			return nil, invalidField("codeLength", "out_of_range", "codeLength must be between 4 and 10")
+		}
+		length = req.CodeLength
+	}
+	locale := p.Policy.DefaultLocale
+	if req.Locale != "" {
+		if !validLocale(req.Locale) {
+			return nil, invalidField("locale", "invalid_locale", "locale must be a language tag such as en or pt-BR")
+		}
+		locale = req.Locale
+	}
+	if err := s.rateLimitDestination(ctx, a, dest.Value, p.Policy.SendsPerMinute); err != nil {
+		return nil, err
+	}
+	v := &Verification{
+		ID: NewID("ver"), AppID: a.ID, To: dest.Value, Channel: req.Channel, Purpose: purpose, Locale: locale,
+		Status: StatusPending, DeliveryStatus: DeliveryQueued,
+		MaxAttempts: p.Policy.MaxAttempts, MaxResends: p.Policy.MaxResends,
+		Metadata:  req.Metadata,
+		CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(ttl),
+		LastSentAt: now, ResendAt: now.Add(p.Policy.ResendCooldown),
+	}
+	code := generateCode(length)
+	v.CodeHash = s.keys.codeHash(v.ID, code)
+	v.CodeSealed = s.keys.seal(code, v.ID)
+	return v, nil
+}
+
+func validateChannel(c Channel, d Destination, field string) error {
+	switch c {
+	case "":
+		return invalidField(field, "required", field+" is required")
+	case SMS, Voice, Email, Telegram, WhatsApp:
+	default:
+		return invalidField(field, "invalid_channel", field+" must be one of sms, voice, email, telegram, whatsapp")
+	}
+	if !d.fits(c) {
+		return &Error{Code: CodeInvalidParameter, Key: "channel_mismatch", Field: field,
+			Message: "channel " + string(c) + " cannot reach this destination", Params: map[string]any{"channel": string(c)}}
+	}
+	return nil
+}
+
+func validateMetadata(m json.RawMessage) error {
+	if len(m) == 0 || string(m) == "null" {
+		return nil
+	}
+	if len(m) > MaxMetadataSize {
+		return invalidField("metadata", "metadata_too_large", "metadata must be at most 1024 bytes of JSON")
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(m, &obj); err != nil || obj == nil {
+		return invalidField("metadata", "metadata_not_object", "metadata must be a JSON object")
+	}
+	return nil
+}
+
+func newDelivery(v *Verification, now time.Time) Delivery {
+	return Delivery{ID: NewID("dlv"), AppID: v.AppID, VerificationID: v.ID, Channel: v.Channel, NextAttemptAt: now, CreatedAt: now}
+}
+
+// GetVerification returns a verification of the application, or NOT_FOUND
+// for an unknown id and for another application's.
+func (s *Service) GetVerification(ctx context.Context, a *Application, id string) (*Verification, error) {
+	v, err := s.store.GetVerification(ctx, a.ID, id)
+	if err != nil {
+		return nil, s.notFound(err, "verification")
+	}
+	return v, nil
+}
+
+// ListVerifications lists the application's verifications, newest first.
+func (s *Service) ListVerifications(ctx context.Context, a *Application, f VerificationFilter) ([]*Verification, error) {
+	if f.Limit <= 0 {
+		f.Limit = 20
+	}
+	if f.Limit > 1000 {
+		return nil, invalidField("limit", "out_of_range", "limit must be between 1 and 1000")
+	}
+	if f.To != "" {
+		d, err := ParseDestination(f.To, "to")
+		if err != nil {
+			return nil, err
+		}
+		f.To = d.Value
+	}
+	return s.store.ListVerifications(ctx, a.ID, f)
+}
+
+// Check counts one attempt against the verification and evaluates code.
+// A wrong code is Valid false, not an error. After the verification is
+// final no check is ever valid again.
+func (s *Service) Check(ctx context.Context, a *Application, id, code string) (CheckResult, error) {
+	if err := validateCodeInput(code); err != nil {
+		return CheckResult{}, err
+	}
+	var valid bool
+	v, err := s.store.UpdateVerification(ctx, a.ID, id, func(v *Verification) (Effects, error) {
+		var events []Event
+		valid, events = v.check(s.keys, code, s.clock.Now())
+		return Effects{Events: events}, nil
+	})
+	if err != nil {
+		return CheckResult{}, s.notFound(err, "verification")
+	}
+	return CheckResult{Valid: valid, Verification: v}, nil
+}
+
+// CheckDestination checks code against the newest pending verification of to.
+func (s *Service) CheckDestination(ctx context.Context, a *Application, to, code string) (CheckResult, error) {
+	dest, err := ParseDestination(to, "to")
+	if err != nil {
+		return CheckResult{}, err
+	}
+	if err := validateCodeInput(code); err != nil {
+		return CheckResult{}, err
+	}
+	v, err := s.store.LatestPendingVerification(ctx, a.ID, dest.Value)
+	if err != nil {
+		if isCode(err, CodeNotFound) {
+			return CheckResult{}, &Error{Code: CodeNotFound, Key: "no_pending_verification", Message: "No pending verification for this destination"}
+		}
+		return CheckResult{}, err
+	}
+	return s.Check(ctx, a, v.ID, code)
+}
+
+func validateCodeInput(code string) error {
+	if code == "" {
+		return invalidField("code", "required", "code is required")
+	}
+	if len(code) > 64 {
+		return invalidField("code", "too_long", "code must be at most 64 characters")
+	}
+	return nil
+}
+
+// Resend queues the same code again, on channel if it is set. It is refused
+// during the cooldown and after the project's maximum of resends.
+func (s *Service) Resend(ctx context.Context, a *Application, id string, channel Channel) (*Verification, error) {
+	p, err := s.store.GetProject(ctx, a.ProjectID)
+	if err != nil {
+		return nil, fmt.Errorf("project of application: %w", err)
+	}
+	v, err := s.store.UpdateVerification(ctx, a.ID, id, func(v *Verification) (Effects, error) {
+		now := s.clock.Now()
+		if v.Status != StatusPending || !now.Before(v.ExpiresAt) {
+			return Effects{}, conflict("not_pending", "The verification is no longer pending")
+		}
+		if channel != "" {
+			dest, _ := ParseDestination(v.To, "to")
+			if err := validateChannel(channel, dest, "channel"); err != nil {
+				return Effects{}, err
+			}
+			v.Channel = channel
+		}
+		if v.Resends >= v.MaxResends {
+			return Effects{}, rateLimited("max_resends", "The maximum number of resends was reached", v.ExpiresAt.Sub(now))
+		}
+		if now.Before(v.ResendAt) {
+			return Effects{}, rateLimited("resend_cooldown", "A resend is not available yet", v.ResendAt.Sub(now))
+		}
+		if err := s.rateLimitDestination(ctx, a, v.To, p.Policy.SendsPerMinute); err != nil {
+			return Effects{}, err
+		}
+		v.Resends++
+		v.LastSentAt, v.ResendAt, v.UpdatedAt = now, now.Add(p.Policy.ResendCooldown), now
+		v.DeliveryStatus = DeliveryQueued
+		return Effects{Deliveries: []Delivery{newDelivery(v, now)}}, nil
+	})
+	if err != nil {
+		return nil, s.notFound(err, "verification")
+	}
+	s.notify()
+	return v, nil
+}
+
+// Cancel ends a pending verification; no check succeeds after it.
+func (s *Service) Cancel(ctx context.Context, a *Application, id string) (*Verification, error) {
+	v, err := s.store.UpdateVerification(ctx, a.ID, id, func(v *Verification) (Effects, error) {
+		if v.Status != StatusPending {
+			return Effects{}, conflict("not_pending", "The verification is no longer pending")
+		}
+		return Effects{Events: v.finish(StatusCanceled, s.clock.Now())}, nil
+	})
+	if err != nil {
+		return nil, s.notFound(err, "verification")
+	}
+	return v, nil
+}
+
+// SweepExpired marks up to limit pending verifications past their expiry as
+// expired, so their events fire without anyone checking. It returns how
+// many it marked.
+func (s *Service) SweepExpired(ctx context.Context, limit int) (int, error) {
+	refs, err := s.store.ListExpiredPending(ctx, s.clock.Now(), limit)
+	if err != nil {
+		return 0, fmt.Errorf("sweep: %w", err)
+	}
+	n := 0
+	for _, r := range refs {
+		_, err := s.store.UpdateVerification(ctx, r.AppID, r.ID, func(v *Verification) (Effects, error) {
+			now := s.clock.Now()
+			if v.Status != StatusPending || now.Before(v.ExpiresAt) {
+				return Effects{}, errUnchanged
+			}
+			return Effects{Events: v.finish(StatusExpired, now)}, nil
+		})
+		switch {
+		case err == nil:
+			n++
+		case errors.Is(err, errUnchanged) || isCode(err, CodeNotFound):
+		default:
+			return n, fmt.Errorf("sweep: %w", err)
+		}
+	}
+	if _, err := s.store.DeleteExpiredIdempotency(ctx, s.clock.Now().Add(-s.cfg.IdempotencyWindow)); err != nil {
+		return n, fmt.Errorf("sweep idempotency keys: %w", err)
+	}
+	return n, nil
+}
+
+// errUnchanged aborts an update that found nothing to change.
+var errUnchanged = &Error{Code: CodeConflict, Key: "unchanged", Message: "nothing to change"}
+
+// TestMessages returns the test inbox of a test application, newest first,
+// optionally for one destination. Live applications get FORBIDDEN.
+func (s *Service) TestMessages(ctx context.Context, a *Application, to string) ([]TestMessage, error) {
+	if a.Environment != Test {
+		return nil, &Error{Code: CodeForbidden, Key: "test_inbox_live", Message: "The test inbox is only for test applications"}
+	}
+	if to != "" {
+		d, err := ParseDestination(to, "to")
+		if err != nil {
+			return nil, err
+		}
+		to = d.Value
+	}
+	return s.store.ListTestMessages(ctx, a.ID, to, 100)
+}

@@ -1,0 +1,129 @@
+package otp
+
+import (
+	"context"
+	"time"
+)
+
+// Store keeps projects, applications, verifications and the delivery outbox.
+// Every method that changes a verification writes the change, its events and
+// its outbox rows in one transaction. Methods return ErrNotFound for a
+// missing row and ErrConflict for a violated uniqueness rule; any other error
+// is internal.
+type Store interface {
+	CreateProject(ctx context.Context, p *Project) error
+	GetProject(ctx context.Context, id string) (*Project, error)
+	// ListProjects returns projects newest first.
+	ListProjects(ctx context.Context) ([]*Project, error)
+	UpdateProject(ctx context.Context, p *Project) error
+	// DeleteProject returns ErrConflict while the project has applications.
+	DeleteProject(ctx context.Context, id string) error
+
+	CreateApplication(ctx context.Context, a *Application) error
+	GetApplication(ctx context.Context, id string) (*Application, error)
+	GetApplicationByAPIKey(ctx context.Context, keyHash []byte) (*Application, error)
+	// ListApplications returns applications newest first.
+	ListApplications(ctx context.Context, f ApplicationFilter) ([]*Application, error)
+	UpdateApplication(ctx context.Context, a *Application) error
+	// DeleteApplication deletes the application and everything it owns.
+	DeleteApplication(ctx context.Context, id string) error
+
+	// CreateVerification inserts v with its effects. With a non-nil idem it
+	// also records the idempotency key, and returns ErrConflict if the key
+	// is already taken.
+	CreateVerification(ctx context.Context, v *Verification, fx Effects, idem *Idempotency) error
+	// GetIdempotency returns the record of a key younger than since, or ErrNotFound.
+	GetIdempotency(ctx context.Context, appID, key string, since time.Time) (*Idempotency, error)
+	GetVerification(ctx context.Context, appID, id string) (*Verification, error)
+	// LatestPendingVerification returns the newest pending verification of a destination.
+	LatestPendingVerification(ctx context.Context, appID, to string) (*Verification, error)
+	// ListVerifications returns verifications newest first.
+	ListVerifications(ctx context.Context, appID string, f VerificationFilter) ([]*Verification, error)
+	// UpdateVerification locks the verification, lets change modify it and
+	// writes it back with the returned effects, all in one transaction. If
+	// change returns an error nothing is written and that error is returned.
+	UpdateVerification(ctx context.Context, appID, id string, change func(v *Verification) (Effects, error)) (*Verification, error)
+	// ListExpiredPending returns up to limit pending verifications whose expiry is not after now.
+	ListExpiredPending(ctx context.Context, now time.Time, limit int) ([]VerificationRef, error)
+
+	// ClaimDeliveries leases up to limit due outbox rows until leaseUntil,
+	// increments their attempt count and returns them. A row whose lease
+	// runs out (a crashed worker) becomes due again.
+	ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, limit int) ([]Delivery, error)
+	// FinishDelivery removes the outbox row and applies change to its
+	// verification in one transaction.
+	FinishDelivery(ctx context.Context, d Delivery, change func(v *Verification) (Effects, error)) error
+	// RetryDelivery makes an outbox row due again at next.
+	RetryDelivery(ctx context.Context, d Delivery, next time.Time, lastError string) error
+
+	// ListTestMessages returns the test inbox of an application, newest first.
+	ListTestMessages(ctx context.Context, appID, to string, limit int) ([]TestMessage, error)
+
+	// DeleteExpiredIdempotency removes idempotency records older than before.
+	DeleteExpiredIdempotency(ctx context.Context, before time.Time) (int, error)
+
+	Close() error
+}
+
+// VerificationRef points at a verification of an application.
+type VerificationRef struct {
+	AppID string
+	ID    string
+}
+
+// Effects are the rows a state change writes beside the verification.
+type Effects struct {
+	Events       []Event
+	Deliveries   []Delivery
+	Messages     []Message
+	TestMessages []TestMessage
+}
+
+// Idempotency records which verification a client's idempotency key created.
+type Idempotency struct {
+	AppID          string
+	Key            string
+	RequestHash    []byte
+	VerificationID string
+	CreatedAt      time.Time
+}
+
+// Delivery is an outbox row: one message of a verification waiting to be
+// handed to a provider.
+type Delivery struct {
+	ID             string
+	AppID          string
+	VerificationID string
+	Channel        Channel
+	Attempts       int // claims so far, including the current one
+	NextAttemptAt  time.Time
+	CreatedAt      time.Time
+}
+
+// Message records one hand-over of a verification's code to a provider.
+type Message struct {
+	ID                string
+	AppID             string
+	VerificationID    string
+	Channel           Channel
+	Provider          string
+	ProviderMessageID string
+	Status            DeliveryStatus
+	Attempts          int
+	Error             string
+	CreatedAt         time.Time
+	SentAt            time.Time
+}
+
+// TestMessage is a message of a test application, kept in its inbox
+// instead of reaching a provider. It is the one place a code is readable.
+type TestMessage struct {
+	ID             string
+	AppID          string
+	VerificationID string
+	To             string
+	Channel        Channel
+	Body           string
+	Code           string
+	CreatedAt      time.Time
+}

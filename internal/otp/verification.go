@@ -1,0 +1,162 @@
+package otp
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Channel is how a code reaches a person.
+type Channel string
+
+// Channels.
+const (
+	SMS      Channel = "sms"
+	Voice    Channel = "voice"
+	Email    Channel = "email"
+	Telegram Channel = "telegram"
+	WhatsApp Channel = "whatsapp"
+)
+
+// Channels lists every channel in its default order.
+var Channels = []Channel{SMS, Voice, Email, Telegram, WhatsApp}
+
+// Purpose is why a code is sent; templates differ by purpose.
+type Purpose string
+
+// Purposes.
+const (
+	PurposeVerification  Purpose = "verification"
+	PurposeTwoFactor     Purpose = "two_factor"
+	PurposePasswordReset Purpose = "password_reset"
+	PurposeTransaction   Purpose = "transaction"
+)
+
+// Status is where a verification stands. Only pending can change.
+type Status string
+
+// Verification statuses.
+const (
+	StatusPending     Status = "pending"
+	StatusVerified    Status = "verified"
+	StatusExpired     Status = "expired"
+	StatusCanceled    Status = "canceled"
+	StatusMaxAttempts Status = "max_attempts"
+)
+
+// DeliveryStatus is where the message carrying the code stands.
+type DeliveryStatus string
+
+// Delivery statuses.
+const (
+	DeliveryQueued    DeliveryStatus = "queued"
+	DeliverySent      DeliveryStatus = "sent"
+	DeliveryDelivered DeliveryStatus = "delivered"
+	DeliveryFailed    DeliveryStatus = "failed"
+)
+
+// Verification is one code sent to one destination.
+type Verification struct {
+	ID             string
+	AppID          string
+	To             string // E.164 phone or lower-case email
+	Channel        Channel
+	Purpose        Purpose
+	Locale         string
+	Status         Status
+	DeliveryStatus DeliveryStatus
+	CodeHash       []byte // HMAC of the code, bound to ID
+	CodeSealed     []byte // the code encrypted for resends; wiped when final
+	Attempts       int
+	MaxAttempts    int
+	Resends        int
+	MaxResends     int
+	Metadata       json.RawMessage // a JSON object, or nil
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	ExpiresAt      time.Time
+	LastSentAt     time.Time // when the latest send was queued
+	ResendAt       time.Time // earliest time of the next resend
+	SentAt         time.Time // zero until a provider accepted the message
+	VerifiedAt     time.Time
+	LastError      string // the latest delivery error, safe to show
+}
+
+// AttemptsRemaining is how many checks are left.
+func (v *Verification) AttemptsRemaining() int {
+	if v.Status != StatusPending {
+		return 0
+	}
+	return max(v.MaxAttempts-v.Attempts, 0)
+}
+
+// CheckResult is the answer to a check.
+type CheckResult struct {
+	Valid        bool
+	Verification *Verification
+}
+
+// check counts one attempt and then evaluates it. It is called inside the
+// store's write transaction, so counting and evaluating are atomic.
+func (v *Verification) check(keys *ServerKey, code string, now time.Time) (bool, []Event) {
+	if v.Status == StatusPending && !now.Before(v.ExpiresAt) {
+		return false, v.finish(StatusExpired, now)
+	}
+	if v.Status != StatusPending {
+		return false, nil
+	}
+	v.Attempts++
+	v.UpdatedAt = now
+	if keys.codeMatches(v.ID, code, v.CodeHash) {
+		v.VerifiedAt = now
+		return true, v.finish(StatusVerified, now)
+	}
+	if v.Attempts >= v.MaxAttempts {
+		return false, v.finish(StatusMaxAttempts, now)
+	}
+	return false, nil
+}
+
+// finish moves a pending verification to a final status and wipes the
+// sealed code, which is no longer needed for resends.
+func (v *Verification) finish(s Status, now time.Time) []Event {
+	v.Status = s
+	v.CodeSealed = nil
+	v.UpdatedAt = now
+	return []Event{newEvent(eventForStatus[s], v, now)}
+}
+
+var eventForStatus = map[Status]EventType{
+	StatusVerified:    EventVerified,
+	StatusExpired:     EventExpired,
+	StatusCanceled:    EventCanceled,
+	StatusMaxAttempts: EventMaxAttempts,
+}
+
+// VerificationFilter selects verifications in a list. Zero fields match all.
+type VerificationFilter struct {
+	Status        Status
+	Channel       Channel
+	To            string
+	CreatedFrom   time.Time
+	CreatedBefore time.Time
+	Cursor        string // list items with IDs after this one (older)
+	Limit         int
+}
+
+// CreateRequest is what a caller asks for when sending a code. Zero values
+// take the project's policy.
+type CreateRequest struct {
+	To             string
+	Channel        Channel
+	Purpose        Purpose
+	TTL            time.Duration
+	CodeLength     int
+	Locale         string
+	Metadata       json.RawMessage
+	IdempotencyKey string
+	// RequestHash identifies the request body for idempotent retries.
+	RequestHash []byte
+}
+
+// MaxMetadataSize is the largest metadata object accepted, in bytes.
+const MaxMetadataSize = 1024

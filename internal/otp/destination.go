@@ -63,7 +63,7 @@ func parsePhone(s, field string) (Destination, error) {
 		switch {
 		case r >= '0' && r <= '9':
 			digits.WriteRune(r)
-		case r == '+' && !plus && digits.Len() == 0 && false:
+		case r == '+' && !plus && digits.Len() == 0:
 			plus = true // "+44 20 ..." and "(+44) 20 ..." alike
 		case r == ' ' || r == '-' || r == '.' || r == '(' || r == ')' || r == '\u00a0':
 		default:

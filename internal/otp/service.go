@@ -20,7 +20,7 @@ type Service struct {
 type Limits struct {
 	APIKeyRequests      Limit         // requests per API key; default 1000 a minute
 	MaxDeliveryAttempts int           // provider attempts before a message fails; default 6
-	DeliveryLease       time.Duration // how long a claimed outbox row stays claimed; default 30 s
+	DeliveryLease       time.Duration // how long a claimed outbox row stays claimed; default 15 s
 	RetryBase           time.Duration // first retry delay, doubled each time; default 2 s
 	IdempotencyWindow   time.Duration // how long an idempotency key is remembered; default 24 h
 }
@@ -53,7 +53,7 @@ func NewService(c Config) (*Service, error) {
 		l.MaxDeliveryAttempts = 6
 	}
 	if l.DeliveryLease == 0 {
-		l.DeliveryLease = 30 * time.Second
+		l.DeliveryLease = 15 * time.Second
 	}
 	if l.RetryBase == 0 {
 		l.RetryBase = 2 * time.Second

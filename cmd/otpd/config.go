@@ -27,6 +27,7 @@ type config struct {
 	APIRateLimit    int    // OTPD_API_RATE_LIMIT, requests a minute per API key
 	DeliveryWorkers int    // OTPD_DELIVERY_WORKERS
 	LogFormat       string // OTPD_LOG_FORMAT: text or json
+	DebugAddr       string // OTPD_DEBUG_ADDR: pprof listener, off when empty
 	ShutdownTimeout time.Duration
 }
 
@@ -41,6 +42,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		APIRateLimit:    1000,
 		DeliveryWorkers: 16,
 		LogFormat:       or(getenv("OTPD_LOG_FORMAT"), "text"),
+		DebugAddr:       getenv("OTPD_DEBUG_ADDR"),
 		ShutdownTimeout: 15 * time.Second,
 	}
 	for name, dst := range map[string]*int{"OTPD_API_RATE_LIMIT": &c.APIRateLimit, "OTPD_DELIVERY_WORKERS": &c.DeliveryWorkers} {

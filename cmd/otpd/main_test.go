@@ -275,4 +275,3 @@ func TestBadConfigFailsWithTheVariableName(t *testing.T) {
 		}
 	}
 }
-

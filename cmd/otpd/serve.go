@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	_ "net/http/pprof" // served only on OTPD_DEBUG_ADDR
 	"sync"
 	"time"
 
@@ -84,6 +85,14 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout, stderr 
 		}
 	})
 	wg.Go(func() { sweep(bgCtx, svc, logger) })
+
+	if cfg.DebugAddr != "" {
+		// Profiles and goroutine dumps, on a separate listener that should
+		// stay private (OTPD_DEBUG_ADDR, e.g. 127.0.0.1:6060).
+		debugSrv := &http.Server{Addr: cfg.DebugAddr, Handler: http.DefaultServeMux, ReadHeaderTimeout: 5 * time.Second}
+		go debugSrv.ListenAndServe()
+		defer debugSrv.Close()
+	}
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()

@@ -16,10 +16,10 @@ import (
 
 // Config wires the API.
 type Config struct {
-	Service    *otp.Service
+	Service        *otp.Service
 	AdminTokenHash [32]byte // SHA-256 of the console bearer token; zero disables console auth
-	Logger     *slog.Logger
-	Version    string
+	Logger         *slog.Logger
+	Version        string
 	// MaxBodyBytes bounds request bodies; default 64 KiB.
 	MaxBodyBytes int64
 }

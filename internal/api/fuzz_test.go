@@ -52,4 +52,3 @@ func FuzzRequestBodies(f *testing.F) {
 		}
 	})
 }
-

@@ -52,9 +52,9 @@ type harness struct {
 	t       testing.TB
 	url     string
 	handler http.Handler
-	svc    *otp.Service
-	clock  *clock
-	sender *sentMessages
+	svc     *otp.Service
+	clock   *clock
+	sender  *sentMessages
 }
 
 type harnessOptions struct {

@@ -1,0 +1,26 @@
+# Aliases for the commands the README and CI use; the work is in scripts/.
+
+# Extra go test flags for "make test", e.g. make test TESTFLAGS="-run TestCheck -v".
+TESTFLAGS ?=
+# Flags for "make bench", e.g. make bench BENCH_FLAGS="-admin-token=... -c 32 -d 30s".
+BENCH_FLAGS ?=
+# How long "make fuzz" runs each fuzz target.
+FUZZTIME ?= 30s
+
+.PHONY: run test bench fuzz lint
+
+run:
+	go run ./cmd/otpd serve
+
+test:
+	scripts/test $(TESTFLAGS)
+
+bench:
+	go run ./cmd/otpd bench $(BENCH_FLAGS)
+
+fuzz:
+	FUZZTIME=$(FUZZTIME) scripts/fuzz
+
+lint:
+	@files="$$(gofmt -l .)"; if [ -n "$$files" ]; then echo "not gofmt-ed:"; echo "$$files"; exit 1; fi
+	go vet ./...

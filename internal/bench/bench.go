@@ -1,0 +1,217 @@
+// Package bench is the load generator behind "otpd bench". It drives a
+// running otpd through its native HTTP API in timed phases, creating
+// verifications and then checking each with the code from the test inbox,
+// reports throughput and latency per phase, and fails when a correct code
+// is not accepted exactly once: correctness under load is part of the
+// benchmark.
+package bench
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+	"time"
+)
+
+const (
+	defaultBaseURL     = "http://127.0.0.1:8080"
+	defaultConcurrency = 8
+	defaultDuration    = 10 * time.Second
+	defaultChannel     = "sms"
+
+	// maxConcurrency bounds the workers, and so the connections, of a run.
+	maxConcurrency = 10_000
+	// maxChecks bounds the checks prepared when Requests does not.
+	maxChecks = 200_000
+	// inboxStall is how long the test inbox may go without a new message
+	// before the codes still missing are given up on.
+	inboxStall = 30 * time.Second
+)
+
+// Config is what one benchmark run needs.
+type Config struct {
+	BaseURL     string        // the running otpd, e.g. http://127.0.0.1:8080
+	AdminToken  string        // creates a project and a test application when APIKey is empty
+	APIKey      string        // an existing test application's API key
+	Concurrency int           // concurrent requests; default 8
+	Duration    time.Duration // how long each phase may run; default 10s
+	Requests    int           // the most requests of each phase; 0 means no limit
+	Channel     string        // channel of the verifications; default "sms"
+}
+
+// Flags registers the benchmark's command-line flags on fs, writing into c.
+func (c *Config) Flags(fs *flag.FlagSet) {
+	fs.StringVar(&c.BaseURL, "url", defaultBaseURL, "base `URL` of the running otpd")
+	fs.StringVar(&c.AdminToken, "admin-token", "", "admin `token`, to create a project and a test application when -api-key is empty")
+	fs.StringVar(&c.APIKey, "api-key", "", "API `key` of an existing test application")
+	fs.IntVar(&c.Concurrency, "c", defaultConcurrency, "concurrent requests")
+	fs.DurationVar(&c.Duration, "d", defaultDuration, "how long each phase may run")
+	fs.IntVar(&c.Requests, "n", 0, "the most requests of each phase; 0 means no limit")
+	fs.StringVar(&c.Channel, "channel", defaultChannel, "`channel` of the verifications (sms, email, ...)")
+}
+
+// normalize fills in the defaults and rejects what cannot work.
+func (c Config) normalize() (Config, error) {
+	if c.BaseURL == "" {
+		c.BaseURL = defaultBaseURL
+	}
+	u, err := url.Parse(c.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return c, fmt.Errorf("bench: the URL %q is not an http(s) base URL like %s", c.BaseURL, defaultBaseURL)
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	switch {
+	case c.APIKey == "" && c.AdminToken == "":
+		return c, errors.New("bench: an API key of a test application, or the admin token to create one, is needed")
+	case strings.HasPrefix(c.APIKey, "otpd_live_"):
+		// A live application reaches real providers: the bench would send
+		// thousands of real messages, and could not read their codes.
+		return c, errors.New("bench: the API key is a live application's; use a test application's")
+	case c.Concurrency < 0 || c.Concurrency > maxConcurrency:
+		return c, fmt.Errorf("bench: concurrency %d is not between 1 and %d", c.Concurrency, maxConcurrency)
+	case c.Duration < 0:
+		return c, fmt.Errorf("bench: the duration %s is negative", c.Duration)
+	case c.Requests < 0:
+		return c, fmt.Errorf("bench: the number of requests %d is negative", c.Requests)
+	}
+	if c.Concurrency == 0 {
+		c.Concurrency = defaultConcurrency
+	}
+	if c.Duration == 0 {
+		c.Duration = defaultDuration
+	}
+	if c.Channel == "" {
+		c.Channel = defaultChannel
+	}
+	// The create phase writes the channel into JSON unescaped.
+	if len(c.Channel) > 32 || strings.Trim(c.Channel, "abcdefghijklmnopqrstuvwxyz") != "" {
+		return c, fmt.Errorf("bench: the channel %q is not a channel name like sms or email", c.Channel)
+	}
+	return c, nil
+}
+
+// Run benchmarks the otpd at cfg.BaseURL and writes a report to out, one
+// line per phase: setup (a project and a test application, unless
+// cfg.APIKey names one), create (verifications), inbox (their codes, read
+// from the test inbox; not timed), check (each verification once with its
+// code) and verified (the outcome, with a sample of codes sent again, which
+// must fail). It returns an error when a request failed, a correct code was
+// not accepted or was accepted twice, or ctx ended. When otpd answers 429,
+// it says how to raise otpd's limit, and stops after the create phase.
+func Run(ctx context.Context, cfg Config, out io.Writer) error {
+	return run(ctx, cfg, out, inboxStall)
+}
+
+// run is Run with the inbox's patience as a parameter, for the tests.
+func run(ctx context.Context, cfg Config, out io.Writer, stall time.Duration) error {
+	cfg, err := cfg.normalize()
+	if err != nil {
+		return err
+	}
+	var seed [8]byte
+	rand.Read(seed[:])
+	dests := newDestinations(cfg.Channel, binary.LittleEndian.Uint64(seed[:]))
+	requests := "unlimited"
+	if cfg.Requests > 0 {
+		requests = fmt.Sprint(cfg.Requests)
+	}
+	fmt.Fprintf(out, "bench    run=%s url=%s channel=%s concurrency=%d duration=%s requests=%s\n",
+		dests.run, cfg.BaseURL, cfg.Channel, cfg.Concurrency, cfg.Duration, requests)
+
+	c := newClient(cfg.BaseURL, cfg.Concurrency)
+	defer c.close()
+	key := cfg.APIKey
+	if key == "" {
+		if key, err = c.createTestApplication(ctx, cfg.AdminToken, "bench-"+dests.run, out); err != nil {
+			return fmt.Errorf("bench: setup: %w", err)
+		}
+	}
+	auth := "Bearer " + key
+
+	var problems []string
+	limited := 0
+
+	created, verifications := create(ctx, c, auth, cfg, dests)
+	created.write(out)
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("bench: %w", err)
+	}
+	if created.limited > 0 {
+		// The rest would wait for the limiter's window and measure it.
+		return rateLimited(out, created.limited)
+	}
+	if n := created.errors(); n > 0 {
+		problems = append(problems, fmt.Sprintf("create: %d of %d requests failed (%s)", n, created.requests, created.describeErrors()))
+	}
+
+	want := maxChecks
+	if cfg.Requests > 0 {
+		want = cfg.Requests
+	}
+	if len(verifications) > want {
+		verifications = verifications[:want]
+	}
+	if len(verifications) == 0 {
+		problems = append(problems, "no verification was created, so none was checked")
+	} else {
+		checks, inbox, err := fetchCodes(ctx, c, auth, verifications, cfg.Concurrency, stall)
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return fmt.Errorf("bench: %w", ctxErr)
+		}
+		if err != nil {
+			return fmt.Errorf("bench: %w", err)
+		}
+		fmt.Fprintf(out, "inbox    codes=%d of %d missing=%d rate_limited=%d transport_errors=%d elapsed=%s\n",
+			len(checks), len(verifications), inbox.missing, inbox.limited, inbox.failed, inbox.elapsed.Round(time.Millisecond))
+		limited += inbox.limited
+		if inbox.missing > 0 {
+			problems = append(problems, fmt.Sprintf("%d of %d codes never reached the test inbox (none arrived for %s)", inbox.missing, len(verifications), stall))
+		}
+
+		checked, accepted := check(ctx, c, auth, cfg, checks)
+		checked.write(out)
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("bench: %w", err)
+		}
+		replayed, again, err := replay(ctx, c, auth, checks, accepted)
+		if err != nil {
+			return fmt.Errorf("bench: %w", err)
+		}
+		fmt.Fprintf(out, "verified valid=%d invalid=%d unchecked=%d replayed=%d accepted_again=%d\n",
+			checked.succeeded, checked.unexpected, len(checks)-checked.requests, replayed, again)
+		if again > 0 {
+			problems = append(problems, fmt.Sprintf("check: %d of %d codes checked a second time were accepted again", again, replayed))
+		}
+		limited += checked.limited
+		if checked.unexpected > 0 {
+			problems = append(problems, fmt.Sprintf("check: %d of %d correct codes were not accepted as valid", checked.unexpected, checked.requests))
+		}
+		if n := checked.errors() - checked.unexpected; n > 0 {
+			problems = append(problems, fmt.Sprintf("check: %d of %d requests failed (%s)", n, checked.requests, checked.describeErrors()))
+		}
+	}
+
+	if limited > 0 {
+		return rateLimited(out, limited)
+	}
+	if len(problems) > 0 {
+		return errors.New("bench: " + strings.Join(problems, "; "))
+	}
+	fmt.Fprintln(out, "ok       every code checked was valid exactly once")
+	return nil
+}
+
+// rateLimited explains 429 answers, which mean otpd's limit of requests per
+// API key, not its capacity, set the pace.
+func rateLimited(out io.Writer, n int) error {
+	fmt.Fprintf(out, "note     otpd answered 429 Too Many Requests %d times: its limit of requests per API key is below the benchmark's rate, "+
+		"so the numbers measure the limiter. Start otpd with a higher OTPD_API_RATE_LIMIT (requests a minute per API key), "+
+		"e.g. OTPD_API_RATE_LIMIT=1000000 otpd serve\n", n)
+	return fmt.Errorf("bench: %d answers were 429 Too Many Requests: start otpd with a higher OTPD_API_RATE_LIMIT", n)
+}

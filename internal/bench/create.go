@@ -1,0 +1,63 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+)
+
+// verification is one verification the create phase made.
+type verification struct {
+	id string
+	to string
+}
+
+// createAnswer is the part of POST /v1/verifications' answer the bench reads.
+type createAnswer struct {
+	Data struct {
+		ID string `json:"id"`
+	} `json:"data"`
+}
+
+// create runs the create phase: POST /v1/verifications, each time to a new
+// destination, and returns what was created besides the measurements.
+func create(ctx context.Context, c *client, auth string, cfg Config, dests destinations) (*stats, []verification) {
+	created := make([][]verification, cfg.Concurrency)
+	url := c.base + "/v1/verifications"
+	limit := int64(-1)
+	if cfg.Requests > 0 {
+		limit = int64(cfg.Requests)
+	}
+	st := runPhase(ctx, "create", cfg.Concurrency, limit, cfg.Duration, func(ctx context.Context, w *worker, i int64) (int, bool) {
+		// The body is built by hand: json.Marshal would allocate for
+		// every request, and neither part needs escaping (the channel is
+		// checked to be lower-case letters, destinations are generated).
+		b := append(w.body[:0], `{"to":"`...)
+		from := len(b)
+		b = dests.appendTo(b, uint64(i))
+		to := len(b)
+		b = append(b, `","channel":"`...)
+		b = append(b, cfg.Channel...)
+		b = append(b, `"}`...)
+		w.body = b
+
+		status, _, err := c.do(ctx, http.MethodPost, url, auth, b, &w.resp)
+		if err != nil {
+			return 0, false
+		}
+		if status != http.StatusCreated {
+			return status, false
+		}
+		var a createAnswer
+		if json.Unmarshal(w.resp.Bytes(), &a) != nil || a.Data.ID == "" {
+			return status, false
+		}
+		created[w.id] = append(created[w.id], verification{id: a.Data.ID, to: string(b[from:to])})
+		return status, true
+	})
+	var all []verification
+	for _, vs := range created {
+		all = append(all, vs...)
+	}
+	return st, all
+}

@@ -1,0 +1,111 @@
+// Package postgres stores otpd's data in PostgreSQL through pgx, with the
+// shared queries of sqlstore. Several otpd instances can share one
+// database: verifications are locked row by row, outbox rows are claimed
+// with SKIP LOCKED, and migrations are serialised by an advisory lock.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+
+	"github.com/otpd/otpd/internal/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// migrationLock is the pg_advisory_lock key that serialises migrations of
+// every otpd process on a database. It is arbitrary but must never change.
+const migrationLock int64 = 0x6f747064_6d696772 // "otpdmigr"
+
+// Open connects to the database at url (a postgres:// URL or a key=value
+// connection string, as pgx accepts; runtime parameters such as
+// search_path may be given in it), applies pending migrations and returns
+// the store.
+func Open(ctx context.Context, url string) (*sqlstore.Store, error) {
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	// Each request holds a connection for one short transaction; a small
+	// pool per instance keeps several instances within max_connections.
+	db.SetMaxOpenConns(20)
+	db.SetMaxIdleConns(10)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	db.SetConnMaxLifetime(time.Hour)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	if _, err := migrate(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return sqlstore.New(db, db, dialect), nil
+}
+
+// Migrate applies the pending migrations to the database at url and
+// returns the names of those it applied.
+func Migrate(ctx context.Context, url string) ([]string, error) {
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	defer db.Close()
+	return migrate(ctx, db)
+}
+
+// migrate applies the embedded migrations while holding the advisory lock,
+// so that instances started together migrate one after the other: the
+// second finds the work done.
+func migrate(ctx context.Context, db *sql.DB) ([]string, error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrationLock); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("postgres: migration lock: %w", err)
+	}
+	defer func() {
+		// A session lock outlives a failed statement: release it even if
+		// ctx is done, and if that fails, drop the connection rather than
+		// return it to the pool still holding the lock.
+		_, err := conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrationLock)
+		if err != nil {
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+		conn.Close()
+	}()
+
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	applied, err := sqlstore.Migrate(ctx, conn, sub)
+	if err != nil {
+		return applied, fmt.Errorf("postgres: %w", err)
+	}
+	return applied, nil
+}
+
+// dialect is what PostgreSQL needs from the shared queries: row locks on
+// the verification being changed, and SKIP LOCKED so that concurrent
+// workers claim disjoint outbox rows.
+var dialect = sqlstore.Dialect{
+	ForUpdate:  " FOR UPDATE",
+	SkipLocked: " FOR UPDATE SKIP LOCKED",
+	IsUniqueViolation: func(err error) bool {
+		var e *pgconn.PgError
+		return errors.As(err, &e) && e.Code == "23505" // unique_violation
+	},
+}

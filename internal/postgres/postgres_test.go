@@ -1,0 +1,183 @@
+package postgres_test
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/otpd/otpd/internal/otp"
+	"github.com/otpd/otpd/internal/postgres"
+	"github.com/otpd/otpd/internal/sqlstore"
+	"github.com/otpd/otpd/internal/storetest"
+)
+
+// testURL returns the URL of the test server, or skips the test. CI
+// always sets it.
+func testURL(t *testing.T) string {
+	t.Helper()
+	u := os.Getenv("OTPD_TEST_POSTGRES_URL")
+	if u == "" {
+		t.Skip("OTPD_TEST_POSTGRES_URL is not set; skipping PostgreSQL tests " +
+			"(e.g. OTPD_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test?sslmode=disable)")
+	}
+	return u
+}
+
+// newSchema creates an empty schema for one test and returns the test URL
+// with search_path pointing at it, so tests of several packages and
+// parallel tests never see each other's rows. The schema is dropped when
+// the test ends.
+func newSchema(t *testing.T) string {
+	t.Helper()
+	base := testURL(t)
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("OTPD_TEST_POSTGRES_URL must be a postgres:// URL: %v", err)
+	}
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	schema := "t_" + hex.EncodeToString(randomBytes(8))
+	if _, err := admin.ExecContext(t.Context(), `CREATE SCHEMA `+schema); err != nil {
+		admin.Close()
+		t.Fatalf("create schema: %v", err)
+	}
+	t.Cleanup(func() {
+		// t.Context is done by now.
+		if _, err := admin.ExecContext(context.Background(), `DROP SCHEMA `+schema+` CASCADE`); err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
+		}
+		admin.Close()
+	})
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	rand.Read(b)
+	return b
+}
+
+func open(t *testing.T, url string) *sqlstore.Store {
+	t.Helper()
+	st, err := postgres.Open(t.Context(), url)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	return st
+}
+
+func TestStore(t *testing.T) {
+	testURL(t)
+	storetest.Run(t, func(t *testing.T) otp.Store {
+		return open(t, newSchema(t))
+	})
+}
+
+// TestClaimAcrossInstances claims from two stores with their own pools, as
+// two otpd instances would: SKIP LOCKED must hand every row to exactly one.
+func TestClaimAcrossInstances(t *testing.T) {
+	ctx := t.Context()
+	u := newSchema(t)
+	st1, st2 := open(t, u), open(t, u)
+	defer st1.Close()
+	defer st2.Close()
+
+	now := time.Date(2031, 1, 2, 3, 4, 5, 0, time.UTC)
+	p := &otp.Project{ID: otp.NewID("prj"), Name: "p", Policy: otp.DefaultPolicy(), CreatedAt: now, UpdatedAt: now}
+	if err := st1.CreateProject(ctx, p); err != nil {
+		t.Fatalf("CreateProject: %v", err)
+	}
+	a := &otp.Application{ID: otp.NewID("app"), ProjectID: p.ID, Name: "a", Environment: otp.Live, Status: otp.AppActive,
+		ClientID: "c", PublicKey: "pk", APIKeyHash: []byte("hash"), CreatedAt: now, UpdatedAt: now}
+	if err := st1.CreateApplication(ctx, a); err != nil {
+		t.Fatalf("CreateApplication: %v", err)
+	}
+	var want []string
+	for i := range 200 {
+		v := &otp.Verification{ID: otp.NewID("ver"), AppID: a.ID, To: "+15550001111", Channel: otp.SMS,
+			Purpose: otp.PurposeVerification, Locale: "en", Status: otp.StatusPending, DeliveryStatus: otp.DeliveryQueued,
+			CodeHash: []byte{byte(i)}, MaxAttempts: 5, CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(time.Minute)}
+		d := otp.Delivery{ID: otp.NewID("dlv"), AppID: a.ID, VerificationID: v.ID, Channel: otp.SMS, NextAttemptAt: now, CreatedAt: now}
+		if err := st1.CreateVerification(ctx, v, otp.Effects{Deliveries: []otp.Delivery{d}}, nil); err != nil {
+			t.Fatalf("CreateVerification: %v", err)
+		}
+		want = append(want, d.ID)
+	}
+
+	var (
+		mu  sync.Mutex
+		got []string
+		wg  sync.WaitGroup
+	)
+	start := make(chan struct{})
+	for _, st := range []*sqlstore.Store{st1, st2} {
+		for range 6 {
+			wg.Go(func() {
+				<-start
+				for {
+					ds, err := st.ClaimDeliveries(ctx, now, now.Add(time.Minute), 4)
+					if err != nil {
+						t.Errorf("ClaimDeliveries: %v", err)
+						return
+					}
+					if len(ds) == 0 {
+						return
+					}
+					mu.Lock()
+					for _, d := range ds {
+						got = append(got, d.ID)
+					}
+					// Bounded, so that rows handed out again and again
+					// fail the test instead of hanging it.
+					done := len(got) >= 2*len(want)
+					mu.Unlock()
+					if done {
+						return
+					}
+				}
+			})
+		}
+	}
+	close(start)
+	wg.Wait()
+	slices.Sort(got)
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("claimed rows (-want +got): every row exactly once\n%s", d)
+	}
+}
+
+// TestConcurrentOpen starts several instances on an empty database at
+// once: the advisory lock lets one migrate and the others find it done.
+func TestConcurrentOpen(t *testing.T) {
+	u := newSchema(t)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			st, err := postgres.Open(t.Context(), u)
+			if err != nil {
+				t.Errorf("Open: %v", err)
+				return
+			}
+			st.Close()
+		})
+	}
+	wg.Wait()
+	applied, err := postgres.Migrate(t.Context(), u)
+	if err != nil || len(applied) != 0 {
+		t.Errorf("Migrate after Open = %v, %v; want nothing left to apply", applied, err)
+	}
+}

@@ -1,0 +1,138 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/otpd/otpd/internal/otp"
+)
+
+const applicationColumns = `id, project_id, name, environment, status, client_id, public_key,
+	api_key_hash, api_key_preview, client_secret_hash, client_secret_preview, webhook_secret_sealed,
+	created_at, updated_at`
+
+func scanApplication(row interface{ Scan(...any) error }) (*otp.Application, error) {
+	var (
+		a                otp.Application
+		created, updated int64
+	)
+	err := row.Scan(&a.ID, &a.ProjectID, &a.Name, &a.Environment, &a.Status, &a.ClientID, &a.PublicKey,
+		&a.APIKeyHash, &a.APIKeyPreview, &a.ClientSecretHash, &a.ClientSecretPreview, &a.WebhookSecretSealed,
+		&created, &updated)
+	if err != nil {
+		return nil, err
+	}
+	a.APIKeyHash = emptyToNil(a.APIKeyHash)
+	a.ClientSecretHash = emptyToNil(a.ClientSecretHash)
+	a.WebhookSecretSealed = emptyToNil(a.WebhookSecretSealed)
+	a.CreatedAt, a.UpdatedAt = fromMicros(created), fromMicros(updated)
+	return &a, nil
+}
+
+// CreateApplication inserts a; an existing id, client id, public key or
+// API key is ErrConflict.
+func (s *Store) CreateApplication(ctx context.Context, a *otp.Application) error {
+	_, err := s.write.ExecContext(ctx,
+		`INSERT INTO applications (`+applicationColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		a.ID, a.ProjectID, a.Name, string(a.Environment), string(a.Status), a.ClientID, a.PublicKey,
+		nullBytes(a.APIKeyHash), a.APIKeyPreview, nullBytes(a.ClientSecretHash), a.ClientSecretPreview,
+		nullBytes(a.WebhookSecretSealed), micros(a.CreatedAt), micros(a.UpdatedAt))
+	return s.dbErr("create application", err)
+}
+
+// GetApplication returns an application or ErrNotFound.
+func (s *Store) GetApplication(ctx context.Context, id string) (*otp.Application, error) {
+	a, err := scanApplication(s.read.QueryRowContext(ctx,
+		`SELECT `+applicationColumns+` FROM applications WHERE id = $1`, id))
+	if err != nil {
+		return nil, s.dbErr("get application", err)
+	}
+	return a, nil
+}
+
+// GetApplicationByAPIKey returns the application whose API key hashes to
+// keyHash, or ErrNotFound.
+func (s *Store) GetApplicationByAPIKey(ctx context.Context, keyHash []byte) (*otp.Application, error) {
+	if len(keyHash) == 0 {
+		return nil, s.dbErr("get application by api key", sql.ErrNoRows)
+	}
+	a, err := scanApplication(s.read.QueryRowContext(ctx,
+		`SELECT `+applicationColumns+` FROM applications WHERE api_key_hash = $1`, keyHash))
+	if err != nil {
+		return nil, s.dbErr("get application by api key", err)
+	}
+	return a, nil
+}
+
+// ListApplications returns the applications of f.ProjectID, or all of
+// them if it is empty, newest first.
+func (s *Store) ListApplications(ctx context.Context, f otp.ApplicationFilter) ([]*otp.Application, error) {
+	q := `SELECT ` + applicationColumns + ` FROM applications`
+	var args []any
+	if f.ProjectID != "" {
+		q += ` WHERE project_id = $1`
+		args = append(args, f.ProjectID)
+	}
+	rows, err := s.read.QueryContext(ctx, q+` ORDER BY id DESC`, args...)
+	if err != nil {
+		return nil, s.dbErr("list applications", err)
+	}
+	defer rows.Close()
+	var out []*otp.Application
+	for rows.Next() {
+		a, err := scanApplication(rows)
+		if err != nil {
+			return nil, s.dbErr("list applications", err)
+		}
+		out = append(out, a)
+	}
+	return out, s.dbErr("list applications", rows.Err())
+}
+
+// UpdateApplication writes the changeable fields of a: name, status,
+// credentials and updated_at. ProjectID and Environment are fixed at
+// creation and not written. An unknown id is ErrNotFound.
+func (s *Store) UpdateApplication(ctx context.Context, a *otp.Application) error {
+	res, err := s.write.ExecContext(ctx,
+		`UPDATE applications SET name = $2, status = $3, client_id = $4, public_key = $5,
+			api_key_hash = $6, api_key_preview = $7, client_secret_hash = $8, client_secret_preview = $9,
+			webhook_secret_sealed = $10, updated_at = $11
+		WHERE id = $1`,
+		a.ID, a.Name, string(a.Status), a.ClientID, a.PublicKey,
+		nullBytes(a.APIKeyHash), a.APIKeyPreview, nullBytes(a.ClientSecretHash), a.ClientSecretPreview,
+		nullBytes(a.WebhookSecretSealed), micros(a.UpdatedAt))
+	if err != nil {
+		return s.dbErr("update application", err)
+	}
+	return mustAffect("update application", res)
+}
+
+// DeleteApplication deletes the application and all it owns. The
+// application row is locked first, so a verification created meanwhile
+// fails on its foreign key; verifications are deleted before the rows
+// written beside them, so that a change committed while this transaction
+// waited on a verification's lock leaves no orphans behind.
+func (s *Store) DeleteApplication(ctx context.Context, id string) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var found string
+		err := tx.QueryRowContext(ctx, `SELECT id FROM applications WHERE id = $1`+s.d.ForUpdate, id).Scan(&found)
+		if err != nil {
+			return s.dbErr("delete application", err)
+		}
+		for _, q := range []string{
+			`DELETE FROM verifications WHERE app_id = $1`,
+			`DELETE FROM outbox WHERE app_id = $1`,
+			`DELETE FROM events WHERE app_id = $1`,
+			`DELETE FROM messages WHERE app_id = $1`,
+			`DELETE FROM test_messages WHERE app_id = $1`,
+			`DELETE FROM idempotency WHERE app_id = $1`,
+			`DELETE FROM applications WHERE id = $1`,
+		} {
+			if _, err := tx.ExecContext(ctx, q, id); err != nil {
+				return s.dbErr("delete application", err)
+			}
+		}
+		return nil
+	})
+}

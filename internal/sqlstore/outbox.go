@@ -1,0 +1,171 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/otpd/otpd/internal/otp"
+)
+
+// writeEffects inserts the rows a state change writes beside the
+// verification, inside the change's transaction.
+func (s *Store) writeEffects(ctx context.Context, tx *sql.Tx, fx otp.Effects) error {
+	for _, e := range fx.Events {
+		_, err := tx.ExecContext(ctx,
+			`INSERT INTO events (id, type, app_id, verification_id, created_at) VALUES ($1, $2, $3, $4, $5)`,
+			e.ID, string(e.Type), e.AppID, e.VerificationID, micros(e.CreatedAt))
+		if err != nil {
+			return s.dbErr("insert event", err)
+		}
+	}
+	for _, d := range fx.Deliveries {
+		_, err := tx.ExecContext(ctx,
+			`INSERT INTO outbox (id, app_id, verification_id, channel, attempts, next_attempt_at, claimed_until, last_error, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, 0, '', $7)`,
+			d.ID, d.AppID, d.VerificationID, string(d.Channel), d.Attempts, micros(d.NextAttemptAt), micros(d.CreatedAt))
+		if err != nil {
+			return s.dbErr("insert outbox row", err)
+		}
+	}
+	for _, m := range fx.Messages {
+		_, err := tx.ExecContext(ctx,
+			`INSERT INTO messages (id, app_id, verification_id, channel, provider, provider_message_id,
+				status, attempts, error, created_at, sent_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+			m.ID, m.AppID, m.VerificationID, string(m.Channel), m.Provider, m.ProviderMessageID,
+			string(m.Status), m.Attempts, m.Error, micros(m.CreatedAt), micros(m.SentAt))
+		if err != nil {
+			return s.dbErr("insert message", err)
+		}
+	}
+	for _, m := range fx.TestMessages {
+		_, err := tx.ExecContext(ctx,
+			`INSERT INTO test_messages (id, app_id, verification_id, destination, channel, body, code, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			m.ID, m.AppID, m.VerificationID, m.To, string(m.Channel), m.Body, m.Code, micros(m.CreatedAt))
+		if err != nil {
+			return s.dbErr("insert test message", err)
+		}
+	}
+	return nil
+}
+
+// ClaimDeliveries leases up to limit due outbox rows until leaseUntil and
+// counts the attempt. A row is due when its next attempt is not after now
+// and no lease on it is running. On PostgreSQL the inner SELECT skips rows
+// another transaction is claiming, so concurrent workers never get the
+// same row; SQLite has one writer and needs no such care.
+func (s *Store) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, limit int) ([]otp.Delivery, error) {
+	rows, err := s.write.QueryContext(ctx,
+		`UPDATE outbox SET claimed_until = $1, attempts = attempts + 1
+		WHERE id IN (
+			SELECT id FROM outbox WHERE next_attempt_at <= $2 AND claimed_until <= $2
+			ORDER BY next_attempt_at, id LIMIT $3`+s.d.SkipLocked+`
+		)
+		RETURNING id, app_id, verification_id, channel, attempts, next_attempt_at, created_at`,
+		micros(leaseUntil), micros(now), limit)
+	if err != nil {
+		return nil, s.dbErr("claim deliveries", err)
+	}
+	defer rows.Close()
+	var out []otp.Delivery
+	for rows.Next() {
+		var (
+			d             otp.Delivery
+			next, created int64
+		)
+		if err := rows.Scan(&d.ID, &d.AppID, &d.VerificationID, &d.Channel, &d.Attempts, &next, &created); err != nil {
+			return nil, s.dbErr("claim deliveries", err)
+		}
+		d.NextAttemptAt, d.CreatedAt = fromMicros(next), fromMicros(created)
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.dbErr("claim deliveries", err)
+	}
+	// RETURNING promises no order; hand out the oldest work first.
+	slices.SortFunc(out, func(a, b otp.Delivery) int {
+		if c := a.NextAttemptAt.Compare(b.NextAttemptAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out, nil
+}
+
+// FinishDelivery deletes the outbox row of d and, with a non-nil change,
+// applies change to its verification, in one transaction. If the row is
+// already gone, another worker finished it after this one's lease ran out,
+// and nothing is done: the outcome was recorded once. If the verification
+// is gone, only the row is deleted. If change returns an error nothing is
+// written, the row stays leased, and that error is returned as it is.
+func (s *Store) FinishDelivery(ctx context.Context, d otp.Delivery, change func(v *otp.Verification) (otp.Effects, error)) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE id = $1`, d.ID)
+		if err != nil {
+			return s.dbErr("finish delivery", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("finish delivery: %w", err)
+		} else if n == 0 || change == nil {
+			return nil
+		}
+		v, err := s.lockVerification(ctx, tx, d.AppID, d.VerificationID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return s.dbErr("finish delivery", err)
+		}
+		return s.applyChange(ctx, tx, v, change)
+	})
+}
+
+// RetryDelivery ends the lease on d and makes it due again at next. Only
+// the holder of the latest claim may do so: if the row was claimed again
+// after d's lease ran out, the attempt counts differ and the newer worker
+// decides, so nothing is changed.
+func (s *Store) RetryDelivery(ctx context.Context, d otp.Delivery, next time.Time, lastError string) error {
+	_, err := s.write.ExecContext(ctx,
+		`UPDATE outbox SET next_attempt_at = $2, claimed_until = 0, last_error = $3
+		WHERE id = $1 AND attempts = $4`,
+		d.ID, micros(next), lastError, d.Attempts)
+	return s.dbErr("retry delivery", err)
+}
+
+// ListTestMessages returns up to limit messages of the application's test
+// inbox, newest first, only those to destination to if it is set.
+func (s *Store) ListTestMessages(ctx context.Context, appID, to string, limit int) ([]otp.TestMessage, error) {
+	q := `SELECT id, app_id, verification_id, destination, channel, body, code, created_at
+		FROM test_messages WHERE app_id = $1`
+	args := []any{appID}
+	if to != "" {
+		q += ` AND destination = $2`
+		args = append(args, to)
+	}
+	args = append(args, limit)
+	q += fmt.Sprintf(` ORDER BY created_at DESC, id DESC LIMIT $%d`, len(args))
+	rows, err := s.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, s.dbErr("list test messages", err)
+	}
+	defer rows.Close()
+	var out []otp.TestMessage
+	for rows.Next() {
+		var (
+			m       otp.TestMessage
+			created int64
+		)
+		if err := rows.Scan(&m.ID, &m.AppID, &m.VerificationID, &m.To, &m.Channel, &m.Body, &m.Code, &created); err != nil {
+			return nil, s.dbErr("list test messages", err)
+		}
+		m.CreatedAt = fromMicros(created)
+		out = append(out, m)
+	}
+	return out, s.dbErr("list test messages", rows.Err())
+}

@@ -1,0 +1,150 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/otpd/otpd/internal/otp"
+)
+
+// policyJSON is the stored form of a project's policy: one JSON column, so
+// that new policy fields need no migration. Durations are microseconds,
+// like every time value in the database.
+type policyJSON struct {
+	CodeLength     int    `json:"codeLength"`
+	TTL            int64  `json:"ttlMicros"`
+	MaxAttempts    int    `json:"maxAttempts"`
+	ResendCooldown int64  `json:"resendCooldownMicros"`
+	MaxResends     int    `json:"maxResends"`
+	SendsPerMinute int    `json:"sendsPerMinute"`
+	DefaultLocale  string `json:"defaultLocale"`
+}
+
+func encodePolicy(p otp.Policy) (string, error) {
+	b, err := json.Marshal(policyJSON{
+		CodeLength:     p.CodeLength,
+		TTL:            p.TTL.Microseconds(),
+		MaxAttempts:    p.MaxAttempts,
+		ResendCooldown: p.ResendCooldown.Microseconds(),
+		MaxResends:     p.MaxResends,
+		SendsPerMinute: p.SendsPerMinute,
+		DefaultLocale:  p.DefaultLocale,
+	})
+	return string(b), err
+}
+
+func decodePolicy(s string) (otp.Policy, error) {
+	var j policyJSON
+	if err := json.Unmarshal([]byte(s), &j); err != nil {
+		return otp.Policy{}, fmt.Errorf("decode policy: %w", err)
+	}
+	return otp.Policy{
+		CodeLength:     j.CodeLength,
+		TTL:            time.Duration(j.TTL) * time.Microsecond,
+		MaxAttempts:    j.MaxAttempts,
+		ResendCooldown: time.Duration(j.ResendCooldown) * time.Microsecond,
+		MaxResends:     j.MaxResends,
+		SendsPerMinute: j.SendsPerMinute,
+		DefaultLocale:  j.DefaultLocale,
+	}, nil
+}
+
+const projectColumns = `id, name, description, policy, created_at, updated_at`
+
+func scanProject(row interface{ Scan(...any) error }) (*otp.Project, error) {
+	var (
+		p                otp.Project
+		policy           string
+		created, updated int64
+	)
+	if err := row.Scan(&p.ID, &p.Name, &p.Description, &policy, &created, &updated); err != nil {
+		return nil, err
+	}
+	var err error
+	if p.Policy, err = decodePolicy(policy); err != nil {
+		return nil, err
+	}
+	p.CreatedAt, p.UpdatedAt = fromMicros(created), fromMicros(updated)
+	return &p, nil
+}
+
+// CreateProject inserts p; an existing id is ErrConflict.
+func (s *Store) CreateProject(ctx context.Context, p *otp.Project) error {
+	policy, err := encodePolicy(p.Policy)
+	if err != nil {
+		return fmt.Errorf("create project: %w", err)
+	}
+	_, err = s.write.ExecContext(ctx,
+		`INSERT INTO projects (`+projectColumns+`) VALUES ($1, $2, $3, $4, $5, $6)`,
+		p.ID, p.Name, p.Description, policy, micros(p.CreatedAt), micros(p.UpdatedAt))
+	return s.dbErr("create project", err)
+}
+
+// GetProject returns a project or ErrNotFound.
+func (s *Store) GetProject(ctx context.Context, id string) (*otp.Project, error) {
+	p, err := scanProject(s.read.QueryRowContext(ctx,
+		`SELECT `+projectColumns+` FROM projects WHERE id = $1`, id))
+	if err != nil {
+		return nil, s.dbErr("get project", err)
+	}
+	return p, nil
+}
+
+// ListProjects returns every project, newest first.
+func (s *Store) ListProjects(ctx context.Context) ([]*otp.Project, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT `+projectColumns+` FROM projects ORDER BY id DESC`)
+	if err != nil {
+		return nil, s.dbErr("list projects", err)
+	}
+	defer rows.Close()
+	var out []*otp.Project
+	for rows.Next() {
+		p, err := scanProject(rows)
+		if err != nil {
+			return nil, s.dbErr("list projects", err)
+		}
+		out = append(out, p)
+	}
+	return out, s.dbErr("list projects", rows.Err())
+}
+
+// UpdateProject writes every field of p; an unknown id is ErrNotFound.
+func (s *Store) UpdateProject(ctx context.Context, p *otp.Project) error {
+	policy, err := encodePolicy(p.Policy)
+	if err != nil {
+		return fmt.Errorf("update project: %w", err)
+	}
+	res, err := s.write.ExecContext(ctx,
+		`UPDATE projects SET name = $2, description = $3, policy = $4, updated_at = $5 WHERE id = $1`,
+		p.ID, p.Name, p.Description, policy, micros(p.UpdatedAt))
+	if err != nil {
+		return s.dbErr("update project", err)
+	}
+	return mustAffect("update project", res)
+}
+
+// DeleteProject deletes a project without applications. The check and the
+// delete share a transaction, and the project row is locked first, so an
+// application created meanwhile either is seen or fails on its foreign key.
+func (s *Store) DeleteProject(ctx context.Context, id string) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var found string
+		err := tx.QueryRowContext(ctx, `SELECT id FROM projects WHERE id = $1`+s.d.ForUpdate, id).Scan(&found)
+		if err != nil {
+			return s.dbErr("delete project", err)
+		}
+		var n int
+		err = tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM applications WHERE project_id = $1`, id).Scan(&n)
+		if err != nil {
+			return s.dbErr("delete project", err)
+		}
+		if n > 0 {
+			return fmt.Errorf("delete project: %d applications left: %w", n, otp.ErrConflict)
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM projects WHERE id = $1`, id)
+		return s.dbErr("delete project", err)
+	})
+}

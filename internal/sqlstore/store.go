@@ -1,0 +1,151 @@
+// Package sqlstore implements otp.Store over database/sql. The SQLite and
+// PostgreSQL adapters share this one implementation and differ only in
+// their Dialect, their connection setup and their migrations; the queries
+// are plain SQL with $1 placeholders, which both drivers accept.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/otpd/otpd/internal/otp"
+)
+
+// Dialect holds what differs between the engines behind the shared queries.
+type Dialect struct {
+	// ForUpdate is appended to a SELECT of a row the transaction is about
+	// to change: " FOR UPDATE" on PostgreSQL. SQLite has a single writer,
+	// so a write transaction already excludes every other, and it is "".
+	ForUpdate string
+	// SkipLocked is appended to the SELECT that picks outbox rows to
+	// claim: " FOR UPDATE SKIP LOCKED" on PostgreSQL, so that workers of
+	// several instances claim disjoint rows without waiting on each other.
+	SkipLocked string
+	// IsUniqueViolation reports whether err is a violated unique or
+	// primary-key constraint.
+	IsUniqueViolation func(error) bool
+}
+
+// Store is an otp.Store over a SQL database. Writes go to one handle and
+// reads to another; they may be the same *sql.DB.
+type Store struct {
+	write *sql.DB
+	read  *sql.DB
+	d     Dialect
+}
+
+var _ otp.Store = (*Store)(nil)
+
+// New returns a Store that writes through write and reads through read.
+// The Store owns both handles: Close closes them.
+func New(write, read *sql.DB, d Dialect) *Store {
+	return &Store{write: write, read: read, d: d}
+}
+
+// Close closes the database handles.
+func (s *Store) Close() error {
+	var err error
+	if s.read != s.write {
+		err = s.read.Close()
+	}
+	return errors.Join(err, s.write.Close())
+}
+
+// inTx runs fn in a write transaction and commits if fn returns nil. The
+// error of fn is returned as it is, so callers can match it with errors.Is.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	// Rolling back also when fn panics matters: on SQLite the transaction
+	// holds the only write connection.
+	defer tx.Rollback() // a no-op after Commit; the error of fn is the one that matters
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// dbErr maps the errors of the engines to the domain's: a missing row to
+// ErrNotFound and a unique violation to ErrConflict. Anything else is
+// internal and only gets context.
+func (s *Store) dbErr(op string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("%s: %w", op, otp.ErrNotFound)
+	case s.d.IsUniqueViolation != nil && s.d.IsUniqueViolation(err):
+		return fmt.Errorf("%s: %w: %v", op, otp.ErrConflict, err)
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+// mustAffect turns an UPDATE or DELETE that matched no row into ErrNotFound.
+func mustAffect(op string, res sql.Result) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("%s: %w", op, otp.ErrNotFound)
+	}
+	return nil
+}
+
+// micros stores a time as unix microseconds; the zero time is 0 so that
+// "not yet" survives the round trip.
+func micros(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMicro()
+}
+
+// fromMicros is the inverse of micros, in UTC.
+func fromMicros(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.UnixMicro(n).UTC()
+}
+
+// nullBytes stores an empty byte slice as NULL, so nil reads back as nil.
+func nullBytes(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
+// emptyToNil reads NULL and empty blobs back as nil; drivers differ on
+// which of the two an empty value becomes.
+func emptyToNil(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
+// nullJSON stores absent metadata as NULL.
+func nullJSON(m json.RawMessage) any {
+	if len(m) == 0 {
+		return nil
+	}
+	return string(m)
+}
+
+func fromNullJSON(s sql.NullString) json.RawMessage {
+	if !s.Valid {
+		return nil
+	}
+	return json.RawMessage(s.String)
+}

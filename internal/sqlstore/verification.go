@@ -1,0 +1,256 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/otpd/otpd/internal/otp"
+)
+
+const verificationColumns = `id, app_id, destination, channel, purpose, locale, status, delivery_status,
+	code_hash, code_sealed, attempts, max_attempts, resends, max_resends, metadata,
+	created_at, updated_at, expires_at, last_sent_at, resend_at, sent_at, verified_at, last_error`
+
+func scanVerification(row interface{ Scan(...any) error }) (*otp.Verification, error) {
+	var (
+		v                                           otp.Verification
+		metadata                                    sql.NullString
+		created, updated, expires, lastSent, resend int64
+		sent, verified                              int64
+	)
+	err := row.Scan(&v.ID, &v.AppID, &v.To, &v.Channel, &v.Purpose, &v.Locale, &v.Status, &v.DeliveryStatus,
+		&v.CodeHash, &v.CodeSealed, &v.Attempts, &v.MaxAttempts, &v.Resends, &v.MaxResends, &metadata,
+		&created, &updated, &expires, &lastSent, &resend, &sent, &verified, &v.LastError)
+	if err != nil {
+		return nil, err
+	}
+	v.CodeHash = emptyToNil(v.CodeHash)
+	v.CodeSealed = emptyToNil(v.CodeSealed)
+	v.Metadata = fromNullJSON(metadata)
+	v.CreatedAt, v.UpdatedAt, v.ExpiresAt = fromMicros(created), fromMicros(updated), fromMicros(expires)
+	v.LastSentAt, v.ResendAt = fromMicros(lastSent), fromMicros(resend)
+	v.SentAt, v.VerifiedAt = fromMicros(sent), fromMicros(verified)
+	return &v, nil
+}
+
+// verificationArgs lists v's values in the order of verificationColumns.
+func verificationArgs(v *otp.Verification) []any {
+	return []any{
+		v.ID, v.AppID, v.To, string(v.Channel), string(v.Purpose), v.Locale, string(v.Status), string(v.DeliveryStatus),
+		nullBytes(v.CodeHash), nullBytes(v.CodeSealed), v.Attempts, v.MaxAttempts, v.Resends, v.MaxResends, nullJSON(v.Metadata),
+		micros(v.CreatedAt), micros(v.UpdatedAt), micros(v.ExpiresAt), micros(v.LastSentAt), micros(v.ResendAt),
+		micros(v.SentAt), micros(v.VerifiedAt), v.LastError,
+	}
+}
+
+// CreateVerification inserts v, its effects and, with a non-nil idem, its
+// idempotency record in one transaction. A taken idempotency key is
+// ErrConflict and leaves nothing behind.
+func (s *Store) CreateVerification(ctx context.Context, v *otp.Verification, fx otp.Effects, idem *otp.Idempotency) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		// The idempotency row goes first: a taken key is the likely
+		// conflict, and finding it first saves the other inserts.
+		if idem != nil {
+			_, err := tx.ExecContext(ctx,
+				`INSERT INTO idempotency (app_id, idem_key, request_hash, verification_id, created_at)
+				VALUES ($1, $2, $3, $4, $5)`,
+				idem.AppID, idem.Key, nullBytes(idem.RequestHash), idem.VerificationID, micros(idem.CreatedAt))
+			if err != nil {
+				return s.dbErr("create verification: idempotency key", err)
+			}
+		}
+		_, err := tx.ExecContext(ctx,
+			`INSERT INTO verifications (`+verificationColumns+`)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)`,
+			verificationArgs(v)...)
+		if err != nil {
+			return s.dbErr("create verification", err)
+		}
+		return s.writeEffects(ctx, tx, fx)
+	})
+}
+
+// GetIdempotency returns the record of key created at or after since, or
+// ErrNotFound.
+func (s *Store) GetIdempotency(ctx context.Context, appID, key string, since time.Time) (*otp.Idempotency, error) {
+	var (
+		rec     = otp.Idempotency{AppID: appID, Key: key}
+		created int64
+	)
+	err := s.read.QueryRowContext(ctx,
+		`SELECT request_hash, verification_id, created_at FROM idempotency
+		WHERE app_id = $1 AND idem_key = $2 AND created_at >= $3`,
+		appID, key, micros(since)).Scan(&rec.RequestHash, &rec.VerificationID, &created)
+	if err != nil {
+		return nil, s.dbErr("get idempotency key", err)
+	}
+	rec.RequestHash = emptyToNil(rec.RequestHash)
+	rec.CreatedAt = fromMicros(created)
+	return &rec, nil
+}
+
+// DeleteExpiredIdempotency removes records created before before and
+// returns how many it removed.
+func (s *Store) DeleteExpiredIdempotency(ctx context.Context, before time.Time) (int, error) {
+	res, err := s.write.ExecContext(ctx, `DELETE FROM idempotency WHERE created_at < $1`, micros(before))
+	if err != nil {
+		return 0, s.dbErr("delete expired idempotency keys", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("delete expired idempotency keys: %w", err)
+	}
+	return int(n), nil
+}
+
+// GetVerification returns the verification id of application appID. An
+// unknown id and another application's id are both ErrNotFound.
+func (s *Store) GetVerification(ctx context.Context, appID, id string) (*otp.Verification, error) {
+	v, err := scanVerification(s.read.QueryRowContext(ctx,
+		`SELECT `+verificationColumns+` FROM verifications WHERE app_id = $1 AND id = $2`, appID, id))
+	if err != nil {
+		return nil, s.dbErr("get verification", err)
+	}
+	return v, nil
+}
+
+// LatestPendingVerification returns the newest pending verification of
+// destination to, or ErrNotFound.
+func (s *Store) LatestPendingVerification(ctx context.Context, appID, to string) (*otp.Verification, error) {
+	v, err := scanVerification(s.read.QueryRowContext(ctx,
+		`SELECT `+verificationColumns+` FROM verifications
+		WHERE app_id = $1 AND destination = $2 AND status = $3
+		ORDER BY id DESC LIMIT 1`,
+		appID, to, string(otp.StatusPending)))
+	if err != nil {
+		return nil, s.dbErr("latest pending verification", err)
+	}
+	return v, nil
+}
+
+// ListVerifications returns the application's verifications that match f,
+// newest first. IDs are time-ordered, so ordering by id is ordering by
+// creation, and the cursor is simply the last id of the previous page.
+func (s *Store) ListVerifications(ctx context.Context, appID string, f otp.VerificationFilter) ([]*otp.Verification, error) {
+	where := []string{"app_id = $1"}
+	args := []any{appID}
+	add := func(cond string, arg any) {
+		args = append(args, arg)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if f.Status != "" {
+		add("status = $%d", string(f.Status))
+	}
+	if f.Channel != "" {
+		add("channel = $%d", string(f.Channel))
+	}
+	if f.To != "" {
+		add("destination = $%d", f.To)
+	}
+	if !f.CreatedFrom.IsZero() {
+		add("created_at >= $%d", micros(f.CreatedFrom))
+	}
+	if !f.CreatedBefore.IsZero() {
+		add("created_at < $%d", micros(f.CreatedBefore))
+	}
+	if f.Cursor != "" {
+		add("id < $%d", f.Cursor)
+	}
+	q := `SELECT ` + verificationColumns + ` FROM verifications WHERE ` + strings.Join(where, " AND ") + ` ORDER BY id DESC`
+	if f.Limit > 0 {
+		args = append(args, f.Limit)
+		q += fmt.Sprintf(" LIMIT $%d", len(args))
+	}
+	rows, err := s.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, s.dbErr("list verifications", err)
+	}
+	defer rows.Close()
+	var out []*otp.Verification
+	for rows.Next() {
+		v, err := scanVerification(rows)
+		if err != nil {
+			return nil, s.dbErr("list verifications", err)
+		}
+		out = append(out, v)
+	}
+	return out, s.dbErr("list verifications", rows.Err())
+}
+
+// UpdateVerification locks the verification, applies change and writes the
+// row and the effects back in one transaction. If change returns an error,
+// nothing is written and that error is returned as it is.
+func (s *Store) UpdateVerification(ctx context.Context, appID, id string, change func(v *otp.Verification) (otp.Effects, error)) (*otp.Verification, error) {
+	var out *otp.Verification
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		v, err := s.lockVerification(ctx, tx, appID, id)
+		if err != nil {
+			return s.dbErr("update verification", err)
+		}
+		if err := s.applyChange(ctx, tx, v, change); err != nil {
+			return err
+		}
+		out = v
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// lockVerification reads a verification inside a write transaction,
+// locking its row where the engine has row locks.
+func (s *Store) lockVerification(ctx context.Context, tx *sql.Tx, appID, id string) (*otp.Verification, error) {
+	return scanVerification(tx.QueryRowContext(ctx,
+		`SELECT `+verificationColumns+` FROM verifications WHERE app_id = $1 AND id = $2`+s.d.ForUpdate, appID, id))
+}
+
+// applyChange runs change on v and writes v and the effects. The row is
+// written back under the id and application it was read with, whatever
+// change did to those fields.
+func (s *Store) applyChange(ctx context.Context, tx *sql.Tx, v *otp.Verification, change func(v *otp.Verification) (otp.Effects, error)) error {
+	appID, id := v.AppID, v.ID
+	fx, err := change(v)
+	if err != nil {
+		return err
+	}
+	args := verificationArgs(v)
+	args[0], args[1] = id, appID
+	_, err = tx.ExecContext(ctx,
+		`UPDATE verifications SET destination = $3, channel = $4, purpose = $5, locale = $6, status = $7,
+			delivery_status = $8, code_hash = $9, code_sealed = $10, attempts = $11, max_attempts = $12,
+			resends = $13, max_resends = $14, metadata = $15, created_at = $16, updated_at = $17,
+			expires_at = $18, last_sent_at = $19, resend_at = $20, sent_at = $21, verified_at = $22,
+			last_error = $23
+		WHERE id = $1 AND app_id = $2`, args...)
+	if err != nil {
+		return s.dbErr("update verification", err)
+	}
+	return s.writeEffects(ctx, tx, fx)
+}
+
+// ListExpiredPending returns up to limit pending verifications whose expiry
+// is not after now, those that expired first first.
+func (s *Store) ListExpiredPending(ctx context.Context, now time.Time, limit int) ([]otp.VerificationRef, error) {
+	rows, err := s.read.QueryContext(ctx,
+		`SELECT app_id, id FROM verifications WHERE status = $1 AND expires_at <= $2
+		ORDER BY expires_at, id LIMIT $3`,
+		string(otp.StatusPending), micros(now), limit)
+	if err != nil {
+		return nil, s.dbErr("list expired verifications", err)
+	}
+	defer rows.Close()
+	var out []otp.VerificationRef
+	for rows.Next() {
+		var r otp.VerificationRef
+		if err := rows.Scan(&r.AppID, &r.ID); err != nil {
+			return nil, s.dbErr("list expired verifications", err)
+		}
+		out = append(out, r)
+	}
+	return out, s.dbErr("list expired verifications", rows.Err())
+}

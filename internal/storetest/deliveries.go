@@ -1,0 +1,277 @@
+package storetest
+
+import (
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/otpd/otpd/internal/otp"
+)
+
+func testClaimLeaseRetry(t *testing.T, st otp.Store) {
+	ctx := t.Context()
+	p := createProject(t, st, "p")
+	a := createApp(t, st, p.ID, otp.Live)
+	now := t0
+	v1 := newVerification(a, "+15550001111", t0)
+	d1 := createVerification(t, st, v1, now)
+	v2 := newVerification(a, "+15550002222", t0)
+	d2 := createVerification(t, st, v2, now.Add(time.Minute))
+
+	claimed := func(at time.Time, want ...otp.Delivery) []otp.Delivery {
+		t.Helper()
+		got := claim(t, st, at, 10)
+		diff(t, "claimed at +"+at.Sub(now).String(), want, got)
+		return got
+	}
+	// attempt is d as its nth claim returns it, due at next.
+	attempt := func(d otp.Delivery, n int, next time.Time) otp.Delivery {
+		d.Attempts, d.NextAttemptAt = n, next
+		return d
+	}
+
+	claimed(now, attempt(d1, 1, now)) // d2 is not due yet
+	claimed(now.Add(10 * time.Second))
+	// The lease runs out: a crashed worker's row is claimed again.
+	second := claimed(now.Add(leaseTime), attempt(d1, 2, now))[0]
+
+	// The first claim's worker comes back late: its retry must not end
+	// the second claim's lease.
+	if err := st.RetryDelivery(ctx, attempt(d1, 1, now), now.Add(leaseTime), "late"); err != nil {
+		t.Fatalf("RetryDelivery with a stale claim: %v", err)
+	}
+	claimed(now.Add(leaseTime + time.Second))
+
+	if err := st.RetryDelivery(ctx, second, now.Add(5*time.Minute), "provider timeout"); err != nil {
+		t.Fatalf("RetryDelivery: %v", err)
+	}
+	d2claim := claimed(now.Add(time.Minute), attempt(d2, 1, now.Add(time.Minute)))[0] // d1 waits for its retry time
+	if err := st.FinishDelivery(ctx, d2claim, nil); err != nil {
+		t.Fatalf("FinishDelivery: %v", err)
+	}
+	claimed(now.Add(5*time.Minute - time.Microsecond))
+	third := claimed(now.Add(5*time.Minute), attempt(d1, 3, now.Add(5*time.Minute)))[0]
+	// A retry ends the lease at once, even if the next attempt is due now.
+	if err := st.RetryDelivery(ctx, third, now.Add(5*time.Minute), "again"); err != nil {
+		t.Fatalf("RetryDelivery: %v", err)
+	}
+	last := claimed(now.Add(5*time.Minute), attempt(d1, 4, now.Add(5*time.Minute)))[0]
+	if err := st.FinishDelivery(ctx, last, nil); err != nil {
+		t.Fatalf("FinishDelivery: %v", err)
+	}
+	claimed(now.Add(time.Hour))
+
+	// Finishing without a change leaves the verification alone.
+	diff(t, "verification after FinishDelivery(nil)", v1, getVerification(t, st, a.ID, v1.ID))
+}
+
+func testClaimLimit(t *testing.T, st otp.Store) {
+	p := createProject(t, st, "p")
+	a := createApp(t, st, p.ID, otp.Live)
+	var want []string
+	for i := range 5 {
+		v := newVerification(a, "+15550001111", t0)
+		want = append(want, createVerification(t, st, v, t0.Add(time.Duration(i)*time.Second)).ID)
+	}
+	now := t0.Add(time.Minute)
+	first := claim(t, st, now, 2)
+	// The rows due first are claimed first.
+	diff(t, "first claim", want[:2], deliveryIDs(first))
+	rest := claim(t, st, now, 10)
+	diff(t, "second claim", want[2:], deliveryIDs(rest))
+	if ds := claim(t, st, now, 10); len(ds) != 0 {
+		t.Errorf("third claim = %v, want none", deliveryIDs(ds))
+	}
+}
+
+// testClaimConcurrent claims from many goroutines at once: every row must
+// be handed out exactly once.
+func testClaimConcurrent(t *testing.T, st otp.Store) {
+	p := createProject(t, st, "p")
+	a := createApp(t, st, p.ID, otp.Live)
+	var want []string
+	for range 40 {
+		v := newVerification(a, "+15550001111", t0)
+		want = append(want, createVerification(t, st, v, t0).ID)
+	}
+	got := claimAll(t, []otp.Store{st}, 8, t0, 2*len(want))
+	diff(t, "claimed rows", sorted(want), sorted(got))
+}
+
+// claimAll runs workers goroutines per store, each claiming three rows at a
+// time until none is left, and returns every id claimed, duplicates
+// included. It stops at maxIDs ids, so that a store that hands rows out
+// again and again fails the test instead of hanging it.
+func claimAll(t *testing.T, stores []otp.Store, workers int, now time.Time, maxIDs int) []string {
+	t.Helper()
+	var (
+		mu  sync.Mutex
+		got []string
+		wg  sync.WaitGroup
+	)
+	start := make(chan struct{})
+	for _, st := range stores {
+		for range workers {
+			wg.Go(func() {
+				<-start
+				for {
+					ds, err := st.ClaimDeliveries(t.Context(), now, now.Add(leaseTime), 3)
+					if err != nil {
+						t.Errorf("ClaimDeliveries: %v", err)
+						return
+					}
+					if len(ds) == 0 {
+						return
+					}
+					mu.Lock()
+					got = append(got, deliveryIDs(ds)...)
+					done := len(got) >= maxIDs
+					mu.Unlock()
+					if done {
+						return
+					}
+				}
+			})
+		}
+	}
+	close(start)
+	wg.Wait()
+	return got
+}
+
+func testFinishDelivery(t *testing.T, st otp.Store) {
+	ctx := t.Context()
+	p := createProject(t, st, "p")
+	a := createApp(t, st, p.ID, otp.Test)
+	v := newVerification(a, "+15550001111", t0)
+	v.DeliveryStatus, v.SentAt, v.LastError = otp.DeliveryQueued, time.Time{}, "earlier failure"
+	createVerification(t, st, v, t0)
+	d := claim(t, st, t0, 10)[0]
+
+	// A failing change keeps the row leased and the verification as it was.
+	errBusy := &otp.Error{Code: otp.CodeConflict, Key: "busy", Message: "busy"}
+	err := st.FinishDelivery(ctx, d, func(cur *otp.Verification) (otp.Effects, error) {
+		cur.DeliveryStatus = otp.DeliveryFailed
+		return otp.Effects{}, errBusy
+	})
+	wantErr(t, "FinishDelivery with a failing change", err, errBusy)
+	diff(t, "verification after a failed finish", v, getVerification(t, st, a.ID, v.ID))
+	if ds := claim(t, st, t0.Add(time.Second), 10); len(ds) != 0 {
+		t.Fatalf("claimed %v during the lease, want none", deliveryIDs(ds))
+	}
+	d = claim(t, st, t0.Add(leaseTime), 10)[0]
+	if d.Attempts != 2 {
+		t.Fatalf("Attempts = %d after the second claim, want 2", d.Attempts)
+	}
+
+	// A successful finish writes the change and its effects and removes the row.
+	sentAt := t0.Add(time.Minute)
+	want := *v
+	want.DeliveryStatus, want.SentAt, want.UpdatedAt, want.LastError = otp.DeliverySent, sentAt, sentAt, ""
+	msg := otp.Message{ID: d.ID, AppID: a.ID, VerificationID: v.ID, Channel: d.Channel, Provider: "test_inbox",
+		ProviderMessageID: d.ID, Status: otp.DeliverySent, Attempts: d.Attempts, CreatedAt: d.CreatedAt, SentAt: sentAt}
+	tm := otp.TestMessage{ID: d.ID, AppID: a.ID, VerificationID: v.ID, To: v.To, Channel: d.Channel,
+		Body: "Your code is 424242", Code: "424242", CreatedAt: sentAt}
+	err = st.FinishDelivery(ctx, d, func(cur *otp.Verification) (otp.Effects, error) {
+		diff(t, "verification seen by change", v, cur)
+		cur.DeliveryStatus, cur.SentAt, cur.UpdatedAt, cur.LastError = otp.DeliverySent, sentAt, sentAt, ""
+		return otp.Effects{
+			Events:       []otp.Event{newEvent(otp.EventSent, cur, sentAt)},
+			Messages:     []otp.Message{msg},
+			TestMessages: []otp.TestMessage{tm},
+		}, nil
+	})
+	if err != nil {
+		t.Fatalf("FinishDelivery: %v", err)
+	}
+	diff(t, "verification after FinishDelivery", &want, getVerification(t, st, a.ID, v.ID))
+	inbox, err := st.ListTestMessages(ctx, a.ID, v.To, 10)
+	if err != nil {
+		t.Fatalf("ListTestMessages: %v", err)
+	}
+	diff(t, "test inbox", []otp.TestMessage{tm}, inbox)
+	if ms, ok := messages(t, st, a.ID, v.ID); ok {
+		diff(t, "messages", []otp.Message{msg}, ms)
+	}
+	if types, ok := eventTypes(t, st, a.ID); ok {
+		diff(t, "events", []otp.EventType{otp.EventCreated, otp.EventSent}, types)
+	}
+	if ds := claim(t, st, t0.Add(time.Hour), 10); len(ds) != 0 {
+		t.Fatalf("claimed %v after FinishDelivery, want none", deliveryIDs(ds))
+	}
+
+	// A second finish of the same delivery (a worker whose lease ran out)
+	// records nothing twice.
+	err = st.FinishDelivery(ctx, d, func(*otp.Verification) (otp.Effects, error) {
+		t.Error("change called for a delivery that was finished already")
+		return otp.Effects{}, nil
+	})
+	if err != nil {
+		t.Fatalf("FinishDelivery twice: %v", err)
+	}
+
+	// An outbox row whose verification is gone is just removed.
+	orphan := otp.Delivery{ID: otp.NewID("dlv"), AppID: a.ID, VerificationID: "ver_missing", Channel: otp.SMS,
+		NextAttemptAt: t0, CreatedAt: t0}
+	w := newVerification(a, "+15550002222", t0)
+	if err := st.CreateVerification(ctx, w, otp.Effects{Deliveries: []otp.Delivery{orphan}}, nil); err != nil {
+		t.Fatalf("CreateVerification: %v", err)
+	}
+	claimedOrphan := claim(t, st, t0.Add(2*time.Hour), 10)
+	if !slices.Equal(deliveryIDs(claimedOrphan), []string{orphan.ID}) {
+		t.Fatalf("claimed %v, want the orphan %s", deliveryIDs(claimedOrphan), orphan.ID)
+	}
+	err = st.FinishDelivery(ctx, claimedOrphan[0], func(*otp.Verification) (otp.Effects, error) {
+		t.Error("change called for a missing verification")
+		return otp.Effects{}, nil
+	})
+	if err != nil {
+		t.Fatalf("FinishDelivery of an orphan: %v", err)
+	}
+	if ds := claim(t, st, t0.Add(3*time.Hour), 10); len(ds) != 0 {
+		t.Fatalf("claimed %v after finishing the orphan, want none", deliveryIDs(ds))
+	}
+}
+
+func testTestInbox(t *testing.T, st otp.Store) {
+	ctx := t.Context()
+	p := createProject(t, st, "p")
+	a := createApp(t, st, p.ID, otp.Test)
+	b := createApp(t, st, p.ID, otp.Test)
+	x, y := "+15550001111", "user@example.com"
+
+	put := func(app *otp.Application, to string, at time.Time) otp.TestMessage {
+		v := newVerification(app, to, at)
+		m := otp.TestMessage{ID: otp.NewID("dlv"), AppID: app.ID, VerificationID: v.ID, To: to, Channel: otp.SMS,
+			Body: "Your code is " + at.Format("150405"), Code: at.Format("150405"), CreatedAt: at}
+		if err := st.CreateVerification(ctx, v, otp.Effects{TestMessages: []otp.TestMessage{m}}, nil); err != nil {
+			t.Fatalf("CreateVerification: %v", err)
+		}
+		return m
+	}
+	m1 := put(a, x, t0)
+	m2 := put(a, y, t0.Add(time.Minute))
+	m3 := put(a, x, t0.Add(2*time.Minute))
+	m4 := put(b, x, t0.Add(3*time.Minute))
+
+	for _, tc := range []struct {
+		app   *otp.Application
+		to    string
+		limit int
+		want  []otp.TestMessage
+	}{
+		{a, "", 10, []otp.TestMessage{m3, m2, m1}},
+		{a, x, 10, []otp.TestMessage{m3, m1}},
+		{a, y, 10, []otp.TestMessage{m2}},
+		{a, "", 2, []otp.TestMessage{m3, m2}},
+		{a, "+15559999999", 10, nil},
+		{b, "", 10, []otp.TestMessage{m4}},
+	} {
+		got, err := st.ListTestMessages(ctx, tc.app.ID, tc.to, tc.limit)
+		if err != nil {
+			t.Fatalf("ListTestMessages: %v", err)
+		}
+		diff(t, "ListTestMessages("+tc.to+")", tc.want, got)
+	}
+}

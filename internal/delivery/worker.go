@@ -1,11 +1,15 @@
 // Package delivery runs the outbox worker: it claims queued messages from
-// the domain and hands each to a sender, a bounded number at a time.
+// the domain in batches and hands each to a sender, a bounded number at a
+// time.
 package delivery
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"runtime"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -29,17 +33,25 @@ type Config struct {
 	Sender otp.Sender // required
 
 	Concurrency int // messages in flight at once; default 4
-	// Batch caps one claim; default Concurrency. A claim never asks for
-	// more messages than there are free senders either, so that nothing
-	// claimed waits in a queue while its lease runs out: Batch only
-	// matters below Concurrency.
+	// Batch caps one claim, and the claimed messages waiting for a
+	// sender; default 64. One claim is one write transaction, so a busy
+	// worker claims many messages at a time rather than one per send.
 	Batch        int
 	PollInterval time.Duration // wait between claims when idle; default 1 s
 	// SendTimeout bounds one delivery. Keep it well under the claim lease
 	// (otp.Limits.DeliveryLease), or a slow send may be claimed and sent
 	// again by another worker. Default 10 s.
 	SendTimeout time.Duration
-	Logger      *slog.Logger // default discards
+	// MaxQueueWait bounds how long a claimed message waits for a sender.
+	// One that waited longer is not sent but left to its lease, to be
+	// claimed again once the lease runs out, so that it is never sent
+	// while another worker may hold it. The worker claims only as many
+	// messages as its senders are expected to start well within this
+	// time, so that happens only when sends suddenly slow down.
+	// MaxQueueWait plus SendTimeout must stay under the lease, with room
+	// for the claim and for recording the outcome. Default 2 s.
+	MaxQueueWait time.Duration
+	Logger       *slog.Logger // default discards
 }
 
 // Worker delivers outbox messages until its context ends.
@@ -55,13 +67,16 @@ func NewWorker(c Config) *Worker {
 		c.Concurrency = 4
 	}
 	if c.Batch <= 0 {
-		c.Batch = c.Concurrency
+		c.Batch = 64
 	}
 	if c.PollInterval <= 0 {
 		c.PollInterval = time.Second
 	}
 	if c.SendTimeout <= 0 {
 		c.SendTimeout = 10 * time.Second
+	}
+	if c.MaxQueueWait <= 0 {
+		c.MaxQueueWait = 2 * time.Second
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -81,41 +96,72 @@ func (w *Worker) Wake() {
 	}
 }
 
+// claimed is a message leased to this worker, waiting for a sender.
+type claimed struct {
+	d  otp.Delivery
+	at time.Time // when the claim that leased it began
+}
+
+// pool is what one Run shares between its claim loop and its senders.
+type pool struct {
+	queue chan claimed  // claimed messages; only the claim loop sends
+	freed chan struct{} // a sender finished a message; pending signals merge
+
+	mu    sync.Mutex
+	held  int           // messages claimed and not yet finished, queued or in flight
+	avg   time.Duration // moving average of one delivery
+	known bool          // whether avg has a sample yet
+}
+
 // Run claims and delivers messages until ctx is done. Then it stops
-// claiming, waits for the deliveries in flight, which are not canceled
-// but bounded by SendTimeout, and returns nil. It returns an error at once
+// claiming, and its senders finish the messages in flight and those
+// already claimed, except any that has waited longer than MaxQueueWait,
+// which is left to its lease. Sends are not canceled by the shutdown but
+// bounded by SendTimeout, so Run returns within MaxQueueWait plus
+// SendTimeout of the end of ctx, with nil. It returns an error at once
 // if the Config lacks a Source or a Sender.
 func (w *Worker) Run(ctx context.Context) error {
 	if w.cfg.Source == nil || w.cfg.Sender == nil {
 		return errors.New("delivery: Config.Source and Config.Sender are required")
 	}
-	var inflight sync.WaitGroup
-	defer inflight.Wait()
-	// A slot is taken per message in flight, and only free slots are
-	// claimed for (see Config.Batch).
-	slots := make(chan struct{}, w.cfg.Concurrency)
+	p := &pool{queue: make(chan claimed, w.cfg.Batch), freed: make(chan struct{}, 1)}
+	var senders sync.WaitGroup
+	for range w.cfg.Concurrency {
+		senders.Go(func() { w.send(ctx, p) })
+	}
+	defer senders.Wait()
+	defer close(p.queue) // runs first: the senders drain the queue and stop
 	for {
-		n, ok := w.acquire(ctx, slots)
-		if !ok {
+		if ctx.Err() != nil {
 			return nil
 		}
+		n := w.room(p)
+		if n == 0 {
+			// Enough is queued for now: claim again when a sender is done.
+			select {
+			case <-p.freed:
+				continue
+			case <-ctx.Done():
+				return nil
+			}
+		}
+		// The lease starts inside the claim: timing the wait from before
+		// it errs on the safe side.
+		begin := time.Now()
 		ds, err := w.cfg.Source.ClaimDeliveries(ctx, n)
 		if err != nil && ctx.Err() == nil {
 			w.cfg.Logger.ErrorContext(ctx, "claim deliveries", "err", err)
 		}
 		// Messages claimed just as ctx ended are delivered all the same:
-		// they are leased to us now.
+		// they are leased to us now. The queue has room for all n.
+		p.mu.Lock()
+		p.held += len(ds)
+		p.mu.Unlock()
 		for _, d := range ds {
-			inflight.Go(func() {
-				defer func() { <-slots }()
-				w.deliver(ctx, d)
-			})
-		}
-		for range n - len(ds) {
-			<-slots
+			p.queue <- claimed{d: d, at: begin}
 		}
 		if err == nil && len(ds) == n {
-			continue // a full batch: more may be due
+			continue // a full claim: more may be due
 		}
 		if !w.idle(ctx) {
 			return nil
@@ -123,27 +169,31 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 }
 
-// acquire waits for a free slot, then takes up to Batch free slots in
-// all. It reports false if ctx ends first.
-func (w *Worker) acquire(ctx context.Context, slots chan struct{}) (int, bool) {
-	if ctx.Err() != nil {
-		return 0, false // select would pick at random if a slot is free too
-	}
-	select {
-	case slots <- struct{}{}:
-	case <-ctx.Done():
-		return 0, false
-	}
-	n := 1
-	for n < w.cfg.Batch {
-		select {
-		case slots <- struct{}{}:
-			n++
-		default:
-			return n, true
+// room is how many messages to claim now, zero to wait. Beside one
+// message in flight per sender, the queue is to hold no more than the
+// senders are expected to start within half of MaxQueueWait: that
+// duration over the average delivery time, per sender. Until a delivery
+// has been timed, and whenever deliveries are that slow, that is nothing:
+// only free senders are claimed for. The queue is topped up once it is
+// down to half of that, so that a busy worker claims in large batches
+// rather than one message each time a sender is free.
+func (w *Worker) room(p *pool) int {
+	p.mu.Lock()
+	held, avg, known := p.held, p.avg, p.known
+	p.mu.Unlock()
+	perSender := 0
+	if known {
+		perSender = w.cfg.Batch // instant deliveries: only Batch limits
+		if avg > 0 {
+			perSender = min(perSender, int(w.cfg.MaxQueueWait/2/avg))
 		}
 	}
-	return n, true
+	queued := min(w.cfg.Batch, w.cfg.Concurrency*perSender)
+	if held > w.cfg.Concurrency+queued/2 {
+		return 0
+	}
+	// The queue's free space bounds it too, so that adding never blocks.
+	return min(w.cfg.Concurrency+queued-held, w.cfg.Batch-len(p.queue))
 }
 
 // idle waits for a wake, the poll interval or the end of ctx, and reports
@@ -161,14 +211,69 @@ func (w *Worker) idle(ctx context.Context) bool {
 	}
 }
 
+// send is one sender: it delivers claimed messages until the queue is
+// closed and empty.
+func (w *Worker) send(ctx context.Context, p *pool) {
+	for c := range p.queue {
+		var took time.Duration
+		waited := time.Since(c.at)
+		sent := waited <= w.cfg.MaxQueueWait
+		if sent {
+			begin := time.Now()
+			w.deliver(ctx, c.d)
+			took = time.Since(begin)
+		} else {
+			w.cfg.Logger.WarnContext(ctx, "delivery waited too long for a sender; left to its lease",
+				"delivery", c.d.ID, "verification", c.d.VerificationID, "app", c.d.AppID, "waited", waited)
+		}
+
+		p.mu.Lock()
+		p.held--
+		switch {
+		case !sent:
+		case !p.known:
+			p.avg, p.known = took, true
+		default:
+			// About the last eight deliveries: quick to follow a provider
+			// that slows down.
+			p.avg += (took - p.avg) / 8
+		}
+		p.mu.Unlock()
+		select {
+		case p.freed <- struct{}{}:
+		default:
+		}
+	}
+}
+
 // deliver hands one message to the source with a context that outlives a
-// shutdown, so a send is never cut off halfway, but not SendTimeout.
+// shutdown, so a send is never cut off halfway, but not SendTimeout. A
+// panic in the source or the sender is logged and the message left
+// unfinished: its lease runs out and it is retried as a failed attempt,
+// so one bad provider cannot bring the process down.
 func (w *Worker) deliver(ctx context.Context, d otp.Delivery) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.cfg.SendTimeout)
 	defer cancel()
+	defer func() {
+		if r := recover(); r != nil {
+			w.cfg.Logger.ErrorContext(ctx, "deliver panicked; the message is retried when its lease runs out",
+				"delivery", d.ID, "verification", d.VerificationID, "app", d.AppID, "channel", d.Channel,
+				"attempt", d.Attempts, "panic", panicText(r), "stack", string(debug.Stack()))
+		}
+	}()
 	if err := w.cfg.Source.Deliver(ctx, w.cfg.Sender, d); err != nil {
 		// IDs only: the destination and the code stay out of logs.
 		w.cfg.Logger.ErrorContext(ctx, "deliver", "delivery", d.ID, "verification", d.VerificationID,
 			"app", d.AppID, "channel", d.Channel, "attempt", d.Attempts, "err", err)
 	}
+}
+
+// panicText describes a recovered value for the log. A runtime error's
+// text is the runtime's own; any other value may have been built from the
+// message, code included, so only its type is shown.
+func panicText(r any) string {
+	if e, ok := r.(runtime.Error); ok {
+		return e.Error()
+	}
+	return fmt.Sprintf("%T", r)
 }

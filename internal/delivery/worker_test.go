@@ -24,6 +24,8 @@ type fakeSource struct {
 	queue     []otp.Delivery
 	claims    []int // the limit of each claim
 	claimErrs []error
+	claimedAt map[string]time.Time       // when each message was claimed
+	delivered []string                   // messages passed to Deliver
 	deliverFn func(d otp.Delivery) error // optional outcome of Deliver
 }
 
@@ -49,10 +51,19 @@ func (s *fakeSource) ClaimDeliveries(ctx context.Context, limit int) ([]otp.Deli
 	n := min(limit, len(s.queue))
 	ds := slices.Clone(s.queue[:n])
 	s.queue = s.queue[n:]
+	if s.claimedAt == nil {
+		s.claimedAt = make(map[string]time.Time)
+	}
+	for _, d := range ds {
+		s.claimedAt[d.ID] = time.Now()
+	}
 	return ds, nil
 }
 
 func (s *fakeSource) Deliver(ctx context.Context, sender otp.Sender, d otp.Delivery) error {
+	s.mu.Lock()
+	s.delivered = append(s.delivered, d.ID)
+	s.mu.Unlock()
 	if s.deliverFn != nil {
 		return s.deliverFn(d)
 	}
@@ -66,12 +77,47 @@ func (s *fakeSource) claimLimits() []int {
 	return slices.Clone(s.claims)
 }
 
-// fakeSender records sends; each takes delay of (fake) time.
+// claimedIDs returns the messages claimed so far, sorted.
+func (s *fakeSource) claimedIDs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var ids []string
+	for id := range s.claimedAt {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+func (s *fakeSource) deliveredIDs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Sorted(slices.Values(s.delivered))
+}
+
+// longestWait is the longest time a sent message spent between its claim
+// and the start of its send.
+func longestWait(src *fakeSource, snd *fakeSender) time.Duration {
+	src.mu.Lock()
+	defer src.mu.Unlock()
+	snd.mu.Lock()
+	defer snd.mu.Unlock()
+	var longest time.Duration
+	for id, started := range snd.started {
+		longest = max(longest, started.Sub(src.claimedAt[id]))
+	}
+	return longest
+}
+
+// fakeSender records sends; each takes delay of (fake) time, or
+// delayOf(n) for the nth send (from 0) if delayOf is set.
 type fakeSender struct {
-	delay time.Duration
+	delay   time.Duration
+	delayOf func(n int) time.Duration
 
 	mu          sync.Mutex
 	sent        []string
+	started     map[string]time.Time
 	inFlight    int
 	maxInFlight int
 	ctxErrs     []error // ctx.Err() of each send when it finished
@@ -79,14 +125,22 @@ type fakeSender struct {
 
 func (s *fakeSender) Send(ctx context.Context, m otp.OutgoingMessage) (otp.SendResult, error) {
 	s.mu.Lock()
+	delay := s.delay
+	if s.delayOf != nil {
+		delay = s.delayOf(len(s.started))
+	}
+	if s.started == nil {
+		s.started = make(map[string]time.Time)
+	}
+	s.started[m.ID] = time.Now()
 	s.inFlight++
 	s.maxInFlight = max(s.maxInFlight, s.inFlight)
 	s.mu.Unlock()
 
 	var err error
-	if s.delay > 0 {
+	if delay > 0 {
 		select {
-		case <-time.After(s.delay):
+		case <-time.After(delay):
 		case <-ctx.Done():
 			err = ctx.Err()
 		}
@@ -177,11 +231,145 @@ func TestConcurrencyBounded(t *testing.T) {
 		if got := snd.maxConcurrent(); got != 5 {
 			t.Errorf("at most %d sends were in flight, want 5", got)
 		}
-		// Never claimed more than it could start at once.
+		// Claimed ahead of the senders, but only as far as they start
+		// within MaxQueueWait (default 2 s).
+		if got := longestWait(src, snd); got > 2*time.Second {
+			t.Errorf("a message waited %s between claim and send, want at most MaxQueueWait (2s)", got)
+		}
+	})
+}
+
+func TestClaimsInBatches(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src, snd := &fakeSource{}, &fakeSender{} // sends take no time
+		src.add(1000)
+		start(t, Config{Source: src, Sender: snd, Concurrency: 4, PollInterval: time.Minute})
+		synctest.Wait()
+
+		if got := len(snd.sentIDs()); got != 1000 {
+			t.Errorf("sent %d, want 1000", got)
+		}
+		limits := src.claimLimits()
+		// One claim per free sender would take at least 250 claims.
+		if len(limits) > 50 {
+			t.Errorf("%d claims for 1000 messages, want at most 50: %v", len(limits), limits)
+		}
+		if got := slices.Max(limits); got != 64 {
+			t.Errorf("largest claim asked for %d, want Batch (default 64)", got)
+		}
+	})
+}
+
+func TestSlowSendsClaimOnlyForFreeSenders(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		// Each send takes longer than MaxQueueWait: a message claimed
+		// for a busy sender would have to wait too long.
+		src, snd := &fakeSource{}, &fakeSender{delay: 3 * time.Second}
+		src.add(20)
+		var logs bytes.Buffer
+		start(t, Config{Source: src, Sender: snd, Concurrency: 2, MaxQueueWait: 2 * time.Second,
+			PollInterval: time.Minute, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+		time.Sleep(time.Minute)
+		synctest.Wait()
+
+		if got := len(snd.sentIDs()); got != 20 {
+			t.Errorf("sent %d, want 20", got)
+		}
+		if got := longestWait(src, snd); got != 0 {
+			t.Errorf("a message waited %s between claim and send, want none", got)
+		}
 		for i, limit := range src.claimLimits() {
-			if limit > 5 {
-				t.Errorf("claim %d asked for %d, want at most Concurrency (5)", i, limit)
+			if limit > 2 {
+				t.Errorf("claim %d asked for %d, want at most the free senders (2)", i, limit)
 			}
+		}
+		if strings.Contains(logs.String(), "left to its lease") {
+			t.Errorf("messages were left to their lease: %s", logs.String())
+		}
+	})
+}
+
+func TestMessagesPastMaxQueueWaitAreLeftToTheirLease(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		// Quick sends let the worker claim ahead, then the provider
+		// stalls: what was claimed behind the stalled send waits too long.
+		src := &fakeSource{}
+		snd := &fakeSender{delayOf: func(n int) time.Duration {
+			if n == 20 {
+				return 9 * time.Second
+			}
+			return 100 * time.Millisecond
+		}}
+		src.add(60)
+		var logs bytes.Buffer
+		start(t, Config{Source: src, Sender: snd, Concurrency: 1, MaxQueueWait: 2 * time.Second,
+			PollInterval: time.Minute, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+		time.Sleep(time.Minute)
+		synctest.Wait()
+
+		if got := longestWait(src, snd); got > 2*time.Second {
+			t.Errorf("a message waited %s between claim and send, want at most MaxQueueWait (2s)", got)
+		}
+		claimed, sent := src.claimedIDs(), snd.sentIDs()
+		if len(claimed) != 60 {
+			t.Fatalf("claimed %d, want 60", len(claimed))
+		}
+		var left []string
+		for _, id := range claimed {
+			if !slices.Contains(sent, id) {
+				left = append(left, id)
+			}
+		}
+		if len(left) == 0 {
+			t.Fatal("nothing was left to its lease behind a stalled send")
+		}
+		for _, id := range left {
+			if slices.Contains(src.deliveredIDs(), id) {
+				t.Errorf("%s waited too long but was passed to Deliver", id)
+			}
+			if !strings.Contains(logs.String(), "delivery="+id) {
+				t.Errorf("log does not name %s, left to its lease", id)
+			}
+		}
+	})
+}
+
+func TestSenderPanicIsRecovered(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src, snd := &fakeSource{}, &fakeSender{}
+		src.deliverFn = func(d otp.Delivery) error {
+			if d.ID == "dlv_001" {
+				panic("provider bug, message: your code is 123456")
+			}
+			_, err := snd.Send(context.Background(), otp.OutgoingMessage{ID: d.ID})
+			return err
+		}
+		src.add(3)
+		var logs bytes.Buffer
+		w, stop := start(t, Config{Source: src, Sender: snd, Concurrency: 1, PollInterval: time.Hour,
+			Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+		synctest.Wait()
+
+		if got := snd.sentIDs(); !slices.Equal(got, []string{"dlv_000", "dlv_002"}) {
+			t.Errorf("sent %v, want dlv_000 and dlv_002 around the panic", got)
+		}
+		for _, want := range []string{"level=ERROR", "panicked", "delivery=dlv_001", "panic=string"} {
+			if !strings.Contains(logs.String(), want) {
+				t.Errorf("log lacks %q:\n%s", want, logs.String())
+			}
+		}
+		if strings.Contains(logs.String(), "123456") {
+			t.Errorf("log shows the panic value, which may hold the code:\n%s", logs.String())
+		}
+		// The sender is still there for the next message.
+		src.add(1)
+		w.Wake()
+		synctest.Wait()
+		if got := snd.sentIDs(); !slices.Contains(got, "dlv_003") {
+			t.Errorf("sent %v after the panic, want dlv_003 too", got)
+		}
+		if err := stop(); err != nil {
+			t.Errorf("Run = %v, want nil", err)
 		}
 	})
 }
@@ -267,6 +455,37 @@ func TestShutdownWaitsForInFlight(t *testing.T) {
 	})
 }
 
+func TestShutdownSendsWhatWasClaimed(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		// One sender, 1 s a send, and room to claim ahead: when Run is
+		// stopped, messages are queued behind the one in flight.
+		src, snd := &fakeSource{}, &fakeSender{delay: time.Second}
+		src.add(10)
+		_, stop := start(t, Config{Source: src, Sender: snd, Concurrency: 1, MaxQueueWait: 4 * time.Second,
+			PollInterval: time.Minute})
+		time.Sleep(2500 * time.Millisecond)
+		synctest.Wait()
+		claimed := src.claimedIDs()
+		if len(claimed) < 2+1 {
+			t.Fatalf("claimed %v after 2.5 s, want more than were sent: the test needs a queue", claimed)
+		}
+
+		begin := time.Now()
+		if err := stop(); err != nil {
+			t.Errorf("Run = %v, want nil", err)
+		}
+		if d := time.Since(begin); d > 4*time.Second+10*time.Second {
+			t.Errorf("Run returned %s after cancel, want at most MaxQueueWait + SendTimeout", d)
+		}
+		if got := snd.sentIDs(); !slices.Equal(got, claimed) {
+			t.Errorf("sent %v, want everything claimed %v", got, claimed)
+		}
+		if got := src.claimedIDs(); len(got) != len(claimed) {
+			t.Errorf("claimed %v after cancel, want nothing more", got[len(claimed):])
+		}
+	})
+}
+
 func TestSendTimeout(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		src, snd := &fakeSource{}, &fakeSender{delay: time.Hour}
@@ -340,8 +559,9 @@ func TestRunChecksConfig(t *testing.T) {
 func TestDefaults(t *testing.T) {
 	w := NewWorker(Config{Concurrency: -1, PollInterval: -time.Second})
 	got := w.cfg
-	if got.Concurrency != 4 || got.Batch != 4 || got.PollInterval != time.Second || got.SendTimeout != 10*time.Second || got.Logger == nil {
-		t.Errorf("defaults = %+v, want Concurrency 4, Batch 4, PollInterval 1s, SendTimeout 10s and a Logger", got)
+	if got.Concurrency != 4 || got.Batch != 64 || got.PollInterval != time.Second || got.SendTimeout != 10*time.Second ||
+		got.MaxQueueWait != 2*time.Second || got.Logger == nil {
+		t.Errorf("defaults = %+v, want Concurrency 4, Batch 64, PollInterval 1s, SendTimeout 10s, MaxQueueWait 2s and a Logger", got)
 	}
 }
 

@@ -14,6 +14,7 @@ type Service struct {
 	clock   Clock
 	cfg     Limits
 	notify  func()
+	cache   *readCache
 }
 
 // Limits are the service-wide limits that are not per-project policy.
@@ -23,6 +24,14 @@ type Limits struct {
 	DeliveryLease       time.Duration // how long a claimed outbox row stays claimed; default 15 s
 	RetryBase           time.Duration // first retry delay, doubled each time; default 2 s
 	IdempotencyWindow   time.Duration // how long an idempotency key is remembered; default 24 h
+	// ReadCacheTTL is how long an application (by API key) and a project
+	// are served from memory before they are read again; default 2 s,
+	// negative turns the cache off. Changes made through this Service
+	// take effect at once; changes made by another instance sharing the
+	// database (PostgreSQL) take effect here within ReadCacheTTL, so a
+	// disabled application, a rotated API key or a deleted application
+	// may keep working there for that long.
+	ReadCacheTTL time.Duration
 }
 
 // Config wires a Service.
@@ -31,7 +40,9 @@ type Config struct {
 	Limiter Limiter
 	Keys    *ServerKey
 	Clock   Clock // defaults to SystemClock
-	Limits  Limits
+	// Limits; see Limits.ReadCacheTTL for how soon a change made by
+	// another instance is seen by this one.
+	Limits Limits
 	// Notify, if set, is called after a message is queued, so an in-process
 	// delivery worker can start at once instead of at its next poll.
 	Notify func()
@@ -61,11 +72,17 @@ func NewService(c Config) (*Service, error) {
 	if l.IdempotencyWindow == 0 {
 		l.IdempotencyWindow = 24 * time.Hour
 	}
+	if l.ReadCacheTTL == 0 {
+		l.ReadCacheTTL = 2 * time.Second
+	}
 	notify := c.Notify
 	if notify == nil {
 		notify = func() {}
 	}
-	return &Service{store: c.Store, limiter: c.Limiter, keys: c.Keys, clock: c.Clock, cfg: c.Limits, notify: notify}, nil
+	return &Service{
+		store: c.Store, limiter: c.Limiter, keys: c.Keys, clock: c.Clock, cfg: c.Limits, notify: notify,
+		cache: newReadCache(l.ReadCacheTTL, maxCacheEntries),
+	}, nil
 }
 
 // SetNotify replaces the hook called after a message is queued. It must be

@@ -17,7 +17,7 @@ func (s *Service) Authenticate(ctx context.Context, apiKey string) (*Application
 	if len(apiKey) > 200 {
 		return nil, Decision{}, invalidAPIKey()
 	}
-	a, err := s.store.GetApplicationByAPIKey(ctx, hashSecret(apiKey))
+	a, err := s.applicationByAPIKey(ctx, hashSecret(apiKey))
 	if isCode(err, CodeNotFound) {
 		return nil, Decision{}, invalidAPIKey()
 	}

@@ -46,7 +46,9 @@ func (s *Service) UpdateProject(ctx context.Context, id string, in ProjectInput)
 		return nil, err
 	}
 	p.UpdatedAt = s.clock.Now()
-	if err := s.store.UpdateProject(ctx, p); err != nil {
+	err = s.store.UpdateProject(ctx, p)
+	s.cache.forgetProject(id)
+	if err != nil {
 		return nil, s.notFound(err, "project")
 	}
 	return p, nil
@@ -55,6 +57,7 @@ func (s *Service) UpdateProject(ctx context.Context, id string, in ProjectInput)
 // DeleteProject deletes a project that has no applications left.
 func (s *Service) DeleteProject(ctx context.Context, id string) error {
 	err := s.store.DeleteProject(ctx, id)
+	s.cache.forgetProject(id)
 	switch {
 	case isCode(err, CodeConflict):
 		return conflict("project_has_applications", "The project still has applications; move or delete them first")
@@ -181,7 +184,9 @@ func (s *Service) UpdateApplication(ctx context.Context, id string, in Applicati
 		a.Status = *in.Status
 	}
 	a.UpdatedAt = s.clock.Now()
-	if err := s.store.UpdateApplication(ctx, a); err != nil {
+	err = s.store.UpdateApplication(ctx, a)
+	s.cache.forgetApp(id)
+	if err != nil {
 		return nil, s.notFound(err, "application")
 	}
 	return a, nil
@@ -189,7 +194,9 @@ func (s *Service) UpdateApplication(ctx context.Context, id string, in Applicati
 
 // DeleteApplication deletes an application, its credentials and its data.
 func (s *Service) DeleteApplication(ctx context.Context, id string) error {
-	if err := s.store.DeleteApplication(ctx, id); err != nil {
+	err := s.store.DeleteApplication(ctx, id)
+	s.cache.forgetApp(id)
+	if err != nil {
 		return s.notFound(err, "application")
 	}
 	return nil
@@ -208,7 +215,10 @@ func (s *Service) RotateCredential(ctx context.Context, id string, kind Credenti
 	}
 	v := s.setCredential(a, kind)
 	a.UpdatedAt = s.clock.Now()
-	if err := s.store.UpdateApplication(ctx, a); err != nil {
+	err = s.store.UpdateApplication(ctx, a)
+	// Forgotten by id, so the cached entry of the old API key goes too.
+	s.cache.forgetApp(id)
+	if err != nil {
 		return "", time.Time{}, s.notFound(err, "application")
 	}
 	return v, a.UpdatedAt, nil

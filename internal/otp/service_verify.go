@@ -98,7 +98,7 @@ func (s *Service) newVerification(ctx context.Context, a *Application, req Creat
 	if err := validateMetadata(req.Metadata); err != nil {
 		return nil, err
 	}
-	p, err := s.store.GetProject(ctx, a.ProjectID)
+	p, err := s.projectByID(ctx, a.ProjectID)
 	if err != nil {
 		return nil, fmt.Errorf("project of application: %w", err)
 	}
@@ -251,31 +251,35 @@ func validateCodeInput(code string) error {
 
 // Resend queues the same code again, on channel if it is set. It is refused
 // during the cooldown and after the project's maximum of resends.
+//
+// The destination's rate limit is counted between a read and the write, not
+// inside the write: a limiter may be a network round trip away (Redis), and
+// SQLite has one writer. The rules are checked on the read, so a refused
+// resend does not use up the limit, and again in the write, since another
+// request may have resent or checked in between; a send counted by a resend
+// that then loses that race is not given back.
 func (s *Service) Resend(ctx context.Context, a *Application, id string, channel Channel) (*Verification, error) {
-	p, err := s.store.GetProject(ctx, a.ProjectID)
+	p, err := s.projectByID(ctx, a.ProjectID)
 	if err != nil {
 		return nil, fmt.Errorf("project of application: %w", err)
 	}
+	cur, err := s.store.GetVerification(ctx, a.ID, id)
+	if err != nil {
+		return nil, s.notFound(err, "verification")
+	}
+	if err := cur.canResend(channel, s.clock.Now()); err != nil {
+		return nil, err
+	}
+	if err := s.rateLimitDestination(ctx, a, cur.To, p.Policy.SendsPerMinute); err != nil {
+		return nil, err
+	}
 	v, err := s.store.UpdateVerification(ctx, a.ID, id, func(v *Verification) (Effects, error) {
 		now := s.clock.Now()
-		if v.Status != StatusPending || !now.Before(v.ExpiresAt) {
-			return Effects{}, conflict("not_pending", "The verification is no longer pending")
+		if err := v.canResend(channel, now); err != nil {
+			return Effects{}, err
 		}
 		if channel != "" {
-			dest, _ := ParseDestination(v.To, "to")
-			if err := validateChannel(channel, dest, "channel"); err != nil {
-				return Effects{}, err
-			}
 			v.Channel = channel
-		}
-		if v.Resends >= v.MaxResends {
-			return Effects{}, rateLimited("max_resends", "The maximum number of resends was reached", v.ExpiresAt.Sub(now))
-		}
-		if now.Before(v.ResendAt) {
-			return Effects{}, rateLimited("resend_cooldown", "A resend is not available yet", v.ResendAt.Sub(now))
-		}
-		if err := s.rateLimitDestination(ctx, a, v.To, p.Policy.SendsPerMinute); err != nil {
-			return Effects{}, err
 		}
 		v.Resends++
 		v.LastSentAt, v.ResendAt, v.UpdatedAt = now, now.Add(p.Policy.ResendCooldown), now

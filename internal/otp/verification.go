@@ -116,6 +116,28 @@ func (v *Verification) check(keys *ServerKey, code string, now time.Time) (bool,
 	return false, nil
 }
 
+// canResend reports why v cannot be sent again now, on channel if it is
+// set, or nil if it can. The order of the checks decides which error a
+// caller sees when several apply.
+func (v *Verification) canResend(channel Channel, now time.Time) error {
+	if v.Status != StatusPending || !now.Before(v.ExpiresAt) {
+		return conflict("not_pending", "The verification is no longer pending")
+	}
+	if channel != "" {
+		dest, _ := ParseDestination(v.To, "to")
+		if err := validateChannel(channel, dest, "channel"); err != nil {
+			return err
+		}
+	}
+	if v.Resends >= v.MaxResends {
+		return rateLimited("max_resends", "The maximum number of resends was reached", v.ExpiresAt.Sub(now))
+	}
+	if now.Before(v.ResendAt) {
+		return rateLimited("resend_cooldown", "A resend is not available yet", v.ResendAt.Sub(now))
+	}
+	return nil
+}
+
 // finish moves a pending verification to a final status and wipes the
 // sealed code, which is no longer needed for resends.
 func (v *Verification) finish(s Status, now time.Time) []Event {

@@ -123,6 +123,7 @@ func migrate(ctx context.Context, db *sql.DB) ([]string, error) {
 // dialect is what the SQLite engine needs from the shared queries. It has
 // no row locks to take: the single write connection serialises writers.
 var dialect = sqlstore.Dialect{
+	GroupCommit: true,
 	IsUniqueViolation: func(err error) bool {
 		var e *sqlite.Error
 		return errors.As(err, &e) &&

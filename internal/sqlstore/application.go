@@ -32,7 +32,7 @@ func scanApplication(row interface{ Scan(...any) error }) (*otp.Application, err
 // CreateApplication inserts a; an existing id, client id, public key or
 // API key is ErrConflict.
 func (s *Store) CreateApplication(ctx context.Context, a *otp.Application) error {
-	_, err := s.write.ExecContext(ctx,
+	_, err := s.writeExec(ctx,
 		`INSERT INTO applications (`+applicationColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 		a.ID, a.ProjectID, a.Name, string(a.Environment), string(a.Status), a.ClientID, a.PublicKey,
@@ -43,7 +43,7 @@ func (s *Store) CreateApplication(ctx context.Context, a *otp.Application) error
 
 // GetApplication returns an application or ErrNotFound.
 func (s *Store) GetApplication(ctx context.Context, id string) (*otp.Application, error) {
-	a, err := scanApplication(s.read.QueryRowContext(ctx,
+	a, err := scanApplication(s.reader.QueryRowContext(ctx,
 		`SELECT `+applicationColumns+` FROM applications WHERE id = $1`, id))
 	if err != nil {
 		return nil, s.dbErr("get application", err)
@@ -57,7 +57,7 @@ func (s *Store) GetApplicationByAPIKey(ctx context.Context, keyHash []byte) (*ot
 	if len(keyHash) == 0 {
 		return nil, s.dbErr("get application by api key", sql.ErrNoRows)
 	}
-	a, err := scanApplication(s.read.QueryRowContext(ctx,
+	a, err := scanApplication(s.reader.QueryRowContext(ctx,
 		`SELECT `+applicationColumns+` FROM applications WHERE api_key_hash = $1`, keyHash))
 	if err != nil {
 		return nil, s.dbErr("get application by api key", err)
@@ -74,7 +74,7 @@ func (s *Store) ListApplications(ctx context.Context, f otp.ApplicationFilter) (
 		q += ` WHERE project_id = $1`
 		args = append(args, f.ProjectID)
 	}
-	rows, err := s.read.QueryContext(ctx, q+` ORDER BY id DESC`, args...)
+	rows, err := s.reader.QueryContext(ctx, q+` ORDER BY id DESC`, args...)
 	if err != nil {
 		return nil, s.dbErr("list applications", err)
 	}
@@ -94,7 +94,7 @@ func (s *Store) ListApplications(ctx context.Context, f otp.ApplicationFilter) (
 // credentials and updated_at. ProjectID and Environment are fixed at
 // creation and not written. An unknown id is ErrNotFound.
 func (s *Store) UpdateApplication(ctx context.Context, a *otp.Application) error {
-	res, err := s.write.ExecContext(ctx,
+	res, err := s.writeExec(ctx,
 		`UPDATE applications SET name = $2, status = $3, client_id = $4, public_key = $5,
 			api_key_hash = $6, api_key_preview = $7, client_secret_hash = $8, client_secret_preview = $9,
 			webhook_secret_sealed = $10, updated_at = $11
@@ -114,7 +114,7 @@ func (s *Store) UpdateApplication(ctx context.Context, a *otp.Application) error
 // written beside them, so that a change committed while this transaction
 // waited on a verification's lock leaves no orphans behind.
 func (s *Store) DeleteApplication(ctx context.Context, id string) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *txRunner) error {
 		var found string
 		err := tx.QueryRowContext(ctx, `SELECT id FROM applications WHERE id = $1`+s.d.ForUpdate, id).Scan(&found)
 		if err != nil {

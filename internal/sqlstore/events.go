@@ -12,7 +12,7 @@ import (
 // ListEvents returns the events of an application in the order they were
 // written, up to limit of them.
 func (s *Store) ListEvents(ctx context.Context, appID string, limit int) ([]otp.Event, error) {
-	rows, err := s.read.QueryContext(ctx,
+	rows, err := s.reader.QueryContext(ctx,
 		`SELECT id, type, app_id, verification_id, created_at FROM events
 		WHERE app_id = $1 ORDER BY id LIMIT $2`, appID, limit)
 	if err != nil {
@@ -37,7 +37,7 @@ func (s *Store) ListEvents(ctx context.Context, appID string, limit int) ([]otp.
 // ListMessages returns the provider hand-overs recorded for a verification
 // of an application, oldest first.
 func (s *Store) ListMessages(ctx context.Context, appID, verificationID string) ([]otp.Message, error) {
-	rows, err := s.read.QueryContext(ctx,
+	rows, err := s.reader.QueryContext(ctx,
 		`SELECT id, app_id, verification_id, channel, provider, provider_message_id, status, attempts,
 			error, created_at, sent_at
 		FROM messages WHERE app_id = $1 AND verification_id = $2 ORDER BY id`, appID, verificationID)

@@ -14,7 +14,7 @@ import (
 
 // writeEffects inserts the rows a state change writes beside the
 // verification, inside the change's transaction.
-func (s *Store) writeEffects(ctx context.Context, tx *sql.Tx, fx otp.Effects) error {
+func (s *Store) writeEffects(ctx context.Context, tx *txRunner, fx otp.Effects) error {
 	for _, e := range fx.Events {
 		_, err := tx.ExecContext(ctx,
 			`INSERT INTO events (id, type, app_id, verification_id, created_at) VALUES ($1, $2, $3, $4, $5)`,
@@ -61,32 +61,36 @@ func (s *Store) writeEffects(ctx context.Context, tx *sql.Tx, fx otp.Effects) er
 // another transaction is claiming, so concurrent workers never get the
 // same row; SQLite has one writer and needs no such care.
 func (s *Store) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, limit int) ([]otp.Delivery, error) {
-	rows, err := s.write.QueryContext(ctx,
-		`UPDATE outbox SET claimed_until = $1, attempts = attempts + 1
-		WHERE id IN (
-			SELECT id FROM outbox WHERE next_attempt_at <= $2 AND claimed_until <= $2
-			ORDER BY next_attempt_at, id LIMIT $3`+s.d.SkipLocked+`
-		)
-		RETURNING id, app_id, verification_id, channel, attempts, next_attempt_at, created_at`,
-		micros(leaseUntil), micros(now), limit)
-	if err != nil {
-		return nil, s.dbErr("claim deliveries", err)
-	}
-	defer rows.Close()
 	var out []otp.Delivery
-	for rows.Next() {
-		var (
-			d             otp.Delivery
-			next, created int64
-		)
-		if err := rows.Scan(&d.ID, &d.AppID, &d.VerificationID, &d.Channel, &d.Attempts, &next, &created); err != nil {
-			return nil, s.dbErr("claim deliveries", err)
+	err := s.inTx(ctx, func(ctx context.Context, tx *txRunner) error {
+		out = out[:0]
+		rows, err := tx.QueryContext(ctx,
+			`UPDATE outbox SET claimed_until = $1, attempts = attempts + 1
+			WHERE id IN (
+				SELECT id FROM outbox WHERE next_attempt_at <= $2 AND claimed_until <= $2
+				ORDER BY next_attempt_at, id LIMIT $3`+s.d.SkipLocked+`
+			)
+			RETURNING id, app_id, verification_id, channel, attempts, next_attempt_at, created_at`,
+			micros(leaseUntil), micros(now), limit)
+		if err != nil {
+			return s.dbErr("claim deliveries", err)
 		}
-		d.NextAttemptAt, d.CreatedAt = fromMicros(next), fromMicros(created)
-		out = append(out, d)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.dbErr("claim deliveries", err)
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				d             otp.Delivery
+				next, created int64
+			)
+			if err := rows.Scan(&d.ID, &d.AppID, &d.VerificationID, &d.Channel, &d.Attempts, &next, &created); err != nil {
+				return s.dbErr("claim deliveries", err)
+			}
+			d.NextAttemptAt, d.CreatedAt = fromMicros(next), fromMicros(created)
+			out = append(out, d)
+		}
+		return s.dbErr("claim deliveries", rows.Err())
+	})
+	if err != nil {
+		return nil, err
 	}
 	// RETURNING promises no order; hand out the oldest work first.
 	slices.SortFunc(out, func(a, b otp.Delivery) int {
@@ -105,7 +109,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, 
 // is gone, only the row is deleted. If change returns an error nothing is
 // written, the row stays leased, and that error is returned as it is.
 func (s *Store) FinishDelivery(ctx context.Context, d otp.Delivery, change func(v *otp.Verification) (otp.Effects, error)) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *txRunner) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE id = $1`, d.ID)
 		if err != nil {
 			return s.dbErr("finish delivery", err)
@@ -131,7 +135,7 @@ func (s *Store) FinishDelivery(ctx context.Context, d otp.Delivery, change func(
 // after d's lease ran out, the attempt counts differ and the newer worker
 // decides, so nothing is changed.
 func (s *Store) RetryDelivery(ctx context.Context, d otp.Delivery, next time.Time, lastError string) error {
-	_, err := s.write.ExecContext(ctx,
+	_, err := s.writeExec(ctx,
 		`UPDATE outbox SET next_attempt_at = $2, claimed_until = 0, last_error = $3
 		WHERE id = $1 AND attempts = $4`,
 		d.ID, micros(next), lastError, d.Attempts)
@@ -150,7 +154,7 @@ func (s *Store) ListTestMessages(ctx context.Context, appID, to string, limit in
 	}
 	args = append(args, limit)
 	q += fmt.Sprintf(` ORDER BY created_at DESC, id DESC LIMIT $%d`, len(args))
-	rows, err := s.read.QueryContext(ctx, q, args...)
+	rows, err := s.reader.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, s.dbErr("list test messages", err)
 	}

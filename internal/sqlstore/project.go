@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -77,7 +76,7 @@ func (s *Store) CreateProject(ctx context.Context, p *otp.Project) error {
 	if err != nil {
 		return fmt.Errorf("create project: %w", err)
 	}
-	_, err = s.write.ExecContext(ctx,
+	_, err = s.writeExec(ctx,
 		`INSERT INTO projects (`+projectColumns+`) VALUES ($1, $2, $3, $4, $5, $6)`,
 		p.ID, p.Name, p.Description, policy, micros(p.CreatedAt), micros(p.UpdatedAt))
 	return s.dbErr("create project", err)
@@ -85,7 +84,7 @@ func (s *Store) CreateProject(ctx context.Context, p *otp.Project) error {
 
 // GetProject returns a project or ErrNotFound.
 func (s *Store) GetProject(ctx context.Context, id string) (*otp.Project, error) {
-	p, err := scanProject(s.read.QueryRowContext(ctx,
+	p, err := scanProject(s.reader.QueryRowContext(ctx,
 		`SELECT `+projectColumns+` FROM projects WHERE id = $1`, id))
 	if err != nil {
 		return nil, s.dbErr("get project", err)
@@ -95,7 +94,7 @@ func (s *Store) GetProject(ctx context.Context, id string) (*otp.Project, error)
 
 // ListProjects returns every project, newest first.
 func (s *Store) ListProjects(ctx context.Context) ([]*otp.Project, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT `+projectColumns+` FROM projects ORDER BY id DESC`)
+	rows, err := s.reader.QueryContext(ctx, `SELECT `+projectColumns+` FROM projects ORDER BY id DESC`)
 	if err != nil {
 		return nil, s.dbErr("list projects", err)
 	}
@@ -117,7 +116,7 @@ func (s *Store) UpdateProject(ctx context.Context, p *otp.Project) error {
 	if err != nil {
 		return fmt.Errorf("update project: %w", err)
 	}
-	res, err := s.write.ExecContext(ctx,
+	res, err := s.writeExec(ctx,
 		`UPDATE projects SET name = $2, description = $3, policy = $4, updated_at = $5 WHERE id = $1`,
 		p.ID, p.Name, p.Description, policy, micros(p.UpdatedAt))
 	if err != nil {
@@ -130,7 +129,7 @@ func (s *Store) UpdateProject(ctx context.Context, p *otp.Project) error {
 // delete share a transaction, and the project row is locked first, so an
 // application created meanwhile either is seen or fails on its foreign key.
 func (s *Store) DeleteProject(ctx context.Context, id string) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *txRunner) error {
 		var found string
 		err := tx.QueryRowContext(ctx, `SELECT id FROM projects WHERE id = $1`+s.d.ForUpdate, id).Scan(&found)
 		if err != nil {

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/otpd/otpd/internal/otp"
@@ -28,14 +29,27 @@ type Dialect struct {
 	// IsUniqueViolation reports whether err is a violated unique or
 	// primary-key constraint.
 	IsUniqueViolation func(error) bool
+	// GroupCommit runs concurrent write transactions together in one
+	// database transaction (see commit.go). It suits an engine with a
+	// single writer, SQLite; PostgreSQL's row locks would serialise what
+	// its many connections can do in parallel.
+	GroupCommit bool
 }
 
 // Store is an otp.Store over a SQL database. Writes go to one handle and
 // reads to another; they may be the same *sql.DB.
 type Store struct {
-	write *sql.DB
-	read  *sql.DB
-	d     Dialect
+	write      *sql.DB
+	read       *sql.DB
+	d          Dialect
+	writeStmts *stmts
+	reader     reader
+
+	// With GroupCommit: requests to the commit loop, and its shutdown.
+	requests chan *txRequest
+	quit     chan struct{}
+	loopDone chan struct{}
+	closing  sync.Once
 }
 
 var _ otp.Store = (*Store)(nil)
@@ -43,29 +57,50 @@ var _ otp.Store = (*Store)(nil)
 // New returns a Store that writes through write and reads through read.
 // The Store owns both handles: Close closes them.
 func New(write, read *sql.DB, d Dialect) *Store {
-	return &Store{write: write, read: read, d: d}
+	s := &Store{write: write, read: read, d: d, writeStmts: newStmts(write), reader: reader{newStmts(read)}}
+	if d.GroupCommit {
+		s.requests = make(chan *txRequest)
+		s.quit = make(chan struct{})
+		s.loopDone = make(chan struct{})
+		go s.commitLoop()
+	}
+	return s
 }
 
-// Close closes the database handles.
+// Close stops the commit loop and closes the database handles.
 func (s *Store) Close() error {
 	var err error
-	if s.read != s.write {
-		err = s.read.Close()
-	}
-	return errors.Join(err, s.write.Close())
+	s.closing.Do(func() {
+		if s.quit != nil {
+			close(s.quit)
+			<-s.loopDone
+		}
+		s.writeStmts.close()
+		s.reader.c.close()
+		if s.read != s.write {
+			err = s.read.Close()
+		}
+		err = errors.Join(err, s.write.Close())
+	})
+	return err
 }
 
 // inTx runs fn in a write transaction and commits if fn returns nil. The
 // error of fn is returned as it is, so callers can match it with errors.Is.
-func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+// fn must use the ctx it is given, which may differ from the caller's.
+func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx *txRunner) error) error {
+	if s.requests != nil {
+		return s.groupTx(ctx, fn)
+	}
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	// Rolling back also when fn panics matters: on SQLite the transaction
-	// holds the only write connection.
-	defer tx.Rollback() // a no-op after Commit; the error of fn is the one that matters
-	if err := fn(tx); err != nil {
+	// Rolling back also when fn panics matters: the transaction holds a
+	// connection (on SQLite, the only write connection).
+	defer s.writeStmts.preparePending(context.WithoutCancel(ctx)) // runs after the rollback below
+	defer tx.Rollback()                                           // a no-op after Commit; the error of fn is the one that matters
+	if err := fn(ctx, &txRunner{tx: tx, c: s.writeStmts}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -148,4 +183,16 @@ func fromNullJSON(s sql.NullString) json.RawMessage {
 		return nil
 	}
 	return json.RawMessage(s.String)
+}
+
+// writeExec runs one writing statement as its own transaction, so that it
+// too goes through the group commit where there is one.
+func (s *Store) writeExec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	var res sql.Result
+	err := s.inTx(ctx, func(ctx context.Context, tx *txRunner) error {
+		var err error
+		res, err = tx.ExecContext(ctx, query, args...)
+		return err
+	})
+	return res, err
 }

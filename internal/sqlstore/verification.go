@@ -50,7 +50,7 @@ func verificationArgs(v *otp.Verification) []any {
 // idempotency record in one transaction. A taken idempotency key is
 // ErrConflict and leaves nothing behind.
 func (s *Store) CreateVerification(ctx context.Context, v *otp.Verification, fx otp.Effects, idem *otp.Idempotency) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *txRunner) error {
 		// The idempotency row goes first: a taken key is the likely
 		// conflict, and finding it first saves the other inserts.
 		if idem != nil {
@@ -80,7 +80,7 @@ func (s *Store) GetIdempotency(ctx context.Context, appID, key string, since tim
 		rec     = otp.Idempotency{AppID: appID, Key: key}
 		created int64
 	)
-	err := s.read.QueryRowContext(ctx,
+	err := s.reader.QueryRowContext(ctx,
 		`SELECT request_hash, verification_id, created_at FROM idempotency
 		WHERE app_id = $1 AND idem_key = $2 AND created_at >= $3`,
 		appID, key, micros(since)).Scan(&rec.RequestHash, &rec.VerificationID, &created)
@@ -95,7 +95,7 @@ func (s *Store) GetIdempotency(ctx context.Context, appID, key string, since tim
 // DeleteExpiredIdempotency removes records created before before and
 // returns how many it removed.
 func (s *Store) DeleteExpiredIdempotency(ctx context.Context, before time.Time) (int, error) {
-	res, err := s.write.ExecContext(ctx, `DELETE FROM idempotency WHERE created_at < $1`, micros(before))
+	res, err := s.writeExec(ctx, `DELETE FROM idempotency WHERE created_at < $1`, micros(before))
 	if err != nil {
 		return 0, s.dbErr("delete expired idempotency keys", err)
 	}
@@ -109,7 +109,7 @@ func (s *Store) DeleteExpiredIdempotency(ctx context.Context, before time.Time) 
 // GetVerification returns the verification id of application appID. An
 // unknown id and another application's id are both ErrNotFound.
 func (s *Store) GetVerification(ctx context.Context, appID, id string) (*otp.Verification, error) {
-	v, err := scanVerification(s.read.QueryRowContext(ctx,
+	v, err := scanVerification(s.reader.QueryRowContext(ctx,
 		`SELECT `+verificationColumns+` FROM verifications WHERE app_id = $1 AND id = $2`, appID, id))
 	if err != nil {
 		return nil, s.dbErr("get verification", err)
@@ -120,7 +120,7 @@ func (s *Store) GetVerification(ctx context.Context, appID, id string) (*otp.Ver
 // LatestPendingVerification returns the newest pending verification of
 // destination to, or ErrNotFound.
 func (s *Store) LatestPendingVerification(ctx context.Context, appID, to string) (*otp.Verification, error) {
-	v, err := scanVerification(s.read.QueryRowContext(ctx,
+	v, err := scanVerification(s.reader.QueryRowContext(ctx,
 		`SELECT `+verificationColumns+` FROM verifications
 		WHERE app_id = $1 AND destination = $2 AND status = $3
 		ORDER BY id DESC LIMIT 1`,
@@ -164,7 +164,7 @@ func (s *Store) ListVerifications(ctx context.Context, appID string, f otp.Verif
 		args = append(args, f.Limit)
 		q += fmt.Sprintf(" LIMIT $%d", len(args))
 	}
-	rows, err := s.read.QueryContext(ctx, q, args...)
+	rows, err := s.reader.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, s.dbErr("list verifications", err)
 	}
@@ -185,7 +185,7 @@ func (s *Store) ListVerifications(ctx context.Context, appID string, f otp.Verif
 // nothing is written and that error is returned as it is.
 func (s *Store) UpdateVerification(ctx context.Context, appID, id string, change func(v *otp.Verification) (otp.Effects, error)) (*otp.Verification, error) {
 	var out *otp.Verification
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *txRunner) error {
 		v, err := s.lockVerification(ctx, tx, appID, id)
 		if err != nil {
 			return s.dbErr("update verification", err)
@@ -204,7 +204,7 @@ func (s *Store) UpdateVerification(ctx context.Context, appID, id string, change
 
 // lockVerification reads a verification inside a write transaction,
 // locking its row where the engine has row locks.
-func (s *Store) lockVerification(ctx context.Context, tx *sql.Tx, appID, id string) (*otp.Verification, error) {
+func (s *Store) lockVerification(ctx context.Context, tx *txRunner, appID, id string) (*otp.Verification, error) {
 	return scanVerification(tx.QueryRowContext(ctx,
 		`SELECT `+verificationColumns+` FROM verifications WHERE app_id = $1 AND id = $2`+s.d.ForUpdate, appID, id))
 }
@@ -212,7 +212,7 @@ func (s *Store) lockVerification(ctx context.Context, tx *sql.Tx, appID, id stri
 // applyChange runs change on v and writes v and the effects. The row is
 // written back under the id and application it was read with, whatever
 // change did to those fields.
-func (s *Store) applyChange(ctx context.Context, tx *sql.Tx, v *otp.Verification, change func(v *otp.Verification) (otp.Effects, error)) error {
+func (s *Store) applyChange(ctx context.Context, tx *txRunner, v *otp.Verification, change func(v *otp.Verification) (otp.Effects, error)) error {
 	appID, id := v.AppID, v.ID
 	fx, err := change(v)
 	if err != nil {
@@ -236,7 +236,7 @@ func (s *Store) applyChange(ctx context.Context, tx *sql.Tx, v *otp.Verification
 // ListExpiredPending returns up to limit pending verifications whose expiry
 // is not after now, those that expired first first.
 func (s *Store) ListExpiredPending(ctx context.Context, now time.Time, limit int) ([]otp.VerificationRef, error) {
-	rows, err := s.read.QueryContext(ctx,
+	rows, err := s.reader.QueryContext(ctx,
 		`SELECT app_id, id FROM verifications WHERE status = $1 AND expires_at <= $2
 		ORDER BY expires_at, id LIMIT $3`,
 		string(otp.StatusPending), micros(now), limit)

@@ -1,0 +1,134 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"sync"
+)
+
+// stmts prepares each query once per database handle and keeps it. Parsing
+// and planning a statement costs more than running the small queries otpd
+// makes, so reusing the prepared form is most of a query's saving.
+type stmts struct {
+	db      *sql.DB
+	mu      sync.RWMutex
+	m       map[string]*sql.Stmt
+	pending map[string]bool // seen inside a transaction, to prepare after it
+}
+
+func newStmts(db *sql.DB) *stmts {
+	return &stmts{db: db, m: map[string]*sql.Stmt{}, pending: map[string]bool{}}
+}
+
+// lookup returns the prepared form of query, or nil and notes the query to
+// be prepared by preparePending. It never prepares: inside a transaction
+// on SQLite's single write connection, preparing on the pool would wait
+// for the very connection the transaction holds.
+func (c *stmts) lookup(query string) *sql.Stmt {
+	c.mu.RLock()
+	st := c.m[query]
+	c.mu.RUnlock()
+	if st == nil {
+		c.mu.Lock()
+		if c.m != nil {
+			c.pending[query] = true
+		}
+		c.mu.Unlock()
+	}
+	return st
+}
+
+// preparePending prepares the queries lookup missed. It is called when no
+// transaction holds a connection of the pool.
+func (c *stmts) preparePending(ctx context.Context) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for q := range c.pending {
+		delete(c.pending, q)
+		if c.m == nil || c.m[q] != nil {
+			continue
+		}
+		if st, err := c.db.PrepareContext(ctx, q); err == nil {
+			c.m[q] = st
+		}
+	}
+}
+
+// get returns the prepared form of query. The set of queries is fixed by
+// the code (filters only switch whole clauses on and off), so the map
+// stays small.
+func (c *stmts) get(ctx context.Context, query string) (*sql.Stmt, error) {
+	c.mu.RLock()
+	st := c.m[query]
+	c.mu.RUnlock()
+	if st != nil {
+		return st, nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st := c.m[query]; st != nil {
+		return st, nil
+	}
+	st, err := c.db.PrepareContext(context.WithoutCancel(ctx), query)
+	if err != nil {
+		return nil, err
+	}
+	c.m[query] = st
+	return st, nil
+}
+
+func (c *stmts) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, st := range c.m {
+		st.Close()
+	}
+	c.m = nil
+}
+
+// reader runs read-only queries on the read pool with prepared statements.
+type reader struct{ c *stmts }
+
+func (r reader) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := r.c.get(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+func (r reader) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	st, err := r.c.get(ctx, query)
+	if err != nil {
+		return r.c.db.QueryRowContext(ctx, query, args...) // reports the same error through Scan
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+// txRunner runs the statements of one write transaction, with the
+// statements prepared on the write handle.
+type txRunner struct {
+	tx *sql.Tx
+	c  *stmts
+}
+
+func (t *txRunner) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := t.c.lookup(query); st != nil {
+		return t.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
+	return t.tx.ExecContext(ctx, query, args...)
+}
+
+func (t *txRunner) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := t.c.lookup(query); st != nil {
+		return t.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	}
+	return t.tx.QueryContext(ctx, query, args...)
+}
+
+func (t *txRunner) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := t.c.lookup(query); st != nil {
+		return t.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	}
+	return t.tx.QueryRowContext(ctx, query, args...)
+}

@@ -173,6 +173,11 @@ func writerDSN(file string) string {
 			// and it saves an fsync per commit.
 			"synchronous(NORMAL)",
 			"foreign_keys(1)",
+			// Each request of a group commit runs in a savepoint, whose
+			// statement journal would otherwise be a temporary file
+			// written on every change.
+			"temp_store(MEMORY)",
+			"cache_size(-65536)", // 64 MiB of page cache for the writer
 		},
 		// BEGIN IMMEDIATE takes the write lock up front, so a transaction
 		// waits for another process at its start and never fails with

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"slices"
@@ -179,5 +180,34 @@ func TestConcurrentOpen(t *testing.T) {
 	applied, err := postgres.Migrate(t.Context(), u)
 	if err != nil || len(applied) != 0 {
 		t.Errorf("Migrate after Open = %v, %v; want nothing left to apply", applied, err)
+	}
+}
+
+// TestManyMoreClientsThanConnections runs far more concurrent writers and
+// readers than the pool has connections, on queries not yet prepared: no
+// goroutine may wait on a lock that a connection holder needs.
+func TestManyMoreClientsThanConnections(t *testing.T) {
+	s := open(t, newSchema(t))
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	var wg sync.WaitGroup
+	errs := make(chan error, 200)
+	for i := range 200 {
+		wg.Go(func() {
+			now := time.Now().UTC().Truncate(time.Microsecond)
+			p := &otp.Project{ID: otp.NewID("prj"), Name: fmt.Sprint("p", i), Policy: otp.DefaultPolicy(), CreatedAt: now, UpdatedAt: now}
+			if err := s.CreateProject(ctx, p); err != nil {
+				errs <- err
+				return
+			}
+			if _, err := s.GetProject(ctx, p.ID); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("with 200 clients on a pool of 20: %v", err)
 	}
 }

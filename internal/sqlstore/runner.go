@@ -42,21 +42,22 @@ func (c *stmts) lookup(query string) *sql.Stmt {
 // transaction holds a connection of the pool.
 func (c *stmts) preparePending(ctx context.Context) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
+	var queries []string
 	for q := range c.pending {
 		delete(c.pending, q)
-		if c.m == nil || c.m[q] != nil {
-			continue
+		if c.m != nil && c.m[q] == nil {
+			queries = append(queries, q)
 		}
+	}
+	c.mu.Unlock()
+	// Prepare without holding the lock, for the reason get gives.
+	for _, q := range queries {
 		if st, err := c.db.PrepareContext(ctx, q); err == nil {
-			c.m[q] = st
+			c.keep(q, st)
 		}
 	}
 }
 
-// get returns the prepared form of query. The set of queries is fixed by
-// the code (filters only switch whole clauses on and off), so the map
-// stays small.
 func (c *stmts) get(ctx context.Context, query string) (*sql.Stmt, error) {
 	c.mu.RLock()
 	st := c.m[query]
@@ -64,17 +65,29 @@ func (c *stmts) get(ctx context.Context, query string) (*sql.Stmt, error) {
 	if st != nil {
 		return st, nil
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if st := c.m[query]; st != nil {
-		return st, nil
-	}
+	// Prepare without holding the lock: preparing waits for a free
+	// connection, and the holders of connections may need the lock.
 	st, err := c.db.PrepareContext(context.WithoutCancel(ctx), query)
 	if err != nil {
 		return nil, err
 	}
-	c.m[query] = st
+	if st = c.keep(query, st); st == nil {
+		return nil, errClosed
+	}
 	return st, nil
+}
+
+// keep stores st for query unless another goroutine stored one first, in
+// which case st is closed and the stored one returned.
+func (c *stmts) keep(query string, st *sql.Stmt) *sql.Stmt {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old := c.m[query]; old != nil || c.m == nil {
+		st.Close()
+		return old
+	}
+	c.m[query] = st
+	return st
 }
 
 func (c *stmts) close() {

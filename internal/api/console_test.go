@@ -18,6 +18,9 @@ func TestProjects(t *testing.T) {
 	if pol["codeLength"] != 6.0 || pol["ttl"] != 300.0 || pol["maxAttempts"] != 5.0 {
 		t.Errorf("default policy %v", pol)
 	}
+	if r.header.Get("X-Ratelimit-Limit") == "" || r.header.Get("X-Ratelimit-Remaining") == "" || r.header.Get("X-Ratelimit-Reset") == "" {
+		t.Errorf("console answer without rate-limit headers: %v", r.header)
+	}
 	second := h.createProject("Staging")
 	l := h.mustStatus(h.do("GET", "/v1/projects", adminToken, nil), 200).list()
 	if len(l) != 2 || l[0].(map[string]any)["id"] != second {

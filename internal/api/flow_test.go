@@ -330,6 +330,12 @@ func TestAPIKeyRateLimit(t *testing.T) {
 	if r.status != 429 || r.header.Get("Retry-After") == "" || r.header.Get("X-RateLimit-Remaining") != "0" {
 		t.Errorf("4th request: %d %v", r.status, r.header)
 	}
+	// The console has its own budget of the same size; createApp used 2.
+	h.mustStatus(h.do("GET", "/v1/projects", adminToken, nil), 200)
+	r = h.do("GET", "/v1/projects", adminToken, nil)
+	if r.status != 429 || r.errCode() != "RATE_LIMITED" || r.header.Get("Retry-After") == "" {
+		t.Errorf("4th console request: %d %s", r.status, r.raw)
+	}
 }
 
 func TestListFiltersAndPagination(t *testing.T) {

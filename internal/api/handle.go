@@ -41,6 +41,13 @@ func (s *Server) wrap(rt route) http.Handler {
 			if !s.adminOK(bearer(r)) {
 				return &otp.Error{Code: otp.CodeUnauthenticated, Key: "invalid_admin_token", Message: "A valid console token is required: send Authorization: Bearer <token>"}
 			}
+			d, err := s.svc.LimitConsole(r.Context())
+			if d.Limit > 0 {
+				setRateHeaders(w, d)
+			}
+			if err != nil {
+				return err
+			}
 			return h(w, r)
 		})
 	case authApp:

@@ -67,3 +67,17 @@ func (s *Service) rateLimitDestination(ctx context.Context, a *Application, to s
 	}
 	return nil
 }
+
+// LimitConsole counts one authenticated console request against the
+// console's limit, the same rate as one API key's, so that a leaked or
+// looping console token cannot flood the server either.
+func (s *Service) LimitConsole(ctx context.Context) (Decision, error) {
+	d, err := s.limiter.Allow(ctx, "console", s.cfg.APIKeyRequests)
+	if err != nil {
+		return Decision{}, fmt.Errorf("console rate limiter: %w", err)
+	}
+	if !d.Allowed {
+		return d, rateLimited("console_rate_limited", "Too many console requests", d.RetryAfter)
+	}
+	return d, nil
+}

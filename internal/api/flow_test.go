@@ -381,3 +381,20 @@ func TestListFiltersAndPagination(t *testing.T) {
 		t.Errorf("createdFrom filter gave %d, want 3", len(l))
 	}
 }
+
+func TestTestInboxRetention(t *testing.T) {
+	h := newHarness(t)
+	_, key := h.createApp("test")
+	h.send(key, "+14155552671", "sms")
+	h.deliver()
+	h.clock.Advance(25 * time.Hour)
+	h.send(key, "+14155552672", "sms")
+	h.deliver()
+	if _, err := h.svc.SweepExpired(t.Context(), 100); err != nil {
+		t.Fatal(err)
+	}
+	l := h.mustStatus(h.do("GET", "/v1/test/messages", key, nil), 200).list()
+	if len(l) != 1 || l[0].(map[string]any)["to"] != "+14155552672" {
+		t.Errorf("inbox after the sweep = %v, want only the message of the last hour", l)
+	}
+}

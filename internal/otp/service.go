@@ -24,6 +24,7 @@ type Limits struct {
 	DeliveryLease       time.Duration // how long a claimed outbox row stays claimed; default 15 s
 	RetryBase           time.Duration // first retry delay, doubled each time; default 2 s
 	IdempotencyWindow   time.Duration // how long an idempotency key is remembered; default 24 h
+	TestInboxRetention  time.Duration // how long test-inbox messages (with their codes) are kept; default 24 h
 	// ReadCacheTTL is how long an application (by API key) and a project
 	// are served from memory before they are read again; default 2 s,
 	// negative turns the cache off. Changes made through this Service
@@ -71,6 +72,9 @@ func NewService(c Config) (*Service, error) {
 	}
 	if l.IdempotencyWindow == 0 {
 		l.IdempotencyWindow = 24 * time.Hour
+	}
+	if l.TestInboxRetention == 0 {
+		l.TestInboxRetention = 24 * time.Hour
 	}
 	if l.ReadCacheTTL == 0 {
 		l.ReadCacheTTL = 2 * time.Second

@@ -335,6 +335,9 @@ func (s *Service) SweepExpired(ctx context.Context, limit int) (int, error) {
 	if _, err := s.store.DeleteExpiredIdempotency(ctx, s.clock.Now().Add(-s.cfg.IdempotencyWindow)); err != nil {
 		return n, fmt.Errorf("sweep idempotency keys: %w", err)
 	}
+	if _, err := s.store.DeleteTestMessagesBefore(ctx, s.clock.Now().Add(-s.cfg.TestInboxRetention)); err != nil {
+		return n, fmt.Errorf("sweep test inbox: %w", err)
+	}
 	return n, nil
 }
 

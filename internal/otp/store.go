@@ -61,6 +61,9 @@ type Store interface {
 
 	// DeleteExpiredIdempotency removes idempotency records older than before.
 	DeleteExpiredIdempotency(ctx context.Context, before time.Time) (int, error)
+	// DeleteTestMessagesBefore removes test-inbox messages created before
+	// before, which hold plaintext codes, and returns how many.
+	DeleteTestMessagesBefore(ctx context.Context, before time.Time) (int, error)
 
 	Close() error
 }

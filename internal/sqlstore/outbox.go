@@ -173,3 +173,17 @@ func (s *Store) ListTestMessages(ctx context.Context, appID, to string, limit in
 	}
 	return out, s.dbErr("list test messages", rows.Err())
 }
+
+// DeleteTestMessagesBefore removes test-inbox messages created before
+// before and returns how many it removed.
+func (s *Store) DeleteTestMessagesBefore(ctx context.Context, before time.Time) (int, error) {
+	res, err := s.writeExec(ctx, `DELETE FROM test_messages WHERE created_at < $1`, micros(before))
+	if err != nil {
+		return 0, s.dbErr("delete old test messages", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("delete old test messages: %w", err)
+	}
+	return int(n), nil
+}

@@ -274,4 +274,15 @@ func testTestInbox(t *testing.T, st otp.Store) {
 		}
 		diff(t, "ListTestMessages("+tc.to+")", tc.want, got)
 	}
+
+	// Retention: everything created before the cut goes, across
+	// applications; what is newer stays.
+	n, err := st.DeleteTestMessagesBefore(ctx, t0.Add(2*time.Minute))
+	if err != nil || n != 2 {
+		t.Fatalf("DeleteTestMessagesBefore = %d, %v; want 2", n, err)
+	}
+	got, _ := st.ListTestMessages(ctx, a.ID, "", 10)
+	diff(t, "after retention, app a", []otp.TestMessage{m3}, got)
+	got, _ = st.ListTestMessages(ctx, b.ID, "", 10)
+	diff(t, "after retention, app b", []otp.TestMessage{m4}, got)
 }

@@ -309,7 +309,8 @@ func (s *Service) Cancel(ctx context.Context, a *Application, id string) (*Verif
 
 // SweepExpired marks up to limit pending verifications past their expiry as
 // expired, so their events fire without anyone checking. It returns how
-// many it marked.
+// many it marked. It also deletes idempotency keys older than
+// IdempotencyWindow and test-inbox messages older than TestInboxRetention.
 func (s *Service) SweepExpired(ctx context.Context, limit int) (int, error) {
 	refs, err := s.store.ListExpiredPending(ctx, s.clock.Now(), limit)
 	if err != nil {

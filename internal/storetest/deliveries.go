@@ -281,8 +281,11 @@ func testTestInbox(t *testing.T, st otp.Store) {
 	if err != nil || n != 2 {
 		t.Fatalf("DeleteTestMessagesBefore = %d, %v; want 2", n, err)
 	}
-	got, _ := st.ListTestMessages(ctx, a.ID, "", 10)
-	diff(t, "after retention, app a", []otp.TestMessage{m3}, got)
-	got, _ = st.ListTestMessages(ctx, b.ID, "", 10)
-	diff(t, "after retention, app b", []otp.TestMessage{m4}, got)
+	for app, want := range map[*otp.Application][]otp.TestMessage{a: {m3}, b: {m4}} {
+		got, err := st.ListTestMessages(ctx, app.ID, "", 10)
+		if err != nil {
+			t.Fatalf("ListTestMessages after retention: %v", err)
+		}
+		diff(t, "after retention", want, got)
+	}
 }

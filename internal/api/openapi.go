@@ -124,6 +124,11 @@ func (g *schemaGen) responses(rt route) map[string]any {
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 
+// schemaTypes names the types an `openapi:"name"` tag may refer to.
+var schemaTypes = map[string]reflect.Type{
+	"policyView": reflect.TypeOf(policyView{}),
+}
+
 var (
 	timeType = reflect.TypeOf(time.Time{})
 	rawType  = reflect.TypeOf(json.RawMessage{})
@@ -188,8 +193,8 @@ func (g *schemaGen) object(t reflect.Type) map[string]any {
 		case "object":
 			fs = map[string]any{"type": "object"}
 		default:
-			fs = map[string]any{"$ref": "#/components/schemas/" + componentName(ref)}
-			g.schema(reflect.TypeOf(policyView{}))
+			// A raw JSON field documented as another type, e.g. a partial policy.
+			fs = g.schema(schemaTypes[ref])
 		}
 		if enum := f.Tag.Get("enum"); enum != "" {
 			fs["enum"] = strings.Split(enum, ",")

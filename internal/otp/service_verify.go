@@ -191,6 +191,16 @@ func (s *Service) ListVerifications(ctx context.Context, a *Application, f Verif
 	if f.Limit > 1000 {
 		return nil, invalidField("limit", "out_of_range", "limit must be between 1 and 1000")
 	}
+	switch f.Status {
+	case "", StatusPending, StatusVerified, StatusExpired, StatusCanceled, StatusMaxAttempts:
+	default:
+		return nil, invalidField("status", "invalid_query", "status must be one of pending, verified, expired, canceled, max_attempts")
+	}
+	switch f.Channel {
+	case "", SMS, Voice, Email, Telegram, WhatsApp:
+	default:
+		return nil, invalidField("channel", "invalid_query", "channel must be one of sms, voice, email, telegram, whatsapp")
+	}
 	if f.To != "" {
 		d, err := ParseDestination(f.To, "to")
 		if err != nil {

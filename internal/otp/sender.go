@@ -3,6 +3,7 @@ package otp
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -13,13 +14,21 @@ type OutgoingMessage struct {
 	AppID          string
 	AppName        string
 	VerificationID string
-	To             string
+	To             string // E.164 phone number or email address
 	Channel        Channel
 	Purpose        Purpose
-	Locale         string
+	Locale         string // BCP 47 tag of the language the texts are written in
 	Code           string
-	Body           string
-	ExpiresAt      time.Time
+	// Body is the text to deliver: the SMS text, the words a voice call
+	// speaks (the code already spelled out digit by digit), the text part
+	// of an email, or a chat message.
+	Body      string
+	Subject   string // email only
+	HTML      string // email only: the HTML part, Body being the text part
+	CallerID  string // requested caller id or sender id, honoured where the provider allows it
+	Country   string // ISO 3166 region of a phone destination, "" for email
+	Attempt   int    // 1 for the first try of this delivery, counting retries
+	ExpiresAt time.Time
 }
 
 // SendResult is a provider's acceptance of a message.
@@ -30,10 +39,58 @@ type SendResult struct {
 
 // Sender hands messages to a provider. It returns an error wrapping
 // ErrPermanent when retrying cannot help (an invalid number, say); any
-// other error is treated as transient and retried.
+// other error is treated as transient and retried. Providers report
+// refusals as *ProviderError.
 type Sender interface {
 	Send(ctx context.Context, m OutgoingMessage) (SendResult, error)
 }
 
 // ErrPermanent marks a delivery failure that retries cannot fix.
 var ErrPermanent = errors.New("permanent delivery failure")
+
+// ProviderError is a provider's refusal of a message, in the terms the
+// delivery pipeline decides on: give up or retry, and how soon.
+type ProviderError struct {
+	Provider   string        // provider name, e.g. "twilio"
+	Code       string        // the provider's own error code, e.g. "21211"; may be empty
+	Message    string        // the provider's reason, for the message record
+	Permanent  bool          // retrying (with this provider) cannot help
+	RetryAfter time.Duration // the provider asked to wait this long (throttling); zero if it did not say
+}
+
+func (e *ProviderError) Error() string {
+	if e.Code != "" {
+		return fmt.Sprintf("%s: %s (code %s)", e.Provider, e.Message, e.Code)
+	}
+	return e.Provider + ": " + e.Message
+}
+
+// Is makes errors.Is(err, ErrPermanent) true for a permanent refusal.
+func (e *ProviderError) Is(target error) bool { return target == ErrPermanent && e.Permanent }
+
+// Receipt is a provider's report on a message it accepted earlier: an SMPP
+// deliver_sm receipt, a Twilio or Vonage status callback.
+type Receipt struct {
+	Provider          string
+	ProviderMessageID string
+	Status            DeliveryStatus // DeliveryDelivered or DeliveryFailed; others are ignored
+	Error             string         // the provider's reason when Status is DeliveryFailed
+	At                time.Time      // when the provider says it happened; zero if it did not say
+}
+
+// ReceiptSink records delivery receipts. *Service is one.
+type ReceiptSink interface {
+	RecordReceipt(ctx context.Context, r Receipt) error
+}
+
+// ReceiptFunc adapts a function to ReceiptSink.
+type ReceiptFunc func(ctx context.Context, r Receipt) error
+
+// RecordReceipt calls f.
+func (f ReceiptFunc) RecordReceipt(ctx context.Context, r Receipt) error { return f(ctx, r) }
+
+// Checker is a provider that can tell, without sending anything, whether
+// it is reachable and accepts its credentials (`otpd providers check`).
+type Checker interface {
+	Check(ctx context.Context) error
+}

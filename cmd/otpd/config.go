@@ -28,6 +28,7 @@ type config struct {
 	DeliveryWorkers int    // OTPD_DELIVERY_WORKERS
 	LogFormat       string // OTPD_LOG_FORMAT: text or json
 	DebugAddr       string // OTPD_DEBUG_ADDR: pprof listener, off when empty
+	ConfigFile      string // OTPD_CONFIG: providers, routing and prices; console delivery when empty
 	ShutdownTimeout time.Duration
 }
 
@@ -43,6 +44,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		DeliveryWorkers: 16,
 		LogFormat:       or(getenv("OTPD_LOG_FORMAT"), "text"),
 		DebugAddr:       getenv("OTPD_DEBUG_ADDR"),
+		ConfigFile:      getenv("OTPD_CONFIG"),
 		ShutdownTimeout: 15 * time.Second,
 	}
 	for name, dst := range map[string]*int{"OTPD_API_RATE_LIMIT": &c.APIRateLimit, "OTPD_DELIVERY_WORKERS": &c.DeliveryWorkers} {

@@ -26,7 +26,7 @@ Usage:
 
 Environment: OTPD_ADDR, OTPD_DATA_DIR, OTPD_DATABASE_URL, OTPD_SECRET_KEY,
 OTPD_ADMIN_TOKEN, OTPD_REDIS_URL, OTPD_API_RATE_LIMIT, OTPD_DELIVERY_WORKERS,
-OTPD_LOG_FORMAT. See README.md.
+OTPD_LOG_FORMAT, OTPD_CONFIG (providers, routing, prices). See README.md.
 `
 
 // run is otpd's real main: it takes its environment as arguments so tests
@@ -54,7 +54,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	logger := newLogger(cfg, stderr)
 	switch cmd {
 	case "serve":
-		return serve(ctx, cfg, logger, stdout, stderr)
+		return serve(ctx, cfg, getenv, logger, stdout, stderr)
 	case "migrate":
 		return migrate(ctx, cfg, stdout)
 	case "project", "projects":

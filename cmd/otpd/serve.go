@@ -17,14 +17,22 @@ import (
 	"github.com/otpd/otpd/internal/api"
 	"github.com/otpd/otpd/internal/delivery"
 	"github.com/otpd/otpd/internal/otp"
-	"github.com/otpd/otpd/internal/provider/console"
 	"github.com/otpd/otpd/internal/ratelimit"
 )
 
 // serve runs the HTTP server, the delivery workers and the expiry sweeper
 // until ctx is canceled, then shuts them down in order: stop accepting
 // requests, finish in-flight deliveries, close the database.
-func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout, stderr io.Writer) error {
+func serve(ctx context.Context, cfg config, getenv func(string) string, logger *slog.Logger, stdout, stderr io.Writer) error {
+	// The configuration file first: a mistake in it should stop otpd
+	// before anything else happens.
+	var fc *fileConfig
+	if cfg.ConfigFile != "" {
+		var err error
+		if fc, err = loadConfigFile(cfg.ConfigFile, getenv); err != nil {
+			return err
+		}
+	}
 	keys, err := cfg.serverKey(stderr)
 	if err != nil {
 		return err
@@ -45,24 +53,36 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout, stderr 
 	}
 	defer closeLimiter()
 
-	svc, err := otp.NewService(otp.Config{
-		Store: store, Limiter: limiter, Keys: keys,
-		Limits: otp.Limits{APIKeyRequests: otp.Limit{Count: cfg.APIRateLimit, Period: time.Minute}},
+	var svc *otp.Service
+	d, err := newDeliverySetup(fc, providerEnv{
+		Receipts: otp.ReceiptFunc(func(ctx context.Context, r otp.Receipt) error { return svc.RecordReceipt(ctx, r) }),
+		Logger:   logger,
 	})
 	if err != nil {
 		return err
 	}
-	sender := console.New(logger)
-	logger.Warn(console.Warning)
+	defer d.close()
+	svc, err = otp.NewService(otp.Config{
+		Store: store, Limiter: limiter, Keys: keys, Prices: d.prices,
+		Limits: otp.Limits{
+			APIKeyRequests:      otp.Limit{Count: cfg.APIRateLimit, Period: time.Minute},
+			MaxDeliveryAttempts: d.maxAttempts,
+		},
+	})
+	if err != nil {
+		return err
+	}
+	sender := d.sender
 	worker := delivery.NewWorker(delivery.Config{
 		Source: svc, Sender: sender, Concurrency: cfg.DeliveryWorkers, Logger: logger,
 	})
 	svc.SetNotify(worker.Wake)
 
-	handler, err := api.New(api.Config{Service: svc, AdminTokenHash: adminHash, Logger: logger, Version: buildVersion()})
+	apiHandler, err := api.New(api.Config{Service: svc, AdminTokenHash: adminHash, Logger: logger, Version: buildVersion()})
 	if err != nil {
 		return err
 	}
+	handler := d.withCallbacks(apiHandler)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s (OTPD_ADDR): %w", cfg.Addr, err)
@@ -116,7 +136,8 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout, stderr 
 }
 
 // sweep marks expired verifications every second, in batches, so their
-// events fire even when nobody checks them.
+// events fire even when nobody checks them, and sends the fallback steps
+// that are due.
 func sweep(ctx context.Context, svc *otp.Service, logger *slog.Logger) {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
@@ -131,6 +152,18 @@ func sweep(ctx context.Context, svc *otp.Service, logger *slog.Logger) {
 			if err != nil {
 				if ctx.Err() == nil {
 					logger.Error("expiry sweep", "err", err)
+				}
+				break
+			}
+			if n < 500 {
+				break
+			}
+		}
+		for {
+			n, err := svc.SweepFallbacks(ctx, 500)
+			if err != nil {
+				if ctx.Err() == nil {
+					logger.Error("fallback sweep", "err", err)
 				}
 				break
 			}

@@ -18,6 +18,38 @@ type createVerificationRequest struct {
 	CodeLength int             `json:"codeLength"`
 	Locale     string          `json:"locale"`
 	Metadata   json.RawMessage `json:"metadata" openapi:"object"`
+	// Fallback replaces channel with an ordered workflow: the first step
+	// goes out at once, each next one when the previous step's timeout
+	// (seconds) passes without a successful check.
+	Fallback    []fallbackStepRequest `json:"fallback"`
+	Transaction *transactionView      `json:"transaction"`
+	CallerID    string                `json:"callerId"`
+}
+
+type fallbackStepRequest struct {
+	Channel string `json:"channel" enum:"sms,voice,email,telegram,whatsapp"`
+	To      string `json:"to"`
+	Timeout int    `json:"timeout"`
+}
+
+type transactionView struct {
+	Amount string `json:"amount"`
+	Payee  string `json:"payee"`
+}
+
+func (req createVerificationRequest) fallback() []otp.FallbackStep {
+	var out []otp.FallbackStep
+	for _, st := range req.Fallback {
+		out = append(out, otp.FallbackStep{Channel: otp.Channel(st.Channel), To: st.To, Timeout: time.Duration(st.Timeout) * time.Second})
+	}
+	return out
+}
+
+func (req createVerificationRequest) transaction() *otp.Transaction {
+	if req.Transaction == nil {
+		return nil
+	}
+	return &otp.Transaction{Amount: req.Transaction.Amount, Payee: req.Transaction.Payee}
 }
 
 type checkRequest struct {
@@ -46,7 +78,8 @@ func (s *Server) createVerification(w http.ResponseWriter, r *http.Request) erro
 	v, replayed, err := s.svc.CreateVerification(r.Context(), appFrom(r), otp.CreateRequest{
 		To: req.To, Channel: otp.Channel(req.Channel), Purpose: otp.Purpose(req.Purpose),
 		TTL: time.Duration(req.TTL) * time.Second, CodeLength: req.CodeLength, Locale: req.Locale,
-		Metadata: req.Metadata, IdempotencyKey: r.Header.Get("Idempotency-Key"), RequestHash: hash[:],
+		Metadata: req.Metadata, Fallback: req.fallback(), Transaction: req.transaction(), CallerID: req.CallerID,
+		IdempotencyKey: r.Header.Get("Idempotency-Key"), RequestHash: hash[:],
 	})
 	if err != nil {
 		return err

@@ -28,6 +28,26 @@ type policyView struct {
 	MaxResends     int    `json:"maxResends"`
 	SendsPerMinute int    `json:"sendsPerMinute"`
 	DefaultLocale  string `json:"defaultLocale"`
+	// Channels enabled for the project, in order of preference; empty is all.
+	Channels []string          `json:"channels"`
+	Messages messagePolicyView `json:"messages"`
+}
+
+type messagePolicyView struct {
+	NoShareLine  bool               `json:"noShareLine"`
+	SMSAppHash   string             `json:"smsAppHash"`
+	WebOTPDomain string             `json:"webOtpDomain"`
+	Templates    []templateOverride `json:"templates"`
+}
+
+// templateOverride is a project's own text: a Go template over .Code,
+// .AppName, .Minutes, .Amount and .Payee.
+type templateOverride struct {
+	Channel string `json:"channel" enum:"sms,voice,email,telegram,whatsapp"`
+	Purpose string `json:"purpose" enum:"verification,two_factor,password_reset,transaction"`
+	Locale  string `json:"locale"`
+	Body    string `json:"body"`
+	Subject string `json:"subject"`
 }
 
 func newProjectView(p *otp.Project) projectView {
@@ -38,19 +58,43 @@ func newProjectView(p *otp.Project) projectView {
 }
 
 func newPolicyView(p otp.Policy) policyView {
-	return policyView{
+	v := policyView{
 		CodeLength: p.CodeLength, TTL: int(p.TTL / time.Second), MaxAttempts: p.MaxAttempts,
 		ResendCooldown: int(p.ResendCooldown / time.Second), MaxResends: p.MaxResends,
 		SendsPerMinute: p.SendsPerMinute, DefaultLocale: p.DefaultLocale,
+		Channels: make([]string, 0, len(p.Channels)),
+		Messages: messagePolicyView{
+			NoShareLine: p.Messages.NoShareLine, SMSAppHash: p.Messages.SMSAppHash, WebOTPDomain: p.Messages.WebOTPDomain,
+			Templates: make([]templateOverride, 0, len(p.Messages.Templates)),
+		},
 	}
+	for _, c := range p.Channels {
+		v.Channels = append(v.Channels, string(c))
+	}
+	for _, t := range p.Messages.Templates {
+		v.Messages.Templates = append(v.Messages.Templates, templateOverride{
+			Channel: string(t.Channel), Purpose: string(t.Purpose), Locale: t.Locale, Body: t.Body, Subject: t.Subject,
+		})
+	}
+	return v
 }
 
 func (v policyView) policy() otp.Policy {
-	return otp.Policy{
+	p := otp.Policy{
 		CodeLength: v.CodeLength, TTL: time.Duration(v.TTL) * time.Second, MaxAttempts: v.MaxAttempts,
 		ResendCooldown: time.Duration(v.ResendCooldown) * time.Second, MaxResends: v.MaxResends,
 		SendsPerMinute: v.SendsPerMinute, DefaultLocale: v.DefaultLocale,
+		Messages: otp.MessagePolicy{NoShareLine: v.Messages.NoShareLine, SMSAppHash: v.Messages.SMSAppHash, WebOTPDomain: v.Messages.WebOTPDomain},
 	}
+	for _, c := range v.Channels {
+		p.Channels = append(p.Channels, otp.Channel(c))
+	}
+	for _, t := range v.Messages.Templates {
+		p.Messages.Templates = append(p.Messages.Templates, otp.TemplateOverride{
+			Channel: otp.Channel(t.Channel), Purpose: otp.Purpose(t.Purpose), Locale: t.Locale, Body: t.Body, Subject: t.Subject,
+		})
+	}
+	return p
 }
 
 type applicationView struct {
@@ -105,24 +149,52 @@ type rotationView struct {
 }
 
 type verificationView struct {
-	ID                string          `json:"id"`
-	To                string          `json:"to"`
-	Channel           string          `json:"channel"`
-	Purpose           string          `json:"purpose"`
-	Locale            string          `json:"locale"`
-	Status            string          `json:"status"`
-	DeliveryStatus    string          `json:"deliveryStatus"`
-	Attempts          int             `json:"attempts"`
-	AttemptsRemaining int             `json:"attemptsRemaining"`
-	Resends           int             `json:"resends"`
-	CreatedAt         time.Time       `json:"createdAt"`
-	UpdatedAt         time.Time       `json:"updatedAt"`
-	ExpiresAt         time.Time       `json:"expiresAt"`
-	ResendAvailableAt time.Time       `json:"resendAvailableAt"`
-	SentAt            *time.Time      `json:"sentAt"`
-	VerifiedAt        *time.Time      `json:"verifiedAt"`
-	LastError         string          `json:"lastError,omitempty"`
-	Metadata          json.RawMessage `json:"metadata"`
+	ID                string             `json:"id"`
+	To                string             `json:"to"`
+	Channel           string             `json:"channel"`
+	Purpose           string             `json:"purpose"`
+	Locale            string             `json:"locale"`
+	Status            string             `json:"status"`
+	DeliveryStatus    string             `json:"deliveryStatus"`
+	Attempts          int                `json:"attempts"`
+	AttemptsRemaining int                `json:"attemptsRemaining"`
+	Resends           int                `json:"resends"`
+	CreatedAt         time.Time          `json:"createdAt"`
+	UpdatedAt         time.Time          `json:"updatedAt"`
+	ExpiresAt         time.Time          `json:"expiresAt"`
+	ResendAvailableAt time.Time          `json:"resendAvailableAt"`
+	SentAt            *time.Time         `json:"sentAt"`
+	VerifiedAt        *time.Time         `json:"verifiedAt"`
+	LastError         string             `json:"lastError,omitempty"`
+	Metadata          json.RawMessage    `json:"metadata"`
+	DeliveredAt       *time.Time         `json:"deliveredAt"`
+	Country           string             `json:"country"`
+	Carrier           string             `json:"carrier"`
+	Cost              *moneyView         `json:"cost"`
+	Transaction       *transactionView   `json:"transaction"`
+	CallerID          string             `json:"callerId"`
+	Fallback          []fallbackStepView `json:"fallback"`
+	// FallbackStep is the index of the fallback step sent last.
+	FallbackStep   int        `json:"fallbackStep"`
+	NextFallbackAt *time.Time `json:"nextFallbackAt"`
+}
+
+type moneyView struct {
+	Amount   string `json:"amount"`
+	Currency string `json:"currency"`
+}
+
+func newMoneyView(m otp.Money) *moneyView {
+	if m.IsZero() {
+		return nil
+	}
+	return &moneyView{Amount: m.Amount(), Currency: m.Currency}
+}
+
+type fallbackStepView struct {
+	Channel string `json:"channel"`
+	To      string `json:"to,omitempty"`
+	Timeout int    `json:"timeout,omitempty"`
 }
 
 func newVerificationView(v *otp.Verification) verificationView {
@@ -130,13 +202,22 @@ func newVerificationView(v *otp.Verification) verificationView {
 	if len(md) == 0 {
 		md = json.RawMessage("null")
 	}
-	return verificationView{
+	view := verificationView{
 		ID: v.ID, To: v.To, Channel: string(v.Channel), Purpose: string(v.Purpose), Locale: v.Locale,
 		Status: string(v.Status), DeliveryStatus: string(v.DeliveryStatus),
 		Attempts: v.Attempts, AttemptsRemaining: v.AttemptsRemaining(), Resends: v.Resends,
 		CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt, ExpiresAt: v.ExpiresAt, ResendAvailableAt: v.ResendAt,
 		SentAt: timePtr(v.SentAt), VerifiedAt: timePtr(v.VerifiedAt), LastError: v.LastError, Metadata: md,
+		DeliveredAt: timePtr(v.DeliveredAt), Country: v.Country, Carrier: v.Carrier, Cost: newMoneyView(v.Cost),
+		CallerID: v.Options.CallerID, FallbackStep: v.FallbackStep, NextFallbackAt: timePtr(v.NextStepAt),
 	}
+	if t := v.Options.Transaction; t != nil {
+		view.Transaction = &transactionView{Amount: t.Amount, Payee: t.Payee}
+	}
+	for _, st := range v.Options.Fallback {
+		view.Fallback = append(view.Fallback, fallbackStepView{Channel: string(st.Channel), To: st.To, Timeout: int(st.Timeout / time.Second)})
+	}
+	return view
 }
 
 type checkView struct {

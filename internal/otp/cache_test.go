@@ -125,7 +125,7 @@ func TestMarkSentOnFinalVerification(t *testing.T) {
 	s := &Service{}
 	for _, st := range []Status{StatusVerified, StatusExpired, StatusCanceled, StatusMaxAttempts} {
 		v := &Verification{ID: "ver_1", AppID: "app_1", Status: st, DeliveryStatus: DeliveryQueued}
-		fx := s.markSent(v, Delivery{ID: "dlv_1", Channel: SMS, Attempts: 1}, SendResult{Provider: "p"}, epoch)
+		fx := s.markSent(v, Message{ID: "dlv_1", Channel: SMS, Attempts: 1}, SendResult{Provider: "p"}, Money{}, epoch)
 		if v.Status != st || v.DeliveryStatus != DeliverySent || !v.SentAt.Equal(epoch) {
 			t.Errorf("%s: verification after markSent = %s/%s sent %s", st, v.Status, v.DeliveryStatus, v.SentAt)
 		}

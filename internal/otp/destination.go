@@ -15,6 +15,23 @@ type Destination struct {
 	Country string // ISO 3166 region of a phone, e.g. "GB"
 }
 
+// carrier is the phone number's original carrier in English, "" when
+// libphonenumber does not know it (numbers can be ported since).
+func (d Destination) carrier() string {
+	if !d.IsPhone {
+		return ""
+	}
+	num, err := phonenumbers.Parse(d.Value, "")
+	if err != nil {
+		return ""
+	}
+	name, err := phonenumbers.GetCarrierForNumber(num, "en")
+	if err != nil {
+		return ""
+	}
+	return name
+}
+
 // maxDestinationLen bounds the input before any parsing work is done.
 const maxDestinationLen = 254
 

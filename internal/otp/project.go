@@ -26,6 +26,11 @@ type Policy struct {
 	MaxResends     int           // resends allowed per verification
 	SendsPerMinute int           // sends allowed per destination and minute
 	DefaultLocale  string
+	// Channels are the channels the project's applications may send on,
+	// in order of preference: a request without a channel takes the first
+	// that can reach its destination. Empty means all, in Channels order.
+	Channels []Channel
+	Messages MessagePolicy
 }
 
 // Bounds of the policy values; requests outside them are refused, not clamped.
@@ -70,7 +75,10 @@ func (p Policy) Validate() error {
 	case !validLocale(p.DefaultLocale):
 		return invalidField("policy.defaultLocale", "invalid_locale", "defaultLocale must be a language tag such as en or pt-BR")
 	}
-	return nil
+	if err := validateChannelList(p.Channels); err != nil {
+		return err
+	}
+	return p.Messages.validate()
 }
 
 // ProjectInput is what a caller may set on a project; nil fields are left as they are.

@@ -15,6 +15,7 @@ type Service struct {
 	cfg     Limits
 	notify  func()
 	cache   *readCache
+	prices  PriceTable
 }
 
 // Limits are the service-wide limits that are not per-project policy.
@@ -47,6 +48,8 @@ type Config struct {
 	// Notify, if set, is called after a message is queued, so an in-process
 	// delivery worker can start at once instead of at its next poll.
 	Notify func()
+	// Prices, if set, prices each message a provider accepts.
+	Prices PriceTable
 }
 
 // NewService checks the configuration and returns a Service.
@@ -85,7 +88,7 @@ func NewService(c Config) (*Service, error) {
 	}
 	return &Service{
 		store: c.Store, limiter: c.Limiter, keys: c.Keys, clock: c.Clock, cfg: c.Limits, notify: notify,
-		cache: newReadCache(l.ReadCacheTTL, maxCacheEntries),
+		cache: newReadCache(l.ReadCacheTTL, maxCacheEntries), prices: c.Prices,
 	}, nil
 }
 

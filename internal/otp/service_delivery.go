@@ -36,21 +36,26 @@ func (s *Service) Deliver(ctx context.Context, sender Sender, d Delivery) error 
 	if v.Status != StatusPending || v.CodeSealed == nil {
 		return s.store.FinishDelivery(ctx, d, nil)
 	}
+	p, err := s.projectByID(ctx, a.ProjectID)
+	if err != nil {
+		return fmt.Errorf("deliver: project of application: %w", err)
+	}
 	code, err := s.keys.open(v.CodeSealed, v.ID)
 	if err != nil {
 		return fmt.Errorf("deliver %s: %w", v.ID, err)
 	}
-	m := OutgoingMessage{
-		ID: d.ID, AppID: a.ID, AppName: a.Name, VerificationID: v.ID, To: v.To, Channel: d.Channel,
-		Purpose: v.Purpose, Locale: v.Locale, Code: code, ExpiresAt: v.ExpiresAt,
+	m, err := s.compose(a, p, v, d, code)
+	if err != nil {
+		return fmt.Errorf("deliver %s: %w", v.ID, err)
 	}
-	m.Body = RenderBody(m, s.clock.Now())
+	record := Message{ID: d.ID, AppID: v.AppID, VerificationID: v.ID, Channel: d.Channel, To: d.To,
+		Attempts: d.Attempts, CreatedAt: d.CreatedAt}
 
 	if a.Environment == Test {
 		now := s.clock.Now()
-		tm := TestMessage{ID: d.ID, AppID: a.ID, VerificationID: v.ID, To: v.To, Channel: d.Channel, Body: m.Body, Code: code, CreatedAt: now}
+		tm := TestMessage{ID: d.ID, AppID: a.ID, VerificationID: v.ID, To: m.To, Channel: d.Channel, Body: m.Body, Code: code, CreatedAt: now}
 		return s.store.FinishDelivery(ctx, d, func(v *Verification) (Effects, error) {
-			fx := s.markSent(v, d, SendResult{Provider: "test_inbox", ProviderMessageID: d.ID}, now)
+			fx := s.markSent(v, record, SendResult{Provider: "test_inbox", ProviderMessageID: d.ID}, Money{}, now)
 			fx.TestMessages = []TestMessage{tm}
 			return fx, nil
 		})
@@ -59,34 +64,86 @@ func (s *Service) Deliver(ctx context.Context, sender Sender, d Delivery) error 
 	res, sendErr := sender.Send(ctx, m)
 	now := s.clock.Now()
 	if sendErr == nil {
+		var price Money
+		if s.prices != nil {
+			price, _ = s.prices.Price(d.Channel, m.Country)
+		}
 		return s.store.FinishDelivery(ctx, d, func(v *Verification) (Effects, error) {
-			return s.markSent(v, d, res, now), nil
+			return s.markSent(v, record, res, price, now), nil
 		})
 	}
 	if !errors.Is(sendErr, ErrPermanent) && d.Attempts < s.cfg.MaxDeliveryAttempts {
-		return s.store.RetryDelivery(ctx, d, now.Add(s.backoff(d.Attempts)), sendErr.Error())
+		return s.store.RetryDelivery(ctx, d, now.Add(s.retryDelay(d.Attempts, sendErr)), sendErr.Error())
 	}
 	return s.store.FinishDelivery(ctx, d, func(v *Verification) (Effects, error) {
-		v.DeliveryStatus, v.LastError, v.UpdatedAt = DeliveryFailed, sendErr.Error(), now
-		return Effects{
-			Events: []Event{newEvent(EventFailed, v, now)},
-			Messages: []Message{{ID: d.ID, AppID: v.AppID, VerificationID: v.ID, Channel: d.Channel,
-				Status: DeliveryFailed, Attempts: d.Attempts, Error: sendErr.Error(), CreatedAt: d.CreatedAt}},
-		}, nil
+		record.Status, record.Error = DeliveryFailed, sendErr.Error()
+		var pe *ProviderError
+		if errors.As(sendErr, &pe) {
+			record.Provider = pe.Provider
+		}
+		return Effects{Events: v.deliveryFailed(sendErr.Error(), now), Messages: []Message{record}}, nil
 	})
 }
 
-func (s *Service) markSent(v *Verification, d Delivery, res SendResult, now time.Time) Effects {
+// compose builds the message of delivery d: its destination, and its
+// texts in the verification's locale from the project's templates or the
+// built-in ones.
+func (s *Service) compose(a *Application, p *Project, v *Verification, d Delivery, code string) (OutgoingMessage, error) {
+	m := OutgoingMessage{
+		ID: d.ID, AppID: a.ID, AppName: a.Name, VerificationID: v.ID, To: v.To, Channel: d.Channel,
+		Purpose: v.Purpose, Locale: v.Locale, Code: code, CallerID: v.Options.CallerID, Country: v.Country,
+		Attempt: d.Attempts, ExpiresAt: v.ExpiresAt,
+	}
+	if d.To != "" && d.To != v.To {
+		dest, err := ParseDestination(d.To, "to")
+		if err != nil {
+			return m, fmt.Errorf("fallback destination: %w", err)
+		}
+		m.To, m.Country = dest.Value, dest.Country
+	}
+	c, err := renderMessage(p.Policy.Messages, m, v.Options.Transaction, s.clock.Now())
+	if err != nil {
+		return m, err
+	}
+	m.Locale, m.Body, m.Subject, m.HTML = c.Locale, c.Body, c.Subject, c.HTML
+	return m, nil
+}
+
+// markSent records that a provider accepted message record at now for
+// price, and moves the verification's delivery status to sent.
+func (s *Service) markSent(v *Verification, record Message, res SendResult, price Money, now time.Time) Effects {
 	if v.DeliveryStatus != DeliveryDelivered {
 		v.DeliveryStatus = DeliverySent
 	}
-	v.SentAt, v.UpdatedAt, v.LastError = now, now, ""
-	return Effects{
-		Events: []Event{newEvent(EventSent, v, now)},
-		Messages: []Message{{ID: d.ID, AppID: v.AppID, VerificationID: v.ID, Channel: d.Channel,
-			Provider: res.Provider, ProviderMessageID: res.ProviderMessageID, Status: DeliverySent,
-			Attempts: d.Attempts, CreatedAt: d.CreatedAt, SentAt: now}},
+	if cost, err := v.Cost.Add(price); err == nil {
+		v.Cost = cost
 	}
+	v.SentAt, v.UpdatedAt, v.LastError = now, now, ""
+	record.Provider, record.ProviderMessageID = res.Provider, res.ProviderMessageID
+	record.Status, record.SentAt, record.Cost = DeliverySent, now, price
+	return Effects{Events: []Event{newEvent(EventSent, v, now)}, Messages: []Message{record}}
+}
+
+// deliveryFailed records that the latest message of v will not arrive. A
+// fallback workflow then moves on to its next step at once rather than
+// waiting out the step's timeout.
+func (v *Verification) deliveryFailed(reason string, now time.Time) []Event {
+	v.DeliveryStatus, v.LastError, v.UpdatedAt = DeliveryFailed, reason, now
+	if v.Status == StatusPending && !v.NextStepAt.IsZero() {
+		v.NextStepAt = now
+	}
+	return []Event{newEvent(EventFailed, v, now)}
+}
+
+// retryDelay is how long to wait before the next attempt: what a
+// throttling provider asked for, or exponential backoff.
+func (s *Service) retryDelay(attempt int, err error) time.Duration {
+	d := s.backoff(attempt)
+	var pe *ProviderError
+	if errors.As(err, &pe) && pe.RetryAfter > 0 {
+		d = min(pe.RetryAfter, time.Hour)
+	}
+	return d
 }
 
 // backoff is exponential with full jitter over its upper half, so retries
@@ -94,4 +151,90 @@ func (s *Service) markSent(v *Verification, d Delivery, res SendResult, now time
 func (s *Service) backoff(attempt int) time.Duration {
 	d := s.cfg.RetryBase << min(attempt-1, 10)
 	return d/2 + rand.N(d/2+1)
+}
+
+// RecordReceipt applies a provider's delivery receipt: the message becomes
+// delivered or failed, and so does its verification unless a newer message
+// or a delivered one decides otherwise; otp.delivered or otp.failed fires.
+// Receipts for unknown messages and repeated receipts are ignored, so a
+// provider that retries its callback is answered with success.
+func (s *Service) RecordReceipt(ctx context.Context, r Receipt) error {
+	if r.Status != DeliveryDelivered && r.Status != DeliveryFailed {
+		return nil
+	}
+	if r.Provider == "" || r.ProviderMessageID == "" {
+		return invalidField("receipt", "invalid_receipt", "a receipt needs a provider and a provider message id")
+	}
+	now := s.clock.Now()
+	at := r.At
+	if at.IsZero() || at.After(now) {
+		at = now
+	}
+	err := s.store.ApplyReceipt(ctx, r.Provider, r.ProviderMessageID, func(v *Verification, m *Message) (Effects, error) {
+		if m.Status == DeliveryDelivered || m.Status == r.Status {
+			return Effects{}, errUnchanged
+		}
+		if r.Status == DeliveryDelivered {
+			m.Status, m.Error, m.DeliveredAt = DeliveryDelivered, "", at
+			if v.DeliveryStatus == DeliveryDelivered {
+				return Effects{}, nil // an earlier message of v already arrived
+			}
+			v.DeliveryStatus, v.DeliveredAt, v.LastError, v.UpdatedAt = DeliveryDelivered, at, "", now
+			return Effects{Events: []Event{newEvent(EventDelivered, v, now)}}, nil
+		}
+		m.Status, m.Error = DeliveryFailed, r.Error
+		if m.Error == "" {
+			m.Error = "the provider reported the message undelivered"
+		}
+		// Only the message the verification is waiting on decides its status.
+		if v.DeliveryStatus != DeliverySent || v.Channel != m.Channel {
+			return Effects{}, nil
+		}
+		return Effects{Events: v.deliveryFailed(r.Provider+": "+m.Error, now)}, nil
+	})
+	if errors.Is(err, errUnchanged) || isCode(err, CodeNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("record receipt: %w", err)
+	}
+	return nil
+}
+
+// SweepFallbacks sends the next step of up to limit fallback workflows
+// whose step timed out without a successful check, and returns how many.
+func (s *Service) SweepFallbacks(ctx context.Context, limit int) (int, error) {
+	refs, err := s.store.ListDueFallbacks(ctx, s.clock.Now(), limit)
+	if err != nil {
+		return 0, fmt.Errorf("sweep fallbacks: %w", err)
+	}
+	n := 0
+	for _, r := range refs {
+		_, err := s.store.UpdateVerification(ctx, r.AppID, r.ID, func(v *Verification) (Effects, error) {
+			d, ok := v.nextFallback(s.clock.Now())
+			if !ok {
+				return Effects{}, errUnchanged
+			}
+			return Effects{Deliveries: []Delivery{d}}, nil
+		})
+		switch {
+		case err == nil:
+			n++
+		case errors.Is(err, errUnchanged) || isCode(err, CodeNotFound):
+		default:
+			return n, fmt.Errorf("sweep fallbacks: %w", err)
+		}
+	}
+	if n > 0 {
+		s.notify()
+	}
+	return n, nil
+}
+
+// Messages lists the messages sent for a verification of the application.
+func (s *Service) Messages(ctx context.Context, a *Application, id string) ([]Message, error) {
+	if _, err := s.GetVerification(ctx, a, id); err != nil {
+		return nil, err
+	}
+	return s.store.ListMessages(ctx, a.ID, id)
 }

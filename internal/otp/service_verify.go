@@ -6,7 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // CreateVerification generates a code for req.To and queues its message.
@@ -84,16 +87,18 @@ func (s *Service) newVerification(ctx context.Context, a *Application, req Creat
 	if err != nil {
 		return nil, err
 	}
-	if err := validateChannel(req.Channel, dest, "channel"); err != nil {
+	purpose := req.Purpose
+	switch {
+	case purpose == "":
+		purpose = PurposeVerification
+	case !validPurpose(purpose):
+		return nil, invalidField("purpose", "invalid_purpose", "purpose must be one of verification, two_factor, password_reset, transaction")
+	}
+	if err := validateTransaction(purpose, req.Transaction); err != nil {
 		return nil, err
 	}
-	purpose := req.Purpose
-	switch purpose {
-	case "":
-		purpose = PurposeVerification
-	case PurposeVerification, PurposeTwoFactor, PurposePasswordReset, PurposeTransaction:
-	default:
-		return nil, invalidField("purpose", "invalid_purpose", "purpose must be one of verification, two_factor, password_reset, transaction")
+	if err := validateCallerID(req.CallerID); err != nil {
+		return nil, err
 	}
 	if err := validateMetadata(req.Metadata); err != nil {
 		return nil, err
@@ -109,6 +114,10 @@ func (s *Service) newVerification(ctx context.Context, a *Application, req Creat
 		}
 		ttl = req.TTL
 	}
+	channel, fallback, err := pickChannel(req, dest, p.Policy, ttl)
+	if err != nil {
+		return nil, err
+	}
 	length := p.Policy.CodeLength
 	if req.CodeLength != 0 {
 		if req.CodeLength < MinCodeLength || req.CodeLength > MaxCodeLength {
@@ -116,23 +125,25 @@ func (s *Service) newVerification(ctx context.Context, a *Application, req Creat
 		}
 		length = req.CodeLength
 	}
-	locale := p.Policy.DefaultLocale
-	if req.Locale != "" {
-		if !validLocale(req.Locale) {
-			return nil, invalidField("locale", "invalid_locale", "locale must be a language tag such as en or pt-BR")
-		}
-		locale = req.Locale
+	if req.Locale != "" && !validLocale(req.Locale) {
+		return nil, invalidField("locale", "invalid_locale", "locale must be a language tag such as en or pt-BR")
 	}
+	locale := resolveLocale(req.Locale, dest.Country, p.Policy.DefaultLocale)
 	if err := s.rateLimitDestination(ctx, a, dest.Value, p.Policy.SendsPerMinute); err != nil {
 		return nil, err
 	}
 	v := &Verification{
-		ID: NewID("ver"), AppID: a.ID, To: dest.Value, Channel: req.Channel, Purpose: purpose, Locale: locale,
+		ID: NewID("ver"), AppID: a.ID, To: dest.Value, Channel: channel, Purpose: purpose, Locale: locale,
 		Status: StatusPending, DeliveryStatus: DeliveryQueued,
 		MaxAttempts: p.Policy.MaxAttempts, MaxResends: p.Policy.MaxResends,
 		Metadata:  req.Metadata,
 		CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(ttl),
 		LastSentAt: now, ResendAt: now.Add(p.Policy.ResendCooldown),
+		Country: dest.Country, Carrier: dest.carrier(),
+		Options: SendOptions{Transaction: req.Transaction, CallerID: req.CallerID, Fallback: fallback},
+	}
+	if len(fallback) > 1 {
+		v.NextStepAt = now.Add(fallback[0].Timeout)
 	}
 	code := generateCode(length)
 	v.CodeHash = s.keys.codeHash(v.ID, code)
@@ -165,6 +176,90 @@ func validateMetadata(m json.RawMessage) error {
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(m, &obj); err != nil || obj == nil {
 		return invalidField("metadata", "metadata_not_object", "metadata must be a JSON object")
+	}
+	return nil
+}
+
+// pickChannel returns the channel of the first send and the normalised
+// fallback workflow, if the request has one.
+func pickChannel(req CreateRequest, dest Destination, p Policy, ttl time.Duration) (Channel, []FallbackStep, error) {
+	if len(req.Fallback) > 0 {
+		if req.Channel != "" {
+			return "", nil, invalidField("channel", "channel_with_fallback", "give either channel or fallback, not both: the first fallback step is the first channel")
+		}
+		steps, err := validateFallback(req.Fallback, dest, p, ttl)
+		if err != nil {
+			return "", nil, err
+		}
+		if steps[0].To != "" {
+			return "", nil, invalidField("fallback[0].to", "first_step_destination", "the first fallback step goes to the verification's destination: leave its to empty")
+		}
+		return steps[0].Channel, steps, nil
+	}
+	if req.Channel == "" {
+		c, ok := p.defaultChannel(dest)
+		if !ok {
+			return "", nil, invalidField("channel", "required", "channel is required: no channel enabled for this project reaches this destination")
+		}
+		return c, nil, nil
+	}
+	if err := validateChannel(req.Channel, dest, "channel"); err != nil {
+		return "", nil, err
+	}
+	return req.Channel, nil, p.channelEnabled(req.Channel, "channel")
+}
+
+// Bounds of the transaction details shown in a message.
+const (
+	maxAmountLen   = 32
+	maxPayeeLen    = 64
+	maxCallerIDLen = 16
+)
+
+func validateTransaction(p Purpose, t *Transaction) error {
+	if p != PurposeTransaction {
+		if t != nil {
+			return invalidField("transaction", "transaction_not_allowed", "transaction is only for purpose transaction")
+		}
+		return nil
+	}
+	if t == nil || strings.TrimSpace(t.Amount) == "" || strings.TrimSpace(t.Payee) == "" {
+		return invalidField("transaction", "required", "purpose transaction requires transaction.amount and transaction.payee")
+	}
+	if utf8.RuneCountInString(t.Amount) > maxAmountLen || utf8.RuneCountInString(t.Payee) > maxPayeeLen {
+		return invalidField("transaction", "too_long", "transaction.amount must be at most 32 characters and transaction.payee at most 64")
+	}
+	for _, r := range t.Amount + t.Payee {
+		if unicode.IsControl(r) {
+			return invalidField("transaction", "invalid_characters", "transaction.amount and transaction.payee must not contain control characters")
+		}
+	}
+	return nil
+}
+
+// validateCallerID accepts what carriers accept as a sender: an E.164
+// number or an alphanumeric sender id of at most 11 characters.
+func validateCallerID(id string) error {
+	if id == "" {
+		return nil
+	}
+	bad := invalidField("callerId", "invalid_caller_id", "callerId must be an E.164 number or an alphanumeric sender id of at most 11 characters")
+	if len(id) > maxCallerIDLen {
+		return bad
+	}
+	if strings.HasPrefix(id, "+") {
+		if d, err := ParseDestination(id, "callerId"); err != nil || !d.IsPhone {
+			return bad
+		}
+		return nil
+	}
+	if len(id) > 11 {
+		return bad
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == ' ' || r == '-' || r == '.') {
+			return bad
+		}
 	}
 	return nil
 }
@@ -276,6 +371,11 @@ func (s *Service) Resend(ctx context.Context, a *Application, id string, channel
 	cur, err := s.store.GetVerification(ctx, a.ID, id)
 	if err != nil {
 		return nil, s.notFound(err, "verification")
+	}
+	if channel != "" {
+		if err := p.Policy.channelEnabled(channel, "channel"); err != nil {
+			return nil, err
+		}
 	}
 	if err := cur.canResend(channel, s.clock.Now()); err != nil {
 		return nil, err

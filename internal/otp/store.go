@@ -45,6 +45,8 @@ type Store interface {
 	UpdateVerification(ctx context.Context, appID, id string, change func(v *Verification) (Effects, error)) (*Verification, error)
 	// ListExpiredPending returns up to limit pending verifications whose expiry is not after now.
 	ListExpiredPending(ctx context.Context, now time.Time, limit int) ([]VerificationRef, error)
+	// ListDueFallbacks returns up to limit pending verifications whose next fallback step is due at now.
+	ListDueFallbacks(ctx context.Context, now time.Time, limit int) ([]VerificationRef, error)
 
 	// ClaimDeliveries leases up to limit due outbox rows until leaseUntil,
 	// increments their attempt count and returns them. A row whose lease
@@ -55,6 +57,13 @@ type Store interface {
 	FinishDelivery(ctx context.Context, d Delivery, change func(v *Verification) (Effects, error)) error
 	// RetryDelivery makes an outbox row due again at next.
 	RetryDelivery(ctx context.Context, d Delivery, next time.Time, lastError string) error
+
+	// ListMessages returns the messages of a verification, oldest first.
+	ListMessages(ctx context.Context, appID, verificationID string) ([]Message, error)
+	// ApplyReceipt finds the newest message a provider knows by its id and
+	// lets change update it and its verification in one transaction.
+	// An unknown message is ErrNotFound.
+	ApplyReceipt(ctx context.Context, provider, providerMessageID string, change func(v *Verification, m *Message) (Effects, error)) error
 
 	// ListTestMessages returns the test inbox of an application, newest first.
 	ListTestMessages(ctx context.Context, appID, to string, limit int) ([]TestMessage, error)
@@ -98,7 +107,8 @@ type Delivery struct {
 	AppID          string
 	VerificationID string
 	Channel        Channel
-	Attempts       int // claims so far, including the current one
+	To             string // the destination when it is not the verification's (a fallback step)
+	Attempts       int    // claims so far, including the current one
 	NextAttemptAt  time.Time
 	CreatedAt      time.Time
 }
@@ -109,13 +119,16 @@ type Message struct {
 	AppID             string
 	VerificationID    string
 	Channel           Channel
+	To                string // the destination when it is not the verification's
 	Provider          string
 	ProviderMessageID string
 	Status            DeliveryStatus
 	Attempts          int
 	Error             string
+	Cost              Money
 	CreatedAt         time.Time
 	SentAt            time.Time
+	DeliveredAt       time.Time
 }
 
 // TestMessage is a message of a test application, kept in its inbox

@@ -79,6 +79,35 @@ type Verification struct {
 	SentAt         time.Time // zero until a provider accepted the message
 	VerifiedAt     time.Time
 	LastError      string // the latest delivery error, safe to show
+
+	Country     string    // ISO 3166 region of a phone destination, "" for email
+	Carrier     string    // the phone number's original carrier, when libphonenumber knows it
+	Cost        Money     // what the messages sent so far cost, from the configured price table
+	DeliveredAt time.Time // zero until a provider reported delivery
+	Options     SendOptions
+	// FallbackStep is the index in Options.Fallback of the step sent
+	// last; NextStepAt is when the next one is due, zero if none is.
+	FallbackStep int
+	NextStepAt   time.Time
+}
+
+// SendOptions are the rarer parts of a send request, kept together.
+type SendOptions struct {
+	Transaction *Transaction   `json:"transaction,omitempty"`
+	CallerID    string         `json:"callerId,omitempty"`
+	Fallback    []FallbackStep `json:"fallback,omitempty"`
+}
+
+// IsZero reports whether no option is set.
+func (o SendOptions) IsZero() bool {
+	return o.Transaction == nil && o.CallerID == "" && len(o.Fallback) == 0
+}
+
+// Transaction is what a code of purpose transaction confirms; the message
+// names it so the person sees what they approve.
+type Transaction struct {
+	Amount string `json:"amount"` // as it should read, e.g. "25.00 EUR"
+	Payee  string `json:"payee"`
 }
 
 // AttemptsRemaining is how many checks are left.
@@ -143,6 +172,7 @@ func (v *Verification) canResend(channel Channel, now time.Time) error {
 func (v *Verification) finish(s Status, now time.Time) []Event {
 	v.Status = s
 	v.CodeSealed = nil
+	v.NextStepAt = time.Time{} // no fallback step after the end
 	v.UpdatedAt = now
 	return []Event{newEvent(eventForStatus[s], v, now)}
 }
@@ -175,6 +205,9 @@ type CreateRequest struct {
 	CodeLength     int
 	Locale         string
 	Metadata       json.RawMessage
+	Transaction    *Transaction   // required for purpose transaction
+	CallerID       string         // caller id / sender id, where the provider allows it
+	Fallback       []FallbackStep // an ordered workflow replacing Channel; its first step is sent at once
 	IdempotencyKey string
 	// RequestHash identifies the request body for idempotent retries.
 	RequestHash []byte

@@ -6,8 +6,8 @@ import (
 	"github.com/otpd/otpd/internal/otp"
 )
 
-// These reads are not part of otp.Store yet. They let the conformance
-// suite see that events and messages commit with the change they record.
+// This read is not part of otp.Store yet. It lets the conformance suite
+// see that events commit with the change they record.
 
 // ListEvents returns the events of an application in the order they were
 // written, up to limit of them.
@@ -32,32 +32,4 @@ func (s *Store) ListEvents(ctx context.Context, appID string, limit int) ([]otp.
 		out = append(out, e)
 	}
 	return out, s.dbErr("list events", rows.Err())
-}
-
-// ListMessages returns the provider hand-overs recorded for a verification
-// of an application, oldest first.
-func (s *Store) ListMessages(ctx context.Context, appID, verificationID string) ([]otp.Message, error) {
-	rows, err := s.reader.QueryContext(ctx,
-		`SELECT id, app_id, verification_id, channel, provider, provider_message_id, status, attempts,
-			error, created_at, sent_at
-		FROM messages WHERE app_id = $1 AND verification_id = $2 ORDER BY id`, appID, verificationID)
-	if err != nil {
-		return nil, s.dbErr("list messages", err)
-	}
-	defer rows.Close()
-	var out []otp.Message
-	for rows.Next() {
-		var (
-			m             otp.Message
-			created, sent int64
-		)
-		err := rows.Scan(&m.ID, &m.AppID, &m.VerificationID, &m.Channel, &m.Provider, &m.ProviderMessageID,
-			&m.Status, &m.Attempts, &m.Error, &created, &sent)
-		if err != nil {
-			return nil, s.dbErr("list messages", err)
-		}
-		m.CreatedAt, m.SentAt = fromMicros(created), fromMicros(sent)
-		out = append(out, m)
-	}
-	return out, s.dbErr("list messages", rows.Err())
 }

@@ -25,20 +25,20 @@ func (s *Store) writeEffects(ctx context.Context, tx *txRunner, fx otp.Effects) 
 	}
 	for _, d := range fx.Deliveries {
 		_, err := tx.ExecContext(ctx,
-			`INSERT INTO outbox (id, app_id, verification_id, channel, attempts, next_attempt_at, claimed_until, last_error, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, 0, '', $7)`,
-			d.ID, d.AppID, d.VerificationID, string(d.Channel), d.Attempts, micros(d.NextAttemptAt), micros(d.CreatedAt))
+			`INSERT INTO outbox (id, app_id, verification_id, channel, destination, attempts, next_attempt_at, claimed_until, last_error, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, 0, '', $8)`,
+			d.ID, d.AppID, d.VerificationID, string(d.Channel), d.To, d.Attempts, micros(d.NextAttemptAt), micros(d.CreatedAt))
 		if err != nil {
 			return s.dbErr("insert outbox row", err)
 		}
 	}
 	for _, m := range fx.Messages {
 		_, err := tx.ExecContext(ctx,
-			`INSERT INTO messages (id, app_id, verification_id, channel, provider, provider_message_id,
-				status, attempts, error, created_at, sent_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-			m.ID, m.AppID, m.VerificationID, string(m.Channel), m.Provider, m.ProviderMessageID,
-			string(m.Status), m.Attempts, m.Error, micros(m.CreatedAt), micros(m.SentAt))
+			`INSERT INTO messages (`+messageColumns+`)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+			m.ID, m.AppID, m.VerificationID, string(m.Channel), m.To, m.Provider, m.ProviderMessageID,
+			string(m.Status), m.Attempts, m.Error, m.Cost.Micros, m.Cost.Currency,
+			micros(m.CreatedAt), micros(m.SentAt), micros(m.DeliveredAt))
 		if err != nil {
 			return s.dbErr("insert message", err)
 		}
@@ -70,7 +70,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, 
 				SELECT id FROM outbox WHERE next_attempt_at <= $2 AND claimed_until <= $2
 				ORDER BY next_attempt_at, id LIMIT $3`+s.d.SkipLocked+`
 			)
-			RETURNING id, app_id, verification_id, channel, attempts, next_attempt_at, created_at`,
+			RETURNING id, app_id, verification_id, channel, destination, attempts, next_attempt_at, created_at`,
 			micros(leaseUntil), micros(now), limit)
 		if err != nil {
 			return s.dbErr("claim deliveries", err)
@@ -81,7 +81,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, 
 				d             otp.Delivery
 				next, created int64
 			)
-			if err := rows.Scan(&d.ID, &d.AppID, &d.VerificationID, &d.Channel, &d.Attempts, &next, &created); err != nil {
+			if err := rows.Scan(&d.ID, &d.AppID, &d.VerificationID, &d.Channel, &d.To, &d.Attempts, &next, &created); err != nil {
 				return s.dbErr("claim deliveries", err)
 			}
 			d.NextAttemptAt, d.CreatedAt = fromMicros(next), fromMicros(created)

@@ -13,17 +13,30 @@ import (
 // that new policy fields need no migration. Durations are microseconds,
 // like every time value in the database.
 type policyJSON struct {
-	CodeLength     int    `json:"codeLength"`
-	TTL            int64  `json:"ttlMicros"`
-	MaxAttempts    int    `json:"maxAttempts"`
-	ResendCooldown int64  `json:"resendCooldownMicros"`
-	MaxResends     int    `json:"maxResends"`
-	SendsPerMinute int    `json:"sendsPerMinute"`
-	DefaultLocale  string `json:"defaultLocale"`
+	CodeLength     int            `json:"codeLength"`
+	TTL            int64          `json:"ttlMicros"`
+	MaxAttempts    int            `json:"maxAttempts"`
+	ResendCooldown int64          `json:"resendCooldownMicros"`
+	MaxResends     int            `json:"maxResends"`
+	SendsPerMinute int            `json:"sendsPerMinute"`
+	DefaultLocale  string         `json:"defaultLocale"`
+	Channels       []string       `json:"channels,omitempty"`
+	NoShareLine    bool           `json:"noShareLine,omitempty"`
+	SMSAppHash     string         `json:"smsAppHash,omitempty"`
+	WebOTPDomain   string         `json:"webOtpDomain,omitempty"`
+	Templates      []templateJSON `json:"templates,omitempty"`
+}
+
+type templateJSON struct {
+	Channel string `json:"channel"`
+	Purpose string `json:"purpose"`
+	Locale  string `json:"locale,omitempty"`
+	Body    string `json:"body"`
+	Subject string `json:"subject,omitempty"`
 }
 
 func encodePolicy(p otp.Policy) (string, error) {
-	b, err := json.Marshal(policyJSON{
+	j := policyJSON{
 		CodeLength:     p.CodeLength,
 		TTL:            p.TTL.Microseconds(),
 		MaxAttempts:    p.MaxAttempts,
@@ -31,7 +44,17 @@ func encodePolicy(p otp.Policy) (string, error) {
 		MaxResends:     p.MaxResends,
 		SendsPerMinute: p.SendsPerMinute,
 		DefaultLocale:  p.DefaultLocale,
-	})
+		NoShareLine:    p.Messages.NoShareLine,
+		SMSAppHash:     p.Messages.SMSAppHash,
+		WebOTPDomain:   p.Messages.WebOTPDomain,
+	}
+	for _, c := range p.Channels {
+		j.Channels = append(j.Channels, string(c))
+	}
+	for _, t := range p.Messages.Templates {
+		j.Templates = append(j.Templates, templateJSON{Channel: string(t.Channel), Purpose: string(t.Purpose), Locale: t.Locale, Body: t.Body, Subject: t.Subject})
+	}
+	b, err := json.Marshal(j)
 	return string(b), err
 }
 
@@ -40,7 +63,7 @@ func decodePolicy(s string) (otp.Policy, error) {
 	if err := json.Unmarshal([]byte(s), &j); err != nil {
 		return otp.Policy{}, fmt.Errorf("decode policy: %w", err)
 	}
-	return otp.Policy{
+	p := otp.Policy{
 		CodeLength:     j.CodeLength,
 		TTL:            time.Duration(j.TTL) * time.Microsecond,
 		MaxAttempts:    j.MaxAttempts,
@@ -48,7 +71,17 @@ func decodePolicy(s string) (otp.Policy, error) {
 		MaxResends:     j.MaxResends,
 		SendsPerMinute: j.SendsPerMinute,
 		DefaultLocale:  j.DefaultLocale,
-	}, nil
+		Messages:       otp.MessagePolicy{NoShareLine: j.NoShareLine, SMSAppHash: j.SMSAppHash, WebOTPDomain: j.WebOTPDomain},
+	}
+	for _, c := range j.Channels {
+		p.Channels = append(p.Channels, otp.Channel(c))
+	}
+	for _, t := range j.Templates {
+		p.Messages.Templates = append(p.Messages.Templates, otp.TemplateOverride{
+			Channel: otp.Channel(t.Channel), Purpose: otp.Purpose(t.Purpose), Locale: t.Locale, Body: t.Body, Subject: t.Subject,
+		})
+	}
+	return p, nil
 }
 
 const projectColumns = `id, name, description, policy, created_at, updated_at`

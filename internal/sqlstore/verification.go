@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -12,21 +13,29 @@ import (
 
 const verificationColumns = `id, app_id, destination, channel, purpose, locale, status, delivery_status,
 	code_hash, code_sealed, attempts, max_attempts, resends, max_resends, metadata,
-	created_at, updated_at, expires_at, last_sent_at, resend_at, sent_at, verified_at, last_error`
+	created_at, updated_at, expires_at, last_sent_at, resend_at, sent_at, verified_at, last_error,
+	country, carrier, cost_micros, cost_currency, delivered_at, options, fallback_step, next_step_at`
 
 func scanVerification(row interface{ Scan(...any) error }) (*otp.Verification, error) {
 	var (
 		v                                           otp.Verification
-		metadata                                    sql.NullString
+		metadata, options                           sql.NullString
 		created, updated, expires, lastSent, resend int64
-		sent, verified                              int64
+		sent, verified, delivered, nextStep         int64
 	)
 	err := row.Scan(&v.ID, &v.AppID, &v.To, &v.Channel, &v.Purpose, &v.Locale, &v.Status, &v.DeliveryStatus,
 		&v.CodeHash, &v.CodeSealed, &v.Attempts, &v.MaxAttempts, &v.Resends, &v.MaxResends, &metadata,
-		&created, &updated, &expires, &lastSent, &resend, &sent, &verified, &v.LastError)
+		&created, &updated, &expires, &lastSent, &resend, &sent, &verified, &v.LastError,
+		&v.Country, &v.Carrier, &v.Cost.Micros, &v.Cost.Currency, &delivered, &options, &v.FallbackStep, &nextStep)
 	if err != nil {
 		return nil, err
 	}
+	if options.Valid {
+		if err := json.Unmarshal([]byte(options.String), &v.Options); err != nil {
+			return nil, fmt.Errorf("decode options of %s: %w", v.ID, err)
+		}
+	}
+	v.DeliveredAt, v.NextStepAt = fromMicros(delivered), fromMicros(nextStep)
 	v.CodeHash = emptyToNil(v.CodeHash)
 	v.CodeSealed = emptyToNil(v.CodeSealed)
 	v.Metadata = fromNullJSON(metadata)
@@ -37,13 +46,22 @@ func scanVerification(row interface{ Scan(...any) error }) (*otp.Verification, e
 }
 
 // verificationArgs lists v's values in the order of verificationColumns.
-func verificationArgs(v *otp.Verification) []any {
+func verificationArgs(v *otp.Verification) ([]any, error) {
+	var options any
+	if !v.Options.IsZero() {
+		b, err := json.Marshal(v.Options)
+		if err != nil {
+			return nil, fmt.Errorf("encode options of %s: %w", v.ID, err)
+		}
+		options = string(b)
+	}
 	return []any{
 		v.ID, v.AppID, v.To, string(v.Channel), string(v.Purpose), v.Locale, string(v.Status), string(v.DeliveryStatus),
 		nullBytes(v.CodeHash), nullBytes(v.CodeSealed), v.Attempts, v.MaxAttempts, v.Resends, v.MaxResends, nullJSON(v.Metadata),
 		micros(v.CreatedAt), micros(v.UpdatedAt), micros(v.ExpiresAt), micros(v.LastSentAt), micros(v.ResendAt),
 		micros(v.SentAt), micros(v.VerifiedAt), v.LastError,
-	}
+		v.Country, v.Carrier, v.Cost.Micros, v.Cost.Currency, micros(v.DeliveredAt), options, v.FallbackStep, micros(v.NextStepAt),
+	}, nil
 }
 
 // CreateVerification inserts v, its effects and, with a non-nil idem, its
@@ -62,10 +80,15 @@ func (s *Store) CreateVerification(ctx context.Context, v *otp.Verification, fx 
 				return s.dbErr("create verification: idempotency key", err)
 			}
 		}
-		_, err := tx.ExecContext(ctx,
+		args, err := verificationArgs(v)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx,
 			`INSERT INTO verifications (`+verificationColumns+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)`,
-			verificationArgs(v)...)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
+				$24, $25, $26, $27, $28, $29, $30, $31)`,
+			args...)
 		if err != nil {
 			return s.dbErr("create verification", err)
 		}
@@ -218,14 +241,18 @@ func (s *Store) applyChange(ctx context.Context, tx *txRunner, v *otp.Verificati
 	if err != nil {
 		return err
 	}
-	args := verificationArgs(v)
+	args, err := verificationArgs(v)
+	if err != nil {
+		return err
+	}
 	args[0], args[1] = id, appID
 	_, err = tx.ExecContext(ctx,
 		`UPDATE verifications SET destination = $3, channel = $4, purpose = $5, locale = $6, status = $7,
 			delivery_status = $8, code_hash = $9, code_sealed = $10, attempts = $11, max_attempts = $12,
 			resends = $13, max_resends = $14, metadata = $15, created_at = $16, updated_at = $17,
 			expires_at = $18, last_sent_at = $19, resend_at = $20, sent_at = $21, verified_at = $22,
-			last_error = $23
+			last_error = $23, country = $24, carrier = $25, cost_micros = $26, cost_currency = $27,
+			delivered_at = $28, options = $29, fallback_step = $30, next_step_at = $31
 		WHERE id = $1 AND app_id = $2`, args...)
 	if err != nil {
 		return s.dbErr("update verification", err)
@@ -253,4 +280,26 @@ func (s *Store) ListExpiredPending(ctx context.Context, now time.Time, limit int
 		out = append(out, r)
 	}
 	return out, s.dbErr("list expired verifications", rows.Err())
+}
+
+// ListDueFallbacks returns up to limit pending verifications whose next
+// fallback step is due at now, the longest due first.
+func (s *Store) ListDueFallbacks(ctx context.Context, now time.Time, limit int) ([]otp.VerificationRef, error) {
+	rows, err := s.reader.QueryContext(ctx,
+		`SELECT app_id, id FROM verifications WHERE next_step_at > 0 AND next_step_at <= $1 AND status = $2
+		ORDER BY next_step_at, id LIMIT $3`,
+		micros(now), string(otp.StatusPending), limit)
+	if err != nil {
+		return nil, s.dbErr("list due fallbacks", err)
+	}
+	defer rows.Close()
+	var out []otp.VerificationRef
+	for rows.Next() {
+		var r otp.VerificationRef
+		if err := rows.Scan(&r.AppID, &r.ID); err != nil {
+			return nil, s.dbErr("list due fallbacks", err)
+		}
+		out = append(out, r)
+	}
+	return out, s.dbErr("list due fallbacks", rows.Err())
 }

@@ -45,6 +45,8 @@ func Run(t *testing.T, open func(t *testing.T) otp.Store) {
 		{"ServiceConcurrentCorrectChecks", testServiceConcurrentCorrect},
 		{"ServiceConcurrentWrongChecks", testServiceConcurrentWrong},
 		{"ServiceDeliverToTestInbox", testServiceDeliver},
+		{"ApplyReceipt", testApplyReceipt},
+		{"ListDueFallbacks", testListDueFallbacks},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -118,10 +120,25 @@ func createProject(t *testing.T, st otp.Store, name string) *otp.Project {
 	t.Helper()
 	p := &otp.Project{
 		ID: otp.NewID("prj"), Name: name, Description: "project " + name,
-		Policy: otp.DefaultPolicy(), CreatedAt: t0, UpdatedAt: t0.Add(time.Second),
+		Policy: richPolicy(), CreatedAt: t0, UpdatedAt: t0.Add(time.Second),
 	}
 	if err := st.CreateProject(t.Context(), p); err != nil {
 		t.Fatalf("CreateProject: %v", err)
+	}
+	return p
+}
+
+// richPolicy is the default policy with every optional part set, so that
+// round trips cover them.
+func richPolicy() otp.Policy {
+	p := otp.DefaultPolicy()
+	p.Channels = []otp.Channel{otp.WhatsApp, otp.SMS, otp.Email}
+	p.Messages = otp.MessagePolicy{
+		NoShareLine: true, SMSAppHash: "FA+9qCX9VSu", WebOTPDomain: "example.com",
+		Templates: []otp.TemplateOverride{
+			{Channel: otp.SMS, Purpose: otp.PurposeVerification, Locale: "pt-BR", Body: "{{.Code}} é o seu código"},
+			{Channel: otp.Email, Purpose: otp.PurposeTwoFactor, Body: "Code: {{.Code}}", Subject: "Your {{.AppName}} code"},
+		},
 	}
 	return p
 }
@@ -161,6 +178,15 @@ func newVerification(a *otp.Application, to string, created time.Time) *otp.Veri
 		LastSentAt: created.Add(2 * time.Second), ResendAt: created.Add(32 * time.Second),
 		SentAt: created.Add(3 * time.Second), VerifiedAt: created.Add(4 * time.Second),
 		LastError: "provider timeout",
+		Country:   "BR", Carrier: "Vivo", Cost: otp.Money{Micros: 7500, Currency: "USD"},
+		DeliveredAt: created.Add(5 * time.Second),
+		Options: otp.SendOptions{
+			Transaction: &otp.Transaction{Amount: "25.00 EUR", Payee: "ACME"},
+			CallerID:    "ACME",
+			Fallback: []otp.FallbackStep{{Channel: otp.SMS, Timeout: time.Minute},
+				{Channel: otp.Email, To: "person@example.com"}},
+		},
+		FallbackStep: 0, NextStepAt: created.Add(time.Minute),
 	}
 }
 
@@ -170,7 +196,7 @@ func newEvent(typ otp.EventType, v *otp.Verification, at time.Time) otp.Event {
 
 func newDelivery(v *otp.Verification, due time.Time) otp.Delivery {
 	return otp.Delivery{ID: otp.NewID("dlv"), AppID: v.AppID, VerificationID: v.ID, Channel: v.Channel,
-		NextAttemptAt: due, CreatedAt: v.CreatedAt}
+		To: "other+" + v.To, NextAttemptAt: due, CreatedAt: v.CreatedAt}
 }
 
 // createVerification stores v with a created event and, if due is not

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"net/http"
+
+	"github.com/otpd/otpd/internal/delivery"
+	"github.com/otpd/otpd/internal/otp"
+	"github.com/otpd/otpd/internal/provider/console"
+)
+
+// deliverySetup is how serve delivers messages: the console without a
+// configuration file, else the file's providers behind a router.
+type deliverySetup struct {
+	sender      otp.Sender
+	prices      otp.PriceTable
+	maxAttempts int // 0 leaves the service's default
+	providers   map[string]builtProvider
+}
+
+func newDeliverySetup(fc *fileConfig, env providerEnv) (*deliverySetup, error) {
+	if fc == nil {
+		env.Logger.Warn(console.Warning)
+		return &deliverySetup{sender: console.New(env.Logger)}, nil
+	}
+	providers, err := buildProviders(fc, env)
+	if err != nil {
+		return nil, err
+	}
+	routed := map[string]delivery.Provider{}
+	for name, p := range providers {
+		routed[name] = p
+		if p.Type == "console" {
+			env.Logger.Warn(console.Warning, "provider", name)
+		}
+	}
+	router, err := delivery.NewRouter(fc.routerConfig(routed))
+	if err != nil {
+		closeProviders(providers)
+		return nil, err
+	}
+	d := &deliverySetup{sender: router, maxAttempts: router.MaxAttempts(), providers: providers}
+	prices, err := fc.Prices.table()
+	if err != nil {
+		closeProviders(providers)
+		return nil, err
+	}
+	if prices != nil {
+		d.prices = prices
+	}
+	return d, nil
+}
+
+// withCallbacks serves each provider's delivery receipts at
+// /v1/callbacks/{provider name} beside the API.
+func (d *deliverySetup) withCallbacks(api http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/", api)
+	for name, p := range d.providers {
+		if p.Callback != nil {
+			mux.Handle("/v1/callbacks/"+name, p.Callback)
+		}
+	}
+	return mux
+}
+
+func (d *deliverySetup) close() { closeProviders(d.providers) }

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"slices"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/otpd/otpd/internal/delivery"
+	"github.com/otpd/otpd/internal/otp"
+	"github.com/otpd/otpd/internal/provider/console"
+)
+
+// builtProvider is a provider made from the configuration file, with
+// what serve must wire besides sending.
+type builtProvider struct {
+	delivery.Provider
+	Type     string
+	Callback http.Handler // delivery receipts from the vendor; nil if it has none
+	Closer   io.Closer    // long-lived connections to close at shutdown; nil if none
+}
+
+// providerEnv is what a provider may need from the process.
+type providerEnv struct {
+	Receipts otp.ReceiptSink
+	Logger   *slog.Logger
+}
+
+// providerFactory decodes one provider's settings and builds it.
+type providerFactory func(name string, node *yaml.Node, env providerEnv) (builtProvider, error)
+
+// providerFactories maps a provider type, as written in the configuration
+// file, to its factory.
+var providerFactories = map[string]providerFactory{
+	"console": func(name string, node *yaml.Node, env providerEnv) (builtProvider, error) {
+		var c struct{}
+		if err := decodeStrict(node, &c, ""); err != nil {
+			return builtProvider{}, err
+		}
+		return builtProvider{Provider: consoleProvider{console.New(env.Logger)}, Type: "console"}, nil
+	},
+}
+
+// consoleProvider routes every channel to the console.
+type consoleProvider struct{ *console.Sender }
+
+func (consoleProvider) Channels() []otp.Channel { return otp.Channels }
+
+func providerTypes() []string {
+	var out []string
+	for t := range providerFactories {
+		out = append(out, t)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// buildProviders makes every provider of the file.
+func buildProviders(fc *fileConfig, env providerEnv) (map[string]builtProvider, error) {
+	out := map[string]builtProvider{}
+	for _, spec := range fc.Providers {
+		f, ok := providerFactories[spec.Type]
+		if !ok {
+			return nil, fmt.Errorf("providers.%s.type: unknown type %q (want one of %v)", spec.Name, spec.Type, providerTypes())
+		}
+		p, err := f(spec.Name, spec.node, env)
+		if err != nil {
+			closeProviders(out)
+			return nil, fmt.Errorf("providers.%s: %w", spec.Name, err)
+		}
+		out[spec.Name] = p
+	}
+	return out, nil
+}
+
+func closeProviders(ps map[string]builtProvider) {
+	for _, p := range ps {
+		if p.Closer != nil {
+			p.Closer.Close()
+		}
+	}
+}

@@ -1,0 +1,127 @@
+package otp
+
+import (
+	"fmt"
+	"slices"
+)
+
+// MessagePolicy is how a project's messages read.
+type MessagePolicy struct {
+	NoShareLine  bool   // leave out the built-in "do not share this code" line
+	SMSAppHash   string // Android SMS Retriever app hash, appended to SMS texts
+	WebOTPDomain string // adds the WebOTP "@domain #code" line to SMS texts
+	// Templates replace built-in texts for a channel, purpose and locale.
+	Templates []TemplateOverride
+}
+
+// TemplateOverride is a project's own text for one channel, purpose and
+// locale, a Go template over the message variables (templates.Vars).
+type TemplateOverride struct {
+	Channel Channel
+	Purpose Purpose
+	Locale  string
+	Body    string
+	Subject string // email only
+}
+
+// MaxTemplateOverrides bounds a project's overrides.
+const MaxTemplateOverrides = 100
+
+func (m MessagePolicy) validate() error {
+	if err := validateTemplateOptions(m.SMSAppHash, m.WebOTPDomain); err != nil {
+		return invalidField("policy.messages", "invalid_autofill", err.Error())
+	}
+	if len(m.Templates) > MaxTemplateOverrides {
+		return invalidField("policy.messages.templates", "out_of_range", fmt.Sprintf("at most %d templates", MaxTemplateOverrides))
+	}
+	seen := map[[3]string]bool{}
+	for i, t := range m.Templates {
+		field := fmt.Sprintf("policy.messages.templates[%d]", i)
+		if !slices.Contains(Channels, t.Channel) {
+			return invalidField(field+".channel", "invalid_channel", "channel must be one of sms, voice, email, telegram, whatsapp")
+		}
+		if !validPurpose(t.Purpose) {
+			return invalidField(field+".purpose", "invalid_purpose", "purpose must be one of verification, two_factor, password_reset, transaction")
+		}
+		if t.Locale != "" && !validLocale(t.Locale) {
+			return invalidField(field+".locale", "invalid_locale", "locale must be a language tag such as en or pt-BR, or empty for every locale")
+		}
+		if t.Subject != "" && t.Channel != Email {
+			return invalidField(field+".subject", "subject_not_email", "only email templates have a subject")
+		}
+		key := [3]string{string(t.Channel), string(t.Purpose), t.Locale}
+		if seen[key] {
+			return invalidField(field, "duplicate_template", "two templates for the same channel, purpose and locale")
+		}
+		seen[key] = true
+		if err := validateOverride(string(t.Channel), string(t.Purpose), t.Body, t.Subject); err != nil {
+			return &Error{Code: CodeInvalidParameter, Key: "invalid_template", Field: field, Message: err.Error()}
+		}
+	}
+	return nil
+}
+
+// override returns the project's template for a message, preferring an
+// exact locale over one for every locale.
+func (m MessagePolicy) override(c Channel, p Purpose, locale string) *TemplateOverride {
+	var any *TemplateOverride
+	for i, t := range m.Templates {
+		if t.Channel != c || t.Purpose != p {
+			continue
+		}
+		if t.Locale == locale {
+			return &m.Templates[i]
+		}
+		if t.Locale == "" {
+			any = &m.Templates[i]
+		}
+	}
+	return any
+}
+
+func validPurpose(p Purpose) bool {
+	switch p {
+	case PurposeVerification, PurposeTwoFactor, PurposePasswordReset, PurposeTransaction:
+		return true
+	}
+	return false
+}
+
+func validateChannelList(cs []Channel) error {
+	for i, c := range cs {
+		if !slices.Contains(Channels, c) {
+			return invalidField(fmt.Sprintf("policy.channels[%d]", i), "invalid_channel", "channels must be among sms, voice, email, telegram, whatsapp")
+		}
+		if slices.Contains(cs[:i], c) {
+			return invalidField(fmt.Sprintf("policy.channels[%d]", i), "duplicate_channel", "a channel is listed twice")
+		}
+	}
+	return nil
+}
+
+// enabledChannels returns the project's channels in order.
+func (p Policy) enabledChannels() []Channel {
+	if len(p.Channels) == 0 {
+		return Channels
+	}
+	return p.Channels
+}
+
+// channelEnabled reports CHANNEL_DISABLED for a channel the project did not enable.
+func (p Policy) channelEnabled(c Channel, field string) error {
+	if slices.Contains(p.enabledChannels(), c) {
+		return nil
+	}
+	return &Error{Code: CodeInvalidParameter, Key: "channel_disabled", Field: field,
+		Message: "channel " + string(c) + " is not enabled for this project", Params: map[string]any{"channel": string(c)}}
+}
+
+// defaultChannel is the project's first channel that reaches d.
+func (p Policy) defaultChannel(d Destination) (Channel, bool) {
+	for _, c := range p.enabledChannels() {
+		if d.fits(c) {
+			return c, true
+		}
+	}
+	return "", false
+}

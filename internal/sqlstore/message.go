@@ -1,0 +1,77 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/otpd/otpd/internal/otp"
+)
+
+const messageColumns = `id, app_id, verification_id, channel, destination, provider, provider_message_id,
+	status, attempts, error, cost_micros, cost_currency, created_at, sent_at, delivered_at`
+
+func scanMessage(row interface{ Scan(...any) error }) (*otp.Message, error) {
+	var (
+		m                        otp.Message
+		created, sent, delivered int64
+	)
+	err := row.Scan(&m.ID, &m.AppID, &m.VerificationID, &m.Channel, &m.To, &m.Provider, &m.ProviderMessageID,
+		&m.Status, &m.Attempts, &m.Error, &m.Cost.Micros, &m.Cost.Currency, &created, &sent, &delivered)
+	if err != nil {
+		return nil, err
+	}
+	m.CreatedAt, m.SentAt, m.DeliveredAt = fromMicros(created), fromMicros(sent), fromMicros(delivered)
+	return &m, nil
+}
+
+// ListMessages returns the messages of a verification, oldest first.
+func (s *Store) ListMessages(ctx context.Context, appID, verificationID string) ([]otp.Message, error) {
+	rows, err := s.reader.QueryContext(ctx,
+		`SELECT `+messageColumns+` FROM messages WHERE app_id = $1 AND verification_id = $2 ORDER BY created_at, id`,
+		appID, verificationID)
+	if err != nil {
+		return nil, s.dbErr("list messages", err)
+	}
+	defer rows.Close()
+	var out []otp.Message
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, s.dbErr("list messages", err)
+		}
+		out = append(out, *m)
+	}
+	return out, s.dbErr("list messages", rows.Err())
+}
+
+// ApplyReceipt finds the message a provider knows as providerMessageID,
+// locks its verification and lets change update both, writing the message,
+// the verification and the effects in one transaction. An unknown message
+// is ErrNotFound; an error from change is returned as it is.
+func (s *Store) ApplyReceipt(ctx context.Context, provider, providerMessageID string,
+	change func(v *otp.Verification, m *otp.Message) (otp.Effects, error)) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *txRunner) error {
+		m, err := scanMessage(tx.QueryRowContext(ctx,
+			`SELECT `+messageColumns+` FROM messages WHERE provider = $1 AND provider_message_id = $2
+			ORDER BY created_at DESC, id DESC LIMIT 1`, provider, providerMessageID))
+		if err != nil {
+			return s.dbErr("apply receipt", err)
+		}
+		v, err := s.lockVerification(ctx, tx, m.AppID, m.VerificationID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return otp.ErrNotFound
+		}
+		if err != nil {
+			return s.dbErr("apply receipt", err)
+		}
+		err = s.applyChange(ctx, tx, v, func(v *otp.Verification) (otp.Effects, error) { return change(v, m) })
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx,
+			`UPDATE messages SET status = $2, error = $3, delivered_at = $4 WHERE id = $1`,
+			m.ID, string(m.Status), m.Error, micros(m.DeliveredAt))
+		return s.dbErr("apply receipt", err)
+	})
+}

@@ -73,7 +73,7 @@ prices:
 func TestConfigFileErrorsNameTheKey(t *testing.T) {
 	for _, tc := range []struct {
 		name, text, want string
-		env             map[string]string
+		env              map[string]string
 	}{
 		{"missing secret", "providers:\n  dev:\n    type: console\n    token: ${NOPE}\n", "providers.dev.token: environment variable NOPE (or NOPE_FILE) is not set", nil},
 		{"missing secret file", "routing:\n  attempts_per_provider: ${N}\n", "routing.attempts_per_provider: N_FILE: ", map[string]string{"N_FILE": "/nonexistent/file"}},

@@ -55,6 +55,15 @@ func TestVerificationLifecycle(t *testing.T) {
 	if got := h.do("GET", "/v1/verifications/"+id, key, nil).data()["deliveryStatus"]; got != "sent" {
 		t.Errorf("deliveryStatus after delivery = %v, want sent", got)
 	}
+	msgs := h.mustStatus(h.do("GET", "/v1/verifications/"+id+"/messages", key, nil), 200)
+	if l := msgs.list(); len(l) != 1 {
+		t.Errorf("messages = %s, want one", msgs.raw)
+	} else if m := l[0].(map[string]any); m["provider"] != "test_inbox" || m["status"] != "sent" || m["to"] != "+442079460958" || m["sentAt"] == nil {
+		t.Errorf("message = %v, want sent through the test inbox", m)
+	}
+	if strings.Contains(string(msgs.raw), code) {
+		t.Error("the messages answer carries the code")
+	}
 
 	wrong := wrongCode(code)
 	c := h.mustStatus(h.do("POST", "/v1/verifications/"+id+"/check", key, map[string]any{"code": wrong}), 200).data()
@@ -256,6 +265,7 @@ func TestTenantIsolation(t *testing.T) {
 		{"POST", "/v1/verifications/" + id + "/check", `{"code":"` + code + `"}`},
 		{"POST", "/v1/verifications/" + id + "/resend", ""},
 		{"POST", "/v1/verifications/" + id + "/cancel", ""},
+		{"GET", "/v1/verifications/" + id + "/messages", ""},
 		{"POST", "/v1/verifications/check", `{"to":"+14155552671","code":"` + code + `"}`},
 	} {
 		var body any

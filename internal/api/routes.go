@@ -48,6 +48,7 @@ func (s *Server) routes() []route {
 		{method: "POST", path: "/v1/verifications/check", summary: "Check a code against the latest pending verification of a destination", auth: authApp, status: 200, request: checkDestinationRequest{}, response: checkView{}, handler: s.checkDestination},
 		{method: "POST", path: "/v1/verifications/{id}/check", summary: "Check a code", auth: authApp, status: 200, request: checkRequest{}, response: checkView{}, handler: s.checkVerification},
 		{method: "POST", path: "/v1/verifications/{id}/resend", summary: "Send the same code again, optionally on another channel", auth: authApp, status: 200, request: resendRequest{}, response: verificationView{}, handler: s.resendVerification},
+		{method: "GET", path: "/v1/verifications/{id}/messages", summary: "List the messages sent for a verification: provider, status, cost, times", auth: authApp, status: 200, response: messageView{}, list: true, handler: s.listMessages},
 		{method: "POST", path: "/v1/verifications/{id}/cancel", summary: "Cancel a pending verification", auth: authApp, status: 200, response: verificationView{}, handler: s.cancelVerification},
 
 		{method: "GET", path: "/v1/test/messages", summary: "Test inbox of a test application (?to=)", auth: authApp, status: 200, response: testMessageView{}, list: true, handler: s.testMessages},

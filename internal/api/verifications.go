@@ -224,3 +224,21 @@ func (s *Server) testMessages(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, listBody{Data: views})
 	return nil
 }
+
+func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) error {
+	a := appFrom(r)
+	v, err := s.svc.GetVerification(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	ms, err := s.svc.Messages(r.Context(), a, v.ID)
+	if err != nil {
+		return err
+	}
+	views := make([]messageView, len(ms))
+	for i, m := range ms {
+		views[i] = newMessageView(m, v)
+	}
+	writeJSON(w, http.StatusOK, listBody{Data: views})
+	return nil
+}

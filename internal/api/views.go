@@ -262,3 +262,32 @@ func timePtr(t time.Time) *time.Time {
 	}
 	return &t
 }
+
+// messageView is one hand-over of a verification's code to a provider;
+// it never holds the code or the text.
+type messageView struct {
+	ID                string     `json:"id"`
+	Channel           string     `json:"channel"`
+	To                string     `json:"to"`
+	Provider          string     `json:"provider"`
+	ProviderMessageID string     `json:"providerMessageId"`
+	Status            string     `json:"status"`
+	Attempts          int        `json:"attempts"`
+	Error             string     `json:"error"`
+	Cost              *moneyView `json:"cost"`
+	CreatedAt         time.Time  `json:"createdAt"`
+	SentAt            *time.Time `json:"sentAt"`
+	DeliveredAt       *time.Time `json:"deliveredAt"`
+}
+
+func newMessageView(m otp.Message, v *otp.Verification) messageView {
+	to := m.To
+	if to == "" {
+		to = v.To
+	}
+	return messageView{
+		ID: m.ID, Channel: string(m.Channel), To: to, Provider: m.Provider, ProviderMessageID: m.ProviderMessageID,
+		Status: string(m.Status), Attempts: m.Attempts, Error: m.Error, Cost: newMoneyView(m.Cost),
+		CreatedAt: m.CreatedAt, SentAt: timePtr(m.SentAt), DeliveredAt: timePtr(m.DeliveredAt),
+	}
+}

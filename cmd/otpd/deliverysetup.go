@@ -13,7 +13,8 @@ import (
 type deliverySetup struct {
 	sender      otp.Sender
 	prices      otp.PriceTable
-	maxAttempts int // 0 leaves the service's default
+	deliverable []otp.Channel // nil: every channel
+	maxAttempts int           // 0 leaves the service's default
 	providers   map[string]builtProvider
 }
 
@@ -38,7 +39,8 @@ func newDeliverySetup(fc *fileConfig, env providerEnv) (*deliverySetup, error) {
 		closeProviders(providers)
 		return nil, err
 	}
-	d := &deliverySetup{sender: router, maxAttempts: router.MaxAttempts(), providers: providers}
+	d := &deliverySetup{sender: router, maxAttempts: router.MaxAttempts(), providers: providers,
+		deliverable: append([]otp.Channel{}, router.Channels()...)}
 	prices, err := fc.Prices.table()
 	if err != nil {
 		closeProviders(providers)

@@ -21,6 +21,9 @@ type builtProvider struct {
 	Type     string
 	Callback http.Handler // delivery receipts from the vendor; nil if it has none
 	Closer   io.Closer    // long-lived connections to close at shutdown; nil if none
+	// Checkable is false for a provider that cannot be checked without
+	// sending (the console, a generic HTTP gateway without a check URL).
+	Checkable bool
 }
 
 // providerEnv is what a provider may need from the process.

@@ -22,6 +22,7 @@ Usage:
   otpd project create -name N create a project; prints it as JSON
   otpd app create -project ID -name N [-env live|test]
                               create an application; prints its credentials as JSON
+  otpd providers check        validate OTPD_CONFIG and check each provider's reachability and credentials
   otpd bench [flags]          drive a running server and report requests/s and latency
 
 Environment: OTPD_ADDR, OTPD_DATA_DIR, OTPD_DATABASE_URL, OTPD_SECRET_KEY,
@@ -61,6 +62,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return projectCommand(ctx, cfg, rest, stdout, stderr)
 	case "app", "apps", "application", "applications":
 		return appCommand(ctx, cfg, rest, stdout, stderr)
+	case "providers":
+		return providersCommand(ctx, cfg, getenv, rest, stdout)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", cmd)

@@ -63,7 +63,7 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 	}
 	defer d.close()
 	svc, err = otp.NewService(otp.Config{
-		Store: store, Limiter: limiter, Keys: keys, Prices: d.prices,
+		Store: store, Limiter: limiter, Keys: keys, Prices: d.prices, Deliverable: d.deliverable,
 		Limits: otp.Limits{
 			APIKeyRequests:      otp.Limit{Count: cfg.APIRateLimit, Period: time.Minute},
 			MaxDeliveryAttempts: d.maxAttempts,

@@ -128,6 +128,20 @@ func (r *Router) Plan(channel otp.Channel, to, country string) []string {
 	return r.cfg.Channels[channel]
 }
 
+// Channels lists the channels some provider is routed for, in the order
+// of otp.Channels. A channel routed only by country rules is included,
+// though messages to other countries will fail.
+func (r *Router) Channels() []otp.Channel {
+	var out []otp.Channel
+	for _, ch := range otp.Channels {
+		routed := len(r.cfg.Channels[ch]) > 0 || slices.ContainsFunc(r.cfg.Rules, func(c CountryRule) bool { return c.Channel == ch })
+		if routed {
+			out = append(out, ch)
+		}
+	}
+	return out
+}
+
 // MaxAttempts is the most attempts any message can get: the longest plan
 // times AttemptsPerProvider. The outbox must allow at least as many.
 func (r *Router) MaxAttempts() int {

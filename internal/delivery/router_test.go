@@ -149,6 +149,9 @@ func TestRouterPlan(t *testing.T) {
 			t.Errorf("Plan(%s, %s) (-want +got):\n%s", tc.channel, tc.to, d)
 		}
 	}
+	if d := cmp.Diff([]otp.Channel{otp.SMS, otp.Voice, otp.Email}, r.Channels()); d != "" {
+		t.Errorf("Channels (-want +got):\n%s", d)
+	}
 	_, err = r.Send(t.Context(), otp.OutgoingMessage{Channel: otp.WhatsApp, To: "+14155552671", Attempt: 1})
 	if !errors.Is(err, otp.ErrPermanent) || !strings.Contains(err.Error(), "no provider is configured for channel whatsapp") {
 		t.Errorf("Send on an unrouted channel = %v, want a permanent 'no provider' error", err)

@@ -25,7 +25,7 @@ const (
 // validateFallback checks a workflow against the destination, the
 // project's channels and the code's lifetime, and returns it normalised:
 // destinations parsed, timeouts defaulted (the last step has none).
-func validateFallback(steps []FallbackStep, dest Destination, p Policy, ttl time.Duration) ([]FallbackStep, error) {
+func validateFallback(steps []FallbackStep, dest Destination, cs channelSet, ttl time.Duration) ([]FallbackStep, error) {
 	if len(steps) < 2 || len(steps) > MaxFallbackSteps {
 		return nil, invalidField("fallback", "out_of_range", fmt.Sprintf("fallback must list 2 to %d steps", MaxFallbackSteps))
 	}
@@ -43,7 +43,7 @@ func validateFallback(steps []FallbackStep, dest Destination, p Policy, ttl time
 		if err := validateChannel(st.Channel, d, field+".channel"); err != nil {
 			return nil, err
 		}
-		if err := p.channelEnabled(st.Channel, field+".channel"); err != nil {
+		if err := cs.check(st.Channel, field+".channel"); err != nil {
 			return nil, err
 		}
 		timeout := st.Timeout

@@ -99,27 +99,43 @@ func validateChannelList(cs []Channel) error {
 	return nil
 }
 
-// enabledChannels returns the project's channels in order.
-func (p Policy) enabledChannels() []Channel {
-	if len(p.Channels) == 0 {
-		return Channels
-	}
-	return p.Channels
+// channelSet is the channels a request may use: the project's, in its
+// order of preference, that this deployment has a provider for.
+type channelSet struct {
+	project     []Channel
+	deliverable map[Channel]bool // nil: every channel (test applications, the console)
 }
 
-// channelEnabled reports CHANNEL_DISABLED for a channel the project did not enable.
-func (p Policy) channelEnabled(c Channel, field string) error {
-	if slices.Contains(p.enabledChannels(), c) {
-		return nil
+// channels returns the channel set of an application of project p.
+func (s *Service) channels(a *Application, p Policy) channelSet {
+	set := channelSet{project: p.Channels}
+	if len(set.project) == 0 {
+		set.project = Channels
 	}
-	return &Error{Code: CodeInvalidParameter, Key: "channel_disabled", Field: field,
-		Message: "channel " + string(c) + " is not enabled for this project", Params: map[string]any{"channel": string(c)}}
+	if a.Environment == Live {
+		set.deliverable = s.deliverable
+	}
+	return set
 }
 
-// defaultChannel is the project's first channel that reaches d.
-func (p Policy) defaultChannel(d Destination) (Channel, bool) {
-	for _, c := range p.enabledChannels() {
-		if d.fits(c) {
+// check reports CHANNEL_DISABLED-style errors: the project did not enable
+// the channel, or no provider can deliver it.
+func (cs channelSet) check(c Channel, field string) error {
+	if !slices.Contains(cs.project, c) {
+		return &Error{Code: CodeInvalidParameter, Key: "channel_disabled", Field: field,
+			Message: "channel " + string(c) + " is not enabled for this project", Params: map[string]any{"channel": string(c)}}
+	}
+	if cs.deliverable != nil && !cs.deliverable[c] {
+		return &Error{Code: CodeInvalidParameter, Key: "channel_unavailable", Field: field,
+			Message: "no provider is configured for channel " + string(c), Params: map[string]any{"channel": string(c)}}
+	}
+	return nil
+}
+
+// first is the first usable channel that reaches d.
+func (cs channelSet) first(d Destination) (Channel, bool) {
+	for _, c := range cs.project {
+		if d.fits(c) && cs.check(c, "") == nil {
 			return c, true
 		}
 	}

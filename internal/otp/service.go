@@ -16,6 +16,8 @@ type Service struct {
 	notify  func()
 	cache   *readCache
 	prices  PriceTable
+	// deliverable is the channels live applications can send on; nil is all.
+	deliverable map[Channel]bool
 }
 
 // Limits are the service-wide limits that are not per-project policy.
@@ -50,6 +52,10 @@ type Config struct {
 	Notify func()
 	// Prices, if set, prices each message a provider accepts.
 	Prices PriceTable
+	// Deliverable, if not nil, lists the channels the deployment has
+	// providers for: live applications asking for another channel get
+	// CHANNEL_UNAVAILABLE at once rather than a message that fails later.
+	Deliverable []Channel
 }
 
 // NewService checks the configuration and returns a Service.
@@ -82,13 +88,20 @@ func NewService(c Config) (*Service, error) {
 	if l.ReadCacheTTL == 0 {
 		l.ReadCacheTTL = 2 * time.Second
 	}
+	var deliverable map[Channel]bool
+	if c.Deliverable != nil {
+		deliverable = map[Channel]bool{}
+		for _, ch := range c.Deliverable {
+			deliverable[ch] = true
+		}
+	}
 	notify := c.Notify
 	if notify == nil {
 		notify = func() {}
 	}
 	return &Service{
 		store: c.Store, limiter: c.Limiter, keys: c.Keys, clock: c.Clock, cfg: c.Limits, notify: notify,
-		cache: newReadCache(l.ReadCacheTTL, maxCacheEntries), prices: c.Prices,
+		cache: newReadCache(l.ReadCacheTTL, maxCacheEntries), prices: c.Prices, deliverable: deliverable,
 	}, nil
 }
 

@@ -279,3 +279,31 @@ func mustKeys(t *testing.T) *otp.ServerKey {
 	}
 	return keys
 }
+
+func TestChannelUnavailableWithoutProvider(t *testing.T) {
+	f := newFixture(t, otp.Limits{})
+	svc, err := otp.NewService(otp.Config{Store: f.store, Limiter: f.limiter, Keys: mustKeys(t), Clock: f.clock,
+		Deliverable: []otp.Channel{otp.SMS}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.svc = svc
+	live, _ := f.newApp(t, otp.Live)
+	_, _, err = f.svc.CreateVerification(t.Context(), live, otp.CreateRequest{To: "+14155552671", Channel: otp.Voice})
+	if e := otp.ErrorOf(err); e == nil || e.Key != "channel_unavailable" {
+		t.Errorf("live voice without a voice provider = %v, want channel_unavailable", err)
+	}
+	_, _, err = f.svc.CreateVerification(t.Context(), live, otp.CreateRequest{To: "+14155552671",
+		Fallback: []otp.FallbackStep{{Channel: otp.SMS}, {Channel: otp.Voice}}})
+	if e := otp.ErrorOf(err); e == nil || e.Key != "channel_unavailable" || e.Field != "fallback[1].channel" {
+		t.Errorf("fallback to voice without a voice provider = %v, want channel_unavailable on fallback[1].channel", err)
+	}
+	_, _, err = f.svc.CreateVerification(t.Context(), live, otp.CreateRequest{To: "a@example.com"})
+	if e := otp.ErrorOf(err); e == nil || e.Field != "channel" {
+		t.Errorf("email without an email provider and no channel = %v, want a channel error", err)
+	}
+	test, _ := f.newApp(t, otp.Test)
+	if _, _, err := f.svc.CreateVerification(t.Context(), test, otp.CreateRequest{To: "+14155552671", Channel: otp.Voice}); err != nil {
+		t.Errorf("test application voice = %v, want accepted: the test inbox takes every channel", err)
+	}
+}

@@ -114,7 +114,7 @@ func (s *Service) newVerification(ctx context.Context, a *Application, req Creat
 		}
 		ttl = req.TTL
 	}
-	channel, fallback, err := pickChannel(req, dest, p.Policy, ttl)
+	channel, fallback, err := pickChannel(req, dest, s.channels(a, p.Policy), ttl)
 	if err != nil {
 		return nil, err
 	}
@@ -182,12 +182,12 @@ func validateMetadata(m json.RawMessage) error {
 
 // pickChannel returns the channel of the first send and the normalised
 // fallback workflow, if the request has one.
-func pickChannel(req CreateRequest, dest Destination, p Policy, ttl time.Duration) (Channel, []FallbackStep, error) {
+func pickChannel(req CreateRequest, dest Destination, cs channelSet, ttl time.Duration) (Channel, []FallbackStep, error) {
 	if len(req.Fallback) > 0 {
 		if req.Channel != "" {
 			return "", nil, invalidField("channel", "channel_with_fallback", "give either channel or fallback, not both: the first fallback step is the first channel")
 		}
-		steps, err := validateFallback(req.Fallback, dest, p, ttl)
+		steps, err := validateFallback(req.Fallback, dest, cs, ttl)
 		if err != nil {
 			return "", nil, err
 		}
@@ -197,7 +197,7 @@ func pickChannel(req CreateRequest, dest Destination, p Policy, ttl time.Duratio
 		return steps[0].Channel, steps, nil
 	}
 	if req.Channel == "" {
-		c, ok := p.defaultChannel(dest)
+		c, ok := cs.first(dest)
 		if !ok {
 			return "", nil, invalidField("channel", "required", "channel is required: no channel enabled for this project reaches this destination")
 		}
@@ -206,7 +206,7 @@ func pickChannel(req CreateRequest, dest Destination, p Policy, ttl time.Duratio
 	if err := validateChannel(req.Channel, dest, "channel"); err != nil {
 		return "", nil, err
 	}
-	return req.Channel, nil, p.channelEnabled(req.Channel, "channel")
+	return req.Channel, nil, cs.check(req.Channel, "channel")
 }
 
 // Bounds of the transaction details shown in a message.
@@ -373,7 +373,7 @@ func (s *Service) Resend(ctx context.Context, a *Application, id string, channel
 		return nil, s.notFound(err, "verification")
 	}
 	if channel != "" {
-		if err := p.Policy.channelEnabled(channel, "channel"); err != nil {
+		if err := s.channels(a, p.Policy).check(channel, "channel"); err != nil {
 			return nil, err
 		}
 	}

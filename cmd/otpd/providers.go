@@ -12,6 +12,7 @@ import (
 	"github.com/otpd/otpd/internal/delivery"
 	"github.com/otpd/otpd/internal/otp"
 	"github.com/otpd/otpd/internal/provider/console"
+	"github.com/otpd/otpd/internal/provider/twilio"
 )
 
 // builtProvider is a provider made from the configuration file, with
@@ -44,6 +45,18 @@ var providerFactories = map[string]providerFactory{
 			return builtProvider{}, err
 		}
 		return builtProvider{Provider: consoleProvider{console.New(env.Logger)}, Type: "console"}, nil
+	},
+	"twilio": func(name string, node *yaml.Node, env providerEnv) (builtProvider, error) {
+		var c twilio.Config
+		if err := decodeStrict(node, &c, ""); err != nil {
+			return builtProvider{}, err
+		}
+		c.Name = name
+		p, err := twilio.New(c)
+		if err != nil {
+			return builtProvider{}, err
+		}
+		return builtProvider{Provider: p, Type: "twilio", Callback: p.CallbackHandler(env.Receipts), Checkable: true}, nil
 	},
 }
 

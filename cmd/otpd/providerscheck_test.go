@@ -2,8 +2,12 @@ package main
 
 import (
 	"bytes"
+	"fmt"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/otpd/otpd/internal/provider/twilio/twiliotest"
 )
 
 func TestProvidersCheckConsole(t *testing.T) {
@@ -32,5 +36,25 @@ func TestProvidersCheckNeedsAConfigFile(t *testing.T) {
 	err = run(t.Context(), []string{"providers", "check"}, envFunc(map[string]string{"OTPD_CONFIG": bad}), &out, &out)
 	if err == nil || !strings.Contains(err.Error(), `routing.channels.voice: unknown provider "nope"`) {
 		t.Errorf("providers check of a bad file = %v, want the routing error", err)
+	}
+}
+
+func TestProvidersCheckTwilio(t *testing.T) {
+	fake := twiliotest.NewServer(t)
+	text := fmt.Sprintf("providers:\n  tw:\n    type: twilio\n    account_sid: %s\n    auth_token: ${TOKEN}\n    from: \"+15005550006\"\n    base_url: %s\n"+
+		"routing:\n  channels: {sms: [tw]}\n", fake.AccountSID, fake.URL)
+	path := writeConfig(t, text)
+	var out bytes.Buffer
+	err := run(t.Context(), []string{"providers", "check"}, envFunc(map[string]string{"OTPD_CONFIG": path, "TOKEN": fake.AuthToken}), &out, &out)
+	if err != nil || !regexp.MustCompile(`tw\s+twilio\s+sms,voice\s+ok`).MatchString(out.String()) {
+		t.Errorf("check with the right token = %v\n%s\nwant tw ok", err, out.String())
+	}
+	out.Reset()
+	err = run(t.Context(), []string{"providers", "check"}, envFunc(map[string]string{"OTPD_CONFIG": path, "TOKEN": "wrong"}), &out, &out)
+	if err == nil || !strings.Contains(out.String(), "FAILED") {
+		t.Errorf("check with a wrong token = %v\n%s\nwant FAILED", err, out.String())
+	}
+	if len(fake.Messages()) != 0 {
+		t.Errorf("check sent %d messages, want none", len(fake.Messages()))
 	}
 }

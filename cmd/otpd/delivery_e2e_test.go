@@ -1,0 +1,125 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/otpd/otpd/internal/provider/twilio/twiliotest"
+)
+
+// setupLiveApp creates a project and a live application and returns its API key.
+func setupLiveApp(t *testing.T, base string) string {
+	t.Helper()
+	st, p := call(t, "POST", base+"/v1/projects", testAdminToken, map[string]any{"name": "live"})
+	if st != 201 {
+		t.Fatalf("create project: %d %v", st, p)
+	}
+	st, a := call(t, "POST", base+"/v1/applications", testAdminToken, map[string]any{"name": "Acme", "projectId": data(p)["id"], "environment": "live"})
+	if st != 201 {
+		t.Fatalf("create application: %d %v", st, a)
+	}
+	return data(a)["apiKey"].(string)
+}
+
+// waitFor polls cond every 20 ms for up to 10 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestTwilioEndToEnd runs otpd with a configuration file whose SMS goes
+// through Twilio (a fake speaking Twilio's API): the message reaches
+// Twilio with the code, Twilio's signed status callback marks it
+// delivered, and the price table gives it a cost.
+func TestTwilioEndToEnd(t *testing.T) {
+	fake := twiliotest.NewServer(t)
+	path := writeConfig(t, fmt.Sprintf(`
+providers:
+  twilio-us:
+    type: twilio
+    account_sid: %s
+    auth_token: ${TWILIO_TOKEN}
+    from: "+15005550006"
+    base_url: %s
+routing:
+  channels: {sms: [twilio-us], voice: [twilio-us]}
+prices:
+  currency: USD
+  default: {sms: "0.0079"}
+`, fake.AccountSID, fake.URL))
+	env := map[string]string{"OTPD_ADDR": "127.0.0.1:0", "OTPD_DATA_DIR": t.TempDir(), "OTPD_ADMIN_TOKEN": testAdminToken,
+		"OTPD_CONFIG": path, "TWILIO_TOKEN": fake.AuthToken}
+	base, _, _ := startServe(t, env)
+	key := setupLiveApp(t, base)
+
+	st, res := call(t, "POST", base+"/v1/verifications", key, map[string]any{"to": "+1 415 555 2671", "channel": "sms"})
+	if st != 201 {
+		t.Fatalf("create: %d %v", st, res)
+	}
+	id := data(res)["id"].(string)
+	waitFor(t, "the message at Twilio", func() bool { return len(fake.Messages()) == 1 })
+	m := fake.Messages()[0]
+	if m.To != "+14155552671" || m.From != "+15005550006" || !strings.Contains(m.Body, "Acme") {
+		t.Errorf("Twilio got %+v, want an SMS to +14155552671 from the configured number naming the app", m)
+	}
+	var v map[string]any
+	waitFor(t, "deliveryStatus sent", func() bool {
+		_, r := call(t, "GET", base+"/v1/verifications/"+id, key, nil)
+		v = data(r)
+		return v["deliveryStatus"] == "sent"
+	})
+	if cost, _ := v["cost"].(map[string]any); cost["amount"] != "0.0079" || cost["currency"] != "USD" {
+		t.Errorf("cost = %v, want 0.0079 USD", v["cost"])
+	}
+
+	// Twilio reports the delivery to the callback URL, signed.
+	cb := base + "/v1/callbacks/twilio-us"
+	bad := url.Values{"MessageSid": {m.SID}, "MessageStatus": {"delivered"}, "AccountSid": {fake.AccountSID}}
+	if st, err := postForm(cb, bad, "forged"); err != nil || st != 403 {
+		t.Errorf("unsigned callback: %d %v, want 403", st, err)
+	}
+	if st, err := fake.SendStatusCallback(cb, fake.MessageStatus(m, "delivered", 0)); err != nil || st/100 != 2 {
+		t.Fatalf("signed callback: %d %v, want 2xx", st, err)
+	}
+	_, r := call(t, "GET", base+"/v1/verifications/"+id, key, nil)
+	if v := data(r); v["deliveryStatus"] != "delivered" || v["deliveredAt"] == nil {
+		t.Errorf("after the callback: %v, want delivered", v)
+	}
+	_, r = call(t, "GET", base+"/v1/verifications/"+id+"/messages", key, nil)
+	if l, _ := r["data"].([]any); len(l) != 1 || l[0].(map[string]any)["provider"] != "twilio-us" ||
+		l[0].(map[string]any)["providerMessageId"] != m.SID || l[0].(map[string]any)["status"] != "delivered" {
+		t.Errorf("messages = %v, want one delivered through twilio-us with Twilio's sid", r)
+	}
+
+	// Email has no provider here: refused at once.
+	st, res = call(t, "POST", base+"/v1/verifications", key, map[string]any{"to": "a@example.com", "channel": "email"})
+	if st != 400 || !strings.Contains(fmt.Sprint(res), "no provider is configured for channel email") {
+		t.Errorf("email without a provider: %d %v, want 400 channel_unavailable", st, res)
+	}
+}
+
+// postForm posts an unsigned form with a made-up signature.
+func postForm(target string, form url.Values, signature string) (int, error) {
+	req, err := http.NewRequest("POST", target, strings.NewReader(form.Encode()))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Twilio-Signature", signature)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	res.Body.Close()
+	return res.StatusCode, nil
+}

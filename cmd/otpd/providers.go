@@ -13,6 +13,7 @@ import (
 	"github.com/otpd/otpd/internal/otp"
 	"github.com/otpd/otpd/internal/provider/console"
 	"github.com/otpd/otpd/internal/provider/twilio"
+	"github.com/otpd/otpd/internal/provider/vonage"
 )
 
 // builtProvider is a provider made from the configuration file, with
@@ -57,6 +58,18 @@ var providerFactories = map[string]providerFactory{
 			return builtProvider{}, err
 		}
 		return builtProvider{Provider: p, Type: "twilio", Callback: p.CallbackHandler(env.Receipts), Checkable: true}, nil
+	},
+	"vonage": func(name string, node *yaml.Node, env providerEnv) (builtProvider, error) {
+		var c vonage.Config
+		if err := decodeStrict(node, &c, ""); err != nil {
+			return builtProvider{}, err
+		}
+		c.Name = name
+		p, err := vonage.New(c)
+		if err != nil {
+			return builtProvider{}, err
+		}
+		return builtProvider{Provider: p, Type: "vonage", Callback: p.CallbackHandler(env.Receipts), Checkable: true}, nil
 	},
 }
 

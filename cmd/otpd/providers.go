@@ -12,6 +12,7 @@ import (
 	"github.com/otpd/otpd/internal/delivery"
 	"github.com/otpd/otpd/internal/otp"
 	"github.com/otpd/otpd/internal/provider/console"
+	"github.com/otpd/otpd/internal/provider/smtp"
 	"github.com/otpd/otpd/internal/provider/twilio"
 	"github.com/otpd/otpd/internal/provider/vonage"
 )
@@ -70,6 +71,18 @@ var providerFactories = map[string]providerFactory{
 			return builtProvider{}, err
 		}
 		return builtProvider{Provider: p, Type: "vonage", Callback: p.CallbackHandler(env.Receipts), Checkable: true}, nil
+	},
+	"smtp": func(name string, node *yaml.Node, env providerEnv) (builtProvider, error) {
+		var c smtp.Config
+		if err := decodeStrict(node, &c, ""); err != nil {
+			return builtProvider{}, err
+		}
+		c.Name = name
+		p, err := smtp.New(c)
+		if err != nil {
+			return builtProvider{}, err
+		}
+		return builtProvider{Provider: p, Type: "smtp", Checkable: true}, nil
 	},
 }
 

@@ -13,8 +13,10 @@ import (
 	"github.com/otpd/otpd/internal/otp"
 	"github.com/otpd/otpd/internal/provider/console"
 	"github.com/otpd/otpd/internal/provider/smtp"
+	"github.com/otpd/otpd/internal/provider/telegram"
 	"github.com/otpd/otpd/internal/provider/twilio"
 	"github.com/otpd/otpd/internal/provider/vonage"
+	"github.com/otpd/otpd/internal/provider/whatsapp"
 )
 
 // builtProvider is a provider made from the configuration file, with
@@ -83,6 +85,30 @@ var providerFactories = map[string]providerFactory{
 			return builtProvider{}, err
 		}
 		return builtProvider{Provider: p, Type: "smtp", Checkable: true}, nil
+	},
+	"telegram": func(name string, node *yaml.Node, env providerEnv) (builtProvider, error) {
+		var c telegram.Config
+		if err := decodeStrict(node, &c, ""); err != nil {
+			return builtProvider{}, err
+		}
+		c.Name = name
+		p, err := telegram.New(c)
+		if err != nil {
+			return builtProvider{}, err
+		}
+		return builtProvider{Provider: p, Type: "telegram", Callback: p.CallbackHandler(env.Receipts), Checkable: true}, nil
+	},
+	"whatsapp": func(name string, node *yaml.Node, env providerEnv) (builtProvider, error) {
+		var c whatsapp.Config
+		if err := decodeStrict(node, &c, ""); err != nil {
+			return builtProvider{}, err
+		}
+		c.Name = name
+		p, err := whatsapp.New(c)
+		if err != nil {
+			return builtProvider{}, err
+		}
+		return builtProvider{Provider: p, Type: "whatsapp", Callback: p.CallbackHandler(env.Receipts), Checkable: true}, nil
 	},
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/otpd/otpd/internal/delivery"
 	"github.com/otpd/otpd/internal/otp"
 	"github.com/otpd/otpd/internal/provider/console"
+	"github.com/otpd/otpd/internal/provider/httpapi"
 	"github.com/otpd/otpd/internal/provider/smtp"
 	"github.com/otpd/otpd/internal/provider/telegram"
 	"github.com/otpd/otpd/internal/provider/twilio"
@@ -85,6 +86,18 @@ var providerFactories = map[string]providerFactory{
 			return builtProvider{}, err
 		}
 		return builtProvider{Provider: p, Type: "smtp", Checkable: true}, nil
+	},
+	"httpapi": func(name string, node *yaml.Node, env providerEnv) (builtProvider, error) {
+		var c httpapi.Config
+		if err := decodeStrict(node, &c, ""); err != nil {
+			return builtProvider{}, err
+		}
+		c.Name = name
+		p, err := httpapi.New(c)
+		if err != nil {
+			return builtProvider{}, err
+		}
+		return builtProvider{Provider: p, Type: "httpapi", Checkable: p.HasCheck()}, nil
 	},
 	"telegram": func(name string, node *yaml.Node, env providerEnv) (builtProvider, error) {
 		var c telegram.Config

@@ -2,44 +2,35 @@ package otp
 
 import (
 	"fmt"
-	"strings"
 	"time"
+
+	"github.com/otpd/otpd/internal/templates"
 )
 
-// renderedMessage is the text of one message. (Interim: the templates
-// package replaces this with per-locale templates.)
-type renderedMessage struct{ Locale, Body, Subject, HTML string }
-
-// renderMessage writes the texts of m.
-func renderMessage(mp MessagePolicy, m OutgoingMessage, tx *Transaction, now time.Time) (renderedMessage, error) {
-	_ = mp
-	_ = tx
+// renderMessage writes the texts of m from the project's override for its
+// channel, purpose and locale, or the built-in templates. An override that
+// no longer renders (it was valid when saved) falls back to the built-in
+// text rather than leaving the person without a code.
+func renderMessage(mp MessagePolicy, m OutgoingMessage, tx *Transaction, now time.Time) (templates.Content, error) {
 	minutes := int((m.ExpiresAt.Sub(now) + time.Minute - 1) / time.Minute)
-	minutes = max(minutes, 1)
-	name := m.AppName
-	if strings.HasPrefix(m.Locale, "ru") {
-		return renderedMessage{Locale: m.Locale, Body: fmt.Sprintf("%s — код подтверждения %s. Действует %d мин. Никому не сообщайте этот код.", name, m.Code, minutes)}, nil
+	vars := templates.Vars{Code: m.Code, AppName: m.AppName, Minutes: max(minutes, 1)}
+	if tx != nil {
+		vars.Amount, vars.Payee = tx.Amount, tx.Payee
 	}
-	unit := "minutes"
-	if minutes == 1 {
-		unit = "minute"
+	req := templates.Request{
+		Channel: string(m.Channel), Purpose: string(m.Purpose), Locale: m.Locale, Vars: vars,
+		Options: templates.Options{NoShareLine: mp.NoShareLine, SMSAppHash: mp.SMSAppHash, WebOTPDomain: mp.WebOTPDomain},
 	}
-	return renderedMessage{Locale: m.Locale, Body: fmt.Sprintf("Your %s verification code is %s. It expires in %d %s. Do not share this code with anyone.", name, m.Code, minutes, unit)}, nil
-}
-
-func resolveLocale(requested, country, def string) string {
-	_ = country
-	if requested != "" {
-		return requested
+	if o := mp.override(m.Channel, m.Purpose, m.Locale); o != nil {
+		req.Override = &templates.Override{Body: o.Body, Subject: o.Subject}
+		if c, err := templates.Render(req); err == nil {
+			return c, nil
+		}
+		req.Override = nil
 	}
-	return def
-}
-
-func validateTemplateOptions(hash, domain string) error { return nil }
-
-func validateOverride(channel, purpose, body, subject string) error {
-	if !strings.Contains(body, "{{.Code}}") {
-		return fmt.Errorf("body must contain {{.Code}}")
+	c, err := templates.Render(req)
+	if err != nil {
+		return c, fmt.Errorf("render %s message: %w", m.Channel, err)
 	}
-	return nil
+	return c, nil
 }

@@ -3,6 +3,8 @@ package otp
 import (
 	"fmt"
 	"slices"
+
+	"github.com/otpd/otpd/internal/templates"
 )
 
 // MessagePolicy is how a project's messages read.
@@ -28,7 +30,8 @@ type TemplateOverride struct {
 const MaxTemplateOverrides = 100
 
 func (m MessagePolicy) validate() error {
-	if err := validateTemplateOptions(m.SMSAppHash, m.WebOTPDomain); err != nil {
+	opts := templates.Options{SMSAppHash: m.SMSAppHash, WebOTPDomain: m.WebOTPDomain}
+	if err := opts.Validate(); err != nil {
 		return invalidField("policy.messages", "invalid_autofill", err.Error())
 	}
 	if len(m.Templates) > MaxTemplateOverrides {
@@ -54,7 +57,7 @@ func (m MessagePolicy) validate() error {
 			return invalidField(field, "duplicate_template", "two templates for the same channel, purpose and locale")
 		}
 		seen[key] = true
-		if err := validateOverride(string(t.Channel), string(t.Purpose), t.Body, t.Subject); err != nil {
+		if err := templates.ValidateOverride(string(t.Channel), string(t.Purpose), templates.Override{Body: t.Body, Subject: t.Subject}); err != nil {
 			return &Error{Code: CodeInvalidParameter, Key: "invalid_template", Field: field, Message: err.Error()}
 		}
 	}

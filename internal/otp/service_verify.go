@@ -10,6 +10,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/otpd/otpd/internal/templates"
 )
 
 // CreateVerification generates a code for req.To and queues its message.
@@ -128,7 +130,7 @@ func (s *Service) newVerification(ctx context.Context, a *Application, req Creat
 	if req.Locale != "" && !validLocale(req.Locale) {
 		return nil, invalidField("locale", "invalid_locale", "locale must be a language tag such as en or pt-BR")
 	}
-	locale := resolveLocale(req.Locale, dest.Country, p.Policy.DefaultLocale)
+	locale := templates.Resolve(req.Locale, dest.Country, p.Policy.DefaultLocale)
 	if err := s.rateLimitDestination(ctx, a, dest.Value, p.Policy.SendsPerMinute); err != nil {
 		return nil, err
 	}

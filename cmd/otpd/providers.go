@@ -13,6 +13,7 @@ import (
 	"github.com/otpd/otpd/internal/otp"
 	"github.com/otpd/otpd/internal/provider/console"
 	"github.com/otpd/otpd/internal/provider/httpapi"
+	"github.com/otpd/otpd/internal/provider/smpp"
 	"github.com/otpd/otpd/internal/provider/smtp"
 	"github.com/otpd/otpd/internal/provider/telegram"
 	"github.com/otpd/otpd/internal/provider/twilio"
@@ -74,6 +75,18 @@ var providerFactories = map[string]providerFactory{
 			return builtProvider{}, err
 		}
 		return builtProvider{Provider: p, Type: "vonage", Callback: p.CallbackHandler(env.Receipts), Checkable: true}, nil
+	},
+	"smpp": func(name string, node *yaml.Node, env providerEnv) (builtProvider, error) {
+		var c smpp.Config
+		if err := decodeStrict(node, &c, ""); err != nil {
+			return builtProvider{}, err
+		}
+		c.Name, c.Receipts, c.Logger = name, env.Receipts, env.Logger.With("provider", name)
+		p, err := smpp.New(c)
+		if err != nil {
+			return builtProvider{}, err
+		}
+		return builtProvider{Provider: p, Type: "smpp", Closer: p, Checkable: true}, nil
 	},
 	"smtp": func(name string, node *yaml.Node, env providerEnv) (builtProvider, error) {
 		var c smtp.Config

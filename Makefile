@@ -7,7 +7,7 @@ BENCH_FLAGS ?=
 # How long "make fuzz" runs each fuzz target.
 FUZZTIME ?= 30s
 
-.PHONY: run test bench fuzz lint
+.PHONY: run test bench bench-smpp fuzz lint
 
 run:
 	go run ./cmd/otpd serve
@@ -17,6 +17,13 @@ test:
 
 bench:
 	go run ./cmd/otpd bench $(BENCH_FLAGS)
+
+# SMS through SMPP to a fake SMSC: the whole pipeline over HTTP, the
+# delivery side alone (20,000 queued messages), and the provider alone.
+bench-smpp:
+	go test -run '^$$' -bench SMPPEndToEnd -benchtime 1x ./cmd/otpd
+	go test -run '^$$' -bench SMPPDrain -benchtime 20000x ./cmd/otpd
+	go test -run '^$$' -bench Send -benchtime 5s ./internal/provider/smpp
 
 fuzz:
 	FUZZTIME=$(FUZZTIME) scripts/fuzz

@@ -10,7 +10,7 @@ import (
 	"github.com/otpd/otpd/internal/otp"
 )
 
-func writeConfig(t *testing.T, text string) string {
+func writeConfig(t testing.TB, text string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "otpd.yaml")
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {

@@ -12,7 +12,7 @@ import (
 )
 
 // setupLiveApp creates a project and a live application and returns its API key.
-func setupLiveApp(t *testing.T, base string) string {
+func setupLiveApp(t testing.TB, base string) string {
 	t.Helper()
 	st, p := call(t, "POST", base+"/v1/projects", testAdminToken, map[string]any{"name": "live"})
 	if st != 201 {

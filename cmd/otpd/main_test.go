@@ -42,7 +42,7 @@ func envFunc(env map[string]string) func(string) string {
 
 // startServe runs `otpd serve` in-process and returns its base URL and a
 // function that stops it and returns run's error.
-func startServe(t *testing.T, env map[string]string) (string, *syncBuffer, func() error) {
+func startServe(t testing.TB, env map[string]string) (string, *syncBuffer, func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
@@ -85,7 +85,7 @@ func startServe(t *testing.T, env map[string]string) (string, *syncBuffer, func(
 }
 
 // call sends a JSON request and decodes the answer's data.
-func call(t *testing.T, method, url, token string, body any) (int, map[string]any) {
+func call(t testing.TB, method, url, token string, body any) (int, map[string]any) {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {

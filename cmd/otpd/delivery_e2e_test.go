@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/otpd/otpd/internal/provider/telegram/telegramtest"
 	"github.com/otpd/otpd/internal/provider/twilio/twiliotest"
 )
 
@@ -122,4 +123,50 @@ func postForm(target string, form url.Values, signature string) (int, error) {
 	}
 	res.Body.Close()
 	return res.StatusCode, nil
+}
+
+// TestTelegramBotEndToEnd links a chat through the bot's webhook (a person
+// shares their own contact) and sends a code there.
+func TestTelegramBotEndToEnd(t *testing.T) {
+	bot := telegramtest.NewBotServer(t)
+	bot.AddChat(42)
+	path := writeConfig(t, fmt.Sprintf(`
+providers:
+  tg:
+    type: telegram
+    mode: bot
+    bot_token: "%s"
+    webhook_secret: ${TG_SECRET}
+    base_url: %s
+routing:
+  channels: {telegram: [tg]}
+`, bot.Token, bot.URL))
+	base, _, _ := startServe(t, map[string]string{"OTPD_ADDR": "127.0.0.1:0", "OTPD_DATA_DIR": t.TempDir(),
+		"OTPD_ADMIN_TOKEN": testAdminToken, "OTPD_CONFIG": path, "TG_SECRET": "s3cret"})
+	key := setupLiveApp(t, base)
+
+	update := `{"update_id":1,"message":{"message_id":1,"date":1,"chat":{"id":42,"type":"private"},"from":{"id":42,"is_bot":false,"first_name":"A"},"contact":{"phone_number":"14155552671","first_name":"A","user_id":42}}}`
+	req, _ := http.NewRequest("POST", base+"/v1/callbacks/tg", strings.NewReader(update))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Telegram-Bot-Api-Secret-Token", "s3cret")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("webhook: %d, want 200", res.StatusCode)
+	}
+	st, v := call(t, "POST", base+"/v1/verifications", key, map[string]any{"to": "+14155552671", "channel": "telegram"})
+	if st != 201 {
+		t.Fatalf("create: %d %v", st, v)
+	}
+	waitFor(t, "the code in the linked chat", func() bool {
+		for _, m := range bot.Messages() {
+			if m.ChatID == 42 && strings.Contains(m.Text, "Acme") {
+				return true
+			}
+		}
+		return false
+	})
 }

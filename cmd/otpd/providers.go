@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"slices"
+	"strconv"
 
 	"gopkg.in/yaml.v3"
 
@@ -37,6 +39,36 @@ type builtProvider struct {
 type providerEnv struct {
 	Receipts otp.ReceiptSink
 	Logger   *slog.Logger
+	Chats    chatDirectory // nil where no chats are linked (providers check)
+}
+
+// chatDirectory keeps the chats people link to their phone number
+// through a messenger bot. *otp.Service is one.
+type chatDirectory interface {
+	LinkChat(ctx context.Context, provider, phone, chatID string) error
+	ChatFor(ctx context.Context, provider, phone string) (chatID string, ok bool, err error)
+}
+
+// telegramChats adapts a chatDirectory to one Telegram bot.
+type telegramChats struct {
+	dir      chatDirectory
+	provider string
+}
+
+func (t telegramChats) LinkChat(ctx context.Context, phone string, chat int64) error {
+	return t.dir.LinkChat(ctx, t.provider, phone, strconv.FormatInt(chat, 10))
+}
+
+func (t telegramChats) ChatID(ctx context.Context, phone string) (int64, bool, error) {
+	id, ok, err := t.dir.ChatFor(ctx, t.provider, phone)
+	if err != nil || !ok {
+		return 0, false, err
+	}
+	chat, err := strconv.ParseInt(id, 10, 64)
+	if err != nil {
+		return 0, false, fmt.Errorf("stored chat id %q: %w", id, err)
+	}
+	return chat, true, nil
 }
 
 // providerFactory decodes one provider's settings and builds it.
@@ -118,6 +150,10 @@ var providerFactories = map[string]providerFactory{
 			return builtProvider{}, err
 		}
 		c.Name = name
+		if env.Chats != nil {
+			chats := telegramChats{dir: env.Chats, provider: name}
+			c.Chats, c.Links = chats, chats
+		}
 		p, err := telegram.New(c)
 		if err != nil {
 			return builtProvider{}, err

@@ -57,6 +57,7 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 	d, err := newDeliverySetup(fc, providerEnv{
 		Receipts: otp.ReceiptFunc(func(ctx context.Context, r otp.Receipt) error { return svc.RecordReceipt(ctx, r) }),
 		Logger:   logger,
+		Chats:    lateChats{&svc},
 	})
 	if err != nil {
 		return err
@@ -197,4 +198,16 @@ func describeDB(cfg config) string {
 		return "postgres"
 	}
 	return "sqlite:" + cfg.DatabaseURL
+}
+
+// lateChats is the service's chat directory for providers built before
+// the service itself; they use it only once serving.
+type lateChats struct{ svc **otp.Service }
+
+func (l lateChats) LinkChat(ctx context.Context, provider, phone, chatID string) error {
+	return (*l.svc).LinkChat(ctx, provider, phone, chatID)
+}
+
+func (l lateChats) ChatFor(ctx context.Context, provider, phone string) (string, bool, error) {
+	return (*l.svc).ChatFor(ctx, provider, phone)
 }

@@ -65,6 +65,11 @@ type Store interface {
 	// An unknown message is ErrNotFound.
 	ApplyReceipt(ctx context.Context, provider, providerMessageID string, change func(v *Verification, m *Message) (Effects, error)) error
 
+	// SaveChatLink inserts a chat link or replaces the one of the same provider and phone.
+	SaveChatLink(ctx context.Context, l ChatLink) error
+	// GetChatLink returns the chat link of a provider and phone, or ErrNotFound.
+	GetChatLink(ctx context.Context, provider, phone string) (ChatLink, error)
+
 	// ListTestMessages returns the test inbox of an application, newest first.
 	ListTestMessages(ctx context.Context, appID, to string, limit int) ([]TestMessage, error)
 

@@ -47,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) otp.Store) {
 		{"ServiceDeliverToTestInbox", testServiceDeliver},
 		{"ApplyReceipt", testApplyReceipt},
 		{"ListDueFallbacks", testListDueFallbacks},
+		{"ChatLinks", testChatLinks},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -32,13 +32,13 @@ const maxReportAge = 5 * time.Minute
 // messages become delivered receipts, expired and revoked ones failed
 // receipts; "sent" is acknowledged and dropped.
 //
-// In bot mode it answers 404: the Bot API reports no deliveries.
+// In bot mode it is the bot's webhook instead (see botWebhook): the Bot
+// API reports no deliveries, but it is how people link their chat.
 func (p *Provider) CallbackHandler(sink otp.ReceiptSink) http.Handler {
+	if p.cfg.Mode == ModeBot {
+		return http.HandlerFunc(p.botWebhook)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if p.cfg.Mode == ModeBot {
-			http.Error(w, "the Telegram Bot API sends no delivery reports", http.StatusNotFound)
-			return
-		}
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", http.MethodPost)
 			http.Error(w, "delivery reports are POSTed", http.StatusMethodNotAllowed)

@@ -201,11 +201,25 @@ func TestReportSinkFailure(t *testing.T) {
 	}
 }
 
-func TestReportsInBotMode(t *testing.T) {
-	p := newBot(t, telegramtest.NewBotServer(t), nil)
+func TestBotWebhookNeedsTheSecret(t *testing.T) {
+	p := newBot(t, telegramtest.NewBotServer(t), func(c *telegram.Config) { c.WebhookSecret = "s3cret" })
+	for _, secret := range []string{"", "wrong"} {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(`{"update_id":1}`))
+		if secret != "" {
+			req.Header.Set("X-Telegram-Bot-Api-Secret-Token", secret)
+		}
+		p.CallbackHandler(&sink{}).ServeHTTP(rec, req)
+		if rec.Code != http.StatusForbidden {
+			t.Errorf("secret %q: status = %d, want 403", secret, rec.Code)
+		}
+	}
+	noSecret := newBot(t, telegramtest.NewBotServer(t), nil)
 	rec := httptest.NewRecorder()
-	p.CallbackHandler(&sink{}).ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/", strings.NewReader("{}")))
-	if rec.Code != http.StatusNotFound {
-		t.Errorf("status = %d, want 404: the Bot API sends no reports", rec.Code)
+	req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(`{"update_id":1}`))
+	req.Header.Set("X-Telegram-Bot-Api-Secret-Token", "")
+	noSecret.CallbackHandler(&sink{}).ServeHTTP(rec, req)
+	if rec.Code != http.StatusForbidden {
+		t.Errorf("no webhook_secret configured: status = %d, want 403", rec.Code)
 	}
 }

@@ -50,6 +50,12 @@ type ChatResolver interface {
 	ChatID(ctx context.Context, phone string) (id int64, ok bool, err error)
 }
 
+// ChatLinker remembers the chat in which a person shared their own phone
+// number with the bot, for bot mode.
+type ChatLinker interface {
+	LinkChat(ctx context.Context, phone string, chatID int64) error
+}
+
 // Config is one Telegram provider instance as the operator configures it.
 type Config struct {
 	// Name is the instance name the operator gave the provider; it
@@ -75,6 +81,14 @@ type Config struct {
 	// Chats finds the chat linked to a phone number (bot mode). Without
 	// it every message fails as having no linked chat.
 	Chats ChatResolver `yaml:"-"`
+	// Links records the chats people link by sharing their phone number
+	// with the bot (bot mode); the bot's webhook (CallbackHandler) feeds it.
+	Links ChatLinker `yaml:"-"`
+	// WebhookSecret is the secret_token given to setWebhook (bot mode):
+	// Telegram sends it in X-Telegram-Bot-Api-Secret-Token with every
+	// update, and updates without it are refused. Without it the bot's
+	// webhook accepts nothing.
+	WebhookSecret string `yaml:"webhook_secret"`
 
 	// BaseURL defaults to DefaultGatewayURL or DefaultBotURL by mode;
 	// tests point it at a fake.
@@ -90,6 +104,8 @@ var (
 	usernamePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{4,31}$`)
 	botTokenPattern = regexp.MustCompile(`^[0-9]+:[A-Za-z0-9_-]+$`)
 	e164Pattern     = regexp.MustCompile(`^\+[1-9][0-9]{1,14}$`)
+	// webhookSecretPattern is the Bot API's rule for setWebhook's secret_token.
+	webhookSecretPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
 )
 
 // Validate reports the first setting that is missing or malformed, naming
@@ -131,6 +147,8 @@ func (c Config) validateGateway() error {
 		return errors.New("callback_url must be at most 256 bytes long")
 	case c.BotToken != "":
 		return errors.New("bot_token is only used with mode: bot")
+	case c.WebhookSecret != "":
+		return errors.New("webhook_secret is only used with mode: bot")
 	}
 	return nil
 }
@@ -147,6 +165,9 @@ func (c Config) validateBot() error {
 		return errors.New("sender_username is only used with mode: gateway")
 	case c.CallbackURL != "":
 		return errors.New("callback_url is only used with mode: gateway; the Bot API reports no deliveries")
+	case c.WebhookSecret != "" && !webhookSecretPattern.MatchString(c.WebhookSecret):
+		// Telegram's own rule for secret_token.
+		return errors.New("webhook_secret must be 1 to 256 letters, digits, '_' or '-'")
 	}
 	return nil
 }

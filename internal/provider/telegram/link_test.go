@@ -99,7 +99,9 @@ func TestBotLinksAChatBySharedContact(t *testing.T) {
 
 type failingLinks struct{}
 
-func (failingLinks) LinkChat(context.Context, string, int64) error { return fmt.Errorf("database is closed") }
+func (failingLinks) LinkChat(context.Context, string, int64) error {
+	return fmt.Errorf("database is closed")
+}
 
 func TestBotLinkFailureIsRetried(t *testing.T) {
 	s := telegramtest.NewBotServer(t)

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -232,32 +233,64 @@ func (s *Store) lockVerification(ctx context.Context, tx *txRunner, appID, id st
 		`SELECT `+verificationColumns+` FROM verifications WHERE app_id = $1 AND id = $2`+s.d.ForUpdate, appID, id))
 }
 
-// applyChange runs change on v and writes v and the effects. The row is
-// written back under the id and application it was read with, whatever
-// change did to those fields.
+// applyChange runs change on v and writes v and the effects. Only the
+// columns change modified are written: an UPDATE that names an indexed
+// column rewrites that index's entry even when the value is the same, and
+// most changes touch two or three of the verification's columns. The row
+// is written back under the id and application it was read with,
+// whatever change did to those fields.
 func (s *Store) applyChange(ctx context.Context, tx *txRunner, v *otp.Verification, change func(v *otp.Verification) (otp.Effects, error)) error {
 	appID, id := v.AppID, v.ID
+	before, err := verificationArgs(v)
+	if err != nil {
+		return err
+	}
 	fx, err := change(v)
 	if err != nil {
 		return err
 	}
-	args, err := verificationArgs(v)
+	after, err := verificationArgs(v)
 	if err != nil {
 		return err
 	}
-	args[0], args[1] = id, appID
-	_, err = tx.ExecContext(ctx,
-		`UPDATE verifications SET destination = $3, channel = $4, purpose = $5, locale = $6, status = $7,
-			delivery_status = $8, code_hash = $9, code_sealed = $10, attempts = $11, max_attempts = $12,
-			resends = $13, max_resends = $14, metadata = $15, created_at = $16, updated_at = $17,
-			expires_at = $18, last_sent_at = $19, resend_at = $20, sent_at = $21, verified_at = $22,
-			last_error = $23, country = $24, carrier = $25, cost_micros = $26, cost_currency = $27,
-			delivered_at = $28, options = $29, fallback_step = $30, next_step_at = $31
-		WHERE id = $1 AND app_id = $2`, args...)
-	if err != nil {
-		return s.dbErr("update verification", err)
+	var set []string
+	args := []any{id, appID}
+	for i := 2; i < len(after); i++ { // id and app_id are never rewritten
+		if sameArg(before[i], after[i]) {
+			continue
+		}
+		args = append(args, after[i])
+		set = append(set, fmt.Sprintf("%s = $%d", verificationColumnNames[i], len(args)))
+	}
+	if len(set) > 0 {
+		_, err = tx.ExecContext(ctx,
+			`UPDATE verifications SET `+strings.Join(set, ", ")+` WHERE id = $1 AND app_id = $2`, args...)
+		if err != nil {
+			return s.dbErr("update verification", err)
+		}
 	}
 	return s.writeEffects(ctx, tx, fx)
+}
+
+// verificationColumnNames are the names in verificationColumns, in order.
+var verificationColumnNames = func() []string {
+	var names []string
+	for _, c := range strings.Split(verificationColumns, ",") {
+		names = append(names, strings.TrimSpace(c))
+	}
+	return names
+}()
+
+// sameArg reports whether two values of verificationArgs are equal.
+func sameArg(a, b any) bool {
+	if ab, ok := a.([]byte); ok {
+		bb, ok := b.([]byte)
+		return ok && bytes.Equal(ab, bb)
+	}
+	if _, ok := b.([]byte); ok {
+		return false
+	}
+	return a == b
 }
 
 // ListExpiredPending returns up to limit pending verifications whose expiry

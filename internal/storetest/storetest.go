@@ -32,6 +32,7 @@ func Run(t *testing.T, open func(t *testing.T) otp.Store) {
 		{"DeleteApplicationCascades", testDeleteApplicationCascades},
 		{"VerificationRoundTrip", testVerificationRoundTrip},
 		{"UpdateVerification", testUpdateVerification},
+		{"UpdateEveryField", testUpdateEveryField},
 		{"TenantIsolation", testTenantIsolation},
 		{"Idempotency", testIdempotency},
 		{"ListVerifications", testListVerifications},

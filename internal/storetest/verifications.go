@@ -454,3 +454,39 @@ func testListExpiredPending(t *testing.T, st otp.Store) {
 		t.Errorf("ListExpiredPending before any expiry = %+v, %v; want none", got, err)
 	}
 }
+
+// testUpdateEveryField changes every field but the keys in one update:
+// each column must be written back, whichever subset a change touches.
+func testUpdateEveryField(t *testing.T, st otp.Store) {
+	p := createProject(t, st, "p")
+	a := createApp(t, st, p.ID, otp.Live)
+	v := newVerification(a, "+15550001111", t0)
+	createVerification(t, st, v, time.Time{})
+
+	other := newVerification(a, "+15550002222", t0.Add(time.Hour))
+	other.Channel, other.Purpose, other.Locale, other.Status = otp.Voice, otp.PurposeTransaction, "ru", otp.StatusCanceled
+	other.DeliveryStatus, other.CodeHash, other.CodeSealed = otp.DeliveryDelivered, sum("other"), nil
+	other.Attempts, other.MaxAttempts, other.Resends, other.MaxResends = 4, 9, 0, 1
+	other.Metadata, other.LastError = nil, "other error"
+	other.Country, other.Carrier, other.Cost = "RU", "MTS", otp.Money{Micros: 1, Currency: "EUR"}
+	other.Options = otp.SendOptions{CallerID: "+15550009999"}
+	other.FallbackStep, other.NextStepAt = 3, time.Time{}
+	want := *other
+	want.ID, want.AppID = v.ID, v.AppID
+	_, err := st.UpdateVerification(t.Context(), a.ID, v.ID, func(cur *otp.Verification) (otp.Effects, error) {
+		*cur = want
+		return otp.Effects{}, nil
+	})
+	if err != nil {
+		t.Fatalf("UpdateVerification: %v", err)
+	}
+	diff(t, "every field changed", &want, getVerification(t, st, a.ID, v.ID))
+
+	// A change that changes nothing writes nothing and succeeds.
+	if _, err := st.UpdateVerification(t.Context(), a.ID, v.ID, func(*otp.Verification) (otp.Effects, error) {
+		return otp.Effects{}, nil
+	}); err != nil {
+		t.Fatalf("UpdateVerification without a change: %v", err)
+	}
+	diff(t, "after an empty change", &want, getVerification(t, st, a.ID, v.ID))
+}

@@ -20,6 +20,24 @@ func (s *Service) applicationByAPIKey(ctx context.Context, keyHash []byte) (*App
 	return a, nil
 }
 
+// applicationByID is store.GetApplication through the read cache, which
+// keeps applications by API key: the delivery of a message reads the
+// application its create just authenticated.
+func (s *Service) applicationByID(ctx context.Context, id string) (*Application, error) {
+	if a, ok := s.cache.appByID(id, s.clock.Now()); ok {
+		return a, nil
+	}
+	gen := s.cache.generation()
+	a, err := s.store.GetApplication(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(a.APIKeyHash) > 0 {
+		s.cache.putApp(a.APIKeyHash, a, gen, s.clock.Now())
+	}
+	return a, nil
+}
+
 // projectByID is store.GetProject through the read cache, for the
 // request paths that need a project's policy.
 func (s *Service) projectByID(ctx context.Context, id string) (*Project, error) {
@@ -98,6 +116,26 @@ func (c *readCache) app(keyHash []byte, now time.Time) (*Application, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.apps[string(keyHash)]
+	if !ok || !now.Before(e.expires) {
+		return nil, false
+	}
+	a := e.app
+	return &a, true
+}
+
+// appByID returns a copy of the cached application with id, if it is
+// cached (by its API key) and fresh.
+func (c *readCache) appByID(id string, now time.Time) (*Application, bool) {
+	if c.ttl <= 0 {
+		return nil, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k, ok := c.keys[id]
+	if !ok {
+		return nil, false
+	}
+	e, ok := c.apps[k]
 	if !ok || !now.Before(e.expires) {
 		return nil, false
 	}

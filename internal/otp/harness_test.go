@@ -34,6 +34,7 @@ func (c *testClock) Advance(d time.Duration) {
 type countingStore struct {
 	otp.Store
 	appByKey atomic.Int64
+	appByID  atomic.Int64
 	project  atomic.Int64
 	inUpdate atomic.Bool
 	// beforeUpdate, if set, runs before an UpdateVerification; it may
@@ -44,6 +45,11 @@ type countingStore struct {
 func (s *countingStore) GetApplicationByAPIKey(ctx context.Context, keyHash []byte) (*otp.Application, error) {
 	s.appByKey.Add(1)
 	return s.Store.GetApplicationByAPIKey(ctx, keyHash)
+}
+
+func (s *countingStore) GetApplication(ctx context.Context, id string) (*otp.Application, error) {
+	s.appByID.Add(1)
+	return s.Store.GetApplication(ctx, id)
 }
 
 func (s *countingStore) GetProject(ctx context.Context, id string) (*otp.Project, error) {

@@ -1,6 +1,7 @@
 package otp_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -166,5 +167,39 @@ func TestProjectPolicyIsCachedAndUpdatedAtOnce(t *testing.T) {
 	}
 	if got := send("+14155552673"); got.ExpiresAt.Sub(got.CreatedAt) != 10*time.Minute {
 		t.Errorf("send after the policy change lives %s, want the new TTL 10m", got.ExpiresAt.Sub(got.CreatedAt))
+	}
+}
+
+// Delivering a message reads its application from the cache its create
+// filled when it authenticated, not from the store; a disabled
+// application is seen at once.
+func TestDeliverReadsTheApplicationFromTheCache(t *testing.T) {
+	f := newFixture(t, otp.Limits{})
+	_, creds := f.newApp(t, otp.Live)
+	a, _, err := f.svc.Authenticate(t.Context(), creds.APIKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if _, _, err := f.svc.CreateVerification(t.Context(), a, otp.CreateRequest{To: fmt.Sprintf("+1415555267%d", i), Channel: otp.SMS}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := f.store.appByID.Load()
+	rec := &recorder{}
+	f.deliverAll(t, rec)
+	if len(rec.sent) != 3 || rec.sent[0].AppName != "A" {
+		t.Fatalf("sent %d messages (%+v), want 3 naming the application", len(rec.sent), rec.sent)
+	}
+	if got := f.store.appByID.Load() - before; got != 0 {
+		t.Errorf("3 deliveries read the application %d times from the store, want 0", got)
+	}
+	f.clock.Advance(3 * time.Second) // past the TTL: read once, then cached
+	if _, _, err := f.svc.CreateVerification(t.Context(), a, otp.CreateRequest{To: "+14155552679", Channel: otp.SMS}); err != nil {
+		t.Fatal(err)
+	}
+	f.deliverAll(t, rec)
+	if got := f.store.appByID.Load() - before; got != 1 {
+		t.Errorf("after the TTL: %d reads, want 1", got)
 	}
 }

@@ -19,7 +19,7 @@ func (s *Service) ClaimDeliveries(ctx context.Context, limit int) ([]Delivery, e
 // backoff, or failed for good. A message whose verification is no longer
 // pending is dropped unsent.
 func (s *Service) Deliver(ctx context.Context, sender Sender, d Delivery) error {
-	a, err := s.store.GetApplication(ctx, d.AppID)
+	a, err := s.applicationByID(ctx, d.AppID)
 	if isCode(err, CodeNotFound) {
 		return s.store.FinishDelivery(ctx, d, nil) // the application was deleted
 	}

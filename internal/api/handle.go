@@ -61,6 +61,25 @@ func (s *Server) wrap(rt route) http.Handler {
 			}
 			return h(w, r.WithContext(context.WithValue(r.Context(), appKey{}, app)))
 		})
+	case authConsoleOrApp:
+		console, app := s.wrap(route{auth: authConsole, handler: func(w http.ResponseWriter, r *http.Request) error {
+			id := r.URL.Query().Get("appId")
+			if id == "" {
+				return queryError("appId", "appId is required with the console token")
+			}
+			a, err := s.svc.GetApplication(r.Context(), id)
+			if err != nil {
+				return err
+			}
+			return h(w, r.WithContext(context.WithValue(r.Context(), appKey{}, a)))
+		}}), s.wrap(route{auth: authApp, handler: h})
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if s.adminOK(bearer(r)) {
+				console.ServeHTTP(w, r)
+				return
+			}
+			app.ServeHTTP(w, r)
+		})
 	default:
 		return s.handle(h)
 	}

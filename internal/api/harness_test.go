@@ -113,6 +113,11 @@ func (r response) list() []any {
 	return d
 }
 
+func (r response) pagination() map[string]any {
+	p, _ := r.body["pagination"].(map[string]any)
+	return p
+}
+
 func (r response) errCode() string {
 	e, _ := r.body["error"].(map[string]any)
 	c, _ := e["code"].(string)

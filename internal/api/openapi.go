@@ -43,6 +43,8 @@ func buildOpenAPI(routes []route, version string) ([]byte, error) {
 			op["security"] = []any{map[string]any{"consoleToken": []any{}}}
 		case authApp:
 			op["security"] = []any{map[string]any{"apiKey": []any{}}}
+		case authConsoleOrApp:
+			op["security"] = []any{map[string]any{"consoleToken": []any{}}, map[string]any{"apiKey": []any{}}}
 		default:
 			op["security"] = []any{}
 		}

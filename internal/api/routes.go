@@ -8,6 +8,9 @@ const (
 	authNone    authKind = iota
 	authConsole          // Authorization: Bearer <admin token>
 	authApp              // Authorization: Bearer <apiKey>
+	// authConsoleOrApp takes either: the console names the application
+	// with ?appId=, an API key is its own application's.
+	authConsoleOrApp
 )
 
 // route is one endpoint. The same table registers the handlers and
@@ -48,6 +51,11 @@ func (s *Server) routes() []route {
 		{method: "POST", path: "/v1/verifications/check", summary: "Check a code against the latest pending verification of a destination", auth: authApp, status: 200, request: checkDestinationRequest{}, response: checkView{}, handler: s.checkDestination},
 		{method: "POST", path: "/v1/verifications/{id}/check", summary: "Check a code", auth: authApp, status: 200, request: checkRequest{}, response: checkView{}, handler: s.checkVerification},
 		{method: "POST", path: "/v1/verifications/{id}/resend", summary: "Send the same code again, optionally on another channel", auth: authApp, status: 200, request: resendRequest{}, response: verificationView{}, handler: s.resendVerification},
+		{method: "GET", path: "/v1/users", summary: "List the application's users (destinations that verified), the most recently verified first (?appId= with the console token, ?limit ≤ 200, ?cursor)", auth: authConsoleOrApp, status: 200, response: userView{}, list: true, handler: s.listUsers},
+		{method: "GET", path: "/v1/users/{phoneNumber}", summary: "Fetch the user of a phone number or email (?appId= with the console token)", auth: authConsoleOrApp, status: 200, response: userView{}, handler: s.getUser},
+		{method: "GET", path: "/v1/logs", summary: "The event log, newest first (?appId, ?limit ≤ 200, ?cursor)", auth: authConsole, status: 200, response: logView{}, list: true, handler: s.listLogs},
+		{method: "GET", path: "/v1/otp", summary: "List verifications of every application, newest first (?appId, ?status, ?limit, ?cursor)", auth: authConsole, status: 200, response: verificationView{}, list: true, handler: s.listAllVerifications},
+		{method: "GET", path: "/v1/otp/{id}", summary: "Fetch any application's verification", auth: authConsole, status: 200, response: verificationView{}, handler: s.getAnyVerification},
 		{method: "GET", path: "/v1/verifications/{id}/messages", summary: "List the messages sent for a verification: provider, status, cost, times", auth: authApp, status: 200, response: messageView{}, list: true, handler: s.listMessages},
 		{method: "POST", path: "/v1/verifications/{id}/cancel", summary: "Cancel a pending verification", auth: authApp, status: 200, response: verificationView{}, handler: s.cancelVerification},
 

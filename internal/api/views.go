@@ -150,6 +150,7 @@ type rotationView struct {
 
 type verificationView struct {
 	ID                string             `json:"id"`
+	AppID             string             `json:"appId"`
 	To                string             `json:"to"`
 	Channel           string             `json:"channel"`
 	Purpose           string             `json:"purpose"`
@@ -203,7 +204,7 @@ func newVerificationView(v *otp.Verification) verificationView {
 		md = json.RawMessage("null")
 	}
 	view := verificationView{
-		ID: v.ID, To: v.To, Channel: string(v.Channel), Purpose: string(v.Purpose), Locale: v.Locale,
+		ID: v.ID, AppID: v.AppID, To: v.To, Channel: string(v.Channel), Purpose: string(v.Purpose), Locale: v.Locale,
 		Status: string(v.Status), DeliveryStatus: string(v.DeliveryStatus),
 		Attempts: v.Attempts, AttemptsRemaining: v.AttemptsRemaining(), Resends: v.Resends,
 		CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt, ExpiresAt: v.ExpiresAt, ResendAvailableAt: v.ResendAt,

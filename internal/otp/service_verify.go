@@ -282,30 +282,38 @@ func (s *Service) GetVerification(ctx context.Context, a *Application, id string
 
 // ListVerifications lists the application's verifications, newest first.
 func (s *Service) ListVerifications(ctx context.Context, a *Application, f VerificationFilter) ([]*Verification, error) {
+	if err := f.validate(); err != nil {
+		return nil, err
+	}
+	return s.store.ListVerifications(ctx, a.ID, f)
+}
+
+// validate checks the filter, defaults its limit and normalises its destination.
+func (f *VerificationFilter) validate() error {
 	if f.Limit <= 0 {
 		f.Limit = 20
 	}
 	if f.Limit > 1000 {
-		return nil, invalidField("limit", "out_of_range", "limit must be between 1 and 1000")
+		return invalidField("limit", "out_of_range", "limit must be between 1 and 1000")
 	}
 	switch f.Status {
 	case "", StatusPending, StatusVerified, StatusExpired, StatusCanceled, StatusMaxAttempts:
 	default:
-		return nil, invalidField("status", "invalid_query", "status must be one of pending, verified, expired, canceled, max_attempts")
+		return invalidField("status", "invalid_query", "status must be one of pending, verified, expired, canceled, max_attempts")
 	}
 	switch f.Channel {
 	case "", SMS, Voice, Email, Telegram, WhatsApp:
 	default:
-		return nil, invalidField("channel", "invalid_query", "channel must be one of sms, voice, email, telegram, whatsapp")
+		return invalidField("channel", "invalid_query", "channel must be one of sms, voice, email, telegram, whatsapp")
 	}
 	if f.To != "" {
 		d, err := ParseDestination(f.To, "to")
 		if err != nil {
-			return nil, err
+			return err
 		}
 		f.To = d.Value
 	}
-	return s.store.ListVerifications(ctx, a.ID, f)
+	return nil
 }
 
 // Check counts one attempt against the verification and evaluates code.
@@ -317,9 +325,13 @@ func (s *Service) Check(ctx context.Context, a *Application, id, code string) (C
 	}
 	var valid bool
 	v, err := s.store.UpdateVerification(ctx, a.ID, id, func(v *Verification) (Effects, error) {
-		var events []Event
-		valid, events = v.check(s.keys, code, s.clock.Now())
-		return Effects{Events: events}, nil
+		now := s.clock.Now()
+		var fx Effects
+		valid, fx.Events = v.check(s.keys, code, now)
+		if valid {
+			fx.Users = []UserVisit{visit(v, now)}
+		}
+		return fx, nil
 	})
 	if err != nil {
 		return CheckResult{}, s.notFound(err, "verification")

@@ -65,6 +65,15 @@ type Store interface {
 	// An unknown message is ErrNotFound.
 	ApplyReceipt(ctx context.Context, provider, providerMessageID string, change func(v *Verification, m *Message) (Effects, error)) error
 
+	// ListUsers returns an application's users, the most recently verified first.
+	ListUsers(ctx context.Context, appID string, f UserFilter) ([]User, error)
+	// GetUser returns the user of a destination, or ErrNotFound.
+	GetUser(ctx context.Context, appID, destination string) (*User, error)
+	// ListEventLog returns events with their verification, newest first.
+	ListEventLog(ctx context.Context, f EventFilter) ([]EventRecord, error)
+	// GetVerificationByID returns a verification of any application, for the console.
+	GetVerificationByID(ctx context.Context, id string) (*Verification, error)
+
 	// SaveChatLink inserts a chat link or replaces the one of the same provider and phone.
 	SaveChatLink(ctx context.Context, l ChatLink) error
 	// GetChatLink returns the chat link of a provider and phone, or ErrNotFound.
@@ -94,6 +103,7 @@ type Effects struct {
 	Deliveries   []Delivery
 	Messages     []Message
 	TestMessages []TestMessage
+	Users        []UserVisit // successful checks, added to the users rollup
 }
 
 // Idempotency records which verification a client's idempotency key created.

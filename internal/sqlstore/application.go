@@ -127,6 +127,7 @@ func (s *Store) DeleteApplication(ctx context.Context, id string) error {
 			`DELETE FROM messages WHERE app_id = $1`,
 			`DELETE FROM test_messages WHERE app_id = $1`,
 			`DELETE FROM idempotency WHERE app_id = $1`,
+			`DELETE FROM users WHERE app_id = $1`,
 			`DELETE FROM applications WHERE id = $1`,
 		} {
 			if _, err := tx.ExecContext(ctx, q, id); err != nil {

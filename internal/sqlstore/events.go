@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/otpd/otpd/internal/otp"
 )
@@ -32,4 +33,43 @@ func (s *Store) ListEvents(ctx context.Context, appID string, limit int) ([]otp.
 		out = append(out, e)
 	}
 	return out, s.dbErr("list events", rows.Err())
+}
+
+// ListEventLog returns events newest first with what the log shows of
+// their verification, of one application if f.AppID is set.
+func (s *Store) ListEventLog(ctx context.Context, f otp.EventFilter) ([]otp.EventRecord, error) {
+	q := `SELECT e.id, e.type, e.app_id, e.verification_id, e.created_at,
+			COALESCE(v.channel, ''), COALESCE(v.destination, ''), COALESCE(v.status, ''), COALESCE(v.delivery_status, '')
+		FROM events e LEFT JOIN verifications v ON v.id = e.verification_id AND v.app_id = e.app_id
+		WHERE 1 = 1`
+	var args []any
+	if f.AppID != "" {
+		args = append(args, f.AppID)
+		q += fmt.Sprintf(` AND e.app_id = $%d`, len(args))
+	}
+	if f.Cursor != "" {
+		args = append(args, f.Cursor)
+		q += fmt.Sprintf(` AND e.id < $%d`, len(args))
+	}
+	args = append(args, f.Limit)
+	q += fmt.Sprintf(` ORDER BY e.id DESC LIMIT $%d`, len(args))
+	rows, err := s.reader.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, s.dbErr("list event log", err)
+	}
+	defer rows.Close()
+	var out []otp.EventRecord
+	for rows.Next() {
+		var (
+			r       otp.EventRecord
+			created int64
+		)
+		if err := rows.Scan(&r.ID, &r.Type, &r.AppID, &r.VerificationID, &created,
+			&r.Channel, &r.To, &r.Status, &r.DeliveryStatus); err != nil {
+			return nil, s.dbErr("list event log", err)
+		}
+		r.CreatedAt = fromMicros(created)
+		out = append(out, r)
+	}
+	return out, s.dbErr("list event log", rows.Err())
 }

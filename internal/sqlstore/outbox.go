@@ -43,6 +43,21 @@ func (s *Store) writeEffects(ctx context.Context, tx *txRunner, fx otp.Effects) 
 			return s.dbErr("insert message", err)
 		}
 	}
+	for _, u := range fx.Users {
+		col, ok := userChannelColumns[u.Channel]
+		if !ok {
+			return fmt.Errorf("user visit on unknown channel %q", u.Channel)
+		}
+		_, err := tx.ExecContext(ctx,
+			`INSERT INTO users (app_id, destination, first_verified, last_verified, `+col+`)
+			VALUES ($1, $2, $3, $3, 1)
+			ON CONFLICT (app_id, destination) DO UPDATE SET last_verified = excluded.last_verified,
+				`+col+` = users.`+col+` + 1`,
+			u.AppID, u.Destination, micros(u.At))
+		if err != nil {
+			return s.dbErr("record user", err)
+		}
+	}
 	for _, m := range fx.TestMessages {
 		_, err := tx.ExecContext(ctx,
 			`INSERT INTO test_messages (id, app_id, verification_id, destination, channel, body, code, created_at)

@@ -155,15 +155,29 @@ func (s *Store) LatestPendingVerification(ctx context.Context, appID, to string)
 	return v, nil
 }
 
+// GetVerificationByID returns the verification id of any application, or
+// ErrNotFound.
+func (s *Store) GetVerificationByID(ctx context.Context, id string) (*otp.Verification, error) {
+	v, err := scanVerification(s.reader.QueryRowContext(ctx,
+		`SELECT `+verificationColumns+` FROM verifications WHERE id = $1`, id))
+	if err != nil {
+		return nil, s.dbErr("get verification", err)
+	}
+	return v, nil
+}
+
 // ListVerifications returns the application's verifications that match f,
 // newest first. IDs are time-ordered, so ordering by id is ordering by
 // creation, and the cursor is simply the last id of the previous page.
 func (s *Store) ListVerifications(ctx context.Context, appID string, f otp.VerificationFilter) ([]*otp.Verification, error) {
-	where := []string{"app_id = $1"}
-	args := []any{appID}
+	where := []string{"1 = 1"}
+	var args []any
 	add := func(cond string, arg any) {
 		args = append(args, arg)
 		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if appID != "" { // the console lists every application's
+		add("app_id = $%d", appID)
 	}
 	if f.Status != "" {
 		add("status = $%d", string(f.Status))

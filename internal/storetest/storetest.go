@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) otp.Store) {
 		{"ApplyReceipt", testApplyReceipt},
 		{"ListDueFallbacks", testListDueFallbacks},
 		{"ChatLinks", testChatLinks},
+		{"UsersAndLogs", testUsers},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,142 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/otpd/otpd/internal/otp"
+)
+
+// userView is a destination that verified through an application.
+type userView struct {
+	PhoneNumber       string         `json:"phoneNumber"` // or the email address
+	FirstVerifiedAt   time.Time      `json:"firstVerifiedAt"`
+	LastVerifiedAt    time.Time      `json:"lastVerifiedAt"`
+	VerifiedCount     int            `json:"verifiedCount"`
+	VerifiedByChannel map[string]int `json:"verifiedByChannel"`
+}
+
+func newUserView(u otp.User) userView {
+	v := userView{PhoneNumber: u.Destination, FirstVerifiedAt: u.FirstVerified, LastVerifiedAt: u.LastVerified,
+		VerifiedByChannel: map[string]int{}}
+	for ch, n := range u.Verified {
+		v.VerifiedByChannel[string(ch)] = n
+		v.VerifiedCount += n
+	}
+	return v
+}
+
+// logView is one event of the log with what it concerns.
+type logView struct {
+	ID             string    `json:"id"`
+	Type           string    `json:"type"`
+	AppID          string    `json:"appId"`
+	VerificationID string    `json:"verificationId"`
+	Channel        string    `json:"channel"`
+	To             string    `json:"to"`
+	Status         string    `json:"status"`
+	DeliveryStatus string    `json:"deliveryStatus"`
+	CreatedAt      time.Time `json:"createdAt"`
+}
+
+// queryLimit reads ?limit, between 1 and max, default def.
+func queryLimit(r *http.Request, def, max int) (int, error) {
+	l := r.URL.Query().Get("limit")
+	if l == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(l)
+	if err != nil || n < 1 || n > max {
+		return 0, queryError("limit", "limit must be a whole number between 1 and "+strconv.Itoa(max))
+	}
+	return n, nil
+}
+
+func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
+	limit, err := queryLimit(r, 50, otp.MaxUsersPage)
+	if err != nil {
+		return err
+	}
+	us, err := s.svc.ListUsers(r.Context(), appFrom(r).ID, otp.UserFilter{Limit: limit + 1, Cursor: r.URL.Query().Get("cursor")})
+	if err != nil {
+		return err
+	}
+	page := &pagination{Limit: limit}
+	if len(us) > limit {
+		us = us[:limit]
+		page.HasMore, page.NextCursor = true, us[limit-1].Cursor()
+	}
+	views := make([]userView, len(us))
+	for i, u := range us {
+		views[i] = newUserView(u)
+	}
+	writeJSON(w, http.StatusOK, listBody{Data: views, Pagination: page})
+	return nil
+}
+
+func (s *Server) getUser(w http.ResponseWriter, r *http.Request) error {
+	u, err := s.svc.GetUser(r.Context(), appFrom(r).ID, r.PathValue("phoneNumber"))
+	if err != nil {
+		return err
+	}
+	writeData(w, http.StatusOK, newUserView(*u))
+	return nil
+}
+
+func (s *Server) listLogs(w http.ResponseWriter, r *http.Request) error {
+	limit, err := queryLimit(r, 50, otp.MaxLogPage)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	recs, err := s.svc.ListLogs(r.Context(), otp.EventFilter{AppID: q.Get("appId"), Cursor: q.Get("cursor"), Limit: limit + 1})
+	if err != nil {
+		return err
+	}
+	page := &pagination{Limit: limit}
+	if len(recs) > limit {
+		recs = recs[:limit]
+		page.HasMore, page.NextCursor = true, recs[limit-1].ID
+	}
+	views := make([]logView, len(recs))
+	for i, e := range recs {
+		views[i] = logView{ID: e.ID, Type: string(e.Type), AppID: e.AppID, VerificationID: e.VerificationID,
+			Channel: string(e.Channel), To: e.To, Status: string(e.Status), DeliveryStatus: string(e.DeliveryStatus), CreatedAt: e.CreatedAt}
+	}
+	writeJSON(w, http.StatusOK, listBody{Data: views, Pagination: page})
+	return nil
+}
+
+func (s *Server) listAllVerifications(w http.ResponseWriter, r *http.Request) error {
+	limit, err := queryLimit(r, 20, 100)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	vs, err := s.svc.ListAllVerifications(r.Context(), otp.ConsoleVerificationFilter{
+		AppID: q.Get("appId"), Status: otp.Status(q.Get("status")), Cursor: q.Get("cursor"), Limit: limit + 1})
+	if err != nil {
+		return err
+	}
+	page := &pagination{Limit: limit}
+	if len(vs) > limit {
+		vs = vs[:limit]
+		page.HasMore, page.NextCursor = true, vs[limit-1].ID
+	}
+	views := make([]verificationView, len(vs))
+	for i, v := range vs {
+		views[i] = newVerificationView(v)
+	}
+	writeJSON(w, http.StatusOK, listBody{Data: views, Pagination: page})
+	return nil
+}
+
+func (s *Server) getAnyVerification(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.svc.VerificationByID(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeData(w, http.StatusOK, newVerificationView(v))
+	return nil
+}

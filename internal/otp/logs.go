@@ -1,0 +1,74 @@
+package otp
+
+import (
+	"context"
+	"fmt"
+)
+
+// EventFilter pages through the event log, newest first.
+type EventFilter struct {
+	AppID  string // "" is every application
+	Cursor string // the ID of the last event of the previous page
+	Limit  int
+}
+
+// EventRecord is an event with what the log shows of its verification.
+type EventRecord struct {
+	Event
+	Channel        Channel
+	To             string
+	Status         Status
+	DeliveryStatus DeliveryStatus
+}
+
+// MaxLogPage bounds a page of the event log.
+const MaxLogPage = 200
+
+// ListLogs returns the event log of one application, or of every one for
+// an empty f.AppID, newest first.
+func (s *Service) ListLogs(ctx context.Context, f EventFilter) ([]EventRecord, error) {
+	if f.Limit == 0 {
+		f.Limit = 50
+	}
+	if f.Limit < 1 || f.Limit > MaxLogPage {
+		return nil, invalidField("limit", "out_of_range", fmt.Sprintf("limit must be between 1 and %d", MaxLogPage))
+	}
+	if f.AppID != "" {
+		if _, err := s.GetApplication(ctx, f.AppID); err != nil {
+			return nil, err
+		}
+	}
+	return s.store.ListEventLog(ctx, f)
+}
+
+// ConsoleVerificationFilter selects verifications across applications.
+type ConsoleVerificationFilter struct {
+	AppID  string // "" is every application
+	Status Status
+	Cursor string
+	Limit  int
+}
+
+// ListAllVerifications lists verifications of one or every application,
+// newest first, for the console.
+func (s *Service) ListAllVerifications(ctx context.Context, f ConsoleVerificationFilter) ([]*Verification, error) {
+	if f.AppID != "" {
+		if _, err := s.GetApplication(ctx, f.AppID); err != nil {
+			return nil, err
+		}
+	}
+	vf := VerificationFilter{Status: f.Status, Cursor: f.Cursor, Limit: f.Limit}
+	if err := vf.validate(); err != nil {
+		return nil, err
+	}
+	return s.store.ListVerifications(ctx, f.AppID, vf)
+}
+
+// VerificationByID returns any application's verification, for the console.
+func (s *Service) VerificationByID(ctx context.Context, id string) (*Verification, error) {
+	v, err := s.store.GetVerificationByID(ctx, id)
+	if err != nil {
+		return nil, s.notFound(err, "verification")
+	}
+	return v, nil
+}

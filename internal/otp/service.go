@@ -18,6 +18,8 @@ type Service struct {
 	prices  PriceTable
 	// deliverable is the channels live applications can send on; nil is all.
 	deliverable map[Channel]bool
+	// webhookAllowPrivate lets webhook URLs name private and loopback hosts.
+	webhookAllowPrivate bool
 }
 
 // Limits are the service-wide limits that are not per-project policy.
@@ -56,6 +58,9 @@ type Config struct {
 	// providers for: live applications asking for another channel get
 	// CHANNEL_UNAVAILABLE at once rather than a message that fails later.
 	Deliverable []Channel
+	// WebhookAllowPrivate lets webhook endpoints be private or loopback
+	// addresses (OTPD_WEBHOOK_ALLOW_PRIVATE); off, they are refused.
+	WebhookAllowPrivate bool
 }
 
 // NewService checks the configuration and returns a Service.
@@ -102,6 +107,7 @@ func NewService(c Config) (*Service, error) {
 	return &Service{
 		store: c.Store, limiter: c.Limiter, keys: c.Keys, clock: c.Clock, cfg: c.Limits, notify: notify,
 		cache: newReadCache(l.ReadCacheTTL, maxCacheEntries), prices: c.Prices, deliverable: deliverable,
+		webhookAllowPrivate: c.WebhookAllowPrivate,
 	}, nil
 }
 

@@ -74,6 +74,14 @@ type Store interface {
 	// GetVerificationByID returns a verification of any application, for the console.
 	GetVerificationByID(ctx context.Context, id string) (*Verification, error)
 
+	CreateWebhook(ctx context.Context, w *Webhook) error
+	GetWebhook(ctx context.Context, id string) (*Webhook, error)
+	// ListWebhooks returns the endpoints of an application, or of every one for appID "".
+	ListWebhooks(ctx context.Context, appID string) ([]*Webhook, error)
+	UpdateWebhook(ctx context.Context, w *Webhook) error
+	// DeleteWebhook removes an endpoint with its delivery log.
+	DeleteWebhook(ctx context.Context, id string) error
+
 	// SaveChatLink inserts a chat link or replaces the one of the same provider and phone.
 	SaveChatLink(ctx context.Context, l ChatLink) error
 	// GetChatLink returns the chat link of a provider and phone, or ErrNotFound.

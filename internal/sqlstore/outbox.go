@@ -17,7 +17,7 @@ import (
 func (s *Store) writeEffects(ctx context.Context, tx *txRunner, fx otp.Effects) error {
 	for _, e := range fx.Events {
 		_, err := tx.ExecContext(ctx,
-			`INSERT INTO events (id, type, app_id, verification_id, created_at) VALUES ($1, $2, $3, $4, $5)`,
+			`INSERT INTO events (id, type, app_id, verification_id, created_at, dispatched) VALUES ($1, $2, $3, $4, $5, 0)`,
 			e.ID, string(e.Type), e.AppID, e.VerificationID, micros(e.CreatedAt))
 		if err != nil {
 			return s.dbErr("insert event", err)

@@ -50,6 +50,7 @@ func Run(t *testing.T, open func(t *testing.T) otp.Store) {
 		{"ListDueFallbacks", testListDueFallbacks},
 		{"ChatLinks", testChatLinks},
 		{"UsersAndLogs", testUsers},
+		{"Webhooks", testWebhooks},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

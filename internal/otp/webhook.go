@@ -1,0 +1,225 @@
+package otp
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+)
+
+// WebhookSigning is how an endpoint's requests are signed.
+type WebhookSigning string
+
+// Signing schemes: Standard Webhooks, K-OTP's and Cobinar's.
+const (
+	SigningStandard WebhookSigning = "standard"
+	SigningKOTP     WebhookSigning = "kotp"
+	SigningCobinar  WebhookSigning = "cobinar"
+)
+
+// WebhookStatus is whether an endpoint receives events.
+type WebhookStatus string
+
+// Endpoint statuses.
+const (
+	WebhookEnabled  WebhookStatus = "enabled"
+	WebhookDisabled WebhookStatus = "disabled"
+)
+
+// EventTypes lists every event a webhook can subscribe to.
+var EventTypes = []EventType{EventCreated, EventSent, EventDelivered, EventFailed, EventVerified, EventExpired, EventMaxAttempts, EventCanceled}
+
+// Webhook is an endpoint of an application that receives its events.
+type Webhook struct {
+	ID      string
+	AppID   string
+	URL     string
+	Events  []EventType // empty: every event
+	Signing WebhookSigning
+	Status  WebhookStatus
+	// DisabledReason says why otpd disabled the endpoint (it kept
+	// failing); empty when it is enabled or a person disabled it.
+	DisabledReason string
+	// FailingSince is when the current run of failed deliveries began;
+	// zero while deliveries succeed.
+	FailingSince time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Wants reports whether the endpoint subscribes to events of type t.
+func (w *Webhook) Wants(t EventType) bool {
+	return w.Status == WebhookEnabled && (len(w.Events) == 0 || slices.Contains(w.Events, t))
+}
+
+// WebhookInput is what a caller may set on an endpoint; nil fields are left as they are.
+type WebhookInput struct {
+	AppID   *string
+	URL     *string
+	Events  *[]EventType
+	Signing *WebhookSigning
+	Status  *WebhookStatus
+}
+
+// maxWebhookURL bounds an endpoint's URL.
+const maxWebhookURL = 2048
+
+// MaxWebhooksPerApp bounds an application's endpoints.
+const MaxWebhooksPerApp = 20
+
+func (in WebhookInput) apply(w *Webhook, allowPrivate bool) error {
+	if in.URL != nil {
+		if err := validateWebhookURL(*in.URL, allowPrivate); err != nil {
+			return err
+		}
+		w.URL = *in.URL
+	}
+	if in.Events != nil {
+		for i, t := range *in.Events {
+			if !slices.Contains(EventTypes, t) {
+				return invalidField(fmt.Sprintf("events[%d]", i), "invalid_event", "events must be among otp.created, otp.sent, otp.delivered, otp.failed, otp.verified, otp.expired, otp.max_attempts, otp.canceled")
+			}
+		}
+		w.Events = slices.Compact(slices.Sorted(slices.Values(*in.Events)))
+	}
+	if in.Signing != nil {
+		switch *in.Signing {
+		case SigningStandard, SigningKOTP, SigningCobinar:
+			w.Signing = *in.Signing
+		default:
+			return invalidField("signing", "invalid_signing", "signing must be standard, kotp or cobinar")
+		}
+	}
+	if in.Status != nil {
+		switch *in.Status {
+		case WebhookEnabled:
+			w.Status, w.DisabledReason, w.FailingSince = WebhookEnabled, "", time.Time{}
+		case WebhookDisabled:
+			w.Status = WebhookDisabled
+		default:
+			return invalidField("status", "invalid_status", "status must be enabled or disabled")
+		}
+	}
+	return nil
+}
+
+// validateWebhookURL accepts absolute http(s) URLs without credentials.
+// Unless private targets are allowed it refuses, with a clear error, a
+// host that is a private or loopback address or "localhost"; names that
+// resolve to such addresses are refused when a delivery dials them.
+func validateWebhookURL(raw string, allowPrivate bool) error {
+	bad := func(msg string) error { return invalidField("url", "invalid_url", msg) }
+	if raw == "" {
+		return invalidField("url", "required", "url is required")
+	}
+	if len(raw) > maxWebhookURL {
+		return bad("url must be at most 2048 characters")
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Opaque != "" {
+		return bad("url must be an absolute http or https URL")
+	}
+	if u.User != nil {
+		return bad("url must not carry a user name or password")
+	}
+	if u.Fragment != "" {
+		return bad("url must not have a fragment")
+	}
+	if allowPrivate {
+		return nil
+	}
+	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return &Error{Code: CodeInvalidParameter, Key: "webhook_url_private", Field: "url",
+			Message: "url points at this machine; private and loopback targets need OTPD_WEBHOOK_ALLOW_PRIVATE=1"}
+	}
+	if ip := net.ParseIP(host); ip != nil && !publicIP(ip) {
+		return &Error{Code: CodeInvalidParameter, Key: "webhook_url_private", Field: "url",
+			Message: "url points at a private, loopback or link-local address; they need OTPD_WEBHOOK_ALLOW_PRIVATE=1"}
+	}
+	return nil
+}
+
+// publicIP reports whether ip is a globally routable unicast address.
+func publicIP(ip net.IP) bool {
+	if ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
+		ip.IsUnspecified() || ip.IsMulticast() || ip.IsInterfaceLocalMulticast() {
+		return false
+	}
+	if v4 := ip.To4(); v4 != nil && v4[0] == 100 && v4[1]&0xc0 == 64 { // 100.64.0.0/10, carrier-grade NAT
+		return false
+	}
+	return true
+}
+
+// CreateWebhook registers an endpoint for an application.
+func (s *Service) CreateWebhook(ctx context.Context, in WebhookInput) (*Webhook, error) {
+	if in.AppID == nil || *in.AppID == "" {
+		return nil, invalidField("appId", "required", "appId is required")
+	}
+	if in.URL == nil {
+		return nil, invalidField("url", "required", "url is required")
+	}
+	if _, err := s.GetApplication(ctx, *in.AppID); err != nil {
+		return nil, err
+	}
+	existing, err := s.store.ListWebhooks(ctx, *in.AppID)
+	if err != nil {
+		return nil, fmt.Errorf("create webhook: %w", err)
+	}
+	if len(existing) >= MaxWebhooksPerApp {
+		return nil, conflict("too_many_webhooks", fmt.Sprintf("an application has at most %d webhooks", MaxWebhooksPerApp))
+	}
+	now := s.clock.Now()
+	w := &Webhook{ID: NewID("whk"), AppID: *in.AppID, Signing: SigningStandard, Status: WebhookEnabled, CreatedAt: now, UpdatedAt: now}
+	in.AppID = nil
+	if err := in.apply(w, s.webhookAllowPrivate); err != nil {
+		return nil, err
+	}
+	if err := s.store.CreateWebhook(ctx, w); err != nil {
+		return nil, fmt.Errorf("create webhook: %w", err)
+	}
+	return w, nil
+}
+
+// GetWebhook returns an endpoint, or NOT_FOUND.
+func (s *Service) GetWebhook(ctx context.Context, id string) (*Webhook, error) {
+	w, err := s.store.GetWebhook(ctx, id)
+	if err != nil {
+		return nil, s.notFound(err, "webhook")
+	}
+	return w, nil
+}
+
+// ListWebhooks lists the endpoints of one application, or of every one for appID "".
+func (s *Service) ListWebhooks(ctx context.Context, appID string) ([]*Webhook, error) {
+	return s.store.ListWebhooks(ctx, appID)
+}
+
+// UpdateWebhook changes an endpoint's URL, events, signing or status.
+func (s *Service) UpdateWebhook(ctx context.Context, id string, in WebhookInput) (*Webhook, error) {
+	w, err := s.GetWebhook(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if in.AppID != nil && *in.AppID != w.AppID {
+		return nil, invalidField("appId", "immutable", "a webhook cannot move to another application")
+	}
+	in.AppID = nil
+	if err := in.apply(w, s.webhookAllowPrivate); err != nil {
+		return nil, err
+	}
+	w.UpdatedAt = s.clock.Now()
+	if err := s.store.UpdateWebhook(ctx, w); err != nil {
+		return nil, s.notFound(err, "webhook")
+	}
+	return w, nil
+}
+
+// DeleteWebhook removes an endpoint and its delivery log.
+func (s *Service) DeleteWebhook(ctx context.Context, id string) error {
+	return s.notFound(s.store.DeleteWebhook(ctx, id), "webhook")
+}

@@ -1,0 +1,56 @@
+-- Webhook endpoints of applications, their delivery queue and its log.
+CREATE TABLE webhooks (
+	id              TEXT PRIMARY KEY,
+	app_id          TEXT NOT NULL,
+	url             TEXT NOT NULL,
+	events          TEXT NOT NULL, -- comma-separated event types; empty for all
+	signing         TEXT NOT NULL,
+	status          TEXT NOT NULL,
+	disabled_reason TEXT NOT NULL,
+	failing_since   BIGINT NOT NULL,
+	created_at      BIGINT NOT NULL,
+	updated_at      BIGINT NOT NULL
+);
+
+CREATE INDEX webhooks_app ON webhooks (app_id, id);
+
+-- One row per event and endpoint, until it is delivered or given up.
+CREATE TABLE webhook_deliveries (
+	id               TEXT PRIMARY KEY, -- also the webhook-id header: stable across retries
+	webhook_id       TEXT NOT NULL,
+	app_id           TEXT NOT NULL,
+	event_id         TEXT NOT NULL,
+	event_type       TEXT NOT NULL,
+	payload          BYTEA NOT NULL,
+	status           TEXT NOT NULL, -- pending, delivered, dead
+	attempts         BIGINT NOT NULL,
+	next_attempt_at  BIGINT NOT NULL,
+	claimed_until    BIGINT NOT NULL,
+	last_status_code BIGINT NOT NULL,
+	last_error       TEXT NOT NULL,
+	last_latency_us  BIGINT NOT NULL,
+	response_excerpt TEXT NOT NULL,
+	created_at       BIGINT NOT NULL,
+	updated_at       BIGINT NOT NULL,
+	UNIQUE (webhook_id, event_id)
+);
+
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at);
+CREATE INDEX webhook_deliveries_log ON webhook_deliveries (webhook_id, id);
+
+-- Every attempt of a delivery, for the endpoint's delivery log.
+CREATE TABLE webhook_attempts (
+	delivery_id      TEXT NOT NULL,
+	attempt          BIGINT NOT NULL,
+	at               BIGINT NOT NULL,
+	status_code      BIGINT NOT NULL,
+	latency_us       BIGINT NOT NULL,
+	response_excerpt TEXT NOT NULL,
+	error            TEXT NOT NULL,
+	PRIMARY KEY (delivery_id, attempt)
+);
+
+-- Events not yet fanned out to webhook endpoints. Existing events count as
+-- fanned out (no endpoint existed); new ones are written with 0.
+ALTER TABLE events ADD COLUMN dispatched BIGINT NOT NULL DEFAULT 1;
+CREATE INDEX events_undispatched ON events (id) WHERE dispatched = 0;

@@ -29,7 +29,10 @@ type config struct {
 	LogFormat       string // OTPD_LOG_FORMAT: text or json
 	DebugAddr       string // OTPD_DEBUG_ADDR: pprof listener, off when empty
 	ConfigFile      string // OTPD_CONFIG: providers, routing and prices; console delivery when empty
-	ShutdownTimeout time.Duration
+	// WebhookAllowPrivate (OTPD_WEBHOOK_ALLOW_PRIVATE=1) lets webhook
+	// endpoints be private or loopback addresses, for development.
+	WebhookAllowPrivate bool
+	ShutdownTimeout     time.Duration
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -55,6 +58,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 			}
 			*dst = n
 		}
+	}
+	switch v := getenv("OTPD_WEBHOOK_ALLOW_PRIVATE"); v {
+	case "", "0", "false":
+	case "1", "true":
+		c.WebhookAllowPrivate = true
+	default:
+		return c, fmt.Errorf("OTPD_WEBHOOK_ALLOW_PRIVATE must be 1 or 0, got %q", v)
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return c, fmt.Errorf("OTPD_LOG_FORMAT must be text or json, got %q", c.LogFormat)

@@ -18,6 +18,7 @@ import (
 	"github.com/otpd/otpd/internal/delivery"
 	"github.com/otpd/otpd/internal/otp"
 	"github.com/otpd/otpd/internal/ratelimit"
+	"github.com/otpd/otpd/internal/webhook"
 )
 
 // serve runs the HTTP server, the delivery workers and the expiry sweeper
@@ -65,6 +66,8 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 	defer d.close()
 	svc, err = otp.NewService(otp.Config{
 		Store: store, Limiter: limiter, Keys: keys, Prices: d.prices, Deliverable: d.deliverable,
+		WebhookAllowPrivate: cfg.WebhookAllowPrivate,
+		Webhooks:            webhook.Transport{Sender: webhook.NewSender(webhook.Config{AllowPrivate: cfg.WebhookAllowPrivate})},
 		Limits: otp.Limits{
 			APIKeyRequests:      otp.Limit{Count: cfg.APIRateLimit, Period: time.Minute},
 			MaxDeliveryAttempts: d.maxAttempts,
@@ -106,6 +109,7 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 		}
 	})
 	wg.Go(func() { sweep(bgCtx, svc, logger) })
+	wg.Go(func() { deliverWebhooks(bgCtx, svc, logger) })
 
 	if cfg.DebugAddr != "" {
 		// Profiles and goroutine dumps, on a separate listener that should
@@ -169,6 +173,35 @@ func sweep(ctx context.Context, svc *otp.Service, logger *slog.Logger) {
 				break
 			}
 			if n < 500 {
+				break
+			}
+		}
+	}
+}
+
+// deliverWebhooks fans new events out to webhook endpoints and posts due
+// deliveries, every second and at once again while there is more.
+func deliverWebhooks(ctx context.Context, svc *otp.Service, logger *slog.Logger) {
+	const batch = 200
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		for ctx.Err() == nil {
+			n, err := svc.DispatchWebhooks(ctx, batch)
+			if err != nil {
+				logger.Error("webhook dispatch", "err", err)
+				break
+			}
+			m, err := svc.DeliverWebhooks(ctx, batch, 16)
+			if err != nil && ctx.Err() == nil {
+				logger.Error("webhook delivery", "err", err)
+			}
+			if n < batch && m < batch {
 				break
 			}
 		}

@@ -114,3 +114,108 @@ func (s *Server) deleteWebhook(w http.ResponseWriter, r *http.Request) error {
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
+
+// webhookResultView is the outcome of one request to an endpoint.
+type webhookResultView struct {
+	Success         bool   `json:"success"`
+	StatusCode      int    `json:"statusCode"`
+	LatencyMs       int64  `json:"latencyMs"`
+	ResponseExcerpt string `json:"responseExcerpt"`
+	Error           string `json:"error"`
+}
+
+func (s *Server) testWebhook(w http.ResponseWriter, r *http.Request) error {
+	res, err := s.svc.TestWebhook(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	v := webhookResultView{Success: res.Err == nil, StatusCode: res.StatusCode, LatencyMs: res.Latency.Milliseconds(), ResponseExcerpt: res.ResponseExcerpt}
+	if res.Err != nil {
+		v.Error = res.Err.Error()
+	}
+	writeData(w, http.StatusOK, v)
+	return nil
+}
+
+type webhookDeliveryView struct {
+	ID              string     `json:"id"`
+	WebhookID       string     `json:"webhookId"`
+	EventID         string     `json:"eventId"`
+	EventType       string     `json:"eventType"`
+	Status          string     `json:"status" enum:"pending,delivered,dead"`
+	Attempts        int        `json:"attempts"`
+	NextAttemptAt   *time.Time `json:"nextAttemptAt"`
+	LastStatusCode  int        `json:"lastStatusCode"`
+	LastError       string     `json:"lastError"`
+	LastLatencyMs   int64      `json:"lastLatencyMs"`
+	ResponseExcerpt string     `json:"responseExcerpt"`
+	CreatedAt       time.Time  `json:"createdAt"`
+	UpdatedAt       time.Time  `json:"updatedAt"`
+	// Requests is every attempt; only in the answer about one delivery.
+	Requests []webhookAttemptView `json:"requests,omitempty"`
+}
+
+type webhookAttemptView struct {
+	Attempt         int       `json:"attempt"`
+	At              time.Time `json:"at"`
+	StatusCode      int       `json:"statusCode"`
+	LatencyMs       int64     `json:"latencyMs"`
+	ResponseExcerpt string    `json:"responseExcerpt"`
+	Error           string    `json:"error"`
+}
+
+func newWebhookDeliveryView(d *otp.WebhookDelivery) webhookDeliveryView {
+	v := webhookDeliveryView{ID: d.ID, WebhookID: d.WebhookID, EventID: d.EventID, EventType: string(d.EventType),
+		Status: string(d.Status), Attempts: d.Attempts, LastStatusCode: d.LastStatusCode, LastError: d.LastError,
+		LastLatencyMs: d.LastLatency.Milliseconds(), ResponseExcerpt: d.ResponseExcerpt, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
+	if d.Status == otp.WebhookPending {
+		v.NextAttemptAt = timePtr(d.NextAttemptAt)
+	}
+	return v
+}
+
+func (s *Server) listWebhookDeliveries(w http.ResponseWriter, r *http.Request) error {
+	limit, err := queryLimit(r, 50, 200)
+	if err != nil {
+		return err
+	}
+	ds, err := s.svc.ListWebhookDeliveries(r.Context(), r.PathValue("id"), otp.WebhookDeliveryFilter{Cursor: r.URL.Query().Get("cursor"), Limit: limit + 1})
+	if err != nil {
+		return err
+	}
+	page := &pagination{Limit: limit}
+	if len(ds) > limit {
+		ds = ds[:limit]
+		page.HasMore, page.NextCursor = true, ds[limit-1].ID
+	}
+	views := make([]webhookDeliveryView, len(ds))
+	for i := range ds {
+		views[i] = newWebhookDeliveryView(&ds[i])
+	}
+	writeJSON(w, http.StatusOK, listBody{Data: views, Pagination: page})
+	return nil
+}
+
+func (s *Server) getWebhookDelivery(w http.ResponseWriter, r *http.Request) error {
+	d, attempts, err := s.svc.WebhookAttempts(r.Context(), r.PathValue("id"), r.PathValue("deliveryId"))
+	if err != nil {
+		return err
+	}
+	v := newWebhookDeliveryView(d)
+	v.Requests = []webhookAttemptView{}
+	for _, a := range attempts {
+		v.Requests = append(v.Requests, webhookAttemptView{Attempt: a.Attempt, At: a.At, StatusCode: a.StatusCode,
+			LatencyMs: a.Latency.Milliseconds(), ResponseExcerpt: a.ResponseExcerpt, Error: a.Error})
+	}
+	writeData(w, http.StatusOK, v)
+	return nil
+}
+
+func (s *Server) redeliverWebhook(w http.ResponseWriter, r *http.Request) error {
+	d, err := s.svc.RedeliverWebhook(r.Context(), r.PathValue("id"), r.PathValue("deliveryId"))
+	if err != nil {
+		return err
+	}
+	writeData(w, http.StatusOK, newWebhookDeliveryView(d))
+	return nil
+}

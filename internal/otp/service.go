@@ -20,6 +20,7 @@ type Service struct {
 	deliverable map[Channel]bool
 	// webhookAllowPrivate lets webhook URLs name private and loopback hosts.
 	webhookAllowPrivate bool
+	webhooks            WebhookTransport // nil: events are not sent to webhooks
 }
 
 // Limits are the service-wide limits that are not per-project policy.
@@ -61,6 +62,9 @@ type Config struct {
 	// WebhookAllowPrivate lets webhook endpoints be private or loopback
 	// addresses (OTPD_WEBHOOK_ALLOW_PRIVATE); off, they are refused.
 	WebhookAllowPrivate bool
+	// Webhooks encodes, signs and posts webhook events; without it events
+	// stay queued and no webhook is called.
+	Webhooks WebhookTransport
 }
 
 // NewService checks the configuration and returns a Service.
@@ -107,7 +111,7 @@ func NewService(c Config) (*Service, error) {
 	return &Service{
 		store: c.Store, limiter: c.Limiter, keys: c.Keys, clock: c.Clock, cfg: c.Limits, notify: notify,
 		cache: newReadCache(l.ReadCacheTTL, maxCacheEntries), prices: c.Prices, deliverable: deliverable,
-		webhookAllowPrivate: c.WebhookAllowPrivate,
+		webhookAllowPrivate: c.WebhookAllowPrivate, webhooks: c.Webhooks,
 	}, nil
 }
 

@@ -82,6 +82,21 @@ type Store interface {
 	// DeleteWebhook removes an endpoint with its delivery log.
 	DeleteWebhook(ctx context.Context, id string) error
 
+	// ListUndispatchedEvents returns up to limit events not yet fanned out to webhooks, oldest first.
+	ListUndispatchedEvents(ctx context.Context, limit int) ([]Event, error)
+	// EnqueueWebhookDeliveries inserts ds (skipping any already queued
+	// for the same endpoint and event) and marks events dispatched, in
+	// one transaction.
+	EnqueueWebhookDeliveries(ctx context.Context, ds []WebhookDelivery, events []string) error
+	// ClaimWebhookDeliveries leases up to limit due pending deliveries and counts the attempt.
+	ClaimWebhookDeliveries(ctx context.Context, now, leaseUntil time.Time, limit int) ([]WebhookDelivery, error)
+	// RecordWebhookAttempt writes d's new state and ends its lease, with
+	// the attempt and the endpoint's change when they are not nil.
+	RecordWebhookAttempt(ctx context.Context, d *WebhookDelivery, a *WebhookAttempt, w *Webhook) error
+	ListWebhookDeliveries(ctx context.Context, webhookID string, f WebhookDeliveryFilter) ([]WebhookDelivery, error)
+	GetWebhookDelivery(ctx context.Context, id string) (*WebhookDelivery, error)
+	ListWebhookAttempts(ctx context.Context, deliveryID string) ([]WebhookAttempt, error)
+
 	// SaveChatLink inserts a chat link or replaces the one of the same provider and phone.
 	SaveChatLink(ctx context.Context, l ChatLink) error
 	// GetChatLink returns the chat link of a provider and phone, or ErrNotFound.

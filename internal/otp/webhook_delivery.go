@@ -1,0 +1,302 @@
+package otp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// WebhookDeliveryStatus is where one event's delivery to one endpoint stands.
+type WebhookDeliveryStatus string
+
+// Delivery statuses.
+const (
+	WebhookPending   WebhookDeliveryStatus = "pending"
+	WebhookDelivered WebhookDeliveryStatus = "delivered"
+	WebhookDead      WebhookDeliveryStatus = "dead" // retried for over a day, given up
+)
+
+// WebhookDelivery is one event queued for one endpoint. Its ID is the
+// webhook-id a receiver deduplicates on: the same on every attempt.
+type WebhookDelivery struct {
+	ID              string
+	WebhookID       string
+	AppID           string
+	EventID         string
+	EventType       EventType
+	Payload         []byte
+	Status          WebhookDeliveryStatus
+	Attempts        int
+	NextAttemptAt   time.Time
+	LastStatusCode  int
+	LastError       string
+	LastLatency     time.Duration
+	ResponseExcerpt string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+// WebhookAttempt is one request of a delivery, for the endpoint's log.
+type WebhookAttempt struct {
+	DeliveryID      string
+	Attempt         int
+	At              time.Time
+	StatusCode      int
+	Latency         time.Duration
+	ResponseExcerpt string
+	Error           string
+}
+
+// WebhookResult is the outcome of one request to an endpoint.
+type WebhookResult struct {
+	StatusCode      int
+	Latency         time.Duration
+	ResponseExcerpt string
+	Err             error // nil for a 2xx answer
+	Retryable       bool
+	RetryAfter      time.Duration
+}
+
+// WebhookTransport writes, signs and posts webhook events, and says how
+// long to keep retrying. internal/webhook provides it.
+type WebhookTransport interface {
+	// Encode writes the body of event e about v; never the code.
+	Encode(e Event, v *Verification) ([]byte, error)
+	// Post signs body for the endpoint and posts it.
+	Post(ctx context.Context, w *Webhook, secret string, d *WebhookDelivery, at time.Time) WebhookResult
+	// NextAttempt is when the attempt after attempt is due; false to give up.
+	NextAttempt(attempt int, now time.Time) (time.Time, bool)
+	// ShouldDisable reports whether an endpoint failing since then is disabled at now.
+	ShouldDisable(failingSince, now time.Time) bool
+}
+
+// webhookLease bounds how long a claimed delivery stays claimed: longer
+// than a request may take.
+const webhookLease = time.Minute
+
+// DispatchWebhooks fans up to limit new events out to the endpoints that
+// want them, and returns how many events it took.
+func (s *Service) DispatchWebhooks(ctx context.Context, limit int) (int, error) {
+	if s.webhooks == nil {
+		return 0, nil
+	}
+	events, err := s.store.ListUndispatchedEvents(ctx, limit)
+	if err != nil || len(events) == 0 {
+		return 0, err
+	}
+	now := s.clock.Now()
+	endpoints := map[string][]*Webhook{}
+	var deliveries []WebhookDelivery
+	ids := make([]string, 0, len(events))
+	for _, e := range events {
+		ids = append(ids, e.ID)
+		whs, ok := endpoints[e.AppID]
+		if !ok {
+			if whs, err = s.store.ListWebhooks(ctx, e.AppID); err != nil {
+				return 0, fmt.Errorf("dispatch webhooks: %w", err)
+			}
+			endpoints[e.AppID] = whs
+		}
+		var v *Verification
+		for _, w := range whs {
+			if !w.Wants(e.Type) {
+				continue
+			}
+			if v == nil {
+				if v, err = s.store.GetVerification(ctx, e.AppID, e.VerificationID); err != nil {
+					if isCode(err, CodeNotFound) {
+						break // deleted since: nothing to tell
+					}
+					return 0, fmt.Errorf("dispatch webhooks: %w", err)
+				}
+			}
+			body, err := s.webhooks.Encode(e, v)
+			if err != nil {
+				return 0, fmt.Errorf("dispatch webhooks: encode %s: %w", e.ID, err)
+			}
+			deliveries = append(deliveries, WebhookDelivery{
+				ID: NewID("whd"), WebhookID: w.ID, AppID: e.AppID, EventID: e.ID, EventType: e.Type, Payload: body,
+				Status: WebhookPending, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now,
+			})
+		}
+	}
+	if err := s.store.EnqueueWebhookDeliveries(ctx, deliveries, ids); err != nil {
+		return 0, fmt.Errorf("dispatch webhooks: %w", err)
+	}
+	return len(events), nil
+}
+
+// DeliverWebhooks posts up to limit due deliveries, concurrency at a
+// time, and records each outcome. It returns how many it posted.
+func (s *Service) DeliverWebhooks(ctx context.Context, limit, concurrency int) (int, error) {
+	if s.webhooks == nil {
+		return 0, nil
+	}
+	now := s.clock.Now()
+	ds, err := s.store.ClaimWebhookDeliveries(ctx, now, now.Add(webhookLease), limit)
+	if err != nil {
+		return 0, fmt.Errorf("deliver webhooks: %w", err)
+	}
+	sem := make(chan struct{}, max(concurrency, 1))
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var firstErr error
+	for i := range ds {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			if err := s.deliverWebhook(ctx, &ds[i]); err != nil {
+				mu.Lock()
+				firstErr = firstOf(firstErr, err)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return len(ds), firstErr
+}
+
+func firstOf(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+// deliverWebhook posts one claimed delivery and records the attempt, the
+// delivery's next state and the endpoint's health in one write.
+func (s *Service) deliverWebhook(ctx context.Context, d *WebhookDelivery) error {
+	w, err := s.store.GetWebhook(ctx, d.WebhookID)
+	if isCode(err, CodeNotFound) {
+		return nil // deleted with its deliveries
+	}
+	if err != nil {
+		return err
+	}
+	now := s.clock.Now()
+	if w.Status != WebhookEnabled {
+		// Kept, not sent: it goes out if the endpoint is enabled again soon.
+		d.Attempts--
+		d.NextAttemptAt, d.UpdatedAt = now.Add(time.Hour), now
+		return s.store.RecordWebhookAttempt(ctx, d, nil, nil)
+	}
+	a, err := s.applicationByID(ctx, d.AppID)
+	if err != nil {
+		return err
+	}
+	secret, err := s.WebhookSecret(a)
+	if err != nil {
+		return fmt.Errorf("webhook secret of %s: %w", a.ID, err)
+	}
+	res := s.webhooks.Post(ctx, w, secret, d, now)
+	at := s.clock.Now()
+	attempt := &WebhookAttempt{DeliveryID: d.ID, Attempt: d.Attempts, At: at, StatusCode: res.StatusCode,
+		Latency: res.Latency, ResponseExcerpt: res.ResponseExcerpt}
+	d.LastStatusCode, d.LastLatency, d.ResponseExcerpt, d.UpdatedAt, d.LastError = res.StatusCode, res.Latency, res.ResponseExcerpt, at, ""
+	var changed *Webhook
+	if res.Err == nil {
+		d.Status = WebhookDelivered
+		if !w.FailingSince.IsZero() {
+			w.FailingSince, w.UpdatedAt = time.Time{}, at
+			changed = w
+		}
+		return s.store.RecordWebhookAttempt(ctx, d, attempt, changed)
+	}
+	attempt.Error, d.LastError = res.Err.Error(), res.Err.Error()
+	next, ok := s.webhooks.NextAttempt(d.Attempts, at)
+	if res.RetryAfter > 0 && at.Add(res.RetryAfter).After(next) {
+		next = at.Add(res.RetryAfter)
+	}
+	if !res.Retryable || !ok {
+		d.Status = WebhookDead
+	}
+	d.NextAttemptAt = next
+	if w.FailingSince.IsZero() {
+		w.FailingSince, w.UpdatedAt = at, at
+		changed = w
+	} else if s.webhooks.ShouldDisable(w.FailingSince, at) {
+		w.Status, w.UpdatedAt = WebhookDisabled, at
+		w.DisabledReason = fmt.Sprintf("disabled by otpd: every delivery failed since %s; last error: %s", w.FailingSince.Format(time.RFC3339), res.Err)
+		changed = w
+	}
+	return s.store.RecordWebhookAttempt(ctx, d, attempt, changed)
+}
+
+// TestWebhook posts one signed sample event to an endpoint at once and
+// reports the outcome; nothing is queued or retried.
+func (s *Service) TestWebhook(ctx context.Context, id string) (WebhookResult, error) {
+	if s.webhooks == nil {
+		return WebhookResult{}, errors.New("webhooks are not configured")
+	}
+	w, err := s.GetWebhook(ctx, id)
+	if err != nil {
+		return WebhookResult{}, err
+	}
+	a, err := s.GetApplication(ctx, w.AppID)
+	if err != nil {
+		return WebhookResult{}, err
+	}
+	secret, err := s.WebhookSecret(a)
+	if err != nil {
+		return WebhookResult{}, fmt.Errorf("webhook secret of %s: %w", a.ID, err)
+	}
+	now := s.clock.Now()
+	v := &Verification{ID: "ver_test", AppID: a.ID, To: "+15555550100", Channel: SMS, Status: StatusPending,
+		DeliveryStatus: DeliveryQueued, Metadata: []byte(`{"test":true}`), CreatedAt: now}
+	e := Event{ID: NewID("evt"), Type: EventCreated, AppID: a.ID, VerificationID: v.ID, CreatedAt: now}
+	body, err := s.webhooks.Encode(e, v)
+	if err != nil {
+		return WebhookResult{}, err
+	}
+	d := &WebhookDelivery{ID: NewID("whd"), WebhookID: w.ID, AppID: a.ID, EventID: e.ID, EventType: e.Type, Payload: body}
+	return s.webhooks.Post(ctx, w, secret, d, now), nil
+}
+
+// WebhookDeliveryFilter pages through an endpoint's delivery log, newest first.
+type WebhookDeliveryFilter struct {
+	Cursor string
+	Limit  int
+}
+
+// ListWebhookDeliveries returns an endpoint's deliveries, newest first.
+func (s *Service) ListWebhookDeliveries(ctx context.Context, webhookID string, f WebhookDeliveryFilter) ([]WebhookDelivery, error) {
+	if _, err := s.GetWebhook(ctx, webhookID); err != nil {
+		return nil, err
+	}
+	if f.Limit == 0 {
+		f.Limit = 50
+	}
+	if f.Limit < 1 || f.Limit > 200 {
+		return nil, invalidField("limit", "out_of_range", "limit must be between 1 and 200")
+	}
+	return s.store.ListWebhookDeliveries(ctx, webhookID, f)
+}
+
+// WebhookAttempts returns the attempts of one delivery of an endpoint.
+func (s *Service) WebhookAttempts(ctx context.Context, webhookID, deliveryID string) (*WebhookDelivery, []WebhookAttempt, error) {
+	d, err := s.store.GetWebhookDelivery(ctx, deliveryID)
+	if err != nil || d.WebhookID != webhookID {
+		return nil, nil, notFound("webhook delivery")
+	}
+	as, err := s.store.ListWebhookAttempts(ctx, deliveryID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return d, as, nil
+}
+
+// RedeliverWebhook queues a delivery again at once, whatever its status.
+func (s *Service) RedeliverWebhook(ctx context.Context, webhookID, deliveryID string) (*WebhookDelivery, error) {
+	d, err := s.store.GetWebhookDelivery(ctx, deliveryID)
+	if err != nil || d.WebhookID != webhookID {
+		return nil, notFound("webhook delivery")
+	}
+	now := s.clock.Now()
+	d.Status, d.NextAttemptAt, d.UpdatedAt = WebhookPending, now, now
+	if err := s.store.RecordWebhookAttempt(ctx, d, nil, nil); err != nil {
+		return nil, err
+	}
+	return d, nil
+}

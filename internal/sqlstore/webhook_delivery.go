@@ -1,0 +1,211 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/otpd/otpd/internal/otp"
+)
+
+const webhookDeliveryColumns = `id, webhook_id, app_id, event_id, event_type, payload, status, attempts, next_attempt_at,
+	last_status_code, last_error, last_latency_us, response_excerpt, created_at, updated_at`
+
+func scanWebhookDelivery(row interface{ Scan(...any) error }) (*otp.WebhookDelivery, error) {
+	var (
+		d                               otp.WebhookDelivery
+		next, latency, created, updated int64
+	)
+	err := row.Scan(&d.ID, &d.WebhookID, &d.AppID, &d.EventID, &d.EventType, &d.Payload, &d.Status, &d.Attempts, &next,
+		&d.LastStatusCode, &d.LastError, &latency, &d.ResponseExcerpt, &created, &updated)
+	if err != nil {
+		return nil, err
+	}
+	d.NextAttemptAt, d.CreatedAt, d.UpdatedAt = fromMicros(next), fromMicros(created), fromMicros(updated)
+	d.LastLatency = time.Duration(latency) * time.Microsecond
+	return &d, nil
+}
+
+// ListUndispatchedEvents returns up to limit events not yet fanned out to
+// webhooks, oldest first.
+func (s *Store) ListUndispatchedEvents(ctx context.Context, limit int) ([]otp.Event, error) {
+	rows, err := s.reader.QueryContext(ctx,
+		`SELECT id, type, app_id, verification_id, created_at FROM events WHERE dispatched = 0 ORDER BY id LIMIT $1`, limit)
+	if err != nil {
+		return nil, s.dbErr("list undispatched events", err)
+	}
+	defer rows.Close()
+	var out []otp.Event
+	for rows.Next() {
+		var (
+			e       otp.Event
+			created int64
+		)
+		if err := rows.Scan(&e.ID, &e.Type, &e.AppID, &e.VerificationID, &created); err != nil {
+			return nil, s.dbErr("list undispatched events", err)
+		}
+		e.CreatedAt = fromMicros(created)
+		out = append(out, e)
+	}
+	return out, s.dbErr("list undispatched events", rows.Err())
+}
+
+// EnqueueWebhookDeliveries inserts ds, skipping any already queued for the
+// same endpoint and event (a dispatcher that crashed after its insert),
+// and marks events dispatched, in one transaction.
+func (s *Store) EnqueueWebhookDeliveries(ctx context.Context, ds []otp.WebhookDelivery, events []string) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *txRunner) error {
+		for _, d := range ds {
+			_, err := tx.ExecContext(ctx,
+				`INSERT INTO webhook_deliveries (`+webhookDeliveryColumns+`, claimed_until)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 0)
+				ON CONFLICT (webhook_id, event_id) DO NOTHING`,
+				d.ID, d.WebhookID, d.AppID, d.EventID, string(d.EventType), d.Payload, string(d.Status), d.Attempts,
+				micros(d.NextAttemptAt), d.LastStatusCode, d.LastError, d.LastLatency.Microseconds(), d.ResponseExcerpt,
+				micros(d.CreatedAt), micros(d.UpdatedAt))
+			if err != nil {
+				return s.dbErr("enqueue webhook delivery", err)
+			}
+		}
+		for start := 0; start < len(events); start += 500 {
+			batch := events[start:min(start+500, len(events))]
+			marks := make([]string, len(batch))
+			args := make([]any, len(batch))
+			for i, id := range batch {
+				marks[i], args[i] = fmt.Sprintf("$%d", i+1), id
+			}
+			_, err := tx.ExecContext(ctx, `UPDATE events SET dispatched = 1 WHERE id IN (`+strings.Join(marks, ", ")+`)`, args...)
+			if err != nil {
+				return s.dbErr("mark events dispatched", err)
+			}
+		}
+		return nil
+	})
+}
+
+// ClaimWebhookDeliveries leases up to limit due pending deliveries until
+// leaseUntil and counts the attempt.
+func (s *Store) ClaimWebhookDeliveries(ctx context.Context, now, leaseUntil time.Time, limit int) ([]otp.WebhookDelivery, error) {
+	var out []otp.WebhookDelivery
+	err := s.inTx(ctx, func(ctx context.Context, tx *txRunner) error {
+		out = out[:0]
+		rows, err := tx.QueryContext(ctx,
+			`UPDATE webhook_deliveries SET claimed_until = $1, attempts = attempts + 1
+			WHERE id IN (
+				SELECT id FROM webhook_deliveries
+				WHERE status = 'pending' AND next_attempt_at <= $2 AND claimed_until <= $2
+				ORDER BY next_attempt_at, id LIMIT $3`+s.d.SkipLocked+`
+			)
+			RETURNING `+webhookDeliveryColumns,
+			micros(leaseUntil), micros(now), limit)
+		if err != nil {
+			return s.dbErr("claim webhook deliveries", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			d, err := scanWebhookDelivery(rows)
+			if err != nil {
+				return s.dbErr("claim webhook deliveries", err)
+			}
+			out = append(out, *d)
+		}
+		return s.dbErr("claim webhook deliveries", rows.Err())
+	})
+	return out, err
+}
+
+// RecordWebhookAttempt writes d's state and ends its lease, and inserts a
+// and writes w's health when they are not nil, in one transaction.
+func (s *Store) RecordWebhookAttempt(ctx context.Context, d *otp.WebhookDelivery, a *otp.WebhookAttempt, w *otp.Webhook) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *txRunner) error {
+		_, err := tx.ExecContext(ctx,
+			`UPDATE webhook_deliveries SET status = $2, attempts = $3, next_attempt_at = $4, claimed_until = 0,
+				last_status_code = $5, last_error = $6, last_latency_us = $7, response_excerpt = $8, updated_at = $9
+			WHERE id = $1`,
+			d.ID, string(d.Status), d.Attempts, micros(d.NextAttemptAt), d.LastStatusCode, d.LastError,
+			d.LastLatency.Microseconds(), d.ResponseExcerpt, micros(d.UpdatedAt))
+		if err != nil {
+			return s.dbErr("record webhook attempt", err)
+		}
+		if a != nil {
+			_, err := tx.ExecContext(ctx,
+				`INSERT INTO webhook_attempts (delivery_id, attempt, at, status_code, latency_us, response_excerpt, error)
+				VALUES ($1, $2, $3, $4, $5, $6, $7)
+				ON CONFLICT (delivery_id, attempt) DO NOTHING`,
+				a.DeliveryID, a.Attempt, micros(a.At), a.StatusCode, a.Latency.Microseconds(), a.ResponseExcerpt, a.Error)
+			if err != nil {
+				return s.dbErr("record webhook attempt", err)
+			}
+		}
+		if w != nil {
+			_, err := tx.ExecContext(ctx,
+				`UPDATE webhooks SET status = $2, disabled_reason = $3, failing_since = $4, updated_at = $5 WHERE id = $1`,
+				w.ID, string(w.Status), w.DisabledReason, micros(w.FailingSince), micros(w.UpdatedAt))
+			if err != nil {
+				return s.dbErr("record webhook health", err)
+			}
+		}
+		return nil
+	})
+}
+
+// ListWebhookDeliveries returns an endpoint's deliveries, newest first.
+func (s *Store) ListWebhookDeliveries(ctx context.Context, webhookID string, f otp.WebhookDeliveryFilter) ([]otp.WebhookDelivery, error) {
+	q := `SELECT ` + webhookDeliveryColumns + ` FROM webhook_deliveries WHERE webhook_id = $1`
+	args := []any{webhookID}
+	if f.Cursor != "" {
+		args = append(args, f.Cursor)
+		q += ` AND id < $2`
+	}
+	args = append(args, f.Limit)
+	q += fmt.Sprintf(` ORDER BY id DESC LIMIT $%d`, len(args))
+	rows, err := s.reader.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, s.dbErr("list webhook deliveries", err)
+	}
+	defer rows.Close()
+	var out []otp.WebhookDelivery
+	for rows.Next() {
+		d, err := scanWebhookDelivery(rows)
+		if err != nil {
+			return nil, s.dbErr("list webhook deliveries", err)
+		}
+		out = append(out, *d)
+	}
+	return out, s.dbErr("list webhook deliveries", rows.Err())
+}
+
+// GetWebhookDelivery returns a delivery, or ErrNotFound.
+func (s *Store) GetWebhookDelivery(ctx context.Context, id string) (*otp.WebhookDelivery, error) {
+	d, err := scanWebhookDelivery(s.reader.QueryRowContext(ctx,
+		`SELECT `+webhookDeliveryColumns+` FROM webhook_deliveries WHERE id = $1`, id))
+	if err != nil {
+		return nil, s.dbErr("get webhook delivery", err)
+	}
+	return d, nil
+}
+
+// ListWebhookAttempts returns a delivery's attempts, first first.
+func (s *Store) ListWebhookAttempts(ctx context.Context, deliveryID string) ([]otp.WebhookAttempt, error) {
+	rows, err := s.reader.QueryContext(ctx,
+		`SELECT delivery_id, attempt, at, status_code, latency_us, response_excerpt, error
+		FROM webhook_attempts WHERE delivery_id = $1 ORDER BY attempt`, deliveryID)
+	if err != nil {
+		return nil, s.dbErr("list webhook attempts", err)
+	}
+	defer rows.Close()
+	var out []otp.WebhookAttempt
+	for rows.Next() {
+		var (
+			a           otp.WebhookAttempt
+			at, latency int64
+		)
+		if err := rows.Scan(&a.DeliveryID, &a.Attempt, &at, &a.StatusCode, &latency, &a.ResponseExcerpt, &a.Error); err != nil {
+			return nil, s.dbErr("list webhook attempts", err)
+		}
+		a.At, a.Latency = fromMicros(at), time.Duration(latency)*time.Microsecond
+		out = append(out, a)
+	}
+	return out, s.dbErr("list webhook attempts", rows.Err())
+}

@@ -37,7 +37,11 @@ func (t Transport) Post(ctx context.Context, w *otp.Webhook, secret string, d *o
 }
 
 // NextAttempt is this package's retry schedule.
-func (Transport) NextAttempt(attempt int, now time.Time) (time.Time, bool) { return NextAttempt(attempt, now) }
+func (Transport) NextAttempt(attempt int, now time.Time) (time.Time, bool) {
+	return NextAttempt(attempt, now)
+}
 
 // ShouldDisable is this package's rule for endpoints that keep failing.
-func (Transport) ShouldDisable(failingSince, now time.Time) bool { return ShouldDisable(failingSince, now) }
+func (Transport) ShouldDisable(failingSince, now time.Time) bool {
+	return ShouldDisable(failingSince, now)
+}

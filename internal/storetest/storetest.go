@@ -51,6 +51,7 @@ func Run(t *testing.T, open func(t *testing.T) otp.Store) {
 		{"ChatLinks", testChatLinks},
 		{"UsersAndLogs", testUsers},
 		{"Webhooks", testWebhooks},
+		{"WebhookQueue", testWebhookQueue},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -59,3 +59,75 @@ func sortedWebhooks(ws []*otp.Webhook, first string) []*otp.Webhook {
 	}
 	return out
 }
+
+func testWebhookQueue(t *testing.T, st otp.Store) {
+	p := createProject(t, st, "queue")
+	a := createApp(t, st, p.ID, otp.Live)
+	w := &otp.Webhook{ID: otp.NewID("whk"), AppID: a.ID, URL: "https://hooks.example.com/", Signing: otp.SigningStandard,
+		Status: otp.WebhookEnabled, CreatedAt: t0, UpdatedAt: t0}
+	if err := st.CreateWebhook(t.Context(), w); err != nil {
+		t.Fatal(err)
+	}
+	v := newVerification(a, "+14155550001", t0)
+	createVerification(t, st, v, time.Time{}) // writes one otp.created event
+	events, err := st.ListUndispatchedEvents(t.Context(), 10)
+	if err != nil || len(events) != 1 || events[0].Type != otp.EventCreated {
+		t.Fatalf("undispatched = %+v, %v; want the created event", events, err)
+	}
+	d := otp.WebhookDelivery{ID: otp.NewID("whd"), WebhookID: w.ID, AppID: a.ID, EventID: events[0].ID, EventType: otp.EventCreated,
+		Payload: []byte(`{"id":"x"}`), Status: otp.WebhookPending, NextAttemptAt: t0, CreatedAt: t0, UpdatedAt: t0}
+	if err := st.EnqueueWebhookDeliveries(t.Context(), []otp.WebhookDelivery{d}, []string{events[0].ID}); err != nil {
+		t.Fatal(err)
+	}
+	// A second dispatch of the same event and endpoint adds nothing.
+	dup := d
+	dup.ID = otp.NewID("whd")
+	if err := st.EnqueueWebhookDeliveries(t.Context(), []otp.WebhookDelivery{dup}, []string{events[0].ID}); err != nil {
+		t.Fatal(err)
+	}
+	if left, err := st.ListUndispatchedEvents(t.Context(), 10); err != nil || len(left) != 0 {
+		t.Errorf("undispatched after enqueue = %v, %v; want none", left, err)
+	}
+	claimed, err := st.ClaimWebhookDeliveries(t.Context(), t0, t0.Add(time.Minute), 10)
+	if err != nil || len(claimed) != 1 || claimed[0].ID != d.ID || claimed[0].Attempts != 1 || string(claimed[0].Payload) != `{"id":"x"}` {
+		t.Fatalf("claimed = %+v, %v; want the one delivery, attempt 1", claimed, err)
+	}
+	if again, err := st.ClaimWebhookDeliveries(t.Context(), t0, t0.Add(time.Minute), 10); err != nil || len(again) != 0 {
+		t.Errorf("claim while leased = %v, %v; want none", again, err)
+	}
+	c := claimed[0]
+	c.LastStatusCode, c.LastError, c.LastLatency, c.NextAttemptAt = 503, "503 Service Unavailable", 12*time.Millisecond, t0.Add(5*time.Second)
+	w.FailingSince, w.UpdatedAt = t0, t0
+	att := &otp.WebhookAttempt{DeliveryID: c.ID, Attempt: 1, At: t0, StatusCode: 503, Latency: 12 * time.Millisecond, Error: "503"}
+	if err := st.RecordWebhookAttempt(t.Context(), &c, att, w); err != nil {
+		t.Fatal(err)
+	}
+	if early, err := st.ClaimWebhookDeliveries(t.Context(), t0.Add(time.Second), t0.Add(time.Minute), 10); err != nil || len(early) != 0 {
+		t.Errorf("claim before the retry time = %v, %v; want none", early, err)
+	}
+	retry, err := st.ClaimWebhookDeliveries(t.Context(), t0.Add(5*time.Second), t0.Add(time.Minute), 10)
+	if err != nil || len(retry) != 1 || retry[0].Attempts != 2 || retry[0].LastStatusCode != 503 {
+		t.Fatalf("retry claim = %+v, %v; want attempt 2 after a 503", retry, err)
+	}
+	r := retry[0]
+	r.Status, r.LastStatusCode = otp.WebhookDelivered, 200
+	if err := st.RecordWebhookAttempt(t.Context(), &r, &otp.WebhookAttempt{DeliveryID: r.ID, Attempt: 2, At: t0.Add(5 * time.Second), StatusCode: 200}, nil); err != nil {
+		t.Fatal(err)
+	}
+	as, err := st.ListWebhookAttempts(t.Context(), d.ID)
+	if err != nil || len(as) != 2 || as[0].StatusCode != 503 || as[0].Latency != 12*time.Millisecond || as[1].StatusCode != 200 {
+		t.Errorf("attempts = %+v, %v", as, err)
+	}
+	log, err := st.ListWebhookDeliveries(t.Context(), w.ID, otp.WebhookDeliveryFilter{Limit: 10})
+	if err != nil || len(log) != 1 || log[0].Status != otp.WebhookDelivered {
+		t.Errorf("delivery log = %+v, %v", log, err)
+	}
+	if got, _ := st.GetWebhook(t.Context(), w.ID); got == nil || !got.FailingSince.Equal(t0) {
+		t.Errorf("endpoint health = %+v, want failing since t0", got)
+	}
+	if err := st.DeleteWebhook(t.Context(), w.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = st.GetWebhookDelivery(t.Context(), d.ID)
+	wantNotFound(t, "a deleted webhook's delivery", err)
+}

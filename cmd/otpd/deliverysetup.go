@@ -5,7 +5,8 @@ import (
 
 	"github.com/otpd/otpd/internal/delivery"
 	"github.com/otpd/otpd/internal/otp"
-	"github.com/otpd/otpd/internal/provider/console"
+	"github.com/otpd/otpd/internal/console"
+	consoleprovider "github.com/otpd/otpd/internal/provider/console"
 )
 
 // deliverySetup is how serve delivers messages: the console without a
@@ -20,8 +21,8 @@ type deliverySetup struct {
 
 func newDeliverySetup(fc *fileConfig, env providerEnv) (*deliverySetup, error) {
 	if fc == nil {
-		env.Logger.Warn(console.Warning)
-		return &deliverySetup{sender: console.New(env.Logger)}, nil
+		env.Logger.Warn(consoleprovider.Warning)
+		return &deliverySetup{sender: consoleprovider.New(env.Logger)}, nil
 	}
 	providers, err := buildProviders(fc, env)
 	if err != nil {
@@ -31,7 +32,7 @@ func newDeliverySetup(fc *fileConfig, env providerEnv) (*deliverySetup, error) {
 	for name, p := range providers {
 		routed[name] = p
 		if p.Type == "console" {
-			env.Logger.Warn(console.Warning, "provider", name)
+			env.Logger.Warn(consoleprovider.Warning, "provider", name)
 		}
 	}
 	router, err := delivery.NewRouter(fc.routerConfig(routed))
@@ -53,10 +54,13 @@ func newDeliverySetup(fc *fileConfig, env providerEnv) (*deliverySetup, error) {
 }
 
 // withCallbacks serves each provider's delivery receipts at
-// /v1/callbacks/{provider name} beside the API.
+// /v1/callbacks/{provider name}, and the web console at /console/, beside
+// the API.
 func (d *deliverySetup) withCallbacks(api http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/", api)
+	mux.Handle("/console/", console.Handler("/console/"))
+	mux.Handle("GET /console", http.RedirectHandler("/console/", http.StatusMovedPermanently))
 	for name, p := range d.providers {
 		if p.Callback != nil {
 			mux.Handle("/v1/callbacks/"+name, p.Callback)

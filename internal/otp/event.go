@@ -25,8 +25,14 @@ type Event struct {
 	AppID          string
 	VerificationID string
 	CreatedAt      time.Time
+	// What analytics count the event by: the verification's channel and
+	// country when it happened, and for otp.sent the message's price.
+	Channel Channel
+	Country string
+	Cost    Money
 }
 
 func newEvent(t EventType, v *Verification, now time.Time) Event {
-	return Event{ID: NewID("evt"), Type: t, AppID: v.AppID, VerificationID: v.ID, CreatedAt: now}
+	return Event{ID: NewID("evt"), Type: t, AppID: v.AppID, VerificationID: v.ID, CreatedAt: now,
+		Channel: v.Channel, Country: v.Country}
 }

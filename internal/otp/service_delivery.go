@@ -121,7 +121,9 @@ func (s *Service) markSent(v *Verification, record Message, res SendResult, pric
 	v.SentAt, v.UpdatedAt, v.LastError = now, now, ""
 	record.Provider, record.ProviderMessageID = res.Provider, res.ProviderMessageID
 	record.Status, record.SentAt, record.Cost = DeliverySent, now, price
-	return Effects{Events: []Event{newEvent(EventSent, v, now)}, Messages: []Message{record}}
+	e := newEvent(EventSent, v, now)
+	e.Channel, e.Cost = record.Channel, price
+	return Effects{Events: []Event{e}, Messages: []Message{record}}
 }
 
 // deliveryFailed records that the latest message of v will not arrive. A

@@ -84,10 +84,10 @@ type Store interface {
 
 	// ListUndispatchedEvents returns up to limit events not yet fanned out to webhooks, oldest first.
 	ListUndispatchedEvents(ctx context.Context, limit int) ([]Event, error)
-	// EnqueueWebhookDeliveries inserts ds (skipping any already queued
-	// for the same endpoint and event) and marks events dispatched, in
-	// one transaction.
-	EnqueueWebhookDeliveries(ctx context.Context, ds []WebhookDelivery, events []string) error
+	// ConsumeEvents inserts the webhook deliveries ds (skipping any
+	// already queued for the same endpoint and event), adds stats to the
+	// daily rollup and marks events consumed, in one transaction.
+	ConsumeEvents(ctx context.Context, ds []WebhookDelivery, stats []StatDelta, events []string) error
 	// ClaimWebhookDeliveries leases up to limit due pending deliveries and counts the attempt.
 	ClaimWebhookDeliveries(ctx context.Context, now, leaseUntil time.Time, limit int) ([]WebhookDelivery, error)
 	// RecordWebhookAttempt writes d's new state and ends its lease, with
@@ -96,6 +96,11 @@ type Store interface {
 	ListWebhookDeliveries(ctx context.Context, webhookID string, f WebhookDeliveryFilter) ([]WebhookDelivery, error)
 	GetWebhookDelivery(ctx context.Context, id string) (*WebhookDelivery, error)
 	ListWebhookAttempts(ctx context.Context, deliveryID string) ([]WebhookAttempt, error)
+
+	// StatsSummary adds up the daily rollup of f between two days (days since 1970, both included).
+	StatsSummary(ctx context.Context, f StatsFilter, fromDay, toDay int64) (*Summary, error)
+	// StatsByDay returns the days between fromDay and toDay that have counters.
+	StatsByDay(ctx context.Context, f StatsFilter, fromDay, toDay int64) ([]DayStats, error)
 
 	// SaveChatLink inserts a chat link or replaces the one of the same provider and phone.
 	SaveChatLink(ctx context.Context, l ChatLink) error

@@ -76,12 +76,10 @@ type WebhookTransport interface {
 // than a request may take.
 const webhookLease = time.Minute
 
-// DispatchWebhooks fans up to limit new events out to the endpoints that
-// want them, and returns how many events it took.
+// DispatchWebhooks consumes up to limit new events: it fans them out to
+// the webhook endpoints that want them and adds them to the analytics
+// rollup, and returns how many events it took.
 func (s *Service) DispatchWebhooks(ctx context.Context, limit int) (int, error) {
-	if s.webhooks == nil {
-		return 0, nil
-	}
 	events, err := s.store.ListUndispatchedEvents(ctx, limit)
 	if err != nil || len(events) == 0 {
 		return 0, err
@@ -92,6 +90,9 @@ func (s *Service) DispatchWebhooks(ctx context.Context, limit int) (int, error) 
 	ids := make([]string, 0, len(events))
 	for _, e := range events {
 		ids = append(ids, e.ID)
+		if s.webhooks == nil {
+			continue
+		}
 		whs, ok := endpoints[e.AppID]
 		if !ok {
 			if whs, err = s.store.ListWebhooks(ctx, e.AppID); err != nil {
@@ -122,7 +123,7 @@ func (s *Service) DispatchWebhooks(ctx context.Context, limit int) (int, error) 
 			})
 		}
 	}
-	if err := s.store.EnqueueWebhookDeliveries(ctx, deliveries, ids); err != nil {
+	if err := s.store.ConsumeEvents(ctx, deliveries, statsOf(events), ids); err != nil {
 		return 0, fmt.Errorf("dispatch webhooks: %w", err)
 	}
 	return len(events), nil

@@ -128,6 +128,7 @@ func (s *Store) DeleteApplication(ctx context.Context, id string) error {
 			`DELETE FROM test_messages WHERE app_id = $1`,
 			`DELETE FROM idempotency WHERE app_id = $1`,
 			`DELETE FROM users WHERE app_id = $1`,
+			`DELETE FROM daily_stats WHERE app_id = $1`,
 			`DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE app_id = $1)`,
 			`DELETE FROM webhook_deliveries WHERE app_id = $1`,
 			`DELETE FROM webhooks WHERE app_id = $1`,

@@ -17,8 +17,9 @@ import (
 func (s *Store) writeEffects(ctx context.Context, tx *txRunner, fx otp.Effects) error {
 	for _, e := range fx.Events {
 		_, err := tx.ExecContext(ctx,
-			`INSERT INTO events (id, type, app_id, verification_id, created_at, dispatched) VALUES ($1, $2, $3, $4, $5, 0)`,
-			e.ID, string(e.Type), e.AppID, e.VerificationID, micros(e.CreatedAt))
+			`INSERT INTO events (id, type, app_id, verification_id, created_at, dispatched, channel, country, cost_micros, cost_currency)
+			VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $8, $9)`,
+			e.ID, string(e.Type), e.AppID, e.VerificationID, micros(e.CreatedAt), string(e.Channel), e.Country, e.Cost.Micros, e.Cost.Currency)
 		if err != nil {
 			return s.dbErr("insert event", err)
 		}

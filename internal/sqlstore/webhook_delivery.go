@@ -31,7 +31,8 @@ func scanWebhookDelivery(row interface{ Scan(...any) error }) (*otp.WebhookDeliv
 // webhooks, oldest first.
 func (s *Store) ListUndispatchedEvents(ctx context.Context, limit int) ([]otp.Event, error) {
 	rows, err := s.reader.QueryContext(ctx,
-		`SELECT id, type, app_id, verification_id, created_at FROM events WHERE dispatched = 0 ORDER BY id LIMIT $1`, limit)
+		`SELECT id, type, app_id, verification_id, created_at, channel, country, cost_micros, cost_currency
+		FROM events WHERE dispatched = 0 ORDER BY id LIMIT $1`, limit)
 	if err != nil {
 		return nil, s.dbErr("list undispatched events", err)
 	}
@@ -42,7 +43,8 @@ func (s *Store) ListUndispatchedEvents(ctx context.Context, limit int) ([]otp.Ev
 			e       otp.Event
 			created int64
 		)
-		if err := rows.Scan(&e.ID, &e.Type, &e.AppID, &e.VerificationID, &created); err != nil {
+		if err := rows.Scan(&e.ID, &e.Type, &e.AppID, &e.VerificationID, &created,
+			&e.Channel, &e.Country, &e.Cost.Micros, &e.Cost.Currency); err != nil {
 			return nil, s.dbErr("list undispatched events", err)
 		}
 		e.CreatedAt = fromMicros(created)
@@ -51,10 +53,11 @@ func (s *Store) ListUndispatchedEvents(ctx context.Context, limit int) ([]otp.Ev
 	return out, s.dbErr("list undispatched events", rows.Err())
 }
 
-// EnqueueWebhookDeliveries inserts ds, skipping any already queued for the
-// same endpoint and event (a dispatcher that crashed after its insert),
-// and marks events dispatched, in one transaction.
-func (s *Store) EnqueueWebhookDeliveries(ctx context.Context, ds []otp.WebhookDelivery, events []string) error {
+// ConsumeEvents inserts the webhook deliveries ds, skipping any already
+// queued for the same endpoint and event, adds stats to the daily rollup
+// and marks events consumed, in one transaction: so each event is
+// counted once and fanned out once, even after a crash.
+func (s *Store) ConsumeEvents(ctx context.Context, ds []otp.WebhookDelivery, stats []otp.StatDelta, events []string) error {
 	return s.inTx(ctx, func(ctx context.Context, tx *txRunner) error {
 		for _, d := range ds {
 			_, err := tx.ExecContext(ctx,
@@ -66,6 +69,21 @@ func (s *Store) EnqueueWebhookDeliveries(ctx context.Context, ds []otp.WebhookDe
 				micros(d.CreatedAt), micros(d.UpdatedAt))
 			if err != nil {
 				return s.dbErr("enqueue webhook delivery", err)
+			}
+		}
+		for _, st := range stats {
+			_, err := tx.ExecContext(ctx,
+				`INSERT INTO daily_stats (app_id, day, channel, country, created, sent, verified, failed, cost_micros, cost_currency)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+				ON CONFLICT (app_id, day, channel, country) DO UPDATE SET
+					created = daily_stats.created + excluded.created, sent = daily_stats.sent + excluded.sent,
+					verified = daily_stats.verified + excluded.verified, failed = daily_stats.failed + excluded.failed,
+					cost_micros = daily_stats.cost_micros + excluded.cost_micros,
+					cost_currency = CASE WHEN excluded.cost_currency = '' THEN daily_stats.cost_currency ELSE excluded.cost_currency END`,
+				st.AppID, st.Day, string(st.Channel), st.Country, st.Created, st.Sent, st.Verified, st.Failed,
+				st.Cost.Micros, st.Cost.Currency)
+			if err != nil {
+				return s.dbErr("add daily stats", err)
 			}
 		}
 		for start := 0; start < len(events); start += 500 {

@@ -52,6 +52,7 @@ func Run(t *testing.T, open func(t *testing.T) otp.Store) {
 		{"UsersAndLogs", testUsers},
 		{"Webhooks", testWebhooks},
 		{"WebhookQueue", testWebhookQueue},
+		{"Analytics", testAnalytics},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

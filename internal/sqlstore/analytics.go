@@ -1,0 +1,124 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/otpd/otpd/internal/otp"
+)
+
+// statsWhere is the WHERE clause of f over daily_stats, its arguments
+// starting at $1.
+func statsWhere(f otp.StatsFilter, fromDay, toDay int64) (string, []any) {
+	where := []string{"day >= $1", "day <= $2"}
+	args := []any{fromDay, toDay}
+	add := func(col string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf("%s = $%d", col, len(args)))
+	}
+	if f.AppID != "" {
+		add("app_id", f.AppID)
+	}
+	if f.Channel != "" {
+		add("channel", string(f.Channel))
+	}
+	if f.Country != "" {
+		add("country", f.Country)
+	}
+	return strings.Join(where, " AND "), args
+}
+
+const statsSums = `CAST(COALESCE(SUM(created), 0) AS BIGINT), CAST(COALESCE(SUM(sent), 0) AS BIGINT),
+	CAST(COALESCE(SUM(verified), 0) AS BIGINT), CAST(COALESCE(SUM(failed), 0) AS BIGINT),
+	CAST(COALESCE(SUM(cost_micros), 0) AS BIGINT), COALESCE(MAX(cost_currency), '')`
+
+func scanTotals(row interface{ Scan(...any) error }, key *string) (otp.StatsTotals, error) {
+	var t otp.StatsTotals
+	dest := []any{&t.Created, &t.Sent, &t.Verified, &t.Failed, &t.Cost.Micros, &t.Cost.Currency}
+	if key != nil {
+		dest = append([]any{key}, dest...)
+	}
+	if err := row.Scan(dest...); err != nil {
+		return t, err
+	}
+	if key != nil {
+		t.Key = *key
+	}
+	return t, nil
+}
+
+// StatsSummary adds up the rollup rows of f, in total, by channel and by
+// country, and counts the applications and the users active in the period.
+func (s *Store) StatsSummary(ctx context.Context, f otp.StatsFilter, fromDay, toDay int64) (*otp.Summary, error) {
+	where, args := statsWhere(f, fromDay, toDay)
+	sum := &otp.Summary{}
+	var err error
+	sum.Totals, err = scanTotals(s.reader.QueryRowContext(ctx, `SELECT `+statsSums+` FROM daily_stats WHERE `+where, args...), nil)
+	if err != nil {
+		return nil, s.dbErr("stats summary", err)
+	}
+	for _, by := range []struct {
+		col string
+		out *[]otp.StatsTotals
+	}{{"channel", &sum.ByChannel}, {"country", &sum.ByCountry}} {
+		rows, err := s.reader.QueryContext(ctx, `SELECT `+by.col+`, `+statsSums+` FROM daily_stats WHERE `+where+
+			` GROUP BY `+by.col+` ORDER BY SUM(created) DESC, `+by.col+` LIMIT 50`, args...)
+		if err != nil {
+			return nil, s.dbErr("stats summary", err)
+		}
+		for rows.Next() {
+			var key string
+			t, err := scanTotals(rows, &key)
+			if err != nil {
+				rows.Close()
+				return nil, s.dbErr("stats summary", err)
+			}
+			*by.out = append(*by.out, t)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, s.dbErr("stats summary", err)
+		}
+	}
+	appQ, appArgs := `SELECT COUNT(*) FROM applications`, []any{}
+	userQ := `SELECT COUNT(*) FROM users WHERE last_verified >= $1 AND last_verified < $2`
+	userArgs := []any{fromDay * 86400 * 1_000_000, (toDay + 1) * 86400 * 1_000_000}
+	if f.AppID != "" {
+		appQ, appArgs = appQ+` WHERE id = $1`, []any{f.AppID}
+		userQ, userArgs = userQ+` AND app_id = $3`, append(userArgs, f.AppID)
+	}
+	if err := s.reader.QueryRowContext(ctx, appQ, appArgs...).Scan(&sum.Applications); err != nil {
+		return nil, s.dbErr("stats summary", err)
+	}
+	if err := s.reader.QueryRowContext(ctx, userQ, userArgs...).Scan(&sum.ActiveUsers); err != nil {
+		return nil, s.dbErr("stats summary", err)
+	}
+	return sum, nil
+}
+
+// StatsByDay returns the days of the period that have counters, in order.
+func (s *Store) StatsByDay(ctx context.Context, f otp.StatsFilter, fromDay, toDay int64) ([]otp.DayStats, error) {
+	where, args := statsWhere(f, fromDay, toDay)
+	rows, err := s.reader.QueryContext(ctx,
+		`SELECT day, CAST(SUM(sent) AS BIGINT), CAST(SUM(verified) AS BIGINT), CAST(SUM(failed) AS BIGINT)
+		FROM daily_stats WHERE `+where+` GROUP BY day ORDER BY day`, args...)
+	if err != nil {
+		return nil, s.dbErr("stats by day", err)
+	}
+	defer rows.Close()
+	var out []otp.DayStats
+	for rows.Next() {
+		var (
+			d   otp.DayStats
+			day int64
+		)
+		if err := rows.Scan(&day, &d.Sent, &d.Verified, &d.Failed); err != nil {
+			return nil, s.dbErr("stats by day", err)
+		}
+		d.Day = fromMicros(day * 86400 * 1_000_000).UTC()
+		out = append(out, d)
+	}
+	return out, s.dbErr("stats by day", rows.Err())
+}

@@ -3,9 +3,9 @@ package main
 import (
 	"net/http"
 
+	"github.com/otpd/otpd/internal/console"
 	"github.com/otpd/otpd/internal/delivery"
 	"github.com/otpd/otpd/internal/otp"
-	"github.com/otpd/otpd/internal/console"
 	consoleprovider "github.com/otpd/otpd/internal/provider/console"
 )
 

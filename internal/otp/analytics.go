@@ -121,7 +121,7 @@ func (s *Service) AnalyticsTimeseries(ctx context.Context, f StatsFilter, days i
 		return nil, invalidField("range", "out_of_range", "range must be 7d, 30d or 90d")
 	}
 	today := s.clock.Now().UTC().Truncate(24 * time.Hour)
-	f.From, f.To = today.AddDate(0, 0, -(days - 1)), today
+	f.From, f.To = today.AddDate(0, 0, -(days-1)), today
 	if err := s.checkStatsFilter(ctx, &f); err != nil {
 		return nil, err
 	}

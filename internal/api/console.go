@@ -197,3 +197,21 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any, emptyOK b
 	}
 	return decodeJSON(body, v, emptyOK)
 }
+
+type webhookSecretView struct {
+	WebhookSecret string `json:"webhookSecret"`
+}
+
+func (s *Server) revealWebhookSecret(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.svc.GetApplication(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	secret, err := s.svc.WebhookSecret(a)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeData(w, http.StatusOK, webhookSecretView{WebhookSecret: secret})
+	return nil
+}

@@ -43,6 +43,7 @@ func (s *Server) routes() []route {
 		{method: "GET", path: "/v1/applications/{id}", summary: "Fetch an application with masked credentials", auth: authConsole, status: 200, response: applicationView{}, handler: s.getApplication},
 		{method: "PATCH", path: "/v1/applications/{id}", summary: "Update an application's name or status", auth: authConsole, status: 200, request: applicationRequest{}, response: applicationView{}, handler: s.updateApplication},
 		{method: "DELETE", path: "/v1/applications/{id}", summary: "Delete an application and its data", auth: authConsole, status: 204, handler: s.deleteApplication},
+		{method: "GET", path: "/v1/applications/{id}/webhook-secret", summary: "Reveal the application's webhook secret in full", auth: authConsole, status: 200, response: webhookSecretView{}, handler: s.revealWebhookSecret},
 		{method: "POST", path: "/v1/applications/{id}/rotate/{type}", summary: "Rotate a credential: secret, api or webhook_secret", auth: authConsole, status: 200, response: rotationView{}, handler: s.rotateCredential},
 
 		{method: "POST", path: "/v1/verifications", summary: "Send a code", auth: authApp, status: 201, request: createVerificationRequest{}, response: verificationView{}, handler: s.createVerification},

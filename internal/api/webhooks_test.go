@@ -93,3 +93,24 @@ func TestWebhookBadInput(t *testing.T) {
 		t.Errorf("21st webhook: %d %s, want 409", r.status, r.raw)
 	}
 }
+
+func TestRevealWebhookSecret(t *testing.T) {
+	h := newHarness(t)
+	p := h.createProject("reveal")
+	created := h.mustStatus(h.do("POST", "/v1/applications", adminToken, map[string]any{"name": "a", "projectId": p, "environment": "live"}), 201).data()
+	id := created["id"].(string)
+	r := h.mustStatus(h.do("GET", "/v1/applications/"+id+"/webhook-secret", adminToken, nil), 200)
+	if r.data()["webhookSecret"] != created["webhookSecret"] || r.header.Get("Cache-Control") != "no-store" {
+		t.Errorf("revealed %v (Cache-Control %q), want the secret shown at creation, not cached", r.data(), r.header.Get("Cache-Control"))
+	}
+	rotated := h.mustStatus(h.do("POST", "/v1/applications/"+id+"/rotate/webhook_secret", adminToken, nil), 200).data()["value"]
+	if got := h.mustStatus(h.do("GET", "/v1/applications/"+id+"/webhook-secret", adminToken, nil), 200).data()["webhookSecret"]; got != rotated {
+		t.Errorf("after rotation revealed %v, want %v", got, rotated)
+	}
+	if r := h.do("GET", "/v1/applications/app_nope/webhook-secret", adminToken, nil); r.status != 404 {
+		t.Errorf("unknown application: %d", r.status)
+	}
+	if r := h.do("GET", "/v1/applications/"+id+"/webhook-secret", created["apiKey"].(string), nil); r.status != 401 {
+		t.Errorf("with the API key: %d, want 401", r.status)
+	}
+}

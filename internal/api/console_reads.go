@@ -140,3 +140,38 @@ func (s *Server) getAnyVerification(w http.ResponseWriter, r *http.Request) erro
 	writeData(w, http.StatusOK, newVerificationView(v))
 	return nil
 }
+
+// auditView is one console action of the audit log.
+type auditView struct {
+	ID         string    `json:"id"`
+	Actor      string    `json:"actor"`
+	Action     string    `json:"action"`
+	Target     string    `json:"target"`
+	Status     int       `json:"status"`
+	RemoteAddr string    `json:"remoteAddr"`
+	UserAgent  string    `json:"userAgent"`
+	CreatedAt  time.Time `json:"createdAt"`
+}
+
+func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) error {
+	limit, err := queryLimit(r, 50, 200)
+	if err != nil {
+		return err
+	}
+	es, err := s.svc.AuditLog(r.Context(), r.URL.Query().Get("cursor"), limit+1)
+	if err != nil {
+		return err
+	}
+	page := &pagination{Limit: limit}
+	if len(es) > limit {
+		es = es[:limit]
+		page.HasMore, page.NextCursor = true, es[limit-1].ID
+	}
+	views := make([]auditView, len(es))
+	for i, e := range es {
+		views[i] = auditView{ID: e.ID, Actor: e.Actor, Action: e.Action, Target: e.Target, Status: e.Status,
+			RemoteAddr: e.RemoteAddr, UserAgent: e.UserAgent, CreatedAt: e.CreatedAt}
+	}
+	writeJSON(w, http.StatusOK, listBody{Data: views, Pagination: page})
+	return nil
+}

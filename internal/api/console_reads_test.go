@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -126,5 +127,36 @@ func TestLogsAndConsoleVerifications(t *testing.T) {
 	}
 	if r := h.do("GET", "/v1/otp", keyA, nil); r.status != 401 {
 		t.Errorf("/v1/otp with an API key: %d, want 401", r.status)
+	}
+}
+
+func TestAuditLog(t *testing.T) {
+	h := newHarness(t)
+	p := h.createProject("audited")
+	app := h.mustStatus(h.do("POST", "/v1/applications", adminToken, map[string]any{"name": "a", "projectId": p, "environment": "test"}), 201).data()["id"].(string)
+	h.mustStatus(h.do("GET", "/v1/applications/"+app+"/webhook-secret", adminToken, nil), 200)
+	h.do("PATCH", "/v1/projects/"+p, adminToken, map[string]any{"policy": map[string]any{"codeLength": 99}}) // refused: audited too
+	h.mustStatus(h.do("GET", "/v1/projects", adminToken, nil), 200)                                       // a plain read: not audited
+
+	entries := h.mustStatus(h.do("GET", "/v1/audit", adminToken, nil), 200).list()
+	var got []string
+	for _, e := range entries {
+		m := e.(map[string]any)
+		got = append(got, fmt.Sprintf("%s %v", m["action"], m["status"]))
+		if m["actor"] != "admin" || m["remoteAddr"] == "" || m["createdAt"] == nil {
+			t.Errorf("entry %v lacks who, where or when", m)
+		}
+	}
+	want := []string{
+		"PATCH /v1/projects/{id} 400",
+		"GET /v1/applications/{id}/webhook-secret 200",
+		"POST /v1/applications 201",
+		"POST /v1/projects 201",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("audit log:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if r := h.do("GET", "/v1/audit?limit=500", adminToken, nil); r.status != 400 {
+		t.Errorf("limit 500: %d", r.status)
 	}
 }

@@ -77,3 +77,15 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	writeJSON(w, status, errorBody{Error: errorPayload{Code: e.Code, Message: localize(r, e), Details: details}})
 }
+
+// errorStatus is the HTTP status writeError answers err with.
+func errorStatus(err error) int {
+	e := otp.ErrorOf(err)
+	if e == nil || e.Code == otp.CodeInternal || e.Message == "" {
+		return http.StatusInternalServerError
+	}
+	if status, ok := statusOf[e.Code]; ok {
+		return status
+	}
+	return http.StatusBadRequest
+}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -37,6 +38,9 @@ func (s *Server) wrap(rt route) http.Handler {
 	h := rt.handler
 	switch rt.auth {
 	case authConsole:
+		if rt.method != http.MethodGet || rt.audit {
+			h = s.audited(rt, h)
+		}
 		return s.handle(func(w http.ResponseWriter, r *http.Request) error {
 			if !s.adminOK(bearer(r)) {
 				return &otp.Error{Code: otp.CodeUnauthenticated, Key: "invalid_admin_token", Message: "A valid console token is required: send Authorization: Bearer <token>"}
@@ -83,6 +87,50 @@ func (s *Server) wrap(rt route) http.Handler {
 	default:
 		return s.handle(h)
 	}
+}
+
+// audited records a console action in the audit log once it is answered,
+// whatever the outcome: refused attempts are worth knowing about too.
+func (s *Server) audited(rt route, h handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		sw := &statusWriter{ResponseWriter: w}
+		err := h(sw, r)
+		status := sw.status
+		if err != nil {
+			status = errorStatus(err)
+		}
+		host, _, splitErr := net.SplitHostPort(r.RemoteAddr)
+		if splitErr != nil {
+			host = r.RemoteAddr
+		}
+		if aerr := s.svc.Audit(context.WithoutCancel(r.Context()), otp.AuditEntry{
+			Actor: "admin", Action: rt.method + " " + rt.path, Target: r.URL.Path, Status: status,
+			RemoteAddr: host, UserAgent: r.UserAgent(),
+		}); aerr != nil {
+			s.log.Error("audit log", "err", aerr, "action", rt.method+" "+rt.path)
+		}
+		return err
+	}
+}
+
+// statusWriter remembers the status a handler wrote.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
 }
 
 type appKey struct{}

@@ -23,7 +23,10 @@ type route struct {
 	request      any // request body type, nil if none
 	response     any // type of "data", nil for 204
 	list         bool
-	handler      handlerFunc
+	// audit records even a GET of this console route in the audit log
+	// (console routes that change something always are).
+	audit   bool
+	handler handlerFunc
 }
 
 // routes lists every endpoint of the native API.
@@ -43,7 +46,7 @@ func (s *Server) routes() []route {
 		{method: "GET", path: "/v1/applications/{id}", summary: "Fetch an application with masked credentials", auth: authConsole, status: 200, response: applicationView{}, handler: s.getApplication},
 		{method: "PATCH", path: "/v1/applications/{id}", summary: "Update an application's name or status", auth: authConsole, status: 200, request: applicationRequest{}, response: applicationView{}, handler: s.updateApplication},
 		{method: "DELETE", path: "/v1/applications/{id}", summary: "Delete an application and its data", auth: authConsole, status: 204, handler: s.deleteApplication},
-		{method: "GET", path: "/v1/applications/{id}/webhook-secret", summary: "Reveal the application's webhook secret in full", auth: authConsole, status: 200, response: webhookSecretView{}, handler: s.revealWebhookSecret},
+		{method: "GET", path: "/v1/applications/{id}/webhook-secret", summary: "Reveal the application's webhook secret in full", auth: authConsole, status: 200, response: webhookSecretView{}, audit: true, handler: s.revealWebhookSecret},
 		{method: "POST", path: "/v1/applications/{id}/rotate/{type}", summary: "Rotate a credential: secret, api or webhook_secret", auth: authConsole, status: 200, response: rotationView{}, handler: s.rotateCredential},
 
 		{method: "POST", path: "/v1/verifications", summary: "Send a code", auth: authApp, status: 201, request: createVerificationRequest{}, response: verificationView{}, handler: s.createVerification},
@@ -63,6 +66,7 @@ func (s *Server) routes() []route {
 		{method: "POST", path: "/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver", summary: "Queue a delivery again now, whatever its status", auth: authConsole, status: 200, response: webhookDeliveryView{}, handler: s.redeliverWebhook},
 		{method: "GET", path: "/v1/analytics/summary", summary: "Requests, verifications, success rate, active users and cost, by channel and country (?appId, ?channel, ?country, ?from, ?to as YYYY-MM-DD; default the last 30 days)", auth: authConsole, status: 200, response: summaryView{}, handler: s.analyticsSummary},
 		{method: "GET", path: "/v1/analytics/timeseries", summary: "Daily sent, verified and failed (?range=7d|30d|90d, ?appId, ?channel, ?country)", auth: authConsole, status: 200, response: timeseriesView{}, handler: s.analyticsTimeseries},
+		{method: "GET", path: "/v1/audit", summary: "The audit log of console actions, newest first (?limit ≤ 200, ?cursor)", auth: authConsole, status: 200, response: auditView{}, list: true, handler: s.listAudit},
 		{method: "GET", path: "/v1/users", summary: "List the application's users (destinations that verified), the most recently verified first (?appId= with the console token, ?limit ≤ 200, ?cursor)", auth: authConsoleOrApp, status: 200, response: userView{}, list: true, handler: s.listUsers},
 		{method: "GET", path: "/v1/users/{phoneNumber}", summary: "Fetch the user of a phone number or email (?appId= with the console token)", auth: authConsoleOrApp, status: 200, response: userView{}, handler: s.getUser},
 		{method: "GET", path: "/v1/logs", summary: "The event log, newest first (?appId, ?limit ≤ 200, ?cursor)", auth: authConsole, status: 200, response: logView{}, list: true, handler: s.listLogs},

@@ -102,6 +102,10 @@ type Store interface {
 	// StatsByDay returns the days between fromDay and toDay that have counters.
 	StatsByDay(ctx context.Context, f StatsFilter, fromDay, toDay int64) ([]DayStats, error)
 
+	AddAuditEntry(ctx context.Context, e AuditEntry) error
+	// ListAuditEntries returns entries newest first, after cursor if set.
+	ListAuditEntries(ctx context.Context, cursor string, limit int) ([]AuditEntry, error)
+
 	// SaveChatLink inserts a chat link or replaces the one of the same provider and phone.
 	SaveChatLink(ctx context.Context, l ChatLink) error
 	// GetChatLink returns the chat link of a provider and phone, or ErrNotFound.

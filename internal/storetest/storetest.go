@@ -53,6 +53,7 @@ func Run(t *testing.T, open func(t *testing.T) otp.Store) {
 		{"Webhooks", testWebhooks},
 		{"WebhookQueue", testWebhookQueue},
 		{"Analytics", testAnalytics},
+		{"Audit", testAudit},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,56 @@
+package otp
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// AuditEntry records one console action that changed something.
+type AuditEntry struct {
+	ID         string
+	Actor      string // "admin" for the admin token
+	Action     string // the route, e.g. "PATCH /v1/projects/{id}"
+	Target     string // the path as called, e.g. "/v1/projects/prj_…"
+	Status     int    // the HTTP status of the answer
+	RemoteAddr string
+	UserAgent  string
+	CreatedAt  time.Time
+}
+
+// Bounds of what an audit entry keeps of a request.
+const (
+	maxAuditTarget    = 512
+	maxAuditUserAgent = 256
+)
+
+// Audit records a console action. The entry is written after the action,
+// in a transaction of its own: a failure to record is reported to the
+// caller to log, and does not undo the action.
+func (s *Service) Audit(ctx context.Context, e AuditEntry) error {
+	e.ID, e.CreatedAt = NewID("aud"), s.clock.Now()
+	e.Target = truncate(e.Target, maxAuditTarget)
+	e.UserAgent = truncate(e.UserAgent, maxAuditUserAgent)
+	if err := s.store.AddAuditEntry(ctx, e); err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	return nil
+}
+
+// AuditLog returns audit entries newest first, after cursor (an entry ID).
+func (s *Service) AuditLog(ctx context.Context, cursor string, limit int) ([]AuditEntry, error) {
+	if limit < 1 || limit > 201 {
+		return nil, invalidField("limit", "out_of_range", "limit must be between 1 and 200")
+	}
+	return s.store.ListAuditEntries(ctx, cursor, limit)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && s[n]&0xC0 == 0x80 { // do not cut a UTF-8 sequence
+		n--
+	}
+	return s[:n]
+}

@@ -136,7 +136,7 @@ func TestAuditLog(t *testing.T) {
 	app := h.mustStatus(h.do("POST", "/v1/applications", adminToken, map[string]any{"name": "a", "projectId": p, "environment": "test"}), 201).data()["id"].(string)
 	h.mustStatus(h.do("GET", "/v1/applications/"+app+"/webhook-secret", adminToken, nil), 200)
 	h.do("PATCH", "/v1/projects/"+p, adminToken, map[string]any{"policy": map[string]any{"codeLength": 99}}) // refused: audited too
-	h.mustStatus(h.do("GET", "/v1/projects", adminToken, nil), 200)                                       // a plain read: not audited
+	h.mustStatus(h.do("GET", "/v1/projects", adminToken, nil), 200)                                          // a plain read: not audited
 
 	entries := h.mustStatus(h.do("GET", "/v1/audit", adminToken, nil), 200).list()
 	var got []string

@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 
 	"github.com/otpd/otpd/internal/otp"
 )
@@ -213,5 +214,31 @@ func (s *Server) revealWebhookSecret(w http.ResponseWriter, r *http.Request) err
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeData(w, http.StatusOK, webhookSecretView{WebhookSecret: secret})
+	return nil
+}
+
+type creditsRequest struct {
+	Amount   string `json:"amount"` // a decimal such as "25.00"
+	Currency string `json:"currency"`
+}
+
+func (s *Server) addCredits(w http.ResponseWriter, r *http.Request) error {
+	var req creditsRequest
+	if err := s.decode(w, r, &req, false); err != nil {
+		return err
+	}
+	amount, err := otp.ParseMoney(req.Amount, req.Currency)
+	if err != nil {
+		field := "amount"
+		if strings.Contains(err.Error(), "currency") {
+			field = "currency"
+		}
+		return &otp.Error{Code: otp.CodeInvalidParameter, Key: "invalid_amount", Field: field, Message: err.Error()}
+	}
+	p, err := s.svc.AddCredits(r.Context(), r.PathValue("id"), amount)
+	if err != nil {
+		return err
+	}
+	writeData(w, http.StatusOK, newProjectView(p))
 	return nil
 }

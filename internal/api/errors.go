@@ -16,19 +16,20 @@ const (
 
 // statusOf is the one table from error code to HTTP status.
 var statusOf = map[string]int{
-	otp.CodeInvalidParameter: http.StatusBadRequest,
-	otp.CodeInvalidPhone:     http.StatusBadRequest,
-	otp.CodeInvalidEmail:     http.StatusBadRequest,
-	codeInvalidJSON:          http.StatusBadRequest,
-	otp.CodeUnauthenticated:  http.StatusUnauthorized,
-	otp.CodeForbidden:        http.StatusForbidden,
-	otp.CodeNotFound:         http.StatusNotFound,
-	codeMethodNotAllowed:     http.StatusMethodNotAllowed,
-	otp.CodeConflict:         http.StatusConflict,
-	otp.CodePayloadTooLarge:  http.StatusRequestEntityTooLarge,
-	codeUnsupportedMedia:     http.StatusUnsupportedMediaType,
-	otp.CodeRateLimited:      http.StatusTooManyRequests,
-	otp.CodeInternal:         http.StatusInternalServerError,
+	otp.CodeInvalidParameter:    http.StatusBadRequest,
+	otp.CodeInvalidPhone:        http.StatusBadRequest,
+	otp.CodeInvalidEmail:        http.StatusBadRequest,
+	codeInvalidJSON:             http.StatusBadRequest,
+	otp.CodeUnauthenticated:     http.StatusUnauthorized,
+	otp.CodeForbidden:           http.StatusForbidden,
+	otp.CodeNotFound:            http.StatusNotFound,
+	codeMethodNotAllowed:        http.StatusMethodNotAllowed,
+	otp.CodeConflict:            http.StatusConflict,
+	otp.CodePayloadTooLarge:     http.StatusRequestEntityTooLarge,
+	codeUnsupportedMedia:        http.StatusUnsupportedMediaType,
+	otp.CodeRateLimited:         http.StatusTooManyRequests,
+	otp.CodeInsufficientCredits: http.StatusPaymentRequired,
+	otp.CodeInternal:            http.StatusInternalServerError,
 }
 
 var errInternal = &otp.Error{Code: otp.CodeInternal, Key: "internal", Message: "Something went wrong on our side; it has been logged"}

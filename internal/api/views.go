@@ -15,8 +15,10 @@ type projectView struct {
 	Name        string     `json:"name"`
 	Description string     `json:"description"`
 	Policy      policyView `json:"policy"`
-	CreatedAt   time.Time  `json:"createdAt"`
-	UpdatedAt   time.Time  `json:"updatedAt"`
+	// Credits is the prepaid balance; null when the project has none.
+	Credits   *moneyView `json:"credits"`
+	CreatedAt time.Time  `json:"createdAt"`
+	UpdatedAt time.Time  `json:"updatedAt"`
 }
 
 // policyView gives durations in whole seconds.
@@ -52,7 +54,7 @@ type templateOverride struct {
 
 func newProjectView(p *otp.Project) projectView {
 	return projectView{
-		ID: p.ID, Name: p.Name, Description: p.Description, Policy: newPolicyView(p.Policy),
+		ID: p.ID, Name: p.Name, Description: p.Description, Policy: newPolicyView(p.Policy), Credits: creditsView(p.Credits),
 		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
 	}
 }
@@ -291,4 +293,11 @@ func newMessageView(m otp.Message, v *otp.Verification) messageView {
 		Status: string(m.Status), Attempts: m.Attempts, Error: m.Error, Cost: newMoneyView(m.Cost),
 		CreatedAt: m.CreatedAt, SentAt: timePtr(m.SentAt), DeliveredAt: timePtr(m.DeliveredAt),
 	}
+}
+
+func creditsView(m *otp.Money) *moneyView {
+	if m == nil {
+		return nil
+	}
+	return &moneyView{Amount: m.Amount(), Currency: m.Currency}
 }

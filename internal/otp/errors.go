@@ -9,16 +9,17 @@ import (
 // Error codes are stable, upper-snake identifiers that clients can switch on.
 // Transports map each to a status; the list is closed.
 const (
-	CodeInvalidParameter = "INVALID_PARAMETER"
-	CodeInvalidPhone     = "INVALID_PHONE"
-	CodeInvalidEmail     = "INVALID_EMAIL"
-	CodeUnauthenticated  = "UNAUTHENTICATED"
-	CodeForbidden        = "FORBIDDEN"
-	CodeNotFound         = "NOT_FOUND"
-	CodeConflict         = "CONFLICT"
-	CodeRateLimited      = "RATE_LIMITED"
-	CodePayloadTooLarge  = "PAYLOAD_TOO_LARGE"
-	CodeInternal         = "INTERNAL"
+	CodeInvalidParameter    = "INVALID_PARAMETER"
+	CodeInvalidPhone        = "INVALID_PHONE"
+	CodeInvalidEmail        = "INVALID_EMAIL"
+	CodeUnauthenticated     = "UNAUTHENTICATED"
+	CodeForbidden           = "FORBIDDEN"
+	CodeNotFound            = "NOT_FOUND"
+	CodeConflict            = "CONFLICT"
+	CodeRateLimited         = "RATE_LIMITED"
+	CodeInsufficientCredits = "INSUFFICIENT_CREDITS"
+	CodePayloadTooLarge     = "PAYLOAD_TOO_LARGE"
+	CodeInternal            = "INTERNAL"
 )
 
 // Error is a failure whose code and message are safe to show to the caller.

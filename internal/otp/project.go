@@ -13,8 +13,11 @@ type Project struct {
 	Name        string
 	Description string
 	Policy      Policy
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// Credits is the project's prepaid balance, nil when it has none:
+	// then sends are not limited by cost.
+	Credits   *Money
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Policy holds the per-project defaults and bounds of verifications.

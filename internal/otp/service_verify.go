@@ -109,6 +109,9 @@ func (s *Service) newVerification(ctx context.Context, a *Application, req Creat
 	if err != nil {
 		return nil, fmt.Errorf("project of application: %w", err)
 	}
+	if err := checkCredits(p, a); err != nil {
+		return nil, err
+	}
 	ttl := p.Policy.TTL
 	if req.TTL != 0 {
 		if req.TTL < MinTTL || req.TTL > MaxTTL {
@@ -385,6 +388,9 @@ func (s *Service) Resend(ctx context.Context, a *Application, id string, channel
 	cur, err := s.store.GetVerification(ctx, a.ID, id)
 	if err != nil {
 		return nil, s.notFound(err, "verification")
+	}
+	if err := checkCredits(p, a); err != nil {
+		return nil, err
 	}
 	if channel != "" {
 		if err := s.channels(a, p.Policy).check(channel, "channel"); err != nil {

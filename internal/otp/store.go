@@ -86,8 +86,9 @@ type Store interface {
 	ListUndispatchedEvents(ctx context.Context, limit int) ([]Event, error)
 	// ConsumeEvents inserts the webhook deliveries ds (skipping any
 	// already queued for the same endpoint and event), adds stats to the
-	// daily rollup and marks events consumed, in one transaction.
-	ConsumeEvents(ctx context.Context, ds []WebhookDelivery, stats []StatDelta, events []string) error
+	// daily rollup, takes charges from project balances and marks events
+	// consumed, in one transaction.
+	ConsumeEvents(ctx context.Context, ds []WebhookDelivery, stats []StatDelta, charges []Charge, events []string) error
 	// ClaimWebhookDeliveries leases up to limit due pending deliveries and counts the attempt.
 	ClaimWebhookDeliveries(ctx context.Context, now, leaseUntil time.Time, limit int) ([]WebhookDelivery, error)
 	// RecordWebhookAttempt writes d's new state and ends its lease, with
@@ -96,6 +97,10 @@ type Store interface {
 	ListWebhookDeliveries(ctx context.Context, webhookID string, f WebhookDeliveryFilter) ([]WebhookDelivery, error)
 	GetWebhookDelivery(ctx context.Context, id string) (*WebhookDelivery, error)
 	ListWebhookAttempts(ctx context.Context, deliveryID string) ([]WebhookAttempt, error)
+
+	// AddCredits adds to a project's balance, turning it on; another
+	// currency than the balance's is ErrConflict.
+	AddCredits(ctx context.Context, projectID string, amount Money) (*Project, error)
 
 	// StatsSummary adds up the daily rollup of f between two days (days since 1970, both included).
 	StatsSummary(ctx context.Context, f StatsFilter, fromDay, toDay int64) (*Summary, error)

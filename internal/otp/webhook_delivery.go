@@ -123,7 +123,11 @@ func (s *Service) DispatchWebhooks(ctx context.Context, limit int) (int, error) 
 			})
 		}
 	}
-	if err := s.store.ConsumeEvents(ctx, deliveries, statsOf(events), ids); err != nil {
+	charges, err := s.chargesOf(ctx, events)
+	if err != nil {
+		return 0, fmt.Errorf("dispatch webhooks: %w", err)
+	}
+	if err := s.store.ConsumeEvents(ctx, deliveries, statsOf(events), charges, ids); err != nil {
 		return 0, fmt.Errorf("dispatch webhooks: %w", err)
 	}
 	return len(events), nil

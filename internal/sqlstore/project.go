@@ -86,14 +86,25 @@ func decodePolicy(s string) (otp.Policy, error) {
 
 const projectColumns = `id, name, description, policy, created_at, updated_at`
 
+// projectRead adds the credit balance, which is written only by AddCredits
+// and the event consumer, never by UpdateProject: a policy change must not
+// undo a charge made meanwhile.
+const projectRead = projectColumns + `, credits_enabled, credit_micros, credit_currency`
+
 func scanProject(row interface{ Scan(...any) error }) (*otp.Project, error) {
 	var (
 		p                otp.Project
 		policy           string
 		created, updated int64
+		creditsEnabled   int
+		credit           otp.Money
 	)
-	if err := row.Scan(&p.ID, &p.Name, &p.Description, &policy, &created, &updated); err != nil {
+	if err := row.Scan(&p.ID, &p.Name, &p.Description, &policy, &created, &updated,
+		&creditsEnabled, &credit.Micros, &credit.Currency); err != nil {
 		return nil, err
+	}
+	if creditsEnabled != 0 {
+		p.Credits = &credit
 	}
 	var err error
 	if p.Policy, err = decodePolicy(policy); err != nil {
@@ -118,7 +129,7 @@ func (s *Store) CreateProject(ctx context.Context, p *otp.Project) error {
 // GetProject returns a project or ErrNotFound.
 func (s *Store) GetProject(ctx context.Context, id string) (*otp.Project, error) {
 	p, err := scanProject(s.reader.QueryRowContext(ctx,
-		`SELECT `+projectColumns+` FROM projects WHERE id = $1`, id))
+		`SELECT `+projectRead+` FROM projects WHERE id = $1`, id))
 	if err != nil {
 		return nil, s.dbErr("get project", err)
 	}
@@ -127,7 +138,7 @@ func (s *Store) GetProject(ctx context.Context, id string) (*otp.Project, error)
 
 // ListProjects returns every project, newest first.
 func (s *Store) ListProjects(ctx context.Context) ([]*otp.Project, error) {
-	rows, err := s.reader.QueryContext(ctx, `SELECT `+projectColumns+` FROM projects ORDER BY id DESC`)
+	rows, err := s.reader.QueryContext(ctx, `SELECT `+projectRead+` FROM projects ORDER BY id DESC`)
 	if err != nil {
 		return nil, s.dbErr("list projects", err)
 	}
@@ -179,4 +190,27 @@ func (s *Store) DeleteProject(ctx context.Context, id string) error {
 		_, err = tx.ExecContext(ctx, `DELETE FROM projects WHERE id = $1`, id)
 		return s.dbErr("delete project", err)
 	})
+}
+
+// AddCredits adds amount to the project's balance, turning the balance on
+// if it was off, and returns the project. A balance keeps one currency.
+func (s *Store) AddCredits(ctx context.Context, projectID string, amount otp.Money) (*otp.Project, error) {
+	res, err := s.writeExec(ctx,
+		`UPDATE projects SET credits_enabled = 1, credit_micros = credit_micros + $2, credit_currency = $3
+		WHERE id = $1 AND (credit_currency = '' OR credit_currency = $3)`,
+		projectID, amount.Micros, amount.Currency)
+	if err != nil {
+		return nil, s.dbErr("add credits", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return nil, fmt.Errorf("add credits: %w", err)
+	} else if n == 0 {
+		p, err := s.GetProject(ctx, projectID)
+		if err != nil {
+			return nil, err
+		}
+		return nil, &otp.Error{Code: otp.CodeConflict, Key: "credit_currency", Field: "currency",
+			Message: "the project's balance is in " + p.Credits.Currency}
+	}
+	return s.GetProject(ctx, projectID)
 }

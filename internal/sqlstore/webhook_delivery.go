@@ -57,7 +57,7 @@ func (s *Store) ListUndispatchedEvents(ctx context.Context, limit int) ([]otp.Ev
 // queued for the same endpoint and event, adds stats to the daily rollup
 // and marks events consumed, in one transaction: so each event is
 // counted once and fanned out once, even after a crash.
-func (s *Store) ConsumeEvents(ctx context.Context, ds []otp.WebhookDelivery, stats []otp.StatDelta, events []string) error {
+func (s *Store) ConsumeEvents(ctx context.Context, ds []otp.WebhookDelivery, stats []otp.StatDelta, charges []otp.Charge, events []string) error {
 	return s.inTx(ctx, func(ctx context.Context, tx *txRunner) error {
 		for _, d := range ds {
 			_, err := tx.ExecContext(ctx,
@@ -84,6 +84,15 @@ func (s *Store) ConsumeEvents(ctx context.Context, ds []otp.WebhookDelivery, sta
 				st.Cost.Micros, st.Cost.Currency)
 			if err != nil {
 				return s.dbErr("add daily stats", err)
+			}
+		}
+		for _, c := range charges {
+			_, err := tx.ExecContext(ctx,
+				`UPDATE projects SET credit_micros = credit_micros - $2
+				WHERE id = $1 AND credits_enabled = 1 AND credit_currency = $3`,
+				c.ProjectID, c.Cost.Micros, c.Cost.Currency)
+			if err != nil {
+				return s.dbErr("charge credits", err)
 			}
 		}
 		for start := 0; start < len(events); start += 500 {

@@ -18,11 +18,11 @@ func testAnalytics(t *testing.T, st otp.Store) {
 		{AppID: a.ID, Day: day, Channel: otp.Email, Created: 1, Sent: 1, Verified: 1},
 		{AppID: b.ID, Day: day - 1, Channel: otp.SMS, Country: "GB", Created: 2, Sent: 2, Failed: 1, Cost: usd(10000)},
 	}
-	if err := st.ConsumeEvents(t.Context(), nil, deltas, nil); err != nil {
+	if err := st.ConsumeEvents(t.Context(), nil, deltas, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	// The same row again adds up.
-	if err := st.ConsumeEvents(t.Context(), nil, deltas[:1], nil); err != nil {
+	if err := st.ConsumeEvents(t.Context(), nil, deltas[:1], nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	sum, err := st.StatsSummary(t.Context(), otp.StatsFilter{}, day-7, day)
@@ -46,4 +46,32 @@ func testAnalytics(t *testing.T, st otp.Store) {
 	if len(days) != 2 || !days[0].Day.Equal(time.Unix((day-1)*86400, 0).UTC()) || days[0].Failed != 1 || days[1].Sent != 7 {
 		t.Errorf("by day = %+v", days)
 	}
+}
+
+func testCredits(t *testing.T, st otp.Store) {
+	p := createProject(t, st, "credits")
+	if got, _ := st.GetProject(t.Context(), p.ID); got.Credits != nil {
+		t.Fatalf("a new project has credits %+v, want none", got.Credits)
+	}
+	usd := func(m int64) otp.Money { return otp.Money{Micros: m, Currency: "USD"} }
+	got, err := st.AddCredits(t.Context(), p.ID, usd(1_000_000))
+	if err != nil || got.Credits == nil || *got.Credits != usd(1_000_000) {
+		t.Fatalf("AddCredits = %+v, %v", got, err)
+	}
+	if err := st.ConsumeEvents(t.Context(), nil, nil, []otp.Charge{{ProjectID: p.ID, Cost: usd(7500)}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	// A policy change does not undo the charge.
+	got.Policy.CodeLength = 8
+	if err := st.UpdateProject(t.Context(), got); err != nil {
+		t.Fatal(err)
+	}
+	after, err := st.GetProject(t.Context(), p.ID)
+	if err != nil || *after.Credits != usd(992_500) || after.Policy.CodeLength != 8 {
+		t.Errorf("after a charge and a policy change: %+v %v, want 0.9925 USD and length 8", after.Credits, err)
+	}
+	_, err = st.AddCredits(t.Context(), p.ID, otp.Money{Micros: 1, Currency: "EUR"})
+	wantErr(t, "AddCredits in another currency", err, otp.ErrConflict)
+	_, err = st.AddCredits(t.Context(), "prj_nope", usd(1))
+	wantNotFound(t, "AddCredits of an unknown project", err)
 }

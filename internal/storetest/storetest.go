@@ -54,6 +54,7 @@ func Run(t *testing.T, open func(t *testing.T) otp.Store) {
 		{"WebhookQueue", testWebhookQueue},
 		{"Analytics", testAnalytics},
 		{"Audit", testAudit},
+		{"Credits", testCredits},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

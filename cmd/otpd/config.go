@@ -32,6 +32,7 @@ type config struct {
 	// WebhookAllowPrivate (OTPD_WEBHOOK_ALLOW_PRIVATE=1) lets webhook
 	// endpoints be private or loopback addresses, for development.
 	WebhookAllowPrivate bool
+	OpenSignup          bool // OTPD_OPEN_SIGNUP=1: anyone may create a developer account
 	ShutdownTimeout     time.Duration
 }
 
@@ -59,12 +60,14 @@ func loadConfig(getenv func(string) string) (config, error) {
 			*dst = n
 		}
 	}
-	switch v := getenv("OTPD_WEBHOOK_ALLOW_PRIVATE"); v {
-	case "", "0", "false":
-	case "1", "true":
-		c.WebhookAllowPrivate = true
-	default:
-		return c, fmt.Errorf("OTPD_WEBHOOK_ALLOW_PRIVATE must be 1 or 0, got %q", v)
+	for name, dst := range map[string]*bool{"OTPD_WEBHOOK_ALLOW_PRIVATE": &c.WebhookAllowPrivate, "OTPD_OPEN_SIGNUP": &c.OpenSignup} {
+		switch v := getenv(name); v {
+		case "", "0", "false":
+		case "1", "true":
+			*dst = true
+		default:
+			return c, fmt.Errorf("%s must be 1 or 0, got %q", name, v)
+		}
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return c, fmt.Errorf("OTPD_LOG_FORMAT must be text or json, got %q", c.LogFormat)

@@ -82,7 +82,7 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 	})
 	svc.SetNotify(worker.Wake)
 
-	apiHandler, err := api.New(api.Config{Service: svc, AdminTokenHash: adminHash, Logger: logger, Version: buildVersion()})
+	apiHandler, err := api.New(api.Config{Service: svc, AdminTokenHash: adminHash, Logger: logger, Version: buildVersion(), OpenSignup: cfg.OpenSignup})
 	if err != nil {
 		return err
 	}

@@ -22,18 +22,22 @@ type Config struct {
 	Version        string
 	// MaxBodyBytes bounds request bodies; default 64 KiB.
 	MaxBodyBytes int64
+	// OpenSignup lets anyone create a developer account with
+	// POST /v1/auth/signup (OTPD_OPEN_SIGNUP); off, only the admin can.
+	OpenSignup bool
 }
 
 // Server serves the native API.
 type Server struct {
-	svc       *otp.Service
-	adminHash [32]byte
-	log       *slog.Logger
-	version   string
-	maxBody   int64
-	started   time.Time
-	mux       *http.ServeMux
-	openapi   []byte
+	svc        *otp.Service
+	adminHash  [32]byte
+	log        *slog.Logger
+	version    string
+	maxBody    int64
+	openSignup bool
+	started    time.Time
+	mux        *http.ServeMux
+	openapi    []byte
 }
 
 // New returns the API as an http.Handler.
@@ -45,7 +49,7 @@ func New(c Config) (*Server, error) {
 		c.MaxBodyBytes = 64 << 10
 	}
 	s := &Server{
-		svc: c.Service, log: c.Logger, version: c.Version, maxBody: c.MaxBodyBytes,
+		svc: c.Service, log: c.Logger, version: c.Version, maxBody: c.MaxBodyBytes, openSignup: c.OpenSignup,
 		started: time.Now(), mux: http.NewServeMux(),
 	}
 	s.adminHash = c.AdminTokenHash

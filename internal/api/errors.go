@@ -29,6 +29,7 @@ var statusOf = map[string]int{
 	codeUnsupportedMedia:        http.StatusUnsupportedMediaType,
 	otp.CodeRateLimited:         http.StatusTooManyRequests,
 	otp.CodeInsufficientCredits: http.StatusPaymentRequired,
+	otp.CodeQuotaExceeded:       http.StatusForbidden,
 	otp.CodeInternal:            http.StatusInternalServerError,
 }
 

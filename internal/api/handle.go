@@ -42,17 +42,18 @@ func (s *Server) wrap(rt route) http.Handler {
 			h = s.audited(rt, h)
 		}
 		return s.handle(func(w http.ResponseWriter, r *http.Request) error {
-			if !s.adminOK(bearer(r)) {
-				return &otp.Error{Code: otp.CodeUnauthenticated, Key: "invalid_admin_token", Message: "A valid console token is required: send Authorization: Bearer <token>"}
+			ctx, err := s.consolePrincipal(r)
+			if err != nil {
+				return err
 			}
-			d, err := s.svc.LimitConsole(r.Context())
+			d, err := s.svc.LimitConsole(ctx)
 			if d.Limit > 0 {
 				setRateHeaders(w, d)
 			}
 			if err != nil {
 				return err
 			}
-			return h(w, r)
+			return h(w, r.WithContext(ctx))
 		})
 	case authApp:
 		return s.handle(func(w http.ResponseWriter, r *http.Request) error {
@@ -66,7 +67,7 @@ func (s *Server) wrap(rt route) http.Handler {
 			return h(w, r.WithContext(context.WithValue(r.Context(), appKey{}, app)))
 		})
 	case authConsoleOrApp:
-		console, app := s.wrap(route{auth: authConsole, handler: func(w http.ResponseWriter, r *http.Request) error {
+		console, app := s.wrap(route{method: http.MethodGet, auth: authConsole, handler: func(w http.ResponseWriter, r *http.Request) error {
 			id := r.URL.Query().Get("appId")
 			if id == "" {
 				return queryError("appId", "appId is required with the console token")
@@ -78,7 +79,7 @@ func (s *Server) wrap(rt route) http.Handler {
 			return h(w, r.WithContext(context.WithValue(r.Context(), appKey{}, a)))
 		}}), s.wrap(route{auth: authApp, handler: h})
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if s.adminOK(bearer(r)) {
+			if t := bearer(r); s.adminOK(t) || strings.HasPrefix(t, sessionPrefix) {
 				console.ServeHTTP(w, r)
 				return
 			}
@@ -87,6 +88,26 @@ func (s *Server) wrap(rt route) http.Handler {
 	default:
 		return s.handle(h)
 	}
+}
+
+// sessionPrefix starts every developer session token.
+const sessionPrefix = "otpd_session_"
+
+// consolePrincipal authenticates a console request: the admin token is
+// the operator, a session token a developer.
+func (s *Server) consolePrincipal(r *http.Request) (context.Context, error) {
+	t := bearer(r)
+	if s.adminOK(t) {
+		return otp.WithPrincipal(r.Context(), otp.Principal{}), nil
+	}
+	if strings.HasPrefix(t, sessionPrefix) {
+		dev, err := s.svc.AuthenticateSession(r.Context(), t)
+		if err != nil {
+			return nil, err
+		}
+		return otp.WithPrincipal(r.Context(), otp.Principal{Developer: dev}), nil
+	}
+	return nil, &otp.Error{Code: otp.CodeUnauthenticated, Key: "invalid_admin_token", Message: "A valid console token is required: send Authorization: Bearer <admin token or session token>"}
 }
 
 // audited records a console action in the audit log once it is answered,
@@ -103,8 +124,12 @@ func (s *Server) audited(rt route, h handlerFunc) handlerFunc {
 		if splitErr != nil {
 			host = r.RemoteAddr
 		}
+		actor := "admin"
+		if dev := otp.PrincipalOf(r.Context()).Developer; dev != nil {
+			actor = "developer:" + dev.ID
+		}
 		if aerr := s.svc.Audit(context.WithoutCancel(r.Context()), otp.AuditEntry{
-			Actor: "admin", Action: rt.method + " " + rt.path, Target: r.URL.Path, Status: status,
+			Actor: actor, Action: rt.method + " " + rt.path, Target: r.URL.Path, Status: status,
 			RemoteAddr: host, UserAgent: r.UserAgent(),
 		}); aerr != nil {
 			s.log.Error("audit log", "err", aerr, "action", rt.method+" "+rt.path)

@@ -35,6 +35,12 @@ func (s *Server) routes() []route {
 		{method: "GET", path: "/v1/health", summary: "Liveness and version", auth: authNone, status: 200, response: healthView{}, handler: s.health},
 		{method: "GET", path: "/openapi.json", summary: "This document", auth: authNone, status: 200, handler: s.openAPIDoc},
 
+		{method: "POST", path: "/v1/developers", summary: "Create a developer account (admin token only)", auth: authConsole, status: 201, request: developerRequest{}, response: developerView{}, handler: s.createDeveloper},
+		{method: "POST", path: "/v1/auth/signup", summary: "Create your developer account, when the operator opened sign-up (OTPD_OPEN_SIGNUP=1)", auth: authNone, status: 201, request: developerRequest{}, response: developerView{}, handler: s.signup},
+		{method: "POST", path: "/v1/auth/login", summary: "Sign in: a console session token for 12 hours", auth: authNone, status: 200, request: loginRequest{}, response: sessionView{}, handler: s.login},
+		{method: "POST", path: "/v1/auth/logout", summary: "End this session", auth: authConsole, status: 204, handler: s.logout},
+		{method: "GET", path: "/v1/developer/me", summary: "Your developer account (the plan is read-only)", auth: authConsole, status: 200, response: developerView{}, handler: s.me},
+		{method: "PATCH", path: "/v1/developer/me", summary: "Change your name or company", auth: authConsole, status: 200, request: developerRequest{}, response: developerView{}, handler: s.updateMe},
 		{method: "POST", path: "/v1/projects", summary: "Create a project", auth: authConsole, status: 201, request: projectRequest{}, response: projectView{}, handler: s.createProject},
 		{method: "GET", path: "/v1/projects", summary: "List projects, newest first", auth: authConsole, status: 200, response: projectView{}, list: true, handler: s.listProjects},
 		{method: "GET", path: "/v1/projects/{id}", summary: "Fetch a project", auth: authConsole, status: 200, response: projectView{}, handler: s.getProject},

@@ -143,6 +143,9 @@ func (s *Service) AnalyticsTimeseries(ctx context.Context, f StatsFilter, days i
 }
 
 func (s *Service) checkStatsFilter(ctx context.Context, f *StatsFilter) error {
+	if err := requireAppScope(ctx, f.AppID); err != nil {
+		return err
+	}
 	if f.AppID != "" {
 		if _, err := s.GetApplication(ctx, f.AppID); err != nil {
 			return err

@@ -39,6 +39,9 @@ func (s *Service) Audit(ctx context.Context, e AuditEntry) error {
 
 // AuditLog returns audit entries newest first, after cursor (an entry ID).
 func (s *Service) AuditLog(ctx context.Context, cursor string, limit int) ([]AuditEntry, error) {
+	if err := requireOperator(ctx); err != nil {
+		return nil, err
+	}
 	if limit < 1 || limit > 201 {
 		return nil, invalidField("limit", "out_of_range", "limit must be between 1 and 200")
 	}

@@ -46,6 +46,9 @@ func (s *Service) chargesOf(ctx context.Context, events []Event) ([]Charge, erro
 // AddCredits tops up a project's balance (and turns it on: from then on
 // its live applications' sends need a positive balance).
 func (s *Service) AddCredits(ctx context.Context, projectID string, amount Money) (*Project, error) {
+	if err := requireOperator(ctx); err != nil {
+		return nil, err
+	}
 	if amount.Micros <= 0 {
 		return nil, invalidField("amount", "out_of_range", "amount must be positive")
 	}

@@ -33,6 +33,9 @@ func (s *Service) ListLogs(ctx context.Context, f EventFilter) ([]EventRecord, e
 	if f.Limit < 1 || f.Limit > MaxLogPage {
 		return nil, invalidField("limit", "out_of_range", fmt.Sprintf("limit must be between 1 and %d", MaxLogPage))
 	}
+	if err := requireAppScope(ctx, f.AppID); err != nil {
+		return nil, err
+	}
 	if f.AppID != "" {
 		if _, err := s.GetApplication(ctx, f.AppID); err != nil {
 			return nil, err
@@ -52,6 +55,9 @@ type ConsoleVerificationFilter struct {
 // ListAllVerifications lists verifications of one or every application,
 // newest first, for the console.
 func (s *Service) ListAllVerifications(ctx context.Context, f ConsoleVerificationFilter) ([]*Verification, error) {
+	if err := requireAppScope(ctx, f.AppID); err != nil {
+		return nil, err
+	}
 	if f.AppID != "" {
 		if _, err := s.GetApplication(ctx, f.AppID); err != nil {
 			return nil, err
@@ -69,6 +75,9 @@ func (s *Service) VerificationByID(ctx context.Context, id string) (*Verificatio
 	v, err := s.store.GetVerificationByID(ctx, id)
 	if err != nil {
 		return nil, s.notFound(err, "verification")
+	}
+	if _, err := s.GetApplication(ctx, v.AppID); err != nil {
+		return nil, notFound("verification")
 	}
 	return v, nil
 }

@@ -13,6 +13,8 @@ type Project struct {
 	Name        string
 	Description string
 	Policy      Policy
+	// OwnerID is the developer who owns the project; "" for the operator's.
+	OwnerID string
 	// Credits is the project's prepaid balance, nil when it has none:
 	// then sends are not limited by cost.
 	Credits   *Money

@@ -16,6 +16,16 @@ func (s *Service) CreateProject(ctx context.Context, in ProjectInput) (*Project,
 	if err := in.apply(p); err != nil {
 		return nil, err
 	}
+	if dev := principalOf(ctx).Developer; dev != nil {
+		p.OwnerID = dev.ID
+		owned, err := s.ListProjects(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if len(owned) >= dev.Plan.MaxProjects {
+			return nil, quotaExceeded("max_projects", fmt.Sprintf("Your plan allows %d projects", dev.Plan.MaxProjects))
+		}
+	}
 	if err := s.store.CreateProject(ctx, p); err != nil {
 		return nil, fmt.Errorf("create project: %w", err)
 	}
@@ -28,12 +38,26 @@ func (s *Service) GetProject(ctx context.Context, id string) (*Project, error) {
 	if err != nil {
 		return nil, s.notFound(err, "project")
 	}
+	if !owns(ctx, p) {
+		return nil, notFound("project") // not yours is not found
+	}
 	return p, nil
 }
 
-// ListProjects returns every project, newest first.
+// ListProjects returns the caller's projects (every one for the
+// operator), newest first.
 func (s *Service) ListProjects(ctx context.Context) ([]*Project, error) {
-	return s.store.ListProjects(ctx)
+	all, err := s.store.ListProjects(ctx)
+	if err != nil || principalOf(ctx).Developer == nil {
+		return all, err
+	}
+	var own []*Project
+	for _, p := range all {
+		if owns(ctx, p) {
+			own = append(own, p)
+		}
+	}
+	return own, nil
 }
 
 // UpdateProject changes the fields in sets.
@@ -56,6 +80,9 @@ func (s *Service) UpdateProject(ctx context.Context, id string, in ProjectInput)
 
 // DeleteProject deletes a project that has no applications left.
 func (s *Service) DeleteProject(ctx context.Context, id string) error {
+	if _, err := s.GetProject(ctx, id); err != nil {
+		return err
+	}
 	err := s.store.DeleteProject(ctx, id)
 	s.cache.forgetProject(id)
 	switch {
@@ -94,13 +121,22 @@ func (s *Service) CreateApplication(ctx context.Context, in ApplicationInput) (*
 		}
 		status = *in.Status
 	}
-	if _, err := s.store.GetProject(ctx, *in.ProjectID); err != nil {
+	if _, err := s.GetProject(ctx, *in.ProjectID); err != nil {
 		if isCode(err, CodeNotFound) {
 			e := notFound("project")
 			e.Field = "projectId"
 			return nil, Credentials{}, e
 		}
 		return nil, Credentials{}, err
+	}
+	if dev := principalOf(ctx).Developer; dev != nil {
+		apps, err := s.store.ListApplications(ctx, ApplicationFilter{ProjectID: *in.ProjectID})
+		if err != nil {
+			return nil, Credentials{}, err
+		}
+		if len(apps) >= dev.Plan.MaxAppsPerProject {
+			return nil, Credentials{}, quotaExceeded("max_apps_per_project", fmt.Sprintf("Your plan allows %d applications per project", dev.Plan.MaxAppsPerProject))
+		}
 	}
 	now := s.clock.Now()
 	a := &Application{
@@ -152,12 +188,44 @@ func (s *Service) GetApplication(ctx context.Context, id string) (*Application, 
 	if err != nil {
 		return nil, s.notFound(err, "application")
 	}
+	if principalOf(ctx).Developer != nil {
+		if _, err := s.GetProject(ctx, a.ProjectID); err != nil {
+			return nil, notFound("application")
+		}
+	}
 	return a, nil
 }
 
-// ListApplications lists applications, newest first.
+// ListApplications lists the caller's applications, newest first.
 func (s *Service) ListApplications(ctx context.Context, f ApplicationFilter) ([]*Application, error) {
-	return s.store.ListApplications(ctx, f)
+	if principalOf(ctx).Developer == nil {
+		return s.store.ListApplications(ctx, f)
+	}
+	if f.ProjectID != "" {
+		if _, err := s.GetProject(ctx, f.ProjectID); err != nil {
+			return nil, err
+		}
+		return s.store.ListApplications(ctx, f)
+	}
+	all, err := s.store.ListApplications(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	owned := map[string]bool{}
+	projects, err := s.ListProjects(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range projects {
+		owned[p.ID] = true
+	}
+	var own []*Application
+	for _, a := range all {
+		if owned[a.ProjectID] {
+			own = append(own, a)
+		}
+	}
+	return own, nil
 }
 
 // UpdateApplication changes the name or status of an application.
@@ -194,6 +262,9 @@ func (s *Service) UpdateApplication(ctx context.Context, id string, in Applicati
 
 // DeleteApplication deletes an application, its credentials and its data.
 func (s *Service) DeleteApplication(ctx context.Context, id string) error {
+	if _, err := s.GetApplication(ctx, id); err != nil {
+		return err
+	}
 	err := s.store.DeleteApplication(ctx, id)
 	s.cache.forgetApp(id)
 	if err != nil {

@@ -111,6 +111,15 @@ type Store interface {
 	// ListAuditEntries returns entries newest first, after cursor if set.
 	ListAuditEntries(ctx context.Context, cursor string, limit int) ([]AuditEntry, error)
 
+	// CreateDeveloper inserts d; a taken email is ErrConflict.
+	CreateDeveloper(ctx context.Context, d *Developer) error
+	GetDeveloper(ctx context.Context, id string) (*Developer, error)
+	GetDeveloperByEmail(ctx context.Context, email string) (*Developer, error)
+	UpdateDeveloper(ctx context.Context, d *Developer) error
+	CreateSession(ctx context.Context, sess *Session) error
+	GetSession(ctx context.Context, tokenHash []byte) (*Session, error)
+	DeleteSession(ctx context.Context, tokenHash []byte) error
+
 	// SaveChatLink inserts a chat link or replaces the one of the same provider and phone.
 	SaveChatLink(ctx context.Context, l ChatLink) error
 	// GetChatLink returns the chat link of a provider and phone, or ErrNotFound.

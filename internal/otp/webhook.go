@@ -191,11 +191,22 @@ func (s *Service) GetWebhook(ctx context.Context, id string) (*Webhook, error) {
 	if err != nil {
 		return nil, s.notFound(err, "webhook")
 	}
+	if _, err := s.GetApplication(ctx, w.AppID); err != nil {
+		return nil, notFound("webhook")
+	}
 	return w, nil
 }
 
 // ListWebhooks lists the endpoints of one application, or of every one for appID "".
 func (s *Service) ListWebhooks(ctx context.Context, appID string) ([]*Webhook, error) {
+	if err := requireAppScope(ctx, appID); err != nil {
+		return nil, err
+	}
+	if appID != "" {
+		if _, err := s.GetApplication(ctx, appID); err != nil {
+			return nil, err
+		}
+	}
 	return s.store.ListWebhooks(ctx, appID)
 }
 
@@ -221,5 +232,8 @@ func (s *Service) UpdateWebhook(ctx context.Context, id string, in WebhookInput)
 
 // DeleteWebhook removes an endpoint and its delivery log.
 func (s *Service) DeleteWebhook(ctx context.Context, id string) error {
+	if _, err := s.GetWebhook(ctx, id); err != nil {
+		return err
+	}
 	return s.notFound(s.store.DeleteWebhook(ctx, id), "webhook")
 }

@@ -281,6 +281,9 @@ func (s *Service) ListWebhookDeliveries(ctx context.Context, webhookID string, f
 
 // WebhookAttempts returns the attempts of one delivery of an endpoint.
 func (s *Service) WebhookAttempts(ctx context.Context, webhookID, deliveryID string) (*WebhookDelivery, []WebhookAttempt, error) {
+	if _, err := s.GetWebhook(ctx, webhookID); err != nil {
+		return nil, nil, err
+	}
 	d, err := s.store.GetWebhookDelivery(ctx, deliveryID)
 	if err != nil || d.WebhookID != webhookID {
 		return nil, nil, notFound("webhook delivery")
@@ -294,6 +297,9 @@ func (s *Service) WebhookAttempts(ctx context.Context, webhookID, deliveryID str
 
 // RedeliverWebhook queues a delivery again at once, whatever its status.
 func (s *Service) RedeliverWebhook(ctx context.Context, webhookID, deliveryID string) (*WebhookDelivery, error) {
+	if _, err := s.GetWebhook(ctx, webhookID); err != nil {
+		return nil, err
+	}
 	d, err := s.store.GetWebhookDelivery(ctx, deliveryID)
 	if err != nil || d.WebhookID != webhookID {
 		return nil, notFound("webhook delivery")

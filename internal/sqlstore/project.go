@@ -84,7 +84,7 @@ func decodePolicy(s string) (otp.Policy, error) {
 	return p, nil
 }
 
-const projectColumns = `id, name, description, policy, created_at, updated_at`
+const projectColumns = `id, name, description, policy, created_at, updated_at, owner_id`
 
 // projectRead adds the credit balance, which is written only by AddCredits
 // and the event consumer, never by UpdateProject: a policy change must not
@@ -99,7 +99,7 @@ func scanProject(row interface{ Scan(...any) error }) (*otp.Project, error) {
 		creditsEnabled   int
 		credit           otp.Money
 	)
-	if err := row.Scan(&p.ID, &p.Name, &p.Description, &policy, &created, &updated,
+	if err := row.Scan(&p.ID, &p.Name, &p.Description, &policy, &created, &updated, &p.OwnerID,
 		&creditsEnabled, &credit.Micros, &credit.Currency); err != nil {
 		return nil, err
 	}
@@ -121,8 +121,8 @@ func (s *Store) CreateProject(ctx context.Context, p *otp.Project) error {
 		return fmt.Errorf("create project: %w", err)
 	}
 	_, err = s.writeExec(ctx,
-		`INSERT INTO projects (`+projectColumns+`) VALUES ($1, $2, $3, $4, $5, $6)`,
-		p.ID, p.Name, p.Description, policy, micros(p.CreatedAt), micros(p.UpdatedAt))
+		`INSERT INTO projects (`+projectColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		p.ID, p.Name, p.Description, policy, micros(p.CreatedAt), micros(p.UpdatedAt), p.OwnerID)
 	return s.dbErr("create project", err)
 }
 

@@ -1,0 +1,201 @@
+package otp
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Developer is a console account. Developers see only their own projects;
+// the operator's admin token sees everything.
+type Developer struct {
+	ID           string
+	Email        string // lower-cased
+	Name         string
+	Company      string
+	PasswordHash string
+	Plan         Plan
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Plan limits what a developer may create.
+type Plan struct {
+	MaxProjects       int
+	MaxAppsPerProject int
+}
+
+// DefaultPlan is the plan of a new developer.
+var DefaultPlan = Plan{MaxProjects: 10, MaxAppsPerProject: 5}
+
+// Session is a signed-in developer's console token, kept as a hash.
+type Session struct {
+	TokenHash   []byte
+	DeveloperID string
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+}
+
+// SessionTTL is how long a console session lasts.
+const SessionTTL = 12 * time.Hour
+
+// CodeQuotaExceeded is a plan limit reached.
+const CodeQuotaExceeded = "QUOTA_EXCEEDED"
+
+// DeveloperInput is what a developer account is created or changed with;
+// nil fields are left as they are.
+type DeveloperInput struct {
+	Email    *string
+	Password *string
+	Name     *string
+	Company  *string
+}
+
+// CreateDeveloper creates an account (the admin does, or anyone when the
+// operator opens sign-up).
+func (s *Service) CreateDeveloper(ctx context.Context, in DeveloperInput) (*Developer, error) {
+	if in.Email == nil || in.Password == nil {
+		return nil, invalidField("email", "required", "email and password are required")
+	}
+	d, err := ParseDestination(*in.Email, "email")
+	if err != nil || d.IsPhone {
+		return nil, &Error{Code: CodeInvalidEmail, Key: "invalid_email", Field: "email", Message: "The email address is invalid"}
+	}
+	if err := validatePassword(*in.Password); err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	dev := &Developer{ID: NewID("dev"), Email: d.Value, PasswordHash: hashPassword(*in.Password), Plan: DefaultPlan,
+		CreatedAt: now, UpdatedAt: now}
+	if err := applyDeveloperProfile(dev, in); err != nil {
+		return nil, err
+	}
+	if err := s.store.CreateDeveloper(ctx, dev); err != nil {
+		if isCode(err, CodeConflict) {
+			return nil, conflict("email_taken", "An account with this email exists")
+		}
+		return nil, fmt.Errorf("create developer: %w", err)
+	}
+	return dev, nil
+}
+
+func applyDeveloperProfile(d *Developer, in DeveloperInput) error {
+	for _, f := range []struct {
+		name string
+		in   *string
+		out  *string
+	}{{"name", in.Name, &d.Name}, {"company", in.Company, &d.Company}} {
+		if f.in == nil {
+			continue
+		}
+		v := strings.TrimSpace(*f.in)
+		if utf8.RuneCountInString(v) > maxNameLen {
+			return invalidField(f.name, "too_long", f.name+" must be at most 100 characters")
+		}
+		*f.out = v
+	}
+	return nil
+}
+
+// UpdateDeveloper changes the signed-in developer's name or company; the
+// plan cannot be changed here.
+func (s *Service) UpdateDeveloper(ctx context.Context, id string, in DeveloperInput) (*Developer, error) {
+	if in.Email != nil || in.Password != nil {
+		return nil, invalidField("email", "read_only", "only name and company can be changed here")
+	}
+	d, err := s.store.GetDeveloper(ctx, id)
+	if err != nil {
+		return nil, s.notFound(err, "developer")
+	}
+	if err := applyDeveloperProfile(d, in); err != nil {
+		return nil, err
+	}
+	d.UpdatedAt = s.clock.Now()
+	if err := s.store.UpdateDeveloper(ctx, d); err != nil {
+		return nil, s.notFound(err, "developer")
+	}
+	return d, nil
+}
+
+// GetDeveloper returns an account.
+func (s *Service) GetDeveloper(ctx context.Context, id string) (*Developer, error) {
+	d, err := s.store.GetDeveloper(ctx, id)
+	if err != nil {
+		return nil, s.notFound(err, "developer")
+	}
+	return d, nil
+}
+
+// loginLimit bounds password guesses per account.
+var loginLimit = Limit{Count: 10, Period: 15 * time.Minute}
+
+// Login checks an email and password and opens a session. A wrong
+// password and an unknown email get the same answer, and both count
+// against the account's guess limit.
+func (s *Service) Login(ctx context.Context, email, password string) (token string, sess *Session, dev *Developer, err error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	if email == "" || password == "" {
+		return "", nil, nil, invalidField("email", "required", "email and password are required")
+	}
+	if dec, err := s.limiter.Allow(ctx, "login:"+email, loginLimit); err != nil {
+		return "", nil, nil, fmt.Errorf("login limit: %w", err)
+	} else if !dec.Allowed {
+		return "", nil, nil, rateLimited("too_many_logins", "Too many sign-in attempts; try again later", dec.RetryAfter)
+	}
+	bad := &Error{Code: CodeUnauthenticated, Key: "invalid_login", Message: "The email or password is wrong"}
+	if len(password) > maxPasswordLen {
+		return "", nil, nil, bad
+	}
+	dev, err = s.store.GetDeveloperByEmail(ctx, email)
+	if isCode(err, CodeNotFound) {
+		passwordMatches(dummyHash, password) // spend the same time as for a real account
+		return "", nil, nil, bad
+	}
+	if err != nil {
+		return "", nil, nil, fmt.Errorf("login: %w", err)
+	}
+	if ok, err := passwordMatches(dev.PasswordHash, password); err != nil || !ok {
+		return "", nil, nil, bad
+	}
+	raw := make([]byte, 24)
+	rand.Read(raw)
+	token = "otpd_session_" + hex.EncodeToString(raw)
+	h := sha256.Sum256([]byte(token))
+	now := s.clock.Now()
+	sess = &Session{TokenHash: h[:], DeveloperID: dev.ID, CreatedAt: now, ExpiresAt: now.Add(SessionTTL)}
+	if err := s.store.CreateSession(ctx, sess); err != nil {
+		return "", nil, nil, fmt.Errorf("login: %w", err)
+	}
+	return token, sess, dev, nil
+}
+
+// dummyHash is checked against when the email is unknown.
+var dummyHash = hashPassword("not a password of anyone")
+
+// AuthenticateSession returns the developer of a live session token.
+func (s *Service) AuthenticateSession(ctx context.Context, token string) (*Developer, error) {
+	bad := &Error{Code: CodeUnauthenticated, Key: "invalid_session", Message: "The session is unknown or has expired: sign in again"}
+	if !strings.HasPrefix(token, "otpd_session_") {
+		return nil, bad
+	}
+	h := sha256.Sum256([]byte(token))
+	sess, err := s.store.GetSession(ctx, h[:])
+	if isCode(err, CodeNotFound) || err == nil && !s.clock.Now().Before(sess.ExpiresAt) {
+		return nil, bad
+	}
+	if err != nil {
+		return nil, fmt.Errorf("session: %w", err)
+	}
+	return s.GetDeveloper(ctx, sess.DeveloperID)
+}
+
+// Logout ends a session.
+func (s *Service) Logout(ctx context.Context, token string) error {
+	h := sha256.Sum256([]byte(token))
+	return s.notFound(s.store.DeleteSession(ctx, h[:]), "session")
+}

@@ -1,0 +1,93 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/otpd/otpd/internal/otp"
+)
+
+const developerColumns = `id, email, name, company, password_hash, max_projects, max_apps_per_project, created_at, updated_at`
+
+func scanDeveloper(row interface{ Scan(...any) error }) (*otp.Developer, error) {
+	var (
+		d                otp.Developer
+		created, updated int64
+	)
+	if err := row.Scan(&d.ID, &d.Email, &d.Name, &d.Company, &d.PasswordHash, &d.Plan.MaxProjects, &d.Plan.MaxAppsPerProject,
+		&created, &updated); err != nil {
+		return nil, err
+	}
+	d.CreatedAt, d.UpdatedAt = fromMicros(created), fromMicros(updated)
+	return &d, nil
+}
+
+// CreateDeveloper inserts d; a taken email is ErrConflict.
+func (s *Store) CreateDeveloper(ctx context.Context, d *otp.Developer) error {
+	_, err := s.writeExec(ctx,
+		`INSERT INTO developers (`+developerColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		d.ID, d.Email, d.Name, d.Company, d.PasswordHash, d.Plan.MaxProjects, d.Plan.MaxAppsPerProject,
+		micros(d.CreatedAt), micros(d.UpdatedAt))
+	return s.dbErr("create developer", err)
+}
+
+// GetDeveloper returns the developer id, or ErrNotFound.
+func (s *Store) GetDeveloper(ctx context.Context, id string) (*otp.Developer, error) {
+	d, err := scanDeveloper(s.reader.QueryRowContext(ctx, `SELECT `+developerColumns+` FROM developers WHERE id = $1`, id))
+	if err != nil {
+		return nil, s.dbErr("get developer", err)
+	}
+	return d, nil
+}
+
+// GetDeveloperByEmail returns the developer of a lower-cased email, or ErrNotFound.
+func (s *Store) GetDeveloperByEmail(ctx context.Context, email string) (*otp.Developer, error) {
+	d, err := scanDeveloper(s.reader.QueryRowContext(ctx, `SELECT `+developerColumns+` FROM developers WHERE email = $1`, email))
+	if err != nil {
+		return nil, s.dbErr("get developer", err)
+	}
+	return d, nil
+}
+
+// UpdateDeveloper writes d's profile and plan back.
+func (s *Store) UpdateDeveloper(ctx context.Context, d *otp.Developer) error {
+	res, err := s.writeExec(ctx,
+		`UPDATE developers SET name = $2, company = $3, password_hash = $4, max_projects = $5, max_apps_per_project = $6,
+			updated_at = $7 WHERE id = $1`,
+		d.ID, d.Name, d.Company, d.PasswordHash, d.Plan.MaxProjects, d.Plan.MaxAppsPerProject, micros(d.UpdatedAt))
+	if err != nil {
+		return s.dbErr("update developer", err)
+	}
+	return rowsOrNotFound(res, "update developer")
+}
+
+// CreateSession inserts sess.
+func (s *Store) CreateSession(ctx context.Context, sess *otp.Session) error {
+	_, err := s.writeExec(ctx,
+		`INSERT INTO sessions (token_hash, developer_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
+		sess.TokenHash, sess.DeveloperID, micros(sess.CreatedAt), micros(sess.ExpiresAt))
+	return s.dbErr("create session", err)
+}
+
+// GetSession returns the session of a token hash, or ErrNotFound.
+func (s *Store) GetSession(ctx context.Context, tokenHash []byte) (*otp.Session, error) {
+	sess := otp.Session{TokenHash: tokenHash}
+	var created, expires int64
+	err := s.reader.QueryRowContext(ctx,
+		`SELECT developer_id, created_at, expires_at FROM sessions WHERE token_hash = $1`, tokenHash).
+		Scan(&sess.DeveloperID, &created, &expires)
+	if err != nil {
+		return nil, s.dbErr("get session", err)
+	}
+	sess.CreatedAt, sess.ExpiresAt = fromMicros(created), fromMicros(expires)
+	return &sess, nil
+}
+
+// DeleteSession removes a session, or returns ErrNotFound.
+func (s *Store) DeleteSession(ctx context.Context, tokenHash []byte) error {
+	res, err := s.writeExec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, tokenHash)
+	if err != nil {
+		return fmt.Errorf("delete session: %w", s.dbErr("delete session", err))
+	}
+	return rowsOrNotFound(res, "delete session")
+}

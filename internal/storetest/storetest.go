@@ -55,6 +55,7 @@ func Run(t *testing.T, open func(t *testing.T) otp.Store) {
 		{"Analytics", testAnalytics},
 		{"Audit", testAudit},
 		{"Credits", testCredits},
+		{"Developers", testDevelopers},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

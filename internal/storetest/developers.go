@@ -1,0 +1,57 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/otpd/otpd/internal/otp"
+)
+
+func testDevelopers(t *testing.T, st otp.Store) {
+	d := &otp.Developer{ID: otp.NewID("dev"), Email: "a@example.com", Name: "A", Company: "Acme",
+		PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$a2V5", Plan: otp.DefaultPlan, CreatedAt: t0, UpdatedAt: t0}
+	if err := st.CreateDeveloper(t.Context(), d); err != nil {
+		t.Fatal(err)
+	}
+	dup := *d
+	dup.ID = otp.NewID("dev")
+	wantErr(t, "CreateDeveloper with a taken email", st.CreateDeveloper(t.Context(), &dup), otp.ErrConflict)
+	byEmail, err := st.GetDeveloperByEmail(t.Context(), "a@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff(t, "developer by email", d, byEmail)
+	d.Name, d.Plan.MaxProjects, d.UpdatedAt = "Alice", 3, t0.Add(time.Hour)
+	if err := st.UpdateDeveloper(t.Context(), d); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.GetDeveloper(t.Context(), d.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff(t, "developer after update", d, got)
+
+	sess := &otp.Session{TokenHash: sum("token"), DeveloperID: d.ID, CreatedAt: t0, ExpiresAt: t0.Add(otp.SessionTTL)}
+	if err := st.CreateSession(t.Context(), sess); err != nil {
+		t.Fatal(err)
+	}
+	gs, err := st.GetSession(t.Context(), sum("token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff(t, "session", sess, gs)
+	if err := st.DeleteSession(t.Context(), sum("token")); err != nil {
+		t.Fatal(err)
+	}
+	_, err = st.GetSession(t.Context(), sum("token"))
+	wantNotFound(t, "a deleted session", err)
+
+	// A developer's project keeps its owner.
+	p := &otp.Project{ID: otp.NewID("prj"), Name: "owned", Policy: otp.DefaultPolicy(), OwnerID: d.ID, CreatedAt: t0, UpdatedAt: t0}
+	if err := st.CreateProject(t.Context(), p); err != nil {
+		t.Fatal(err)
+	}
+	if gp, err := st.GetProject(t.Context(), p.ID); err != nil || gp.OwnerID != d.ID {
+		t.Errorf("project owner = %+v, %v; want %s", gp, err, d.ID)
+	}
+}

@@ -3,7 +3,9 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/otpd/otpd/internal/otp"
 )
@@ -182,11 +184,24 @@ func (s *Server) deleteApplication(w http.ResponseWriter, r *http.Request) error
 
 func (s *Server) rotateCredential(w http.ResponseWriter, r *http.Request) error {
 	kind := otp.CredentialKind(r.PathValue("type"))
-	v, at, err := s.svc.RotateCredential(r.Context(), r.PathValue("id"), kind)
+	var grace time.Duration
+	if g := r.URL.Query().Get("gracePeriod"); g != "" {
+		n, err := strconv.Atoi(g)
+		if err != nil || n < 0 {
+			return queryError("gracePeriod", "gracePeriod must be a whole number of seconds, at most 604800")
+		}
+		grace = time.Duration(n) * time.Second
+	}
+	v, at, err := s.svc.RotateCredentialWithGrace(r.Context(), r.PathValue("id"), kind, grace)
 	if err != nil {
 		return err
 	}
-	writeData(w, http.StatusOK, rotationView{Type: string(kind), Value: v, RotatedAt: at})
+	view := rotationView{Type: string(kind), Value: v, RotatedAt: at}
+	if grace > 0 {
+		until := at.Add(grace)
+		view.PreviousValidUntil = &until
+	}
+	writeData(w, http.StatusOK, view)
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestProjects(t *testing.T) {
@@ -139,5 +140,44 @@ func TestHealthAndOpenAPIAreOpen(t *testing.T) {
 	r = h.mustStatus(h.do("GET", "/openapi.json", "", nil), 200)
 	if r.body["openapi"] != "3.1.0" {
 		t.Errorf("openapi version %v", r.body["openapi"])
+	}
+}
+
+func TestRotationGracePeriod(t *testing.T) {
+	h := newHarness(t)
+	appID, oldKey := h.createApp("test")
+	rot := h.mustStatus(h.do("POST", "/v1/applications/"+appID+"/rotate/api?gracePeriod=3600", adminToken, nil), 200).data()
+	newKey := rot["value"].(string)
+	if rot["previousValidUntil"] != h.clock.Now().Add(time.Hour).Format(time.RFC3339) {
+		t.Errorf("previousValidUntil = %v, want in an hour", rot["previousValidUntil"])
+	}
+	for _, key := range []string{oldKey, newKey} {
+		if r := h.do("GET", "/v1/verifications", key, nil); r.status != 200 {
+			t.Errorf("during the grace period a key gets %d, want 200", r.status)
+		}
+	}
+	h.clock.Advance(time.Hour)
+	if r := h.do("GET", "/v1/verifications", oldKey, nil); r.status != 401 {
+		t.Errorf("after the grace period the old key gets %d, want 401", r.status)
+	}
+	if r := h.do("GET", "/v1/verifications", newKey, nil); r.status != 200 {
+		t.Errorf("the new key gets %d, want 200", r.status)
+	}
+	// Without a grace period the old key stops at once.
+	again := h.mustStatus(h.do("POST", "/v1/applications/"+appID+"/rotate/api", adminToken, nil), 200).data()
+	if again["previousValidUntil"] != nil {
+		t.Errorf("previousValidUntil = %v, want null", again["previousValidUntil"])
+	}
+	if r := h.do("GET", "/v1/verifications", newKey, nil); r.status != 401 {
+		t.Errorf("a key rotated without grace gets %d, want 401", r.status)
+	}
+	for _, c := range []struct{ path, field string }{
+		{"/v1/applications/" + appID + "/rotate/api?gracePeriod=soon", "gracePeriod"},
+		{"/v1/applications/" + appID + "/rotate/api?gracePeriod=604801", "gracePeriod"},
+		{"/v1/applications/" + appID + "/rotate/webhook_secret?gracePeriod=60", "gracePeriod"},
+	} {
+		if r := h.do("POST", c.path, adminToken, nil); r.status != 400 || r.errField() != c.field {
+			t.Errorf("%s: %d %s, want 400 on %s", c.path, r.status, r.raw, c.field)
+		}
 	}
 }

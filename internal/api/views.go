@@ -148,6 +148,9 @@ type rotationView struct {
 	Type      string    `json:"type"`
 	Value     string    `json:"value"`
 	RotatedAt time.Time `json:"rotatedAt"`
+	// PreviousValidUntil is when the old credential stops working, after a
+	// rotation with ?gracePeriod=; null when it stopped at once.
+	PreviousValidUntil *time.Time `json:"previousValidUntil"`
 }
 
 type verificationView struct {

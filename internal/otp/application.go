@@ -44,6 +44,13 @@ type Application struct {
 	ClientSecretPreview string
 	WebhookSecretSealed []byte // webhook secret encrypted with the server key
 
+	// The previous API key and client secret keep working until these
+	// times after a rotation with a grace period; zero when they do not.
+	PrevAPIKeyHash        []byte
+	PrevAPIKeyUntil       time.Time
+	PrevClientSecretHash  []byte
+	PrevClientSecretUntil time.Time
+
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }

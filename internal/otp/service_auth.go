@@ -1,6 +1,7 @@
 package otp
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"time"
@@ -17,12 +18,16 @@ func (s *Service) Authenticate(ctx context.Context, apiKey string) (*Application
 	if len(apiKey) > 200 {
 		return nil, Decision{}, invalidAPIKey()
 	}
-	a, err := s.applicationByAPIKey(ctx, hashSecret(apiKey))
+	h := hashSecret(apiKey)
+	a, err := s.applicationByAPIKey(ctx, h)
 	if isCode(err, CodeNotFound) {
 		return nil, Decision{}, invalidAPIKey()
 	}
 	if err != nil {
 		return nil, Decision{}, fmt.Errorf("authenticate: %w", err)
+	}
+	if !bytes.Equal(a.APIKeyHash, h) && !s.clock.Now().Before(a.PrevAPIKeyUntil) {
+		return nil, Decision{}, invalidAPIKey() // a rotated key past its grace period
 	}
 	if a.Status != AppActive {
 		return nil, Decision{}, &Error{Code: CodeForbidden, Key: "application_disabled", Message: "The application is disabled"}
@@ -45,7 +50,8 @@ func (s *Service) AuthenticateTriple(ctx context.Context, clientID, clientSecret
 	if a == nil || err != nil && !isCode(err, CodeRateLimited) {
 		return a, d, err
 	}
-	if clientID != a.ClientID || !secretEqual(a.ClientSecretHash, clientSecret) {
+	prevOK := s.clock.Now().Before(a.PrevClientSecretUntil) && secretEqual(a.PrevClientSecretHash, clientSecret)
+	if clientID != a.ClientID || !secretEqual(a.ClientSecretHash, clientSecret) && !prevOK {
 		return nil, Decision{}, invalidAPIKey()
 	}
 	return a, d, err

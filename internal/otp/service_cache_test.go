@@ -203,3 +203,24 @@ func TestDeliverReadsTheApplicationFromTheCache(t *testing.T) {
 		t.Errorf("after the TTL: %d reads, want 1", got)
 	}
 }
+
+func TestClientSecretGracePeriod(t *testing.T) {
+	f := newFixture(t, otp.Limits{})
+	a, creds := f.newApp(t, otp.Live)
+	newSecret, _, err := f.svc.RotateCredentialWithGrace(t.Context(), a.ID, otp.CredentialSecret, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{creds.ClientSecret, newSecret} {
+		if _, _, err := f.svc.AuthenticateTriple(t.Context(), a.ClientID, secret, creds.APIKey); err != nil {
+			t.Errorf("during the grace period: %v", err)
+		}
+	}
+	f.clock.Advance(time.Minute)
+	if _, _, err := f.svc.AuthenticateTriple(t.Context(), a.ClientID, creds.ClientSecret, creds.APIKey); code(err) != otp.CodeUnauthenticated {
+		t.Errorf("the old secret after the grace period = %v, want UNAUTHENTICATED", err)
+	}
+	if _, _, err := f.svc.AuthenticateTriple(t.Context(), a.ClientID, newSecret, creds.APIKey); err != nil {
+		t.Errorf("the new secret = %v", err)
+	}
+}

@@ -273,16 +273,48 @@ func (s *Service) DeleteApplication(ctx context.Context, id string) error {
 	return nil
 }
 
-// RotateCredential replaces one credential and returns the new plaintext.
+// RotateCredential replaces one credential at once and returns the new plaintext.
 func (s *Service) RotateCredential(ctx context.Context, id string, kind CredentialKind) (string, time.Time, error) {
+	return s.RotateCredentialWithGrace(ctx, id, kind, 0)
+}
+
+// MaxRotationGrace bounds how long a rotated credential keeps working.
+const MaxRotationGrace = 7 * 24 * time.Hour
+
+// RotateCredentialWithGrace replaces one credential and returns the new
+// plaintext; the old API key or client secret keeps working for grace.
+// Webhook secrets rotate at once: receivers verify with one secret.
+func (s *Service) RotateCredentialWithGrace(ctx context.Context, id string, kind CredentialKind, grace time.Duration) (string, time.Time, error) {
 	switch kind {
 	case CredentialSecret, CredentialAPIKey, CredentialWebhookSecret:
 	default:
 		return "", time.Time{}, invalidField("type", "invalid_credential_type", "type must be secret, api or webhook_secret")
 	}
+	if grace < 0 || grace > MaxRotationGrace {
+		return "", time.Time{}, invalidField("gracePeriod", "out_of_range", "gracePeriod must be between 0 and 604800 seconds")
+	}
+	if grace > 0 && kind == CredentialWebhookSecret {
+		return "", time.Time{}, invalidField("gracePeriod", "no_grace", "webhook secrets rotate at once; gracePeriod is for secret and api")
+	}
 	a, err := s.GetApplication(ctx, id)
 	if err != nil {
 		return "", time.Time{}, err
+	}
+	until := time.Time{}
+	if grace > 0 {
+		until = s.clock.Now().Add(grace)
+	}
+	switch kind {
+	case CredentialAPIKey:
+		a.PrevAPIKeyHash, a.PrevAPIKeyUntil = a.APIKeyHash, until
+		if grace == 0 {
+			a.PrevAPIKeyHash = nil
+		}
+	case CredentialSecret:
+		a.PrevClientSecretHash, a.PrevClientSecretUntil = a.ClientSecretHash, until
+		if grace == 0 {
+			a.PrevClientSecretHash = nil
+		}
 	}
 	v := s.setCredential(a, kind)
 	a.UpdatedAt = s.clock.Now()

@@ -3,27 +3,32 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 
 	"github.com/otpd/otpd/internal/otp"
 )
 
 const applicationColumns = `id, project_id, name, environment, status, client_id, public_key,
 	api_key_hash, api_key_preview, client_secret_hash, client_secret_preview, webhook_secret_sealed,
-	created_at, updated_at`
+	created_at, updated_at, prev_api_key_hash, prev_api_key_until, prev_client_secret_hash, prev_client_secret_until`
 
 func scanApplication(row interface{ Scan(...any) error }) (*otp.Application, error) {
 	var (
-		a                otp.Application
-		created, updated int64
+		a                       otp.Application
+		created, updated        int64
+		prevKeyUntil, prevUntil int64
 	)
 	err := row.Scan(&a.ID, &a.ProjectID, &a.Name, &a.Environment, &a.Status, &a.ClientID, &a.PublicKey,
 		&a.APIKeyHash, &a.APIKeyPreview, &a.ClientSecretHash, &a.ClientSecretPreview, &a.WebhookSecretSealed,
-		&created, &updated)
+		&created, &updated, &a.PrevAPIKeyHash, &prevKeyUntil, &a.PrevClientSecretHash, &prevUntil)
 	if err != nil {
 		return nil, err
 	}
 	a.APIKeyHash = emptyToNil(a.APIKeyHash)
 	a.ClientSecretHash = emptyToNil(a.ClientSecretHash)
+	a.PrevAPIKeyHash = emptyToNil(a.PrevAPIKeyHash)
+	a.PrevClientSecretHash = emptyToNil(a.PrevClientSecretHash)
+	a.PrevAPIKeyUntil, a.PrevClientSecretUntil = fromMicros(prevKeyUntil), fromMicros(prevUntil)
 	a.WebhookSecretSealed = emptyToNil(a.WebhookSecretSealed)
 	a.CreatedAt, a.UpdatedAt = fromMicros(created), fromMicros(updated)
 	return &a, nil
@@ -34,10 +39,11 @@ func scanApplication(row interface{ Scan(...any) error }) (*otp.Application, err
 func (s *Store) CreateApplication(ctx context.Context, a *otp.Application) error {
 	_, err := s.writeExec(ctx,
 		`INSERT INTO applications (`+applicationColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
 		a.ID, a.ProjectID, a.Name, string(a.Environment), string(a.Status), a.ClientID, a.PublicKey,
 		nullBytes(a.APIKeyHash), a.APIKeyPreview, nullBytes(a.ClientSecretHash), a.ClientSecretPreview,
-		nullBytes(a.WebhookSecretSealed), micros(a.CreatedAt), micros(a.UpdatedAt))
+		nullBytes(a.WebhookSecretSealed), micros(a.CreatedAt), micros(a.UpdatedAt),
+		nullBytes(a.PrevAPIKeyHash), micros(a.PrevAPIKeyUntil), nullBytes(a.PrevClientSecretHash), micros(a.PrevClientSecretUntil))
 	return s.dbErr("create application", err)
 }
 
@@ -59,6 +65,11 @@ func (s *Store) GetApplicationByAPIKey(ctx context.Context, keyHash []byte) (*ot
 	}
 	a, err := scanApplication(s.reader.QueryRowContext(ctx,
 		`SELECT `+applicationColumns+` FROM applications WHERE api_key_hash = $1`, keyHash))
+	if errors.Is(err, sql.ErrNoRows) {
+		// A key rotated with a grace period; the caller checks the period.
+		a, err = scanApplication(s.reader.QueryRowContext(ctx,
+			`SELECT `+applicationColumns+` FROM applications WHERE prev_api_key_hash = $1`, keyHash))
+	}
 	if err != nil {
 		return nil, s.dbErr("get application by api key", err)
 	}
@@ -97,11 +108,13 @@ func (s *Store) UpdateApplication(ctx context.Context, a *otp.Application) error
 	res, err := s.writeExec(ctx,
 		`UPDATE applications SET name = $2, status = $3, client_id = $4, public_key = $5,
 			api_key_hash = $6, api_key_preview = $7, client_secret_hash = $8, client_secret_preview = $9,
-			webhook_secret_sealed = $10, updated_at = $11
+			webhook_secret_sealed = $10, updated_at = $11, prev_api_key_hash = $12, prev_api_key_until = $13,
+			prev_client_secret_hash = $14, prev_client_secret_until = $15
 		WHERE id = $1`,
 		a.ID, a.Name, string(a.Status), a.ClientID, a.PublicKey,
 		nullBytes(a.APIKeyHash), a.APIKeyPreview, nullBytes(a.ClientSecretHash), a.ClientSecretPreview,
-		nullBytes(a.WebhookSecretSealed), micros(a.UpdatedAt))
+		nullBytes(a.WebhookSecretSealed), micros(a.UpdatedAt),
+		nullBytes(a.PrevAPIKeyHash), micros(a.PrevAPIKeyUntil), nullBytes(a.PrevClientSecretHash), micros(a.PrevClientSecretUntil))
 	if err != nil {
 		return s.dbErr("update application", err)
 	}

@@ -55,3 +55,15 @@ func testDevelopers(t *testing.T, st otp.Store) {
 		t.Errorf("project owner = %+v, %v; want %s", gp, err, d.ID)
 	}
 }
+
+// testPreviousAPIKey finds an application by a rotated key too.
+func testPreviousAPIKey(t *testing.T, st otp.Store) {
+	p := createProject(t, st, "rotated")
+	a := createApp(t, st, p.ID, otp.Live)
+	got, err := st.GetApplicationByAPIKey(t.Context(), a.PrevAPIKeyHash)
+	if err != nil || got.ID != a.ID {
+		t.Fatalf("by the previous key = %+v, %v; want the application", got, err)
+	}
+	_, err = st.GetApplicationByAPIKey(t.Context(), sum("never issued"))
+	wantNotFound(t, "an unknown key", err)
+}

@@ -56,6 +56,7 @@ func Run(t *testing.T, open func(t *testing.T) otp.Store) {
 		{"Audit", testAudit},
 		{"Credits", testCredits},
 		{"Developers", testDevelopers},
+		{"PreviousAPIKey", testPreviousAPIKey},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -161,6 +162,8 @@ func newApp(projectID string, env otp.Environment) *otp.Application {
 		ClientSecretHash: sum("secret " + id), ClientSecretPreview: "otpd_secret_****" + id[len(id)-4:],
 		WebhookSecretSealed: []byte("sealed webhook secret of " + id),
 		CreatedAt:           t0, UpdatedAt: t0.Add(2 * time.Second),
+		PrevAPIKeyHash: sum("old api " + id), PrevAPIKeyUntil: t0.Add(time.Hour),
+		PrevClientSecretHash: sum("old secret " + id), PrevClientSecretUntil: t0.Add(2 * time.Hour),
 	}
 }
 

@@ -56,11 +56,61 @@ func (s *Server) createDeveloper(w http.ResponseWriter, r *http.Request) error {
 	return s.signupWith(w, r)
 }
 
+// signupRequest is an account request, with the invitation that allows
+// it while sign-up is closed.
+type signupRequest struct {
+	Email      *string `json:"email"`
+	Password   *string `json:"password"`
+	Name       *string `json:"name"`
+	Company    *string `json:"company"`
+	Invitation string  `json:"invitation"`
+}
+
 func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
-	if !s.openSignup {
-		return &otp.Error{Code: otp.CodeForbidden, Key: "signup_closed", Message: "Sign-up is closed: ask the operator for an account"}
+	var req signupRequest
+	if err := s.decode(w, r, &req, false); err != nil {
+		return err
 	}
-	return s.signupWith(w, r)
+	in := otp.DeveloperInput{Email: req.Email, Password: req.Password, Name: req.Name, Company: req.Company}
+	var d *otp.Developer
+	var err error
+	switch {
+	case req.Invitation != "":
+		d, err = s.svc.AcceptInvitation(r.Context(), req.Invitation, in)
+	case s.openSignup:
+		d, err = s.svc.CreateDeveloper(r.Context(), in)
+	default:
+		return &otp.Error{Code: otp.CodeForbidden, Key: "signup_closed", Message: "Sign-up is closed: ask the operator for an account or an invitation"}
+	}
+	if err != nil {
+		return err
+	}
+	writeData(w, http.StatusCreated, newDeveloperView(d))
+	return nil
+}
+
+type invitationRequest struct {
+	Email string `json:"email"`
+}
+
+type invitationView struct {
+	Token     string    `json:"token"` // give it to the person: POST /v1/auth/signup {"invitation": token, …}
+	Email     string    `json:"email"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+func (s *Server) invite(w http.ResponseWriter, r *http.Request) error {
+	var req invitationRequest
+	if err := s.decode(w, r, &req, false); err != nil {
+		return err
+	}
+	token, inv, err := s.svc.Invite(r.Context(), req.Email)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeData(w, http.StatusCreated, invitationView{Token: token, Email: inv.Email, ExpiresAt: inv.ExpiresAt})
+	return nil
 }
 
 func (s *Server) signupWith(w http.ResponseWriter, r *http.Request) error {

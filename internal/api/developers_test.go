@@ -149,3 +149,43 @@ func TestDeveloperQuotasAndLogin(t *testing.T) {
 		t.Errorf("after many wrong passwords: %d, want 429 with Retry-After", last.status)
 	}
 }
+
+func TestInvitations(t *testing.T) {
+	h := newHarness(t)
+	inv := h.mustStatus(h.do("POST", "/v1/invitations", adminToken, map[string]any{"email": "New@Example.com"}), 201).data()
+	token := inv["token"].(string)
+	if !strings.HasPrefix(token, "otpd_invite_") || inv["email"] != "new@example.com" {
+		t.Fatalf("invitation = %v", inv)
+	}
+	signup := func(body map[string]any) response { return h.do("POST", "/v1/auth/signup", "", body) }
+	if r := signup(map[string]any{"invitation": token, "email": "other@example.com", "password": "correct horse battery"}); r.status != 400 || r.errField() != "email" {
+		t.Errorf("another email: %d %s, want 400 on email", r.status, r.raw)
+	}
+	if r := signup(map[string]any{"invitation": token, "password": "short"}); r.status != 400 || r.errField() != "password" {
+		t.Errorf("weak password: %d %s", r.status, r.raw)
+	}
+	dev := h.mustStatus(signup(map[string]any{"invitation": token, "password": "correct horse battery", "name": "New"}), 201).data()
+	if dev["email"] != "new@example.com" {
+		t.Errorf("account = %v", dev)
+	}
+	if r := signup(map[string]any{"invitation": token, "password": "correct horse battery"}); r.status != 403 {
+		t.Errorf("the invitation used twice: %d, want 403", r.status)
+	}
+	h.mustStatus(h.do("POST", "/v1/auth/login", "", map[string]any{"email": "new@example.com", "password": "correct horse battery"}), 200)
+
+	late := h.mustStatus(h.do("POST", "/v1/invitations", adminToken, map[string]any{"email": "late@example.com"}), 201).data()["token"].(string)
+	h.clock.Advance(8 * 24 * time.Hour)
+	if r := signup(map[string]any{"invitation": late, "password": "correct horse battery"}); r.status != 403 {
+		t.Errorf("an expired invitation: %d, want 403", r.status)
+	}
+	if r := signup(map[string]any{"invitation": "otpd_invite_forged", "password": "correct horse battery"}); r.status != 403 {
+		t.Errorf("a forged invitation: %d, want 403", r.status)
+	}
+	dv := h.developer("a@example.com")
+	if r := h.do("POST", "/v1/invitations", dv, map[string]any{"email": "x@example.com"}); r.status != 403 {
+		t.Errorf("a developer inviting: %d, want 403", r.status)
+	}
+	if r := h.do("POST", "/v1/invitations", adminToken, map[string]any{"email": "nope"}); r.status != 400 {
+		t.Errorf("a bad email: %d, want 400", r.status)
+	}
+}

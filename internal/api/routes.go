@@ -36,7 +36,8 @@ func (s *Server) routes() []route {
 		{method: "GET", path: "/openapi.json", summary: "This document", auth: authNone, status: 200, handler: s.openAPIDoc},
 
 		{method: "POST", path: "/v1/developers", summary: "Create a developer account (admin token only)", auth: authConsole, status: 201, request: developerRequest{}, response: developerView{}, handler: s.createDeveloper},
-		{method: "POST", path: "/v1/auth/signup", summary: "Create your developer account, when the operator opened sign-up (OTPD_OPEN_SIGNUP=1)", auth: authNone, status: 201, request: developerRequest{}, response: developerView{}, handler: s.signup},
+		{method: "POST", path: "/v1/invitations", summary: "Invite a person to create a developer account for an email (admin token); the token is shown once and works once, for 7 days", auth: authConsole, status: 201, request: invitationRequest{}, response: invitationView{}, handler: s.invite},
+		{method: "POST", path: "/v1/auth/signup", summary: "Create your developer account, with an invitation or when the operator opened sign-up (OTPD_OPEN_SIGNUP=1)", auth: authNone, status: 201, request: signupRequest{}, response: developerView{}, handler: s.signup},
 		{method: "POST", path: "/v1/auth/login", summary: "Sign in: a console session token for 12 hours", auth: authNone, status: 200, request: loginRequest{}, response: sessionView{}, handler: s.login},
 		{method: "POST", path: "/v1/auth/logout", summary: "End this session", auth: authConsole, status: 204, handler: s.logout},
 		{method: "GET", path: "/v1/developer/me", summary: "Your developer account (the plan is read-only)", auth: authConsole, status: 200, response: developerView{}, handler: s.me},

@@ -469,6 +469,9 @@ func (s *Service) SweepExpired(ctx context.Context, limit int) (int, error) {
 	if _, err := s.store.DeleteTestMessagesBefore(ctx, s.clock.Now().Add(-s.cfg.TestInboxRetention)); err != nil {
 		return n, fmt.Errorf("sweep test inbox: %w", err)
 	}
+	if _, err := s.store.DeleteExpiredSessions(ctx, s.clock.Now()); err != nil {
+		return n, fmt.Errorf("sweep sessions: %w", err)
+	}
 	return n, nil
 }
 

@@ -116,6 +116,13 @@ type Store interface {
 	GetDeveloper(ctx context.Context, id string) (*Developer, error)
 	GetDeveloperByEmail(ctx context.Context, email string) (*Developer, error)
 	UpdateDeveloper(ctx context.Context, d *Developer) error
+	CreateInvitation(ctx context.Context, inv *Invitation) error
+	GetInvitation(ctx context.Context, tokenHash []byte) (*Invitation, error)
+	// UseInvitation marks an unused invitation used; ErrNotFound if it is
+	// unknown or already used.
+	UseInvitation(ctx context.Context, tokenHash []byte, at time.Time) error
+	// DeleteExpiredSessions removes sessions that expired before before.
+	DeleteExpiredSessions(ctx context.Context, before time.Time) (int, error)
 	CreateSession(ctx context.Context, sess *Session) error
 	GetSession(ctx context.Context, tokenHash []byte) (*Session, error)
 	DeleteSession(ctx context.Context, tokenHash []byte) error

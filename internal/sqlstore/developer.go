@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/otpd/otpd/internal/otp"
 )
@@ -90,4 +91,45 @@ func (s *Store) DeleteSession(ctx context.Context, tokenHash []byte) error {
 		return fmt.Errorf("delete session: %w", s.dbErr("delete session", err))
 	}
 	return rowsOrNotFound(res, "delete session")
+}
+
+// CreateInvitation inserts inv.
+func (s *Store) CreateInvitation(ctx context.Context, inv *otp.Invitation) error {
+	_, err := s.writeExec(ctx,
+		`INSERT INTO invitations (token_hash, email, created_at, expires_at, used_at) VALUES ($1, $2, $3, $4, $5)`,
+		inv.TokenHash, inv.Email, micros(inv.CreatedAt), micros(inv.ExpiresAt), micros(inv.UsedAt))
+	return s.dbErr("create invitation", err)
+}
+
+// GetInvitation returns the invitation of a token hash, or ErrNotFound.
+func (s *Store) GetInvitation(ctx context.Context, tokenHash []byte) (*otp.Invitation, error) {
+	inv := otp.Invitation{TokenHash: tokenHash}
+	var created, expires, used int64
+	err := s.reader.QueryRowContext(ctx,
+		`SELECT email, created_at, expires_at, used_at FROM invitations WHERE token_hash = $1`, tokenHash).
+		Scan(&inv.Email, &created, &expires, &used)
+	if err != nil {
+		return nil, s.dbErr("get invitation", err)
+	}
+	inv.CreatedAt, inv.ExpiresAt, inv.UsedAt = fromMicros(created), fromMicros(expires), fromMicros(used)
+	return &inv, nil
+}
+
+// UseInvitation marks an unused invitation used, or returns ErrNotFound.
+func (s *Store) UseInvitation(ctx context.Context, tokenHash []byte, at time.Time) error {
+	res, err := s.writeExec(ctx, `UPDATE invitations SET used_at = $2 WHERE token_hash = $1 AND used_at = 0`, tokenHash, micros(at))
+	if err != nil {
+		return s.dbErr("use invitation", err)
+	}
+	return rowsOrNotFound(res, "use invitation")
+}
+
+// DeleteExpiredSessions removes sessions that expired before before.
+func (s *Store) DeleteExpiredSessions(ctx context.Context, before time.Time) (int, error) {
+	res, err := s.writeExec(ctx, `DELETE FROM sessions WHERE expires_at < $1`, micros(before))
+	if err != nil {
+		return 0, s.dbErr("delete expired sessions", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
 }

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -66,4 +67,33 @@ func testPreviousAPIKey(t *testing.T, st otp.Store) {
 	}
 	_, err = st.GetApplicationByAPIKey(t.Context(), sum("never issued"))
 	wantNotFound(t, "an unknown key", err)
+}
+
+func testInvitationsAndSessionSweep(t *testing.T, st otp.Store) {
+	inv := &otp.Invitation{TokenHash: sum("invite"), Email: "a@example.com", CreatedAt: t0, ExpiresAt: t0.Add(otp.InvitationTTL)}
+	if err := st.CreateInvitation(t.Context(), inv); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.GetInvitation(t.Context(), sum("invite"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff(t, "invitation", inv, got)
+	if err := st.UseInvitation(t.Context(), sum("invite"), t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	wantNotFound(t, "UseInvitation twice", st.UseInvitation(t.Context(), sum("invite"), t0.Add(time.Minute)))
+
+	for i, exp := range []time.Time{t0.Add(-time.Second), t0.Add(time.Hour)} {
+		s := &otp.Session{TokenHash: sum(fmt.Sprint("s", i)), DeveloperID: "dev_x", CreatedAt: t0.Add(-otp.SessionTTL), ExpiresAt: exp}
+		if err := st.CreateSession(t.Context(), s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := st.DeleteExpiredSessions(t.Context(), t0); err != nil || n != 1 {
+		t.Errorf("DeleteExpiredSessions = %d, %v; want 1", n, err)
+	}
+	if _, err := st.GetSession(t.Context(), sum("s1")); err != nil {
+		t.Errorf("the live session was deleted: %v", err)
+	}
 }

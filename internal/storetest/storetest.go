@@ -57,6 +57,7 @@ func Run(t *testing.T, open func(t *testing.T) otp.Store) {
 		{"Credits", testCredits},
 		{"Developers", testDevelopers},
 		{"PreviousAPIKey", testPreviousAPIKey},
+		{"InvitationsAndSessionSweep", testInvitationsAndSessionSweep},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

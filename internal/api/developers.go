@@ -21,6 +21,7 @@ func (req developerRequest) input() otp.DeveloperInput {
 type planView struct {
 	MaxProjects       int `json:"maxProjects"`
 	MaxAppsPerProject int `json:"maxAppsPerProject"`
+	MonthlySends      int `json:"monthlySends"` // 0 is unlimited
 }
 
 // developerView never carries the password hash.
@@ -35,7 +36,8 @@ type developerView struct {
 
 func newDeveloperView(d *otp.Developer) developerView {
 	return developerView{ID: d.ID, Email: d.Email, Name: d.Name, Company: d.Company,
-		Plan: planView{MaxProjects: d.Plan.MaxProjects, MaxAppsPerProject: d.Plan.MaxAppsPerProject}, CreatedAt: d.CreatedAt}
+		Plan:      planView{MaxProjects: d.Plan.MaxProjects, MaxAppsPerProject: d.Plan.MaxAppsPerProject, MonthlySends: d.Plan.MonthlySends},
+		CreatedAt: d.CreatedAt}
 }
 
 type loginRequest struct {
@@ -170,6 +172,37 @@ func (s *Server) updateMe(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d, err := s.svc.UpdateDeveloper(r.Context(), dev.ID, req.input())
+	if err != nil {
+		return err
+	}
+	writeData(w, http.StatusOK, newDeveloperView(d))
+	return nil
+}
+
+type planRequest struct {
+	Plan planView `json:"plan"`
+}
+
+func (s *Server) listDevelopers(w http.ResponseWriter, r *http.Request) error {
+	ds, err := s.svc.ListDevelopers(r.Context())
+	if err != nil {
+		return err
+	}
+	views := make([]developerView, len(ds))
+	for i, d := range ds {
+		views[i] = newDeveloperView(d)
+	}
+	writeJSON(w, http.StatusOK, listBody{Data: views})
+	return nil
+}
+
+func (s *Server) setPlan(w http.ResponseWriter, r *http.Request) error {
+	var req planRequest
+	if err := s.decode(w, r, &req, false); err != nil {
+		return err
+	}
+	d, err := s.svc.SetPlan(r.Context(), r.PathValue("id"), otp.Plan{
+		MaxProjects: req.Plan.MaxProjects, MaxAppsPerProject: req.Plan.MaxAppsPerProject, MonthlySends: req.Plan.MonthlySends})
 	if err != nil {
 		return err
 	}

@@ -189,3 +189,35 @@ func TestInvitations(t *testing.T) {
 		t.Errorf("a bad email: %d, want 400", r.status)
 	}
 }
+
+func TestOperatorManagesPlans(t *testing.T) {
+	h := newHarness(t)
+	tok := h.developer("a@example.com")
+	list := h.mustStatus(h.do("GET", "/v1/developers", adminToken, nil), 200).list()
+	if len(list) != 1 {
+		t.Fatalf("developers = %v", list)
+	}
+	id := list[0].(map[string]any)["id"].(string)
+	got := h.mustStatus(h.do("PATCH", "/v1/developers/"+id, adminToken, map[string]any{"plan": map[string]any{"maxProjects": 1, "maxAppsPerProject": 1, "monthlySends": 100}}), 200).data()
+	if plan := got["plan"].(map[string]any); plan["maxProjects"] != 1.0 || plan["monthlySends"] != 100.0 {
+		t.Errorf("plan = %v", plan)
+	}
+	h.mustStatus(h.do("POST", "/v1/projects", tok, map[string]any{"name": "one"}), 201)
+	if r := h.do("POST", "/v1/projects", tok, map[string]any{"name": "two"}); r.status != 403 || r.errCode() != "QUOTA_EXCEEDED" {
+		t.Errorf("second project on a 1-project plan: %d %s", r.status, r.raw)
+	}
+	for _, c := range []struct {
+		name, method, path, token string
+		body                      any
+		status                    int
+	}{
+		{"developer lists accounts", "GET", "/v1/developers", tok, nil, 403},
+		{"developer sets a plan", "PATCH", "/v1/developers/" + id, tok, map[string]any{"plan": map[string]any{"maxProjects": 99, "maxAppsPerProject": 99}}, 403},
+		{"unknown developer", "PATCH", "/v1/developers/dev_nope", adminToken, map[string]any{"plan": map[string]any{"maxProjects": 1, "maxAppsPerProject": 1}}, 404},
+		{"negative sends", "PATCH", "/v1/developers/" + id, adminToken, map[string]any{"plan": map[string]any{"maxProjects": 1, "maxAppsPerProject": 1, "monthlySends": -1}}, 400},
+	} {
+		if r := h.do(c.method, c.path, c.token, c.body); r.status != c.status {
+			t.Errorf("%s: %d %s, want %d", c.name, r.status, r.raw, c.status)
+		}
+	}
+}

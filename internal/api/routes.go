@@ -36,6 +36,8 @@ func (s *Server) routes() []route {
 		{method: "GET", path: "/openapi.json", summary: "This document", auth: authNone, status: 200, handler: s.openAPIDoc},
 
 		{method: "POST", path: "/v1/developers", summary: "Create a developer account (admin token only)", auth: authConsole, status: 201, request: developerRequest{}, response: developerView{}, handler: s.createDeveloper},
+		{method: "GET", path: "/v1/developers", summary: "List developer accounts (admin token)", auth: authConsole, status: 200, response: developerView{}, list: true, handler: s.listDevelopers},
+		{method: "PATCH", path: "/v1/developers/{id}", summary: "Set a developer's plan (admin token)", auth: authConsole, status: 200, request: planRequest{}, response: developerView{}, handler: s.setPlan},
 		{method: "POST", path: "/v1/invitations", summary: "Invite a person to create a developer account for an email (admin token); the token is shown once and works once, for 7 days", auth: authConsole, status: 201, request: invitationRequest{}, response: invitationView{}, handler: s.invite},
 		{method: "POST", path: "/v1/auth/signup", summary: "Create your developer account, with an invitation or when the operator opened sign-up (OTPD_OPEN_SIGNUP=1)", auth: authNone, status: 201, request: signupRequest{}, response: developerView{}, handler: s.signup},
 		{method: "POST", path: "/v1/auth/login", summary: "Sign in: a console session token for 12 hours", auth: authNone, status: 200, request: loginRequest{}, response: sessionView{}, handler: s.login},

@@ -67,3 +67,57 @@ func TestCreditsAreChargedAndEnforced(t *testing.T) {
 		t.Errorf("top-up of an unknown project = %v, want NOT_FOUND", err)
 	}
 }
+
+func TestMonthlySendsOfAPlan(t *testing.T) {
+	f := newFixture(t, otp.Limits{})
+	dev, err := f.svc.CreateDeveloper(t.Context(), otp.DeveloperInput{Email: ptr("d@example.com"), Password: ptr("correct horse battery")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.SetPlan(t.Context(), dev.ID, otp.Plan{MaxProjects: 2, MaxAppsPerProject: 2, MonthlySends: 2}); err != nil {
+		t.Fatal(err)
+	}
+	dev, _ = f.svc.GetDeveloper(t.Context(), dev.ID)
+	ctx := otp.WithPrincipal(t.Context(), otp.Principal{Developer: dev})
+	p, err := f.svc.CreateProject(ctx, otp.ProjectInput{Name: ptr("P")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := otp.Live
+	a, _, err := f.svc.CreateApplication(ctx, otp.ApplicationInput{Name: ptr("A"), ProjectID: &p.ID, Environment: &env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	send := func(to string) error {
+		_, _, err := f.svc.CreateVerification(t.Context(), a, otp.CreateRequest{To: to, Channel: otp.SMS})
+		return err
+	}
+	if err := send("+14155552671"); err != nil {
+		t.Fatal(err)
+	}
+	if err := send("+14155552672"); err != nil {
+		t.Fatal(err)
+	}
+	if err := send("+14155552673"); code(err) != otp.CodeQuotaExceeded {
+		t.Errorf("third send of a 2-a-month plan = %v, want QUOTA_EXCEEDED", err)
+	}
+	// Past the cache, the count comes from the rollup.
+	f.deliverAll(t, &recorder{})
+	if _, err := f.svc.DispatchWebhooks(t.Context(), 100); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(10 * time.Second)
+	if err := send("+14155552674"); code(err) != otp.CodeQuotaExceeded {
+		t.Errorf("send after the cache expired = %v, want QUOTA_EXCEEDED from the rollup", err)
+	}
+	f.clock.Advance(9 * 24 * time.Hour) // 2026-12-01: a new month
+	if err := send("+14155552675"); err != nil {
+		t.Errorf("send in a new month = %v", err)
+	}
+	if _, err := f.svc.SetPlan(ctx, dev.ID, otp.Plan{MaxProjects: 100, MaxAppsPerProject: 100}); code(err) != otp.CodeForbidden {
+		t.Errorf("a developer setting its own plan = %v, want FORBIDDEN", err)
+	}
+	if _, err := f.svc.SetPlan(t.Context(), dev.ID, otp.Plan{MaxProjects: 0, MaxAppsPerProject: 1}); code(err) != otp.CodeInvalidParameter {
+		t.Errorf("a plan of 0 projects = %v, want INVALID_PARAMETER", err)
+	}
+}

@@ -24,10 +24,11 @@ type Developer struct {
 	UpdatedAt    time.Time
 }
 
-// Plan limits what a developer may create.
+// Plan limits what a developer may create and send.
 type Plan struct {
 	MaxProjects       int
 	MaxAppsPerProject int
+	MonthlySends      int // verifications a calendar month (UTC) across the developer's live applications; 0 is unlimited
 }
 
 // DefaultPlan is the plan of a new developer.
@@ -119,6 +120,39 @@ func (s *Service) UpdateDeveloper(ctx context.Context, id string, in DeveloperIn
 	if err := s.store.UpdateDeveloper(ctx, d); err != nil {
 		return nil, s.notFound(err, "developer")
 	}
+	return d, nil
+}
+
+// ListDevelopers returns every account, for the operator.
+func (s *Service) ListDevelopers(ctx context.Context) ([]*Developer, error) {
+	if err := requireOperator(ctx); err != nil {
+		return nil, err
+	}
+	return s.store.ListDevelopers(ctx)
+}
+
+// SetPlan changes a developer's plan; only the operator may.
+func (s *Service) SetPlan(ctx context.Context, id string, p Plan) (*Developer, error) {
+	if err := requireOperator(ctx); err != nil {
+		return nil, err
+	}
+	switch {
+	case p.MaxProjects < 1 || p.MaxProjects > 10_000:
+		return nil, invalidField("plan.maxProjects", "out_of_range", "maxProjects must be between 1 and 10000")
+	case p.MaxAppsPerProject < 1 || p.MaxAppsPerProject > 1_000:
+		return nil, invalidField("plan.maxAppsPerProject", "out_of_range", "maxAppsPerProject must be between 1 and 1000")
+	case p.MonthlySends < 0:
+		return nil, invalidField("plan.monthlySends", "out_of_range", "monthlySends must be 0 (unlimited) or more")
+	}
+	d, err := s.GetDeveloper(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	d.Plan, d.UpdatedAt = p, s.clock.Now()
+	if err := s.store.UpdateDeveloper(ctx, d); err != nil {
+		return nil, s.notFound(err, "developer")
+	}
+	s.usage.forget(id)
 	return d, nil
 }
 

@@ -21,6 +21,7 @@ type Service struct {
 	// webhookAllowPrivate lets webhook URLs name private and loopback hosts.
 	webhookAllowPrivate bool
 	webhooks            WebhookTransport // nil: events are not sent to webhooks
+	usage               *usageCache
 }
 
 // Limits are the service-wide limits that are not per-project policy.
@@ -112,6 +113,7 @@ func NewService(c Config) (*Service, error) {
 		store: c.Store, limiter: c.Limiter, keys: c.Keys, clock: c.Clock, cfg: c.Limits, notify: notify,
 		cache: newReadCache(l.ReadCacheTTL, maxCacheEntries), prices: c.Prices, deliverable: deliverable,
 		webhookAllowPrivate: c.WebhookAllowPrivate, webhooks: c.Webhooks,
+		usage: &usageCache{m: map[string]usageEntry{}},
 	}, nil
 }
 

@@ -112,6 +112,9 @@ func (s *Service) newVerification(ctx context.Context, a *Application, req Creat
 	if err := checkCredits(p, a); err != nil {
 		return nil, err
 	}
+	if err := s.checkMonthlySends(ctx, p, a); err != nil {
+		return nil, err
+	}
 	ttl := p.Policy.TTL
 	if req.TTL != 0 {
 		if req.TTL < MinTTL || req.TTL > MaxTTL {

@@ -115,6 +115,10 @@ type Store interface {
 	CreateDeveloper(ctx context.Context, d *Developer) error
 	GetDeveloper(ctx context.Context, id string) (*Developer, error)
 	GetDeveloperByEmail(ctx context.Context, email string) (*Developer, error)
+	ListDevelopers(ctx context.Context) ([]*Developer, error)
+	// CountOwnerSends adds up the verifications created from fromDay on by
+	// the live applications of the projects a developer owns.
+	CountOwnerSends(ctx context.Context, ownerID string, fromDay int64) (int, error)
 	UpdateDeveloper(ctx context.Context, d *Developer) error
 	CreateInvitation(ctx context.Context, inv *Invitation) error
 	GetInvitation(ctx context.Context, tokenHash []byte) (*Invitation, error)

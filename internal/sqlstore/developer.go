@@ -8,7 +8,7 @@ import (
 	"github.com/otpd/otpd/internal/otp"
 )
 
-const developerColumns = `id, email, name, company, password_hash, max_projects, max_apps_per_project, created_at, updated_at`
+const developerColumns = `id, email, name, company, password_hash, max_projects, max_apps_per_project, created_at, updated_at, monthly_sends`
 
 func scanDeveloper(row interface{ Scan(...any) error }) (*otp.Developer, error) {
 	var (
@@ -16,7 +16,7 @@ func scanDeveloper(row interface{ Scan(...any) error }) (*otp.Developer, error) 
 		created, updated int64
 	)
 	if err := row.Scan(&d.ID, &d.Email, &d.Name, &d.Company, &d.PasswordHash, &d.Plan.MaxProjects, &d.Plan.MaxAppsPerProject,
-		&created, &updated); err != nil {
+		&created, &updated, &d.Plan.MonthlySends); err != nil {
 		return nil, err
 	}
 	d.CreatedAt, d.UpdatedAt = fromMicros(created), fromMicros(updated)
@@ -26,9 +26,9 @@ func scanDeveloper(row interface{ Scan(...any) error }) (*otp.Developer, error) 
 // CreateDeveloper inserts d; a taken email is ErrConflict.
 func (s *Store) CreateDeveloper(ctx context.Context, d *otp.Developer) error {
 	_, err := s.writeExec(ctx,
-		`INSERT INTO developers (`+developerColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		`INSERT INTO developers (`+developerColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 		d.ID, d.Email, d.Name, d.Company, d.PasswordHash, d.Plan.MaxProjects, d.Plan.MaxAppsPerProject,
-		micros(d.CreatedAt), micros(d.UpdatedAt))
+		micros(d.CreatedAt), micros(d.UpdatedAt), d.Plan.MonthlySends)
 	return s.dbErr("create developer", err)
 }
 
@@ -54,8 +54,8 @@ func (s *Store) GetDeveloperByEmail(ctx context.Context, email string) (*otp.Dev
 func (s *Store) UpdateDeveloper(ctx context.Context, d *otp.Developer) error {
 	res, err := s.writeExec(ctx,
 		`UPDATE developers SET name = $2, company = $3, password_hash = $4, max_projects = $5, max_apps_per_project = $6,
-			updated_at = $7 WHERE id = $1`,
-		d.ID, d.Name, d.Company, d.PasswordHash, d.Plan.MaxProjects, d.Plan.MaxAppsPerProject, micros(d.UpdatedAt))
+			updated_at = $7, monthly_sends = $8 WHERE id = $1`,
+		d.ID, d.Name, d.Company, d.PasswordHash, d.Plan.MaxProjects, d.Plan.MaxAppsPerProject, micros(d.UpdatedAt), d.Plan.MonthlySends)
 	if err != nil {
 		return s.dbErr("update developer", err)
 	}
@@ -132,4 +132,34 @@ func (s *Store) DeleteExpiredSessions(ctx context.Context, before time.Time) (in
 	}
 	n, err := res.RowsAffected()
 	return int(n), err
+}
+
+// ListDevelopers returns every account, newest first.
+func (s *Store) ListDevelopers(ctx context.Context) ([]*otp.Developer, error) {
+	rows, err := s.reader.QueryContext(ctx, `SELECT `+developerColumns+` FROM developers ORDER BY id DESC`)
+	if err != nil {
+		return nil, s.dbErr("list developers", err)
+	}
+	defer rows.Close()
+	var out []*otp.Developer
+	for rows.Next() {
+		d, err := scanDeveloper(rows)
+		if err != nil {
+			return nil, s.dbErr("list developers", err)
+		}
+		out = append(out, d)
+	}
+	return out, s.dbErr("list developers", rows.Err())
+}
+
+// CountOwnerSends adds up the verifications created from fromDay on by
+// the live applications of the projects ownerID owns, from the rollup.
+func (s *Store) CountOwnerSends(ctx context.Context, ownerID string, fromDay int64) (int, error) {
+	var n int
+	err := s.reader.QueryRowContext(ctx,
+		`SELECT CAST(COALESCE(SUM(d.created), 0) AS BIGINT) FROM daily_stats d
+		JOIN applications a ON a.id = d.app_id
+		JOIN projects p ON p.id = a.project_id
+		WHERE p.owner_id = $1 AND a.environment = 'live' AND d.day >= $2`, ownerID, fromDay).Scan(&n)
+	return n, s.dbErr("count owner sends", err)
 }

@@ -58,6 +58,7 @@ func Run(t *testing.T, open func(t *testing.T) otp.Store) {
 		{"Developers", testDevelopers},
 		{"PreviousAPIKey", testPreviousAPIKey},
 		{"InvitationsAndSessionSweep", testInvitationsAndSessionSweep},
+		{"CountOwnerSends", testCountOwnerSends},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

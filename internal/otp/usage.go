@@ -1,0 +1,67 @@
+package otp
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// usageTTL is how long a developer's monthly count is reused before it is
+// read again; sends within it are added locally.
+const usageTTL = 5 * time.Second
+
+// usageCache remembers developers' plans and monthly sends for a few
+// seconds, so that checking the monthly limit costs no query per send.
+type usageCache struct {
+	mu sync.Mutex
+	m  map[string]usageEntry // by developer id
+}
+
+type usageEntry struct {
+	plan    Plan
+	month   int64 // first day of the month counted, days since 1970
+	sent    int
+	expires time.Time
+}
+
+func (c *usageCache) forget(devID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.m, devID)
+}
+
+// checkMonthlySends refuses a live send of a developer's project once the
+// plan's monthly sends are used up. The count comes from the analytics
+// rollup (about a second behind) plus the sends this process allowed
+// since it last read it.
+func (s *Service) checkMonthlySends(ctx context.Context, p *Project, a *Application) error {
+	if p.OwnerID == "" || a.Environment != Live {
+		return nil
+	}
+	now := s.clock.Now().UTC()
+	month := dayOf(time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC))
+	s.usage.mu.Lock()
+	e, ok := s.usage.m[p.OwnerID]
+	s.usage.mu.Unlock()
+	if !ok || !now.Before(e.expires) || e.month != month {
+		d, err := s.store.GetDeveloper(ctx, p.OwnerID)
+		if err != nil {
+			return fmt.Errorf("plan of %s: %w", p.OwnerID, err)
+		}
+		e = usageEntry{plan: d.Plan, month: month, expires: now.Add(usageTTL)}
+		if d.Plan.MonthlySends > 0 {
+			if e.sent, err = s.store.CountOwnerSends(ctx, p.OwnerID, month); err != nil {
+				return fmt.Errorf("monthly sends of %s: %w", p.OwnerID, err)
+			}
+		}
+	}
+	if e.plan.MonthlySends > 0 && e.sent >= e.plan.MonthlySends {
+		return quotaExceeded("monthly_sends", fmt.Sprintf("The plan's %d sends this month are used up", e.plan.MonthlySends))
+	}
+	e.sent++
+	s.usage.mu.Lock()
+	s.usage.m[p.OwnerID] = e
+	s.usage.mu.Unlock()
+	return nil
+}

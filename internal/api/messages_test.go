@@ -98,3 +98,17 @@ func TestProjectMessagePolicy(t *testing.T) {
 		t.Errorf("email on a project without email: %d %s, want 400 channel_disabled", r.status, r.raw)
 	}
 }
+
+// Errors of this session's features answer in Russian too.
+func TestNewErrorsInRussian(t *testing.T) {
+	h := newHarness(t)
+	_, key := h.createApp("test")
+	r := h.do("POST", "/v1/verifications", key, map[string]any{"to": "+14155552671", "channel": "sms", "callerId": "way too long sender"}, "Accept-Language", "ru")
+	if r.status != 400 || !strings.Contains(r.errMessage(), "callerId должен быть") {
+		t.Errorf("caller id error in Russian: %d %q", r.status, r.errMessage())
+	}
+	r = h.do("POST", "/v1/auth/login", "", map[string]any{"email": "x@example.com", "password": "wrong password"}, "Accept-Language", "ru-RU,ru;q=0.9")
+	if r.status != 401 || r.errMessage() != "Неверный адрес или пароль" {
+		t.Errorf("login error in Russian: %d %q", r.status, r.errMessage())
+	}
+}

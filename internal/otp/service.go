@@ -32,6 +32,12 @@ type Limits struct {
 	RetryBase           time.Duration // first retry delay, doubled each time; default 2 s
 	IdempotencyWindow   time.Duration // how long an idempotency key is remembered; default 24 h
 	TestInboxRetention  time.Duration // how long test-inbox messages (with their codes) are kept; default 24 h
+	// DataRetention is how long finished verifications, their messages
+	// and events are kept; default 90 days. Rollups (users, analytics)
+	// stay. WebhookRetention is the same for finished webhook deliveries;
+	// default 30 days.
+	DataRetention    time.Duration
+	WebhookRetention time.Duration
 	// ReadCacheTTL is how long an application (by API key) and a project
 	// are served from memory before they are read again; default 2 s,
 	// negative turns the cache off. Changes made through this Service
@@ -94,6 +100,12 @@ func NewService(c Config) (*Service, error) {
 	}
 	if l.TestInboxRetention == 0 {
 		l.TestInboxRetention = 24 * time.Hour
+	}
+	if l.DataRetention == 0 {
+		l.DataRetention = 90 * 24 * time.Hour
+	}
+	if l.WebhookRetention == 0 {
+		l.WebhookRetention = 30 * 24 * time.Hour
 	}
 	if l.ReadCacheTTL == 0 {
 		l.ReadCacheTTL = 2 * time.Second

@@ -475,6 +475,10 @@ func (s *Service) SweepExpired(ctx context.Context, limit int) (int, error) {
 	if _, err := s.store.DeleteExpiredSessions(ctx, s.clock.Now()); err != nil {
 		return n, fmt.Errorf("sweep sessions: %w", err)
 	}
+	now := s.clock.Now()
+	if _, err := s.store.DeleteOldData(ctx, now.Add(-s.cfg.DataRetention), now.Add(-s.cfg.WebhookRetention), 1000); err != nil {
+		return n, fmt.Errorf("sweep old data: %w", err)
+	}
 	return n, nil
 }
 

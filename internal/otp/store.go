@@ -141,6 +141,11 @@ type Store interface {
 
 	// DeleteExpiredIdempotency removes idempotency records older than before.
 	DeleteExpiredIdempotency(ctx context.Context, before time.Time) (int, error)
+	// DeleteOldData removes up to limit finished verifications created
+	// before verificationsBefore (with their messages and consumed events)
+	// and up to limit finished webhook deliveries last changed before
+	// webhooksBefore (with their attempts), and returns how many.
+	DeleteOldData(ctx context.Context, verificationsBefore, webhooksBefore time.Time, limit int) (int, error)
 	// DeleteTestMessagesBefore removes test-inbox messages created before
 	// before, which hold plaintext codes, and returns how many.
 	DeleteTestMessagesBefore(ctx context.Context, before time.Time) (int, error)

@@ -59,6 +59,7 @@ func Run(t *testing.T, open func(t *testing.T) otp.Store) {
 		{"PreviousAPIKey", testPreviousAPIKey},
 		{"InvitationsAndSessionSweep", testInvitationsAndSessionSweep},
 		{"CountOwnerSends", testCountOwnerSends},
+		{"DeleteOldData", testDeleteOldData},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

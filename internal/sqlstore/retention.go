@@ -1,0 +1,86 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// DeleteOldData removes up to limit finished verifications created before
+// verificationsBefore, with their messages and consumed events, and up to
+// limit finished webhook deliveries last changed before webhooksBefore,
+// with their attempts. Rollups (users, daily stats) are kept. It returns
+// how many verifications and deliveries it removed.
+func (s *Store) DeleteOldData(ctx context.Context, verificationsBefore, webhooksBefore time.Time, limit int) (int, error) {
+	n := 0
+	err := s.inTx(ctx, func(ctx context.Context, tx *txRunner) error {
+		n = 0
+		ids, err := selectIDs(ctx, tx,
+			`SELECT id FROM verifications WHERE created_at < $1 AND status <> 'pending' ORDER BY created_at LIMIT $2`,
+			micros(verificationsBefore), limit)
+		if err != nil {
+			return s.dbErr("old verifications", err)
+		}
+		if len(ids) > 0 {
+			in, args := inList(ids)
+			for _, q := range []string{
+				`DELETE FROM events WHERE dispatched = 1 AND verification_id IN (` + in + `)`,
+				`DELETE FROM messages WHERE verification_id IN (` + in + `)`,
+				`DELETE FROM outbox WHERE verification_id IN (` + in + `)`,
+				`DELETE FROM verifications WHERE id IN (` + in + `)`,
+			} {
+				if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+					return s.dbErr("delete old verifications", err)
+				}
+			}
+		}
+		dids, err := selectIDs(ctx, tx,
+			`SELECT id FROM webhook_deliveries WHERE status <> 'pending' AND updated_at < $1 ORDER BY updated_at LIMIT $2`,
+			micros(webhooksBefore), limit)
+		if err != nil {
+			return s.dbErr("old webhook deliveries", err)
+		}
+		if len(dids) > 0 {
+			in, args := inList(dids)
+			for _, q := range []string{
+				`DELETE FROM webhook_attempts WHERE delivery_id IN (` + in + `)`,
+				`DELETE FROM webhook_deliveries WHERE id IN (` + in + `)`,
+			} {
+				if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+					return s.dbErr("delete old webhook deliveries", err)
+				}
+			}
+		}
+		n = len(ids) + len(dids)
+		return nil
+	})
+	return n, err
+}
+
+func selectIDs(ctx context.Context, tx *txRunner, q string, args ...any) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// inList is "$1, $2, …" for ids and the ids as arguments.
+func inList(ids []string) (string, []any) {
+	marks := make([]string, len(ids))
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		marks[i], args[i] = fmt.Sprintf("$%d", i+1), id
+	}
+	return strings.Join(marks, ", "), args
+}

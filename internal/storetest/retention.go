@@ -66,4 +66,3 @@ func testDeleteOldData(t *testing.T, st otp.Store) {
 		t.Errorf("the pending delivery was deleted: %v", err)
 	}
 }
-

@@ -160,3 +160,21 @@ func TestAuditLog(t *testing.T) {
 		t.Errorf("limit 500: %d", r.status)
 	}
 }
+
+// The largest page each list documents is accepted.
+func TestLargestPages(t *testing.T) {
+	h := newHarness(t)
+	appID, key := h.createApp("test")
+	wh := h.mustStatus(h.do("POST", "/v1/webhooks", adminToken, map[string]any{"appId": appID, "url": "https://hooks.example.com/"}), 201).data()["id"].(string)
+	for _, c := range []struct{ path, token string }{
+		{"/v1/users?limit=200", key},
+		{"/v1/logs?limit=200", adminToken},
+		{"/v1/audit?limit=200", adminToken},
+		{"/v1/webhooks/" + wh + "/deliveries?limit=200", adminToken},
+		{"/v1/otp?limit=100", adminToken},
+	} {
+		if r := h.do("GET", c.path, c.token, nil); r.status != 200 {
+			t.Errorf("%s: %d %s, want 200", c.path, r.status, r.raw)
+		}
+	}
+}

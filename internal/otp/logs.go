@@ -30,7 +30,7 @@ func (s *Service) ListLogs(ctx context.Context, f EventFilter) ([]EventRecord, e
 	if f.Limit == 0 {
 		f.Limit = 50
 	}
-	if f.Limit < 1 || f.Limit > MaxLogPage {
+	if f.Limit < 1 || f.Limit > MaxLogPage+1 { // one more tells the caller there is a next page
 		return nil, invalidField("limit", "out_of_range", fmt.Sprintf("limit must be between 1 and %d", MaxLogPage))
 	}
 	if err := requireAppScope(ctx, f.AppID); err != nil {

@@ -44,7 +44,7 @@ func (s *Service) ListUsers(ctx context.Context, appID string, f UserFilter) ([]
 	if f.Limit == 0 {
 		f.Limit = 50
 	}
-	if f.Limit < 1 || f.Limit > MaxUsersPage {
+	if f.Limit < 1 || f.Limit > MaxUsersPage+1 { // one more tells the caller there is a next page
 		return nil, invalidField("limit", "out_of_range", fmt.Sprintf("limit must be between 1 and %d", MaxUsersPage))
 	}
 	return s.store.ListUsers(ctx, appID, f)

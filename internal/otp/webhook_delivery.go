@@ -273,7 +273,7 @@ func (s *Service) ListWebhookDeliveries(ctx context.Context, webhookID string, f
 	if f.Limit == 0 {
 		f.Limit = 50
 	}
-	if f.Limit < 1 || f.Limit > 200 {
+	if f.Limit < 1 || f.Limit > 201 { // one more tells the caller there is a next page
 		return nil, invalidField("limit", "out_of_range", "limit must be between 1 and 200")
 	}
 	return s.store.ListWebhookDeliveries(ctx, webhookID, f)

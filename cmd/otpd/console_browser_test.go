@@ -493,3 +493,41 @@ func (b *browser) assertNoConsoleErrors() {
 		b.t.Errorf("browser console: %s", e)
 	}
 }
+
+// TestConsoleDeveloperSignIn signs in with a developer account: the
+// console shows only that developer's projects, and signing out ends the
+// session on the server.
+func TestConsoleDeveloperSignIn(t *testing.T) {
+	chrome := chromiumPath(t)
+	base, _, _ := startServe(t, map[string]string{"OTPD_ADDR": "127.0.0.1:0", "OTPD_DATA_DIR": t.TempDir(), "OTPD_ADMIN_TOKEN": testAdminToken})
+	if st, res := call(t, "POST", base+"/v1/projects", testAdminToken, map[string]any{"name": "Operator's project"}); st != 201 {
+		t.Fatal(st, res)
+	}
+	if st, res := call(t, "POST", base+"/v1/developers", testAdminToken, map[string]any{"email": "dev@example.com", "password": "correct horse battery", "name": "Dev"}); st != 201 {
+		t.Fatal(st, res)
+	}
+	b := newBrowser(t, chrome)
+	b.do(chromedp.Navigate(base+"/console/"), chromedp.WaitVisible(chromedp.CSS("#signin-email")))
+	b.do(chromedp.SendKeys(chromedp.CSS("#signin-email"), "dev@example.com"), chromedp.SendKeys(chromedp.CSS("#signin-password"), "wrong password!"))
+	b.clickButton("Sign in with your account")
+	b.waitText("main", "The email or password is wrong")
+	b.retype("#signin-password", "correct horse battery")
+	b.clickButton("Sign in with your account")
+	b.waitText("main h1", "Projects")
+	tok := b.eval(`sessionStorage.getItem("otpd.console.token")`)
+	if !strings.HasPrefix(tok, "otpd_session_") {
+		t.Fatalf("the console keeps %q, want a session token", tok)
+	}
+	if strings.Contains(b.text("main"), "Operator's project") {
+		t.Error("a developer sees the operator's project")
+	}
+	b.do(chromedp.SendKeys(chromedp.CSS(`form input[name="name"]`), "Dev project"))
+	b.clickButton("Create project")
+	b.waitText("main h1", "Dev project")
+	b.clickButton("Sign out")
+	b.do(chromedp.WaitVisible(chromedp.CSS("#signin-email")))
+	if st, _ := call(t, "GET", base+"/v1/projects", tok, nil); st != 401 {
+		t.Errorf("the session after signing out: %d, want 401", st)
+	}
+	b.assertNoConsoleErrors()
+}

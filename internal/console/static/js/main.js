@@ -1,7 +1,7 @@
 // The console's entry point: the sign-in gate, the routes, the main
 // navigation, and focus management between pages.
 
-import { token, clearToken } from './api.js';
+import { token, clearToken, post } from './api.js';
 import { forgetApiKeys } from './keys.js';
 import { announce, announceError, clear, clearStaleStatus, empty } from './dom.js';
 import { route, current, match, navigate } from './router.js';
@@ -128,7 +128,17 @@ function signOut(message) {
   else navigate('/signin');
 }
 
-signOutButton.addEventListener('click', () => signOut('You are signed out.'));
+signOutButton.addEventListener('click', async () => {
+  // A developer's session is ended on the server too; the admin token is not a session.
+  if (token().startsWith('otpd_session_')) {
+    try {
+      await post('/v1/auth/logout', {});
+    } catch {
+      // Signed out here all the same; the session expires on its own.
+    }
+  }
+  signOut('You are signed out.');
+});
 window.addEventListener('otpd:signed-out', () => {
   forgetApiKeys();
   announce('The console token was not accepted (it may have changed). Sign in again.', 'error');

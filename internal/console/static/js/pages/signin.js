@@ -1,8 +1,8 @@
-// Sign-in: the console token (today the admin token; developer accounts
-// and POST /v1/auth/login come later and will issue the same kind of
-// bearer token).
+// Sign-in: a developer account (email and password, POST /v1/auth/login
+// gives a 12-hour session token) or the operator's admin token. Either way
+// the console then holds one bearer token for this tab.
 
-import { get, setToken } from '../api.js';
+import { get, post, setToken } from '../api.js';
 import { h, field, clearErrors, showFormError, busy, announce } from '../dom.js';
 import { navigate } from '../router.js';
 
@@ -44,9 +44,42 @@ export function render({ main, next, query }) {
     });
   });
 
+  const email = h('input', { type: 'email', id: 'signin-email', name: 'email', required: true, autocomplete: 'username' });
+  const password = h('input', { type: 'password', id: 'signin-password', name: 'password', required: true, autocomplete: 'current-password' });
+  const account = h('form', { class: 'form', novalidate: true },
+    field({ label: 'Email', input: email, name: 'email' }),
+    field({ label: 'Password', input: password, name: 'password' }),
+    h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'button' }, 'Sign in with your account')));
+  account.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    clearErrors(account);
+    if (!email.value.trim() || !password.value) {
+      showFormError(account, { message: 'Enter your email and password.', field: email.value.trim() ? 'password' : 'email' });
+      return;
+    }
+    busy(account, async () => {
+      let answer;
+      try {
+        // auth: a placeholder, so a 401 here is a wrong password, not a sign-out.
+        answer = await post('/v1/auth/login', { email: email.value.trim(), password: password.value }, { auth: 'none' });
+      } catch (err) {
+        if (err.status === 401) err = { message: err.message, field: 'password' };
+        showFormError(account, err);
+        return;
+      }
+      password.value = '';
+      setToken(answer.data.token);
+      announce('Signed in.', 'ok');
+      navigate(next || '/projects', Object.fromEntries(query));
+    });
+  });
+
   main.append(h('div', { class: 'signin card' },
     h('h1', { tabindex: '-1' }, 'Sign in to the otpd console'),
     h('p', { class: 'muted' }, 'Manage projects, applications, webhooks and verifications of this otpd server.'),
+    h('h2', {}, 'Developer account'),
+    account,
+    h('h2', {}, 'Operator'),
     form));
-  input.focus();
+  email.focus();
 }

@@ -109,7 +109,7 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 		}
 	})
 	wg.Go(func() { sweep(bgCtx, svc, logger) })
-	wg.Go(func() { deliverWebhooks(bgCtx, svc, logger) })
+	wg.Go(func() { consumeEvents(bgCtx, svc, logger) })
 
 	if cfg.DebugAddr != "" {
 		// Profiles and goroutine dumps, on a separate listener that should
@@ -179,9 +179,10 @@ func sweep(ctx context.Context, svc *otp.Service, logger *slog.Logger) {
 	}
 }
 
-// deliverWebhooks fans new events out to webhook endpoints and posts due
-// deliveries, every second and at once again while there is more.
-func deliverWebhooks(ctx context.Context, svc *otp.Service, logger *slog.Logger) {
+// consumeEvents takes new events (webhook fan-out, analytics, credits) and
+// posts due webhook deliveries, every second and at once again while there
+// is more.
+func consumeEvents(ctx context.Context, svc *otp.Service, logger *slog.Logger) {
 	const batch = 200
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
@@ -192,9 +193,9 @@ func deliverWebhooks(ctx context.Context, svc *otp.Service, logger *slog.Logger)
 		case <-t.C:
 		}
 		for ctx.Err() == nil {
-			n, err := svc.DispatchWebhooks(ctx, batch)
+			n, err := svc.ConsumeEvents(ctx, batch)
 			if err != nil {
-				logger.Error("webhook dispatch", "err", err)
+				logger.Error("event consumer", "err", err)
 				break
 			}
 			m, err := svc.DeliverWebhooks(ctx, batch, 16)

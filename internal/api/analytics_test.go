@@ -9,7 +9,7 @@ import (
 func (h *harness) consume() {
 	h.t.Helper()
 	for {
-		n, err := h.svc.DispatchWebhooks(h.t.Context(), 100)
+		n, err := h.svc.ConsumeEvents(h.t.Context(), 100)
 		if err != nil {
 			h.t.Fatal(err)
 		}

@@ -33,7 +33,7 @@ func TestCreditsAreChargedAndEnforced(t *testing.T) {
 		}
 	}
 	f.deliverAll(t, &recorder{})
-	if _, err := f.svc.DispatchWebhooks(t.Context(), 100); err != nil {
+	if _, err := f.svc.ConsumeEvents(t.Context(), 100); err != nil {
 		t.Fatal(err)
 	}
 	f.clock.Advance(3 * time.Second) // past the project cache
@@ -49,7 +49,7 @@ func TestCreditsAreChargedAndEnforced(t *testing.T) {
 		t.Errorf("a test application's send = %v, want accepted: it costs nothing", err)
 	}
 	// Consuming again charges nothing twice.
-	if _, err := f.svc.DispatchWebhooks(t.Context(), 100); err != nil {
+	if _, err := f.svc.ConsumeEvents(t.Context(), 100); err != nil {
 		t.Fatal(err)
 	}
 	one, _ := otp.ParseMoney("1", "USD")
@@ -103,7 +103,7 @@ func TestMonthlySendsOfAPlan(t *testing.T) {
 	}
 	// Past the cache, the count comes from the rollup.
 	f.deliverAll(t, &recorder{})
-	if _, err := f.svc.DispatchWebhooks(t.Context(), 100); err != nil {
+	if _, err := f.svc.ConsumeEvents(t.Context(), 100); err != nil {
 		t.Fatal(err)
 	}
 	f.clock.Advance(10 * time.Second)

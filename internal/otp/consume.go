@@ -1,0 +1,64 @@
+package otp
+
+import (
+	"context"
+	"fmt"
+)
+
+// ConsumeEvents takes up to limit new events and, in one write, fans them
+// out to the webhook endpoints that want them, adds them to the analytics
+// rollup and charges their cost to project balances. It returns how many
+// events it took. Each event is consumed once, even across a crash.
+func (s *Service) ConsumeEvents(ctx context.Context, limit int) (int, error) {
+	events, err := s.store.ListUndispatchedEvents(ctx, limit)
+	if err != nil || len(events) == 0 {
+		return 0, err
+	}
+	now := s.clock.Now()
+	endpoints := map[string][]*Webhook{}
+	var deliveries []WebhookDelivery
+	ids := make([]string, 0, len(events))
+	for _, e := range events {
+		ids = append(ids, e.ID)
+		if s.webhooks == nil {
+			continue
+		}
+		whs, ok := endpoints[e.AppID]
+		if !ok {
+			if whs, err = s.store.ListWebhooks(ctx, e.AppID); err != nil {
+				return 0, fmt.Errorf("consume events: %w", err)
+			}
+			endpoints[e.AppID] = whs
+		}
+		var v *Verification
+		for _, w := range whs {
+			if !w.Wants(e.Type) {
+				continue
+			}
+			if v == nil {
+				if v, err = s.store.GetVerification(ctx, e.AppID, e.VerificationID); err != nil {
+					if isCode(err, CodeNotFound) {
+						break // deleted since: nothing to tell
+					}
+					return 0, fmt.Errorf("consume events: %w", err)
+				}
+			}
+			body, err := s.webhooks.Encode(e, v)
+			if err != nil {
+				return 0, fmt.Errorf("consume events: encode %s: %w", e.ID, err)
+			}
+			deliveries = append(deliveries, WebhookDelivery{
+				ID: NewID("whd"), WebhookID: w.ID, AppID: e.AppID, EventID: e.ID, EventType: e.Type, Payload: body,
+				Status: WebhookPending, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now,
+			})
+		}
+	}
+	charges, err := s.chargesOf(ctx, events)
+	if err != nil {
+		return 0, fmt.Errorf("consume events: %w", err)
+	}
+	if err := s.store.ConsumeEvents(ctx, deliveries, statsOf(events), charges, ids); err != nil {
+		return 0, fmt.Errorf("consume events: %w", err)
+	}
+	return len(events), nil
+}

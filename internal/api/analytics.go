@@ -80,17 +80,9 @@ func (s *Server) analyticsSummary(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	to := f.To
-	if to.IsZero() {
-		to = s.svc.Now()
-	}
-	from := f.From
-	if from.IsZero() {
-		from = to.AddDate(0, 0, -29)
-	}
 	t := sum.Totals
 	writeData(w, http.StatusOK, summaryView{
-		From: from.UTC().Format(dayLayout), To: to.UTC().Format(dayLayout),
+		From: sum.From.Format(dayLayout), To: sum.To.Format(dayLayout),
 		Applications: sum.Applications, OTPRequests: t.Created, OTPSent: t.Sent, OTPVerified: t.Verified, OTPFailed: t.Failed,
 		SuccessRate: t.ConversionRate(), ActiveUsers: sum.ActiveUsers, Cost: newMoneyView(t.Cost),
 		ByChannel: breakdown(sum.ByChannel), ByCountry: breakdown(sum.ByCountry),

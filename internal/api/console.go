@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/otpd/otpd/internal/otp"
@@ -242,13 +241,9 @@ func (s *Server) addCredits(w http.ResponseWriter, r *http.Request) error {
 	if err := s.decode(w, r, &req, false); err != nil {
 		return err
 	}
-	amount, err := otp.ParseMoney(req.Amount, req.Currency)
+	amount, err := otp.ParseAmount(req.Amount, req.Currency)
 	if err != nil {
-		field := "amount"
-		if strings.Contains(err.Error(), "currency") {
-			field = "currency"
-		}
-		return &otp.Error{Code: otp.CodeInvalidParameter, Key: "invalid_amount", Field: field, Message: err.Error()}
+		return err
 	}
 	p, err := s.svc.AddCredits(r.Context(), r.PathValue("id"), amount)
 	if err != nil {

@@ -52,10 +52,16 @@ type sessionView struct {
 }
 
 func (s *Server) createDeveloper(w http.ResponseWriter, r *http.Request) error {
-	if otp.PrincipalOf(r.Context()).Developer != nil {
-		return &otp.Error{Code: otp.CodeForbidden, Key: "operator_only", Message: "Only the operator's admin token may create accounts"}
+	var req developerRequest
+	if err := s.decode(w, r, &req, false); err != nil {
+		return err
 	}
-	return s.signupWith(w, r)
+	d, err := s.svc.CreateDeveloper(r.Context(), req.input())
+	if err != nil {
+		return err
+	}
+	writeData(w, http.StatusCreated, newDeveloperView(d))
+	return nil
 }
 
 // signupRequest is an account request, with the invitation that allows
@@ -115,19 +121,6 @@ func (s *Server) invite(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) signupWith(w http.ResponseWriter, r *http.Request) error {
-	var req developerRequest
-	if err := s.decode(w, r, &req, false); err != nil {
-		return err
-	}
-	d, err := s.svc.CreateDeveloper(r.Context(), req.input())
-	if err != nil {
-		return err
-	}
-	writeData(w, http.StatusCreated, newDeveloperView(d))
-	return nil
-}
-
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	var req loginRequest
 	if err := s.decode(w, r, &req, false); err != nil {
@@ -143,9 +136,6 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
-	if otp.PrincipalOf(r.Context()).Developer == nil {
-		return &otp.Error{Code: otp.CodeForbidden, Key: "no_session", Message: "The admin token is not a session; there is nothing to sign out of"}
-	}
 	if err := s.svc.Logout(r.Context(), bearer(r)); err != nil {
 		return err
 	}
@@ -154,24 +144,20 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
-	dev := otp.PrincipalOf(r.Context()).Developer
-	if dev == nil {
-		return &otp.Error{Code: otp.CodeForbidden, Key: "no_developer", Message: "The admin token belongs to no developer account"}
+	dev, err := s.svc.Me(r.Context())
+	if err != nil {
+		return err
 	}
 	writeData(w, http.StatusOK, newDeveloperView(dev))
 	return nil
 }
 
 func (s *Server) updateMe(w http.ResponseWriter, r *http.Request) error {
-	dev := otp.PrincipalOf(r.Context()).Developer
-	if dev == nil {
-		return &otp.Error{Code: otp.CodeForbidden, Key: "no_developer", Message: "The admin token belongs to no developer account"}
-	}
 	var req developerRequest
 	if err := s.decode(w, r, &req, false); err != nil {
 		return err
 	}
-	d, err := s.svc.UpdateDeveloper(r.Context(), dev.ID, req.input())
+	d, err := s.svc.UpdateMe(r.Context(), req.input())
 	if err != nil {
 		return err
 	}

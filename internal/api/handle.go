@@ -124,12 +124,8 @@ func (s *Server) audited(rt route, h handlerFunc) handlerFunc {
 		if splitErr != nil {
 			host = r.RemoteAddr
 		}
-		actor := "admin"
-		if dev := otp.PrincipalOf(r.Context()).Developer; dev != nil {
-			actor = "developer:" + dev.ID
-		}
 		if aerr := s.svc.Audit(context.WithoutCancel(r.Context()), otp.AuditEntry{
-			Actor: actor, Action: rt.method + " " + rt.path, Target: r.URL.Path, Status: status,
+			Action: rt.method + " " + rt.path, Target: r.URL.Path, Status: status,
 			RemoteAddr: host, UserAgent: r.UserAgent(),
 		}); aerr != nil {
 			s.log.Error("audit log", "err", aerr, "action", rt.method+" "+rt.path)

@@ -91,6 +91,7 @@ func (t StatsTotals) ConversionRate() float64 {
 
 // Summary is the analytics overview of a filter.
 type Summary struct {
+	From, To     time.Time // the days added up, both included (UTC)
 	Applications int
 	Totals       StatsTotals
 	ActiveUsers  int // destinations that verified in the period
@@ -111,7 +112,12 @@ func (s *Service) AnalyticsSummary(ctx context.Context, f StatsFilter) (*Summary
 	if err := s.checkStatsFilter(ctx, &f); err != nil {
 		return nil, err
 	}
-	return s.store.StatsSummary(ctx, f, dayOf(f.From), dayOf(f.To))
+	sum, err := s.store.StatsSummary(ctx, f, dayOf(f.From), dayOf(f.To))
+	if err != nil {
+		return nil, err
+	}
+	sum.From, sum.To = f.From.UTC(), f.To.UTC()
+	return sum, nil
 }
 
 // AnalyticsTimeseries returns one row per day of the last days days

@@ -9,7 +9,7 @@ import (
 // AuditEntry records one console action that changed something.
 type AuditEntry struct {
 	ID         string
-	Actor      string // "admin" for the admin token
+	Actor      string // "admin" for the admin token, "developer:<id>" for a session
 	Action     string // the route, e.g. "PATCH /v1/projects/{id}"
 	Target     string // the path as called, e.g. "/v1/projects/prj_…"
 	Status     int    // the HTTP status of the answer
@@ -24,11 +24,14 @@ const (
 	maxAuditUserAgent = 256
 )
 
-// Audit records a console action. The entry is written after the action,
+// Audit records a console action of the caller in ctx. The entry is written after the action,
 // in a transaction of its own: a failure to record is reported to the
 // caller to log, and does not undo the action.
 func (s *Service) Audit(ctx context.Context, e AuditEntry) error {
-	e.ID, e.CreatedAt = NewID("aud"), s.clock.Now()
+	e.ID, e.CreatedAt, e.Actor = NewID("aud"), s.clock.Now(), "admin"
+	if dev := principalOf(ctx).Developer; dev != nil {
+		e.Actor = "developer:" + dev.ID
+	}
 	e.Target = truncate(e.Target, maxAuditTarget)
 	e.UserAgent = truncate(e.UserAgent, maxAuditUserAgent)
 	if err := s.store.AddAuditEntry(ctx, e); err != nil {

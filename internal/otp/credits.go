@@ -43,6 +43,18 @@ func (s *Service) chargesOf(ctx context.Context, events []Event) ([]Charge, erro
 	return out, nil
 }
 
+// ParseAmount reads an amount of a request, naming the field at fault.
+func ParseAmount(amount, currency string) (Money, error) {
+	if _, err := ParseMoney("0", currency); err != nil {
+		return Money{}, invalidField("currency", "invalid_amount", err.Error())
+	}
+	m, err := ParseMoney(amount, currency)
+	if err != nil {
+		return Money{}, invalidField("amount", "invalid_amount", err.Error())
+	}
+	return m, nil
+}
+
 // AddCredits tops up a project's balance (and turns it on: from then on
 // its live applications' sends need a positive balance).
 func (s *Service) AddCredits(ctx context.Context, projectID string, amount Money) (*Project, error) {

@@ -60,6 +60,9 @@ type DeveloperInput struct {
 // CreateDeveloper creates an account (the admin does, or anyone when the
 // operator opens sign-up).
 func (s *Service) CreateDeveloper(ctx context.Context, in DeveloperInput) (*Developer, error) {
+	if err := requireOperator(ctx); err != nil {
+		return nil, err
+	}
 	if in.Email == nil || in.Password == nil {
 		return nil, invalidField("email", "required", "email and password are required")
 	}
@@ -103,13 +106,26 @@ func applyDeveloperProfile(d *Developer, in DeveloperInput) error {
 	return nil
 }
 
-// UpdateDeveloper changes the signed-in developer's name or company; the
-// plan cannot be changed here.
-func (s *Service) UpdateDeveloper(ctx context.Context, id string, in DeveloperInput) (*Developer, error) {
+// Me is the signed-in developer's account; the operator has none.
+func (s *Service) Me(ctx context.Context) (*Developer, error) {
+	dev := principalOf(ctx).Developer
+	if dev == nil {
+		return nil, &Error{Code: CodeForbidden, Key: "no_developer", Message: "The admin token belongs to no developer account"}
+	}
+	return dev, nil
+}
+
+// UpdateMe changes the signed-in developer's name or company; the plan
+// cannot be changed here.
+func (s *Service) UpdateMe(ctx context.Context, in DeveloperInput) (*Developer, error) {
+	me, err := s.Me(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if in.Email != nil || in.Password != nil {
 		return nil, invalidField("email", "read_only", "only name and company can be changed here")
 	}
-	d, err := s.store.GetDeveloper(ctx, id)
+	d, err := s.store.GetDeveloper(ctx, me.ID)
 	if err != nil {
 		return nil, s.notFound(err, "developer")
 	}
@@ -228,8 +244,11 @@ func (s *Service) AuthenticateSession(ctx context.Context, token string) (*Devel
 	return s.GetDeveloper(ctx, sess.DeveloperID)
 }
 
-// Logout ends a session.
+// Logout ends the signed-in developer's session token.
 func (s *Service) Logout(ctx context.Context, token string) error {
+	if principalOf(ctx).Developer == nil {
+		return &Error{Code: CodeForbidden, Key: "no_session", Message: "The admin token is not a session; there is nothing to sign out of"}
+	}
 	h := sha256.Sum256([]byte(token))
 	return s.notFound(s.store.DeleteSession(ctx, h[:]), "session")
 }

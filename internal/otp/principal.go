@@ -18,9 +18,6 @@ func WithPrincipal(ctx context.Context, p Principal) context.Context {
 	return context.WithValue(ctx, principalKey{}, p)
 }
 
-// PrincipalOf returns the caller of a console request.
-func PrincipalOf(ctx context.Context) Principal { return principalOf(ctx) }
-
 func principalOf(ctx context.Context) Principal {
 	p, _ := ctx.Value(principalKey{}).(Principal)
 	return p

@@ -95,4 +95,5 @@ func validateAppName(name string) (string, error) {
 // ApplicationFilter selects applications in a list.
 type ApplicationFilter struct {
 	ProjectID string
+	OwnerID   *string // nil: any owner; else applications of this owner's projects
 }

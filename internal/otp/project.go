@@ -86,6 +86,11 @@ func (p Policy) Validate() error {
 	return p.Messages.validate()
 }
 
+// ProjectFilter selects projects in a list.
+type ProjectFilter struct {
+	OwnerID *string // nil: every project; else those of this owner ("" is the operator's)
+}
+
 // ProjectInput is what a caller may set on a project; nil fields are left as they are.
 type ProjectInput struct {
 	Name        *string

@@ -47,17 +47,11 @@ func (s *Service) GetProject(ctx context.Context, id string) (*Project, error) {
 // ListProjects returns the caller's projects (every one for the
 // operator), newest first.
 func (s *Service) ListProjects(ctx context.Context) ([]*Project, error) {
-	all, err := s.store.ListProjects(ctx)
-	if err != nil || principalOf(ctx).Developer == nil {
-		return all, err
+	var f ProjectFilter
+	if dev := principalOf(ctx).Developer; dev != nil {
+		f.OwnerID = &dev.ID
 	}
-	var own []*Project
-	for _, p := range all {
-		if owns(ctx, p) {
-			own = append(own, p)
-		}
-	}
-	return own, nil
+	return s.store.ListProjects(ctx, f)
 }
 
 // UpdateProject changes the fields in sets.
@@ -198,34 +192,15 @@ func (s *Service) GetApplication(ctx context.Context, id string) (*Application, 
 
 // ListApplications lists the caller's applications, newest first.
 func (s *Service) ListApplications(ctx context.Context, f ApplicationFilter) ([]*Application, error) {
-	if principalOf(ctx).Developer == nil {
-		return s.store.ListApplications(ctx, f)
-	}
-	if f.ProjectID != "" {
-		if _, err := s.GetProject(ctx, f.ProjectID); err != nil {
-			return nil, err
+	if dev := principalOf(ctx).Developer; dev != nil {
+		if f.ProjectID != "" {
+			if _, err := s.GetProject(ctx, f.ProjectID); err != nil {
+				return nil, err // another's project is not found
+			}
 		}
-		return s.store.ListApplications(ctx, f)
+		f.OwnerID = &dev.ID
 	}
-	all, err := s.store.ListApplications(ctx, f)
-	if err != nil {
-		return nil, err
-	}
-	owned := map[string]bool{}
-	projects, err := s.ListProjects(ctx)
-	if err != nil {
-		return nil, err
-	}
-	for _, p := range projects {
-		owned[p.ID] = true
-	}
-	var own []*Application
-	for _, a := range all {
-		if owned[a.ProjectID] {
-			own = append(own, a)
-		}
-	}
-	return own, nil
+	return s.store.ListApplications(ctx, f)
 }
 
 // UpdateApplication changes the name or status of an application.

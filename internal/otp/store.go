@@ -13,8 +13,8 @@ import (
 type Store interface {
 	CreateProject(ctx context.Context, p *Project) error
 	GetProject(ctx context.Context, id string) (*Project, error)
-	// ListProjects returns projects newest first.
-	ListProjects(ctx context.Context) ([]*Project, error)
+	// ListProjects returns projects newest first: those of f.OwnerID when it is set.
+	ListProjects(ctx context.Context, f ProjectFilter) ([]*Project, error)
 	UpdateProject(ctx context.Context, p *Project) error
 	// DeleteProject returns ErrConflict while the project has applications.
 	DeleteProject(ctx context.Context, id string) error

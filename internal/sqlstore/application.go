@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 
 	"github.com/otpd/otpd/internal/otp"
 )
@@ -79,11 +80,15 @@ func (s *Store) GetApplicationByAPIKey(ctx context.Context, keyHash []byte) (*ot
 // ListApplications returns the applications of f.ProjectID, or all of
 // them if it is empty, newest first.
 func (s *Store) ListApplications(ctx context.Context, f otp.ApplicationFilter) ([]*otp.Application, error) {
-	q := `SELECT ` + applicationColumns + ` FROM applications`
+	q := `SELECT ` + applicationColumns + ` FROM applications WHERE 1 = 1`
 	var args []any
 	if f.ProjectID != "" {
-		q += ` WHERE project_id = $1`
 		args = append(args, f.ProjectID)
+		q += fmt.Sprintf(` AND project_id = $%d`, len(args))
+	}
+	if f.OwnerID != nil {
+		args = append(args, *f.OwnerID)
+		q += fmt.Sprintf(` AND project_id IN (SELECT id FROM projects WHERE owner_id = $%d)`, len(args))
 	}
 	rows, err := s.reader.QueryContext(ctx, q+` ORDER BY id DESC`, args...)
 	if err != nil {

@@ -136,9 +136,13 @@ func (s *Store) GetProject(ctx context.Context, id string) (*otp.Project, error)
 	return p, nil
 }
 
-// ListProjects returns every project, newest first.
-func (s *Store) ListProjects(ctx context.Context) ([]*otp.Project, error) {
-	rows, err := s.reader.QueryContext(ctx, `SELECT `+projectRead+` FROM projects ORDER BY id DESC`)
+// ListProjects returns the projects of f, newest first.
+func (s *Store) ListProjects(ctx context.Context, f otp.ProjectFilter) ([]*otp.Project, error) {
+	q, args := `SELECT `+projectRead+` FROM projects`, []any{}
+	if f.OwnerID != nil {
+		q, args = q+` WHERE owner_id = $1`, append(args, *f.OwnerID)
+	}
+	rows, err := s.reader.QueryContext(ctx, q+` ORDER BY id DESC`, args...)
 	if err != nil {
 		return nil, s.dbErr("list projects", err)
 	}

@@ -120,3 +120,33 @@ func testCountOwnerSends(t *testing.T, st otp.Store) {
 		t.Errorf("CountOwnerSends = %d, %v; want 3 (live, this period, own projects only)", n, err)
 	}
 }
+
+func testOwnerFilters(t *testing.T, st otp.Store) {
+	mine, theirs, ops := "dev_mine", "dev_theirs", ""
+	var ids = map[string]string{}
+	for _, owner := range []string{mine, theirs, ops} {
+		p := &otp.Project{ID: otp.NewID("prj"), Name: "p", Policy: otp.DefaultPolicy(), OwnerID: owner, CreatedAt: t0, UpdatedAt: t0}
+		if err := st.CreateProject(t.Context(), p); err != nil {
+			t.Fatal(err)
+		}
+		ids[owner] = p.ID
+		createApp(t, st, p.ID, otp.Live)
+	}
+	for _, owner := range []string{mine, ops} {
+		ps, err := st.ListProjects(t.Context(), otp.ProjectFilter{OwnerID: &owner})
+		if err != nil || len(ps) != 1 || ps[0].ID != ids[owner] {
+			t.Errorf("projects of %q = %v, %v; want only %s", owner, ps, err, ids[owner])
+		}
+		as, err := st.ListApplications(t.Context(), otp.ApplicationFilter{OwnerID: &owner})
+		if err != nil || len(as) != 1 || as[0].ProjectID != ids[owner] {
+			t.Errorf("applications of %q = %v, %v; want the one of %s", owner, as, err, ids[owner])
+		}
+	}
+	as, err := st.ListApplications(t.Context(), otp.ApplicationFilter{ProjectID: ids[theirs], OwnerID: &mine})
+	if err != nil || len(as) != 0 {
+		t.Errorf("another owner's project filtered by mine = %v, %v; want none", as, err)
+	}
+	if ps, err := st.ListProjects(t.Context(), otp.ProjectFilter{}); err != nil || len(ps) < 3 {
+		t.Errorf("every project = %d, %v; want at least 3", len(ps), err)
+	}
+}

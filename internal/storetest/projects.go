@@ -9,7 +9,7 @@ import (
 
 func testProjects(t *testing.T, st otp.Store) {
 	ctx := t.Context()
-	ps, err := st.ListProjects(ctx)
+	ps, err := st.ListProjects(ctx, otp.ProjectFilter{})
 	if err != nil || len(ps) != 0 {
 		t.Fatalf("ListProjects of an empty store = %d projects, %v; want 0, nil", len(ps), err)
 	}
@@ -17,7 +17,7 @@ func testProjects(t *testing.T, st otp.Store) {
 	b := createProject(t, st, "b")
 	c := createProject(t, st, "c")
 
-	ps, err = st.ListProjects(ctx)
+	ps, err = st.ListProjects(ctx, otp.ProjectFilter{})
 	if err != nil {
 		t.Fatalf("ListProjects: %v", err)
 	}
@@ -68,7 +68,7 @@ func testProjects(t *testing.T, st otp.Store) {
 	_, err = st.GetProject(ctx, a.ID)
 	wantNotFound(t, "GetProject after DeleteProject", err)
 	wantNotFound(t, "DeleteProject twice", st.DeleteProject(ctx, a.ID))
-	ps, err = st.ListProjects(ctx)
+	ps, err = st.ListProjects(ctx, otp.ProjectFilter{})
 	if err != nil {
 		t.Fatalf("ListProjects: %v", err)
 	}

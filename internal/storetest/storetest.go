@@ -59,6 +59,7 @@ func Run(t *testing.T, open func(t *testing.T) otp.Store) {
 		{"PreviousAPIKey", testPreviousAPIKey},
 		{"InvitationsAndSessionSweep", testInvitationsAndSessionSweep},
 		{"CountOwnerSends", testCountOwnerSends},
+		{"OwnerFilters", testOwnerFilters},
 		{"DeleteOldData", testDeleteOldData},
 	}
 	for _, tc := range tests {

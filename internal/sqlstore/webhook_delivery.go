@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/otpd/otpd/internal/otp"
@@ -96,13 +95,8 @@ func (s *Store) ConsumeEvents(ctx context.Context, ds []otp.WebhookDelivery, sta
 			}
 		}
 		for start := 0; start < len(events); start += 500 {
-			batch := events[start:min(start+500, len(events))]
-			marks := make([]string, len(batch))
-			args := make([]any, len(batch))
-			for i, id := range batch {
-				marks[i], args[i] = fmt.Sprintf("$%d", i+1), id
-			}
-			_, err := tx.ExecContext(ctx, `UPDATE events SET dispatched = 1 WHERE id IN (`+strings.Join(marks, ", ")+`)`, args...)
+			in, args := inList(events[start:min(start+500, len(events))])
+			_, err := tx.ExecContext(ctx, `UPDATE events SET dispatched = 1 WHERE id IN (`+in+`)`, args...)
 			if err != nil {
 				return s.dbErr("mark events dispatched", err)
 			}

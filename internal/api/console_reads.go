@@ -62,11 +62,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page := &pagination{Limit: limit}
-	if len(us) > limit {
-		us = us[:limit]
-		page.HasMore, page.NextCursor = true, us[limit-1].Cursor()
-	}
+	us, page := paginate(us, limit, func(u otp.User) string { return u.Cursor() })
 	views := make([]userView, len(us))
 	for i, u := range us {
 		views[i] = newUserView(u)
@@ -94,11 +90,7 @@ func (s *Server) listLogs(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page := &pagination{Limit: limit}
-	if len(recs) > limit {
-		recs = recs[:limit]
-		page.HasMore, page.NextCursor = true, recs[limit-1].ID
-	}
+	recs, page := paginate(recs, limit, func(e otp.EventRecord) string { return e.ID })
 	views := make([]logView, len(recs))
 	for i, e := range recs {
 		views[i] = logView{ID: e.ID, Type: string(e.Type), AppID: e.AppID, VerificationID: e.VerificationID,
@@ -119,11 +111,7 @@ func (s *Server) listAllVerifications(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	page := &pagination{Limit: limit}
-	if len(vs) > limit {
-		vs = vs[:limit]
-		page.HasMore, page.NextCursor = true, vs[limit-1].ID
-	}
+	vs, page := paginate(vs, limit, func(v *otp.Verification) string { return v.ID })
 	views := make([]verificationView, len(vs))
 	for i, v := range vs {
 		views[i] = newVerificationView(v)
@@ -162,11 +150,7 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page := &pagination{Limit: limit}
-	if len(es) > limit {
-		es = es[:limit]
-		page.HasMore, page.NextCursor = true, es[limit-1].ID
-	}
+	es, page := paginate(es, limit, func(e otp.AuditEntry) string { return e.ID })
 	views := make([]auditView, len(es))
 	for i, e := range es {
 		views[i] = auditView{ID: e.ID, Actor: e.Actor, Action: e.Action, Target: e.Target, Status: e.Status,

@@ -127,11 +127,7 @@ func (s *Server) listVerifications(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	page := &pagination{Limit: want}
-	if len(vs) > want {
-		vs = vs[:want]
-		page.HasMore, page.NextCursor = true, vs[want-1].ID
-	}
+	vs, page := paginate(vs, want, func(v *otp.Verification) string { return v.ID })
 	views := make([]verificationView, len(vs))
 	for i, v := range vs {
 		views[i] = newVerificationView(v)

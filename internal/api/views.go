@@ -257,6 +257,17 @@ type pagination struct {
 	NextCursor string `json:"nextCursor,omitempty"`
 }
 
+// paginate trims items, read with one more than limit to learn whether
+// there is a next page, to limit, and describes the page.
+func paginate[T any](items []T, limit int, cursor func(T) string) ([]T, *pagination) {
+	page := &pagination{Limit: limit}
+	if len(items) > limit {
+		items = items[:limit]
+		page.HasMore, page.NextCursor = true, cursor(items[limit-1])
+	}
+	return items, page
+}
+
 type listBody struct {
 	Data       any         `json:"data"`
 	Pagination *pagination `json:"pagination,omitempty"`

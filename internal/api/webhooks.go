@@ -183,11 +183,7 @@ func (s *Server) listWebhookDeliveries(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	page := &pagination{Limit: limit}
-	if len(ds) > limit {
-		ds = ds[:limit]
-		page.HasMore, page.NextCursor = true, ds[limit-1].ID
-	}
+	ds, page := paginate(ds, limit, func(d otp.WebhookDelivery) string { return d.ID })
 	views := make([]webhookDeliveryView, len(ds))
 	for i := range ds {
 		views[i] = newWebhookDeliveryView(&ds[i])

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -203,7 +204,7 @@ func (s *Service) Login(ctx context.Context, email, password string) (token stri
 	}
 	dev, err = s.store.GetDeveloperByEmail(ctx, email)
 	if isCode(err, CodeNotFound) {
-		passwordMatches(dummyHash, password) // spend the same time as for a real account
+		passwordMatches(dummyHash(), password) // spend the same time as for a real account
 		return "", nil, nil, bad
 	}
 	if err != nil {
@@ -224,8 +225,9 @@ func (s *Service) Login(ctx context.Context, email, password string) (token stri
 	return token, sess, dev, nil
 }
 
-// dummyHash is checked against when the email is unknown.
-var dummyHash = hashPassword("not a password of anyone")
+// dummyHash is checked against when the email is unknown. It is made on
+// first use: hashing at package load would slow every start of otpd.
+var dummyHash = sync.OnceValue(func() string { return hashPassword("not a password of anyone") })
 
 // AuthenticateSession returns the developer of a live session token.
 func (s *Service) AuthenticateSession(ctx context.Context, token string) (*Developer, error) {

@@ -86,7 +86,15 @@ func (s *Server) listLogs(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	recs, err := s.svc.ListLogs(r.Context(), otp.EventFilter{AppID: q.Get("appId"), Cursor: q.Get("cursor"), Limit: limit + 1})
+	f := otp.EventFilter{AppID: q.Get("appId"), VerificationID: q.Get("verificationId"), Type: otp.EventType(q.Get("type")),
+		Cursor: q.Get("cursor"), Limit: limit + 1}
+	if f.From, err = queryTime(q.Get("from"), "from"); err != nil {
+		return err
+	}
+	if f.To, err = queryTime(q.Get("to"), "to"); err != nil {
+		return err
+	}
+	recs, err := s.svc.ListLogs(r.Context(), f)
 	if err != nil {
 		return err
 	}

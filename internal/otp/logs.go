@@ -3,13 +3,19 @@ package otp
 import (
 	"context"
 	"fmt"
+	"slices"
+	"time"
 )
 
-// EventFilter pages through the event log, newest first.
+// EventFilter pages through the event log, newest first. Zero fields match all.
 type EventFilter struct {
-	AppID  string // "" is every application
-	Cursor string // the ID of the last event of the previous page
-	Limit  int
+	AppID          string // "" is every application
+	VerificationID string // the events of one verification
+	Type           EventType
+	From           time.Time // created at or after
+	To             time.Time // created before
+	Cursor         string    // the ID of the last event of the previous page
+	Limit          int
 }
 
 // EventRecord is an event with what the log shows of its verification.
@@ -33,13 +39,34 @@ func (s *Service) ListLogs(ctx context.Context, f EventFilter) ([]EventRecord, e
 	if f.Limit < 1 || f.Limit > MaxLogPage+1 { // one more tells the caller there is a next page
 		return nil, invalidField("limit", "out_of_range", fmt.Sprintf("limit must be between 1 and %d", MaxLogPage))
 	}
-	if err := requireAppScope(ctx, f.AppID); err != nil {
-		return nil, err
+	if f.Type != "" && !slices.Contains(EventTypes, f.Type) {
+		return nil, invalidField("type", "invalid_query", "type must be an event type such as otp.verified")
+	}
+	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
+		return nil, invalidField("from", "invalid_query", "from must be before to")
+	}
+	// One verification's events need no appId even from a developer: the
+	// verification names its application, which must be the caller's
+	// (another's is not found, like any object of another tenant).
+	if f.VerificationID == "" {
+		if err := requireAppScope(ctx, f.AppID); err != nil {
+			return nil, err
+		}
 	}
 	if f.AppID != "" {
 		if _, err := s.GetApplication(ctx, f.AppID); err != nil {
 			return nil, err
 		}
+	}
+	if f.VerificationID != "" {
+		v, err := s.VerificationByID(ctx, f.VerificationID)
+		if err != nil {
+			return nil, err
+		}
+		if f.AppID != "" && f.AppID != v.AppID {
+			return nil, nil // both filters apply and nothing matches both
+		}
+		f.AppID = v.AppID
 	}
 	return s.store.ListEventLog(ctx, f)
 }

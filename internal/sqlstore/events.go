@@ -36,7 +36,7 @@ func (s *Store) ListEvents(ctx context.Context, appID string, limit int) ([]otp.
 }
 
 // ListEventLog returns events newest first with what the log shows of
-// their verification, of one application if f.AppID is set.
+// their verification, filtered by f (zero fields match all).
 func (s *Store) ListEventLog(ctx context.Context, f otp.EventFilter) ([]otp.EventRecord, error) {
 	q := `SELECT e.id, e.type, e.app_id, e.verification_id, e.created_at,
 			COALESCE(v.channel, ''), COALESCE(v.destination, ''), COALESCE(v.status, ''), COALESCE(v.delivery_status, '')
@@ -46,6 +46,22 @@ func (s *Store) ListEventLog(ctx context.Context, f otp.EventFilter) ([]otp.Even
 	if f.AppID != "" {
 		args = append(args, f.AppID)
 		q += fmt.Sprintf(` AND e.app_id = $%d`, len(args))
+	}
+	if f.VerificationID != "" {
+		args = append(args, f.VerificationID)
+		q += fmt.Sprintf(` AND e.verification_id = $%d`, len(args))
+	}
+	if f.Type != "" {
+		args = append(args, string(f.Type))
+		q += fmt.Sprintf(` AND e.type = $%d`, len(args))
+	}
+	if !f.From.IsZero() {
+		args = append(args, micros(f.From))
+		q += fmt.Sprintf(` AND e.created_at >= $%d`, len(args))
+	}
+	if !f.To.IsZero() {
+		args = append(args, micros(f.To))
+		q += fmt.Sprintf(` AND e.created_at < $%d`, len(args))
 	}
 	if f.Cursor != "" {
 		args = append(args, f.Cursor)

@@ -50,6 +50,7 @@ func Run(t *testing.T, open func(t *testing.T) otp.Store) {
 		{"ListDueFallbacks", testListDueFallbacks},
 		{"ChatLinks", testChatLinks},
 		{"UsersAndLogs", testUsers},
+		{"EventLogFilters", testEventLogFilters},
 		{"Webhooks", testWebhooks},
 		{"WebhookQueue", testWebhookQueue},
 		{"Analytics", testAnalytics},

@@ -58,6 +58,7 @@ func (s *Server) routes() []route {
 		{method: "DELETE", path: "/v1/applications/{id}", summary: "Delete an application and its data", auth: authConsole, status: 204, handler: s.deleteApplication},
 		{method: "GET", path: "/v1/applications/{id}/webhook-secret", summary: "Reveal the application's webhook secret in full", auth: authConsole, status: 200, response: webhookSecretView{}, audit: true, handler: s.revealWebhookSecret},
 		{method: "POST", path: "/v1/applications/{id}/rotate/{type}", summary: "Rotate a credential: secret, api or webhook_secret", auth: authConsole, status: 200, response: rotationView{}, handler: s.rotateCredential},
+		{method: "POST", path: "/v1/applications/{id}/test-send", summary: "Send a verification for the application from the console, without its API key: as POST /v1/verifications (same validation, limits, quotas and credits)", auth: authConsole, status: 201, request: testSendRequest{}, response: verificationView{}, handler: s.testSend},
 
 		{method: "POST", path: "/v1/verifications", summary: "Send a code", auth: authApp, status: 201, request: createVerificationRequest{}, response: verificationView{}, handler: s.createVerification},
 		{method: "GET", path: "/v1/verifications", summary: "List verifications, newest first", auth: authApp, status: 200, response: verificationView{}, list: true, handler: s.listVerifications},
@@ -82,10 +83,10 @@ func (s *Server) routes() []route {
 		{method: "GET", path: "/v1/logs", summary: "The event log, newest first (?appId, ?verificationId, ?type, ?from and ?to as RFC 3339 times, ?limit ≤ 200, ?cursor)", auth: authConsole, status: 200, response: logView{}, list: true, handler: s.listLogs},
 		{method: "GET", path: "/v1/otp", summary: "List verifications of every application, newest first (?appId, ?status, ?limit, ?cursor)", auth: authConsole, status: 200, response: verificationView{}, list: true, handler: s.listAllVerifications},
 		{method: "GET", path: "/v1/otp/{id}", summary: "Fetch any application's verification", auth: authConsole, status: 200, response: verificationView{}, handler: s.getAnyVerification},
-		{method: "GET", path: "/v1/verifications/{id}/messages", summary: "List the messages sent for a verification: provider, status, cost, times", auth: authApp, status: 200, response: messageView{}, list: true, handler: s.listMessages},
+		{method: "GET", path: "/v1/verifications/{id}/messages", summary: "List the messages sent for a verification: provider, status, cost, times (?appId= with the console token)", auth: authConsoleOrApp, status: 200, response: messageView{}, list: true, handler: s.listMessages},
 		{method: "POST", path: "/v1/verifications/{id}/cancel", summary: "Cancel a pending verification", auth: authApp, status: 200, response: verificationView{}, handler: s.cancelVerification},
 
-		{method: "GET", path: "/v1/test/messages", summary: "Test inbox of a test application (?to=)", auth: authApp, status: 200, response: testMessageView{}, list: true, handler: s.testMessages},
+		{method: "GET", path: "/v1/test/messages", summary: "Test inbox of a test application (?to=, ?appId= with the console token)", auth: authConsoleOrApp, status: 200, response: testMessageView{}, list: true, handler: s.testMessages},
 	}
 }
 

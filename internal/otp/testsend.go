@@ -1,0 +1,34 @@
+package otp
+
+import (
+	"context"
+	"fmt"
+)
+
+// TestSend sends a verification for one of the caller's applications from
+// the console, which does not hold the application's API key (it is shown
+// once). The verification is made exactly as with the key: the same
+// validation, destination limits, quotas, credits and durable outbox, and
+// the request counts against the application's API key rate limit too, so
+// the console is no way around it. Errors: NOT_FOUND (unknown or another
+// tenant's application), FORBIDDEN (disabled), RATE_LIMITED, and those of
+// CreateVerification.
+func (s *Service) TestSend(ctx context.Context, appID string, req CreateRequest) (*Verification, error) {
+	a, err := s.GetApplication(ctx, appID)
+	if err != nil {
+		return nil, err
+	}
+	if a.Status != AppActive {
+		return nil, &Error{Code: CodeForbidden, Key: "application_disabled", Message: "The application is disabled"}
+	}
+	d, err := s.limiter.Allow(ctx, "api:"+a.ID, s.cfg.APIKeyRequests)
+	if err != nil {
+		return nil, fmt.Errorf("test send: rate limiter: %w", err)
+	}
+	if !d.Allowed {
+		return nil, rateLimited("api_rate_limited", "Too many requests for this API key", d.RetryAfter)
+	}
+	req.IdempotencyKey, req.RequestHash = "", nil // a console click is not a retried API call
+	v, _, err := s.CreateVerification(ctx, a, req)
+	return v, err
+}

@@ -29,6 +29,9 @@ func (req projectRequest) input(base otp.Policy) (otp.ProjectInput, error) {
 		}
 		p := pv.policy()
 		in.Policy = &p
+		if pv.Challenge.SecretKey != "" {
+			in.ChallengeSecret = &pv.Challenge.SecretKey
+		}
 	}
 	return in, nil
 }

@@ -89,6 +89,14 @@ var russian = map[string]string{
 	"unsupported_media_type":   "Тело запроса должно быть application/json",
 	"method_not_allowed":       "Этот метод не поддерживается для данного пути",
 	"invalid_query":            "Неверное значение параметра {field}",
+	"challenge_required":       "Проект требует токен CAPTCHA: передайте его в заголовке X-Challenge-Token или в поле challengeToken",
+	"challenge_failed":         "CAPTCHA не пройдена ({reason}): попросите пользователя пройти её снова",
+	"challenge_unavailable":    "Не удалось обратиться к провайдеру CAPTCHA; ничего не отправлено, повторите попытку чуть позже",
+	"invalid_captcha_provider": "provider должен быть одним из: turnstile, recaptcha, hcaptcha, smartcaptcha",
+	"score_not_supported":      "minScore применяется только к reCAPTCHA v3",
+	"too_many":                 "В поле {field} слишком много значений",
+	"invalid_hostname":         "Поле {field} должно содержать имя хоста, например example.com или *.example.com, без схемы, порта и пути",
+	"invalid_ip":               "Поле {field} должно быть адресом IPv4 или IPv6",
 	"internal":                 "Внутренняя ошибка сервера; она записана в журнал",
 }
 

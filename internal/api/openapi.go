@@ -33,6 +33,14 @@ func buildOpenAPI(routes []route, version string) ([]byte, error) {
 			params = append(params, map[string]any{
 				"name": "Idempotency-Key", "in": "header", "required": false, "schema": map[string]any{"type": "string", "maxLength": 255},
 				"description": "A retry with the same key and body within 24 h returns the first answer and sends nothing.",
+			}, map[string]any{
+				"name": "X-Challenge-Token", "in": "header", "required": false, "schema": map[string]any{"type": "string", "maxLength": 4096},
+				"description": "The end user's CAPTCHA token, required when the project's policy.challenge is enabled (or the challengeToken field): " +
+					"missing is 400 CHALLENGE_REQUIRED, refused by the provider 403 CHALLENGE_FAILED (details.reason), provider unreachable 503 CHALLENGE_UNAVAILABLE. " +
+					"X-CF-Turnstile-Token is accepted as well.",
+			}, map[string]any{
+				"name": "X-CF-Turnstile-Token", "in": "header", "required": false, "deprecated": true, "schema": map[string]any{"type": "string", "maxLength": 4096},
+				"description": "The former name of X-Challenge-Token.",
 			})
 		}
 		if params != nil {
@@ -200,6 +208,12 @@ func (g *schemaGen) object(t reflect.Type) map[string]any {
 		}
 		if enum := f.Tag.Get("enum"); enum != "" {
 			fs["enum"] = strings.Split(enum, ",")
+		}
+		// A secret a request may set and no answer shows, or the reverse.
+		for _, tag := range []string{"writeOnly", "readOnly"} {
+			if f.Tag.Get(tag) == "true" {
+				fs[tag] = true
+			}
 		}
 		props[name] = fs
 	}

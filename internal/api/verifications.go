@@ -1,7 +1,6 @@
 package api
 
 import (
-	"crypto/sha256"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -24,6 +23,12 @@ type createVerificationRequest struct {
 	Fallback    []fallbackStepRequest `json:"fallback"`
 	Transaction *transactionView      `json:"transaction"`
 	CallerID    string                `json:"callerId"`
+	// ChallengeToken is the end user's CAPTCHA token, when the project
+	// requires one; the X-Challenge-Token header is the other place for it.
+	ChallengeToken string `json:"challengeToken"`
+	// RemoteIP is the end user's IP address, passed on to the CAPTCHA
+	// provider; optional.
+	RemoteIP string `json:"remoteIp"`
 }
 
 type fallbackStepRequest struct {
@@ -74,12 +79,13 @@ func (s *Server) createVerification(w http.ResponseWriter, r *http.Request) erro
 	if err := decodeJSON(body, &req, false); err != nil {
 		return err
 	}
-	hash := sha256.Sum256(body)
+	hash := requestHash(body)
 	v, replayed, err := s.svc.CreateVerification(r.Context(), appFrom(r), otp.CreateRequest{
 		To: req.To, Channel: otp.Channel(req.Channel), Purpose: otp.Purpose(req.Purpose),
 		TTL: time.Duration(req.TTL) * time.Second, CodeLength: req.CodeLength, Locale: req.Locale,
 		Metadata: req.Metadata, Fallback: req.fallback(), Transaction: req.transaction(), CallerID: req.CallerID,
-		IdempotencyKey: r.Header.Get("Idempotency-Key"), RequestHash: hash[:],
+		IdempotencyKey: r.Header.Get("Idempotency-Key"), RequestHash: hash,
+		ChallengeToken: challengeToken(r, req), RemoteIP: req.RemoteIP,
 	})
 	if err != nil {
 		return err

@@ -33,6 +33,28 @@ type policyView struct {
 	// Channels enabled for the project, in order of preference; empty is all.
 	Channels []string          `json:"channels"`
 	Messages messagePolicyView `json:"messages"`
+	// Challenge is the CAPTCHA that POST /v1/verifications then needs.
+	Challenge challengeView `json:"challenge"`
+}
+
+// challengeView is a project's CAPTCHA setting. The secret key is
+// write-only: a request may set it, an answer says only whether it is set
+// and shows it masked.
+type challengeView struct {
+	Enabled bool `json:"enabled"`
+	// Provider is turnstile, recaptcha, hcaptcha or smartcaptcha; empty when none is chosen.
+	Provider string `json:"provider"`
+	SiteKey  string `json:"siteKey"`
+	// SecretKey sets the provider's secret key; empty or absent leaves it
+	// as it is. Never in an answer.
+	SecretKey        string `json:"secretKey,omitempty" writeOnly:"true"`
+	SecretKeySet     bool   `json:"secretKeySet" readOnly:"true"`
+	SecretKeyPreview string `json:"secretKeyPreview" readOnly:"true"`
+	// MinScore is the lowest reCAPTCHA v3 score accepted, 0 to 1; 0 is none.
+	MinScore float64 `json:"minScore"`
+	// Hostnames are the sites a token may be solved on (example.com,
+	// *.example.com); empty allows any.
+	Hostnames []string `json:"hostnames"`
 }
 
 type messagePolicyView struct {
@@ -73,6 +95,10 @@ func newPolicyView(p otp.Policy) policyView {
 	for _, c := range p.Channels {
 		v.Channels = append(v.Channels, string(c))
 	}
+	c := p.Challenge
+	v.Challenge = challengeView{Enabled: c.Enabled, Provider: string(c.Provider), SiteKey: c.SiteKey,
+		SecretKeySet: c.SecretSet(), SecretKeyPreview: c.SecretPreview, MinScore: c.MinScore,
+		Hostnames: append(make([]string, 0, len(c.Hostnames)), c.Hostnames...)}
 	for _, t := range p.Messages.Templates {
 		v.Messages.Templates = append(v.Messages.Templates, templateOverride{
 			Channel: string(t.Channel), Purpose: string(t.Purpose), Locale: t.Locale, Body: t.Body, Subject: t.Subject,
@@ -91,6 +117,8 @@ func (v policyView) policy() otp.Policy {
 	for _, c := range v.Channels {
 		p.Channels = append(p.Channels, otp.Channel(c))
 	}
+	p.Challenge = otp.ChallengePolicy{Enabled: v.Challenge.Enabled, Provider: otp.ChallengeProvider(v.Challenge.Provider),
+		SiteKey: v.Challenge.SiteKey, MinScore: v.Challenge.MinScore, Hostnames: v.Challenge.Hostnames}
 	for _, t := range v.Messages.Templates {
 		p.Messages.Templates = append(p.Messages.Templates, otp.TemplateOverride{
 			Channel: otp.Channel(t.Channel), Purpose: otp.Purpose(t.Purpose), Locale: t.Locale, Body: t.Body, Subject: t.Subject,

@@ -36,6 +36,8 @@ type Policy struct {
 	// that can reach its destination. Empty means all, in Channels order.
 	Channels []Channel
 	Messages MessagePolicy
+	// Challenge is the CAPTCHA that protects the project's sends.
+	Challenge ChallengePolicy
 }
 
 // Bounds of the policy values; requests outside them are refused, not clamped.
@@ -83,6 +85,9 @@ func (p Policy) Validate() error {
 	if err := validateChannelList(p.Channels); err != nil {
 		return err
 	}
+	if err := p.Challenge.validate(); err != nil {
+		return err
+	}
 	return p.Messages.validate()
 }
 
@@ -95,10 +100,16 @@ type ProjectFilter struct {
 type ProjectInput struct {
 	Name        *string
 	Description *string
-	Policy      *Policy
+	// Policy replaces the policy, except the challenge's secret key:
+	// Policy.Challenge's SecretSealed and SecretPreview are ignored.
+	Policy *Policy
+	// ChallengeSecret, if set and not empty, is a new secret key of the
+	// challenge provider. It is sealed before it is stored and never shown.
+	ChallengeSecret *string
 }
 
-func (in ProjectInput) apply(p *Project) error {
+// apply sets the fields of in on p; seal protects a challenge secret.
+func (in ProjectInput) apply(p *Project, seal func(plaintext, ad string) []byte) error {
 	if in.Name != nil {
 		name := strings.TrimSpace(*in.Name)
 		if name == "" {
@@ -119,7 +130,30 @@ func (in ProjectInput) apply(p *Project) error {
 		if err := in.Policy.Validate(); err != nil {
 			return err
 		}
+		prev := p.Policy.Challenge
 		p.Policy = *in.Policy
+		c := p.Policy.Challenge.normalized()
+		// A secret key belongs to one provider's site: it stays while the
+		// provider does, and a new provider needs its own.
+		c.SecretSealed, c.SecretPreview = nil, ""
+		if prev.Provider == c.Provider {
+			c.SecretSealed, c.SecretPreview = prev.SecretSealed, prev.SecretPreview
+		}
+		p.Policy.Challenge = c
+	}
+	if in.ChallengeSecret != nil && *in.ChallengeSecret != "" {
+		secret := *in.ChallengeSecret
+		if len(secret) > maxChallengeSecret {
+			return invalidField("policy.challenge.secretKey", "too_long", "secretKey must be at most 512 characters")
+		}
+		if !printable(secret) {
+			return invalidField("policy.challenge.secretKey", "invalid_characters", "secretKey must not contain spaces or control characters")
+		}
+		p.Policy.Challenge.SecretSealed = seal(secret, challengeSecretAD(p.ID))
+		p.Policy.Challenge.SecretPreview = maskChallengeSecret(secret)
+	}
+	if c := p.Policy.Challenge; c.Enabled && !c.SecretSet() {
+		return invalidField("policy.challenge.secretKey", "required", "secretKey is required to enable the challenge")
 	}
 	return nil
 }

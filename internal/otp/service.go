@@ -22,6 +22,7 @@ type Service struct {
 	webhookAllowPrivate bool
 	webhooks            WebhookTransport // nil: events are not sent to webhooks
 	usage               *usageCache
+	challenges          ChallengeVerifier // nil: a project with a challenge cannot send
 }
 
 // Limits are the service-wide limits that are not per-project policy.
@@ -72,6 +73,10 @@ type Config struct {
 	// Webhooks encodes, signs and posts webhook events; without it events
 	// stay queued and no webhook is called.
 	Webhooks WebhookTransport
+	// Challenges asks CAPTCHA providers about the tokens of projects that
+	// require one; without it those projects' sends are refused with
+	// CHALLENGE_UNAVAILABLE.
+	Challenges ChallengeVerifier
 }
 
 // NewService checks the configuration and returns a Service.
@@ -124,7 +129,7 @@ func NewService(c Config) (*Service, error) {
 	return &Service{
 		store: c.Store, limiter: c.Limiter, keys: c.Keys, clock: c.Clock, cfg: c.Limits, notify: notify,
 		cache: newReadCache(l.ReadCacheTTL, maxCacheEntries), prices: c.Prices, deliverable: deliverable,
-		webhookAllowPrivate: c.WebhookAllowPrivate, webhooks: c.Webhooks,
+		webhookAllowPrivate: c.WebhookAllowPrivate, webhooks: c.Webhooks, challenges: c.Challenges,
 		usage: &usageCache{m: map[string]usageEntry{}},
 	}, nil
 }

@@ -13,7 +13,7 @@ func (s *Service) CreateProject(ctx context.Context, in ProjectInput) (*Project,
 	}
 	now := s.clock.Now()
 	p := &Project{ID: NewID("prj"), Policy: DefaultPolicy(), CreatedAt: now, UpdatedAt: now}
-	if err := in.apply(p); err != nil {
+	if err := in.apply(p, s.keys.seal); err != nil {
 		return nil, err
 	}
 	if dev := principalOf(ctx).Developer; dev != nil {
@@ -60,7 +60,7 @@ func (s *Service) UpdateProject(ctx context.Context, id string, in ProjectInput)
 	if err != nil {
 		return nil, err
 	}
-	if err := in.apply(p); err != nil {
+	if err := in.apply(p, s.keys.seal); err != nil {
 		return nil, err
 	}
 	p.UpdatedAt = s.clock.Now()

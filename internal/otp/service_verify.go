@@ -105,6 +105,9 @@ func (s *Service) newVerification(ctx context.Context, a *Application, req Creat
 	if err := validateMetadata(req.Metadata); err != nil {
 		return nil, err
 	}
+	if err := validateChallengeFields(req); err != nil {
+		return nil, err
+	}
 	p, err := s.projectByID(ctx, a.ProjectID)
 	if err != nil {
 		return nil, fmt.Errorf("project of application: %w", err)
@@ -137,6 +140,9 @@ func (s *Service) newVerification(ctx context.Context, a *Application, req Creat
 		return nil, invalidField("locale", "invalid_locale", "locale must be a language tag such as en or pt-BR")
 	}
 	locale := templates.Resolve(req.Locale, dest.Country, p.Policy.DefaultLocale)
+	if err := s.checkChallenge(ctx, a, p, req); err != nil {
+		return nil, err
+	}
 	if err := s.rateLimitDestination(ctx, a, dest.Value, p.Policy.SendsPerMinute); err != nil {
 		return nil, err
 	}

@@ -211,6 +211,11 @@ type CreateRequest struct {
 	IdempotencyKey string
 	// RequestHash identifies the request body for idempotent retries.
 	RequestHash []byte
+	// ChallengeToken is the CAPTCHA token of the end user, needed when the
+	// project's challenge is enabled; RemoteIP is that user's address,
+	// optional, passed on to the provider.
+	ChallengeToken string
+	RemoteIP       string
 }
 
 // MaxMetadataSize is the largest metadata object accepted, in bytes.

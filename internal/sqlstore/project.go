@@ -25,6 +25,20 @@ type policyJSON struct {
 	SMSAppHash     string         `json:"smsAppHash,omitempty"`
 	WebOTPDomain   string         `json:"webOtpDomain,omitempty"`
 	Templates      []templateJSON `json:"templates,omitempty"`
+	Challenge      *challengeJSON `json:"challenge,omitempty"`
+}
+
+// challengeJSON is the stored CAPTCHA setting. The secret key is kept
+// only sealed with the server key (base64 in the JSON), like the webhook
+// secrets, so a copy of the database does not reveal it.
+type challengeJSON struct {
+	Enabled       bool     `json:"enabled,omitempty"`
+	Provider      string   `json:"provider,omitempty"`
+	SiteKey       string   `json:"siteKey,omitempty"`
+	SecretSealed  []byte   `json:"secretSealed,omitempty"`
+	SecretPreview string   `json:"secretPreview,omitempty"`
+	MinScore      float64  `json:"minScore,omitempty"`
+	Hostnames     []string `json:"hostnames,omitempty"`
 }
 
 type templateJSON struct {
@@ -51,6 +65,10 @@ func encodePolicy(p otp.Policy) (string, error) {
 	for _, c := range p.Channels {
 		j.Channels = append(j.Channels, string(c))
 	}
+	if c := p.Challenge; c.Enabled || c.Provider != "" || c.SiteKey != "" || c.SecretSet() || c.MinScore != 0 || len(c.Hostnames) > 0 {
+		j.Challenge = &challengeJSON{Enabled: c.Enabled, Provider: string(c.Provider), SiteKey: c.SiteKey,
+			SecretSealed: c.SecretSealed, SecretPreview: c.SecretPreview, MinScore: c.MinScore, Hostnames: c.Hostnames}
+	}
 	for _, t := range p.Messages.Templates {
 		j.Templates = append(j.Templates, templateJSON{Channel: string(t.Channel), Purpose: string(t.Purpose), Locale: t.Locale, Body: t.Body, Subject: t.Subject})
 	}
@@ -75,6 +93,10 @@ func decodePolicy(s string) (otp.Policy, error) {
 	}
 	for _, c := range j.Channels {
 		p.Channels = append(p.Channels, otp.Channel(c))
+	}
+	if c := j.Challenge; c != nil {
+		p.Challenge = otp.ChallengePolicy{Enabled: c.Enabled, Provider: otp.ChallengeProvider(c.Provider), SiteKey: c.SiteKey,
+			SecretSealed: c.SecretSealed, SecretPreview: c.SecretPreview, MinScore: c.MinScore, Hostnames: c.Hostnames}
 	}
 	for _, t := range j.Templates {
 		p.Messages.Templates = append(p.Messages.Templates, otp.TemplateOverride{

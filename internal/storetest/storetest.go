@@ -28,6 +28,7 @@ func Run(t *testing.T, open func(t *testing.T) otp.Store) {
 		fn   func(t *testing.T, st otp.Store)
 	}{
 		{"Projects", testProjects},
+		{"ProjectChallenge", testProjectChallenge},
 		{"Applications", testApplications},
 		{"DeleteApplicationCascades", testDeleteApplicationCascades},
 		{"VerificationRoundTrip", testVerificationRoundTrip},

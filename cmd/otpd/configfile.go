@@ -33,10 +33,13 @@ import (
 //	  currency: USD
 //	  default: {sms: "0.0075"}
 //	  countries: {RU: {sms: "0.045"}}
+//	captcha:
+//	  timeout: 5s
 type fileConfig struct {
 	Providers []providerSpec // in file order
 	Routing   routingSpec
 	Prices    priceSpec
+	Captcha   captchaSpec
 }
 
 // providerSpec is one entry of providers: its name, its type and the rest
@@ -89,8 +92,12 @@ func loadConfigFile(path string, getenv func(string) string) (*fileConfig, error
 			err = decodeStrict(val, &fc.Routing, "routing")
 		case "prices":
 			err = decodeStrict(val, &fc.Prices, "prices")
+		case "captcha":
+			if err = decodeStrict(val, &fc.Captcha, "captcha"); err == nil {
+				err = fc.Captcha.validate()
+			}
 		default:
-			err = fmt.Errorf("line %d: unknown key %q (want providers, routing or prices)", root.Content[i].Line, key)
+			err = fmt.Errorf("line %d: unknown key %q (want providers, routing, prices or captcha)", root.Content[i].Line, key)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)

@@ -68,6 +68,7 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 		Store: store, Limiter: limiter, Keys: keys, Prices: d.prices, Deliverable: d.deliverable,
 		WebhookAllowPrivate: cfg.WebhookAllowPrivate,
 		Webhooks:            webhook.Transport{Sender: webhook.NewSender(webhook.Config{AllowPrivate: cfg.WebhookAllowPrivate})},
+		Challenges:          newChallengeVerifier(fc, logger),
 		Limits: otp.Limits{
 			APIKeyRequests:      otp.Limit{Count: cfg.APIRateLimit, Period: time.Minute},
 			MaxDeliveryAttempts: d.maxAttempts,

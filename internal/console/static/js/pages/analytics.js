@@ -3,7 +3,7 @@
 
 import { get, applications } from '../api.js';
 import { h, pageHeader, card, table, num, pct, money, loading, empty } from '../dom.js';
-import { appSelect, optionSelect, filterForm } from './filters.js';
+import { appSelect, optionSelect, filterForm, appScope } from './filters.js';
 import { CHANNELS } from './settings.js';
 import { lineChart, rateBar } from './chart.js';
 
@@ -19,7 +19,6 @@ try {
 
 /** page is the analytics page. */
 export async function page({ main, query, signal }) {
-  const appId = query.get('appId') || '';
   const channel = query.get('channel') || '';
   const country = (query.get('country') || '').toUpperCase();
   const range = RANGES.includes(query.get('range')) ? query.get('range') : '30d';
@@ -29,9 +28,10 @@ export async function page({ main, query, signal }) {
   main.append(header, body);
 
   const apps = await applications(signal);
+  const { appId, allLabel } = appScope(apps, query);
   const countryInput = h('input', { type: 'text', name: 'country', value: country, maxlength: '2', autocomplete: 'off', spellcheck: 'false', placeholder: 'US' });
   const filters = filterForm('/analytics', [
-    ['Application', appSelect(apps.list, appId, 'All applications')],
+    ['Application', appSelect(apps.list, appId, allLabel)],
     ['Channel', optionSelect('channel', CHANNELS, channel, 'Any channel')],
     ['Country (2 letters)', countryInput],
     ['Period', optionSelect('range', RANGES, range)],

@@ -2,7 +2,8 @@
 // an application's page: masked credentials, rotation, status, deletion.
 
 import { get, post, patch, del, enc, applications } from '../api.js';
-import { rememberApiKey, apiKey } from '../keys.js';
+import { rememberApiKey } from '../keys.js';
+import { sendTestCard } from './sendtest.js';
 import {
   h, id, pageHeader, card, table, kv, time, badge, field, clearErrors, showFormError, busy, announce,
   announceError, loading, empty, button, confirmDialog, showSecretDialog, copyButton,
@@ -172,14 +173,8 @@ function draw(page, app) {
     return [label, h('span', {}, code, ' ', copyButton(() => value, label, code))];
   };
 
-  const known = apiKey(app.id);
-  const testing = app.environment !== 'test'
-    ? null
-    : card('Testing',
-      known
-        ? h('p', {}, 'The console has this application’s API key for this session. ',
-          h('a', { href: href('/verifications', { appId: app.id }) }, 'Send a test verification'), '.')
-        : h('p', {}, 'To send test verifications from the console, rotate the API key: the console keeps the new key in memory (never stored) until you reload or sign out.'));
+  // Test sends go through the console's own token: no API key needed.
+  const testing = app.environment !== 'test' ? null : card('Send a test verification', sendTestCard([app], app.id));
 
   body.replaceChildren(...[
     h('div', { class: 'grid-2' },

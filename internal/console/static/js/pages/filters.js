@@ -2,6 +2,7 @@
 // (#/verifications?appId=…&status=…), so a filtered view can be bookmarked
 // and the back button works; applying one navigates.
 
+import { token } from '../api.js';
 import { h, field } from '../dom.js';
 import { navigate } from '../router.js';
 
@@ -13,6 +14,19 @@ export function appSelect(apps, selected, allLabel) {
   return h('select', { name: 'appId' },
     allLabel && h('option', { value: '' }, allLabel),
     apps.map((a) => h('option', { value: a.id, selected: a.id === selected }, appLabel(a))));
+}
+
+/**
+ * appScope picks the application a list page reads: the one in the URL if
+ * it is among apps. The operator may read every application at once (an
+ * "all" choice, allLabel); a developer reads one at a time (the API
+ * answers 400 without appId), so the first application stands in.
+ */
+export function appScope(apps, query, allLabel = 'All applications') {
+  const wanted = query.get('appId') || '';
+  if (!token().startsWith('otpd_session_')) return { appId: wanted, allLabel };
+  const appId = apps.byId.has(wanted) ? wanted : (apps.list[0]?.id || '');
+  return { appId, allLabel: undefined };
 }
 
 /** optionSelect builds a <select> of plain values with an optional empty first option. */

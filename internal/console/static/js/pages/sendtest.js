@@ -1,8 +1,10 @@
-// "Send a test verification": POST /v1/verifications authenticates with
-// the application's API key, which the console only knows right after the
-// application was created or its key rotated (keys.js). Test applications
-// never reach a provider; their codes land in the test inbox, which this
-// form reads back so the whole flow can be tried from the console.
+// "Send a test verification": POST /v1/applications/{id}/test-send makes
+// the verification as POST /v1/verifications would, with the console's own
+// token, so the console needs no API key (shown only once). Test
+// applications never reach a provider; their codes land in the test inbox,
+// which the console reads back (GET /v1/test/messages?appId=) so the whole
+// flow can be tried from here. Checking a code is the application's own
+// call: the form offers it when this session has seen the API key (keys.js).
 
 import { post, get, enc } from '../api.js';
 import { apiKey } from '../keys.js';
@@ -23,7 +25,6 @@ export function sendTestCard(apps, preferredId, onSent) {
   const to = h('input', { type: 'text', id: 'test-to', inputmode: 'tel', autocomplete: 'off', placeholder: '+1 415 555 2671', required: true });
   const channel = h('select', { id: 'test-channel' }, CHANNELS.map((c) => h('option', { value: c }, c)));
   const submit = h('button', { type: 'submit', class: 'button', id: 'test-send' }, 'Send test verification');
-  const keyNote = h('p', { class: 'note', id: 'test-key-note' });
   const result = h('div', { id: 'test-result', class: 'test-result' });
 
   const form = h('form', { class: 'form', novalidate: true, id: 'send-test-form' },
@@ -31,40 +32,24 @@ export function sendTestCard(apps, preferredId, onSent) {
       field({ label: 'Test application', input: app, name: 'appId' }),
       field({ label: 'Phone number or email', input: to, name: 'to', hint: 'As people type it; numbers are normalised to E.164.' }),
       field({ label: 'Channel', input: channel, name: 'channel' })),
-    keyNote,
     h('div', { class: 'form-actions' }, submit));
 
-  // Without the key the form stays visible but cannot be sent, and says why.
-  const sync = () => {
-    const known = Boolean(apiKey(app.value));
-    submit.disabled = !known;
-    keyNote.hidden = known;
-    if (!known) {
-      keyNote.replaceChildren('The console knows an application’s API key only right after creating it or rotating it, and keeps it in memory for this session. To test this application, ',
-        h('a', { href: href(`/applications/${enc(app.value)}`) }, 'rotate its API key'), '.');
-    }
-  };
-  app.addEventListener('change', () => {
-    result.replaceChildren();
-    sync();
-  });
-  sync();
+  app.addEventListener('change', () => result.replaceChildren());
 
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     clearErrors(form);
-    const key = apiKey(app.value);
-    if (!key) return;
+    const appId = app.value;
     busy(form, async () => {
       let v;
       try {
-        ({ data: v } = await post('/v1/verifications', { to: to.value.trim(), channel: channel.value }, { auth: key }));
+        ({ data: v } = await post(`/v1/applications/${enc(appId)}/test-send`, { to: to.value.trim(), channel: channel.value }));
       } catch (err) {
         showFormError(form, err);
         return;
       }
       announce(`Test verification ${v.id} sent (${v.status}).`, 'ok');
-      showResult(result, v, key);
+      showResult(result, v);
       if (onSent) onSent(v);
     });
   });
@@ -72,21 +57,25 @@ export function sendTestCard(apps, preferredId, onSent) {
 }
 
 // showResult shows the new verification, then reads its code from the
-// test inbox and offers to check a code.
-async function showResult(result, v, key) {
+// test inbox and, with the API key at hand, offers to check a code.
+async function showResult(result, v) {
   const code = h('span', { id: 'test-code' }, 'waiting for the test inbox…');
+  const key = apiKey(v.appId);
   result.replaceChildren(h('h3', {}, 'Sent'), kv([
     ['Verification', h('a', { href: href(`/verifications/${enc(v.id)}`) }, h('code', {}, v.id))],
     ['To', v.to],
     ['Channel', v.channel],
     ['Status', badge(v.status)],
     ['Code in the test inbox', code],
-  ]), checkForm(v, key));
+  ]), key ? checkForm(v, key) : h('p', { class: 'note', id: 'test-check-note' },
+    'Your backend checks the code with the application’s API key (POST /v1/verifications/{id}/check). To check it from here, ',
+    h('a', { href: href(`/applications/${enc(v.appId)}`) }, 'rotate the API key'),
+    ': the console keeps the new key in memory for this session.'));
   // Delivery is asynchronous: the outbox worker puts the message in the
   // inbox a moment after the 201.
   for (let i = 0; i < 10; i += 1) {
     try {
-      const { data } = await get('/v1/test/messages', { query: { to: v.to }, auth: key });
+      const { data } = await get('/v1/test/messages', { query: { appId: v.appId, to: v.to } });
       const m = data.find((x) => x.verificationId === v.id);
       if (m) {
         code.replaceChildren(h('code', {}, m.code));

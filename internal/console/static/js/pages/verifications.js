@@ -1,20 +1,18 @@
 // Verifications of every application (GET /v1/otp), one verification with
-// its events, and the "send test verification" form.
+// its events and messages, and the "send test verification" form.
 
 import { get, enc, applications, appName } from '../api.js';
 import {
   h, pageHeader, card, table, kv, time, badge, money, loading, empty, pager,
 } from '../dom.js';
 import { href } from '../router.js';
-import { appSelect, optionSelect, filterForm } from './filters.js';
+import { appSelect, optionSelect, filterForm, appScope } from './filters.js';
 import { sendTestCard } from './sendtest.js';
 
-const MAX_PAGES = 5;
 const STATUSES = ['pending', 'verified', 'expired', 'canceled', 'max_attempts'];
 
 /** list is the verifications page. */
 export async function list({ main, query, signal }) {
-  const appId = query.get('appId') || '';
   const status = query.get('status') || '';
   main.append(pageHeader({ title: 'Verifications', lede: 'Codes sent by every application, newest first.' }));
   const testCard = card('Send a test verification', loading());
@@ -22,8 +20,9 @@ export async function list({ main, query, signal }) {
   main.append(testCard, listCard);
 
   const apps = await applications(signal);
+  const { appId, allLabel } = appScope(apps, query);
   const filters = filterForm('/verifications', [
-    ['Application', appSelect(apps.list, appId, 'All applications')],
+    ['Application', appSelect(apps.list, appId, allLabel)],
     ['Status', optionSelect('status', STATUSES, status, 'Any status')],
   ], { label: 'Filter verifications' });
 
@@ -57,7 +56,7 @@ function verificationsTable(rows, appsById) {
   ], rows);
 }
 
-/** detail is one verification with the events that concern it. */
+/** detail is one verification with its events and the messages sent for it. */
 export async function detail({ main, params, signal }) {
   const header = pageHeader({ title: 'Verification', crumbs: [['Verifications', href('/verifications')]] });
   const body = h('div', {}, loading());
@@ -68,6 +67,7 @@ export async function detail({ main, params, signal }) {
   header.querySelector('h1').after(h('p', { class: 'lede' }, h('code', {}, v.id), ' ', badge(v.status)));
 
   const eventsCard = card('Events', loading());
+  const messagesCard = card('Messages', loading());
   body.replaceChildren(
     h('div', { class: 'grid-2' },
       card('Verification', kv([
@@ -96,30 +96,33 @@ export async function detail({ main, params, signal }) {
         ['Expires', time(v.expiresAt)],
         v.lastError && ['Last error', v.lastError],
       ]))),
-    eventsCard);
+    eventsCard,
+    messagesCard);
 
-  // The log has no verification filter yet: read the application's log,
-  // newest first, until this verification's first event (otp.created) or
-  // MAX_PAGES pages, and keep its events.
-  const mine = [];
-  let cursor = '';
-  let complete = false;
-  for (let page = 0; page < MAX_PAGES && !complete; page += 1) {
-    const res = await get('/v1/logs', { query: { appId: v.appId, limit: 100, cursor }, signal });
-    for (const e of res.data) {
-      if (e.verificationId !== v.id) continue;
-      mine.push(e);
-      if (e.type === 'otp.created') complete = true;
-    }
-    if (!res.pagination?.hasMore) complete = true;
-    cursor = res.pagination?.nextCursor || '';
-  }
+  // Both reads are small: a verification has a handful of events and
+  // messages. Events come from the log newest first; the page tells them
+  // in the order they happened.
+  const [events, messages] = await Promise.all([
+    get('/v1/logs', { query: { verificationId: v.id, limit: 200 }, signal }),
+    get(`/v1/verifications/${enc(v.id)}/messages`, { query: { appId: v.appId }, signal }),
+  ]);
   eventsCard.lastChild.replaceWith(h('div', {},
-    !complete && h('p', { class: 'hint' }, `Only the application’s latest ${MAX_PAGES * 100} events were searched.`),
-    mine.length === 0 ? empty('No events found.') : table('Events', [
+    events.pagination?.hasMore && h('p', { class: 'hint' }, 'Only the latest 200 events are shown.'),
+    events.data.length === 0 ? empty('No events found.') : table('Events', [
       ['Time', (e) => time(e.createdAt)],
       ['Event', (e) => h('code', {}, e.type)],
-      ['Status', (e) => badge(e.status)],
-      ['Delivery', (e) => badge(e.deliveryStatus)],
-    ], mine)));
+    ], events.data.slice().reverse())));
+  messagesCard.lastChild.replaceWith(messages.data.length === 0
+    ? empty('No message sent yet: delivery runs a moment after the request.')
+    : table('Messages', [
+      ['Channel', (m) => m.channel],
+      ['To', (m) => m.to],
+      ['Provider', (m) => m.provider],
+      ['Status', (m) => badge(m.status)],
+      ['Attempts', (m) => String(m.attempts), 'num'],
+      ['Cost', (m) => money(m.cost)],
+      ['Sent', (m) => time(m.sentAt)],
+      ['Delivered', (m) => time(m.deliveredAt)],
+      ['Error', (m) => m.error || '—'],
+    ], messages.data));
 }

@@ -7,7 +7,7 @@ import {
   announce, announceError, loading, empty, button, confirmDialog, pager,
 } from '../dom.js';
 import { href, navigate } from '../router.js';
-import { appSelect, filterForm } from './filters.js';
+import { appSelect, filterForm, appScope } from './filters.js';
 
 const EVENTS = ['otp.created', 'otp.sent', 'otp.delivered', 'otp.failed', 'otp.verified', 'otp.expired', 'otp.max_attempts', 'otp.canceled'];
 const SIGNING = [
@@ -18,13 +18,13 @@ const SIGNING = [
 
 /** list is the webhooks page: endpoints of one or every application. */
 export async function list({ main, query, signal }) {
-  const appId = query.get('appId') || '';
   main.append(pageHeader({ title: 'Webhooks', lede: 'Endpoints that receive signed events about verifications.' }));
   const createCard = card('New endpoint', loading());
   const listCard = card('Endpoints', loading());
   main.append(createCard, listCard);
 
   const apps = await applications(signal);
+  const { appId, allLabel } = appScope(apps, query);
   if (apps.list.length === 0) {
     createCard.lastChild.replaceWith(h('p', {}, 'Webhooks belong to an application. ', h('a', { href: href('/applications') }, 'Create one'), ' first.'));
     listCard.remove();
@@ -32,7 +32,7 @@ export async function list({ main, query, signal }) {
   }
   const results = h('div', {}, loading());
   listCard.lastChild.replaceWith(
-    filterForm('/webhooks', [['Application', appSelect(apps.list, appId, 'All applications')]], { label: 'Filter endpoints' }),
+    filterForm('/webhooks', [['Application', appSelect(apps.list, appId, allLabel)]], { label: 'Filter endpoints' }),
     results);
 
   const load = async () => {

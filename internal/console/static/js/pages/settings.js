@@ -5,6 +5,7 @@
 
 import { patch, enc } from '../api.js';
 import { h, id, field, clearErrors, showFormError, busy, announce, button } from '../dom.js';
+import { captchaEditor } from './captcha.js';
 
 /** CHANNELS are the channels otpd knows, in its default order. */
 export const CHANNELS = ['sms', 'voice', 'email', 'telegram', 'whatsapp'];
@@ -43,6 +44,7 @@ export function settingsForm(project) {
   const webOtp = h('input', { type: 'text', value: p.messages.webOtpDomain, autocomplete: 'off', spellcheck: 'false', placeholder: 'example.com' });
 
   const templates = templateEditor(p.messages.templates);
+  const captcha = captchaEditor(p.challenge);
 
   const form = h('form', { class: 'form', novalidate: true },
     section('General',
@@ -62,6 +64,7 @@ export function settingsForm(project) {
           field({ label: 'SMS app hash', input: appHash, name: 'policy.messages.smsAppHash', hint: 'Android SMS Retriever hash (11 characters), added on its own line.' }),
           field({ label: 'WebOTP domain', input: webOtp, name: 'policy.messages.webOtpDomain', hint: 'Adds “@domain #code” as the last SMS line.' })),
         templates.element)),
+    section('CAPTCHA', captcha.element),
     h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'button' }, 'Save settings')));
 
   form.addEventListener('submit', (ev) => {
@@ -85,6 +88,11 @@ export function settingsForm(project) {
       }
       policy[key] = Number(raw);
     }
+    policy.challenge = captcha.value();
+    if (policy.challenge.error) {
+      showFormError(form, { message: policy.challenge.error, field: policy.challenge.field });
+      return;
+    }
     busy(form, async () => {
       try {
         const { data } = await patch(`/v1/projects/${enc(project.id)}`, {
@@ -92,6 +100,7 @@ export function settingsForm(project) {
         });
         const h1 = document.querySelector('main h1');
         if (h1) h1.textContent = data.name;
+        captcha.saved(data.policy.challenge);
         announce('Settings saved.', 'ok');
       } catch (err) {
         showFormError(form, err);

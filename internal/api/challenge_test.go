@@ -274,6 +274,9 @@ func TestChallengeSecretIsWriteOnly(t *testing.T) {
 		t.Errorf("new provider without a secret: %d %s, want 400 on policy.challenge.secretKey", r.status, r.raw)
 	}
 
+	if audit := string(h.mustStatus(h.do("GET", "/v1/audit", adminToken, nil), 200).raw); !strings.Contains(audit, "PATCH /v1/projects/{id}") {
+		t.Errorf("the audit log lacks the settings changes: %s", audit)
+	}
 	for _, path := range []string{"/v1/projects/" + id, "/v1/projects", "/v1/audit", "/openapi.json"} {
 		raw := string(h.mustStatus(h.do("GET", path, adminToken, nil), 200).raw)
 		if strings.Contains(raw, secret) || strings.Contains(raw, "very-secret") {

@@ -1,8 +1,10 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/otpd/otpd/internal/otp"
@@ -50,37 +52,36 @@ func scanTotals(row interface{ Scan(...any) error }, key *string) (otp.StatsTota
 
 // StatsSummary adds up the rollup rows of f, in total, by channel and by
 // country, and counts the applications and the users active in the period.
+// The rollup is read once, grouped by channel and country (a few hundred
+// groups at most), and the three views are added up here: three GROUP BYs
+// would each read the period's rows again.
 func (s *Store) StatsSummary(ctx context.Context, f otp.StatsFilter, fromDay, toDay int64) (*otp.Summary, error) {
 	where, args := statsWhere(f, fromDay, toDay)
-	sum := &otp.Summary{}
-	var err error
-	sum.Totals, err = scanTotals(s.reader.QueryRowContext(ctx, `SELECT `+statsSums+` FROM daily_stats WHERE `+where, args...), nil)
+	rows, err := s.reader.QueryContext(ctx, `SELECT channel, country, `+statsSums+` FROM daily_stats WHERE `+where+
+		` GROUP BY channel, country`, args...)
 	if err != nil {
 		return nil, s.dbErr("stats summary", err)
 	}
-	for _, by := range []struct {
-		col string
-		out *[]otp.StatsTotals
-	}{{"channel", &sum.ByChannel}, {"country", &sum.ByCountry}} {
-		rows, err := s.reader.QueryContext(ctx, `SELECT `+by.col+`, `+statsSums+` FROM daily_stats WHERE `+where+
-			` GROUP BY `+by.col+` ORDER BY SUM(created) DESC, `+by.col+` LIMIT 50`, args...)
-		if err != nil {
+	var groups []statsGroup
+	for rows.Next() {
+		var g statsGroup
+		if err := rows.Scan(&g.channel, &g.country, &g.Created, &g.Sent, &g.Verified, &g.Failed, &g.Cost.Micros, &g.Cost.Currency); err != nil {
+			rows.Close()
 			return nil, s.dbErr("stats summary", err)
 		}
-		for rows.Next() {
-			var key string
-			t, err := scanTotals(rows, &key)
-			if err != nil {
-				rows.Close()
-				return nil, s.dbErr("stats summary", err)
-			}
-			*by.out = append(*by.out, t)
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return nil, s.dbErr("stats summary", err)
-		}
+		groups = append(groups, g)
+	}
+	err = rows.Err()
+	rows.Close()
+	if err != nil {
+		return nil, s.dbErr("stats summary", err)
+	}
+	sum := &otp.Summary{
+		ByChannel: addUp(groups, func(g statsGroup) string { return g.channel }),
+		ByCountry: addUp(groups, func(g statsGroup) string { return g.country }),
+	}
+	if all := addUp(groups, func(statsGroup) string { return "" }); len(all) == 1 {
+		sum.Totals = all[0]
 	}
 	appQ, appArgs := `SELECT COUNT(*) FROM applications`, []any{}
 	userQ := `SELECT COUNT(*) FROM users WHERE last_verified >= $1 AND last_verified < $2`
@@ -121,4 +122,43 @@ func (s *Store) StatsByDay(ctx context.Context, f otp.StatsFilter, fromDay, toDa
 		out = append(out, d)
 	}
 	return out, s.dbErr("stats by day", rows.Err())
+}
+
+// statsGroup is the rollup of one channel and country over a period.
+type statsGroup struct {
+	otp.StatsTotals
+	channel, country string
+}
+
+// breakdownRows bounds a breakdown, as the reports show it.
+const breakdownRows = 50
+
+// addUp adds groups up by key, the most created first (then by key), at
+// most breakdownRows of them.
+func addUp(groups []statsGroup, key func(statsGroup) string) []otp.StatsTotals {
+	at := map[string]int{}
+	var out []otp.StatsTotals
+	for _, g := range groups {
+		k := key(g)
+		i, ok := at[k]
+		if !ok {
+			i = len(out)
+			at[k] = i
+			out = append(out, otp.StatsTotals{Key: k})
+		}
+		t := &out[i]
+		t.Created += g.Created
+		t.Sent += g.Sent
+		t.Verified += g.Verified
+		t.Failed += g.Failed
+		t.Cost.Micros += g.Cost.Micros
+		t.Cost.Currency = max(t.Cost.Currency, g.Cost.Currency) // as MAX(cost_currency) did
+	}
+	slices.SortFunc(out, func(a, b otp.StatsTotals) int {
+		if a.Created != b.Created {
+			return cmp.Compare(b.Created, a.Created)
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+	return out[:min(len(out), breakdownRows)]
 }

@@ -55,6 +55,7 @@ func Run(t *testing.T, open func(t *testing.T) otp.Store) {
 		{"Webhooks", testWebhooks},
 		{"WebhookQueue", testWebhookQueue},
 		{"Analytics", testAnalytics},
+		{"AnalyticsSeeded", testAnalyticsSeeded},
 		{"Audit", testAudit},
 		{"Credits", testCredits},
 		{"Developers", testDevelopers},

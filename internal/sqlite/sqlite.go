@@ -58,7 +58,18 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 		write.Close()
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
-	return sqlstore.New(write, read, dialect), nil
+	// The checkpointer has a connection of its own: on the writer's it
+	// would wait behind the group commits, which is what it is to avoid.
+	checkpointer, err := sql.Open("sqlite", checkpointerDSN(file))
+	if err != nil {
+		read.Close()
+		write.Close()
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	checkpointer.SetMaxOpenConns(1)
+	d := dialect
+	d.Background = func(ctx context.Context) { checkpointLoop(ctx, checkpointer) }
+	return sqlstore.New(write, read, d), nil
 }
 
 // Migrate applies the pending migrations to the database at path (in the
@@ -178,12 +189,20 @@ func writerDSN(file string) string {
 			// written on every change.
 			"temp_store(MEMORY)",
 			"cache_size(-65536)", // 64 MiB of page cache for the writer
+			// See checkpoint.go: a background connection checkpoints.
+			fmt.Sprintf("wal_autocheckpoint(%d)", writerCheckpointPages),
 		},
 		// BEGIN IMMEDIATE takes the write lock up front, so a transaction
 		// waits for another process at its start and never fails with
 		// SQLITE_BUSY half-way, when it tries to upgrade a read lock.
 		"_txlock": {"immediate"},
 	})
+}
+
+// checkpointerDSN is the DSN of the connection that checkpoints the log
+// in the background (checkpoint.go).
+func checkpointerDSN(file string) string {
+	return dsn(file, url.Values{"_pragma": {"busy_timeout(10000)", "synchronous(NORMAL)"}})
 }
 
 // readerDSN is the DSN of the read connections. Readers run beside the

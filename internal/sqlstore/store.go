@@ -34,6 +34,10 @@ type Dialect struct {
 	// single writer, SQLite; PostgreSQL's row locks would serialise what
 	// its many connections can do in parallel.
 	GroupCommit bool
+	// Background, when set, runs in a goroutine of its own from New
+	// until Close, which cancels its context and waits for it to return.
+	// SQLite checkpoints its write-ahead log there.
+	Background func(ctx context.Context)
 }
 
 // Store is an otp.Store over a SQL database. Writes go to one handle and
@@ -50,6 +54,10 @@ type Store struct {
 	quit     chan struct{}
 	loopDone chan struct{}
 	closing  sync.Once
+
+	// With Background: its cancellation and its end.
+	stopBackground func()
+	backgroundDone chan struct{}
 }
 
 var _ otp.Store = (*Store)(nil)
@@ -64,13 +72,26 @@ func New(write, read *sql.DB, d Dialect) *Store {
 		s.loopDone = make(chan struct{})
 		go s.commitLoop()
 	}
+	if d.Background != nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		s.stopBackground, s.backgroundDone = cancel, make(chan struct{})
+		go func() {
+			defer close(s.backgroundDone)
+			d.Background(ctx)
+		}()
+	}
 	return s
 }
 
-// Close stops the commit loop and closes the database handles.
+// Close stops the background work and the commit loop and closes the
+// database handles.
 func (s *Store) Close() error {
 	var err error
 	s.closing.Do(func() {
+		if s.stopBackground != nil {
+			s.stopBackground()
+			<-s.backgroundDone
+		}
 		if s.quit != nil {
 			close(s.quit)
 			<-s.loopDone

@@ -175,12 +175,14 @@ func (s *Service) deliverWebhook(ctx context.Context, d *WebhookDelivery) error 
 // TestWebhook posts one signed sample event to an endpoint at once and
 // reports the outcome; nothing is queued or retried.
 func (s *Service) TestWebhook(ctx context.Context, id string) (WebhookResult, error) {
-	if s.webhooks == nil {
-		return WebhookResult{}, errors.New("webhooks are not configured")
-	}
+	// The endpoint is looked up first, so that another tenant's id is
+	// NOT_FOUND whatever the configuration.
 	w, err := s.GetWebhook(ctx, id)
 	if err != nil {
 		return WebhookResult{}, err
+	}
+	if s.webhooks == nil {
+		return WebhookResult{}, errors.New("webhooks are not configured")
 	}
 	a, err := s.GetApplication(ctx, w.AppID)
 	if err != nil {

@@ -315,3 +315,22 @@ func TestChallengeTenantIsolation(t *testing.T) {
 		t.Errorf("the owner's challenge = %v, want still enabled", c)
 	}
 }
+
+// TestChallengeNotAskedOfConsoleTestSends: the console's test send comes
+// from a signed-in developer, so it needs no CAPTCHA and asks no provider;
+// the same project's API key still does.
+func TestChallengeNotAskedOfConsoleTestSends(t *testing.T) {
+	h, fake := captchaHarness(t)
+	project, key := challengeApp(h, fake, otp.Turnstile, nil)
+	apps := h.mustStatus(h.do("GET", "/v1/applications?projectId="+project, adminToken, nil), 200).list()
+	appID := apps[0].(map[string]any)["id"].(string)
+
+	asked := len(fake.Requests())
+	h.mustStatus(h.do("POST", "/v1/applications/"+appID+"/test-send", adminToken, map[string]any{"to": "+14155552671", "channel": "sms"}), 201)
+	if len(fake.Requests()) != asked {
+		t.Error("the console's test send asked the CAPTCHA provider")
+	}
+	if r := h.do("POST", "/v1/verifications", key, map[string]any{"to": "+14155552672", "channel": "sms"}); r.errCode() != "CHALLENGE_REQUIRED" {
+		t.Errorf("the API key without a token: %d %s, want CHALLENGE_REQUIRED", r.status, r.raw)
+	}
+}

@@ -89,7 +89,7 @@ func validateChallengeFields(req CreateRequest) error {
 // the provider accepts only once, is not spent on a request refused anyway.
 func (s *Service) checkChallenge(ctx context.Context, a *Application, p *Project, req CreateRequest) error {
 	c := p.Policy.Challenge
-	if !c.Enabled {
+	if !c.Enabled || req.fromConsole {
 		return nil
 	}
 	if req.ChallengeToken == "" {

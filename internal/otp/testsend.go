@@ -12,7 +12,8 @@ import (
 // the request counts against the application's API key rate limit too, so
 // the console is no way around it. Errors: NOT_FOUND (unknown or another
 // tenant's application), FORBIDDEN (disabled), RATE_LIMITED, and those of
-// CreateVerification.
+// CreateVerification. The project's CAPTCHA is not asked for: the console's
+// caller has signed in.
 func (s *Service) TestSend(ctx context.Context, appID string, req CreateRequest) (*Verification, error) {
 	a, err := s.GetApplication(ctx, appID)
 	if err != nil {
@@ -29,6 +30,7 @@ func (s *Service) TestSend(ctx context.Context, appID string, req CreateRequest)
 		return nil, rateLimited("api_rate_limited", "Too many requests for this API key", d.RetryAfter)
 	}
 	req.IdempotencyKey, req.RequestHash = "", nil // a console click is not a retried API call
+	req.fromConsole = true                        // no CAPTCHA: the caller signed in
 	v, _, err := s.CreateVerification(ctx, a, req)
 	return v, err
 }

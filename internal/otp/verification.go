@@ -216,6 +216,10 @@ type CreateRequest struct {
 	// optional, passed on to the provider.
 	ChallengeToken string
 	RemoteIP       string
+	// fromConsole marks a test send by a signed-in developer or the
+	// operator (TestSend): a CAPTCHA tells people from bots on a public
+	// form, and the console's caller has already signed in.
+	fromConsole bool
 }
 
 // MaxMetadataSize is the largest metadata object accepted, in bytes.

@@ -7,7 +7,7 @@ BENCH_FLAGS ?=
 # How long "make fuzz" runs each fuzz target.
 FUZZTIME ?= 30s
 
-.PHONY: run test bench bench-smpp fuzz lint
+.PHONY: run test bench bench-smpp bench-analytics fuzz lint
 
 run:
 	go run ./cmd/otpd serve
@@ -24,6 +24,13 @@ bench-smpp:
 	go test -run '^$$' -bench SMPPEndToEnd -benchtime 1x ./cmd/otpd
 	go test -run '^$$' -bench SMPPDrain -benchtime 20000x ./cmd/otpd
 	go test -run '^$$' -bench Send -benchtime 5s ./internal/provider/smpp
+
+# Analytics and log reads on two million verifications over 90 days
+# (OTPD_BENCH_VERIFICATIONS to change): SQLite, and PostgreSQL when
+# OTPD_TEST_POSTGRES_URL is set. One package at a time: they would share
+# the machine.
+bench-analytics:
+	go test -p 1 -run '^$$' -bench Analytics -benchtime 20x -timeout 30m -v ./internal/sqlite ./internal/postgres
 
 fuzz:
 	FUZZTIME=$(FUZZTIME) scripts/fuzz

@@ -33,7 +33,13 @@ func BenchmarkAnalytics(b *testing.B) {
 	if _, err := admin.ExecContext(b.Context(), `CREATE SCHEMA `+schema); err != nil {
 		b.Fatal(err)
 	}
-	defer admin.ExecContext(context.Background(), `DROP SCHEMA `+schema+` CASCADE`)
+	// OTPD_BENCH_POSTGRES_KEEP=1 keeps the seeded schema, to look into
+	// query plans after the run.
+	if os.Getenv("OTPD_BENCH_POSTGRES_KEEP") == "1" {
+		b.Logf("keeping schema %s", schema)
+	} else {
+		defer admin.ExecContext(context.Background(), `DROP SCHEMA `+schema+` CASCADE`)
+	}
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
@@ -43,6 +49,11 @@ func BenchmarkAnalytics(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer st.Close()
+	// The bulk seed's session sorts its index builds in memory and does
+	// not wait for the WAL to reach the disk: the data is thrown away.
+	q.Set("maintenance_work_mem", "512MB")
+	q.Set("synchronous_commit", "off")
+	u.RawQuery = q.Encode()
 	db, err := sql.Open("pgx", u.String())
 	if err != nil {
 		b.Fatal(err)

@@ -58,6 +58,11 @@ type Config struct {
 	MaxResponseExcerpt int
 	// UserAgent is sent with every request; empty means DefaultUserAgent.
 	UserAgent string
+	// Dial, if set, opens connections in place of the network, and the
+	// address check of AllowPrivate does not apply to them. It exists for
+	// tests with an in-memory receiver (a testing/synctest bubble cannot
+	// wait on sockets); otpd never sets it.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // Sender posts webhooks. It is safe for concurrent use and keeps
@@ -121,9 +126,13 @@ func NewSender(c Config) *Sender {
 	if !c.AllowPrivate {
 		dialer.Control = checkDial
 	}
+	dial := dialer.DialContext
+	if c.Dial != nil {
+		dial = c.Dial
+	}
 	s.transport = &http.Transport{
 		Proxy:                  nil,
-		DialContext:            dialer.DialContext,
+		DialContext:            dial,
 		ForceAttemptHTTP2:      true,
 		TLSHandshakeTimeout:    s.timeout,
 		MaxIdleConns:           100,

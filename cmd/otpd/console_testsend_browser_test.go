@@ -102,8 +102,14 @@ func TestConsoleTestSend(t *testing.T) {
 	b.do(chromedp.SetValue(chromedp.CSS(`select[name="type"]`), "otp.sent"),
 		chromedp.Focus(chromedp.Search(`//main//form[@role="search"]//button[normalize-space()="Apply filters"]`)),
 		chromedp.KeyEvent("\r"))
-	b.retryUntil(`location.hash.includes("type=otp.sent") && !!document.querySelector("main .feed")`)
-	if got := b.eval(`[...document.querySelectorAll("main .feed li code")].map((c) => c.textContent).join(",")`); got != "otp.sent" {
+	// Until the filtered page replaces the whole log: then it must hold
+	// the one otp.sent event and nothing else.
+	var types []string
+	b.pollJSON(`(() => {
+		const codes = [...document.querySelectorAll("main .feed li code")].map((c) => c.textContent);
+		return location.hash.includes("type=otp.sent") && codes.length > 0 && !codes.includes("otp.created") ? codes : null;
+	})()`, &types)
+	if got := strings.Join(types, ","); got != "otp.sent" {
 		t.Errorf("log filtered by otp.sent shows %q", got)
 	}
 
@@ -111,8 +117,13 @@ func TestConsoleTestSend(t *testing.T) {
 	b.nav("users", "Users")
 	b.do(chromedp.WaitVisible(chromedp.CSS(`input[name="to"]`)),
 		chromedp.SendKeys(chromedp.CSS(`input[name="to"]`), "+1 415 555 2671\r"))
-	b.retryUntil(`location.hash.includes("to=") && !!document.querySelector("#users-results table")`)
-	if got := b.eval(`[...document.querySelectorAll("#users-results tbody tr")].map((r) => r.cells[0].textContent).join(",")`); got != "+14155552671" {
+	// The lookup answers with a table captioned "User" (the list's is "Users").
+	var found []string
+	b.pollJSON(`(() => {
+		const t = document.querySelector("#users-results table");
+		return t && t.caption?.textContent === "User" ? [...t.tBodies[0].rows].map((r) => r.cells[0].textContent) : null;
+	})()`, &found)
+	if got := strings.Join(found, ","); got != "+14155552671" {
 		t.Errorf("user lookup shows %q, want +14155552671", got)
 	}
 	b.do(chromedp.WaitVisible(chromedp.CSS(`input[name="to"]`)))

@@ -78,32 +78,62 @@ const webhookLease = time.Minute
 
 // DeliverWebhooks posts up to limit due deliveries, concurrency at a
 // time, and records each outcome. It returns how many it posted.
+//
+// It claims deliveries only for senders that are free, so that each is
+// posted as soon as it is claimed: one claimed to wait behind slow
+// requests could outlive its lease, be claimed by another instance too,
+// and reach the receiver twice.
 func (s *Service) DeliverWebhooks(ctx context.Context, limit, concurrency int) (int, error) {
 	if s.webhooks == nil {
 		return 0, nil
 	}
-	now := s.clock.Now()
-	ds, err := s.store.ClaimWebhookDeliveries(ctx, now, now.Add(webhookLease), limit)
-	if err != nil {
-		return 0, fmt.Errorf("deliver webhooks: %w", err)
-	}
-	sem := make(chan struct{}, max(concurrency, 1))
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var firstErr error
-	for i := range ds {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			if err := s.deliverWebhook(ctx, &ds[i]); err != nil {
-				mu.Lock()
-				firstErr = firstOf(firstErr, err)
-				mu.Unlock()
+	sem := make(chan struct{}, max(concurrency, 1)) // a token per busy sender
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+		posted   int
+	)
+	for posted < limit {
+		sem <- struct{}{} // wait for a free sender, then take every free one
+		n := 1
+	free:
+		for n < limit-posted {
+			select {
+			case sem <- struct{}{}:
+				n++
+			default:
+				break free
 			}
-		})
+		}
+		now := s.clock.Now()
+		ds, err := s.store.ClaimWebhookDeliveries(ctx, now, now.Add(webhookLease), n)
+		for range n - len(ds) {
+			<-sem
+		}
+		if err != nil {
+			mu.Lock()
+			firstErr = firstOf(firstErr, fmt.Errorf("deliver webhooks: %w", err))
+			mu.Unlock()
+			break
+		}
+		for i := range ds {
+			wg.Go(func() {
+				defer func() { <-sem }()
+				if err := s.deliverWebhook(ctx, &ds[i]); err != nil {
+					mu.Lock()
+					firstErr = firstOf(firstErr, err)
+					mu.Unlock()
+				}
+			})
+		}
+		posted += len(ds)
+		if len(ds) < n {
+			break // nothing else is due
+		}
 	}
 	wg.Wait()
-	return len(ds), firstErr
+	return posted, firstErr
 }
 
 func firstOf(a, b error) error {

@@ -1,0 +1,137 @@
+package otp_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/otpd/otpd/internal/otp"
+	"github.com/otpd/otpd/internal/ratelimit"
+	"github.com/otpd/otpd/internal/sqlite"
+	"github.com/otpd/otpd/internal/webhook"
+)
+
+// Two instances share the database while a receiver takes 9 s to answer
+// each request, within the sender's timeout. The first instance's batch
+// takes longer than a delivery's lease; still no delivery is claimed and
+// posted by both, so each event reaches the receiver once.
+func TestWebhookSlowReceiverTwoInstances(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "otpd.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pn := newPipeNet()
+		sender := webhook.NewSender(webhook.Config{Dial: pn.Dial})
+		instance := func() *otp.Service {
+			svc, err := otp.NewService(otp.Config{Store: db, Limiter: ratelimit.NewMemory(nil), Keys: mustKeys(t),
+				Webhooks: webhook.Transport{Sender: sender}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return svc
+		}
+		a, b := instance(), instance()
+		env := otp.Test
+		p, err := a.CreateProject(t.Context(), otp.ProjectInput{Name: ptr("P")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		app, _, err := a.CreateApplication(t.Context(), otp.ApplicationInput{Name: ptr("Acme"), ProjectID: &p.ID, Environment: &env})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hook, err := a.CreateWebhook(t.Context(), otp.WebhookInput{AppID: &app.ID, URL: ptr("http://hooks.acme.example/otpd")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var (
+			mu       sync.Mutex
+			requests int
+			accepted = map[string]int{}
+		)
+		srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, err := io.ReadAll(r.Body)
+			var pl webhook.Payload
+			if err == nil {
+				err = json.Unmarshal(body, &pl)
+			}
+			time.Sleep(9 * time.Second)
+			mu.Lock()
+			defer mu.Unlock()
+			requests++
+			if err != nil {
+				w.WriteHeader(http.StatusBadRequest)
+				return
+			}
+			accepted[pl.ID]++
+		})}
+		var wg sync.WaitGroup
+		wg.Go(func() { srv.Serve(pn) })
+		defer func() {
+			sender.CloseIdleConnections()
+			srv.Close()
+			wg.Wait()
+			db.Close()
+		}()
+
+		// 40 due deliveries: 4 at a time and 9 s each, the last start 81 s
+		// on, past the lease of a minute.
+		const n = 40
+		for i := range n {
+			if _, _, err := a.CreateVerification(t.Context(), app, otp.CreateRequest{To: fmt.Sprintf("+1415555%04d", 3000+i), Channel: otp.SMS}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got, err := a.ConsumeEvents(t.Context(), 2*n); err != nil || got != n {
+			t.Fatalf("consumed %d events (%v), want %d", got, err, n)
+		}
+		// a takes one batch; b polls every second, as otpd serve does.
+		ctx, cancel := context.WithCancel(context.Background())
+		var loops sync.WaitGroup
+		loops.Go(func() {
+			if _, err := a.DeliverWebhooks(ctx, n, 4); err != nil {
+				t.Error(err)
+			}
+		})
+		loops.Go(func() {
+			for ctx.Err() == nil {
+				time.Sleep(time.Second)
+				if _, err := b.DeliverWebhooks(ctx, n, 4); err != nil && ctx.Err() == nil {
+					t.Error(err)
+				}
+			}
+		})
+		time.Sleep(2 * time.Minute)
+		cancel()
+		loops.Wait()
+
+		mu.Lock()
+		defer mu.Unlock()
+		twice := 0
+		for _, c := range accepted {
+			if c != 1 {
+				twice++
+			}
+		}
+		if len(accepted) != n || twice != 0 || requests != n {
+			t.Errorf("%d requests for %d events, %d of them more than once; want %d requests, each event once", requests, len(accepted), twice, n)
+		}
+		ds, err := a.ListWebhookDeliveries(t.Context(), hook.ID, otp.WebhookDeliveryFilter{Limit: n})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range ds {
+			if d.Status != otp.WebhookDelivered || d.Attempts != 1 {
+				t.Errorf("delivery %s is %s after %d attempts, want delivered at the first", d.ID, d.Status, d.Attempts)
+			}
+		}
+	})
+}

@@ -38,7 +38,8 @@ func (t EventType) Valid() bool { return slices.Contains(EventTypes, t) }
 // whatever signing scheme the endpoint uses.
 type Payload struct {
 	// ID identifies the event; it stays the same across retries so the
-	// receiver can deduplicate, and it is the webhook-id header.
+	// receiver can deduplicate. (The webhook-id header is the id of the
+	// delivery, one per event and endpoint, also the same across retries.)
 	ID string `json:"id"`
 	// Type is what happened.
 	Type EventType `json:"type"`

@@ -17,6 +17,7 @@ var russian = map[string]string{
 	"channel_disabled":         "Канал {channel} не включён для этого проекта",
 	"channel_unavailable":      "Для канала {channel} не настроен ни один провайдер",
 	"channel_with_fallback":    "Укажите либо channel, либо fallback: первый шаг fallback и есть первый канал",
+	"delivery_in_flight":       "Это событие отправляется прямо сейчас; повторите отправку, когда попытка появится в журнале",
 	"duplicate_template":       "Два шаблона для одного канала, назначения и языка",
 	"email_taken":              "Учётная запись с этим адресом уже есть",
 	"fallback_exceeds_ttl":     "Сумма таймаутов fallback не меньше срока жизни кода: сократите их или увеличьте ttl",

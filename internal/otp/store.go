@@ -94,6 +94,10 @@ type Store interface {
 	// RecordWebhookAttempt writes d's new state and ends its lease, with
 	// the attempt and the endpoint's change when they are not nil.
 	RecordWebhookAttempt(ctx context.Context, d *WebhookDelivery, a *WebhookAttempt, w *Webhook) error
+	// RequeueWebhookDelivery makes delivery id pending and due at now,
+	// unless a sender holds its lease: then it changes nothing and reports
+	// false, since that sender is posting it and will record the outcome.
+	RequeueWebhookDelivery(ctx context.Context, id string, now time.Time) (bool, error)
 	ListWebhookDeliveries(ctx context.Context, webhookID string, f WebhookDeliveryFilter) ([]WebhookDelivery, error)
 	GetWebhookDelivery(ctx context.Context, id string) (*WebhookDelivery, error)
 	ListWebhookAttempts(ctx context.Context, deliveryID string) ([]WebhookAttempt, error)

@@ -280,9 +280,15 @@ func (s *Service) RedeliverWebhook(ctx context.Context, webhookID, deliveryID st
 		return nil, notFound("webhook delivery")
 	}
 	now := s.clock.Now()
-	d.Status, d.NextAttemptAt, d.UpdatedAt = WebhookPending, now, now
-	if err := s.store.RecordWebhookAttempt(ctx, d, nil, nil); err != nil {
+	ok, err := s.store.RequeueWebhookDelivery(ctx, d.ID, now)
+	if err != nil {
 		return nil, err
 	}
+	if !ok {
+		// Requeuing it now would let another worker post it beside the
+		// one posting it, and the latter's outcome would overwrite this.
+		return nil, conflict("delivery_in_flight", "The delivery is being sent right now; redeliver it once this attempt is logged")
+	}
+	d.Status, d.NextAttemptAt, d.UpdatedAt = WebhookPending, now, now
 	return d, nil
 }

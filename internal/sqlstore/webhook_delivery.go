@@ -171,6 +171,33 @@ func (s *Store) RecordWebhookAttempt(ctx context.Context, d *otp.WebhookDelivery
 	})
 }
 
+// RequeueWebhookDelivery makes delivery id pending and due at now unless
+// its lease runs past now; it reports whether it did. An unknown id is
+// ErrNotFound.
+func (s *Store) RequeueWebhookDelivery(ctx context.Context, id string, now time.Time) (bool, error) {
+	var requeued bool
+	err := s.inTx(ctx, func(ctx context.Context, tx *txRunner) error {
+		res, err := tx.ExecContext(ctx,
+			`UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $2, updated_at = $2
+			WHERE id = $1 AND claimed_until <= $2`,
+			id, micros(now))
+		if err != nil {
+			return s.dbErr("requeue webhook delivery", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return fmt.Errorf("requeue webhook delivery: %w", err)
+		}
+		if requeued = n == 1; requeued {
+			return nil
+		}
+		var one int
+		err = tx.QueryRowContext(ctx, `SELECT 1 FROM webhook_deliveries WHERE id = $1`, id).Scan(&one)
+		return s.dbErr("requeue webhook delivery", err)
+	})
+	return requeued, err
+}
+
 // ListWebhookDeliveries returns an endpoint's deliveries, newest first.
 func (s *Store) ListWebhookDeliveries(ctx context.Context, webhookID string, f otp.WebhookDeliveryFilter) ([]otp.WebhookDelivery, error) {
 	q := `SELECT ` + webhookDeliveryColumns + ` FROM webhook_deliveries WHERE webhook_id = $1`

@@ -109,6 +109,10 @@ func testWebhookQueue(t *testing.T, st otp.Store) {
 	if err != nil || len(retry) != 1 || retry[0].Attempts != 2 || retry[0].LastStatusCode != 503 {
 		t.Fatalf("retry claim = %+v, %v; want attempt 2 after a 503", retry, err)
 	}
+	// A manual redelivery waits for the sender holding the lease.
+	if ok, err := st.RequeueWebhookDelivery(t.Context(), d.ID, t0.Add(10*time.Second)); err != nil || ok {
+		t.Errorf("requeue while leased = %v, %v; want refused", ok, err)
+	}
 	r := retry[0]
 	r.Status, r.LastStatusCode = otp.WebhookDelivered, 200
 	if err := st.RecordWebhookAttempt(t.Context(), &r, &otp.WebhookAttempt{DeliveryID: r.ID, Attempt: 2, At: t0.Add(5 * time.Second), StatusCode: 200}, nil); err != nil {
@@ -125,6 +129,16 @@ func testWebhookQueue(t *testing.T, st otp.Store) {
 	if got, _ := st.GetWebhook(t.Context(), w.ID); got == nil || !got.FailingSince.Equal(t0) {
 		t.Errorf("endpoint health = %+v, want failing since t0", got)
 	}
+	// Once the lease is over, a delivered event can be queued again.
+	if ok, err := st.RequeueWebhookDelivery(t.Context(), d.ID, t0.Add(6*time.Second)); err != nil || !ok {
+		t.Fatalf("requeue after the attempt = %v, %v; want done", ok, err)
+	}
+	again, err := st.ClaimWebhookDeliveries(t.Context(), t0.Add(6*time.Second), t0.Add(time.Minute), 10)
+	if err != nil || len(again) != 1 || again[0].ID != d.ID || again[0].Attempts != 3 {
+		t.Errorf("claim after the requeue = %+v, %v; want the delivery, attempt 3", again, err)
+	}
+	_, err = st.RequeueWebhookDelivery(t.Context(), otp.NewID("whd"), t0)
+	wantNotFound(t, "requeue of an unknown delivery", err)
 	if err := st.DeleteWebhook(t.Context(), w.ID); err != nil {
 		t.Fatal(err)
 	}

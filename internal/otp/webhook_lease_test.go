@@ -6,15 +6,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"path/filepath"
 	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
 
 	"github.com/otpd/otpd/internal/otp"
-	"github.com/otpd/otpd/internal/ratelimit"
-	"github.com/otpd/otpd/internal/sqlite"
 	"github.com/otpd/otpd/internal/webhook"
 )
 
@@ -24,40 +21,12 @@ import (
 // posted by both, so each event reaches the receiver once.
 func TestWebhookSlowReceiverTwoInstances(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "otpd.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		pn := newPipeNet()
-		sender := webhook.NewSender(webhook.Config{Dial: pn.Dial})
-		instance := func() *otp.Service {
-			svc, err := otp.NewService(otp.Config{Store: db, Limiter: ratelimit.NewMemory(nil), Keys: mustKeys(t),
-				Webhooks: webhook.Transport{Sender: sender}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return svc
-		}
-		a, b := instance(), instance()
-		env := otp.Test
-		p, err := a.CreateProject(t.Context(), otp.ProjectInput{Name: ptr("P")})
-		if err != nil {
-			t.Fatal(err)
-		}
-		app, _, err := a.CreateApplication(t.Context(), otp.ApplicationInput{Name: ptr("Acme"), ProjectID: &p.ID, Environment: &env})
-		if err != nil {
-			t.Fatal(err)
-		}
-		hook, err := a.CreateWebhook(t.Context(), otp.WebhookInput{AppID: &app.ID, URL: ptr("http://hooks.acme.example/otpd")})
-		if err != nil {
-			t.Fatal(err)
-		}
 		var (
 			mu       sync.Mutex
 			requests int
 			accepted = map[string]int{}
 		)
-		srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f, a := newWebhookFixture(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			body, err := io.ReadAll(r.Body)
 			var pl webhook.Payload
 			if err == nil {
@@ -72,15 +41,9 @@ func TestWebhookSlowReceiverTwoInstances(t *testing.T) {
 				return
 			}
 			accepted[pl.ID]++
-		})}
-		var wg sync.WaitGroup
-		wg.Go(func() { srv.Serve(pn) })
-		defer func() {
-			sender.CloseIdleConnections()
-			srv.Close()
-			wg.Wait()
-			db.Close()
-		}()
+		}))
+		b := f.instance(t)
+		app, hook := f.app, f.hook
 
 		// 40 due deliveries: 4 at a time and 9 s each, the last start 81 s
 		// on, past the lease of a minute.

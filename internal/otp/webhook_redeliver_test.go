@@ -4,16 +4,12 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"path/filepath"
 	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
 
 	"github.com/otpd/otpd/internal/otp"
-	"github.com/otpd/otpd/internal/ratelimit"
-	"github.com/otpd/otpd/internal/sqlite"
-	"github.com/otpd/otpd/internal/webhook"
 )
 
 // TestRedeliverWaitsForTheSenderPosting: a manual redelivery of an event
@@ -22,48 +18,17 @@ import (
 // logged it is queued and posted again.
 func TestRedeliverWaitsForTheSenderPosting(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "otpd.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		pn := newPipeNet()
-		sender := webhook.NewSender(webhook.Config{Dial: pn.Dial})
-		svc, err := otp.NewService(otp.Config{Store: db, Limiter: ratelimit.NewMemory(nil), Keys: mustKeys(t),
-			Webhooks: webhook.Transport{Sender: sender}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		env := otp.Test
-		p, err := svc.CreateProject(t.Context(), otp.ProjectInput{Name: ptr("P")})
-		if err != nil {
-			t.Fatal(err)
-		}
-		app, _, err := svc.CreateApplication(t.Context(), otp.ApplicationInput{Name: ptr("Acme"), ProjectID: &p.ID, Environment: &env})
-		if err != nil {
-			t.Fatal(err)
-		}
-		hook, err := svc.CreateWebhook(t.Context(), otp.WebhookInput{AppID: &app.ID, URL: ptr("http://hooks.acme.example/otpd")})
-		if err != nil {
-			t.Fatal(err)
-		}
 		var (
 			mu       sync.Mutex
 			requests int
 		)
-		srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f, svc := newWebhookFixture(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			time.Sleep(10 * time.Second) // a slow receiver: the post is in flight meanwhile
 			mu.Lock()
 			requests++
 			mu.Unlock()
-		})}
-		var wg sync.WaitGroup
-		wg.Go(func() { srv.Serve(pn) })
-		defer func() {
-			sender.CloseIdleConnections()
-			srv.Close()
-			wg.Wait()
-			db.Close()
-		}()
+		}))
+		app, hook := f.app, f.hook
 
 		if _, _, err := svc.CreateVerification(t.Context(), app, otp.CreateRequest{To: "+14155552671", Channel: otp.SMS}); err != nil {
 			t.Fatal(err)

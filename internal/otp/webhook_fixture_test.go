@@ -1,0 +1,71 @@
+package otp_test
+
+import (
+	"net/http"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/otpd/otpd/internal/otp"
+	"github.com/otpd/otpd/internal/ratelimit"
+	"github.com/otpd/otpd/internal/sqlite"
+	"github.com/otpd/otpd/internal/sqlstore"
+	"github.com/otpd/otpd/internal/webhook"
+)
+
+// webhookFixture is a SQLite store, a test application with a webhook
+// endpoint, and a receiver serving that endpoint over an in-memory
+// network (pipeNet), for tests inside a synctest bubble.
+type webhookFixture struct {
+	db     *sqlstore.Store
+	sender *webhook.Sender
+	app    *otp.Application
+	hook   *otp.Webhook
+}
+
+// newWebhookFixture starts receiver and returns the fixture with its first
+// service instance; more instances over the same store come from
+// f.instance. Everything stops at the end of the test.
+func newWebhookFixture(t *testing.T, receiver http.Handler) (*webhookFixture, *otp.Service) {
+	t.Helper()
+	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "otpd.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pn := newPipeNet()
+	f := &webhookFixture{db: db, sender: webhook.NewSender(webhook.Config{Dial: pn.Dial})}
+	srv := &http.Server{Handler: receiver}
+	var wg sync.WaitGroup
+	wg.Go(func() { srv.Serve(pn) })
+	t.Cleanup(func() {
+		f.sender.CloseIdleConnections()
+		srv.Close()
+		wg.Wait()
+		db.Close()
+	})
+	svc := f.instance(t)
+	env := otp.Test
+	p, err := svc.CreateProject(t.Context(), otp.ProjectInput{Name: ptr("P")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.app, _, err = svc.CreateApplication(t.Context(), otp.ApplicationInput{Name: ptr("Acme"), ProjectID: &p.ID, Environment: &env}); err != nil {
+		t.Fatal(err)
+	}
+	if f.hook, err = svc.CreateWebhook(t.Context(), otp.WebhookInput{AppID: &f.app.ID, URL: ptr("http://hooks.acme.example/otpd")}); err != nil {
+		t.Fatal(err)
+	}
+	return f, svc
+}
+
+// instance is another otp.Service over the fixture's store and network, as
+// a second otpd instance sharing the database would be.
+func (f *webhookFixture) instance(t *testing.T) *otp.Service {
+	t.Helper()
+	svc, err := otp.NewService(otp.Config{Store: f.db, Limiter: ratelimit.NewMemory(nil), Keys: mustKeys(t),
+		Webhooks: webhook.Transport{Sender: f.sender}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}

@@ -15,14 +15,11 @@ type Destination struct {
 	Country string // ISO 3166 region of a phone, e.g. "GB"
 }
 
-// carrier is the phone number's original carrier in English, "" when
-// libphonenumber does not know it (numbers can be ported since).
-func (d Destination) carrier() string {
-	if !d.IsPhone {
-		return ""
-	}
-	num, err := phonenumbers.Parse(d.Value, "")
-	if err != nil {
+// carrierOf is the phone number's original carrier in English, "" for
+// an email (nil) or when libphonenumber does not know it (numbers can be
+// ported since).
+func carrierOf(num *phonenumbers.PhoneNumber) string {
+	if num == nil {
 		return ""
 	}
 	name, err := phonenumbers.GetCarrierForNumber(num, "en")
@@ -39,15 +36,23 @@ const maxDestinationLen = 254
 // dots, brackets, a missing "+" or a leading "00") or an email address.
 // field names the request field in errors.
 func ParseDestination(raw, field string) (Destination, error) {
+	d, _, err := parseDestination(raw, field)
+	return d, err
+}
+
+// parseDestination is ParseDestination that also returns the parsed
+// phone number (nil for an email), for what else is looked up in it.
+func parseDestination(raw, field string) (Destination, *phonenumbers.PhoneNumber, error) {
 	s := strings.TrimSpace(raw)
 	if s == "" {
-		return Destination{}, invalidField(field, "required", field+" is required")
+		return Destination{}, nil, invalidField(field, "required", field+" is required")
 	}
 	if len(s) > maxDestinationLen {
-		return Destination{}, &Error{Code: CodeInvalidParameter, Key: "destination_too_long", Message: field + " is too long", Field: field}
+		return Destination{}, nil, &Error{Code: CodeInvalidParameter, Key: "destination_too_long", Message: field + " is too long", Field: field}
 	}
 	if strings.ContainsRune(s, '@') {
-		return parseEmail(s, field)
+		d, err := parseEmail(s, field)
+		return d, nil, err
 	}
 	return parsePhone(s, field)
 }
@@ -72,7 +77,7 @@ func parseEmail(s, field string) (Destination, error) {
 	return Destination{Value: strings.ToLower(s)}, nil
 }
 
-func parsePhone(s, field string) (Destination, error) {
+func parsePhone(s, field string) (Destination, *phonenumbers.PhoneNumber, error) {
 	bad := &Error{Code: CodeInvalidPhone, Key: "invalid_phone", Message: "The phone number format is invalid", Field: field}
 	var digits strings.Builder
 	plus := false
@@ -84,7 +89,7 @@ func parsePhone(s, field string) (Destination, error) {
 			plus = true // "+44 20 ..." and "(+44) 20 ..." alike
 		case r == ' ' || r == '-' || r == '.' || r == '(' || r == ')' || r == '\u00a0':
 		default:
-			return Destination{}, bad
+			return Destination{}, nil, bad
 		}
 	}
 	d := digits.String()
@@ -92,17 +97,17 @@ func parsePhone(s, field string) (Destination, error) {
 		d = d[2:] // international call prefix typed instead of "+"
 	}
 	if len(d) < 7 || len(d) > 15 {
-		return Destination{}, bad
+		return Destination{}, nil, bad
 	}
 	num, err := phonenumbers.Parse("+"+d, "")
 	if err != nil || !phonenumbers.IsValidNumber(num) {
-		return Destination{}, bad
+		return Destination{}, nil, bad
 	}
 	return Destination{
 		Value:   phonenumbers.Format(num, phonenumbers.E164),
 		IsPhone: true,
 		Country: phonenumbers.GetRegionCodeForNumber(num),
-	}, nil
+	}, num, nil
 }
 
 // fits reports whether a channel can reach the destination.

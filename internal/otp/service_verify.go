@@ -85,7 +85,7 @@ func (s *Service) replay(ctx context.Context, a *Application, req CreateRequest,
 // pending verification with a fresh code. It counts the send against the
 // destination's limit.
 func (s *Service) newVerification(ctx context.Context, a *Application, req CreateRequest, now time.Time) (*Verification, error) {
-	dest, err := ParseDestination(req.To, "to")
+	dest, num, err := parseDestination(req.To, "to")
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +153,7 @@ func (s *Service) newVerification(ctx context.Context, a *Application, req Creat
 		Metadata:  req.Metadata,
 		CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(ttl),
 		LastSentAt: now, ResendAt: now.Add(p.Policy.ResendCooldown),
-		Country: dest.Country, Carrier: dest.carrier(),
+		Country: dest.Country, Carrier: carrierOf(num),
 		Options: SendOptions{Transaction: req.Transaction, CallerID: req.CallerID, Fallback: fallback},
 	}
 	if len(fallback) > 1 {

@@ -92,8 +92,11 @@ type Store interface {
 	// ClaimWebhookDeliveries leases up to limit due pending deliveries and counts the attempt.
 	ClaimWebhookDeliveries(ctx context.Context, now, leaseUntil time.Time, limit int) ([]WebhookDelivery, error)
 	// RecordWebhookAttempt writes d's new state and ends its lease, with
-	// the attempt and the endpoint's change when they are not nil.
-	RecordWebhookAttempt(ctx context.Context, d *WebhookDelivery, a *WebhookAttempt, w *Webhook) error
+	// the attempt and the endpoint's change when they are not nil. claimed
+	// is the attempt count of the caller's claim: if the delivery was
+	// claimed again since (the lease ran out), the newer holder decides its
+	// state and the endpoint's, and only the attempt is logged.
+	RecordWebhookAttempt(ctx context.Context, d *WebhookDelivery, claimed int, a *WebhookAttempt, w *Webhook) error
 	// RequeueWebhookDelivery makes delivery id pending and due at now,
 	// unless a sender holds its lease: then it changes nothing and reports
 	// false, since that sender is posting it and will record the outcome.

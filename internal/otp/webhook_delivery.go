@@ -154,11 +154,12 @@ func (s *Service) deliverWebhook(ctx context.Context, d *WebhookDelivery) error 
 		return err
 	}
 	now := s.clock.Now()
+	claimed := d.Attempts
 	if w.Status != WebhookEnabled {
 		// Kept, not sent: it goes out if the endpoint is enabled again soon.
 		d.Attempts--
 		d.NextAttemptAt, d.UpdatedAt = now.Add(time.Hour), now
-		return s.store.RecordWebhookAttempt(ctx, d, nil, nil)
+		return s.store.RecordWebhookAttempt(ctx, d, claimed, nil, nil)
 	}
 	a, err := s.applicationByID(ctx, d.AppID)
 	if err != nil {
@@ -180,7 +181,7 @@ func (s *Service) deliverWebhook(ctx context.Context, d *WebhookDelivery) error 
 			w.FailingSince, w.UpdatedAt = time.Time{}, at
 			changed = w
 		}
-		return s.store.RecordWebhookAttempt(ctx, d, attempt, changed)
+		return s.store.RecordWebhookAttempt(ctx, d, claimed, attempt, changed)
 	}
 	attempt.Error, d.LastError = res.Err.Error(), res.Err.Error()
 	next, ok := s.webhooks.NextAttempt(d.Attempts, at)
@@ -199,7 +200,7 @@ func (s *Service) deliverWebhook(ctx context.Context, d *WebhookDelivery) error 
 		w.DisabledReason = fmt.Sprintf("disabled by otpd: every delivery failed since %s; last error: %s", w.FailingSince.Format(time.RFC3339), res.Err)
 		changed = w
 	}
-	return s.store.RecordWebhookAttempt(ctx, d, attempt, changed)
+	return s.store.RecordWebhookAttempt(ctx, d, claimed, attempt, changed)
 }
 
 // TestWebhook posts one signed sample event to an endpoint at once and

@@ -138,16 +138,23 @@ func (s *Store) ClaimWebhookDeliveries(ctx context.Context, now, leaseUntil time
 
 // RecordWebhookAttempt writes d's state and ends its lease, and inserts a
 // and writes w's health when they are not nil, in one transaction.
-func (s *Store) RecordWebhookAttempt(ctx context.Context, d *otp.WebhookDelivery, a *otp.WebhookAttempt, w *otp.Webhook) error {
+func (s *Store) RecordWebhookAttempt(ctx context.Context, d *otp.WebhookDelivery, claimed int, a *otp.WebhookAttempt, w *otp.Webhook) error {
 	return s.inTx(ctx, func(ctx context.Context, tx *txRunner) error {
-		_, err := tx.ExecContext(ctx,
+		res, err := tx.ExecContext(ctx,
 			`UPDATE webhook_deliveries SET status = $2, attempts = $3, next_attempt_at = $4, claimed_until = 0,
 				last_status_code = $5, last_error = $6, last_latency_us = $7, response_excerpt = $8, updated_at = $9
-			WHERE id = $1`,
+			WHERE id = $1 AND attempts = $10`,
 			d.ID, string(d.Status), d.Attempts, micros(d.NextAttemptAt), d.LastStatusCode, d.LastError,
-			d.LastLatency.Microseconds(), d.ResponseExcerpt, micros(d.UpdatedAt))
+			d.LastLatency.Microseconds(), d.ResponseExcerpt, micros(d.UpdatedAt), claimed)
 		if err != nil {
 			return s.dbErr("record webhook attempt", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return fmt.Errorf("record webhook attempt: %w", err)
+		}
+		if n == 0 {
+			w = nil // claimed again since: the newer holder decides
 		}
 		if a != nil {
 			_, err := tx.ExecContext(ctx,

@@ -99,7 +99,7 @@ func testWebhookQueue(t *testing.T, st otp.Store) {
 	c.LastStatusCode, c.LastError, c.LastLatency, c.NextAttemptAt = 503, "503 Service Unavailable", 12*time.Millisecond, t0.Add(5*time.Second)
 	w.FailingSince, w.UpdatedAt = t0, t0
 	att := &otp.WebhookAttempt{DeliveryID: c.ID, Attempt: 1, At: t0, StatusCode: 503, Latency: 12 * time.Millisecond, Error: "503"}
-	if err := st.RecordWebhookAttempt(t.Context(), &c, att, w); err != nil {
+	if err := st.RecordWebhookAttempt(t.Context(), &c, c.Attempts, att, w); err != nil {
 		t.Fatal(err)
 	}
 	if early, err := st.ClaimWebhookDeliveries(t.Context(), t0.Add(time.Second), t0.Add(time.Minute), 10); err != nil || len(early) != 0 {
@@ -113,9 +113,22 @@ func testWebhookQueue(t *testing.T, st otp.Store) {
 	if ok, err := st.RequeueWebhookDelivery(t.Context(), d.ID, t0.Add(10*time.Second)); err != nil || ok {
 		t.Errorf("requeue while leased = %v, %v; want refused", ok, err)
 	}
+	// The holder of the first claim, whose lease ran out, reports late:
+	// the second claim's holder decides, so nothing changes.
+	stale := c
+	stale.Status, stale.LastStatusCode = otp.WebhookDead, 410
+	if err := st.RecordWebhookAttempt(t.Context(), &stale, 1, nil, &otp.Webhook{ID: w.ID, Status: otp.WebhookDisabled, UpdatedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := st.GetWebhookDelivery(t.Context(), d.ID); err != nil || got.Status != otp.WebhookPending || got.Attempts != 2 || got.LastStatusCode != 503 {
+		t.Errorf("after a stale holder's report: %+v, %v; want pending, attempt 2, last 503", got, err)
+	}
+	if got, err := st.GetWebhook(t.Context(), w.ID); err != nil || got.Status != otp.WebhookEnabled {
+		t.Errorf("endpoint after a stale holder's report: %+v, %v; want enabled", got, err)
+	}
 	r := retry[0]
 	r.Status, r.LastStatusCode = otp.WebhookDelivered, 200
-	if err := st.RecordWebhookAttempt(t.Context(), &r, &otp.WebhookAttempt{DeliveryID: r.ID, Attempt: 2, At: t0.Add(5 * time.Second), StatusCode: 200}, nil); err != nil {
+	if err := st.RecordWebhookAttempt(t.Context(), &r, r.Attempts, &otp.WebhookAttempt{DeliveryID: r.ID, Attempt: 2, At: t0.Add(5 * time.Second), StatusCode: 200}, nil); err != nil {
 		t.Fatal(err)
 	}
 	as, err := st.ListWebhookAttempts(t.Context(), d.ID)

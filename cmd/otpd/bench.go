@@ -13,8 +13,12 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.SetOutput(stderr)
 	var cfg bench.Config
 	cfg.Flags(fs)
+	floor := fs.Bool("floor", false, "run against an in-process stand-in that stores nothing, instead of -url: the ceiling of this machine and of the load generator")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *floor {
+		return bench.RunFloor(ctx, cfg, stdout)
 	}
 	return bench.Run(ctx, cfg, stdout)
 }

@@ -218,6 +218,12 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any, emptyOK b
 
 type webhookSecretView struct {
 	WebhookSecret string `json:"webhookSecret"`
+	// PreviousWebhookSecret is the secret a rotation with ?gracePeriod=
+	// replaced, while that period runs: Standard Webhooks deliveries carry
+	// its signature beside the current one's until PreviousValidUntil.
+	// Both are null otherwise.
+	PreviousWebhookSecret *string    `json:"previousWebhookSecret"`
+	PreviousValidUntil    *time.Time `json:"previousValidUntil"`
 }
 
 func (s *Server) revealWebhookSecret(w http.ResponseWriter, r *http.Request) error {
@@ -229,8 +235,16 @@ func (s *Server) revealWebhookSecret(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
+	view := webhookSecretView{WebhookSecret: secret}
+	prev, until, err := s.svc.PreviousWebhookSecret(a)
+	if err != nil {
+		return err
+	}
+	if prev != "" {
+		view.PreviousWebhookSecret, view.PreviousValidUntil = &prev, &until
+	}
 	w.Header().Set("Cache-Control", "no-store")
-	writeData(w, http.StatusOK, webhookSecretView{WebhookSecret: secret})
+	writeData(w, http.StatusOK, view)
 	return nil
 }
 

@@ -174,10 +174,12 @@ func TestRotationGracePeriod(t *testing.T) {
 	for _, c := range []struct{ path, field string }{
 		{"/v1/applications/" + appID + "/rotate/api?gracePeriod=soon", "gracePeriod"},
 		{"/v1/applications/" + appID + "/rotate/api?gracePeriod=604801", "gracePeriod"},
-		{"/v1/applications/" + appID + "/rotate/webhook_secret?gracePeriod=60", "gracePeriod"},
+		{"/v1/applications/" + appID + "/rotate/webhook_secret?gracePeriod=604801", "gracePeriod"},
+		{"/v1/applications/" + appID + "/rotate/webhook_secret?gracePeriod=-1", "gracePeriod"},
+		{"/v1/applications/" + appID + "/rotate/webhook_secret?gracePeriod=1h", "gracePeriod"},
 	} {
-		if r := h.do("POST", c.path, adminToken, nil); r.status != 400 || r.errField() != c.field {
-			t.Errorf("%s: %d %s, want 400 on %s", c.path, r.status, r.raw, c.field)
+		if r := h.do("POST", c.path, adminToken, nil); r.status != 400 || r.errCode() != "INVALID_PARAMETER" || r.errField() != c.field || r.errMessage() == "" {
+			t.Errorf("%s: %d %s, want 400 INVALID_PARAMETER on %s", c.path, r.status, r.raw, c.field)
 		}
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"time"
+
+	"github.com/otpd/otpd/internal/otp"
 )
 
 // buildOpenAPI generates the OpenAPI 3.1 document from the route table and
@@ -41,6 +43,16 @@ func buildOpenAPI(routes []route, version string) ([]byte, error) {
 			}, map[string]any{
 				"name": "X-CF-Turnstile-Token", "in": "header", "required": false, "deprecated": true, "schema": map[string]any{"type": "string", "maxLength": 4096},
 				"description": "The former name of X-Challenge-Token.",
+			})
+		}
+		if rt.method == "POST" && rt.path == "/v1/applications/{id}/rotate/{type}" {
+			params = append(params, map[string]any{
+				"name": "gracePeriod", "in": "query", "required": false,
+				"schema": map[string]any{"type": "integer", "minimum": 0, "maximum": int(otp.MaxRotationGrace / time.Second)},
+				"description": "Seconds the old credential keeps working (at most 7 days; 0 or absent: it stops at once). " +
+					"An old API key or client secret is still accepted; an old webhook secret still signs: deliveries to endpoints with " +
+					"signing standard carry two signatures in webhook-signature, the new secret's then the old one's, so a receiver " +
+					"holding either accepts. The kotp and cobinar headers carry one signature, the new secret's, so their receivers must switch at once.",
 			})
 		}
 		if params != nil {

@@ -49,6 +49,11 @@ func TestOpenAPIDocument(t *testing.T) {
 			}
 		}
 	}
+	// gracePeriod is documented, with what it means for webhook secrets.
+	rotate := doc.Paths.Find("/v1/applications/{id}/rotate/{type}").Post
+	if p := rotate.Parameters.GetByInAndName("query", "gracePeriod"); p == nil || !strings.Contains(p.Description, "webhook-signature") {
+		t.Errorf("rotate's gracePeriod parameter = %+v, want one documenting the webhook signatures", p)
+	}
 	// The Verification schema names the fields the handler really sends.
 	var spec map[string]any
 	json.Unmarshal(r.raw, &spec)

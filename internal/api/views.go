@@ -177,7 +177,9 @@ type rotationView struct {
 	Value     string    `json:"value"`
 	RotatedAt time.Time `json:"rotatedAt"`
 	// PreviousValidUntil is when the old credential stops working, after a
-	// rotation with ?gracePeriod=; null when it stopped at once.
+	// rotation with ?gracePeriod=; null when it stopped at once. An old
+	// webhook secret "works" by signing Standard Webhooks deliveries beside
+	// the new one; K-OTP and Cobinar carry one signature, the new secret's.
 	PreviousValidUntil *time.Time `json:"previousValidUntil"`
 }
 

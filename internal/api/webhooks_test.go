@@ -3,6 +3,9 @@ package api_test
 import (
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestWebhookCRUD(t *testing.T) {
@@ -107,10 +110,55 @@ func TestRevealWebhookSecret(t *testing.T) {
 	if got := h.mustStatus(h.do("GET", "/v1/applications/"+id+"/webhook-secret", adminToken, nil), 200).data()["webhookSecret"]; got != rotated {
 		t.Errorf("after rotation revealed %v, want %v", got, rotated)
 	}
+	if prev := h.mustStatus(h.do("GET", "/v1/applications/"+id+"/webhook-secret", adminToken, nil), 200).data()["previousWebhookSecret"]; prev != nil {
+		t.Errorf("after a rotation without grace previousWebhookSecret = %v, want null", prev)
+	}
 	if r := h.do("GET", "/v1/applications/app_nope/webhook-secret", adminToken, nil); r.status != 404 {
 		t.Errorf("unknown application: %d", r.status)
 	}
 	if r := h.do("GET", "/v1/applications/"+id+"/webhook-secret", created["apiKey"].(string), nil); r.status != 401 {
 		t.Errorf("with the API key: %d, want 401", r.status)
+	}
+}
+
+// TestWebhookSecretRotationWithGrace: a webhook secret rotated with a grace
+// period is answered like the other grace rotations, the reveal shows the
+// previous secret and its end while the period runs and not after, and the
+// rotation is in the audit log.
+func TestWebhookSecretRotationWithGrace(t *testing.T) {
+	h := newHarness(t)
+	p := h.createProject("webhook grace")
+	created := h.mustStatus(h.do("POST", "/v1/applications", adminToken, map[string]any{"name": "a", "projectId": p, "environment": "test"}), 201).data()
+	id, oldSecret := created["id"].(string), created["webhookSecret"].(string)
+
+	rot := h.mustStatus(h.do("POST", "/v1/applications/"+id+"/rotate/webhook_secret?gracePeriod=3600", adminToken, nil), 200).data()
+	newSecret, _ := rot["value"].(string)
+	until := h.clock.Now().Add(time.Hour).Format(time.RFC3339)
+	if rot["type"] != "webhook_secret" || !strings.HasPrefix(newSecret, "whsec_") || newSecret == oldSecret || rot["previousValidUntil"] != until {
+		t.Errorf("rotation answer %v, want a new whsec_ secret and previousValidUntil %s", rot, until)
+	}
+	r := h.mustStatus(h.do("GET", "/v1/applications/"+id+"/webhook-secret", adminToken, nil), 200)
+	want := map[string]any{"webhookSecret": newSecret, "previousWebhookSecret": oldSecret, "previousValidUntil": until}
+	if d := cmp.Diff(want, r.data()); d != "" {
+		t.Errorf("reveal during grace (-want +got):\n%s", d)
+	}
+
+	h.clock.Advance(time.Hour)
+	r = h.mustStatus(h.do("GET", "/v1/applications/"+id+"/webhook-secret", adminToken, nil), 200)
+	want = map[string]any{"webhookSecret": newSecret, "previousWebhookSecret": nil, "previousValidUntil": nil}
+	if d := cmp.Diff(want, r.data()); d != "" {
+		t.Errorf("reveal after grace (-want +got):\n%s", d)
+	}
+
+	audit := h.mustStatus(h.do("GET", "/v1/audit", adminToken, nil), 200).list()
+	found := false
+	for _, e := range audit {
+		e := e.(map[string]any)
+		if e["action"] == "POST /v1/applications/{id}/rotate/{type}" && e["target"] == "/v1/applications/"+id+"/rotate/webhook_secret" && e["status"] == float64(200) {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the rotation is not in the audit log: %v", audit)
 	}
 }

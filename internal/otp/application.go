@@ -50,6 +50,11 @@ type Application struct {
 	PrevAPIKeyUntil       time.Time
 	PrevClientSecretHash  []byte
 	PrevClientSecretUntil time.Time
+	// The previous webhook secret, sealed like the current one, still
+	// signs deliveries beside it until PrevWebhookSecretUntil after a
+	// rotation with a grace period; nil and zero when it does not.
+	PrevWebhookSecretSealed []byte
+	PrevWebhookSecretUntil  time.Time
 
 	CreatedAt time.Time
 	UpdatedAt time.Time

@@ -257,8 +257,10 @@ func (s *Service) RotateCredential(ctx context.Context, id string, kind Credenti
 const MaxRotationGrace = 7 * 24 * time.Hour
 
 // RotateCredentialWithGrace replaces one credential and returns the new
-// plaintext; the old API key or client secret keeps working for grace.
-// Webhook secrets rotate at once: receivers verify with one secret.
+// plaintext; the old one keeps working for grace. For the webhook secret
+// that means it signs deliveries beside the new one where the endpoint's
+// scheme carries several signatures (Standard Webhooks); the K-OTP and
+// Cobinar schemes carry one, so the new secret alone signs for them.
 func (s *Service) RotateCredentialWithGrace(ctx context.Context, id string, kind CredentialKind, grace time.Duration) (string, time.Time, error) {
 	switch kind {
 	case CredentialSecret, CredentialAPIKey, CredentialWebhookSecret:
@@ -268,16 +270,16 @@ func (s *Service) RotateCredentialWithGrace(ctx context.Context, id string, kind
 	if grace < 0 || grace > MaxRotationGrace {
 		return "", time.Time{}, invalidField("gracePeriod", "out_of_range", "gracePeriod must be between 0 and 604800 seconds")
 	}
-	if grace > 0 && kind == CredentialWebhookSecret {
-		return "", time.Time{}, invalidField("gracePeriod", "no_grace", "webhook secrets rotate at once; gracePeriod is for secret and api")
-	}
 	a, err := s.GetApplication(ctx, id)
 	if err != nil {
 		return "", time.Time{}, err
 	}
+	// One reading of the clock, so that the answer's rotation time plus
+	// grace is exactly when the old credential stops.
+	now := s.clock.Now()
 	until := time.Time{}
 	if grace > 0 {
-		until = s.clock.Now().Add(grace)
+		until = now.Add(grace)
 	}
 	switch kind {
 	case CredentialAPIKey:
@@ -290,9 +292,16 @@ func (s *Service) RotateCredentialWithGrace(ctx context.Context, id string, kind
 		if grace == 0 {
 			a.PrevClientSecretHash = nil
 		}
+	case CredentialWebhookSecret:
+		// The sealed form moves as it is: it is bound to the application,
+		// not to the column.
+		a.PrevWebhookSecretSealed, a.PrevWebhookSecretUntil = a.WebhookSecretSealed, until
+		if grace == 0 {
+			a.PrevWebhookSecretSealed = nil
+		}
 	}
 	v := s.setCredential(a, kind)
-	a.UpdatedAt = s.clock.Now()
+	a.UpdatedAt = now
 	err = s.store.UpdateApplication(ctx, a)
 	// Forgotten by id, so the cached entry of the old API key goes too.
 	s.cache.forgetApp(id)
@@ -305,6 +314,38 @@ func (s *Service) RotateCredentialWithGrace(ctx context.Context, id string, kind
 // WebhookSecret reveals the webhook secret of an application.
 func (s *Service) WebhookSecret(a *Application) (string, error) {
 	return s.keys.open(a.WebhookSecretSealed, a.ID)
+}
+
+// PreviousWebhookSecret reveals the webhook secret the last rotation
+// replaced and when it stops signing, while its grace period runs; "" and
+// the zero time once it has ended or when there was none.
+func (s *Service) PreviousWebhookSecret(a *Application) (string, time.Time, error) {
+	return s.previousWebhookSecret(a, s.clock.Now())
+}
+
+func (s *Service) previousWebhookSecret(a *Application, at time.Time) (string, time.Time, error) {
+	if len(a.PrevWebhookSecretSealed) == 0 || !at.Before(a.PrevWebhookSecretUntil) {
+		return "", time.Time{}, nil
+	}
+	v, err := s.keys.open(a.PrevWebhookSecretSealed, a.ID)
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("previous webhook secret: %w", err)
+	}
+	return v, a.PrevWebhookSecretUntil, nil
+}
+
+// webhookSecrets opens what signs a delivery made at: the current webhook
+// secret and, while a rotation's grace period runs then, the one it replaced.
+func (s *Service) webhookSecrets(a *Application, at time.Time) (WebhookSecrets, error) {
+	cur, err := s.WebhookSecret(a)
+	if err != nil {
+		return WebhookSecrets{}, err
+	}
+	prev, _, err := s.previousWebhookSecret(a, at)
+	if err != nil {
+		return WebhookSecrets{}, err
+	}
+	return WebhookSecrets{Current: cur, Previous: prev}, nil
 }
 
 func validateAppStatus(st AppStatus) error {

@@ -59,13 +59,21 @@ type WebhookResult struct {
 	RetryAfter      time.Duration
 }
 
+// WebhookSecrets are the secrets a delivery is signed with.
+type WebhookSecrets struct {
+	Current string
+	// Previous is the secret the last rotation replaced, while its grace
+	// period runs at the time of signing; empty otherwise.
+	Previous string
+}
+
 // WebhookTransport writes, signs and posts webhook events, and says how
 // long to keep retrying. internal/webhook provides it.
 type WebhookTransport interface {
 	// Encode writes the body of event e about v; never the code.
 	Encode(e Event, v *Verification) ([]byte, error)
-	// Post signs body for the endpoint and posts it.
-	Post(ctx context.Context, w *Webhook, secret string, d *WebhookDelivery, at time.Time) WebhookResult
+	// Post signs d's payload for the endpoint with secrets and posts it.
+	Post(ctx context.Context, w *Webhook, secrets WebhookSecrets, d *WebhookDelivery, at time.Time) WebhookResult
 	// NextAttempt is when the attempt after attempt is due; false to give up.
 	NextAttempt(attempt int, now time.Time) (time.Time, bool)
 	// ShouldDisable reports whether an endpoint failing since then is disabled at now.
@@ -165,11 +173,11 @@ func (s *Service) deliverWebhook(ctx context.Context, d *WebhookDelivery) error 
 	if err != nil {
 		return err
 	}
-	secret, err := s.WebhookSecret(a)
+	secrets, err := s.webhookSecrets(a, now)
 	if err != nil {
 		return fmt.Errorf("webhook secret of %s: %w", a.ID, err)
 	}
-	res := s.webhooks.Post(ctx, w, secret, d, now)
+	res := s.webhooks.Post(ctx, w, secrets, d, now)
 	at := s.clock.Now()
 	attempt := &WebhookAttempt{DeliveryID: d.ID, Attempt: d.Attempts, At: at, StatusCode: res.StatusCode,
 		Latency: res.Latency, ResponseExcerpt: res.ResponseExcerpt}
@@ -219,11 +227,11 @@ func (s *Service) TestWebhook(ctx context.Context, id string) (WebhookResult, er
 	if err != nil {
 		return WebhookResult{}, err
 	}
-	secret, err := s.WebhookSecret(a)
+	now := s.clock.Now()
+	secrets, err := s.webhookSecrets(a, now)
 	if err != nil {
 		return WebhookResult{}, fmt.Errorf("webhook secret of %s: %w", a.ID, err)
 	}
-	now := s.clock.Now()
 	v := &Verification{ID: "ver_test", AppID: a.ID, To: "+15555550100", Channel: SMS, Status: StatusPending,
 		DeliveryStatus: DeliveryQueued, Metadata: []byte(`{"test":true}`), CreatedAt: now}
 	e := Event{ID: NewID("evt"), Type: EventCreated, AppID: a.ID, VerificationID: v.ID, CreatedAt: now}
@@ -232,7 +240,7 @@ func (s *Service) TestWebhook(ctx context.Context, id string) (WebhookResult, er
 		return WebhookResult{}, err
 	}
 	d := &WebhookDelivery{ID: NewID("whd"), WebhookID: w.ID, AppID: a.ID, EventID: e.ID, EventType: e.Type, Payload: body}
-	return s.webhooks.Post(ctx, w, secret, d, now), nil
+	return s.webhooks.Post(ctx, w, secrets, d, now), nil
 }
 
 // WebhookDeliveryFilter pages through an endpoint's delivery log, newest first.

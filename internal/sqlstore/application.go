@@ -11,17 +11,19 @@ import (
 
 const applicationColumns = `id, project_id, name, environment, status, client_id, public_key,
 	api_key_hash, api_key_preview, client_secret_hash, client_secret_preview, webhook_secret_sealed,
-	created_at, updated_at, prev_api_key_hash, prev_api_key_until, prev_client_secret_hash, prev_client_secret_until`
+	created_at, updated_at, prev_api_key_hash, prev_api_key_until, prev_client_secret_hash, prev_client_secret_until,
+	prev_webhook_secret_sealed, prev_webhook_secret_until`
 
 func scanApplication(row interface{ Scan(...any) error }) (*otp.Application, error) {
 	var (
-		a                       otp.Application
-		created, updated        int64
-		prevKeyUntil, prevUntil int64
+		a                                         otp.Application
+		created, updated                          int64
+		prevKeyUntil, prevUntil, prevWebhookUntil int64
 	)
 	err := row.Scan(&a.ID, &a.ProjectID, &a.Name, &a.Environment, &a.Status, &a.ClientID, &a.PublicKey,
 		&a.APIKeyHash, &a.APIKeyPreview, &a.ClientSecretHash, &a.ClientSecretPreview, &a.WebhookSecretSealed,
-		&created, &updated, &a.PrevAPIKeyHash, &prevKeyUntil, &a.PrevClientSecretHash, &prevUntil)
+		&created, &updated, &a.PrevAPIKeyHash, &prevKeyUntil, &a.PrevClientSecretHash, &prevUntil,
+		&a.PrevWebhookSecretSealed, &prevWebhookUntil)
 	if err != nil {
 		return nil, err
 	}
@@ -31,6 +33,7 @@ func scanApplication(row interface{ Scan(...any) error }) (*otp.Application, err
 	a.PrevClientSecretHash = emptyToNil(a.PrevClientSecretHash)
 	a.PrevAPIKeyUntil, a.PrevClientSecretUntil = fromMicros(prevKeyUntil), fromMicros(prevUntil)
 	a.WebhookSecretSealed = emptyToNil(a.WebhookSecretSealed)
+	a.PrevWebhookSecretSealed, a.PrevWebhookSecretUntil = emptyToNil(a.PrevWebhookSecretSealed), fromMicros(prevWebhookUntil)
 	a.CreatedAt, a.UpdatedAt = fromMicros(created), fromMicros(updated)
 	return &a, nil
 }
@@ -40,11 +43,12 @@ func scanApplication(row interface{ Scan(...any) error }) (*otp.Application, err
 func (s *Store) CreateApplication(ctx context.Context, a *otp.Application) error {
 	_, err := s.writeExec(ctx,
 		`INSERT INTO applications (`+applicationColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
 		a.ID, a.ProjectID, a.Name, string(a.Environment), string(a.Status), a.ClientID, a.PublicKey,
 		nullBytes(a.APIKeyHash), a.APIKeyPreview, nullBytes(a.ClientSecretHash), a.ClientSecretPreview,
 		nullBytes(a.WebhookSecretSealed), micros(a.CreatedAt), micros(a.UpdatedAt),
-		nullBytes(a.PrevAPIKeyHash), micros(a.PrevAPIKeyUntil), nullBytes(a.PrevClientSecretHash), micros(a.PrevClientSecretUntil))
+		nullBytes(a.PrevAPIKeyHash), micros(a.PrevAPIKeyUntil), nullBytes(a.PrevClientSecretHash), micros(a.PrevClientSecretUntil),
+		nullBytes(a.PrevWebhookSecretSealed), micros(a.PrevWebhookSecretUntil))
 	return s.dbErr("create application", err)
 }
 
@@ -114,12 +118,14 @@ func (s *Store) UpdateApplication(ctx context.Context, a *otp.Application) error
 		`UPDATE applications SET name = $2, status = $3, client_id = $4, public_key = $5,
 			api_key_hash = $6, api_key_preview = $7, client_secret_hash = $8, client_secret_preview = $9,
 			webhook_secret_sealed = $10, updated_at = $11, prev_api_key_hash = $12, prev_api_key_until = $13,
-			prev_client_secret_hash = $14, prev_client_secret_until = $15
+			prev_client_secret_hash = $14, prev_client_secret_until = $15,
+			prev_webhook_secret_sealed = $16, prev_webhook_secret_until = $17
 		WHERE id = $1`,
 		a.ID, a.Name, string(a.Status), a.ClientID, a.PublicKey,
 		nullBytes(a.APIKeyHash), a.APIKeyPreview, nullBytes(a.ClientSecretHash), a.ClientSecretPreview,
 		nullBytes(a.WebhookSecretSealed), micros(a.UpdatedAt),
-		nullBytes(a.PrevAPIKeyHash), micros(a.PrevAPIKeyUntil), nullBytes(a.PrevClientSecretHash), micros(a.PrevClientSecretUntil))
+		nullBytes(a.PrevAPIKeyHash), micros(a.PrevAPIKeyUntil), nullBytes(a.PrevClientSecretHash), micros(a.PrevClientSecretUntil),
+		nullBytes(a.PrevWebhookSecretSealed), micros(a.PrevWebhookSecretUntil))
 	if err != nil {
 		return s.dbErr("update application", err)
 	}

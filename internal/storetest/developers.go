@@ -69,6 +69,49 @@ func testPreviousAPIKey(t *testing.T, st otp.Store) {
 	wantNotFound(t, "an unknown key", err)
 }
 
+// testPreviousWebhookSecret keeps the webhook secret a rotation replaced
+// and when it stops signing, and forgets them when a rotation without a
+// grace period clears them.
+func testPreviousWebhookSecret(t *testing.T, st otp.Store) {
+	p := createProject(t, st, "rotated webhook secret")
+	a := createApp(t, st, p.ID, otp.Live)
+	got, err := st.GetApplication(t.Context(), a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff(t, "application created with a previous webhook secret", a, got)
+
+	// A rotation with a grace period: the current secret becomes the previous one.
+	a.PrevWebhookSecretSealed, a.PrevWebhookSecretUntil = a.WebhookSecretSealed, t0.Add(7*24*time.Hour)
+	a.WebhookSecretSealed, a.UpdatedAt = []byte("rotated sealed webhook secret"), t0.Add(time.Minute)
+	if err := st.UpdateApplication(t.Context(), a); err != nil {
+		t.Fatal(err)
+	}
+	got, err = st.GetApplication(t.Context(), a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff(t, "application after a rotation with grace", a, got)
+	if string(got.PrevWebhookSecretSealed) != "sealed webhook secret of "+a.ID {
+		t.Errorf("previous webhook secret = %q, want the one replaced", got.PrevWebhookSecretSealed)
+	}
+
+	// A rotation without one clears it.
+	a.PrevWebhookSecretSealed, a.PrevWebhookSecretUntil = nil, time.Time{}
+	a.WebhookSecretSealed, a.UpdatedAt = []byte("rotated again"), t0.Add(2*time.Minute)
+	if err := st.UpdateApplication(t.Context(), a); err != nil {
+		t.Fatal(err)
+	}
+	got, err = st.GetApplication(t.Context(), a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff(t, "application after a rotation without grace", a, got)
+	if got.PrevWebhookSecretSealed != nil || !got.PrevWebhookSecretUntil.IsZero() {
+		t.Errorf("previous webhook secret = %q until %v, want none", got.PrevWebhookSecretSealed, got.PrevWebhookSecretUntil)
+	}
+}
+
 func testInvitationsAndSessionSweep(t *testing.T, st otp.Store) {
 	inv := &otp.Invitation{TokenHash: sum("invite"), Email: "a@example.com", CreatedAt: t0, ExpiresAt: t0.Add(otp.InvitationTTL)}
 	if err := st.CreateInvitation(t.Context(), inv); err != nil {

@@ -117,6 +117,9 @@ func testApplications(t *testing.T, st otp.Store) {
 	// Optional secrets may be absent.
 	bare := newApp(p2.ID, otp.Live)
 	bare.ClientSecretHash, bare.ClientSecretPreview, bare.WebhookSecretSealed = nil, "", nil
+	bare.PrevAPIKeyHash, bare.PrevAPIKeyUntil = nil, time.Time{}
+	bare.PrevClientSecretHash, bare.PrevClientSecretUntil = nil, time.Time{}
+	bare.PrevWebhookSecretSealed, bare.PrevWebhookSecretUntil = nil, time.Time{}
 	if err := st.CreateApplication(ctx, bare); err != nil {
 		t.Fatalf("CreateApplication without secrets: %v", err)
 	}

@@ -60,6 +60,7 @@ func Run(t *testing.T, open func(t *testing.T) otp.Store) {
 		{"Credits", testCredits},
 		{"Developers", testDevelopers},
 		{"PreviousAPIKey", testPreviousAPIKey},
+		{"PreviousWebhookSecret", testPreviousWebhookSecret},
 		{"InvitationsAndSessionSweep", testInvitationsAndSessionSweep},
 		{"CountOwnerSends", testCountOwnerSends},
 		{"OwnerFilters", testOwnerFilters},
@@ -171,6 +172,7 @@ func newApp(projectID string, env otp.Environment) *otp.Application {
 		CreatedAt:           t0, UpdatedAt: t0.Add(2 * time.Second),
 		PrevAPIKeyHash: sum("old api " + id), PrevAPIKeyUntil: t0.Add(time.Hour),
 		PrevClientSecretHash: sum("old secret " + id), PrevClientSecretUntil: t0.Add(2 * time.Hour),
+		PrevWebhookSecretSealed: []byte("old sealed webhook secret of " + id), PrevWebhookSecretUntil: t0.Add(3 * time.Hour),
 	}
 }
 

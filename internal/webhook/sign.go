@@ -73,6 +73,19 @@ var (
 // eventID may hold only letters, digits, '_' and '-': Standard Webhooks
 // forbids '.' in it because it delimits the signed content.
 func Sign(scheme Scheme, secret string, eventID, eventType string, ts time.Time, body []byte) (http.Header, error) {
+	return SignRotating(scheme, secret, "", eventID, eventType, ts, body)
+}
+
+// SignRotating is Sign while a rotated secret's grace period runs: previous
+// is the secret the rotation replaced, which receivers not yet switched
+// still verify with. Under Standard, webhook-signature carries two
+// signatures, space-separated, the new secret's first ("v1,<new>
+// v1,<old>"): Standard Webhooks allows several for exactly this, and a
+// receiver holding either secret accepts. The K-OTP and Cobinar headers
+// hold one signature, so under those schemes only secret signs and
+// previous is not used: their receivers must switch at the rotation. An
+// empty previous makes SignRotating the same as Sign.
+func SignRotating(scheme Scheme, secret, previous string, eventID, eventType string, ts time.Time, body []byte) (http.Header, error) {
 	if !validID(eventID) {
 		return nil, fmt.Errorf("%w: id %q", ErrInvalidEvent, eventID)
 	}
@@ -92,7 +105,15 @@ func Sign(scheme Scheme, secret string, eventID, eventType string, ts time.Time,
 		}
 		h.Set("webhook-id", eventID)
 		h.Set("webhook-timestamp", unix)
-		h.Set("webhook-signature", "v1,"+base64.StdEncoding.EncodeToString(standardMAC(key, eventID, unix, body)))
+		sig := "v1," + base64.StdEncoding.EncodeToString(standardMAC(key, eventID, unix, body))
+		if previous != "" {
+			prevKey, err := standardKey(previous)
+			if err != nil {
+				return nil, fmt.Errorf("previous secret: %w", err)
+			}
+			sig += " v1," + base64.StdEncoding.EncodeToString(standardMAC(prevKey, eventID, unix, body))
+		}
+		h.Set("webhook-signature", sig)
 	case KOTP:
 		h.Set("x-kotp-signature", hex.EncodeToString(mac([]byte(secret), []byte(unix), []byte("."), body)))
 		h.Set("x-kotp-timestamp", unix)

@@ -194,3 +194,100 @@ func TestSchemeValid(t *testing.T) {
 		}
 	}
 }
+
+// Rotation vectors, computed like the ones above (Python's hmac, checked
+// with openssl): the new secret's key is the 24 bytes
+// "rotated otpd webhook key", the previous secret is vecSecret.
+const (
+	vecNewSecret  = "whsec_cm90YXRlZCBvdHBkIHdlYmhvb2sga2V5"
+	vecNewStd     = "z66OKwAqE8zY74sDasK5iH69r5GGw7zfFhghhWdoyQc="
+	vecOldStd     = "RHnKuOFPURTzRgR9ei00m62j4XX94pW0Jq5rMEuQvD4="
+	vecNewKOTP    = "4641688bff1bdbdfcda13968b9e1df52958b001980303833110d5ff7f7dfb8d8"
+	vecNewCobinar = "sha256=e0b97afd042d3fd63885b2bff1609a78b319803d08a6213ea3f7d6366a80708f"
+)
+
+// TestSignRotatingStandard: during a rotation's grace period the Standard
+// header carries the new secret's signature, then the previous one's, and
+// a receiver holding either secret accepts; afterwards (no previous) it
+// carries one signature, which the previous secret no longer verifies.
+func TestSignRotatingStandard(t *testing.T) {
+	at := time.Unix(vecUnix, 0)
+	body := []byte(vecBody)
+	const unrelated = "whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+
+	h, err := SignRotating(Standard, vecNewSecret, vecSecret, vecID, "otp.verified", at, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The independently computed signatures, new first, space-separated.
+	if got, want := h.Get("webhook-signature"), "v1,"+vecNewStd+" v1,"+vecOldStd; got != want {
+		t.Errorf("webhook-signature during grace = %q, want %q", got, want)
+	}
+	for _, secret := range []string{vecNewSecret, vecSecret} {
+		if err := VerifyStandard(secret, h, body, at); err != nil {
+			t.Errorf("VerifyStandard with %s during grace = %v, want nil", secret, err)
+		}
+	}
+	if err := VerifyStandard(unrelated, h, body, at); !errors.Is(err, ErrInvalidSignature) {
+		t.Errorf("VerifyStandard with an unrelated secret = %v, want ErrInvalidSignature", err)
+	}
+
+	after, err := SignRotating(Standard, vecNewSecret, "", vecID, "otp.verified", at, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := after.Get("webhook-signature"), "v1,"+vecNewStd; got != want {
+		t.Errorf("webhook-signature after grace = %q, want %q", got, want)
+	}
+	if err := VerifyStandard(vecNewSecret, after, body, at); err != nil {
+		t.Errorf("VerifyStandard with the new secret after grace = %v, want nil", err)
+	}
+	if err := VerifyStandard(vecSecret, after, body, at); !errors.Is(err, ErrInvalidSignature) {
+		t.Errorf("VerifyStandard with the previous secret after grace = %v, want ErrInvalidSignature", err)
+	}
+	plain, err := Sign(Standard, vecNewSecret, vecID, "otp.verified", at, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(plain, after); diff != "" {
+		t.Errorf("SignRotating without a previous secret differs from Sign (-Sign +SignRotating):\n%s", diff)
+	}
+}
+
+// TestSignRotatingSingleSignatureSchemes: K-OTP and Cobinar headers hold one
+// signature, so the new secret alone signs under them.
+func TestSignRotatingSingleSignatureSchemes(t *testing.T) {
+	at := time.Unix(vecUnix, 0)
+	body := []byte(vecBody)
+	for _, tt := range []struct {
+		scheme Scheme
+		header string
+		want   string
+	}{
+		{KOTP, "x-kotp-signature", vecNewKOTP},
+		{Cobinar, "x-cobinar-signature", vecNewCobinar},
+	} {
+		t.Run(string(tt.scheme), func(t *testing.T) {
+			h, err := SignRotating(tt.scheme, vecNewSecret, vecSecret, vecID, "otp.verified", at, body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := h.Values(tt.header); len(got) != 1 || got[0] != tt.want {
+				t.Errorf("%s = %q, want only %q", tt.header, got, tt.want)
+			}
+			if err := Verify(tt.scheme, vecNewSecret, h, body, at); err != nil {
+				t.Errorf("Verify with the new secret = %v, want nil", err)
+			}
+			if err := Verify(tt.scheme, vecSecret, h, body, at); !errors.Is(err, ErrInvalidSignature) {
+				t.Errorf("Verify with the previous secret = %v, want ErrInvalidSignature", err)
+			}
+		})
+	}
+}
+
+func TestSignRotatingRejectsABadPreviousSecret(t *testing.T) {
+	h, err := SignRotating(Standard, vecNewSecret, "not a whsec secret", vecID, "", time.Unix(vecUnix, 0), []byte(vecBody))
+	if !errors.Is(err, ErrInvalidSecret) || h != nil {
+		t.Errorf("SignRotating = %v, %v; want no headers and ErrInvalidSecret", h, err)
+	}
+}

@@ -25,9 +25,11 @@ func (Transport) Encode(e otp.Event, v *otp.Verification) ([]byte, error) {
 }
 
 // Post signs d's payload with the endpoint's scheme, the delivery id as
-// the message id (the same on every attempt), and posts it.
-func (t Transport) Post(ctx context.Context, w *otp.Webhook, secret string, d *otp.WebhookDelivery, at time.Time) otp.WebhookResult {
-	h, err := Sign(Scheme(w.Signing), secret, d.ID, string(d.EventType), at, d.Payload)
+// the message id (the same on every attempt), and posts it. A previous
+// secret signs beside the current one where the scheme allows it (see
+// SignRotating).
+func (t Transport) Post(ctx context.Context, w *otp.Webhook, secrets otp.WebhookSecrets, d *otp.WebhookDelivery, at time.Time) otp.WebhookResult {
+	h, err := SignRotating(Scheme(w.Signing), secrets.Current, secrets.Previous, d.ID, string(d.EventType), at, d.Payload)
 	if err != nil {
 		return otp.WebhookResult{Err: err} // a bad secret or scheme: retrying cannot help
 	}

@@ -13,7 +13,11 @@ import { href, navigate } from '../router.js';
 const ROTATIONS = {
   secret: { label: 'Client secret', what: 'the client secret', grace: true },
   api: { label: 'API key', what: 'the API key', grace: true },
-  webhook_secret: { label: 'Webhook secret', what: 'the webhook signing secret', grace: false },
+  webhook_secret: {
+    label: 'Webhook secret', what: 'the webhook signing secret', grace: true,
+    // Only Standard Webhooks headers carry several signatures.
+    note: 'While the current value keeps working, endpoints signed with the standard scheme get both signatures; kotp and cobinar endpoints get only the new secret’s.',
+  },
 };
 
 // GRACE are the choices of how long a rotated credential keeps working, in seconds.
@@ -206,11 +210,11 @@ function draw(page, app) {
 
 async function rotate(page, app, kind) {
   const r = ROTATIONS[kind];
-  // The API key and the client secret can keep working for a while after
-  // a rotation (?gracePeriod=), so clients can be updated without downtime.
+  // A credential can keep working for a while after a rotation
+  // (?gracePeriod=), so clients and receivers can be updated without downtime.
   const grace = r.grace ? h('select', { id: 'rotate-grace' }, GRACE.map(([v, label]) => h('option', { value: v }, label))) : null;
   const ok = await confirmDialog(`Rotate ${r.what}?`,
-    `A new value replaces ${r.what} of “${app.name}”.${r.grace ? '' : ' The current one stops working at once, so every receiver must be updated.'}`,
+    `A new value replaces ${r.what} of “${app.name}”.${r.grace ? '' : ' The current one stops working at once, so every receiver must be updated.'}${r.note ? ` ${r.note}` : ''}`,
     { confirmLabel: `Rotate ${r.label.toLowerCase()}`, danger: true, extra: grace && field({ label: 'The current value keeps working', input: grace }) });
   if (!ok) return;
   try {

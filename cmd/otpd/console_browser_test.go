@@ -154,6 +154,15 @@ func TestConsoleBrowser(t *testing.T) {
 	b.clickButton("I have stored them")
 	b.do(chromedp.WaitNotPresent(chromedp.CSS("#rotated-value")))
 
+	// The webhook secret, which receivers need in full, can be revealed.
+	b.do(chromedp.Click(chromedp.CSS(`[data-reveal="webhook_secret"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#revealed-webhook-secret")))
+	if got := b.text("#revealed-webhook-secret"); !strings.HasPrefix(got, "whsec_") || len(got) < 30 {
+		t.Errorf("revealed webhook secret = %q, want the whole whsec_ secret", got)
+	}
+	b.clickButton("I have stored them")
+	b.do(chromedp.WaitNotPresent(chromedp.CSS("#revealed-webhook-secret")))
+
 	// Send a test verification from the console form and find it listed.
 	b.nav("verifications", "Verifications")
 	b.do(chromedp.WaitEnabled(chromedp.CSS("#test-send")))

@@ -169,9 +169,10 @@ function draw(page, app) {
   header.querySelector('.actions')?.remove();
   header.append(h('div', { class: 'actions' }, toggle, button('Delete', () => remove(app), { kind: 'danger' })));
 
-  const rotateRow = (kind, preview) => [ROTATIONS[kind].label,
+  const rotateRow = (kind, preview, ...more) => [ROTATIONS[kind].label,
     h('span', {}, h('code', {}, preview), ' ',
-      button('Rotate', () => rotate(page, app, kind), { small: true, 'aria-label': `Rotate ${ROTATIONS[kind].label.toLowerCase()}`, dataset: { rotate: kind } }))];
+      button('Rotate', () => rotate(page, app, kind), { small: true, 'aria-label': `Rotate ${ROTATIONS[kind].label.toLowerCase()}`, dataset: { rotate: kind } }),
+      ...more)];
   const fullRow = (label, value) => {
     const code = h('code', {}, value);
     return [label, h('span', {}, code, ' ', copyButton(() => value, label, code))];
@@ -196,16 +197,38 @@ function draw(page, app) {
         h('li', {}, h('a', { href: href('/logs', { appId: app.id }) }, 'Logs')),
         h('li', {}, h('a', { href: href('/analytics', { appId: app.id }) }, 'Analytics'))))),
     card('Credentials',
-      h('p', { class: 'hint' }, 'Secrets are shown only when created or rotated; here you see masked previews.'),
+      h('p', { class: 'hint' }, 'The client secret and API key are shown only when created or rotated; here you see masked previews. The webhook secret can be revealed.'),
       kv([
         fullRow('Client ID', app.clientId),
         fullRow('Public key', app.publicKey),
         rotateRow('secret', app.clientSecretPreview),
         rotateRow('api', app.apiKeyPreview),
-        rotateRow('webhook_secret', app.webhookSecretPreview),
+        // Receivers need the webhook secret itself to verify signatures,
+        // so unlike the other two it can be read again.
+        rotateRow('webhook_secret', app.webhookSecretPreview, ' ',
+          button('Reveal', () => revealWebhookSecret(app), { small: true, 'aria-label': 'Reveal webhook secret', dataset: { reveal: 'webhook_secret' } })),
       ])),
     testing,
   ].filter(Boolean));
+}
+
+// revealWebhookSecret shows the application's webhook secret in full, and
+// the previous one while a rotation's grace period runs.
+async function revealWebhookSecret(app) {
+  try {
+    const { data } = await get(`/v1/applications/${enc(app.id)}/webhook-secret`);
+    const rows = [['Webhook secret', data.webhookSecret, 'revealed-webhook-secret']];
+    if (data.previousWebhookSecret) rows.push(['Previous webhook secret', data.previousWebhookSecret, 'revealed-previous-webhook-secret']);
+    showSecretDialog({
+      title: `Webhook secret of “${app.name}”`,
+      warning: data.previousValidUntil
+        ? `Deliveries are signed with both until ${new Date(data.previousValidUntil).toLocaleString()} (standard signing only).`
+        : 'Receivers verify the signature of every delivery with this secret. Keep it out of source code.',
+      rows,
+    });
+  } catch (err) {
+    announceError(err);
+  }
 }
 
 async function rotate(page, app, kind) {
@@ -222,7 +245,9 @@ async function rotate(page, app, kind) {
     if (kind === 'api') rememberApiKey(app.id, data.value);
     const dlg = showSecretDialog({
       title: `New ${r.label.toLowerCase()} for “${app.name}”`,
-      warning: `Store the new ${r.label.toLowerCase()} now — it will not be shown again. ${data.previousValidUntil
+      warning: `${kind === 'webhook_secret'
+        ? 'The webhook secret can be revealed again on this page with Reveal.'
+        : `Store the new ${r.label.toLowerCase()} now — it will not be shown again.`} ${data.previousValidUntil
         ? `The previous one keeps working until ${new Date(data.previousValidUntil).toLocaleString()}.`
         : 'The previous one no longer works.'}`,
       rows: [[r.label, data.value, 'rotated-value']],

@@ -106,7 +106,7 @@ func (f *Floor) auth(want func() string, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(want())) != 1 {
-			floorError(w, http.StatusUnauthorized, "UNAUTHENTICATED", "missing or wrong credentials")
+			writeError(w, http.StatusUnauthorized, "UNAUTHENTICATED", "missing or wrong credentials")
 			return
 		}
 		h(w, r)
@@ -124,7 +124,7 @@ func (f *Floor) createProject(w http.ResponseWriter, r *http.Request) {
 	if !floorDecode(w, r, &in) {
 		return
 	}
-	floorJSON(w, http.StatusCreated, map[string]any{"data": map[string]string{"id": f.id("prj"), "name": in.Name}})
+	writeJSON(w, http.StatusCreated, map[string]any{"data": map[string]string{"id": f.id("prj"), "name": in.Name}})
 }
 
 func (f *Floor) createApplication(w http.ResponseWriter, r *http.Request) {
@@ -136,7 +136,7 @@ func (f *Floor) createApplication(w http.ResponseWriter, r *http.Request) {
 	if !floorDecode(w, r, &in) {
 		return
 	}
-	floorJSON(w, http.StatusCreated, map[string]any{"data": map[string]string{
+	writeJSON(w, http.StatusCreated, map[string]any{"data": map[string]string{
 		"id": f.id("app"), "name": in.Name, "projectId": in.ProjectID, "environment": "test", "apiKey": f.apiKey,
 	}})
 }
@@ -150,7 +150,7 @@ func (f *Floor) createVerification(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if in.To == "" || in.Channel == "" {
-		floorError(w, http.StatusBadRequest, "INVALID_PARAMETER", "to and channel are required")
+		writeError(w, http.StatusBadRequest, "INVALID_PARAMETER", "to and channel are required")
 		return
 	}
 	id := f.id("ver")
@@ -161,7 +161,7 @@ func (f *Floor) createVerification(w http.ResponseWriter, r *http.Request) {
 	f.verifications[id] = &floorVerification{code: code}
 	f.inbox[in.To] = append([]floorMessage{m}, f.inbox[in.To]...)
 	f.mu.Unlock()
-	floorJSON(w, http.StatusCreated, map[string]any{"data": map[string]any{
+	writeJSON(w, http.StatusCreated, map[string]any{"data": map[string]any{
 		"id": id, "to": in.To, "channel": in.Channel, "status": "pending", "deliveryStatus": "queued",
 		"attemptsRemaining": 5, "createdAt": now.Format(time.RFC3339Nano),
 		"expiresAt": now.Add(5 * time.Minute).Format(time.RFC3339Nano),
@@ -175,7 +175,7 @@ func (f *Floor) testMessages(w http.ResponseWriter, r *http.Request) {
 	if msgs == nil {
 		msgs = []floorMessage{}
 	}
-	floorJSON(w, http.StatusOK, map[string]any{"data": msgs})
+	writeJSON(w, http.StatusOK, map[string]any{"data": msgs})
 }
 
 func (f *Floor) check(w http.ResponseWriter, r *http.Request) {
@@ -193,14 +193,14 @@ func (f *Floor) check(w http.ResponseWriter, r *http.Request) {
 	}
 	f.mu.Unlock()
 	if v == nil {
-		floorError(w, http.StatusNotFound, "NOT_FOUND", "no such verification")
+		writeError(w, http.StatusNotFound, "NOT_FOUND", "no such verification")
 		return
 	}
 	status := "pending"
 	if v.verified {
 		status = "verified"
 	}
-	floorJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"valid": valid, "status": status, "attemptsRemaining": 4}})
+	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"valid": valid, "status": status, "attemptsRemaining": 4}})
 }
 
 // floorDecode reads a JSON body strictly, as otpd does, and answers 400 if
@@ -209,18 +209,19 @@ func floorDecode(w http.ResponseWriter, r *http.Request, v any) bool {
 	d := json.NewDecoder(http.MaxBytesReader(w, r.Body, 16<<10))
 	d.DisallowUnknownFields()
 	if err := d.Decode(v); err != nil {
-		floorError(w, http.StatusBadRequest, "INVALID_JSON", err.Error())
+		writeError(w, http.StatusBadRequest, "INVALID_JSON", err.Error())
 		return false
 	}
 	return true
 }
 
-func floorJSON(w http.ResponseWriter, status int, v any) {
+// writeJSON and writeError answer as otpd does; the tests' fake uses them too.
+func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
 }
 
-func floorError(w http.ResponseWriter, status int, code, msg string) {
-	floorJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": msg}})
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": msg}})
 }

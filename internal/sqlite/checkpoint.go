@@ -20,30 +20,55 @@ import (
 // the log can only start over from its beginning once a checkpoint has
 // copied all of it, which under steady writes only the writer itself, at
 // a commit, is sure to do.
+//
+// The checkpointer runs only after commits, at most once every
+// checkpointInterval: an idle otpd does no checkpointing at all (and a
+// test on a fake clock is not woken ten times a second for nothing).
 
 const (
 	checkpointInterval    = 100 * time.Millisecond
 	writerCheckpointPages = 10000 // 40 MiB of 4 KiB pages
 )
 
-// checkpointLoop checkpoints the database of db every checkpointInterval
-// until ctx ends. db must not be query_only: a checkpoint writes to the
-// database file.
-func checkpointLoop(ctx context.Context, db *sql.DB) {
-	defer db.Close()
-	tick := time.NewTicker(checkpointInterval)
-	defer tick.Stop()
+// checkpointLoop runs checkpoint once at the start and then after
+// commits (a value on committed), at most once every checkpointInterval,
+// until ctx ends.
+func checkpointLoop(ctx context.Context, checkpoint func(context.Context) (logFrames, copied int, err error), committed <-chan struct{}) {
+	pause := time.NewTimer(checkpointInterval)
+	defer pause.Stop()
 	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-		var busy, logFrames, copied int
-		err := db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &logFrames, &copied)
+		logFrames, copied, err := checkpoint(ctx)
 		if err != nil && ctx.Err() == nil {
 			// Not fatal: the writer's backstop checkpoint still runs.
 			slog.Warn("sqlite: background checkpoint", "err", err)
 		}
+		// A checkpoint that could not copy every frame (a reader was
+		// still on them) is tried again after the pause, commits or not.
+		incomplete := err == nil && copied < logFrames
+		pause.Reset(checkpointInterval)
+		select {
+		case <-ctx.Done():
+			return
+		case <-pause.C:
+		}
+		if incomplete {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-committed:
+		}
+	}
+}
+
+// passiveCheckpoint checkpoints the database of db in PASSIVE mode, which
+// copies what it can without waiting for the writer or the readers. db
+// must not be query_only: a checkpoint writes to the database file.
+func passiveCheckpoint(db *sql.DB) func(context.Context) (int, int, error) {
+	return func(ctx context.Context) (int, int, error) {
+		var busy, logFrames, copied int
+		err := db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &logFrames, &copied)
+		return logFrames, copied, err
 	}
 }

@@ -68,7 +68,10 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 	}
 	checkpointer.SetMaxOpenConns(1)
 	d := dialect
-	d.Background = func(ctx context.Context) { checkpointLoop(ctx, checkpointer) }
+	d.Background = func(ctx context.Context, committed <-chan struct{}) {
+		defer checkpointer.Close()
+		checkpointLoop(ctx, passiveCheckpoint(checkpointer), committed)
+	}
 	return sqlstore.New(write, read, d), nil
 }
 

@@ -108,6 +108,8 @@ collect:
 	if err != nil {
 		tx.Rollback()
 		err = fmt.Errorf("commit: %w", err)
+	} else {
+		s.signalCommit()
 	}
 	for _, r := range held {
 		r.done <- err

@@ -36,8 +36,11 @@ type Dialect struct {
 	GroupCommit bool
 	// Background, when set, runs in a goroutine of its own from New
 	// until Close, which cancels its context and waits for it to return.
-	// SQLite checkpoints its write-ahead log there.
-	Background func(ctx context.Context)
+	// committed receives a value after write transactions commit (one
+	// pending value stands for any number of commits), so that work
+	// which follows writes can sleep while there are none. SQLite
+	// checkpoints its write-ahead log there.
+	Background func(ctx context.Context, committed <-chan struct{})
 }
 
 // Store is an otp.Store over a SQL database. Writes go to one handle and
@@ -55,9 +58,11 @@ type Store struct {
 	loopDone chan struct{}
 	closing  sync.Once
 
-	// With Background: its cancellation and its end.
+	// With Background: its cancellation and its end, and the signal of
+	// commits it is given.
 	stopBackground func()
 	backgroundDone chan struct{}
+	committed      chan struct{}
 }
 
 var _ otp.Store = (*Store)(nil)
@@ -65,7 +70,8 @@ var _ otp.Store = (*Store)(nil)
 // New returns a Store that writes through write and reads through read.
 // The Store owns both handles: Close closes them.
 func New(write, read *sql.DB, d Dialect) *Store {
-	s := &Store{write: write, read: read, d: d, writeStmts: newStmts(write), reader: reader{newStmts(read)}}
+	s := &Store{write: write, read: read, d: d, writeStmts: newStmts(write), reader: reader{newStmts(read)},
+		committed: make(chan struct{}, 1)}
 	if d.GroupCommit {
 		s.requests = make(chan *txRequest)
 		s.quit = make(chan struct{})
@@ -77,7 +83,7 @@ func New(write, read *sql.DB, d Dialect) *Store {
 		s.stopBackground, s.backgroundDone = cancel, make(chan struct{})
 		go func() {
 			defer close(s.backgroundDone)
-			d.Background(ctx)
+			d.Background(ctx, s.committed)
 		}()
 	}
 	return s
@@ -127,7 +133,17 @@ func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx *txRun
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	s.signalCommit()
 	return nil
+}
+
+// signalCommit tells the background work that a write transaction
+// committed. It never blocks: a signal already pending covers this one.
+func (s *Store) signalCommit() {
+	select {
+	case s.committed <- struct{}{}:
+	default:
+	}
 }
 
 // dbErr maps the errors of the engines to the domain's: a missing row to

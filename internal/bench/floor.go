@@ -94,18 +94,15 @@ func (f *Floor) Handler() http.Handler {
 	return mux
 }
 
-func (f *Floor) admin(h http.HandlerFunc) http.HandlerFunc {
-	return f.auth(func() string { return f.adminToken }, h)
-}
+func (f *Floor) admin(h http.HandlerFunc) http.HandlerFunc { return bearer(f.adminToken, h) }
 
-func (f *Floor) app(h http.HandlerFunc) http.HandlerFunc {
-	return f.auth(func() string { return f.apiKey }, h)
-}
+func (f *Floor) app(h http.HandlerFunc) http.HandlerFunc { return bearer(f.apiKey, h) }
 
-func (f *Floor) auth(want func() string, h http.HandlerFunc) http.HandlerFunc {
+// bearer runs h for requests that carry want as their bearer token.
+func bearer(want string, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(want())) != 1 {
+		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
 			writeError(w, http.StatusUnauthorized, "UNAUTHENTICATED", "missing or wrong credentials")
 			return
 		}

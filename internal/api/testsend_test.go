@@ -13,7 +13,7 @@ func TestConsoleTestSend(t *testing.T) {
 
 	v := h.mustStatus(h.do("POST", path, adminToken, map[string]any{"to": "+1 415 555 2671", "channel": "sms"}), 201).data()
 	id, _ := v["id"].(string)
-	if v["appId"] != appID || v["to"] != "+14155552671" || v["status"] != "pending" || v["deliveryStatus"] != "queued" {
+	if v["appId"] != appID || v["to"] != "+14155552671" || v["status"] != "pending" || v["deliveryStatus"] != "sent" {
 		t.Fatalf("test send = %v", v)
 	}
 	if strings.Contains(fmt.Sprint(v), "code") {
@@ -23,8 +23,8 @@ func TestConsoleTestSend(t *testing.T) {
 	if got := h.mustStatus(h.do("GET", "/v1/verifications/"+id, key, nil), 200).data(); got["id"] != id {
 		t.Errorf("the application reads %v", got)
 	}
-	if got := strings.Join(logTypes(h.mustStatus(h.do("GET", "/v1/logs?verificationId="+id, adminToken, nil), 200)), ","); got != "otp.created" {
-		t.Errorf("events = %q, want otp.created", got)
+	if got := strings.Join(logTypes(h.mustStatus(h.do("GET", "/v1/logs?verificationId="+id, adminToken, nil), 200)), ","); got != "otp.sent,otp.created" {
+		t.Errorf("events = %q, want otp.sent,otp.created", got)
 	}
 	// The console reads the test inbox and the messages with ?appId, and
 	// the code checks with the application's key.

@@ -92,22 +92,42 @@ func (s *Service) deliverToTestInbox(ctx context.Context, a *Application, d Deli
 		if v.Status != StatusPending || v.CodeSealed == nil {
 			return Effects{}, nil
 		}
-		code, err := s.keys.open(v.CodeSealed, v.ID)
-		if err != nil {
-			return Effects{}, fmt.Errorf("deliver %s: %w", v.ID, err)
-		}
-		m, err := s.compose(a, p, v, d, code)
-		if err != nil {
-			return Effects{}, fmt.Errorf("deliver %s: %w", v.ID, err)
-		}
-		now := s.clock.Now()
-		record := Message{ID: d.ID, AppID: v.AppID, VerificationID: v.ID, Channel: d.Channel, To: d.To,
-			Attempts: d.Attempts, CreatedAt: d.CreatedAt}
-		fx := s.markSent(v, record, SendResult{Provider: "test_inbox", ProviderMessageID: d.ID}, Money{}, now)
-		fx.TestMessages = []TestMessage{{ID: d.ID, AppID: a.ID, VerificationID: v.ID, To: m.To, Channel: d.Channel,
-			Body: m.Body, Code: code, CreatedAt: now}}
-		return fx, nil
+		return s.testInboxEffects(a, p, v, d)
 	})
+}
+
+// sendEffects queues delivery d of v: an outbox row for the delivery
+// workers, or, for a test application, the message itself, written to
+// the test inbox by the same transaction. A test message never leaves
+// otpd, so there is nothing to retry and no reason to make it wait for a
+// worker and two more transactions; the verification is sent when its
+// creation or resend commits.
+func (s *Service) sendEffects(a *Application, p *Project, v *Verification, d Delivery) (Effects, error) {
+	if a.Environment != Test {
+		return Effects{Deliveries: []Delivery{d}}, nil
+	}
+	d.Attempts = 1
+	return s.testInboxEffects(a, p, v, d)
+}
+
+// testInboxEffects composes delivery d of v and records it as sent to the
+// test inbox: the message, its test-inbox copy with the code, otp.sent.
+func (s *Service) testInboxEffects(a *Application, p *Project, v *Verification, d Delivery) (Effects, error) {
+	code, err := s.keys.open(v.CodeSealed, v.ID)
+	if err != nil {
+		return Effects{}, fmt.Errorf("deliver %s: %w", v.ID, err)
+	}
+	m, err := s.compose(a, p, v, d, code)
+	if err != nil {
+		return Effects{}, fmt.Errorf("deliver %s: %w", v.ID, err)
+	}
+	now := s.clock.Now()
+	record := Message{ID: d.ID, AppID: v.AppID, VerificationID: v.ID, Channel: d.Channel, To: d.To,
+		Attempts: d.Attempts, CreatedAt: d.CreatedAt}
+	fx := s.markSent(v, record, SendResult{Provider: "test_inbox", ProviderMessageID: d.ID}, Money{}, now)
+	fx.TestMessages = []TestMessage{{ID: d.ID, AppID: a.ID, VerificationID: v.ID, To: m.To, Channel: d.Channel,
+		Body: m.Body, Code: code, CreatedAt: now}}
+	return fx, nil
 }
 
 // compose builds the message of delivery d: its destination, and its

@@ -30,17 +30,19 @@ func (s *Service) CreateVerification(ctx context.Context, a *Application, req Cr
 		}
 		idem = &Idempotency{AppID: a.ID, Key: req.IdempotencyKey, RequestHash: req.RequestHash, CreatedAt: now}
 	}
-	v, err = s.newVerification(ctx, a, req, now)
+	v, p, err := s.newVerification(ctx, a, req, now)
 	if err != nil {
 		return nil, false, err
 	}
 	if idem != nil {
 		idem.VerificationID = v.ID
 	}
-	fx := Effects{
-		Events:     []Event{newEvent(EventCreated, v, now)},
-		Deliveries: []Delivery{newDelivery(v, now)},
+	created := newEvent(EventCreated, v, now) // before sendEffects: its id sorts first
+	fx, err := s.sendEffects(a, p, v, newDelivery(v, now))
+	if err != nil {
+		return nil, false, fmt.Errorf("create verification: %w", err)
 	}
+	fx.Events = append([]Event{created}, fx.Events...)
 	err = s.store.CreateVerification(ctx, v, fx, idem)
 	if idem != nil && isCode(err, CodeConflict) {
 		// Another request with the same key won the race: answer as its retry would.
@@ -57,7 +59,9 @@ func (s *Service) CreateVerification(ctx context.Context, a *Application, req Cr
 	if err != nil {
 		return nil, false, fmt.Errorf("create verification: %w", err)
 	}
-	s.notify()
+	if len(fx.Deliveries) > 0 {
+		s.notify() // a test application's message is delivered already
+	}
 	return v, false, nil
 }
 
@@ -82,69 +86,69 @@ func (s *Service) replay(ctx context.Context, a *Application, req CreateRequest,
 }
 
 // newVerification validates req against the project's policy and builds a
-// pending verification with a fresh code. It counts the send against the
-// destination's limit.
-func (s *Service) newVerification(ctx context.Context, a *Application, req CreateRequest, now time.Time) (*Verification, error) {
+// pending verification with a fresh code, and returns it with the project.
+// It counts the send against the destination's limit.
+func (s *Service) newVerification(ctx context.Context, a *Application, req CreateRequest, now time.Time) (*Verification, *Project, error) {
 	dest, num, err := parseDestination(req.To, "to")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	purpose := req.Purpose
 	switch {
 	case purpose == "":
 		purpose = PurposeVerification
 	case !validPurpose(purpose):
-		return nil, invalidField("purpose", "invalid_purpose", "purpose must be one of verification, two_factor, password_reset, transaction")
+		return nil, nil, invalidField("purpose", "invalid_purpose", "purpose must be one of verification, two_factor, password_reset, transaction")
 	}
 	if err := validateTransaction(purpose, req.Transaction); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := validateCallerID(req.CallerID); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := validateMetadata(req.Metadata); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := validateChallengeFields(req); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	p, err := s.projectByID(ctx, a.ProjectID)
 	if err != nil {
-		return nil, fmt.Errorf("project of application: %w", err)
+		return nil, nil, fmt.Errorf("project of application: %w", err)
 	}
 	if err := checkCredits(p, a); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := s.checkMonthlySends(ctx, p, a); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ttl := p.Policy.TTL
 	if req.TTL != 0 {
 		if req.TTL < MinTTL || req.TTL > MaxTTL {
-			return nil, invalidField("ttl", "out_of_range", "ttl must be between 30 and 900 seconds")
+			return nil, nil, invalidField("ttl", "out_of_range", "ttl must be between 30 and 900 seconds")
 		}
 		ttl = req.TTL
 	}
 	channel, fallback, err := pickChannel(req, dest, s.channels(a, p.Policy), ttl)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	length := p.Policy.CodeLength
 	if req.CodeLength != 0 {
 		if req.CodeLength < MinCodeLength || req.CodeLength > MaxCodeLength {
-			return nil, invalidField("codeLength", "out_of_range", "codeLength must be between 4 and 10")
+			return nil, nil, invalidField("codeLength", "out_of_range", "codeLength must be between 4 and 10")
 		}
 		length = req.CodeLength
 	}
 	if req.Locale != "" && !validLocale(req.Locale) {
-		return nil, invalidField("locale", "invalid_locale", "locale must be a language tag such as en or pt-BR")
+		return nil, nil, invalidField("locale", "invalid_locale", "locale must be a language tag such as en or pt-BR")
 	}
 	locale := templates.Resolve(req.Locale, dest.Country, p.Policy.DefaultLocale)
 	if err := s.checkChallenge(ctx, a, p, req); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := s.rateLimitDestination(ctx, a, dest.Value, p.Policy.SendsPerMinute); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	v := &Verification{
 		ID: NewID("ver"), AppID: a.ID, To: dest.Value, Channel: channel, Purpose: purpose, Locale: locale,
@@ -162,7 +166,7 @@ func (s *Service) newVerification(ctx context.Context, a *Application, req Creat
 	code := generateCode(length)
 	v.CodeHash = s.keys.codeHash(v.ID, code)
 	v.CodeSealed = s.keys.seal(code, v.ID)
-	return v, nil
+	return v, p, nil
 }
 
 func validateChannel(c Channel, d Destination, field string) error {
@@ -423,12 +427,14 @@ func (s *Service) Resend(ctx context.Context, a *Application, id string, channel
 		v.Resends++
 		v.LastSentAt, v.ResendAt, v.UpdatedAt = now, now.Add(p.Policy.ResendCooldown), now
 		v.DeliveryStatus = DeliveryQueued
-		return Effects{Deliveries: []Delivery{newDelivery(v, now)}}, nil
+		return s.sendEffects(a, p, v, newDelivery(v, now))
 	})
 	if err != nil {
 		return nil, s.notFound(err, "verification")
 	}
-	s.notify()
+	if a.Environment != Test {
+		s.notify() // a test application's message is delivered already
+	}
 	return v, nil
 }
 

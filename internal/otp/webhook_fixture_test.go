@@ -14,7 +14,7 @@ import (
 )
 
 // webhookFixture is a SQLite store, a test application with a webhook
-// endpoint, and a receiver serving that endpoint over an in-memory
+// endpoint for otp.created, and a receiver serving that endpoint over an in-memory
 // network (pipeNet), for tests inside a synctest bubble.
 type webhookFixture struct {
 	db     *sqlstore.Store
@@ -52,7 +52,11 @@ func newWebhookFixture(t *testing.T, receiver http.Handler) (*webhookFixture, *o
 	if f.app, _, err = svc.CreateApplication(t.Context(), otp.ApplicationInput{Name: ptr("Acme"), ProjectID: &p.ID, Environment: &env}); err != nil {
 		t.Fatal(err)
 	}
-	if f.hook, err = svc.CreateWebhook(t.Context(), otp.WebhookInput{AppID: &f.app.ID, URL: ptr("http://hooks.acme.example/otpd")}); err != nil {
+	// One delivery per verification: a test application's verification
+	// is created and sent to its test inbox in one transaction, so every
+	// verification has otp.created and otp.sent events from the start.
+	created := []otp.EventType{otp.EventCreated}
+	if f.hook, err = svc.CreateWebhook(t.Context(), otp.WebhookInput{AppID: &f.app.ID, URL: ptr("http://hooks.acme.example/otpd"), Events: &created}); err != nil {
 		t.Fatal(err)
 	}
 	return f, svc

@@ -11,8 +11,9 @@ import (
 )
 
 // BenchmarkCreateVerification measures the store alone creating
-// verifications with their outbox rows and otp.created events, as the
-// create endpoint does, from a number of concurrent callers: the ceiling
+// verifications of a test application as the create endpoint does: the
+// verification, otp.created and otp.sent, the message record and its
+// test-inbox copy, in one transaction, from a number of concurrent callers: the ceiling
 // SQLite puts on the create phase of otpd bench before HTTP, delivery and
 // the event consumer take their share. Run it with
 //
@@ -48,9 +49,16 @@ func BenchmarkCreateVerification(b *testing.B) {
 						Channel: otp.SMS, Purpose: otp.PurposeVerification, Locale: "en", Status: otp.StatusPending,
 						DeliveryStatus: otp.DeliveryQueued, CodeHash: hash, CodeSealed: sealed, MaxAttempts: 5, MaxResends: 3,
 						CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(5 * time.Minute)}
+					msg := otp.NewID("dlv")
 					fx := otp.Effects{
-						Events:     []otp.Event{{ID: otp.NewID("evt"), Type: otp.EventCreated, AppID: a.ID, VerificationID: v.ID, CreatedAt: now, Channel: otp.SMS}},
-						Deliveries: []otp.Delivery{{ID: otp.NewID("dlv"), AppID: a.ID, VerificationID: v.ID, Channel: otp.SMS, To: v.To, NextAttemptAt: now.Add(time.Hour), CreatedAt: now}},
+						Events: []otp.Event{
+							{ID: otp.NewID("evt"), Type: otp.EventCreated, AppID: a.ID, VerificationID: v.ID, CreatedAt: now, Channel: otp.SMS},
+							{ID: otp.NewID("evt"), Type: otp.EventSent, AppID: a.ID, VerificationID: v.ID, CreatedAt: now, Channel: otp.SMS},
+						},
+						Messages: []otp.Message{{ID: msg, AppID: a.ID, VerificationID: v.ID, Channel: otp.SMS, Provider: "test_inbox",
+							ProviderMessageID: msg, Status: otp.DeliverySent, Attempts: 1, CreatedAt: now, SentAt: now}},
+						TestMessages: []otp.TestMessage{{ID: msg, AppID: a.ID, VerificationID: v.ID, To: v.To, Channel: otp.SMS,
+							Body: "Your verification code is 123456. It expires in 5 minutes.", Code: "123456", CreatedAt: now}},
 					}
 					if err := st.CreateVerification(ctx, v, fx, nil); err != nil {
 						b.Error(err)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
 
@@ -132,5 +133,43 @@ func TestClosedStoreRefusesWrites(t *testing.T) {
 	err := s.inTx(context.Background(), func(ctx context.Context, tx *txRunner) error { return nil })
 	if !errors.Is(err, errClosed) {
 		t.Errorf("write after Close: %v, want errClosed", err)
+	}
+}
+
+// TestGroupCommitWaitsForRunnableRequests: a request that becomes ready
+// while a batch is being built, here started from inside the batch's first
+// request on a single processor, joins that batch rather than waiting for
+// the next commit. It sees the first request's row before the commit, so
+// the row is not yet visible to a reader.
+func TestGroupCommitWaitsForRunnableRequests(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	s := openGroupCommit(t)
+	joined := make(chan bool, 1)
+	second := make(chan error, 1)
+	err := s.inTx(t.Context(), func(ctx context.Context, tx *txRunner) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO items (n) VALUES (1)`); err != nil {
+			return err
+		}
+		go func() {
+			second <- s.inTx(t.Context(), func(ctx context.Context, tx *txRunner) error {
+				var committed int
+				if err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM items WHERE n = 1`).Scan(&committed); err != nil {
+					return err
+				}
+				joined <- committed == 0
+				_, err := tx.ExecContext(ctx, `INSERT INTO items (n) VALUES (2)`)
+				return err
+			})
+		}()
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-second; err != nil {
+		t.Fatal(err)
+	}
+	if !<-joined {
+		t.Error("a request that was runnable while the batch was built waited for the next commit")
 	}
 }

@@ -69,3 +69,21 @@ func BenchmarkCreateVerification(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkClaimDeliveriesEmpty measures a delivery worker's claim when
+// nothing is due, as it polls: one write transaction that finds nothing.
+//
+//	go test -run '^$' -bench ClaimDeliveriesEmpty ./internal/sqlite
+func BenchmarkClaimDeliveriesEmpty(b *testing.B) {
+	st, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "otpd.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	for b.Loop() {
+		now := time.Now()
+		if ds, err := st.ClaimDeliveries(b.Context(), now, now.Add(time.Minute), 64); err != nil || len(ds) != 0 {
+			b.Fatalf("ClaimDeliveries = %v, %v; want nothing", ds, err)
+		}
+	}
+}

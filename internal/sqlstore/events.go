@@ -15,7 +15,7 @@ import (
 func (s *Store) ListEvents(ctx context.Context, appID string, limit int) ([]otp.Event, error) {
 	rows, err := s.reader.QueryContext(ctx,
 		`SELECT id, type, app_id, verification_id, created_at FROM events
-		WHERE app_id = $1 ORDER BY id LIMIT $2`, appID, limit)
+		WHERE app_id = $1 ORDER BY id`+limitClause(limit), appID)
 	if err != nil {
 		return nil, s.dbErr("list events", err)
 	}

@@ -84,10 +84,10 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, 
 			`UPDATE outbox SET claimed_until = $1, attempts = attempts + 1
 			WHERE id IN (
 				SELECT id FROM outbox WHERE next_attempt_at <= $2 AND claimed_until <= $2
-				ORDER BY next_attempt_at, id LIMIT $3`+s.d.SkipLocked+`
+				ORDER BY next_attempt_at, id`+limitClause(limit)+s.d.SkipLocked+`
 			)
 			RETURNING id, app_id, verification_id, channel, destination, attempts, next_attempt_at, created_at`,
-			micros(leaseUntil), micros(now), limit)
+			micros(leaseUntil), micros(now))
 		if err != nil {
 			return s.dbErr("claim deliveries", err)
 		}
@@ -168,8 +168,7 @@ func (s *Store) ListTestMessages(ctx context.Context, appID, to string, limit in
 		q += ` AND destination = $2`
 		args = append(args, to)
 	}
-	args = append(args, limit)
-	q += fmt.Sprintf(` ORDER BY created_at DESC, id DESC LIMIT $%d`, len(args))
+	q += ` ORDER BY created_at DESC, id DESC` + limitClause(limit)
 	rows, err := s.reader.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, s.dbErr("list test messages", err)

@@ -15,8 +15,8 @@ func (s *Store) DeleteOldData(ctx context.Context, verificationsBefore, webhooks
 	err := s.inTx(ctx, func(ctx context.Context, tx *txRunner) error {
 		n = 0
 		ids, err := selectIDs(ctx, tx,
-			`SELECT id FROM verifications WHERE created_at < $1 AND status <> 'pending' ORDER BY created_at LIMIT $2`,
-			micros(verificationsBefore), limit)
+			`SELECT id FROM verifications WHERE created_at < $1 AND status <> 'pending' ORDER BY created_at`+limitClause(limit),
+			micros(verificationsBefore))
 		if err != nil {
 			return s.dbErr("old verifications", err)
 		}
@@ -34,8 +34,8 @@ func (s *Store) DeleteOldData(ctx context.Context, verificationsBefore, webhooks
 			}
 		}
 		dids, err := selectIDs(ctx, tx,
-			`SELECT id FROM webhook_deliveries WHERE status <> 'pending' AND updated_at < $1 ORDER BY updated_at LIMIT $2`,
-			micros(webhooksBefore), limit)
+			`SELECT id FROM webhook_deliveries WHERE status <> 'pending' AND updated_at < $1 ORDER BY updated_at`+limitClause(limit),
+			micros(webhooksBefore))
 		if err != nil {
 			return s.dbErr("old webhook deliveries", err)
 		}

@@ -314,8 +314,8 @@ func (s *Store) ListExpiredPending(ctx context.Context, now time.Time, limit int
 		// 'pending' is written out, not bound: only then do the engines
 		// see that the partial index verifications_pending_expiry applies.
 		`SELECT app_id, id FROM verifications WHERE status = 'pending' AND expires_at <= $1
-		ORDER BY expires_at, id LIMIT $2`,
-		micros(now), limit)
+		ORDER BY expires_at, id`+limitClause(limit),
+		micros(now))
 	if err != nil {
 		return nil, s.dbErr("list expired verifications", err)
 	}
@@ -336,8 +336,8 @@ func (s *Store) ListExpiredPending(ctx context.Context, now time.Time, limit int
 func (s *Store) ListDueFallbacks(ctx context.Context, now time.Time, limit int) ([]otp.VerificationRef, error) {
 	rows, err := s.reader.QueryContext(ctx,
 		`SELECT app_id, id FROM verifications WHERE next_step_at > 0 AND next_step_at <= $1 AND status = $2
-		ORDER BY next_step_at, id LIMIT $3`,
-		micros(now), string(otp.StatusPending), limit)
+		ORDER BY next_step_at, id`+limitClause(limit),
+		micros(now), string(otp.StatusPending))
 	if err != nil {
 		return nil, s.dbErr("list due fallbacks", err)
 	}

@@ -31,7 +31,7 @@ func scanWebhookDelivery(row interface{ Scan(...any) error }) (*otp.WebhookDeliv
 func (s *Store) ListUndispatchedEvents(ctx context.Context, limit int) ([]otp.Event, error) {
 	rows, err := s.reader.QueryContext(ctx,
 		`SELECT id, type, app_id, verification_id, created_at, channel, country, cost_micros, cost_currency
-		FROM events WHERE dispatched = 0 ORDER BY id LIMIT $1`, limit)
+		FROM events WHERE dispatched = 0 ORDER BY id`+limitClause(limit))
 	if err != nil {
 		return nil, s.dbErr("list undispatched events", err)
 	}
@@ -116,10 +116,10 @@ func (s *Store) ClaimWebhookDeliveries(ctx context.Context, now, leaseUntil time
 			WHERE id IN (
 				SELECT id FROM webhook_deliveries
 				WHERE status = 'pending' AND next_attempt_at <= $2 AND claimed_until <= $2
-				ORDER BY next_attempt_at, id LIMIT $3`+s.d.SkipLocked+`
+				ORDER BY next_attempt_at, id`+limitClause(limit)+s.d.SkipLocked+`
 			)
 			RETURNING `+webhookDeliveryColumns,
-			micros(leaseUntil), micros(now), limit)
+			micros(leaseUntil), micros(now))
 		if err != nil {
 			return s.dbErr("claim webhook deliveries", err)
 		}

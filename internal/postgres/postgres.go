@@ -102,8 +102,9 @@ func migrate(ctx context.Context, db *sql.DB) ([]string, error) {
 // the verification being changed, and SKIP LOCKED so that concurrent
 // workers claim disjoint outbox rows.
 var dialect = sqlstore.Dialect{
-	ForUpdate:  " FOR UPDATE",
-	SkipLocked: " FOR UPDATE SKIP LOCKED",
+	ForUpdate:     " FOR UPDATE",
+	SkipLocked:    " FOR UPDATE SKIP LOCKED",
+	CombineWrites: true,
 	IsUniqueViolation: func(err error) bool {
 		var e *pgconn.PgError
 		return errors.As(err, &e) && e.Code == "23505" // unique_violation

@@ -12,65 +12,6 @@ import (
 	"github.com/otpd/otpd/internal/otp"
 )
 
-// writeEffects inserts the rows a state change writes beside the
-// verification, inside the change's transaction.
-func (s *Store) writeEffects(ctx context.Context, tx *txRunner, fx otp.Effects) error {
-	for _, e := range fx.Events {
-		_, err := tx.ExecContext(ctx,
-			`INSERT INTO events (id, type, app_id, verification_id, created_at, dispatched, channel, country, cost_micros, cost_currency)
-			VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $8, $9)`,
-			e.ID, string(e.Type), e.AppID, e.VerificationID, micros(e.CreatedAt), string(e.Channel), e.Country, e.Cost.Micros, e.Cost.Currency)
-		if err != nil {
-			return s.dbErr("insert event", err)
-		}
-	}
-	for _, d := range fx.Deliveries {
-		_, err := tx.ExecContext(ctx,
-			`INSERT INTO outbox (id, app_id, verification_id, channel, destination, attempts, next_attempt_at, claimed_until, last_error, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, 0, '', $8)`,
-			d.ID, d.AppID, d.VerificationID, string(d.Channel), d.To, d.Attempts, micros(d.NextAttemptAt), micros(d.CreatedAt))
-		if err != nil {
-			return s.dbErr("insert outbox row", err)
-		}
-	}
-	for _, m := range fx.Messages {
-		_, err := tx.ExecContext(ctx,
-			`INSERT INTO messages (`+messageColumns+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
-			m.ID, m.AppID, m.VerificationID, string(m.Channel), m.To, m.Provider, m.ProviderMessageID,
-			string(m.Status), m.Attempts, m.Error, m.Cost.Micros, m.Cost.Currency,
-			micros(m.CreatedAt), micros(m.SentAt), micros(m.DeliveredAt))
-		if err != nil {
-			return s.dbErr("insert message", err)
-		}
-	}
-	for _, u := range fx.Users {
-		col, ok := userChannelColumns[u.Channel]
-		if !ok {
-			return fmt.Errorf("user visit on unknown channel %q", u.Channel)
-		}
-		_, err := tx.ExecContext(ctx,
-			`INSERT INTO users (app_id, destination, first_verified, last_verified, `+col+`)
-			VALUES ($1, $2, $3, $3, 1)
-			ON CONFLICT (app_id, destination) DO UPDATE SET last_verified = excluded.last_verified,
-				`+col+` = users.`+col+` + 1`,
-			u.AppID, u.Destination, micros(u.At))
-		if err != nil {
-			return s.dbErr("record user", err)
-		}
-	}
-	for _, m := range fx.TestMessages {
-		_, err := tx.ExecContext(ctx,
-			`INSERT INTO test_messages (id, app_id, verification_id, destination, channel, body, code, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			m.ID, m.AppID, m.VerificationID, m.To, string(m.Channel), m.Body, m.Code, micros(m.CreatedAt))
-		if err != nil {
-			return s.dbErr("insert test message", err)
-		}
-	}
-	return nil
-}
-
 // ClaimDeliveries leases up to limit due outbox rows until leaseUntil and
 // counts the attempt. A row is due when its next attempt is not after now
 // and no lease on it is running. On PostgreSQL the inner SELECT skips rows

@@ -34,6 +34,13 @@ type Dialect struct {
 	// single writer, SQLite; PostgreSQL's row locks would serialise what
 	// its many connections can do in parallel.
 	GroupCommit bool
+	// CombineWrites sends the writes of one state change (the
+	// verification and the rows beside it) as one statement, with the
+	// others in a WITH clause: one round trip instead of one per row. It
+	// suits PostgreSQL, which is a network trip away and runs
+	// data-modifying WITH queries; a creation is then a single
+	// statement, its own transaction, with no BEGIN or COMMIT to send.
+	CombineWrites bool
 	// Background, when set, runs in a goroutine of its own from New
 	// until Close, which cancels its context and waits for it to return.
 	// committed receives a value after write transactions commit (one

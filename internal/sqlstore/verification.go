@@ -69,31 +69,37 @@ func verificationArgs(v *otp.Verification) ([]any, error) {
 // idempotency record in one transaction. A taken idempotency key is
 // ErrConflict and leaves nothing behind.
 func (s *Store) CreateVerification(ctx context.Context, v *otp.Verification, fx otp.Effects, idem *otp.Idempotency) error {
+	var ws []rowWrite
+	// The idempotency row goes first: a taken key is the likely conflict,
+	// and finding it first saves the other inserts.
+	if idem != nil {
+		ws = append(ws, rowWrite{"create verification: idempotency key",
+			`INSERT INTO idempotency (app_id, idem_key, request_hash, verification_id, created_at)
+			VALUES ($1, $2, $3, $4, $5)`,
+			[]any{idem.AppID, idem.Key, nullBytes(idem.RequestHash), idem.VerificationID, micros(idem.CreatedAt)}})
+	}
+	args, err := verificationArgs(v)
+	if err != nil {
+		return err
+	}
+	ws = append(ws, rowWrite{"create verification",
+		`INSERT INTO verifications (` + verificationColumns + `)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
+			$24, $25, $26, $27, $28, $29, $30, $31)`,
+		args})
+	effects, err := effectWrites(fx)
+	if err != nil {
+		return err
+	}
+	ws = append(ws, effects...)
+	if s.d.CombineWrites {
+		// One statement is one transaction: no BEGIN, no COMMIT.
+		q, args := combineWrites(ws)
+		_, err := s.write.ExecContext(ctx, q, args...)
+		return s.dbErr("create verification", err)
+	}
 	return s.inTx(ctx, func(ctx context.Context, tx *txRunner) error {
-		// The idempotency row goes first: a taken key is the likely
-		// conflict, and finding it first saves the other inserts.
-		if idem != nil {
-			_, err := tx.ExecContext(ctx,
-				`INSERT INTO idempotency (app_id, idem_key, request_hash, verification_id, created_at)
-				VALUES ($1, $2, $3, $4, $5)`,
-				idem.AppID, idem.Key, nullBytes(idem.RequestHash), idem.VerificationID, micros(idem.CreatedAt))
-			if err != nil {
-				return s.dbErr("create verification: idempotency key", err)
-			}
-		}
-		args, err := verificationArgs(v)
-		if err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx,
-			`INSERT INTO verifications (`+verificationColumns+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
-				$24, $25, $26, $27, $28, $29, $30, $31)`,
-			args...)
-		if err != nil {
-			return s.dbErr("create verification", err)
-		}
-		return s.writeEffects(ctx, tx, fx)
+		return s.execWrites(ctx, tx, ws)
 	})
 }
 
@@ -276,14 +282,16 @@ func (s *Store) applyChange(ctx context.Context, tx *txRunner, v *otp.Verificati
 		args = append(args, after[i])
 		set = append(set, fmt.Sprintf("%s = $%d", verificationColumnNames[i], len(args)))
 	}
-	if len(set) > 0 {
-		_, err = tx.ExecContext(ctx,
-			`UPDATE verifications SET `+strings.Join(set, ", ")+` WHERE id = $1 AND app_id = $2`, args...)
-		if err != nil {
-			return s.dbErr("update verification", err)
-		}
+	ws, err := effectWrites(fx)
+	if err != nil {
+		return err
 	}
-	return s.writeEffects(ctx, tx, fx)
+	if len(set) > 0 {
+		update := rowWrite{"update verification",
+			`UPDATE verifications SET ` + strings.Join(set, ", ") + ` WHERE id = $1 AND app_id = $2`, args}
+		ws = append([]rowWrite{update}, ws...)
+	}
+	return s.execWrites(ctx, tx, ws)
 }
 
 // verificationColumnNames are the names in verificationColumns, in order.

@@ -1,0 +1,124 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/otpd/otpd/internal/otp"
+)
+
+// rowWrite is one statement of a state change: SQL with placeholders
+// numbered from $1, their values, and what it does, for errors.
+type rowWrite struct {
+	op   string
+	sql  string
+	args []any
+}
+
+// writeEffects inserts the rows a state change writes beside the
+// verification, inside the change's transaction.
+func (s *Store) writeEffects(ctx context.Context, tx *txRunner, fx otp.Effects) error {
+	ws, err := effectWrites(fx)
+	if err != nil {
+		return err
+	}
+	return s.execWrites(ctx, tx, ws)
+}
+
+// execWrites runs ws in tx, in order. Where the dialect combines writes
+// (PostgreSQL) they go as one statement, one round trip instead of one
+// each; SQLite runs them in process, where a statement costs no trip.
+func (s *Store) execWrites(ctx context.Context, tx *txRunner, ws []rowWrite) error {
+	if s.d.CombineWrites && len(ws) > 1 {
+		q, args := combineWrites(ws)
+		_, err := tx.ExecContext(ctx, q, args...)
+		return s.dbErr(ws[0].op, err)
+	}
+	for _, w := range ws {
+		if _, err := tx.ExecContext(ctx, w.sql, w.args...); err != nil {
+			return s.dbErr(w.op, err)
+		}
+	}
+	return nil
+}
+
+var placeholder = regexp.MustCompile(`\$[0-9]+`)
+
+// combineWrites joins ws into one PostgreSQL statement: every write but
+// the last in a WITH clause, renumbering the placeholders. PostgreSQL runs
+// each data-modifying WITH query exactly once, whether or not anything
+// reads it, all in the one statement's snapshot: that suits writes of
+// distinct rows, which is all a state change writes.
+func combineWrites(ws []rowWrite) (string, []any) {
+	var (
+		b    strings.Builder
+		args []any
+	)
+	for i, w := range ws {
+		offset := len(args)
+		renumbered := placeholder.ReplaceAllStringFunc(w.sql, func(p string) string {
+			n, _ := strconv.Atoi(p[1:])
+			return "$" + strconv.Itoa(n+offset)
+		})
+		switch {
+		case i == 0 && len(ws) > 1:
+			fmt.Fprintf(&b, "WITH w%d AS (%s)", i, renumbered)
+		case i < len(ws)-1:
+			fmt.Fprintf(&b, ", w%d AS (%s)", i, renumbered)
+		default:
+			if len(ws) > 1 {
+				b.WriteString(" ")
+			}
+			b.WriteString(renumbered)
+		}
+		args = append(args, w.args...)
+	}
+	return b.String(), args
+}
+
+// effectWrites returns the statements that write fx.
+func effectWrites(fx otp.Effects) ([]rowWrite, error) {
+	var ws []rowWrite
+	for _, e := range fx.Events {
+		ws = append(ws, rowWrite{"insert event",
+			`INSERT INTO events (id, type, app_id, verification_id, created_at, dispatched, channel, country, cost_micros, cost_currency)
+			VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $8, $9)`,
+			[]any{e.ID, string(e.Type), e.AppID, e.VerificationID, micros(e.CreatedAt), string(e.Channel), e.Country, e.Cost.Micros, e.Cost.Currency}})
+	}
+	for _, d := range fx.Deliveries {
+		ws = append(ws, rowWrite{"insert outbox row",
+			`INSERT INTO outbox (id, app_id, verification_id, channel, destination, attempts, next_attempt_at, claimed_until, last_error, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, 0, '', $8)`,
+			[]any{d.ID, d.AppID, d.VerificationID, string(d.Channel), d.To, d.Attempts, micros(d.NextAttemptAt), micros(d.CreatedAt)}})
+	}
+	for _, m := range fx.Messages {
+		ws = append(ws, rowWrite{"insert message",
+			`INSERT INTO messages (` + messageColumns + `)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+			[]any{m.ID, m.AppID, m.VerificationID, string(m.Channel), m.To, m.Provider, m.ProviderMessageID,
+				string(m.Status), m.Attempts, m.Error, m.Cost.Micros, m.Cost.Currency,
+				micros(m.CreatedAt), micros(m.SentAt), micros(m.DeliveredAt)}})
+	}
+	for _, u := range fx.Users {
+		col, ok := userChannelColumns[u.Channel]
+		if !ok {
+			return nil, fmt.Errorf("user visit on unknown channel %q", u.Channel)
+		}
+		ws = append(ws, rowWrite{"record user",
+			`INSERT INTO users (app_id, destination, first_verified, last_verified, ` + col + `)
+			VALUES ($1, $2, $3, $3, 1)
+			ON CONFLICT (app_id, destination) DO UPDATE SET last_verified = excluded.last_verified,
+				` + col + ` = users.` + col + ` + 1`,
+			[]any{u.AppID, u.Destination, micros(u.At)}})
+	}
+	for _, m := range fx.TestMessages {
+		ws = append(ws, rowWrite{"insert test message",
+			`INSERT INTO test_messages (id, app_id, verification_id, destination, channel, body, code, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			[]any{m.ID, m.AppID, m.VerificationID, m.To, string(m.Channel), m.Body, m.Code, micros(m.CreatedAt)}})
+	}
+	return ws, nil
+}

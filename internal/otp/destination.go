@@ -100,13 +100,20 @@ func parsePhone(s, field string) (Destination, *phonenumbers.PhoneNumber, error)
 		return Destination{}, nil, bad
 	}
 	num, err := phonenumbers.Parse("+"+d, "")
-	if err != nil || !phonenumbers.IsValidNumber(num) {
+	if err != nil {
+		return Destination{}, nil, bad
+	}
+	// phonenumbers.IsValidNumber is exactly this, but looks the region up
+	// itself: looking it up once saves a third of the parsing, which
+	// matches the number against the region's patterns each time.
+	region := phonenumbers.GetRegionCodeForNumber(num)
+	if !phonenumbers.IsValidNumberForRegion(num, region) {
 		return Destination{}, nil, bad
 	}
 	return Destination{
 		Value:   phonenumbers.Format(num, phonenumbers.E164),
 		IsPhone: true,
-		Country: phonenumbers.GetRegionCodeForNumber(num),
+		Country: region,
 	}, num, nil
 }
 

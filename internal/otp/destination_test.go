@@ -1,8 +1,12 @@
 package otp_test
 
 import (
+	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/nyaruka/phonenumbers"
 
 	"github.com/otpd/otpd/internal/otp"
 )
@@ -141,4 +145,51 @@ func isE164(s string) bool {
 		}
 	}
 	return true
+}
+
+// TestParsePhoneAgreesWithLibphonenumber: a phone number is accepted
+// exactly when libphonenumber's IsValidNumber says it is valid, with the
+// region GetRegionCodeForNumber gives (parsePhone looks the region up
+// once instead of twice). Numbers are drawn for every calling code the
+// library knows, with random national numbers of every length.
+func TestParsePhoneAgreesWithLibphonenumber(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	codes := phonenumbers.GetSupportedCallingCodes()
+	if len(codes) < 200 {
+		t.Fatalf("%d calling codes, want the library's full list", len(codes))
+	}
+	valid := 0
+	for code := range codes {
+		for n := range 200 {
+			national := strconv.Itoa(rng.IntN(9) + 1)
+			for range 4 + n%9 {
+				national += strconv.Itoa(rng.IntN(10))
+			}
+			in := "+" + strconv.Itoa(code) + national
+			num, err := phonenumbers.Parse(in, "")
+			wantOK := err == nil && phonenumbers.IsValidNumber(num)
+			d, err := otp.ParseDestination(in, "to")
+			if (err == nil) != wantOK {
+				t.Errorf("ParseDestination(%q) error %v; libphonenumber says valid = %v", in, err, wantOK)
+				continue
+			}
+			if wantOK {
+				valid++
+				if region := phonenumbers.GetRegionCodeForNumber(num); d.Country != region {
+					t.Errorf("ParseDestination(%q).Country = %q, want %q", in, d.Country, region)
+				}
+			}
+		}
+	}
+	if valid < 1000 {
+		t.Errorf("only %d valid numbers drawn; the test needs more of them", valid)
+	}
+}
+
+func BenchmarkParseDestination(b *testing.B) {
+	for b.Loop() {
+		if _, err := otp.ParseDestination("+1 415 555 2671", "to"); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

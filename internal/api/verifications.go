@@ -79,12 +79,16 @@ func (s *Server) createVerification(w http.ResponseWriter, r *http.Request) erro
 	if err := decodeJSON(body, &req, false); err != nil {
 		return err
 	}
-	hash := requestHash(body)
+	key := r.Header.Get("Idempotency-Key")
+	var hash []byte
+	if key != "" { // only a retry compares it
+		hash = requestHash(body)
+	}
 	v, replayed, err := s.svc.CreateVerification(r.Context(), appFrom(r), otp.CreateRequest{
 		To: req.To, Channel: otp.Channel(req.Channel), Purpose: otp.Purpose(req.Purpose),
 		TTL: time.Duration(req.TTL) * time.Second, CodeLength: req.CodeLength, Locale: req.Locale,
 		Metadata: req.Metadata, Fallback: req.fallback(), Transaction: req.transaction(), CallerID: req.CallerID,
-		IdempotencyKey: r.Header.Get("Idempotency-Key"), RequestHash: hash,
+		IdempotencyKey: key, RequestHash: hash,
 		ChallengeToken: challengeToken(r, req), RemoteIP: req.RemoteIP,
 	})
 	if err != nil {

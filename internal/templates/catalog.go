@@ -66,6 +66,16 @@ type catalog struct {
 	// supported is the matcher's list: English first, so that it is what
 	// the matcher falls back to.
 	supported []string
+	// byCountry remembers fromCountry's answers for two-letter codes (at
+	// most 676 of them): the likely-subtags lookup and the match cost
+	// more than the rest of choosing a message's language.
+	byCountry sync.Map // string → countryLocale
+}
+
+// countryLocale is a remembered answer of fromCountry.
+type countryLocale struct {
+	tag string
+	ok  bool
 }
 
 // loadCatalog parses the embedded locale files once. A broken file is a

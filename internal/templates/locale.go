@@ -99,6 +99,18 @@ func (c *catalog) fromCountry(country string) (string, bool) {
 	if len(country) != 2 {
 		return "", false
 	}
+	if r, ok := c.byCountry.Load(country); ok {
+		cl := r.(countryLocale)
+		return cl.tag, cl.ok
+	}
+	tag, ok := c.likelyLocale(country)
+	c.byCountry.Store(country, countryLocale{tag, ok})
+	return tag, ok
+}
+
+// likelyLocale is the supported locale of the likely language of country,
+// a two-letter code.
+func (c *catalog) likelyLocale(country string) (string, bool) {
 	region, err := language.ParseRegion(country)
 	if err != nil || !region.IsCountry() {
 		return "", false

@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) otp.Store) {
 		{"VerificationRoundTrip", testVerificationRoundTrip},
 		{"UpdateVerification", testUpdateVerification},
 		{"UpdateEveryField", testUpdateEveryField},
+		{"ConcurrentReadModifyWrite", testConcurrentReadModifyWrite},
 		{"TenantIsolation", testTenantIsolation},
 		{"Idempotency", testIdempotency},
 		{"ListVerifications", testListVerifications},

@@ -416,6 +416,7 @@ func (s *Service) Resend(ctx context.Context, a *Application, id string, channel
 	if err := s.rateLimitDestination(ctx, a, cur.To, p.Policy.SendsPerMinute); err != nil {
 		return nil, err
 	}
+	queued := false
 	v, err := s.store.UpdateVerification(ctx, a.ID, id, func(v *Verification) (Effects, error) {
 		now := s.clock.Now()
 		if err := v.canResend(channel, now); err != nil {
@@ -427,12 +428,14 @@ func (s *Service) Resend(ctx context.Context, a *Application, id string, channel
 		v.Resends++
 		v.LastSentAt, v.ResendAt, v.UpdatedAt = now, now.Add(p.Policy.ResendCooldown), now
 		v.DeliveryStatus = DeliveryQueued
-		return s.sendEffects(a, p, v, newDelivery(v, now))
+		fx, err := s.sendEffects(a, p, v, newDelivery(v, now))
+		queued = len(fx.Deliveries) > 0
+		return fx, err
 	})
 	if err != nil {
 		return nil, s.notFound(err, "verification")
 	}
-	if a.Environment != Test {
+	if queued {
 		s.notify() // a test application's message is delivered already
 	}
 	return v, nil

@@ -95,8 +95,11 @@ func (s *Store) CreateVerification(ctx context.Context, v *otp.Verification, fx 
 	if s.d.CombineWrites {
 		// One statement is one transaction: no BEGIN, no COMMIT.
 		q, args := combineWrites(ws)
-		_, err := s.write.ExecContext(ctx, q, args...)
-		return s.dbErr("create verification", err)
+		if _, err := s.write.ExecContext(ctx, q, args...); err != nil {
+			return s.dbErr("create verification", err)
+		}
+		s.signalCommit() // as inTx does: Dialect.Background hears of every commit
+		return nil
 	}
 	return s.inTx(ctx, func(ctx context.Context, tx *txRunner) error {
 		return s.execWrites(ctx, tx, ws)

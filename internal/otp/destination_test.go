@@ -1,7 +1,9 @@
 package otp_test
 
 import (
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -148,29 +150,43 @@ func isE164(s string) bool {
 }
 
 // TestParsePhoneAgreesWithLibphonenumber: a phone number is accepted
-// exactly when libphonenumber's IsValidNumber says it is valid, with the
-// region GetRegionCodeForNumber gives (parsePhone looks the region up
-// once instead of twice). Numbers are drawn for every calling code the
-// library knows, with random national numbers of every length.
+// exactly when libphonenumber's IsValidNumber says it is valid and it has
+// at most 15 digits, with the region GetRegionCodeForNumber gives
+// (parsePhone looks the region up once instead of twice).
+//
+// The 15 digits are E.164's limit (ITU-T E.164 §6): libphonenumber's
+// metadata accepts a few 16-digit ranges (Nigeria's 700/800, Luxembourg),
+// but SMS centres and carriers refuse longer addresses, and every
+// destination otpd stores is E.164. otpd refuses them; this test names
+// that one difference instead of disagreeing with itself.
+//
+// Numbers are drawn for every calling code the library knows, in sorted
+// order so that every run draws the same numbers, with random national
+// numbers of every length.
 func TestParsePhoneAgreesWithLibphonenumber(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	codes := phonenumbers.GetSupportedCallingCodes()
+	codes := slices.Sorted(maps.Keys(phonenumbers.GetSupportedCallingCodes()))
 	if len(codes) < 200 {
 		t.Fatalf("%d calling codes, want the library's full list", len(codes))
 	}
-	valid := 0
-	for code := range codes {
+	valid, tooLong := 0, 0
+	for _, code := range codes {
 		for n := range 200 {
 			national := strconv.Itoa(rng.IntN(9) + 1)
-			for range 4 + n%9 {
+			for range 4 + n%10 {
 				national += strconv.Itoa(rng.IntN(10))
 			}
 			in := "+" + strconv.Itoa(code) + national
 			num, err := phonenumbers.Parse(in, "")
-			wantOK := err == nil && phonenumbers.IsValidNumber(num)
+			libValid := err == nil && phonenumbers.IsValidNumber(num)
+			wantOK := libValid && len(in)-1 <= 15
+			if libValid && !wantOK {
+				tooLong++
+			}
 			d, err := otp.ParseDestination(in, "to")
 			if (err == nil) != wantOK {
-				t.Errorf("ParseDestination(%q) error %v; libphonenumber says valid = %v", in, err, wantOK)
+				t.Errorf("ParseDestination(%q) error %v; want accepted = %v (libphonenumber valid = %v, %d digits)",
+					in, err, wantOK, libValid, len(in)-1)
 				continue
 			}
 			if wantOK {
@@ -183,6 +199,22 @@ func TestParsePhoneAgreesWithLibphonenumber(t *testing.T) {
 	}
 	if valid < 1000 {
 		t.Errorf("only %d valid numbers drawn; the test needs more of them", valid)
+	}
+	t.Logf("%d numbers accepted, %d valid to libphonenumber but over 15 digits", valid, tooLong)
+}
+
+// TestParsePhoneRefusesOverFifteenDigits: numbers libphonenumber calls
+// valid but longer than E.164 allows are refused with INVALID_PHONE.
+func TestParsePhoneRefusesOverFifteenDigits(t *testing.T) {
+	for _, in := range []string{"+2348002617415085", "+2347003845661114", "+3521599831052350"} {
+		num, err := phonenumbers.Parse(in, "")
+		if err != nil || !phonenumbers.IsValidNumber(num) {
+			t.Fatalf("%s: libphonenumber no longer calls it valid (%v); pick another 16-digit example", in, err)
+		}
+		_, err = otp.ParseDestination(in, "to")
+		if e := otp.ErrorOf(err); e == nil || e.Code != otp.CodeInvalidPhone {
+			t.Errorf("ParseDestination(%q) error %v, want %s", in, err, otp.CodeInvalidPhone)
+		}
 	}
 }
 

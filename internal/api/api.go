@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/otpd/otpd/internal/httpjson"
 	"github.com/otpd/otpd/internal/otp"
 )
 
@@ -68,7 +69,7 @@ func New(c Config) (*Server, error) {
 	}
 	s.mux.Handle("/", s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		if _, p := paths.Handler(r); p != "" {
-			return &otp.Error{Code: codeMethodNotAllowed, Key: "method_not_allowed", Message: "This method is not supported on this path"}
+			return &otp.Error{Code: httpjson.CodeMethodNotAllowed, Key: "method_not_allowed", Message: "This method is not supported on this path"}
 		}
 		return &otp.Error{Code: otp.CodeNotFound, Key: "no_route", Message: "No such endpoint"}
 	}))

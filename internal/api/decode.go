@@ -1,102 +1,20 @@
 package api
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"io"
-	"mime"
 	"net/http"
-	"strings"
 
-	"github.com/otpd/otpd/internal/otp"
+	"github.com/otpd/otpd/internal/httpjson"
 )
 
-// readBody reads a size-limited request body. An empty body is allowed
-// (nil); a body with a content type other than JSON is refused.
+// readBody reads a size-limited JSON request body (httpjson.ReadBody).
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			return nil, &otp.Error{Code: codeUnsupportedMedia, Key: "unsupported_media_type", Message: "The request body must be application/json"}
-		}
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxBody))
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		return nil, &otp.Error{Code: otp.CodePayloadTooLarge, Key: "body_too_large", Message: "The request body is too large",
-			Params: map[string]any{"limit": tooBig.Limit}}
-	}
-	if err != nil {
-		return nil, &otp.Error{Code: codeInvalidJSON, Key: "malformed_json", Message: "The request body could not be read"}
-	}
-	return body, nil
+	return httpjson.ReadBody(w, r, s.maxBody)
 }
 
-// decodeJSON parses body strictly into v: unknown fields, wrong types,
-// trailing data and malformed JSON are each a 400 naming what is wrong.
-// An empty body decodes as {} when emptyOK.
-func decodeJSON(body []byte, v any, emptyOK bool) error {
-	if len(bytes.TrimSpace(body)) == 0 {
-		if emptyOK {
-			return nil
-		}
-		return &otp.Error{Code: codeInvalidJSON, Key: "malformed_json", Message: "A JSON request body is required"}
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
-	if err == nil && dec.More() {
-		err = errors.New("trailing data")
-	}
-	if err == nil {
-		if _, tokErr := dec.Token(); tokErr != io.EOF {
-			err = errors.New("trailing data")
-		}
-	}
-	if err == nil {
-		return nil
-	}
-	var typeErr *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &typeErr):
-		field := typeErr.Field
-		if field == "" {
-			return &otp.Error{Code: codeInvalidJSON, Key: "malformed_json", Message: "The request body must be a JSON object"}
-		}
-		return &otp.Error{Code: otp.CodeInvalidParameter, Key: "wrong_type", Field: field,
-			Message: field + " must be of type " + jsonKind(typeErr.Type.Kind().String())}
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return &otp.Error{Code: otp.CodeInvalidParameter, Key: "unknown_field", Field: field, Message: "Unknown field " + field}
-	default:
-		return &otp.Error{Code: codeInvalidJSON, Key: "malformed_json", Message: "The request body is not valid JSON"}
-	}
-}
+// decodeJSON parses body strictly into v (httpjson.Decode).
+func decodeJSON(body []byte, v any, emptyOK bool) error { return httpjson.Decode(body, v, emptyOK) }
 
-func jsonKind(goKind string) string {
-	switch goKind {
-	case "int", "int64", "int32", "float64", "uint", "uint64":
-		return "number"
-	case "bool":
-		return "boolean"
-	case "slice", "array":
-		return "array"
-	case "map", "struct":
-		return "object"
-	}
-	return goKind
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		status, b = http.StatusInternalServerError, []byte(`{"error":{"code":"INTERNAL","message":"encoding failed"}}`)
-	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	w.Write(append(b, '\n'))
-}
+func writeJSON(w http.ResponseWriter, status int, v any) { httpjson.Write(w, status, v) }
 
 type dataBody struct {
 	Data any `json:"data"`

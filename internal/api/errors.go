@@ -4,36 +4,30 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/otpd/otpd/internal/httpjson"
 	"github.com/otpd/otpd/internal/otp"
-)
-
-// Codes the HTTP layer adds to the domain's.
-const (
-	codeInvalidJSON      = "INVALID_JSON"
-	codeMethodNotAllowed = "METHOD_NOT_ALLOWED"
-	codeUnsupportedMedia = "UNSUPPORTED_MEDIA_TYPE"
 )
 
 // statusOf is the one table from error code to HTTP status.
 var statusOf = map[string]int{
-	otp.CodeInvalidParameter:     http.StatusBadRequest,
-	otp.CodeInvalidPhone:         http.StatusBadRequest,
-	otp.CodeInvalidEmail:         http.StatusBadRequest,
-	codeInvalidJSON:              http.StatusBadRequest,
-	otp.CodeUnauthenticated:      http.StatusUnauthorized,
-	otp.CodeForbidden:            http.StatusForbidden,
-	otp.CodeNotFound:             http.StatusNotFound,
-	codeMethodNotAllowed:         http.StatusMethodNotAllowed,
-	otp.CodeConflict:             http.StatusConflict,
-	otp.CodePayloadTooLarge:      http.StatusRequestEntityTooLarge,
-	codeUnsupportedMedia:         http.StatusUnsupportedMediaType,
-	otp.CodeRateLimited:          http.StatusTooManyRequests,
-	otp.CodeInsufficientCredits:  http.StatusPaymentRequired,
-	otp.CodeQuotaExceeded:        http.StatusForbidden,
-	otp.CodeChallengeRequired:    http.StatusBadRequest,
-	otp.CodeChallengeFailed:      http.StatusForbidden,
-	otp.CodeChallengeUnavailable: http.StatusServiceUnavailable,
-	otp.CodeInternal:             http.StatusInternalServerError,
+	otp.CodeInvalidParameter:      http.StatusBadRequest,
+	otp.CodeInvalidPhone:          http.StatusBadRequest,
+	otp.CodeInvalidEmail:          http.StatusBadRequest,
+	httpjson.CodeInvalidJSON:      http.StatusBadRequest,
+	otp.CodeUnauthenticated:       http.StatusUnauthorized,
+	otp.CodeForbidden:             http.StatusForbidden,
+	otp.CodeNotFound:              http.StatusNotFound,
+	httpjson.CodeMethodNotAllowed: http.StatusMethodNotAllowed,
+	otp.CodeConflict:              http.StatusConflict,
+	otp.CodePayloadTooLarge:       http.StatusRequestEntityTooLarge,
+	httpjson.CodeUnsupportedMedia: http.StatusUnsupportedMediaType,
+	otp.CodeRateLimited:           http.StatusTooManyRequests,
+	otp.CodeInsufficientCredits:   http.StatusPaymentRequired,
+	otp.CodeQuotaExceeded:         http.StatusForbidden,
+	otp.CodeChallengeRequired:     http.StatusBadRequest,
+	otp.CodeChallengeFailed:       http.StatusForbidden,
+	otp.CodeChallengeUnavailable:  http.StatusServiceUnavailable,
+	otp.CodeInternal:              http.StatusInternalServerError,
 }
 
 var errInternal = &otp.Error{Code: otp.CodeInternal, Key: "internal", Message: "Something went wrong on our side; it has been logged"}
@@ -80,7 +74,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 			details["retryAfter"] = int(e.RetryAfter.Seconds() + 0.999)
 		}
 	}
-	writeJSON(w, status, errorBody{Error: errorPayload{Code: e.Code, Message: localize(r, e), Details: details}})
+	writeJSON(w, status, errorBody{Error: errorPayload{Code: e.Code, Message: httpjson.Localize(r, e), Details: details}})
 }
 
 // errorStatus is the HTTP status writeError answers err with.

@@ -6,13 +6,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/otpd/otpd/internal/openapi"
 	"github.com/otpd/otpd/internal/otp"
 )
 
 // buildOpenAPI generates the OpenAPI 3.1 document from the route table and
 // the Go types of requests and answers.
 func buildOpenAPI(routes []route, version string) ([]byte, error) {
-	g := &schemaGen{components: map[string]any{}}
+	g := schemaGen{openapi.NewGenerator(schemaTypes)}
 	paths := map[string]map[string]any{}
 	for _, rt := range routes {
 		if rt.path == "/openapi.json" {
@@ -20,17 +21,10 @@ func buildOpenAPI(routes []route, version string) ([]byte, error) {
 		}
 		op := map[string]any{
 			"summary":     rt.summary,
-			"operationId": strings.ToLower(rt.method) + operationName(rt.path),
+			"operationId": strings.ToLower(rt.method) + openapi.OperationName(rt.path, "/v1"),
 			"responses":   g.responses(rt),
 		}
-		var params []any
-		for _, seg := range strings.Split(rt.path, "/") {
-			if strings.HasPrefix(seg, "{") {
-				params = append(params, map[string]any{
-					"name": strings.Trim(seg, "{}"), "in": "path", "required": true, "schema": map[string]any{"type": "string"},
-				})
-			}
-		}
+		params := openapi.PathParameters(rt.path)
 		if rt.method == "POST" && rt.path == "/v1/verifications" {
 			params = append(params, map[string]any{
 				"name": "Idempotency-Key", "in": "header", "required": false, "schema": map[string]any{"type": "string", "maxLength": 255},
@@ -71,7 +65,7 @@ func buildOpenAPI(routes []route, version string) ([]byte, error) {
 		if rt.request != nil {
 			op["requestBody"] = map[string]any{
 				"required": rt.method != "POST" || !strings.HasSuffix(rt.path, "/resend"),
-				"content":  map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(rt.request))}},
+				"content":  map[string]any{"application/json": map[string]any{"schema": g.Schema(reflect.TypeOf(rt.request))}},
 			}
 		}
 		if paths[rt.path] == nil {
@@ -79,7 +73,7 @@ func buildOpenAPI(routes []route, version string) ([]byte, error) {
 		}
 		paths[rt.path][strings.ToLower(rt.method)] = op
 	}
-	g.components["Error"] = map[string]any{
+	g.AddComponent("Error", map[string]any{
 		"type": "object", "required": []string{"error"},
 		"properties": map[string]any{"error": map[string]any{
 			"type": "object", "required": []string{"code", "message"},
@@ -89,41 +83,28 @@ func buildOpenAPI(routes []route, version string) ([]byte, error) {
 				"details": map[string]any{"type": "object", "description": "e.g. field: the request field at fault"},
 			},
 		}},
-	}
+	})
 	doc := map[string]any{
 		"openapi": "3.1.0",
 		"info":    map[string]any{"title": "otpd native API", "version": version},
 		"paths":   paths,
 		"components": map[string]any{
-			"schemas": g.components,
+			"schemas": g.Components(),
 			"securitySchemes": map[string]any{
 				"consoleToken": map[string]any{"type": "http", "scheme": "bearer", "description": "The admin (console) token"},
 				"apiKey":       map[string]any{"type": "http", "scheme": "bearer", "description": "An application's API key"},
 			},
 		},
 	}
-	return json.MarshalIndent(doc, "", "  ")
+	return openapi.Marshal(doc)
 }
 
-func operationName(path string) string {
-	var b strings.Builder
-	for _, seg := range strings.Split(strings.TrimPrefix(path, "/v1"), "/") {
-		seg = strings.Trim(seg, "{}")
-		if seg == "" {
-			continue
-		}
-		for _, part := range strings.FieldsFunc(seg, func(r rune) bool { return r == '_' || r == '.' }) {
-			b.WriteString(strings.ToUpper(part[:1]) + part[1:])
-		}
-	}
-	return b.String()
-}
-
+// schemaGen adds the native API's answer envelope to the generator.
 type schemaGen struct {
-	components map[string]any
+	*openapi.Generator
 }
 
-func (g *schemaGen) responses(rt route) map[string]any {
+func (g schemaGen) responses(rt route) map[string]any {
 	res := map[string]any{
 		"default": map[string]any{
 			"description": "An error",
@@ -132,7 +113,7 @@ func (g *schemaGen) responses(rt route) map[string]any {
 	}
 	ok := map[string]any{"description": rt.summary}
 	if rt.response != nil {
-		data := g.schema(reflect.TypeOf(rt.response))
+		data := g.Schema(reflect.TypeOf(rt.response))
 		if rt.list {
 			data = map[string]any{"type": "array", "items": data}
 		}
@@ -149,95 +130,4 @@ func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 // schemaTypes names the types an `openapi:"name"` tag may refer to.
 var schemaTypes = map[string]reflect.Type{
 	"policyView": reflect.TypeOf(policyView{}),
-}
-
-var (
-	timeType = reflect.TypeOf(time.Time{})
-	rawType  = reflect.TypeOf(json.RawMessage{})
-)
-
-// schema returns the JSON Schema of t; named structs become components.
-func (g *schemaGen) schema(t reflect.Type) map[string]any {
-	nullable := false
-	for t.Kind() == reflect.Pointer {
-		t, nullable = t.Elem(), true
-	}
-	var s map[string]any
-	switch {
-	case t == timeType:
-		s = map[string]any{"type": "string", "format": "date-time"}
-	case t == rawType:
-		s = map[string]any{"type": "object"}
-	case t.Kind() == reflect.Struct:
-		name := componentName(t.Name())
-		if _, done := g.components[name]; !done {
-			g.components[name] = nil // placeholder against recursion
-			g.components[name] = g.object(t)
-		}
-		s = map[string]any{"$ref": "#/components/schemas/" + name}
-		if nullable {
-			return map[string]any{"oneOf": []any{s, map[string]any{"type": "null"}}}
-		}
-		return s
-	case t.Kind() == reflect.Slice:
-		s = map[string]any{"type": "array", "items": g.schema(t.Elem())}
-	case t.Kind() == reflect.Map:
-		s = map[string]any{"type": "object"}
-	case t.Kind() == reflect.String:
-		s = map[string]any{"type": "string"}
-	case t.Kind() == reflect.Bool:
-		s = map[string]any{"type": "boolean"}
-	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Uint64:
-		s = map[string]any{"type": "integer"}
-	case t.Kind() == reflect.Float32 || t.Kind() == reflect.Float64:
-		s = map[string]any{"type": "number"}
-	default:
-		s = map[string]any{}
-	}
-	if nullable {
-		s["type"] = []any{s["type"], "null"}
-	}
-	return s
-}
-
-func (g *schemaGen) object(t reflect.Type) map[string]any {
-	props := map[string]any{}
-	for i := range t.NumField() {
-		f := t.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if name == "" || name == "-" {
-			continue
-		}
-		var fs map[string]any
-		switch ref := f.Tag.Get("openapi"); ref {
-		case "":
-			fs = g.schema(f.Type)
-		case "object":
-			fs = map[string]any{"type": "object"}
-		default:
-			// A raw JSON field documented as another type, e.g. a partial policy.
-			fs = g.schema(schemaTypes[ref])
-		}
-		if enum := f.Tag.Get("enum"); enum != "" {
-			fs["enum"] = strings.Split(enum, ",")
-		}
-		// A secret a request may set and no answer shows, or the reverse.
-		for _, tag := range []string{"writeOnly", "readOnly"} {
-			if f.Tag.Get(tag) == "true" {
-				fs[tag] = true
-			}
-		}
-		props[name] = fs
-	}
-	return map[string]any{"type": "object", "properties": props}
-}
-
-// componentName turns an unexported Go type name into a schema name:
-// verificationView → Verification.
-func componentName(goName string) string {
-	n := strings.TrimSuffix(strings.TrimSuffix(goName, "View"), "Request")
-	if strings.HasSuffix(goName, "Request") {
-		n += "Request"
-	}
-	return strings.ToUpper(n[:1]) + n[1:]
 }

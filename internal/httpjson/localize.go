@@ -1,4 +1,4 @@
-package api
+package httpjson
 
 import (
 	"fmt"
@@ -10,8 +10,9 @@ import (
 	"github.com/otpd/otpd/internal/otp"
 )
 
-// russian holds the Russian text of each message key. {field}, {resource}
-// and {channel} are filled from the error. A key missing here falls back
+// russian holds the Russian text of each message key of the native API
+// and every dialect. {field}, {resource} and {channel} are filled from
+// the error. A key missing here falls back
 // to the English message, which every error carries.
 var russian = map[string]string{
 	"channel_disabled":         "Канал {channel} не включён для этого проекта",
@@ -100,9 +101,10 @@ var russian = map[string]string{
 	"internal":                 "Внутренняя ошибка сервера; она записана в журнал",
 }
 
-// localize returns the message of e in the caller's preferred language.
-func localize(r *http.Request, e *otp.Error) string {
-	if preferredLanguage(r.Header.Get("Accept-Language")) != "ru" {
+// Localize returns the message of e in the language r's Accept-Language
+// prefers: Russian when a Russian text of e.Key exists, else English.
+func Localize(r *http.Request, e *otp.Error) string {
+	if PreferredLanguage(r.Header.Get("Accept-Language")) != "ru" {
 		return e.Message
 	}
 	t, ok := russian[e.Key]
@@ -116,9 +118,9 @@ func localize(r *http.Request, e *otp.Error) string {
 	return t
 }
 
-// preferredLanguage picks "en" or "ru" from an Accept-Language header by
+// PreferredLanguage picks "en" or "ru" from an Accept-Language header by
 // q-value, the first listed winning ties; anything else means English.
-func preferredLanguage(header string) string {
+func PreferredLanguage(header string) string {
 	type choice struct {
 		lang string
 		q    float64

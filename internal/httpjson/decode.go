@@ -1,0 +1,107 @@
+package httpjson
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/otpd/otpd/internal/otp"
+)
+
+// Codes the HTTP layer adds to the domain's.
+const (
+	CodeInvalidJSON      = "INVALID_JSON"
+	CodeMethodNotAllowed = "METHOD_NOT_ALLOWED"
+	CodeUnsupportedMedia = "UNSUPPORTED_MEDIA_TYPE"
+)
+
+// ReadBody reads a request body of at most limit bytes. An empty body is
+// allowed (nil); a body with a content type other than JSON is refused.
+func ReadBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			return nil, &otp.Error{Code: CodeUnsupportedMedia, Key: "unsupported_media_type", Message: "The request body must be application/json"}
+		}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return nil, &otp.Error{Code: otp.CodePayloadTooLarge, Key: "body_too_large", Message: "The request body is too large",
+			Params: map[string]any{"limit": tooBig.Limit}}
+	}
+	if err != nil {
+		return nil, &otp.Error{Code: CodeInvalidJSON, Key: "malformed_json", Message: "The request body could not be read"}
+	}
+	return body, nil
+}
+
+// Decode parses body strictly into v: unknown fields, wrong types,
+// trailing data and malformed JSON are each a 400 naming what is wrong.
+// An empty body decodes as {} when emptyOK.
+func Decode(body []byte, v any, emptyOK bool) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		if emptyOK {
+			return nil
+		}
+		return &otp.Error{Code: CodeInvalidJSON, Key: "malformed_json", Message: "A JSON request body is required"}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil && dec.More() {
+		err = errors.New("trailing data")
+	}
+	if err == nil {
+		if _, tokErr := dec.Token(); tokErr != io.EOF {
+			err = errors.New("trailing data")
+		}
+	}
+	if err == nil {
+		return nil
+	}
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if field == "" {
+			return &otp.Error{Code: CodeInvalidJSON, Key: "malformed_json", Message: "The request body must be a JSON object"}
+		}
+		return &otp.Error{Code: otp.CodeInvalidParameter, Key: "wrong_type", Field: field,
+			Message: field + " must be of type " + jsonKind(typeErr.Type.Kind().String())}
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return &otp.Error{Code: otp.CodeInvalidParameter, Key: "unknown_field", Field: field, Message: "Unknown field " + field}
+	default:
+		return &otp.Error{Code: CodeInvalidJSON, Key: "malformed_json", Message: "The request body is not valid JSON"}
+	}
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "int", "int64", "int32", "float64", "uint", "uint64":
+		return "number"
+	case "bool":
+		return "boolean"
+	case "slice", "array":
+		return "array"
+	case "map", "struct":
+		return "object"
+	}
+	return goKind
+}
+
+// Write answers with v as JSON and a trailing newline.
+func Write(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"error":{"code":"INTERNAL","message":"encoding failed"}}`)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(append(b, '\n'))
+}

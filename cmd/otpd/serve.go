@@ -67,7 +67,7 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 	svc, err = otp.NewService(otp.Config{
 		Store: store, Limiter: limiter, Keys: keys, Prices: d.prices, Deliverable: d.deliverable,
 		WebhookAllowPrivate: cfg.WebhookAllowPrivate,
-		Webhooks:            webhook.Transport{Sender: webhook.NewSender(webhook.Config{AllowPrivate: cfg.WebhookAllowPrivate})},
+		Webhooks:            webhook.Transport{Sender: webhook.NewSender(webhook.Config{AllowPrivate: cfg.WebhookAllowPrivate}), Payloads: webhookPayloads()},
 		Challenges:          newChallengeVerifier(fc, logger),
 		Limits: otp.Limits{
 			APIKeyRequests:      otp.Limit{Count: cfg.APIRateLimit, Period: time.Minute},
@@ -83,7 +83,8 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 	})
 	svc.SetNotify(worker.Wake)
 
-	apiHandler, err := api.New(api.Config{Service: svc, AdminTokenHash: adminHash, Logger: logger, Version: buildVersion(), OpenSignup: cfg.OpenSignup})
+	apiHandler, err := api.New(api.Config{Service: svc, AdminTokenHash: adminHash, Logger: logger, Version: buildVersion(), OpenSignup: cfg.OpenSignup,
+		Dialects: newDialects(svc, logger)})
 	if err != nil {
 		return err
 	}

@@ -26,6 +26,9 @@ type Config struct {
 	// OpenSignup lets anyone create a developer account with
 	// POST /v1/auth/signup (OTPD_OPEN_SIGNUP); off, only the admin can.
 	OpenSignup bool
+	// Dialects are served beside the native API and listed in its
+	// OpenAPI document.
+	Dialects []Dialect
 }
 
 // Server serves the native API.
@@ -54,7 +57,7 @@ func New(c Config) (*Server, error) {
 		started: time.Now(), mux: http.NewServeMux(),
 	}
 	s.adminHash = c.AdminTokenHash
-	spec, err := buildOpenAPI(s.routes(), c.Version)
+	spec, err := buildOpenAPI(s.routes(), c.Version, dialectLinks(c.Dialects))
 	if err != nil {
 		return nil, err
 	}
@@ -65,6 +68,11 @@ func New(c Config) (*Server, error) {
 		s.mux.Handle(rt.method+" "+rt.path, s.wrap(rt))
 		if _, p := paths.Handler(&http.Request{Method: "GET", URL: &url.URL{Path: rt.path}}); p == "" {
 			paths.Handle(rt.path, http.NotFoundHandler())
+		}
+	}
+	for _, d := range c.Dialects {
+		for _, p := range d.Patterns() {
+			s.mux.Handle(p, d)
 		}
 	}
 	s.mux.Handle("/", s.handle(func(w http.ResponseWriter, r *http.Request) error {

@@ -12,7 +12,8 @@ import (
 
 // buildOpenAPI generates the OpenAPI 3.1 document from the route table and
 // the Go types of requests and answers.
-func buildOpenAPI(routes []route, version string) ([]byte, error) {
+// The dialects' documents are linked under x-otpd-dialects.
+func buildOpenAPI(routes []route, version string, dialects []dialectLink) ([]byte, error) {
 	g := schemaGen{openapi.NewGenerator(schemaTypes)}
 	paths := map[string]map[string]any{}
 	for _, rt := range routes {
@@ -86,8 +87,11 @@ func buildOpenAPI(routes []route, version string) ([]byte, error) {
 	})
 	doc := map[string]any{
 		"openapi": "3.1.0",
-		"info":    map[string]any{"title": "otpd native API", "version": version},
-		"paths":   paths,
+		"info": map[string]any{"title": "otpd native API", "version": version,
+			"description": "otpd's own API. The wire dialects otpd also speaks (other services' APIs over the same verifications) " +
+				"have OpenAPI documents of their own, listed under x-otpd-dialects."},
+		"x-otpd-dialects": dialects,
+		"paths":           paths,
 		"components": map[string]any{
 			"schemas": g.Components(),
 			"securitySchemes": map[string]any{

@@ -43,7 +43,7 @@ func (s *Service) ConsumeEvents(ctx context.Context, limit int) (int, error) {
 					return 0, fmt.Errorf("consume events: %w", err)
 				}
 			}
-			body, err := s.webhooks.Encode(e, v)
+			body, err := s.webhooks.Encode(e, v, w)
 			if err != nil {
 				return 0, fmt.Errorf("consume events: encode %s: %w", e.ID, err)
 			}

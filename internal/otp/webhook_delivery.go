@@ -70,8 +70,9 @@ type WebhookSecrets struct {
 // WebhookTransport writes, signs and posts webhook events, and says how
 // long to keep retrying. internal/webhook provides it.
 type WebhookTransport interface {
-	// Encode writes the body of event e about v; never the code.
-	Encode(e Event, v *Verification) ([]byte, error)
+	// Encode writes the body of event e about v for endpoint w, in the
+	// shape its signing scheme's receivers expect; never the code.
+	Encode(e Event, v *Verification, w *Webhook) ([]byte, error)
 	// Post signs d's payload for the endpoint with secrets and posts it.
 	Post(ctx context.Context, w *Webhook, secrets WebhookSecrets, d *WebhookDelivery, at time.Time) WebhookResult
 	// NextAttempt is when the attempt after attempt is due; false to give up.
@@ -235,7 +236,7 @@ func (s *Service) TestWebhook(ctx context.Context, id string) (WebhookResult, er
 	v := &Verification{ID: "ver_test", AppID: a.ID, To: "+15555550100", Channel: SMS, Status: StatusPending,
 		DeliveryStatus: DeliveryQueued, Metadata: []byte(`{"test":true}`), CreatedAt: now}
 	e := Event{ID: NewID("evt"), Type: EventCreated, AppID: a.ID, VerificationID: v.ID, CreatedAt: now}
-	body, err := s.webhooks.Encode(e, v)
+	body, err := s.webhooks.Encode(e, v, w)
 	if err != nil {
 		return WebhookResult{}, err
 	}

@@ -3,11 +3,7 @@ package postgres_test
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"fmt"
-	"net/url"
-	"os"
 	"slices"
 	"sync"
 	"testing"
@@ -17,54 +13,14 @@ import (
 
 	"github.com/otpd/otpd/internal/otp"
 	"github.com/otpd/otpd/internal/postgres"
+	"github.com/otpd/otpd/internal/postgres/pgtest"
 	"github.com/otpd/otpd/internal/sqlstore"
 	"github.com/otpd/otpd/internal/storetest"
 )
 
-// testURL returns the URL of the test server, or skips the test. CI
-// always sets it.
-func testURL(t *testing.T) string {
-	t.Helper()
-	u := os.Getenv("OTPD_TEST_POSTGRES_URL")
-	if u == "" {
-		t.Skip("OTPD_TEST_POSTGRES_URL is not set; skipping PostgreSQL tests " +
-			"(e.g. OTPD_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test?sslmode=disable)")
-	}
-	return u
-}
+func testURL(t *testing.T) string { return pgtest.URL(t) }
 
-// newSchema creates an empty schema for one test and returns the test URL
-// with search_path pointing at it, so tests of several packages and
-// parallel tests never see each other's rows. The schema is dropped when
-// the test ends.
-func newSchema(t *testing.T) string {
-	t.Helper()
-	base := testURL(t)
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("OTPD_TEST_POSTGRES_URL must be a postgres:// URL: %v", err)
-	}
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatalf("open: %v", err)
-	}
-	schema := "t_" + hex.EncodeToString(randomBytes(8))
-	if _, err := admin.ExecContext(t.Context(), `CREATE SCHEMA `+schema); err != nil {
-		admin.Close()
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		// t.Context is done by now.
-		if _, err := admin.ExecContext(context.Background(), `DROP SCHEMA `+schema+` CASCADE`); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-		admin.Close()
-	})
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
+func newSchema(t *testing.T) string { return pgtest.NewSchema(t) }
 
 func randomBytes(n int) []byte {
 	b := make([]byte, n)

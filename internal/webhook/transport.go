@@ -7,16 +7,31 @@ import (
 	"github.com/otpd/otpd/internal/otp"
 )
 
-// Transport is otp.WebhookTransport over a Sender: otpd's payload, the
-// endpoint's signing scheme, this package's retry schedule.
+// Transport is otp.WebhookTransport over a Sender: the payload of the
+// endpoint's scheme, its signature, this package's retry schedule.
 type Transport struct {
 	Sender *Sender
+	// Payloads writes the bodies of endpoints whose scheme is a dialect's
+	// (kotp, cobinar): each dialect package knows its own wire shape.
+	// A scheme without one gets otpd's payload (Encode).
+	Payloads map[Scheme]PayloadFunc
 }
+
+// PayloadFunc writes the body of event e about v. to is the destination
+// as the endpoint may see it, masked (MaskDestination) unless the
+// endpoint opted in to the full destination; a PayloadFunc writes to,
+// never v.To, and never the code.
+type PayloadFunc func(e otp.Event, v *otp.Verification, to string) ([]byte, error)
 
 var _ otp.WebhookTransport = Transport{}
 
-// Encode writes the payload of event e about v, its destination masked.
-func (Transport) Encode(e otp.Event, v *otp.Verification) ([]byte, error) {
+// Encode writes the payload of event e about v for endpoint w: the
+// dialect's shape for a dialect's scheme, otpd's otherwise. The
+// destination is masked.
+func (t Transport) Encode(e otp.Event, v *otp.Verification, w *otp.Webhook) ([]byte, error) {
+	if f := t.Payloads[Scheme(w.Signing)]; f != nil {
+		return f(e, v, MaskDestination(v.To))
+	}
 	return Encode(Payload{
 		ID: e.ID, Type: EventType(e.Type), Timestamp: e.CreatedAt, ApplicationID: e.AppID,
 		Data: Verification{ID: v.ID, To: v.To, Channel: string(v.Channel), Status: string(v.Status),

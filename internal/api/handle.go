@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/otpd/otpd/internal/httpjson"
 	"github.com/otpd/otpd/internal/otp"
 )
 
@@ -57,7 +58,8 @@ func (s *Server) wrap(rt route) http.Handler {
 		})
 	case authApp:
 		return s.handle(func(w http.ResponseWriter, r *http.Request) error {
-			app, d, err := s.svc.Authenticate(r.Context(), bearer(r))
+			app, d, err := s.svc.AuthenticateCall(r.Context(), otp.APICall{Key: bearer(r), RemoteIP: httpjson.RemoteIP(r),
+				ReadOnly: r.Method == http.MethodGet || r.Method == http.MethodHead})
 			if app != nil {
 				setRateHeaders(w, d)
 			}

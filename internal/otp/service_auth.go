@@ -4,14 +4,34 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/netip"
 	"time"
 )
 
-// Authenticate finds the application of an API key, refuses disabled ones
-// and counts the request against the key's rate limit. The Decision is
-// returned whenever the key was valid, so callers can always set rate-limit
-// headers. Errors: UNAUTHENTICATED, FORBIDDEN, RATE_LIMITED.
+// APICall is what an API request presents to be authenticated.
+type APICall struct {
+	// Key is the API key the request carries.
+	Key string
+	// RemoteIP is the caller's address, checked against a key's IP
+	// allow-list; the zero address passes no allow-list.
+	RemoteIP netip.Addr
+	// ReadOnly says the call only reads (an HTTP GET or HEAD); keys of
+	// scope read may make only such calls.
+	ReadOnly bool
+}
+
+// Authenticate is AuthenticateCall for a call that may write, from an
+// unknown address.
 func (s *Service) Authenticate(ctx context.Context, apiKey string) (*Application, Decision, error) {
+	return s.AuthenticateCall(ctx, APICall{Key: apiKey})
+}
+
+// AuthenticateCall finds the application of an API key, refuses disabled
+// ones and counts the request against the key's rate limit. The Decision
+// is returned whenever the key was valid, so callers can always set
+// rate-limit headers. Errors: UNAUTHENTICATED, FORBIDDEN, RATE_LIMITED.
+func (s *Service) AuthenticateCall(ctx context.Context, c APICall) (*Application, Decision, error) {
+	apiKey := c.Key
 	if apiKey == "" {
 		return nil, Decision{}, &Error{Code: CodeUnauthenticated, Key: "missing_credentials", Message: "An API key is required: send Authorization: Bearer <apiKey>"}
 	}
@@ -45,8 +65,8 @@ func (s *Service) Authenticate(ctx context.Context, apiKey string) (*Application
 // AuthenticateTriple checks the Cobinar-style triple of client id, client
 // secret and API key: API key first, then that the client id belongs to
 // the same application, then the client secret against its hash.
-func (s *Service) AuthenticateTriple(ctx context.Context, clientID, clientSecret, apiKey string) (*Application, Decision, error) {
-	a, d, err := s.Authenticate(ctx, apiKey)
+func (s *Service) AuthenticateTriple(ctx context.Context, clientID, clientSecret string, c APICall) (*Application, Decision, error) {
+	a, d, err := s.AuthenticateCall(ctx, c)
 	if a == nil || err != nil && !isCode(err, CodeRateLimited) {
 		return a, d, err
 	}

@@ -212,15 +212,15 @@ func TestClientSecretGracePeriod(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, secret := range []string{creds.ClientSecret, newSecret} {
-		if _, _, err := f.svc.AuthenticateTriple(t.Context(), a.ClientID, secret, creds.APIKey); err != nil {
+		if _, _, err := f.svc.AuthenticateTriple(t.Context(), a.ClientID, secret, otp.APICall{Key: creds.APIKey}); err != nil {
 			t.Errorf("during the grace period: %v", err)
 		}
 	}
 	f.clock.Advance(time.Minute)
-	if _, _, err := f.svc.AuthenticateTriple(t.Context(), a.ClientID, creds.ClientSecret, creds.APIKey); code(err) != otp.CodeUnauthenticated {
+	if _, _, err := f.svc.AuthenticateTriple(t.Context(), a.ClientID, creds.ClientSecret, otp.APICall{Key: creds.APIKey}); code(err) != otp.CodeUnauthenticated {
 		t.Errorf("the old secret after the grace period = %v, want UNAUTHENTICATED", err)
 	}
-	if _, _, err := f.svc.AuthenticateTriple(t.Context(), a.ClientID, newSecret, creds.APIKey); err != nil {
+	if _, _, err := f.svc.AuthenticateTriple(t.Context(), a.ClientID, newSecret, otp.APICall{Key: creds.APIKey}); err != nil {
 		t.Errorf("the new secret = %v", err)
 	}
 }

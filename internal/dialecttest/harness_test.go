@@ -27,6 +27,6 @@ func TestHarness(t *testing.T) {
 		if r.Status != 200 || r.Data()["valid"] != true {
 			t.Fatalf("check: %d %s", r.Status, r.Raw)
 		}
-		h.ConsumeEvents()
+		h.RequireRecorded(app, id, "+14155552671")
 	})
 }

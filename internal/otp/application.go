@@ -56,6 +56,12 @@ type Application struct {
 	PrevWebhookSecretSealed []byte
 	PrevWebhookSecretUntil  time.Time
 
+	// AllowedOrigins are the sites (scheme://host[:port]) whose pages may
+	// call the session flow with the application's keys; empty allows
+	// any. ReturnURLs are where the hosted page may send a person back.
+	AllowedOrigins []string
+	ReturnURLs     []string
+
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -84,6 +90,28 @@ type ApplicationInput struct {
 	ProjectID   *string
 	Environment *Environment
 	Status      *AppStatus
+	// AllowedOrigins and ReturnURLs replace the lists when not nil.
+	AllowedOrigins *[]string
+	ReturnURLs     *[]string
+}
+
+// applyWeb sets the browser settings of in on a.
+func (in ApplicationInput) applyWeb(a *Application) error {
+	if in.AllowedOrigins != nil {
+		list, err := validateOrigins(*in.AllowedOrigins)
+		if err != nil {
+			return err
+		}
+		a.AllowedOrigins = list
+	}
+	if in.ReturnURLs != nil {
+		list, err := validateReturnURLs(*in.ReturnURLs)
+		if err != nil {
+			return err
+		}
+		a.ReturnURLs = list
+	}
+	return nil
 }
 
 func validateAppName(name string) (string, error) {

@@ -60,6 +60,7 @@ const (
 	ChallengeSecretRejected = "secret_rejected" // the project's secret key is wrong: a setting to fix
 	ChallengeScoreTooLow    = "score_too_low"
 	ChallengeHostname       = "hostname_not_allowed"
+	ChallengeAction         = "action_mismatch" // solved for another action than the request's
 )
 
 // maxChallengeToken bounds a token; Turnstile's are at most 2048
@@ -122,6 +123,10 @@ func (s *Service) checkChallenge(ctx context.Context, a *Application, p *Project
 		return challengeFailed(ChallengeScoreTooLow, nil)
 	case !c.allowsHost(ans.Hostname):
 		return challengeFailed(ChallengeHostname, nil)
+	// Providers without actions (reCAPTCHA v2, hCaptcha, SmartCaptcha)
+	// report none; a reported action must be the request's.
+	case req.challengeAction != "" && ans.Action != "" && ans.Action != req.challengeAction:
+		return challengeFailed(ChallengeAction, nil)
 	}
 	return nil
 }

@@ -24,7 +24,9 @@ type Project struct {
 
 // Policy holds the per-project defaults and bounds of verifications.
 type Policy struct {
-	CodeLength     int           // digits in a code, 4–10
+	CodeLength int // characters in a code, 4–10
+	// CodeAlphabet is what codes are made of; "" is CodeDigits.
+	CodeAlphabet   CodeAlphabet
 	TTL            time.Duration // lifetime of a code, 30 s – 15 min
 	MaxAttempts    int           // checks allowed per verification, 1–10
 	ResendCooldown time.Duration // wait between two sends of one verification
@@ -38,6 +40,25 @@ type Policy struct {
 	Messages MessagePolicy
 	// Challenge is the CAPTCHA that protects the project's sends.
 	Challenge ChallengePolicy
+	// SessionTTL is how long a verification session lives (the session
+	// flow); zero is DefaultSessionTTL.
+	SessionTTL time.Duration
+}
+
+// Bounds and default of a verification session's lifetime. Three minutes
+// is kod.mobi's session.
+const (
+	MinSessionTTL     = time.Minute
+	MaxSessionTTL     = 15 * time.Minute
+	DefaultSessionTTL = 3 * time.Minute
+)
+
+// SessionLifetime is how long the project's verification sessions live.
+func (p Policy) SessionLifetime() time.Duration {
+	if p.SessionTTL == 0 {
+		return DefaultSessionTTL
+	}
+	return p.SessionTTL
 }
 
 // Bounds of the policy values; requests outside them are refused, not clamped.
@@ -61,6 +82,8 @@ func DefaultPolicy() Policy {
 		MaxResends:     3,
 		SendsPerMinute: 10,
 		DefaultLocale:  "en",
+		CodeAlphabet:   CodeDigits,
+		SessionTTL:     DefaultSessionTTL,
 	}
 }
 
@@ -81,6 +104,10 @@ func (p Policy) Validate() error {
 		return invalidField("policy.sendsPerMinute", "out_of_range", "sendsPerMinute must be between 1 and 1000")
 	case !validLocale(p.DefaultLocale):
 		return invalidField("policy.defaultLocale", "invalid_locale", "defaultLocale must be a language tag such as en or pt-BR")
+	case !p.CodeAlphabet.valid():
+		return invalidField("policy.codeLetters", "invalid_alphabet", "codes need digits, letters or both: codeDigits and codeLetters cannot both be false")
+	case p.SessionTTL != 0 && (p.SessionTTL < MinSessionTTL || p.SessionTTL > MaxSessionTTL):
+		return invalidField("policy.sessionTtl", "out_of_range", "sessionTtl must be between 60 and 900 seconds")
 	}
 	if err := validateChannelList(p.Channels); err != nil {
 		return err

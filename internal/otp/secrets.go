@@ -10,7 +10,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
-	"math/big"
 	"strings"
 )
 
@@ -104,21 +103,8 @@ func randomBytes(n int) []byte {
 	return b
 }
 
-// generateCode returns length decimal digits drawn uniformly: each digit
-// comes from rand.Int, which rejects out-of-range values instead of taking
-// a modulo, so no digit is more likely than another.
-func generateCode(length int) string {
-	ten := big.NewInt(10)
-	b := make([]byte, length)
-	for i := range b {
-		d, err := rand.Int(rand.Reader, ten)
-		if err != nil {
-			panic("crypto/rand failed: " + err.Error())
-		}
-		b[i] = byte('0' + d.Int64())
-	}
-	return string(b)
-}
+// generateCode returns length decimal digits drawn uniformly.
+func generateCode(length int) string { return generateCodeOf(length, CodeDigits) }
 
 // hashSecret is how API keys and client secrets are stored: they have 192
 // bits of entropy, so a fast hash is enough and lookups stay one index probe.

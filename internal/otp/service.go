@@ -23,6 +23,7 @@ type Service struct {
 	webhooks            WebhookTransport // nil: events are not sent to webhooks
 	usage               *usageCache
 	challenges          ChallengeVerifier // nil: a project with a challenge cannot send
+	telegram            TelegramBot       // zero: the telegram channel needs no linked chat
 }
 
 // Limits are the service-wide limits that are not per-project policy.
@@ -77,6 +78,10 @@ type Config struct {
 	// require one; without it those projects' sends are refused with
 	// CHALLENGE_UNAVAILABLE.
 	Challenges ChallengeVerifier
+	// TelegramBot, if its Provider is set, is the bot that delivers the
+	// telegram channel: the session flow then offers that channel only to
+	// people who linked their number in a chat with it.
+	TelegramBot TelegramBot
 }
 
 // NewService checks the configuration and returns a Service.
@@ -130,7 +135,8 @@ func NewService(c Config) (*Service, error) {
 		store: c.Store, limiter: c.Limiter, keys: c.Keys, clock: c.Clock, cfg: c.Limits, notify: notify,
 		cache: newReadCache(l.ReadCacheTTL, maxCacheEntries), prices: c.Prices, deliverable: deliverable,
 		webhookAllowPrivate: c.WebhookAllowPrivate, webhooks: c.Webhooks, challenges: c.Challenges,
-		usage: &usageCache{m: map[string]usageEntry{}},
+		telegram: c.TelegramBot,
+		usage:    &usageCache{m: map[string]usageEntry{}},
 	}, nil
 }
 

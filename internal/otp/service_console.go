@@ -139,6 +139,9 @@ func (s *Service) CreateApplication(ctx context.Context, in ApplicationInput) (*
 		PublicKey: newToken(credentialPrefix(env, "pk")),
 		CreatedAt: now, UpdatedAt: now,
 	}
+	if err := in.applyWeb(a); err != nil {
+		return nil, Credentials{}, err
+	}
 	var creds Credentials
 	for _, k := range []CredentialKind{CredentialSecret, CredentialAPIKey, CredentialWebhookSecret} {
 		v := s.setCredential(a, k)
@@ -203,7 +206,8 @@ func (s *Service) ListApplications(ctx context.Context, f ApplicationFilter) ([]
 	return s.store.ListApplications(ctx, f)
 }
 
-// UpdateApplication changes the name or status of an application.
+// UpdateApplication changes the name, status or browser settings (allowed
+// origins, return URLs) of an application.
 func (s *Service) UpdateApplication(ctx context.Context, id string, in ApplicationInput) (*Application, error) {
 	a, err := s.GetApplication(ctx, id)
 	if err != nil {
@@ -225,6 +229,9 @@ func (s *Service) UpdateApplication(ctx context.Context, id string, in Applicati
 			return nil, err
 		}
 		a.Status = *in.Status
+	}
+	if err := in.applyWeb(a); err != nil {
+		return nil, err
 	}
 	a.UpdatedAt = s.clock.Now()
 	err = s.store.UpdateApplication(ctx, a)

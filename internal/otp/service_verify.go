@@ -163,10 +163,16 @@ func (s *Service) newVerification(ctx context.Context, a *Application, req Creat
 	if len(fallback) > 1 {
 		v.NextStepAt = now.Add(fallback[0].Timeout)
 	}
-	code := generateCode(length)
+	s.setNewCode(v, length, p.Policy.CodeAlphabet)
+	return v, p, nil
+}
+
+// setNewCode gives v a fresh code of length characters of alphabet: its
+// HMAC for checks and its sealed form for (re)sends.
+func (s *Service) setNewCode(v *Verification, length int, alphabet CodeAlphabet) {
+	code := generateCodeOf(length, alphabet)
 	v.CodeHash = s.keys.codeHash(v.ID, code)
 	v.CodeSealed = s.keys.seal(code, v.ID)
-	return v, p, nil
 }
 
 func validateChannel(c Channel, d Destination, field string) error {
@@ -489,6 +495,11 @@ func (s *Service) SweepExpired(ctx context.Context, limit int) (int, error) {
 	}
 	if _, err := s.store.DeleteExpiredSessions(ctx, s.clock.Now()); err != nil {
 		return n, fmt.Errorf("sweep sessions: %w", err)
+	}
+	// Verification sessions stay while their blocks can count against
+	// their destination.
+	if _, err := s.store.DeleteEndedVerificationSessions(ctx, s.clock.Now().Add(-SessionBlockWindow-SessionBlockDuration), s.clock.Now()); err != nil {
+		return n, fmt.Errorf("sweep verification sessions: %w", err)
 	}
 	now := s.clock.Now()
 	if _, err := s.store.DeleteOldData(ctx, now.Add(-s.cfg.DataRetention), now.Add(-s.cfg.WebhookRetention), 1000); err != nil {

@@ -22,6 +22,8 @@ type Store interface {
 	CreateApplication(ctx context.Context, a *Application) error
 	GetApplication(ctx context.Context, id string) (*Application, error)
 	GetApplicationByAPIKey(ctx context.Context, keyHash []byte) (*Application, error)
+	// GetApplicationByPublicKey returns the application of a public key, or ErrNotFound.
+	GetApplicationByPublicKey(ctx context.Context, key string) (*Application, error)
 	// ListApplications returns applications newest first.
 	ListApplications(ctx context.Context, f ApplicationFilter) ([]*Application, error)
 	UpdateApplication(ctx context.Context, a *Application) error
@@ -145,6 +147,8 @@ type Store interface {
 
 	// ListTestMessages returns the test inbox of an application, newest first.
 	ListTestMessages(ctx context.Context, appID, to string, limit int) ([]TestMessage, error)
+
+	SessionStore
 
 	// DeleteExpiredIdempotency removes idempotency records older than before.
 	DeleteExpiredIdempotency(ctx context.Context, before time.Time) (int, error)

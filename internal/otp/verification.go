@@ -135,7 +135,7 @@ func (v *Verification) check(keys *ServerKey, code string, now time.Time) (bool,
 	}
 	v.Attempts++
 	v.UpdatedAt = now
-	if keys.codeMatches(v.ID, code, v.CodeHash) {
+	if keys.codeMatches(v.ID, normalizeCode(code), v.CodeHash) {
 		v.VerifiedAt = now
 		return true, v.finish(StatusVerified, now)
 	}
@@ -216,6 +216,9 @@ type CreateRequest struct {
 	// optional, passed on to the provider.
 	ChallengeToken string
 	RemoteIP       string
+	// challengeAction is the action a CAPTCHA token must have been made
+	// for, where the provider reports actions; "" accepts any.
+	challengeAction string
 	// fromConsole marks a test send by a signed-in developer or the
 	// operator (TestSend): a CAPTCHA tells people from bots on a public
 	// form, and the console's caller has already signed in.

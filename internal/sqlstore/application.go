@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -12,20 +13,27 @@ import (
 const applicationColumns = `id, project_id, name, environment, status, client_id, public_key,
 	api_key_hash, api_key_preview, client_secret_hash, client_secret_preview, webhook_secret_sealed,
 	created_at, updated_at, prev_api_key_hash, prev_api_key_until, prev_client_secret_hash, prev_client_secret_until,
-	prev_webhook_secret_sealed, prev_webhook_secret_until`
+	prev_webhook_secret_sealed, prev_webhook_secret_until, allowed_origins, return_urls`
 
 func scanApplication(row interface{ Scan(...any) error }) (*otp.Application, error) {
 	var (
 		a                                         otp.Application
 		created, updated                          int64
 		prevKeyUntil, prevUntil, prevWebhookUntil int64
+		origins, returnURLs                       string
 	)
 	err := row.Scan(&a.ID, &a.ProjectID, &a.Name, &a.Environment, &a.Status, &a.ClientID, &a.PublicKey,
 		&a.APIKeyHash, &a.APIKeyPreview, &a.ClientSecretHash, &a.ClientSecretPreview, &a.WebhookSecretSealed,
 		&created, &updated, &a.PrevAPIKeyHash, &prevKeyUntil, &a.PrevClientSecretHash, &prevUntil,
-		&a.PrevWebhookSecretSealed, &prevWebhookUntil)
+		&a.PrevWebhookSecretSealed, &prevWebhookUntil, &origins, &returnURLs)
 	if err != nil {
 		return nil, err
+	}
+	if a.AllowedOrigins, err = decodeList(origins); err != nil {
+		return nil, fmt.Errorf("allowed origins of %s: %w", a.ID, err)
+	}
+	if a.ReturnURLs, err = decodeList(returnURLs); err != nil {
+		return nil, fmt.Errorf("return urls of %s: %w", a.ID, err)
 	}
 	a.APIKeyHash = emptyToNil(a.APIKeyHash)
 	a.ClientSecretHash = emptyToNil(a.ClientSecretHash)
@@ -43,12 +51,13 @@ func scanApplication(row interface{ Scan(...any) error }) (*otp.Application, err
 func (s *Store) CreateApplication(ctx context.Context, a *otp.Application) error {
 	_, err := s.writeExec(ctx,
 		`INSERT INTO applications (`+applicationColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`,
 		a.ID, a.ProjectID, a.Name, string(a.Environment), string(a.Status), a.ClientID, a.PublicKey,
 		nullBytes(a.APIKeyHash), a.APIKeyPreview, nullBytes(a.ClientSecretHash), a.ClientSecretPreview,
 		nullBytes(a.WebhookSecretSealed), micros(a.CreatedAt), micros(a.UpdatedAt),
 		nullBytes(a.PrevAPIKeyHash), micros(a.PrevAPIKeyUntil), nullBytes(a.PrevClientSecretHash), micros(a.PrevClientSecretUntil),
-		nullBytes(a.PrevWebhookSecretSealed), micros(a.PrevWebhookSecretUntil))
+		nullBytes(a.PrevWebhookSecretSealed), micros(a.PrevWebhookSecretUntil),
+		encodeList(a.AllowedOrigins), encodeList(a.ReturnURLs))
 	return s.dbErr("create application", err)
 }
 
@@ -77,6 +86,17 @@ func (s *Store) GetApplicationByAPIKey(ctx context.Context, keyHash []byte) (*ot
 	}
 	if err != nil {
 		return nil, s.dbErr("get application by api key", err)
+	}
+	return a, nil
+}
+
+// GetApplicationByPublicKey returns the application whose public key is
+// key, or ErrNotFound.
+func (s *Store) GetApplicationByPublicKey(ctx context.Context, key string) (*otp.Application, error) {
+	a, err := scanApplication(s.reader.QueryRowContext(ctx,
+		`SELECT `+applicationColumns+` FROM applications WHERE public_key = $1`, key))
+	if err != nil {
+		return nil, s.dbErr("get application by public key", err)
 	}
 	return a, nil
 }
@@ -119,13 +139,15 @@ func (s *Store) UpdateApplication(ctx context.Context, a *otp.Application) error
 			api_key_hash = $6, api_key_preview = $7, client_secret_hash = $8, client_secret_preview = $9,
 			webhook_secret_sealed = $10, updated_at = $11, prev_api_key_hash = $12, prev_api_key_until = $13,
 			prev_client_secret_hash = $14, prev_client_secret_until = $15,
-			prev_webhook_secret_sealed = $16, prev_webhook_secret_until = $17
+			prev_webhook_secret_sealed = $16, prev_webhook_secret_until = $17,
+			allowed_origins = $18, return_urls = $19
 		WHERE id = $1`,
 		a.ID, a.Name, string(a.Status), a.ClientID, a.PublicKey,
 		nullBytes(a.APIKeyHash), a.APIKeyPreview, nullBytes(a.ClientSecretHash), a.ClientSecretPreview,
 		nullBytes(a.WebhookSecretSealed), micros(a.UpdatedAt),
 		nullBytes(a.PrevAPIKeyHash), micros(a.PrevAPIKeyUntil), nullBytes(a.PrevClientSecretHash), micros(a.PrevClientSecretUntil),
-		nullBytes(a.PrevWebhookSecretSealed), micros(a.PrevWebhookSecretUntil))
+		nullBytes(a.PrevWebhookSecretSealed), micros(a.PrevWebhookSecretUntil),
+		encodeList(a.AllowedOrigins), encodeList(a.ReturnURLs))
 	if err != nil {
 		return s.dbErr("update application", err)
 	}
@@ -145,6 +167,9 @@ func (s *Store) DeleteApplication(ctx context.Context, id string) error {
 			return s.dbErr("delete application", err)
 		}
 		for _, q := range []string{
+			// Sessions first: a session's writer locks it before its verification.
+			`DELETE FROM verification_sessions WHERE app_id = $1`,
+			`DELETE FROM verify_tokens WHERE app_id = $1`,
 			`DELETE FROM verifications WHERE app_id = $1`,
 			`DELETE FROM outbox WHERE app_id = $1`,
 			`DELETE FROM events WHERE app_id = $1`,
@@ -164,4 +189,24 @@ func (s *Store) DeleteApplication(ctx context.Context, id string) error {
 		}
 		return nil
 	})
+}
+
+// encodeList is the stored form of a list of strings: a JSON array, or
+// "" for an empty list.
+func encodeList(list []string) string {
+	if len(list) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(list) // a []string always encodes
+	return string(b)
+}
+
+// decodeList reads what encodeList wrote; "" is nil.
+func decodeList(s string) ([]string, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var list []string
+	err := json.Unmarshal([]byte(s), &list)
+	return list, err
 }

@@ -26,6 +26,8 @@ type policyJSON struct {
 	WebOTPDomain   string         `json:"webOtpDomain,omitempty"`
 	Templates      []templateJSON `json:"templates,omitempty"`
 	Challenge      *challengeJSON `json:"challenge,omitempty"`
+	CodeAlphabet   string         `json:"codeAlphabet,omitempty"`
+	SessionTTL     int64          `json:"sessionTtlMicros,omitempty"`
 }
 
 // challengeJSON is the stored CAPTCHA setting. The secret key is kept
@@ -61,6 +63,8 @@ func encodePolicy(p otp.Policy) (string, error) {
 		NoShareLine:    p.Messages.NoShareLine,
 		SMSAppHash:     p.Messages.SMSAppHash,
 		WebOTPDomain:   p.Messages.WebOTPDomain,
+		CodeAlphabet:   string(p.CodeAlphabet),
+		SessionTTL:     p.SessionTTL.Microseconds(),
 	}
 	for _, c := range p.Channels {
 		j.Channels = append(j.Channels, string(c))
@@ -90,6 +94,8 @@ func decodePolicy(s string) (otp.Policy, error) {
 		SendsPerMinute: j.SendsPerMinute,
 		DefaultLocale:  j.DefaultLocale,
 		Messages:       otp.MessagePolicy{NoShareLine: j.NoShareLine, SMSAppHash: j.SMSAppHash, WebOTPDomain: j.WebOTPDomain},
+		CodeAlphabet:   otp.CodeAlphabet(j.CodeAlphabet),
+		SessionTTL:     time.Duration(j.SessionTTL) * time.Microsecond,
 	}
 	for _, c := range j.Channels {
 		p.Channels = append(p.Channels, otp.Channel(c))

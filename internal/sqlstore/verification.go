@@ -276,6 +276,20 @@ func (s *Store) applyChange(ctx context.Context, tx *txRunner, v *otp.Verificati
 	if err != nil {
 		return err
 	}
+	ws, err := effectWrites(fx)
+	if err != nil {
+		return err
+	}
+	if update, ok := verificationUpdate(id, appID, before, after); ok {
+		ws = append([]rowWrite{update}, ws...)
+	}
+	return s.execWrites(ctx, tx, ws)
+}
+
+// verificationUpdate is the UPDATE of verification id that writes the
+// columns whose values differ between before and after (verificationArgs
+// of the row as read and as changed); ok is false when none does.
+func verificationUpdate(id, appID string, before, after []any) (rowWrite, bool) {
 	var set []string
 	args := []any{id, appID}
 	for i := 2; i < len(after); i++ { // id and app_id are never rewritten
@@ -285,16 +299,11 @@ func (s *Store) applyChange(ctx context.Context, tx *txRunner, v *otp.Verificati
 		args = append(args, after[i])
 		set = append(set, fmt.Sprintf("%s = $%d", verificationColumnNames[i], len(args)))
 	}
-	ws, err := effectWrites(fx)
-	if err != nil {
-		return err
+	if len(set) == 0 {
+		return rowWrite{}, false
 	}
-	if len(set) > 0 {
-		update := rowWrite{"update verification",
-			`UPDATE verifications SET ` + strings.Join(set, ", ") + ` WHERE id = $1 AND app_id = $2`, args}
-		ws = append([]rowWrite{update}, ws...)
-	}
-	return s.execWrites(ctx, tx, ws)
+	return rowWrite{"update verification",
+		`UPDATE verifications SET ` + strings.Join(set, ", ") + ` WHERE id = $1 AND app_id = $2`, args}, true
 }
 
 // verificationColumnNames are the names in verificationColumns, in order.

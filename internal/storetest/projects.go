@@ -111,6 +111,16 @@ func testApplications(t *testing.T, st otp.Store) {
 	diff(t, "GetApplicationByAPIKey", a2, got)
 	_, err = st.GetApplicationByAPIKey(ctx, sum("unknown key"))
 	wantNotFound(t, "GetApplicationByAPIKey(unknown)", err)
+	got, err = st.GetApplicationByPublicKey(ctx, a2.PublicKey)
+	if err != nil {
+		t.Fatalf("GetApplicationByPublicKey: %v", err)
+	}
+	diff(t, "GetApplicationByPublicKey", a2, got)
+	_, err = st.GetApplicationByPublicKey(ctx, "pk_unknown")
+	wantNotFound(t, "GetApplicationByPublicKey(unknown)", err)
+	// A public key is not an API key: the API key lookup never finds it.
+	_, err = st.GetApplicationByAPIKey(ctx, sum(a2.PublicKey))
+	wantNotFound(t, "GetApplicationByAPIKey(hash of a public key)", err)
 	_, err = st.GetApplication(ctx, "app_missing")
 	wantNotFound(t, "GetApplication(missing)", err)
 
@@ -120,6 +130,7 @@ func testApplications(t *testing.T, st otp.Store) {
 	bare.PrevAPIKeyHash, bare.PrevAPIKeyUntil = nil, time.Time{}
 	bare.PrevClientSecretHash, bare.PrevClientSecretUntil = nil, time.Time{}
 	bare.PrevWebhookSecretSealed, bare.PrevWebhookSecretUntil = nil, time.Time{}
+	bare.AllowedOrigins, bare.ReturnURLs = nil, nil
 	if err := st.CreateApplication(ctx, bare); err != nil {
 		t.Fatalf("CreateApplication without secrets: %v", err)
 	}
@@ -141,6 +152,7 @@ func testApplications(t *testing.T, st otp.Store) {
 	a1.Name, a1.Status = "renamed", otp.AppDisabled
 	a1.APIKeyHash, a1.APIKeyPreview = sum("rotated"), "otpd_live_api_****beef"
 	a1.WebhookSecretSealed = []byte("new sealed webhook secret")
+	a1.AllowedOrigins, a1.ReturnURLs = []string{"https://other.example:8443"}, nil
 	a1.UpdatedAt = t0.Add(time.Hour)
 	if err := st.UpdateApplication(ctx, a1); err != nil {
 		t.Fatalf("UpdateApplication: %v", err)

@@ -178,8 +178,8 @@ func newApp(projectID string, env otp.Environment) *otp.Application {
 		PrevAPIKeyHash: sum("old api " + id), PrevAPIKeyUntil: t0.Add(time.Hour),
 		PrevClientSecretHash: sum("old secret " + id), PrevClientSecretUntil: t0.Add(2 * time.Hour),
 		PrevWebhookSecretSealed: []byte("old sealed webhook secret of " + id), PrevWebhookSecretUntil: t0.Add(3 * time.Hour),
-		AllowedOrigins:          []string{"https://shop.example", "http://localhost:3000"},
-		ReturnURLs:              []string{"https://shop.example/verified?step=2"},
+		AllowedOrigins: []string{"https://shop.example", "http://localhost:3000"},
+		ReturnURLs:     []string{"https://shop.example/verified?step=2"},
 	}
 }
 

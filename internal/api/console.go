@@ -109,10 +109,13 @@ type applicationRequest struct {
 	ProjectID   *string `json:"projectId"`
 	Environment *string `json:"environment" enum:"live,test"`
 	Status      *string `json:"status" enum:"active,disabled"`
+	// AllowedOrigins and ReturnURLs replace the lists when present.
+	AllowedOrigins *[]string `json:"allowedOrigins"`
+	ReturnURLs     *[]string `json:"returnUrls"`
 }
 
 func (req applicationRequest) input() otp.ApplicationInput {
-	in := otp.ApplicationInput{Name: req.Name, ProjectID: req.ProjectID}
+	in := otp.ApplicationInput{Name: req.Name, ProjectID: req.ProjectID, AllowedOrigins: req.AllowedOrigins, ReturnURLs: req.ReturnURLs}
 	if req.Environment != nil {
 		e := otp.Environment(*req.Environment)
 		in.Environment = &e
@@ -137,6 +140,7 @@ func (s *Server) createApplication(w http.ResponseWriter, r *http.Request) error
 		ID: a.ID, Name: a.Name, ProjectID: a.ProjectID, Environment: string(a.Environment), Status: string(a.Status),
 		ClientID: a.ClientID, ClientSecret: c.ClientSecret, APIKey: c.APIKey, PublicKey: a.PublicKey,
 		WebhookSecret: c.WebhookSecret, Warning: credentialsWarning, CreatedAt: a.CreatedAt,
+		AllowedOrigins: append([]string{}, a.AllowedOrigins...), ReturnURLs: append([]string{}, a.ReturnURLs...),
 	})
 	return nil
 }

@@ -23,7 +23,12 @@ type projectView struct {
 
 // policyView gives durations in whole seconds.
 type policyView struct {
-	CodeLength     int    `json:"codeLength"`
+	CodeLength int `json:"codeLength"`
+	// CodeDigits and CodeLetters say what codes are made of: digits,
+	// letters (A–Z without I, L and O) or both; at least one is true.
+	// Codes are checked without regard to case.
+	CodeDigits     bool   `json:"codeDigits"`
+	CodeLetters    bool   `json:"codeLetters"`
 	TTL            int    `json:"ttl"`
 	MaxAttempts    int    `json:"maxAttempts"`
 	ResendCooldown int    `json:"resendCooldown"`
@@ -35,6 +40,13 @@ type policyView struct {
 	Messages messagePolicyView `json:"messages"`
 	// Challenge is the CAPTCHA that POST /v1/verifications then needs.
 	Challenge challengeView `json:"challenge"`
+	// SessionTTL is how long a verification session of the session flow
+	// lives, 60–900 seconds.
+	SessionTTL int `json:"sessionTtl"`
+	// Countries, if not empty, are the ISO 3166 regions (GB, RU, …) whose
+	// phone numbers the project sends codes to; others are refused with
+	// 403 FORBIDDEN (details.country).
+	Countries []string `json:"countries"`
 }
 
 // challengeView is a project's CAPTCHA setting. The secret key is
@@ -86,7 +98,10 @@ func newPolicyView(p otp.Policy) policyView {
 		CodeLength: p.CodeLength, TTL: int(p.TTL / time.Second), MaxAttempts: p.MaxAttempts,
 		ResendCooldown: int(p.ResendCooldown / time.Second), MaxResends: p.MaxResends,
 		SendsPerMinute: p.SendsPerMinute, DefaultLocale: p.DefaultLocale,
-		Channels: make([]string, 0, len(p.Channels)),
+		CodeDigits: p.CodeAlphabet.HasDigits(), CodeLetters: p.CodeAlphabet.HasLetters(),
+		SessionTTL: int(p.SessionLifetime() / time.Second),
+		Countries:  append(make([]string, 0, len(p.Countries)), p.Countries...),
+		Channels:   make([]string, 0, len(p.Channels)),
 		Messages: messagePolicyView{
 			NoShareLine: p.Messages.NoShareLine, SMSAppHash: p.Messages.SMSAppHash, WebOTPDomain: p.Messages.WebOTPDomain,
 			Templates: make([]templateOverride, 0, len(p.Messages.Templates)),
@@ -112,7 +127,16 @@ func (v policyView) policy() otp.Policy {
 		CodeLength: v.CodeLength, TTL: time.Duration(v.TTL) * time.Second, MaxAttempts: v.MaxAttempts,
 		ResendCooldown: time.Duration(v.ResendCooldown) * time.Second, MaxResends: v.MaxResends,
 		SendsPerMinute: v.SendsPerMinute, DefaultLocale: v.DefaultLocale,
-		Messages: otp.MessagePolicy{NoShareLine: v.Messages.NoShareLine, SMSAppHash: v.Messages.SMSAppHash, WebOTPDomain: v.Messages.WebOTPDomain},
+		Messages:   otp.MessagePolicy{NoShareLine: v.Messages.NoShareLine, SMSAppHash: v.Messages.SMSAppHash, WebOTPDomain: v.Messages.WebOTPDomain},
+		SessionTTL: time.Duration(v.SessionTTL) * time.Second,
+	}
+	if len(v.Countries) > 0 {
+		p.Countries = v.Countries
+	}
+	// Neither digits nor letters is an alphabet Validate refuses.
+	p.CodeAlphabet, _ = otp.AlphabetOf(v.CodeDigits, v.CodeLetters)
+	if !v.CodeDigits && !v.CodeLetters {
+		p.CodeAlphabet = "none"
 	}
 	for _, c := range v.Channels {
 		p.Channels = append(p.Channels, otp.Channel(c))
@@ -139,9 +163,14 @@ type applicationView struct {
 	APIKeyPreview       string `json:"apiKeyPreview"`
 	// WebhookSecretPreview is masked; the console endpoint of the webhooks
 	// work reveals it in full.
-	WebhookSecretPreview string    `json:"webhookSecretPreview"`
-	CreatedAt            time.Time `json:"createdAt"`
-	UpdatedAt            time.Time `json:"updatedAt"`
+	WebhookSecretPreview string `json:"webhookSecretPreview"`
+	// AllowedOrigins are the sites (scheme://host[:port]) whose pages may
+	// call the session flow with the public key; empty allows any.
+	// ReturnURLs are where the hosted page may send a person back.
+	AllowedOrigins []string  `json:"allowedOrigins"`
+	ReturnURLs     []string  `json:"returnUrls"`
+	CreatedAt      time.Time `json:"createdAt"`
+	UpdatedAt      time.Time `json:"updatedAt"`
 }
 
 func newApplicationView(a *otp.Application) applicationView {
@@ -150,24 +179,29 @@ func newApplicationView(a *otp.Application) applicationView {
 		ClientID: a.ClientID, PublicKey: a.PublicKey,
 		ClientSecretPreview: a.ClientSecretPreview, APIKeyPreview: a.APIKeyPreview,
 		WebhookSecretPreview: "whsec_****",
+		AllowedOrigins:       append(make([]string, 0, len(a.AllowedOrigins)), a.AllowedOrigins...),
+		ReturnURLs:           append(make([]string, 0, len(a.ReturnURLs)), a.ReturnURLs...),
 		CreatedAt:            a.CreatedAt, UpdatedAt: a.UpdatedAt,
 	}
 }
 
 // createdApplicationView is the one answer that carries the secrets.
 type createdApplicationView struct {
-	ID            string    `json:"id"`
-	Name          string    `json:"name"`
-	ProjectID     string    `json:"projectId"`
-	Environment   string    `json:"environment"`
-	Status        string    `json:"status"`
-	ClientID      string    `json:"clientId"`
-	ClientSecret  string    `json:"clientSecret"`
-	APIKey        string    `json:"apiKey"`
-	PublicKey     string    `json:"publicKey"`
-	WebhookSecret string    `json:"webhookSecret"`
-	Warning       string    `json:"warning"`
-	CreatedAt     time.Time `json:"createdAt"`
+	ID            string `json:"id"`
+	Name          string `json:"name"`
+	ProjectID     string `json:"projectId"`
+	Environment   string `json:"environment"`
+	Status        string `json:"status"`
+	ClientID      string `json:"clientId"`
+	ClientSecret  string `json:"clientSecret"`
+	APIKey        string `json:"apiKey"`
+	PublicKey     string `json:"publicKey"`
+	WebhookSecret string `json:"webhookSecret"`
+	Warning       string `json:"warning"`
+	// AllowedOrigins and ReturnURLs are as in the application.
+	AllowedOrigins []string  `json:"allowedOrigins"`
+	ReturnURLs     []string  `json:"returnUrls"`
+	CreatedAt      time.Time `json:"createdAt"`
 }
 
 const credentialsWarning = "Store these credentials now — the Client Secret and API Key will not be shown again."

@@ -43,6 +43,9 @@ type Policy struct {
 	// SessionTTL is how long a verification session lives (the session
 	// flow); zero is DefaultSessionTTL.
 	SessionTTL time.Duration
+	// Countries, if not empty, are the ISO 3166 regions whose phone
+	// numbers the project sends codes to; others are refused.
+	Countries []string
 }
 
 // Bounds and default of a verification session's lifetime. Three minutes
@@ -110,6 +113,9 @@ func (p Policy) Validate() error {
 		return invalidField("policy.sessionTtl", "out_of_range", "sessionTtl must be between 60 and 900 seconds")
 	}
 	if err := validateChannelList(p.Channels); err != nil {
+		return err
+	}
+	if err := validateCountries(p.Countries); err != nil {
 		return err
 	}
 	if err := p.Challenge.validate(); err != nil {

@@ -116,6 +116,9 @@ func (s *Service) newVerification(ctx context.Context, a *Application, req Creat
 	if err != nil {
 		return nil, nil, fmt.Errorf("project of application: %w", err)
 	}
+	if err := p.Policy.allowsCountry(dest); err != nil {
+		return nil, nil, err
+	}
 	if err := checkCredits(p, a); err != nil {
 		return nil, nil, err
 	}
@@ -132,6 +135,17 @@ func (s *Service) newVerification(ctx context.Context, a *Application, req Creat
 	channel, fallback, err := pickChannel(req, dest, s.channels(a, p.Policy), ttl)
 	if err != nil {
 		return nil, nil, err
+	}
+	for i, st := range fallback {
+		if st.To == "" {
+			continue
+		}
+		if d, err := ParseDestination(st.To, "to"); err == nil {
+			if err := p.Policy.allowsCountry(d); err != nil {
+				ErrorOf(err).Field = fmt.Sprintf("fallback[%d].to", i)
+				return nil, nil, err
+			}
+		}
 	}
 	length := p.Policy.CodeLength
 	if req.CodeLength != 0 {

@@ -123,6 +123,9 @@ func (s *Service) StartSession(ctx context.Context, a *Application, req SessionR
 	if len(offered) == 0 {
 		return nil, &Error{Code: CodeInvalidParameter, Key: "no_channels", Message: "The project has no channel enabled that otpd can deliver"}
 	}
+	if err := p.Policy.allowsCountry(dest); err != nil {
+		return nil, err
+	}
 	if !slices.ContainsFunc(offered, dest.fits) {
 		return nil, &Error{Code: CodeInvalidParameter, Key: "no_channel_for_destination", Field: "to",
 			Message: "No channel enabled for this project can reach this destination"}

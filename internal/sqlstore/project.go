@@ -28,6 +28,7 @@ type policyJSON struct {
 	Challenge      *challengeJSON `json:"challenge,omitempty"`
 	CodeAlphabet   string         `json:"codeAlphabet,omitempty"`
 	SessionTTL     int64          `json:"sessionTtlMicros,omitempty"`
+	Countries      []string       `json:"countries,omitempty"`
 }
 
 // challengeJSON is the stored CAPTCHA setting. The secret key is kept
@@ -65,6 +66,7 @@ func encodePolicy(p otp.Policy) (string, error) {
 		WebOTPDomain:   p.Messages.WebOTPDomain,
 		CodeAlphabet:   string(p.CodeAlphabet),
 		SessionTTL:     p.SessionTTL.Microseconds(),
+		Countries:      p.Countries,
 	}
 	for _, c := range p.Channels {
 		j.Channels = append(j.Channels, string(c))
@@ -96,6 +98,7 @@ func decodePolicy(s string) (otp.Policy, error) {
 		Messages:       otp.MessagePolicy{NoShareLine: j.NoShareLine, SMSAppHash: j.SMSAppHash, WebOTPDomain: j.WebOTPDomain},
 		CodeAlphabet:   otp.CodeAlphabet(j.CodeAlphabet),
 		SessionTTL:     time.Duration(j.SessionTTL) * time.Microsecond,
+		Countries:      j.Countries,
 	}
 	for _, c := range j.Channels {
 		p.Channels = append(p.Channels, otp.Channel(c))

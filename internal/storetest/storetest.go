@@ -156,6 +156,7 @@ func createProject(t *testing.T, st otp.Store, name string) *otp.Project {
 func richPolicy() otp.Policy {
 	p := otp.DefaultPolicy()
 	p.Channels = []otp.Channel{otp.WhatsApp, otp.SMS, otp.Email}
+	p.CodeAlphabet, p.SessionTTL, p.Countries = otp.CodeAlphanumeric, 7*time.Minute, []string{"GB", "RU"}
 	p.Messages = otp.MessagePolicy{
 		NoShareLine: true, SMSAppHash: "FA+9qCX9VSu", WebOTPDomain: "example.com",
 		Templates: []otp.TemplateOverride{

@@ -17,6 +17,9 @@ type deliverySetup struct {
 	deliverable []otp.Channel // nil: every channel
 	maxAttempts int           // 0 leaves the service's default
 	providers   map[string]builtProvider
+	// telegramBot is the bot that delivers the telegram channel, when the
+	// channel's first provider is a bot; zero otherwise.
+	telegramBot otp.TelegramBot
 }
 
 func newDeliverySetup(fc *fileConfig, env providerEnv) (*deliverySetup, error) {
@@ -49,6 +52,11 @@ func newDeliverySetup(fc *fileConfig, env providerEnv) (*deliverySetup, error) {
 	}
 	if prices != nil {
 		d.prices = prices
+	}
+	if names := fc.Routing.Channels[string(otp.Telegram)]; len(names) > 0 {
+		if b := providers[names[0]].Bot; b != nil {
+			d.telegramBot = *b
+		}
 	}
 	return d, nil
 }

@@ -33,6 +33,9 @@ type builtProvider struct {
 	// Checkable is false for a provider that cannot be checked without
 	// sending (the console, a generic HTTP gateway without a check URL).
 	Checkable bool
+	// Bot is set for a Telegram provider in bot mode: people must link
+	// their number in a chat with it before it can send them codes.
+	Bot *otp.TelegramBot
 }
 
 // providerEnv is what a provider may need from the process.
@@ -47,6 +50,8 @@ type providerEnv struct {
 type chatDirectory interface {
 	LinkChat(ctx context.Context, provider, phone, chatID string) error
 	ChatFor(ctx context.Context, provider, phone string) (chatID string, ok bool, err error)
+	// ChatStartPhone reads the start token of a bot's deep link.
+	ChatStartPhone(token string) (phone string, ok bool)
 }
 
 // telegramChats adapts a chatDirectory to one Telegram bot.
@@ -152,13 +157,17 @@ var providerFactories = map[string]providerFactory{
 		c.Name = name
 		if env.Chats != nil {
 			chats := telegramChats{dir: env.Chats, provider: name}
-			c.Chats, c.Links = chats, chats
+			c.Chats, c.Links, c.Starts = chats, chats, env.Chats
 		}
 		p, err := telegram.New(c)
 		if err != nil {
 			return builtProvider{}, err
 		}
-		return builtProvider{Provider: p, Type: "telegram", Callback: p.CallbackHandler(env.Receipts), Checkable: true}, nil
+		b := builtProvider{Provider: p, Type: "telegram", Callback: p.CallbackHandler(env.Receipts), Checkable: true}
+		if c.Mode == telegram.ModeBot {
+			b.Bot = &otp.TelegramBot{Provider: name, Username: c.BotUsername}
+		}
+		return b, nil
 	},
 	"whatsapp": func(name string, node *yaml.Node, env providerEnv) (builtProvider, error) {
 		var c whatsapp.Config

@@ -69,6 +69,7 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 		WebhookAllowPrivate: cfg.WebhookAllowPrivate,
 		Webhooks:            webhook.Transport{Sender: webhook.NewSender(webhook.Config{AllowPrivate: cfg.WebhookAllowPrivate}), Payloads: webhookPayloads()},
 		Challenges:          newChallengeVerifier(fc, logger),
+		TelegramBot:         d.telegramBot,
 		Limits: otp.Limits{
 			APIKeyRequests:      otp.Limit{Count: cfg.APIRateLimit, Period: time.Minute},
 			MaxDeliveryAttempts: d.maxAttempts,
@@ -246,4 +247,8 @@ func (l lateChats) LinkChat(ctx context.Context, provider, phone, chatID string)
 
 func (l lateChats) ChatFor(ctx context.Context, provider, phone string) (string, bool, error) {
 	return (*l.svc).ChatFor(ctx, provider, phone)
+}
+
+func (l lateChats) ChatStartPhone(token string) (string, bool) {
+	return (*l.svc).ChatStartPhone(token)
 }

@@ -3,6 +3,7 @@ package telegram
 import (
 	"crypto/subtle"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -36,7 +37,27 @@ const (
 	shareButton  = "Share my phone number"
 	linkedText   = "Done: verification codes for this number will come to this chat."
 	notYourOwn   = "Please share your own phone number, with the button below."
+	// askForStartNumber answers a deep link that names the number being
+	// verified; the number is masked, since the link may have been shared.
+	askForStartNumber = "To receive the code for %s here, share that phone number with the button below."
 )
+
+// startPhone reads "/start <token>", the message a t.me deep link sends.
+func (p *Provider) startPhone(text string) (string, bool) {
+	token, ok := strings.CutPrefix(text, "/start ")
+	if !ok || p.cfg.Starts == nil {
+		return "", false
+	}
+	return p.cfg.Starts.ChatStartPhone(strings.TrimSpace(token))
+}
+
+// maskPhone shows a number's first and last two digits.
+func maskPhone(phone string) string {
+	if len(phone) < 6 {
+		return "•••"
+	}
+	return phone[:2] + strings.Repeat("•", len(phone)-4) + phone[len(phone)-2:]
+}
 
 // botWebhook receives the bot's updates (set it with setWebhook and
 // secret_token = webhook_secret). A person links their chat by sharing
@@ -89,6 +110,8 @@ func (p *Provider) botWebhook(w http.ResponseWriter, r *http.Request) {
 	text := askForNumber
 	if m.Contact != nil {
 		text = notYourOwn
+	} else if phone, ok := p.startPhone(m.Text); ok {
+		text = fmt.Sprintf(askForStartNumber, maskPhone(phone))
 	}
 	p.reply(r, m.Chat.ID, text, true)
 	w.WriteHeader(http.StatusOK)

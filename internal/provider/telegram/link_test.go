@@ -112,3 +112,39 @@ func TestBotLinkFailureIsRetried(t *testing.T) {
 		t.Errorf("status %d, want 500 so that Telegram sends the update again", code)
 	}
 }
+
+// starts resolves the one start token it knows, as otp.Service does its own.
+type starts map[string]string
+
+func (s starts) ChatStartPhone(token string) (string, bool) { p, ok := s[token]; return p, ok }
+
+// TestBotDeepLinkNamesTheNumber: a deep link's start token makes the bot
+// ask for the number being verified, masked; an unknown token gets the
+// usual question; neither links anything, only the shared contact does.
+func TestBotDeepLinkNamesTheNumber(t *testing.T) {
+	s := telegramtest.NewBotServer(t)
+	const user = 42
+	s.AddChat(user)
+	dir := &directory{chats: map[string]int64{}}
+	p := newBot(t, s, func(c *telegram.Config) {
+		c.WebhookSecret, c.Links, c.Chats = "s3cret", dir, dir
+		c.BotUsername, c.Starts = "otpd_test_bot", starts{"79991234567-mac": "+79991234567"}
+	})
+	h := p.CallbackHandler(&sink{})
+	for _, tc := range []struct{ text, want string }{
+		{"/start 79991234567-mac", "To receive the code for +7••••••••67 here, share that phone number with the button below."},
+		{"/start forged-token", "To receive your verification codes here, share your phone number with the button below."},
+	} {
+		if code := postUpdate(t, h, privateMessage(user, `,"text":"`+tc.text+`"`)); code != 200 {
+			t.Fatalf("%s: status %d, want 200", tc.text, code)
+		}
+		msgs := s.Messages()
+		last := msgs[len(msgs)-1]
+		if last.Text != tc.want || !strings.Contains(last.Params["reply_markup"], `"request_contact":true`) {
+			t.Errorf("answer to %q = %q, want %q with a share-contact button", tc.text, last.Text, tc.want)
+		}
+	}
+	if len(dir.chats) != 0 {
+		t.Errorf("a deep link linked %v, want nothing before the contact is shared", dir.chats)
+	}
+}

@@ -50,6 +50,12 @@ type ChatResolver interface {
 	ChatID(ctx context.Context, phone string) (id int64, ok bool, err error)
 }
 
+// StartResolver reads the start parameter of a t.me deep link to the
+// bot: ok is false for one it did not make.
+type StartResolver interface {
+	ChatStartPhone(token string) (phone string, ok bool)
+}
+
 // ChatLinker remembers the chat in which a person shared their own phone
 // number with the bot, for bot mode.
 type ChatLinker interface {
@@ -84,6 +90,13 @@ type Config struct {
 	// Links records the chats people link by sharing their phone number
 	// with the bot (bot mode); the bot's webhook (CallbackHandler) feeds it.
 	Links ChatLinker `yaml:"-"`
+	// BotUsername is the bot's username, without "@" (bot mode): the
+	// session flow shows people the bot's t.me link with it.
+	BotUsername string `yaml:"bot_username"`
+	// Starts, if set, reads the start parameter of the bot's deep link
+	// (bot mode): the phone number a person was verifying, which the bot
+	// then asks them to share.
+	Starts StartResolver `yaml:"-"`
 	// WebhookSecret is the secret_token given to setWebhook (bot mode):
 	// Telegram sends it in X-Telegram-Bot-Api-Secret-Token with every
 	// update, and updates without it are refused. Without it the bot's
@@ -149,6 +162,8 @@ func (c Config) validateGateway() error {
 		return errors.New("bot_token is only used with mode: bot")
 	case c.WebhookSecret != "":
 		return errors.New("webhook_secret is only used with mode: bot")
+	case c.BotUsername != "":
+		return errors.New("bot_username is only used with mode: bot")
 	}
 	return nil
 }
@@ -165,6 +180,10 @@ func (c Config) validateBot() error {
 		return errors.New("sender_username is only used with mode: gateway")
 	case c.CallbackURL != "":
 		return errors.New("callback_url is only used with mode: gateway; the Bot API reports no deliveries")
+	case strings.HasPrefix(c.BotUsername, "@"):
+		return errors.New("bot_username is written without the @")
+	case c.BotUsername != "" && !usernamePattern.MatchString(c.BotUsername):
+		return errors.New("bot_username must be a Telegram username: 5 to 32 letters, digits and underscores")
 	case c.WebhookSecret != "" && !webhookSecretPattern.MatchString(c.WebhookSecret):
 		// Telegram's own rule for secret_token.
 		return errors.New("webhook_secret must be 1 to 256 letters, digits, '_' or '-'")

@@ -23,7 +23,7 @@ import (
 // project and a test application and read its credentials once, save the
 // project's settings (the server's field errors show by their fields),
 // register a webhook and send it a test event, rotate the API key with a
-// grace period, send a test verification from the console form, find it in
+// grace period, set the application's allowed origins and return URLs, send a test verification from the console form, find it in
 // the list and check its code from the test inbox, see the user and the
 // events, open analytics, fit a 375 px screen, sign out, and fall back to
 // sign-in when the token is refused. Every assertion reads the page's DOM.
@@ -162,6 +162,30 @@ func TestConsoleBrowser(t *testing.T) {
 	}
 	b.clickButton("I have stored them")
 	b.do(chromedp.WaitNotPresent(chromedp.CSS("#revealed-webhook-secret")))
+
+	// Browser access of the session flow: a malformed origin is refused
+	// next to its field; valid ones are saved, normalised, and shown
+	// again when the page is opened anew, with the return URLs.
+	origins := `#browser-form textarea[name="allowedOrigins"]`
+	b.retype(origins, "https://shop.example/checkout")
+	b.clickButton("Save browser settings")
+	b.waitText(`[data-field="allowedOrigins"] .field-error`, "scheme://host[:port]")
+	b.retype(origins, "https://Shop.Example:443\nhttp://localhost:3000")
+	b.retype(`#browser-form textarea[name="returnUrls"]`, "https://shop.example/verified")
+	b.clickButton("Save browser settings")
+	b.waitText("#status", "Browser settings saved.")
+	// Leave and come back (a reload would drop the rotated key the
+	// console keeps in memory for the test send below).
+	b.nav("applications", "Applications")
+	b.do(chromedp.Click(chromedp.Search(`//main//table//a[normalize-space()="web"]`)))
+	b.waitText("main h1", "web")
+	b.do(chromedp.WaitVisible(chromedp.CSS(origins)))
+	web := b.eval(`JSON.stringify([document.querySelector('#browser-form textarea[name="allowedOrigins"]').value,
+		document.querySelector('#browser-form textarea[name="returnUrls"]').value])`)
+	if want := `["https://shop.example\nhttp://localhost:3000","https://shop.example/verified"]`; web != want {
+		t.Errorf("browser settings after reload = %s, want %s", web, want)
+	}
+	b.shot("application")
 
 	// Send a test verification from the console form and find it listed.
 	b.nav("verifications", "Verifications")

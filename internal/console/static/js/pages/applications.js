@@ -1,5 +1,6 @@
 // Applications: creating one (its credentials shown once), the list, and
-// an application's page: masked credentials, rotation, status, deletion.
+// an application's page: masked credentials, rotation, status, deletion,
+// and the browser settings of the session flow.
 
 import { get, post, patch, del, enc, applications } from '../api.js';
 import { rememberApiKey } from '../keys.js';
@@ -208,8 +209,40 @@ function draw(page, app) {
         rotateRow('webhook_secret', app.webhookSecretPreview, ' ',
           button('Reveal', () => revealWebhookSecret(app), { small: true, 'aria-label': 'Reveal webhook secret', dataset: { reveal: 'webhook_secret' } })),
       ])),
+    card('Browser access', browserForm(page, app)),
     testing,
   ].filter(Boolean));
+}
+
+// lines splits a textarea's value into its non-empty lines.
+const lines = (text) => text.split('\n').map((l) => l.trim()).filter(Boolean);
+
+// browserForm edits where the session flow may run: the sites whose pages
+// may call it with the public key, and where the hosted page may send a
+// person back.
+function browserForm(page, app) {
+  const origins = h('textarea', { name: 'allowedOrigins', rows: '3', spellcheck: 'false', autocomplete: 'off' }, (app.allowedOrigins || []).join('\n'));
+  const returns = h('textarea', { name: 'returnUrls', rows: '3', spellcheck: 'false', autocomplete: 'off' }, (app.returnUrls || []).join('\n'));
+  const form = h('form', { class: 'form', novalidate: true, id: 'browser-form' },
+    h('p', { class: 'hint' }, 'Pages call the session flow (kod.mobi’s /v2 API) with the public key. ',
+      'With allowed origins set, requests from other sites are refused; servers, which send no Origin, always pass.'),
+    field({ label: 'Allowed origins', input: origins, name: 'allowedOrigins', hint: 'One per line, scheme://host[:port], such as https://shop.example. Empty allows any site.' }),
+    field({ label: 'Return URLs', input: returns, name: 'returnUrls', hint: 'One per line: absolute http(s) URLs the hosted page may send a person back to, matched exactly.' }),
+    h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'button' }, 'Save browser settings')));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    clearErrors(form);
+    busy(form, async () => {
+      try {
+        const { data } = await patch(`/v1/applications/${enc(app.id)}`, { allowedOrigins: lines(origins.value), returnUrls: lines(returns.value) });
+        draw(page, data);
+        announce('Browser settings saved.', 'ok');
+      } catch (err) {
+        showFormError(form, err);
+      }
+    });
+  });
+  return form;
 }
 
 // revealWebhookSecret shows the application's webhook secret in full, and

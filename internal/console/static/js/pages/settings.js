@@ -13,12 +13,13 @@ const PURPOSES = ['verification', 'two_factor', 'password_reset', 'transaction']
 const LOCALES = ['ar', 'cs', 'de', 'en', 'es', 'fr', 'he', 'hi', 'id', 'it', 'ja', 'kk', 'ko', 'nl', 'pl', 'pt-BR', 'pt-PT', 'ro', 'ru', 'sv', 'th', 'tr', 'uk', 'uz', 'vi', 'zh-Hans', 'zh-Hant'];
 
 const NUMBERS = [
-  ['codeLength', 'Code length', 'Digits in a code, 4–10.', 4, 10],
+  ['codeLength', 'Code length', 'Characters in a code, 4–10.', 4, 10],
   ['ttl', 'Code lifetime (seconds)', 'How long a code stays valid, 30–900.', 30, 900],
   ['maxAttempts', 'Maximum attempts', 'Checks allowed per verification.', 1],
   ['resendCooldown', 'Resend cooldown (seconds)', 'Wait before the same code can be sent again.', 0],
   ['maxResends', 'Maximum resends', 'Resends allowed per verification.', 0],
   ['sendsPerMinute', 'Sends a minute per destination', 'Per application.', 1],
+  ['sessionTtl', 'Session lifetime (seconds)', 'How long a session of the session flow (kod.mobi’s) lives, 60–900.', 60, 900],
 ];
 
 /** settingsForm builds the settings form for project. */
@@ -39,6 +40,11 @@ export function settingsForm(project) {
 
   const channels = channelPicker(p.channels);
 
+  // What codes are made of; letters leave out I, L and O.
+  const digits = h('input', { type: 'checkbox', id: id('digits'), checked: p.codeDigits, dataset: { alphabet: 'digits' } });
+  const letters = h('input', { type: 'checkbox', id: id('letters'), checked: p.codeLetters, dataset: { alphabet: 'letters' } });
+  const countries = h('input', { type: 'text', value: (p.countries || []).join(' '), autocomplete: 'off', spellcheck: 'false', placeholder: 'GB RU' });
+
   const noShare = h('input', { type: 'checkbox', id: id('noshare'), checked: p.messages.noShareLine });
   const appHash = h('input', { type: 'text', value: p.messages.smsAppHash, maxlength: '11', autocomplete: 'off', spellcheck: 'false' });
   const webOtp = h('input', { type: 'text', value: p.messages.webOtpDomain, autocomplete: 'off', spellcheck: 'false', placeholder: 'example.com' });
@@ -54,7 +60,13 @@ export function settingsForm(project) {
     section('Codes and limits',
       h('div', { class: 'form-grid' }, numberFields,
         field({ label: 'Default locale', input: locale, name: 'policy.defaultLocale', hint: 'Used when neither the request nor the phone number gives a language.' }),
-        localeList)),
+        localeList),
+      h('fieldset', { dataset: { field: 'policy.codeLetters' } },
+        h('legend', {}, 'Codes are made of'),
+        h('div', { class: 'check-list' },
+          h('label', { class: 'check', for: digits.id }, digits, 'Digits'),
+          h('label', { class: 'check', for: letters.id }, letters, 'Letters (A–Z without I, L and O; checked in either case)'))),
+      field({ label: 'Countries', input: countries, name: 'policy.countries', hint: 'ISO codes of the countries whose phone numbers get codes, such as GB RU. Empty sends to any.' })),
     section('Channels', channels.element),
     section('Message texts',
       h('div', { class: 'form' },
@@ -72,6 +84,9 @@ export function settingsForm(project) {
     clearErrors(form);
     const policy = {
       defaultLocale: locale.value.trim(),
+      codeDigits: digits.checked,
+      codeLetters: letters.checked,
+      countries: countries.value.split(/[\s,]+/).filter(Boolean).map((c) => c.toUpperCase()),
       channels: channels.value(),
       messages: {
         noShareLine: noShare.checked,

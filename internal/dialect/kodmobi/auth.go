@@ -38,7 +38,11 @@ func (d *Dialect) authenticate(w http.ResponseWriter, r *http.Request, ep endpoi
 	if err != nil {
 		return nil, err
 	}
-	if err := d.svc.CheckOrigin(a, r.Header.Get("Origin")); err != nil {
+	origin := r.Header.Get("Origin")
+	if origin == selfOrigin(r) {
+		origin = "" // otpd's own pages (the hosted page) are not another site
+	}
+	if err := d.svc.CheckOrigin(a, origin); err != nil {
 		return nil, err
 	}
 	c := &call{r: r, app: a, kind: kind}

@@ -62,6 +62,7 @@ func TestCORS(t *testing.T) {
 			}
 		}
 		must(t, "a server, without Origin", client{h: h, key: app.PublicKey}.get("/v2/settings"), 200)
+		must(t, "otpd's own page", client{h: h, key: app.PublicKey, header: http.Header{"Origin": {h.URL}}}.get("/v2/settings"), 200)
 
 		// The server-side verify answers no browser.
 		v := client{h: h, key: app.APIKey, header: http.Header{"Origin": {shop}}}.post("/v2/verify", `{"verify_token":"vt_x"}`)

@@ -37,9 +37,14 @@ func serveIcon(w http.ResponseWriter, r *http.Request) {
 // came to: a page on another site shows it from there. A proxy in front
 // of otpd that ends TLS tells otpd so with X-Forwarded-Proto.
 func iconURL(r *http.Request, c otp.Channel) string {
+	return selfOrigin(r) + iconPrefix + string(c) + ".svg"
+}
+
+// selfOrigin is the origin of otpd as the request reached it.
+func selfOrigin(r *http.Request) string {
 	scheme := "http"
 	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
 		scheme = "https"
 	}
-	return scheme + "://" + r.Host + iconPrefix + string(c) + ".svg"
+	return scheme + "://" + r.Host
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/otpd/otpd/internal/dialecttest"
 	"github.com/otpd/otpd/internal/otp"
 )
@@ -116,6 +118,13 @@ func TestDocumentsAndIcons(t *testing.T) {
 	doc := h.Do(dialecttest.Request{Method: "GET", Path: "/openapi/kodmobi.json"})
 	if doc.Status != 200 || doc.Body["openapi"] != "3.1.0" {
 		t.Fatalf("/openapi/kodmobi.json: %d", doc.Status)
+	}
+	spec, err := openapi3.NewLoader().LoadFromData(doc.Raw)
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	if err := spec.Validate(context.Background()); err != nil {
+		t.Fatalf("invalid OpenAPI document: %v", err)
 	}
 	paths := doc.Body["paths"].(map[string]any)
 	for _, p := range []string{"/v2/settings", "/v2/channels", "/v2/create", "/v2/send", "/v2/check", "/v2/verify", "/verify",

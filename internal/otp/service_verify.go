@@ -185,7 +185,9 @@ func (s *Service) newVerification(ctx context.Context, a *Application, req Creat
 // HMAC for checks and its sealed form for (re)sends.
 func (s *Service) setNewCode(v *Verification, length int, alphabet CodeAlphabet) {
 	code := generateCodeOf(length, alphabet)
-	v.CodeHash = s.keys.codeHash(v.ID, code)
+	// Checks compare normalised codes; a generated code is already in
+	// that form, and hashing the form keeps it so for any code.
+	v.CodeHash = s.keys.codeHash(v.ID, normalizeCode(code))
 	v.CodeSealed = s.keys.seal(code, v.ID)
 }
 
@@ -478,7 +480,8 @@ func (s *Service) Cancel(ctx context.Context, a *Application, id string) (*Verif
 // SweepExpired marks up to limit pending verifications past their expiry as
 // expired, so their events fire without anyone checking. It returns how
 // many it marked. It also deletes idempotency keys older than
-// IdempotencyWindow and test-inbox messages older than TestInboxRetention.
+// IdempotencyWindow, test-inbox messages older than TestInboxRetention,
+// and verification sessions and verify tokens that have ended.
 func (s *Service) SweepExpired(ctx context.Context, limit int) (int, error) {
 	refs, err := s.store.ListExpiredPending(ctx, s.clock.Now(), limit)
 	if err != nil {

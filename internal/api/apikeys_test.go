@@ -196,8 +196,8 @@ func TestReadKeyMayOnlyRead(t *testing.T) {
 }
 
 // TestAllowListedKeys: a key whose allow-list holds the caller
-// (127.0.0.1 here) works; one whose list does not is 401
-// INVALID-key-like, whatever the request.
+// (127.0.0.1 here) works; one whose list does not is refused as an
+// unknown key is, 401 UNAUTHENTICATED.
 func TestAllowListedKeys(t *testing.T) {
 	dialecttest.Each(t, func(t *testing.T, engine string) {
 		h := dialecttest.New(t, dialecttest.Options{Engine: engine})

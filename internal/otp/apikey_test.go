@@ -319,8 +319,8 @@ func (s *keyCountingStore) GetAPIKeyByHash(ctx context.Context, keyHash []byte) 
 	return s.Store.GetAPIKeyByHash(ctx, keyHash)
 }
 
-// instances are two otpd instances sharing one database, each with its
-// own read cache, on one clock.
+// twoInstances returns two services sharing one database, as two otpd
+// instances would, each with its own read cache, on one clock.
 func twoInstances(t *testing.T, ttl time.Duration) (one, two *otp.Service, store *keyCountingStore, clk *testClock) {
 	t.Helper()
 	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "otpd.db"))

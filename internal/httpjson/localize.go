@@ -99,6 +99,14 @@ var russian = map[string]string{
 	"invalid_hostname":         "Поле {field} должно содержать имя хоста, например example.com или *.example.com, без схемы, порта и пути",
 	"invalid_ip":               "Поле {field} должно быть адресом IPv4 или IPv6",
 	"internal":                 "Внутренняя ошибка сервера; она записана в журнал",
+
+	// API keys of an application besides its own.
+	"invalid_key_scope":         "scope должен быть full или read",
+	"invalid_allowed_ip":        "Поле {field} должно быть адресом или сетью CIDR IPv4 или IPv6, например 203.0.113.7, 203.0.113.0/24 или 2001:db8::/32",
+	"allowed_ip_host_bits":      "В поле {field} заданы биты за длиной префикса: укажите сеть {network} или один адрес без префикса",
+	"too_many_api_keys":         "У приложения слишком много ключей API; сначала отзовите один",
+	"read_only_key":             "Этот ключ API только для чтения: им можно читать (GET), но не отправлять, проверять, переотправлять или отменять коды",
+	"primary_key_not_revocable": "Собственный ключ API приложения нельзя отозвать; замените его ротацией",
 }
 
 // Localize returns the message of e in the language r's Accept-Language

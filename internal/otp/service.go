@@ -44,8 +44,8 @@ type Limits struct {
 	// negative turns the cache off. Changes made through this Service
 	// take effect at once; changes made by another instance sharing the
 	// database (PostgreSQL) take effect here within ReadCacheTTL, so a
-	// disabled application, a rotated API key or a deleted application
-	// may keep working there for that long.
+	// disabled application, a rotated or revoked API key or a deleted
+	// application may keep working there for that long.
 	ReadCacheTTL time.Duration
 }
 

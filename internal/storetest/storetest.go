@@ -61,6 +61,8 @@ func Run(t *testing.T, open func(t *testing.T) otp.Store) {
 		{"Credits", testCredits},
 		{"Developers", testDevelopers},
 		{"PreviousAPIKey", testPreviousAPIKey},
+		{"APIKeys", testAPIKeys},
+		{"APIKeysBoundUnderConcurrency", testAPIKeysBoundUnderConcurrency},
 		{"PreviousWebhookSecret", testPreviousWebhookSecret},
 		{"InvitationsAndSessionSweep", testInvitationsAndSessionSweep},
 		{"CountOwnerSends", testCountOwnerSends},

@@ -53,8 +53,13 @@ type Verifier struct {
 	client   *http.Client
 	now      func() time.Time
 
+	log *slog.Logger
+
 	mu    sync.Mutex
 	ready *gooidc.IDTokenVerifier // nil until discovery succeeds
+	// misconfigured is a discovery that named another issuer: kept, since
+	// asking again cannot help, and logged once.
+	misconfigured error
 }
 
 var _ otp.IdentityVerifier = (*Verifier)(nil)
@@ -89,7 +94,7 @@ func New(c Config) (*Verifier, error) {
 	}
 	client := *c.Client
 	client.Transport = &spacedFetches{next: next, now: c.Now, interval: c.MinFetchInterval, log: c.Logger, last: map[string]*fetched{}}
-	return &Verifier{issuer: c.Issuer, audience: c.Audience, client: &client, now: c.Now}, nil
+	return &Verifier{issuer: c.Issuer, audience: c.Audience, client: &client, now: c.Now, log: c.Logger}, nil
 }
 
 // checkIssuer accepts an https URL, or an http one on a loopback host
@@ -135,11 +140,17 @@ func (v *Verifier) verifier(ctx context.Context) (*gooidc.IDTokenVerifier, error
 	if v.ready != nil {
 		return v.ready, nil
 	}
+	if v.misconfigured != nil {
+		return nil, v.misconfigured
+	}
 	p, err := gooidc.NewProvider(gooidc.ClientContext(ctx, v.client), v.issuer)
 	if err != nil {
 		var mismatch *gooidc.IssuerMismatchError
 		if errors.As(err, &mismatch) {
-			return nil, fmt.Errorf("%w: %v", ErrIssuerMismatch, err)
+			v.misconfigured = fmt.Errorf("%w: %v", ErrIssuerMismatch, err)
+			v.log.Error("OpenID Connect issuer misconfigured; ID tokens are refused with 503 until otpd is restarted with the right OTPD_OIDC_ISSUER",
+				"issuer", v.issuer, "discovered", mismatch.Discovered)
+			return nil, v.misconfigured
 		}
 		return nil, fmt.Errorf("discover %s: %w", v.issuer, err)
 	}

@@ -243,9 +243,19 @@ func TestKeySetDown(t *testing.T) {
 func TestDiscoverIssuerMismatch(t *testing.T) {
 	iss := oidctest.New(t)
 	iss.NameIssuer("https://securetoken.google.com/another-project")
-	v, _ := newVerifier(t, iss)
+	v, clk := newVerifier(t, iss)
 	if err := v.Discover(t.Context()); !errors.Is(err, oidc.ErrIssuerMismatch) {
 		t.Errorf("err = %v, want ErrIssuerMismatch", err)
+	}
+	// A configuration mistake is kept: tokens get no verdict, and the
+	// issuer is not asked again.
+	clk.Advance(time.Hour)
+	_, err := v.VerifyIDToken(t.Context(), iss.Token(iss.Claims("ada@example.com", clk.Now())))
+	if !errors.Is(err, oidc.ErrIssuerMismatch) || errors.Is(err, otp.ErrIDTokenInvalid) {
+		t.Errorf("token after a mismatch: err = %v, want ErrIssuerMismatch", err)
+	}
+	if got := iss.DiscoveryRequests(); got != 1 {
+		t.Errorf("discovery requests = %d, want 1", got)
 	}
 }
 

@@ -63,7 +63,7 @@ func TestLooksLikeIDToken(t *testing.T) {
 		{"a..c", false},
 		{"a.b.", false},
 		{"eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.", false}, // alg none: no signature
-		{"a.b+/.c", false},                              // standard base64, not base64url
+		{"a.b+/.c", false}, // standard base64, not base64url
 		{"a.b=.c", false},
 		{"", false},
 	}

@@ -22,9 +22,9 @@ const maxFetchBody = 1 << 20
 
 // spacedFetches is the http.RoundTripper of every request to the issuer.
 // It fetches each URL at most once per interval and answers repeats
-// within it with the last outcome, answer or failure. go-oidc fetches the
-// key set again whenever a token names a key it does not hold (that is how
-// it follows key rotation), so without this every forged token would make
+// within it with the last outcome, answer or failure. The key set is
+// fetched again whenever no key held verifies a token (that is how key
+// rotation is followed), so without this every forged token would make
 // otpd fetch the issuer's keys: anyone could turn otpd against the issuer,
 // and get it throttled there. Issuers publish a new key well before they
 // sign with it, so one fetch per interval follows rotation all the same.

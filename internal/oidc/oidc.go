@@ -2,7 +2,7 @@
 // Authentication, Google, Auth0, Keycloak, ...) for console sign-in: an
 // otp.IdentityVerifier over github.com/coreos/go-oidc. The issuer's
 // discovery document names its key set (JWKS), which is fetched once and
-// again only when a token is signed by a key not in it.
+// again only when a token is signed by none of the keys held.
 package oidc
 
 import (
@@ -167,10 +167,7 @@ func (v *Verifier) verifier(ctx context.Context) (*gooidc.IDTokenVerifier, error
 			algs = append(algs, a)
 		}
 	}
-	// The key set's fetches run in the background of whichever request
-	// needs them, so they carry no request's context.
-	keys := gooidc.NewRemoteKeySet(gooidc.ClientContext(context.Background(), v.client), meta.JWKSURL)
-	v.ready = gooidc.NewVerifier(v.issuer, failureRecordingKeySet{keys}, &gooidc.Config{
+	v.ready = gooidc.NewVerifier(v.issuer, &keySet{url: meta.JWKSURL, client: v.client}, &gooidc.Config{
 		ClientID: v.audience, SupportedSigningAlgs: algs, Now: v.now,
 	})
 	return v.ready, nil

@@ -23,6 +23,7 @@ type Service struct {
 	webhooks            WebhookTransport // nil: events are not sent to webhooks
 	usage               *usageCache
 	challenges          ChallengeVerifier // nil: a project with a challenge cannot send
+	identities          IdentityVerifier  // nil: no ID token signs a developer in
 }
 
 // Limits are the service-wide limits that are not per-project policy.
@@ -77,6 +78,9 @@ type Config struct {
 	// require one; without it those projects' sends are refused with
 	// CHALLENGE_UNAVAILABLE.
 	Challenges ChallengeVerifier
+	// Identities checks the ID tokens of the operator's OpenID Connect
+	// issuer (OTPD_OIDC_ISSUER); without it no ID token is accepted.
+	Identities IdentityVerifier
 }
 
 // NewService checks the configuration and returns a Service.
@@ -129,7 +133,7 @@ func NewService(c Config) (*Service, error) {
 	return &Service{
 		store: c.Store, limiter: c.Limiter, keys: c.Keys, clock: c.Clock, cfg: c.Limits, notify: notify,
 		cache: newReadCache(l.ReadCacheTTL, maxCacheEntries), prices: c.Prices, deliverable: deliverable,
-		webhookAllowPrivate: c.WebhookAllowPrivate, webhooks: c.Webhooks, challenges: c.Challenges,
+		webhookAllowPrivate: c.WebhookAllowPrivate, webhooks: c.Webhooks, challenges: c.Challenges, identities: c.Identities,
 		usage: &usageCache{m: map[string]usageEntry{}},
 	}, nil
 }

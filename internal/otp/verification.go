@@ -232,16 +232,16 @@ func (st State) Matches(v *Verification, now time.Time) bool {
 // CreateRequest is what a caller asks for when sending a code. Zero values
 // take the project's policy.
 type CreateRequest struct {
-	To             string
-	Channel        Channel
-	Purpose        Purpose
-	TTL            time.Duration
-	CodeLength     int
-	Locale         string
-	Metadata       json.RawMessage
-	Transaction    *Transaction   // required for purpose transaction
-	CallerID       string         // caller id / sender id, where the provider allows it
-	Fallback       []FallbackStep // an ordered workflow replacing Channel; its first step is sent at once
+	To          string
+	Channel     Channel
+	Purpose     Purpose
+	TTL         time.Duration
+	CodeLength  int
+	Locale      string
+	Metadata    json.RawMessage
+	Transaction *Transaction   // required for purpose transaction
+	CallerID    string         // caller id / sender id, where the provider allows it
+	Fallback    []FallbackStep // an ordered workflow replacing Channel; its first step is sent at once
 	// Template names the project's template overrides to write the
 	// messages from; "" and "default" are the default set, which falls
 	// back to otpd's built-in texts. An unknown name is INVALID_PARAMETER.

@@ -178,3 +178,12 @@ func deliverAll(t *testing.T, h *dialecttest.Harness, sender otp.Sender) {
 
 // verID is otpd's id of a K-OTP id.
 func verID(id string) string { return "ver_" + strings.TrimPrefix(id, "otp_") }
+
+func mustTime(t *testing.T, s string) time.Time {
+	t.Helper()
+	tm, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tm
+}

@@ -2,6 +2,7 @@ package kotp
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/otpd/otpd/internal/openapi"
@@ -82,6 +83,29 @@ func buildOpenAPI(routes []route) ([]byte, error) {
 			paths[path] = item
 		}
 		item[strings.ToLower(rt.method)] = op
+	}
+	// Requests require what the seed's tables mark required; answers
+	// always carry every field (null where a value is unknown).
+	components := g.Components()
+	for name, schema := range components {
+		obj, _ := schema.(map[string]any)
+		props, _ := obj["properties"].(map[string]any)
+		if obj == nil || props == nil {
+			continue
+		}
+		switch name {
+		case "SendRequest":
+			obj["required"] = []string{"to", "method", "type"}
+		case "VerifyRequest":
+			obj["required"] = []string{"id", "code"}
+		default:
+			var all []string
+			for p := range props {
+				all = append(all, p)
+			}
+			slices.Sort(all)
+			obj["required"] = all
+		}
 	}
 	g.AddComponent("Error", map[string]any{
 		"type": "object", "required": []string{"error"},

@@ -9,24 +9,18 @@ import (
 	"github.com/otpd/otpd/internal/otp"
 )
 
-// sendRequest is the body of POST /v1/send.
+// sendRequest is the body of POST /v1/send. The descriptions are the
+// seed document's.
 type sendRequest struct {
-	// To is a phone number (E.164) or an email address.
-	To     string `json:"to"`
-	Method string `json:"method" enum:"sms,email,voice"`
-	Type   string `json:"type" enum:"verification,two_factor,password_reset,transaction"`
-	// Template names one of the project's template sets; default "default".
-	Template string `json:"template"`
-	// TTL is the code's lifetime in seconds, 30 to 900; default the
-	// project's (300 unless changed).
-	TTL *int `json:"ttl"`
-	// Length is the number of digits, 4 to 8; default the project's (6
-	// unless changed).
-	Length *int `json:"length"`
-	// Metadata is the caller's own JSON object, at most 1 KB, returned by
-	// /v1/verify. For type transaction its amount and payee (strings) are
-	// what the message asks the person to confirm.
-	Metadata json.RawMessage `json:"metadata" openapi:"object"`
+	To       string `json:"to" description:"Phone number (E.164) or email address"`
+	Method   string `json:"method" enum:"sms,email,voice" description:"Delivery method: sms, email, voice"`
+	Type     string `json:"type" enum:"verification,two_factor,password_reset,transaction" description:"OTP type: verification, two_factor, password_reset, transaction"`
+	Template string `json:"template" description:"Template name (default: \"default\"): a template set of the project"`
+	// TTL and Length are pointers: an absent value takes the project's
+	// policy, a zero is out of range.
+	TTL      *int            `json:"ttl" description:"Time to live in seconds (default: 300, min: 30, max: 900)"`
+	Length   *int            `json:"length" description:"OTP length (default: 6, min: 4, max: 8)"`
+	Metadata json.RawMessage `json:"metadata" openapi:"object" description:"Custom metadata (max 1KB), returned by /verify; for type transaction, amount and payee are what the message asks to confirm"`
 }
 
 // sentOTP is the answer of POST /v1/send.

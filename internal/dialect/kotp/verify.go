@@ -11,9 +11,8 @@ import (
 
 // verifyRequest is the body of POST /v1/verify.
 type verifyRequest struct {
-	// ID is the id POST /v1/send answered.
-	ID   string `json:"id"`
-	Code string `json:"code"`
+	ID   string `json:"id" description:"OTP ID from send response"`
+	Code string `json:"code" description:"OTP code entered by user"`
 }
 
 // verifiedOTP is the answer of POST /v1/verify to the right code.

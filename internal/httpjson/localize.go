@@ -118,6 +118,19 @@ var russian = map[string]string{
 	"email_not_verified":            "Адрес электронной почты в ID-токене не подтверждён провайдером удостоверений: сначала подтвердите его там",
 	"no_account":                    "Учётной записи разработчика с этим адресом нет, а регистрация закрыта: попросите у оператора учётную запись или приглашение",
 	"id_token_no_session":           "ID-токен — не сессия otpd; выйдите у своего провайдера удостоверений",
+
+	// K-OTP dialect and named templates.
+	"unknown_template":      "У проекта нет шаблона {template}",
+	"invalid_template_name": "Имя шаблона должно состоять из 1–64 латинских букв, цифр и знаков _ - .",
+	"invalid_method":        "method должен быть одним из: sms, email, voice",
+	"invalid_otp_status":    "status должен быть одним из: pending, sent, delivered, failed, expired, verified",
+	"invalid_time":          "Поле {field} должно быть датой или временем ISO 8601, например 2024-01-15 или 2024-01-15T10:30:00Z",
+	"otp_not_found":         "OTP с таким ID не найден",
+	"code_incorrect":        "Неверный код",
+	"otp_expired":           "Срок действия кода истёк; отправьте новый",
+	"max_attempts":          "Исчерпано число попыток проверки; отправьте новый код",
+	"otp_already_verified":  "Код уже подтверждён; подтвердить его можно только один раз",
+	"otp_canceled":          "Код отменён; отправьте новый",
 }
 
 // Localize returns the message of e in the language r's Accept-Language

@@ -53,6 +53,9 @@ type Store interface {
 	LatestPendingVerification(ctx context.Context, appID, to string) (*Verification, error)
 	// ListVerifications returns verifications newest first.
 	ListVerifications(ctx context.Context, appID string, f VerificationFilter) ([]*Verification, error)
+	// CountVerifications counts the verifications ListVerifications would
+	// return without f's Cursor, Offset and Limit.
+	CountVerifications(ctx context.Context, appID string, f VerificationFilter) (int, error)
 	// UpdateVerification locks the verification, lets change modify it and
 	// writes it back with the returned effects, all in one transaction. If
 	// change returns an error nothing is written and that error is returned.

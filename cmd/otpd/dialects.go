@@ -4,6 +4,7 @@ import (
 	"log/slog"
 
 	"github.com/otpd/otpd/internal/api"
+	"github.com/otpd/otpd/internal/dialect/kookoo"
 	"github.com/otpd/otpd/internal/otp"
 	"github.com/otpd/otpd/internal/webhook"
 )
@@ -11,7 +12,9 @@ import (
 // newDialects builds the wire dialects served beside the native API
 // (docs/dialects.md): other services' APIs over the same service.
 func newDialects(svc *otp.Service, logger *slog.Logger) []api.Dialect {
-	return []api.Dialect{}
+	return []api.Dialect{
+		kookoo.New(svc, logger),
+	}
 }
 
 // webhookPayloads are the webhook bodies of the dialects' signing

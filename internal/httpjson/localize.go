@@ -84,7 +84,6 @@ var russian = map[string]string{
 	"project_has_applications": "В проекте ещё есть приложения; сначала перенесите или удалите их",
 	"idempotency_key_reused":   "Этот Idempotency-Key уже использован с другим запросом",
 	"malformed_json":           "Тело запроса не является корректным JSON",
-	"malformed_form":           "Не удалось прочитать строку запроса или тело формы",
 	"unknown_field":            "Неизвестное поле {field}",
 	"wrong_type":               "Поле {field} имеет неверный тип",
 	"body_too_large":           "Тело запроса слишком большое",

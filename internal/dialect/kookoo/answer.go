@@ -30,7 +30,6 @@ const (
 // otpd's messages where KooKoo documents none, written in its style.
 const (
 	msgInvalidPhone = "Invalid Phone Number"
-	msgMethod       = "Method Not Allowed: use GET or POST"
 	msgNoEndpoint   = "Not Found"
 	msgInternal     = "Internal Error: something went wrong on our side; it has been logged, try again later"
 	msgChallenge    = "CAPTCHA Required: this project requires a CAPTCHA token, which the KooKoo API cannot carry; " +

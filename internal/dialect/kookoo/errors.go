@@ -1,6 +1,7 @@
 package kookoo
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -11,20 +12,20 @@ import (
 	"github.com/otpd/otpd/internal/otp"
 )
 
-// httpStatusOf lists the errors that keep an HTTP status of their own:
-// mistakes of HTTP rather than of KooKoo's parameters. Every other error
-// a caller can cause is HTTP 200 with "status":"Error", as KooKoo
-// answers its own errors.
-var httpStatusOf = map[string]int{
-	errMalformed.Code: http.StatusBadRequest,
-	errMediaType.Code: http.StatusUnsupportedMediaType,
-	errTooLarge.Code:  http.StatusRequestEntityTooLarge,
-}
-
-// writeError answers err. An error that is not a caller-safe *otp.Error
+// writeError answers err. A mistake of HTTP keeps its status; every other
+// error a caller can cause is HTTP 200 with "status":"Error", as KooKoo
+// answers its own errors. An error that is not a caller-safe *otp.Error
 // is internal: logged here, once, with the request's path (never its
 // query string, which carries the API key) and hidden from the caller.
 func (d *Dialect) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var he *httpError
+	if errors.As(err, &he) {
+		if he == errMethod {
+			w.Header().Set("Allow", "GET, POST")
+		}
+		writeAnswer(w, he.status, failure(he.message))
+		return
+	}
 	e := otp.ErrorOf(err)
 	if e == nil || e.Code == otp.CodeInternal || e.Message == "" {
 		d.log.Error("internal error", "dialect", "kookoo", "method", r.Method, "path", r.URL.Path, "err", err)
@@ -34,11 +35,7 @@ func (d *Dialect) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	if e.Code == otp.CodeRateLimited {
 		w.Header().Set("Retry-After", retryAfterSeconds(e.RetryAfter))
 	}
-	status, ok := httpStatusOf[e.Code]
-	if !ok {
-		status = http.StatusOK
-	}
-	writeAnswer(w, status, failure(message(e)))
+	writeAnswer(w, http.StatusOK, failure(message(e)))
 }
 
 // message is KooKoo's message for a domain error: the documented one where

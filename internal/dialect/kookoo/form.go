@@ -8,9 +8,6 @@ import (
 	"net/url"
 	"reflect"
 	"strings"
-
-	"github.com/otpd/otpd/internal/httpjson"
-	"github.com/otpd/otpd/internal/otp"
 )
 
 // maxBodyBytes bounds a POST body: KooKoo's parameters are a few short
@@ -22,15 +19,22 @@ const maxBodyBytes = 16 << 10
 // rely on, mixes them.
 type formValues struct{ url.Values }
 
-// Errors of reading a request, each with the HTTP status it keeps: they
-// are mistakes of HTTP, not of KooKoo's parameters.
+// httpError is a mistake of HTTP rather than of KooKoo's parameters: it
+// keeps its HTTP status, with KooKoo's body.
+type httpError struct {
+	status  int
+	message string
+}
+
+func (e *httpError) Error() string { return e.message }
+
+// The mistakes of HTTP a request can make.
 var (
-	errMalformed = &otp.Error{Code: httpjson.CodeInvalidJSON, Key: "malformed_form",
-		Message: "Malformed Request: the query string or form body could not be read"}
-	errMediaType = &otp.Error{Code: httpjson.CodeUnsupportedMedia, Key: "unsupported_media_type",
-		Message: "Unsupported Content-Type: send the parameters in the query string or as an application/x-www-form-urlencoded or multipart/form-data body"}
-	errTooLarge = &otp.Error{Code: otp.CodePayloadTooLarge, Key: "body_too_large",
-		Message: "Request Too Large: the form body must be at most 16384 bytes"}
+	errMalformed = &httpError{http.StatusBadRequest, "Malformed Request: the query string or form body could not be read"}
+	errMediaType = &httpError{http.StatusUnsupportedMediaType,
+		"Unsupported Content-Type: send the parameters in the query string or as an application/x-www-form-urlencoded or multipart/form-data body"}
+	errTooLarge = &httpError{http.StatusRequestEntityTooLarge, "Request Too Large: the form body must be at most 16384 bytes"}
+	errMethod   = &httpError{http.StatusMethodNotAllowed, "Method Not Allowed: use GET or POST"}
 )
 
 // readForm reads the parameters of a GET query string or of a POST's

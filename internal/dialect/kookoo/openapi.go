@@ -92,16 +92,10 @@ func responses(ep endpoint, answerSchema map[string]any) map[string]any {
 			"content":     map[string]any{"application/json": map[string]any{"schema": answerSchema, "examples": examples}},
 		},
 	}
-	for status, m := range map[int]string{
-		http.StatusBadRequest:            errMalformed.Message,
-		http.StatusMethodNotAllowed:      msgMethod,
-		http.StatusRequestEntityTooLarge: errTooLarge.Message,
-		http.StatusUnsupportedMediaType:  errMediaType.Message,
-		http.StatusInternalServerError:   msgInternal,
-	} {
-		res[strconv.Itoa(status)] = map[string]any{
-			"description": m,
-			"content":     map[string]any{"application/json": map[string]any{"schema": answerSchema, "example": failure(m)}},
+	for _, e := range []*httpError{errMalformed, errMethod, errTooLarge, errMediaType, {http.StatusInternalServerError, msgInternal}} {
+		res[strconv.Itoa(e.status)] = map[string]any{
+			"description": e.message,
+			"content":     map[string]any{"application/json": map[string]any{"schema": answerSchema, "example": failure(e.message)}},
 		}
 	}
 	return res

@@ -70,8 +70,7 @@ func (d *Dialect) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodPost {
-			w.Header().Set("Allow", "GET, POST")
-			writeAnswer(w, http.StatusMethodNotAllowed, failure(msgMethod))
+			d.writeError(w, r, errMethod)
 			return
 		}
 		form, err := readForm(w, r)

@@ -19,10 +19,10 @@ func buildOpenAPI(eps []endpoint) ([]byte, error) {
 		var query []any
 		props, required := map[string]any{}, []string{}
 		for _, f := range paramFields(ep.params) {
-			s := g.Schema(f.typ)
-			s["description"] = f.description
-			props[f.name] = s
-			query = append(query, map[string]any{"name": f.name, "in": "query", "required": f.required, "schema": s})
+			field := g.Schema(f.typ) // a new map per call: parameters are plain strings
+			field["description"] = f.description
+			props[f.name] = field
+			query = append(query, map[string]any{"name": f.name, "in": "query", "required": f.required, "description": f.description, "schema": g.Schema(f.typ)})
 			if f.required {
 				required = append(required, f.name)
 			}
@@ -56,6 +56,8 @@ func buildOpenAPI(eps []endpoint) ([]byte, error) {
 		}}
 		paths[ep.path] = map[string]any{"get": get, "post": post}
 	}
+	// Both fields are always there, errors included.
+	g.Components()[openapi.ComponentName("answer")].(map[string]any)["required"] = []string{"status", "message"}
 	doc := map[string]any{
 		"openapi": "3.1.0",
 		"info": map[string]any{

@@ -5,6 +5,7 @@ import (
 
 	"github.com/otpd/otpd/internal/api"
 	"github.com/otpd/otpd/internal/dialect/kotp"
+	"github.com/otpd/otpd/internal/dialect/kookoo"
 	"github.com/otpd/otpd/internal/otp"
 	"github.com/otpd/otpd/internal/webhook"
 )
@@ -14,6 +15,7 @@ import (
 func newDialects(svc *otp.Service, logger *slog.Logger) []api.Dialect {
 	return []api.Dialect{
 		kotp.New(svc, logger),
+		kookoo.New(svc, logger),
 	}
 }
 

@@ -89,7 +89,7 @@ func (s *Service) replay(ctx context.Context, a *Application, req CreateRequest,
 // pending verification with a fresh code, and returns it with the project.
 // It counts the send against the destination's limit.
 func (s *Service) newVerification(ctx context.Context, a *Application, req CreateRequest, now time.Time) (*Verification, *Project, error) {
-	dest, num, err := parseDestination(req.To, "to")
+	dest, num, err := parseDestination(req.To, "", "to")
 	if err != nil {
 		return nil, nil, err
 	}

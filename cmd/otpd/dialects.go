@@ -4,8 +4,8 @@ import (
 	"log/slog"
 
 	"github.com/otpd/otpd/internal/api"
-	"github.com/otpd/otpd/internal/dialect/kotp"
 	"github.com/otpd/otpd/internal/dialect/kookoo"
+	"github.com/otpd/otpd/internal/dialect/kotp"
 	"github.com/otpd/otpd/internal/otp"
 	"github.com/otpd/otpd/internal/webhook"
 )

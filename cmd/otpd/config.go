@@ -34,6 +34,11 @@ type config struct {
 	WebhookAllowPrivate bool
 	OpenSignup          bool // OTPD_OPEN_SIGNUP=1: anyone may create a developer account
 	ShutdownTimeout     time.Duration
+	// OIDCIssuer and OIDCAudience (OTPD_OIDC_ISSUER, OTPD_OIDC_AUDIENCE),
+	// both or neither, let ID tokens of that issuer sign developers in to
+	// the console.
+	OIDCIssuer   string
+	OIDCAudience string
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -49,6 +54,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 		LogFormat:       or(getenv("OTPD_LOG_FORMAT"), "text"),
 		DebugAddr:       getenv("OTPD_DEBUG_ADDR"),
 		ConfigFile:      getenv("OTPD_CONFIG"),
+		OIDCIssuer:      strings.TrimSpace(getenv("OTPD_OIDC_ISSUER")),
+		OIDCAudience:    strings.TrimSpace(getenv("OTPD_OIDC_AUDIENCE")),
 		ShutdownTimeout: 15 * time.Second,
 	}
 	for name, dst := range map[string]*int{"OTPD_API_RATE_LIMIT": &c.APIRateLimit, "OTPD_DELIVERY_WORKERS": &c.DeliveryWorkers} {
@@ -71,6 +78,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return c, fmt.Errorf("OTPD_LOG_FORMAT must be text or json, got %q", c.LogFormat)
+	}
+	if (c.OIDCIssuer == "") != (c.OIDCAudience == "") {
+		return c, errors.New("OTPD_OIDC_ISSUER and OTPD_OIDC_AUDIENCE go together: set both (Firebase: https://securetoken.google.com/<project-id> and <project-id>) or neither")
 	}
 	if c.DatabaseURL == "" {
 		c.DatabaseURL = filepath.Join(c.DataDir, "otpd.db")

@@ -23,9 +23,12 @@ import (
 // project and a test application and read its credentials once, save the
 // project's settings (the server's field errors show by their fields),
 // register a webhook and send it a test event, rotate the API key with a
-// grace period, set the application's allowed origins and return URLs, send a test verification from the console form, find it in
-// the list and check its code from the test inbox, see the user and the
-// events, open analytics, fit a 375 px screen, sign out, and fall back to
+// grace period, create a read-only API key with an IP allow-list (a bad
+// entry is shown by its field), see it listed masked and revoke it, set
+// the application's allowed origins and return URLs, send a test
+// verification from the console form, find it in the list and check its
+// code from the test inbox, see the user and the events, open analytics,
+// fit a 375 px screen, sign out, and fall back to
 // sign-in when the token is refused. Every assertion reads the page's DOM.
 //
 // With OTPD_SCREENSHOTS_DIR set it also saves full-page PNGs of the main
@@ -163,6 +166,52 @@ func TestConsoleBrowser(t *testing.T) {
 	b.clickButton("I have stored them")
 	b.do(chromedp.WaitNotPresent(chromedp.CSS("#revealed-webhook-secret")))
 
+	// API keys: the application's own is listed; a read-only key with an
+	// allow-list is refused a bad entry by its field, then shown once,
+	// listed masked with its networks, and revoked after a confirmation.
+	b.waitText("#api-keys", "otpd_test_api_****")
+	b.do(chromedp.SetValue(chromedp.CSS("#api-key-scope"), "read"),
+		chromedp.SendKeys(chromedp.CSS("#api-key-name"), "monitoring"),
+		chromedp.SendKeys(chromedp.CSS("#api-key-allowed"), "203.0.113.0/24\nnot-an-address"))
+	b.clickButton("Create API key")
+	b.waitText(`[data-field="allowedIps"] .field-error`, "“not-an-address”")
+	if got := b.eval(`document.querySelector("#api-key-allowed").getAttribute("aria-invalid")`); got != "true" {
+		t.Errorf("allowed IPs aria-invalid = %q, want true", got)
+	}
+	b.retype("#api-key-allowed", "203.0.113.0/24\n2001:db8::1")
+	b.clickButton("Create API key")
+	b.do(chromedp.WaitVisible(chromedp.CSS("#api-key-dialog")))
+	readKey := b.text("#new-api-key")
+	if !strings.HasPrefix(readKey, "otpd_test_read_") || len(readKey) != len("otpd_test_read_")+48 {
+		t.Fatalf("new API key = %q, want otpd_test_read_ and 48 hex digits", readKey)
+	}
+	b.wantText("#api-key-dialog", "will not be shown again")
+	b.wantText("#api-key-dialog", "only from 203.0.113.0/24, 2001:db8::1/128")
+	b.shot("api-key")
+	b.clickButton("I have stored them")
+	b.do(chromedp.WaitNotPresent(chromedp.CSS("#api-key-dialog")))
+	readPreview := "otpd_test_read_****" + readKey[len(readKey)-4:]
+	var keyRow []string
+	b.pollJSON(fmt.Sprintf(`(() => {
+		const tr = [...document.querySelectorAll("#api-keys tbody tr")].find((r) => r.cells[0].textContent.includes(%q));
+		return tr ? [...tr.cells].map((c) => c.textContent) : null;
+	})()`, readPreview), &keyRow)
+	// Columns: Key, Scope, Allowed IPs, Created, Actions.
+	if len(keyRow) < 3 || !strings.Contains(keyRow[0], "monitoring") || keyRow[1] != "read" || keyRow[2] != "203.0.113.0/24, 2001:db8::1/128" {
+		t.Errorf("API keys row = %q, want name monitoring, scope read, both networks", keyRow)
+	}
+	if strings.Contains(b.text("main"), readKey) {
+		t.Error("the page shows the new key in full after its dialog closed")
+	}
+	b.shot("application")
+	b.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`[aria-label="Revoke API key %s"]`, readPreview))))
+	b.wantText("dialog", "cannot be undone")
+	b.clickButton("Revoke key")
+	b.waitText("#status", "revoked")
+	var gone bool
+	b.pollJSON(fmt.Sprintf(`!!document.querySelector("#api-keys table") && !document.querySelector("#api-keys").textContent.includes(%q)`, readPreview), &gone)
+	b.wantText("#api-keys", "otpd_test_api_****") // the application's own key stays
+
 	// Browser access of the session flow: a malformed origin is refused
 	// next to its field; valid ones are saved, normalised, and shown
 	// again when the page is opened anew, with the return URLs.
@@ -183,9 +232,9 @@ func TestConsoleBrowser(t *testing.T) {
 	web := b.eval(`JSON.stringify([document.querySelector('#browser-form textarea[name="allowedOrigins"]').value,
 		document.querySelector('#browser-form textarea[name="returnUrls"]').value])`)
 	if want := `["https://shop.example\nhttp://localhost:3000","https://shop.example/verified"]`; web != want {
-		t.Errorf("browser settings after reload = %s, want %s", web, want)
+		t.Errorf("browser settings when opened anew = %s, want %s", web, want)
 	}
-	b.shot("application")
+	b.shot("application-browser-access")
 
 	// Send a test verification from the console form and find it listed.
 	b.nav("verifications", "Verifications")

@@ -5,6 +5,8 @@ import (
 
 	"github.com/otpd/otpd/internal/api"
 	"github.com/otpd/otpd/internal/dialect/kodmobi"
+	"github.com/otpd/otpd/internal/dialect/kookoo"
+	"github.com/otpd/otpd/internal/dialect/kotp"
 	"github.com/otpd/otpd/internal/otp"
 	"github.com/otpd/otpd/internal/webhook"
 )
@@ -13,6 +15,8 @@ import (
 // (docs/dialects.md): other services' APIs over the same service.
 func newDialects(svc *otp.Service, logger *slog.Logger) []api.Dialect {
 	return []api.Dialect{
+		kotp.New(svc, logger),
+		kookoo.New(svc, logger),
 		kodmobi.New(svc, logger),
 	}
 }
@@ -20,5 +24,7 @@ func newDialects(svc *otp.Service, logger *slog.Logger) []api.Dialect {
 // webhookPayloads are the webhook bodies of the dialects' signing
 // schemes, each written by its dialect's package.
 func webhookPayloads() map[webhook.Scheme]webhook.PayloadFunc {
-	return map[webhook.Scheme]webhook.PayloadFunc{}
+	return map[webhook.Scheme]webhook.PayloadFunc{
+		webhook.KOTP: kotp.WebhookPayload,
+	}
 }

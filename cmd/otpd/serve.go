@@ -42,6 +42,10 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 	if err != nil {
 		return err
 	}
+	identities, err := newIdentityVerifier(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
 	store, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
@@ -70,6 +74,7 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 		Webhooks:            webhook.Transport{Sender: webhook.NewSender(webhook.Config{AllowPrivate: cfg.WebhookAllowPrivate}), Payloads: webhookPayloads()},
 		Challenges:          newChallengeVerifier(fc, logger),
 		TelegramBot:         d.telegramBot,
+		Identities:          identities,
 		Limits: otp.Limits{
 			APIKeyRequests:      otp.Limit{Count: cfg.APIRateLimit, Period: time.Minute},
 			MaxDeliveryAttempts: d.maxAttempts,

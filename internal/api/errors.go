@@ -27,6 +27,7 @@ var statusOf = map[string]int{
 	otp.CodeChallengeRequired:     http.StatusBadRequest,
 	otp.CodeChallengeFailed:       http.StatusForbidden,
 	otp.CodeChallengeUnavailable:  http.StatusServiceUnavailable,
+	otp.CodeIdentityUnavailable:   http.StatusServiceUnavailable,
 	otp.CodeInternal:              http.StatusInternalServerError,
 }
 

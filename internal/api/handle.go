@@ -81,7 +81,7 @@ func (s *Server) wrap(rt route) http.Handler {
 			return h(w, r.WithContext(context.WithValue(r.Context(), appKey{}, a)))
 		}}), s.wrap(route{auth: authApp, handler: h})
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if t := bearer(r); s.adminOK(t) || strings.HasPrefix(t, sessionPrefix) {
+			if t := bearer(r); s.adminOK(t) || strings.HasPrefix(t, sessionPrefix) || s.idToken(t) {
 				console.ServeHTTP(w, r)
 				return
 			}
@@ -96,7 +96,8 @@ func (s *Server) wrap(rt route) http.Handler {
 const sessionPrefix = "otpd_session_"
 
 // consolePrincipal authenticates a console request: the admin token is
-// the operator, a session token a developer.
+// the operator; a session token, or an ID token of the operator's OpenID
+// Connect issuer, a developer.
 func (s *Server) consolePrincipal(r *http.Request) (context.Context, error) {
 	t := bearer(r)
 	if s.adminOK(t) {
@@ -109,7 +110,21 @@ func (s *Server) consolePrincipal(r *http.Request) (context.Context, error) {
 		}
 		return otp.WithPrincipal(r.Context(), otp.Principal{Developer: dev}), nil
 	}
+	if s.idToken(t) {
+		dev, err := s.svc.AuthenticateIDToken(r.Context(), t, s.openSignup)
+		if err != nil {
+			return nil, err
+		}
+		return otp.WithPrincipal(r.Context(), otp.Principal{Developer: dev}), nil
+	}
 	return nil, &otp.Error{Code: otp.CodeUnauthenticated, Key: "invalid_admin_token", Message: "A valid console token is required: send Authorization: Bearer <admin token or session token>"}
+}
+
+// idToken reports whether t is to be checked as an ID token: it has a
+// JWT's shape and the operator configured an issuer. Otherwise it gets the
+// answer of any unknown console token.
+func (s *Server) idToken(t string) bool {
+	return s.svc.AcceptsIDTokens() && otp.LooksLikeIDToken(t)
 }
 
 // audited records a console action in the audit log once it is answered,

@@ -95,7 +95,7 @@ func buildOpenAPI(routes []route, version string, dialects []dialectLink) ([]byt
 		"components": map[string]any{
 			"schemas": g.Components(),
 			"securitySchemes": map[string]any{
-				"consoleToken": map[string]any{"type": "http", "scheme": "bearer", "description": "The admin (console) token"},
+				"consoleToken": map[string]any{"type": "http", "scheme": "bearer", "description": "The admin (console) token, a developer's session token, or an ID token of the operator's OpenID Connect issuer (OTPD_OIDC_ISSUER)"},
 				"apiKey":       map[string]any{"type": "http", "scheme": "bearer", "description": "An application's API key"},
 			},
 		},

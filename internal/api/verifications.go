@@ -17,6 +17,10 @@ type createVerificationRequest struct {
 	CodeLength int             `json:"codeLength"`
 	Locale     string          `json:"locale"`
 	Metadata   json.RawMessage `json:"metadata" openapi:"object"`
+	// Template names the project's template set the messages are written
+	// from (policy.messages.templates[].name); absent or "default" is the
+	// default set.
+	Template string `json:"template"`
 	// Fallback replaces channel with an ordered workflow: the first step
 	// goes out at once, each next one when the previous step's timeout
 	// (seconds) passes without a successful check.
@@ -87,7 +91,7 @@ func (s *Server) createVerification(w http.ResponseWriter, r *http.Request) erro
 	v, replayed, err := s.svc.CreateVerification(r.Context(), appFrom(r), otp.CreateRequest{
 		To: req.To, Channel: otp.Channel(req.Channel), Purpose: otp.Purpose(req.Purpose),
 		TTL: time.Duration(req.TTL) * time.Second, CodeLength: req.CodeLength, Locale: req.Locale,
-		Metadata: req.Metadata, Fallback: req.fallback(), Transaction: req.transaction(), CallerID: req.CallerID,
+		Metadata: req.Metadata, Template: req.Template, Fallback: req.fallback(), Transaction: req.transaction(), CallerID: req.CallerID,
 		IdempotencyKey: key, RequestHash: hash,
 		ChallengeToken: challengeToken(r, req), RemoteIP: req.RemoteIP,
 	})

@@ -79,6 +79,9 @@ type messagePolicyView struct {
 // templateOverride is a project's own text: a Go template over .Code,
 // .AppName, .Minutes, .Amount and .Payee.
 type templateOverride struct {
+	// Name is the template set the text belongs to, which a send picks
+	// with its template field; empty or "default" is the default set.
+	Name    string `json:"name"`
 	Channel string `json:"channel" enum:"sms,voice,email,telegram,whatsapp"`
 	Purpose string `json:"purpose" enum:"verification,two_factor,password_reset,transaction"`
 	Locale  string `json:"locale"`
@@ -115,8 +118,12 @@ func newPolicyView(p otp.Policy) policyView {
 		SecretKeySet: c.SecretSet(), SecretKeyPreview: c.SecretPreview, MinScore: c.MinScore,
 		Hostnames: append(make([]string, 0, len(c.Hostnames)), c.Hostnames...)}
 	for _, t := range p.Messages.Templates {
+		name := t.Name
+		if name == "" {
+			name = otp.DefaultTemplate
+		}
 		v.Messages.Templates = append(v.Messages.Templates, templateOverride{
-			Channel: string(t.Channel), Purpose: string(t.Purpose), Locale: t.Locale, Body: t.Body, Subject: t.Subject,
+			Name: name, Channel: string(t.Channel), Purpose: string(t.Purpose), Locale: t.Locale, Body: t.Body, Subject: t.Subject,
 		})
 	}
 	return v
@@ -145,7 +152,7 @@ func (v policyView) policy() otp.Policy {
 		SiteKey: v.Challenge.SiteKey, MinScore: v.Challenge.MinScore, Hostnames: v.Challenge.Hostnames}
 	for _, t := range v.Messages.Templates {
 		p.Messages.Templates = append(p.Messages.Templates, otp.TemplateOverride{
-			Channel: otp.Channel(t.Channel), Purpose: otp.Purpose(t.Purpose), Locale: t.Locale, Body: t.Body, Subject: t.Subject,
+			Name: t.Name, Channel: otp.Channel(t.Channel), Purpose: otp.Purpose(t.Purpose), Locale: t.Locale, Body: t.Body, Subject: t.Subject,
 		})
 	}
 	return p

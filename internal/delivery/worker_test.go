@@ -27,6 +27,16 @@ type fakeSource struct {
 	claimedAt map[string]time.Time       // when each message was claimed
 	delivered []string                   // messages passed to Deliver
 	deliverFn func(d otp.Delivery) error // optional outcome of Deliver
+	gate      chan struct{}              // if set, the next claim waits for it to close
+}
+
+// holdNextClaim makes the next claim wait until the returned function is called.
+func (s *fakeSource) holdNextClaim() (release func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	gate := make(chan struct{})
+	s.gate = gate
+	return func() { close(gate) }
 }
 
 func (s *fakeSource) add(n int) {
@@ -41,6 +51,12 @@ func (s *fakeSource) add(n int) {
 
 func (s *fakeSource) ClaimDeliveries(ctx context.Context, limit int) ([]otp.Delivery, error) {
 	s.mu.Lock()
+	if gate := s.gate; gate != nil {
+		s.gate = nil
+		s.mu.Unlock()
+		<-gate
+		s.mu.Lock()
+	}
 	defer s.mu.Unlock()
 	s.claims = append(s.claims, limit)
 	if len(s.claimErrs) > 0 {
@@ -411,15 +427,20 @@ func TestWakeClaimsAtOnce(t *testing.T) {
 			t.Errorf("delivery after Wake took %s, want no wait", d)
 		}
 
-		// Wakes never block, and merge while one is pending: the worker
-		// may take the first before the rest arrive, so one or two claims.
+		// Wakes never block, and merge while one is pending: while the
+		// worker is inside a claim, 100 wakes leave one pending, so the
+		// held claim is followed by exactly one more.
 		claims := len(src.claimLimits())
+		release := src.holdNextClaim()
+		w.Wake()
+		synctest.Wait() // the worker is in the held claim
 		for range 100 {
 			w.Wake()
 		}
+		release()
 		synctest.Wait()
-		if got := len(src.claimLimits()) - claims; got < 1 || got > 2 {
-			t.Errorf("100 wakes led to %d claims, want 1 or 2", got)
+		if got := len(src.claimLimits()) - claims; got != 2 {
+			t.Errorf("100 wakes during a claim led to %d claims after it began, want 2 (that claim and one more)", got)
 		}
 	})
 }

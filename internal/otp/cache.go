@@ -2,22 +2,42 @@ package otp
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 )
 
-// applicationByAPIKey is store.GetApplicationByAPIKey through the read cache.
-func (s *Service) applicationByAPIKey(ctx context.Context, keyHash []byte) (*Application, error) {
-	if a, ok := s.cache.app(keyHash, s.clock.Now()); ok {
-		return a, nil
+// callerOfAPIKey finds what an API-key hash opens, through the read
+// cache: the application, and the extra API key when it is not the
+// application's own (nil then). The application's own keys (current, or
+// previous during a rotation's grace period) are looked up first, since
+// most calls carry them; then the api_keys table. Errors: NOT_FOUND.
+func (s *Service) callerOfAPIKey(ctx context.Context, keyHash []byte) (*Application, *APIKey, error) {
+	now := s.clock.Now()
+	if a, ok := s.cache.app(keyHash, now); ok {
+		return a, nil, nil
+	}
+	if k, ok := s.cache.apiKey(keyHash, now); ok {
+		a, err := s.applicationByID(ctx, k.AppID)
+		return a, k, err
 	}
 	gen := s.cache.generation()
 	a, err := s.store.GetApplicationByAPIKey(ctx, keyHash)
-	if err != nil {
-		return nil, err // not found is not cached: a new key must work at once
+	if err == nil {
+		s.cache.putApp(keyHash, a, gen, now)
+		return a, nil, nil
 	}
-	s.cache.putApp(keyHash, a, gen, s.clock.Now())
-	return a, nil
+	if !isCode(err, CodeNotFound) {
+		return nil, nil, err
+	}
+	// Not found is not cached, either way: a new key must work at once.
+	k, err := s.store.GetAPIKeyByHash(ctx, keyHash)
+	if err != nil {
+		return nil, nil, err
+	}
+	s.cache.putAPIKey(k, gen, now)
+	a, err = s.applicationByID(ctx, k.AppID)
+	return a, k, err
 }
 
 // applicationByID is store.GetApplication through the read cache, which
@@ -57,9 +77,10 @@ func (s *Service) projectByID(ctx context.Context, id string) (*Project, error) 
 // distinct keys cannot grow the process without limit.
 const maxCacheEntries = 10_000
 
-// readCache remembers, for a short TTL, the two rows that nearly every
-// request reads: the application of an API key and the project of an
-// application. It holds only rows that exist: an unknown key is always
+// readCache remembers, for a short TTL, the rows that nearly every
+// request reads: the application of an API key (and the extra API key a
+// request presents, when it is not the application's own) and the
+// project of an application. It holds only rows that exist: an unknown key is always
 // asked of the store again, so an application works the moment it is
 // created.
 //
@@ -78,6 +99,15 @@ type readCache struct {
 	apps map[string]appEntry     // by API-key hash
 	keys map[string]string       // application id -> API-key hash of its entry in apps
 	prjs map[string]projectEntry // by project id
+	// Extra API keys (api_keys rows) by hash, and their hashes by key id.
+	// Their application comes from apps, through its id.
+	extra    map[string]apiKeyEntry
+	extraIDs map[string]string
+}
+
+type apiKeyEntry struct {
+	key     APIKey
+	expires time.Time
 }
 
 type appEntry struct {
@@ -96,6 +126,9 @@ func newReadCache(ttl time.Duration, max int) *readCache {
 		apps: make(map[string]appEntry),
 		keys: make(map[string]string),
 		prjs: make(map[string]projectEntry),
+
+		extra:    make(map[string]apiKeyEntry),
+		extraIDs: make(map[string]string),
 	}
 }
 
@@ -229,4 +262,55 @@ func (c *readCache) forgetProject(id string) {
 	defer c.mu.Unlock()
 	c.gen++
 	delete(c.prjs, id)
+}
+
+// apiKey returns a copy of the cached, fresh extra API key of a hash.
+func (c *readCache) apiKey(keyHash []byte, now time.Time) (*APIKey, bool) {
+	if c.ttl <= 0 {
+		return nil, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.extra[string(keyHash)]
+	if !ok || !now.Before(e.expires) {
+		return nil, false
+	}
+	k := e.key
+	k.AllowedIPs = slices.Clone(k.AllowedIPs)
+	return &k, true
+}
+
+// putAPIKey caches a copy of k, read from the store when the generation was gen.
+func (c *readCache) putAPIKey(k *APIKey, gen uint64, now time.Time) {
+	if c.ttl <= 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
+	h := string(k.Hash)
+	if _, ok := c.extra[h]; !ok && len(c.extra) >= c.max {
+		for old, e := range c.extra {
+			delete(c.extra, old)
+			delete(c.extraIDs, e.key.ID)
+			break
+		}
+	}
+	e := apiKeyEntry{key: *k, expires: now.Add(c.ttl)}
+	e.key.AllowedIPs = slices.Clone(k.AllowedIPs)
+	c.extra[h] = e
+	c.extraIDs[k.ID] = h
+}
+
+// forgetAPIKey drops the extra API key with id: it was revoked.
+func (c *readCache) forgetAPIKey(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	if h, ok := c.extraIDs[id]; ok {
+		delete(c.extra, h)
+		delete(c.extraIDs, id)
+	}
 }

@@ -36,13 +36,27 @@ const maxDestinationLen = 254
 // dots, brackets, a missing "+" or a leading "00") or an email address.
 // field names the request field in errors.
 func ParseDestination(raw, field string) (Destination, error) {
-	d, _, err := parseDestination(raw, field)
+	d, _, err := parseDestination(raw, "", field)
 	return d, err
 }
 
-// parseDestination is ParseDestination that also returns the parsed
+// ParseDestinationIn is ParseDestination for people who type phone
+// numbers as they dial them in region (an ISO 3166 code such as "IN"):
+// a number without "+" or "00" is read first as a national number of
+// region, with or without its trunk prefix or its calling code
+// (9812345678, 09812345678 and 919812345678 are all +91 98123 45678 in
+// "IN"), and only when it is not one as an international number without
+// its "+", as ParseDestination reads it. A number with "+" or "00", and an
+// email address, read as ParseDestination reads them; so does every input
+// when region is "" or unknown.
+func ParseDestinationIn(raw, region, field string) (Destination, error) {
+	d, _, err := parseDestination(raw, strings.ToUpper(region), field)
+	return d, err
+}
+
+// parseDestination is ParseDestinationIn that also returns the parsed
 // phone number (nil for an email), for what else is looked up in it.
-func parseDestination(raw, field string) (Destination, *phonenumbers.PhoneNumber, error) {
+func parseDestination(raw, region, field string) (Destination, *phonenumbers.PhoneNumber, error) {
 	s := strings.TrimSpace(raw)
 	if s == "" {
 		return Destination{}, nil, invalidField(field, "required", field+" is required")
@@ -54,7 +68,7 @@ func parseDestination(raw, field string) (Destination, *phonenumbers.PhoneNumber
 		d, err := parseEmail(s, field)
 		return d, nil, err
 	}
-	return parsePhone(s, field)
+	return parsePhone(s, region, field)
 }
 
 func parseEmail(s, field string) (Destination, error) {
@@ -77,7 +91,7 @@ func parseEmail(s, field string) (Destination, error) {
 	return Destination{Value: strings.ToLower(s)}, nil
 }
 
-func parsePhone(s, field string) (Destination, *phonenumbers.PhoneNumber, error) {
+func parsePhone(s, region, field string) (Destination, *phonenumbers.PhoneNumber, error) {
 	bad := &Error{Code: CodeInvalidPhone, Key: "invalid_phone", Message: "The phone number format is invalid", Field: field}
 	var digits strings.Builder
 	plus := false
@@ -93,6 +107,11 @@ func parsePhone(s, field string) (Destination, *phonenumbers.PhoneNumber, error)
 		}
 	}
 	d := digits.String()
+	if !plus && region != "" && !strings.HasPrefix(d, "00") {
+		if num, numRegion, ok := nationalNumber(d, region); ok {
+			return phoneDestination(num, numRegion), num, nil
+		}
+	}
 	if !plus && strings.HasPrefix(d, "00") {
 		d = d[2:] // international call prefix typed instead of "+"
 	}
@@ -106,15 +125,34 @@ func parsePhone(s, field string) (Destination, *phonenumbers.PhoneNumber, error)
 	// phonenumbers.IsValidNumber is exactly this, but looks the region up
 	// itself: looking it up once saves a third of the parsing, which
 	// matches the number against the region's patterns each time.
-	region := phonenumbers.GetRegionCodeForNumber(num)
-	if !phonenumbers.IsValidNumberForRegion(num, region) {
+	numRegion := phonenumbers.GetRegionCodeForNumber(num)
+	if !phonenumbers.IsValidNumberForRegion(num, numRegion) {
 		return Destination{}, nil, bad
 	}
-	return Destination{
-		Value:   phonenumbers.Format(num, phonenumbers.E164),
-		IsPhone: true,
-		Country: region,
-	}, num, nil
+	return phoneDestination(num, numRegion), num, nil
+}
+
+// nationalNumber reads digits as a number dialled in region: a national
+// number, possibly with the region's trunk prefix or calling code in
+// front. It returns the number and its region; ok is false unless that
+// makes a valid number of at most 15 digits, E.164's limit.
+func nationalNumber(digits, region string) (num *phonenumbers.PhoneNumber, numRegion string, ok bool) {
+	if len(digits) < 2 || len(digits) > 15 {
+		return nil, "", false
+	}
+	num, err := phonenumbers.Parse(digits, region)
+	if err != nil {
+		return nil, "", false
+	}
+	numRegion = phonenumbers.GetRegionCodeForNumber(num)
+	if !phonenumbers.IsValidNumberForRegion(num, numRegion) || len(phonenumbers.Format(num, phonenumbers.E164)) > 16 {
+		return nil, "", false
+	}
+	return num, numRegion, true
+}
+
+func phoneDestination(num *phonenumbers.PhoneNumber, region string) Destination {
+	return Destination{Value: phonenumbers.Format(num, phonenumbers.E164), IsPhone: true, Country: region}
 }
 
 // fits reports whether a channel can reach the destination.

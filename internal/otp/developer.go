@@ -19,7 +19,7 @@ type Developer struct {
 	Email        string // lower-cased
 	Name         string
 	Company      string
-	PasswordHash string
+	PasswordHash string // argon2id; empty for an account an ID token created: it has no password, and none matches
 	Plan         Plan
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
@@ -210,6 +210,10 @@ func (s *Service) Login(ctx context.Context, email, password string) (token stri
 	if err != nil {
 		return "", nil, nil, fmt.Errorf("login: %w", err)
 	}
+	if dev.PasswordHash == "" {
+		passwordMatches(dummyHash(), password) // no password: as slow as a wrong one, so it does not show
+		return "", nil, nil, bad
+	}
 	if ok, err := passwordMatches(dev.PasswordHash, password); err != nil || !ok {
 		return "", nil, nil, bad
 	}
@@ -250,6 +254,9 @@ func (s *Service) AuthenticateSession(ctx context.Context, token string) (*Devel
 func (s *Service) Logout(ctx context.Context, token string) error {
 	if principalOf(ctx).Developer == nil {
 		return &Error{Code: CodeForbidden, Key: "no_session", Message: "The admin token is not a session; there is nothing to sign out of"}
+	}
+	if !strings.HasPrefix(token, "otpd_session_") {
+		return &Error{Code: CodeForbidden, Key: "id_token_no_session", Message: "An ID token is not an otpd session; sign out with your identity provider"}
 	}
 	h := sha256.Sum256([]byte(token))
 	return s.notFound(s.store.DeleteSession(ctx, h[:]), "session")

@@ -91,7 +91,7 @@ func (s *Service) ListAllVerifications(ctx context.Context, f ConsoleVerificatio
 		}
 	}
 	vf := VerificationFilter{Status: f.Status, Cursor: f.Cursor, Limit: f.Limit}
-	if err := vf.validate(); err != nil {
+	if err := vf.validate(s.clock.Now()); err != nil {
 		return nil, err
 	}
 	return s.store.ListVerifications(ctx, f.AppID, vf)

@@ -8,10 +8,11 @@ import (
 )
 
 // renderMessage writes the texts of m from the project's override for its
-// channel, purpose and locale, or the built-in templates. An override that
+// template set, channel, purpose and locale, or the built-in templates. An override that
 // no longer renders (it was valid when saved) falls back to the built-in
 // text rather than leaving the person without a code.
-func renderMessage(mp MessagePolicy, m OutgoingMessage, tx *Transaction, now time.Time) (templates.Content, error) {
+func renderMessage(mp MessagePolicy, m OutgoingMessage, opts SendOptions, now time.Time) (templates.Content, error) {
+	tx := opts.Transaction
 	minutes := int((m.ExpiresAt.Sub(now) + time.Minute - 1) / time.Minute)
 	vars := templates.Vars{Code: m.Code, AppName: m.AppName, Minutes: max(minutes, 1)}
 	if tx != nil {
@@ -21,7 +22,7 @@ func renderMessage(mp MessagePolicy, m OutgoingMessage, tx *Transaction, now tim
 		Channel: string(m.Channel), Purpose: string(m.Purpose), Locale: m.Locale, Vars: vars,
 		Options: templates.Options{NoShareLine: mp.NoShareLine, SMSAppHash: mp.SMSAppHash, WebOTPDomain: mp.WebOTPDomain},
 	}
-	if o := mp.override(m.Channel, m.Purpose, m.Locale); o != nil {
+	if o := mp.override(opts.Template, m.Channel, m.Purpose, m.Locale); o != nil {
 		req.Override = &templates.Override{Body: o.Body, Subject: o.Subject}
 		if c, err := templates.Render(req); err == nil {
 			return c, nil

@@ -3,6 +3,7 @@ package otp
 import (
 	"fmt"
 	"slices"
+	"strconv"
 
 	"github.com/otpd/otpd/internal/templates"
 )
@@ -19,6 +20,10 @@ type MessagePolicy struct {
 // TemplateOverride is a project's own text for one channel, purpose and
 // locale, a Go template over the message variables (templates.Vars).
 type TemplateOverride struct {
+	// Name is the set of overrides this one belongs to, which a send
+	// request picks by name (CreateRequest.Template); "" and "default"
+	// are the default set, used when a request names none.
+	Name    string
 	Channel Channel
 	Purpose Purpose
 	Locale  string
@@ -29,6 +34,37 @@ type TemplateOverride struct {
 // MaxTemplateOverrides bounds a project's overrides.
 const MaxTemplateOverrides = 100
 
+// DefaultTemplate is the name of the template set used when a request
+// names none: the project's overrides without a name, else otpd's
+// built-in texts.
+const DefaultTemplate = "default"
+
+// maxTemplateName bounds a template set's name.
+const maxTemplateName = 64
+
+// templateSet returns the canonical form of a template set's name: ""
+// for the default set.
+func templateSet(name string) string {
+	if name == DefaultTemplate {
+		return ""
+	}
+	return name
+}
+
+// validTemplateName accepts names of 1 to 64 letters, digits, '_', '-'
+// and '.', the characters of an identifier in any client's code.
+func validTemplateName(name string) bool {
+	if name == "" || len(name) > maxTemplateName {
+		return false
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.') {
+			return false
+		}
+	}
+	return true
+}
+
 func (m MessagePolicy) validate() error {
 	opts := templates.Options{SMSAppHash: m.SMSAppHash, WebOTPDomain: m.WebOTPDomain}
 	if err := opts.Validate(); err != nil {
@@ -37,9 +73,12 @@ func (m MessagePolicy) validate() error {
 	if len(m.Templates) > MaxTemplateOverrides {
 		return invalidField("policy.messages.templates", "out_of_range", fmt.Sprintf("at most %d templates", MaxTemplateOverrides))
 	}
-	seen := map[[3]string]bool{}
+	seen := map[[4]string]bool{}
 	for i, t := range m.Templates {
 		field := fmt.Sprintf("policy.messages.templates[%d]", i)
+		if t.Name != "" && !validTemplateName(t.Name) {
+			return invalidField(field+".name", "invalid_template_name", "name must be 1 to 64 letters, digits, '_', '-' or '.'")
+		}
 		if !slices.Contains(Channels, t.Channel) {
 			return invalidField(field+".channel", "invalid_channel", "channel must be one of sms, voice, email, telegram, whatsapp")
 		}
@@ -52,9 +91,9 @@ func (m MessagePolicy) validate() error {
 		if t.Subject != "" && t.Channel != Email {
 			return invalidField(field+".subject", "subject_not_email", "only email templates have a subject")
 		}
-		key := [3]string{string(t.Channel), string(t.Purpose), t.Locale}
+		key := [4]string{templateSet(t.Name), string(t.Channel), string(t.Purpose), t.Locale}
 		if seen[key] {
-			return invalidField(field, "duplicate_template", "two templates for the same channel, purpose and locale")
+			return invalidField(field, "duplicate_template", "two templates of the same name for the same channel, purpose and locale")
 		}
 		seen[key] = true
 		if err := templates.ValidateOverride(string(t.Channel), string(t.Purpose), templates.Override{Body: t.Body, Subject: t.Subject}); err != nil {
@@ -64,12 +103,21 @@ func (m MessagePolicy) validate() error {
 	return nil
 }
 
-// override returns the project's template for a message, preferring an
-// exact locale over one for every locale.
-func (m MessagePolicy) override(c Channel, p Purpose, locale string) *TemplateOverride {
+// override returns the project's template of set name for a message,
+// preferring an exact locale over one for every locale. A named set
+// without a text for the message falls back to the default set's, as a
+// message without any override falls back to the built-in texts.
+func (m MessagePolicy) override(name string, c Channel, p Purpose, locale string) *TemplateOverride {
+	if o := m.overrideOfSet(templateSet(name), c, p, locale); o != nil || templateSet(name) == "" {
+		return o
+	}
+	return m.overrideOfSet("", c, p, locale)
+}
+
+func (m MessagePolicy) overrideOfSet(set string, c Channel, p Purpose, locale string) *TemplateOverride {
 	var any *TemplateOverride
 	for i, t := range m.Templates {
-		if t.Channel != c || t.Purpose != p {
+		if templateSet(t.Name) != set || t.Channel != c || t.Purpose != p {
 			continue
 		}
 		if t.Locale == locale {
@@ -80,6 +128,25 @@ func (m MessagePolicy) override(c Channel, p Purpose, locale string) *TemplateOv
 		}
 	}
 	return any
+}
+
+// checkTemplate reports INVALID_PARAMETER for a template set name the
+// project does not define; the default set always exists.
+func (m MessagePolicy) checkTemplate(name string) error {
+	set := templateSet(name)
+	if set == "" {
+		return nil
+	}
+	if !validTemplateName(set) {
+		return invalidField("template", "invalid_template_name", "template must be 1 to 64 letters, digits, '_', '-' or '.'")
+	}
+	for _, t := range m.Templates {
+		if templateSet(t.Name) == set {
+			return nil
+		}
+	}
+	return &Error{Code: CodeInvalidParameter, Key: "unknown_template", Field: "template",
+		Message: "template " + strconv.Quote(name) + " is not a template of this project", Params: map[string]any{"template": name}}
 }
 
 func validPurpose(p Purpose) bool {

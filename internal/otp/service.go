@@ -23,6 +23,7 @@ type Service struct {
 	webhooks            WebhookTransport // nil: events are not sent to webhooks
 	usage               *usageCache
 	challenges          ChallengeVerifier // nil: a project with a challenge cannot send
+	identities          IdentityVerifier  // nil: no ID token signs a developer in
 	telegram            TelegramBot       // zero: the telegram channel needs no linked chat
 }
 
@@ -45,8 +46,8 @@ type Limits struct {
 	// negative turns the cache off. Changes made through this Service
 	// take effect at once; changes made by another instance sharing the
 	// database (PostgreSQL) take effect here within ReadCacheTTL, so a
-	// disabled application, a rotated API key or a deleted application
-	// may keep working there for that long.
+	// disabled application, a rotated or revoked API key or a deleted
+	// application may keep working there for that long.
 	ReadCacheTTL time.Duration
 }
 
@@ -78,6 +79,9 @@ type Config struct {
 	// require one; without it those projects' sends are refused with
 	// CHALLENGE_UNAVAILABLE.
 	Challenges ChallengeVerifier
+	// Identities checks the ID tokens of the operator's OpenID Connect
+	// issuer (OTPD_OIDC_ISSUER); without it no ID token is accepted.
+	Identities IdentityVerifier
 	// TelegramBot, if its Provider is set, is the bot that delivers the
 	// telegram channel: the session flow then offers that channel only to
 	// people who linked their number in a chat with it.
@@ -134,7 +138,7 @@ func NewService(c Config) (*Service, error) {
 	return &Service{
 		store: c.Store, limiter: c.Limiter, keys: c.Keys, clock: c.Clock, cfg: c.Limits, notify: notify,
 		cache: newReadCache(l.ReadCacheTTL, maxCacheEntries), prices: c.Prices, deliverable: deliverable,
-		webhookAllowPrivate: c.WebhookAllowPrivate, webhooks: c.Webhooks, challenges: c.Challenges,
+		webhookAllowPrivate: c.WebhookAllowPrivate, webhooks: c.Webhooks, challenges: c.Challenges, identities: c.Identities,
 		telegram: c.TelegramBot,
 		usage:    &usageCache{m: map[string]usageEntry{}},
 	}, nil

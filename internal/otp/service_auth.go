@@ -27,9 +27,14 @@ func (s *Service) Authenticate(ctx context.Context, apiKey string) (*Application
 }
 
 // AuthenticateCall finds the application of an API key, refuses disabled
-// ones and counts the request against the key's rate limit. The Decision
-// is returned whenever the key was valid, so callers can always set
-// rate-limit headers. Errors: UNAUTHENTICATED, FORBIDDEN, RATE_LIMITED.
+// ones and counts the request against the key's rate limit. The key is
+// the application's own (full scope, any address; after a rotation with a
+// grace period the previous one too until it ends) or one of its extra
+// API keys: one whose allow-list does not hold c.RemoteIP is refused like
+// an unknown key, and a read key may make only ReadOnly calls. Each key
+// has its own rate-limit bucket. The Decision is returned whenever the key
+// was valid, so callers can always set rate-limit headers. Errors:
+// UNAUTHENTICATED, FORBIDDEN, RATE_LIMITED.
 func (s *Service) AuthenticateCall(ctx context.Context, c APICall) (*Application, Decision, error) {
 	apiKey := c.Key
 	if apiKey == "" {
@@ -39,20 +44,35 @@ func (s *Service) AuthenticateCall(ctx context.Context, c APICall) (*Application
 		return nil, Decision{}, invalidAPIKey()
 	}
 	h := hashSecret(apiKey)
-	a, err := s.applicationByAPIKey(ctx, h)
+	a, k, err := s.callerOfAPIKey(ctx, h)
 	if isCode(err, CodeNotFound) {
 		return nil, Decision{}, invalidAPIKey()
 	}
 	if err != nil {
 		return nil, Decision{}, fmt.Errorf("authenticate: %w", err)
 	}
-	if !bytes.Equal(a.APIKeyHash, h) && !s.clock.Now().Before(a.PrevAPIKeyUntil) {
-		return nil, Decision{}, invalidAPIKey() // a rotated key past its grace period
+	bucket := "api:" + a.ID
+	if k == nil {
+		if !bytes.Equal(a.APIKeyHash, h) && !s.clock.Now().Before(a.PrevAPIKeyUntil) {
+			return nil, Decision{}, invalidAPIKey() // a rotated key past its grace period
+		}
+	} else {
+		// From elsewhere, the key is as good as unknown: the caller
+		// learns nothing about it, not even that the application is
+		// disabled.
+		if !k.Allows(c.RemoteIP) {
+			return nil, Decision{}, invalidAPIKey()
+		}
+		bucket += ":" + k.ID
 	}
 	if a.Status != AppActive {
 		return nil, Decision{}, &Error{Code: CodeForbidden, Key: "application_disabled", Message: "The application is disabled"}
 	}
-	d, err := s.limiter.Allow(ctx, "api:"+a.ID, s.cfg.APIKeyRequests)
+	if k != nil && k.Scope == ScopeRead && !c.ReadOnly {
+		return nil, Decision{}, &Error{Code: CodeForbidden, Key: "read_only_key",
+			Message: "This API key is read-only: it may only read (GET), not send, check, resend or cancel codes"}
+	}
+	d, err := s.limiter.Allow(ctx, bucket, s.cfg.APIKeyRequests)
 	if err != nil {
 		return nil, Decision{}, fmt.Errorf("authenticate: rate limiter: %w", err)
 	}

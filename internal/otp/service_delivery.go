@@ -146,7 +146,7 @@ func (s *Service) compose(a *Application, p *Project, v *Verification, d Deliver
 		}
 		m.To, m.Country = dest.Value, dest.Country
 	}
-	c, err := renderMessage(p.Policy.Messages, m, v.Options.Transaction, s.clock.Now())
+	c, err := renderMessage(p.Policy.Messages, m, v.Options, s.clock.Now())
 	if err != nil {
 		return m, err
 	}

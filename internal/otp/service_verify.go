@@ -89,7 +89,7 @@ func (s *Service) replay(ctx context.Context, a *Application, req CreateRequest,
 // pending verification with a fresh code, and returns it with the project.
 // It counts the send against the destination's limit.
 func (s *Service) newVerification(ctx context.Context, a *Application, req CreateRequest, now time.Time) (*Verification, *Project, error) {
-	dest, num, err := parseDestination(req.To, "to")
+	dest, num, err := parseDestination(req.To, "", "to")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -117,6 +117,9 @@ func (s *Service) newVerification(ctx context.Context, a *Application, req Creat
 		return nil, nil, fmt.Errorf("project of application: %w", err)
 	}
 	if err := p.Policy.allowsCountry(dest); err != nil {
+		return nil, nil, err
+	}
+	if err := p.Policy.Messages.checkTemplate(req.Template); err != nil {
 		return nil, nil, err
 	}
 	if err := checkCredits(p, a); err != nil {
@@ -172,7 +175,7 @@ func (s *Service) newVerification(ctx context.Context, a *Application, req Creat
 		CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(ttl),
 		LastSentAt: now, ResendAt: now.Add(p.Policy.ResendCooldown),
 		Country: dest.Country, Carrier: carrierOf(num),
-		Options: SendOptions{Transaction: req.Transaction, CallerID: req.CallerID, Fallback: fallback},
+		Options: SendOptions{Transaction: req.Transaction, CallerID: req.CallerID, Fallback: fallback, Template: templateSet(req.Template)},
 	}
 	if len(fallback) > 1 {
 		v.NextStepAt = now.Add(fallback[0].Timeout)
@@ -320,20 +323,46 @@ func (s *Service) GetVerification(ctx context.Context, a *Application, id string
 
 // ListVerifications lists the application's verifications, newest first.
 func (s *Service) ListVerifications(ctx context.Context, a *Application, f VerificationFilter) ([]*Verification, error) {
-	if err := f.validate(); err != nil {
+	if err := f.validate(s.clock.Now()); err != nil {
 		return nil, err
 	}
 	return s.store.ListVerifications(ctx, a.ID, f)
 }
 
-// validate checks the filter, defaults its limit and normalises its destination.
-func (f *VerificationFilter) validate() error {
+// CountVerifications counts the application's verifications that match
+// f, whatever its Cursor, Offset and Limit: the total a list pages through.
+func (s *Service) CountVerifications(ctx context.Context, a *Application, f VerificationFilter) (int, error) {
+	if err := f.validate(s.clock.Now()); err != nil {
+		return 0, err
+	}
+	return s.store.CountVerifications(ctx, a.ID, f)
+}
+
+// validate checks the filter, defaults its limit, normalises its
+// destination and judges its states as of now.
+func (f *VerificationFilter) validate(now time.Time) error {
 	if f.Limit <= 0 {
 		f.Limit = 20
 	}
 	if f.Limit > 1000 {
 		return invalidField("limit", "out_of_range", "limit must be between 1 and 1000")
 	}
+	if f.Offset < 0 {
+		return invalidField("offset", "out_of_range", "offset must not be negative")
+	}
+	for _, st := range f.States {
+		switch st.Status {
+		case "", StatusPending, StatusVerified, StatusExpired, StatusCanceled, StatusMaxAttempts:
+		default:
+			return invalidField("status", "invalid_query", "status must be one of pending, verified, expired, canceled, max_attempts")
+		}
+		switch st.Delivery {
+		case "", DeliveryQueued, DeliverySent, DeliveryDelivered, DeliveryFailed:
+		default:
+			return invalidField("deliveryStatus", "invalid_query", "deliveryStatus must be one of queued, sent, delivered, failed")
+		}
+	}
+	f.AsOf = now
 	switch f.Status {
 	case "", StatusPending, StatusVerified, StatusExpired, StatusCanceled, StatusMaxAttempts:
 	default:
@@ -361,11 +390,11 @@ func (s *Service) Check(ctx context.Context, a *Application, id, code string) (C
 	if err := validateCodeInput(code); err != nil {
 		return CheckResult{}, err
 	}
-	var valid bool
+	var valid, evaluated bool
 	v, err := s.store.UpdateVerification(ctx, a.ID, id, func(v *Verification) (Effects, error) {
 		now := s.clock.Now()
 		var fx Effects
-		valid, fx.Events = v.check(s.keys, code, now)
+		valid, evaluated, fx.Events = v.check(s.keys, code, now)
 		if valid {
 			fx.Users = []UserVisit{visit(v, now)}
 		}
@@ -374,7 +403,7 @@ func (s *Service) Check(ctx context.Context, a *Application, id, code string) (C
 	if err != nil {
 		return CheckResult{}, s.notFound(err, "verification")
 	}
-	return CheckResult{Valid: valid, Verification: v}, nil
+	return CheckResult{Valid: valid, Evaluated: evaluated, Verification: v}, nil
 }
 
 // CheckDestination checks code against the newest pending verification of to.

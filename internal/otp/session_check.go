@@ -61,7 +61,7 @@ func (s *Service) CheckSession(ctx context.Context, a *Application, id, code str
 		default: // verified, canceled or expired through another API
 			return nil, SessionWrite{}, sessionExpired()
 		}
-		valid, events := v.check(s.keys, code, now)
+		valid, _, events := v.check(s.keys, code, now)
 		w := SessionWrite{Effects: Effects{Events: events}}
 		switch {
 		case valid:

@@ -330,7 +330,7 @@ func (s *Service) sendOnSession(ctx context.Context, a *Application, p *Project,
 // sessionVerification is a session's verification, with a fresh code of
 // the project's length and alphabet, living as long as the session.
 func (s *Service) sessionVerification(a *Application, p *Project, ss *VerificationSession, ch Channel, now time.Time) (*Verification, error) {
-	dest, num, err := parseDestination(ss.To, "to")
+	dest, num, err := parseDestination(ss.To, "", "to")
 	if err != nil {
 		return nil, fmt.Errorf("session %s: %w", ss.ID, err)
 	}

@@ -27,8 +27,22 @@ type Store interface {
 	// ListApplications returns applications newest first.
 	ListApplications(ctx context.Context, f ApplicationFilter) ([]*Application, error)
 	UpdateApplication(ctx context.Context, a *Application) error
-	// DeleteApplication deletes the application and everything it owns.
+	// DeleteApplication deletes the application and everything it owns,
+	// its API keys among them.
 	DeleteApplication(ctx context.Context, id string) error
+
+	// CreateAPIKey inserts k unless its application already has max API
+	// keys (ErrConflict, checked and written under the application's row
+	// lock, so concurrent creations cannot pass the bound) or does not
+	// exist (ErrNotFound).
+	CreateAPIKey(ctx context.Context, k *APIKey, max int) error
+	// GetAPIKeyByHash returns the API key whose SHA-256 is keyHash, or ErrNotFound.
+	GetAPIKeyByHash(ctx context.Context, keyHash []byte) (*APIKey, error)
+	// ListAPIKeys returns an application's API keys, oldest first.
+	ListAPIKeys(ctx context.Context, appID string) ([]*APIKey, error)
+	// DeleteAPIKey deletes key id of application appID; ErrNotFound if
+	// appID has no such key.
+	DeleteAPIKey(ctx context.Context, appID, id string) error
 
 	// CreateVerification inserts v with its effects. With a non-nil idem it
 	// also records the idempotency key, and returns ErrConflict if the key
@@ -41,6 +55,9 @@ type Store interface {
 	LatestPendingVerification(ctx context.Context, appID, to string) (*Verification, error)
 	// ListVerifications returns verifications newest first.
 	ListVerifications(ctx context.Context, appID string, f VerificationFilter) ([]*Verification, error)
+	// CountVerifications counts the verifications ListVerifications would
+	// return without f's Cursor, Offset and Limit.
+	CountVerifications(ctx context.Context, appID string, f VerificationFilter) (int, error)
 	// UpdateVerification locks the verification, lets change modify it and
 	// writes it back with the returned effects, all in one transaction. If
 	// change returns an error nothing is written and that error is returned.

@@ -96,11 +96,14 @@ type SendOptions struct {
 	Transaction *Transaction   `json:"transaction,omitempty"`
 	CallerID    string         `json:"callerId,omitempty"`
 	Fallback    []FallbackStep `json:"fallback,omitempty"`
+	// Template names the project's template overrides the messages are
+	// written from; "" is the default set.
+	Template string `json:"template,omitempty"`
 }
 
 // IsZero reports whether no option is set.
 func (o SendOptions) IsZero() bool {
-	return o.Transaction == nil && o.CallerID == "" && len(o.Fallback) == 0
+	return o.Transaction == nil && o.CallerID == "" && len(o.Fallback) == 0 && o.Template == ""
 }
 
 // Transaction is what a code of purpose transaction confirms; the message
@@ -120,29 +123,34 @@ func (v *Verification) AttemptsRemaining() int {
 
 // CheckResult is the answer to a check.
 type CheckResult struct {
-	Valid        bool
+	Valid bool
+	// Evaluated says the code was compared, so this check counted as an
+	// attempt; false when the verification was already final (or expired
+	// just now), and then its Status says why.
+	Evaluated    bool
 	Verification *Verification
 }
 
 // check counts one attempt and then evaluates it. It is called inside the
 // store's write transaction, so counting and evaluating are atomic.
-func (v *Verification) check(keys *ServerKey, code string, now time.Time) (bool, []Event) {
+// It reports whether the code was valid and whether it was evaluated.
+func (v *Verification) check(keys *ServerKey, code string, now time.Time) (valid, evaluated bool, events []Event) {
 	if v.Status == StatusPending && !now.Before(v.ExpiresAt) {
-		return false, v.finish(StatusExpired, now)
+		return false, false, v.finish(StatusExpired, now)
 	}
 	if v.Status != StatusPending {
-		return false, nil
+		return false, false, nil
 	}
 	v.Attempts++
 	v.UpdatedAt = now
 	if keys.codeMatches(v.ID, normalizeCode(code), v.CodeHash) {
 		v.VerifiedAt = now
-		return true, v.finish(StatusVerified, now)
+		return true, true, v.finish(StatusVerified, now)
 	}
 	if v.Attempts >= v.MaxAttempts {
-		return false, v.finish(StatusMaxAttempts, now)
+		return false, true, v.finish(StatusMaxAttempts, now)
 	}
-	return false, nil
+	return false, true, nil
 }
 
 // canResend reports why v cannot be sent again now, on channel if it is
@@ -191,23 +199,53 @@ type VerificationFilter struct {
 	To            string
 	CreatedFrom   time.Time
 	CreatedBefore time.Time
-	Cursor        string // list items with IDs after this one (older)
-	Limit         int
+	// States, if set, match verifications in any one of them, as of
+	// AsOf (see State). The Service sets AsOf to its clock's time.
+	States []State
+	AsOf   time.Time
+	Cursor string // list items with IDs after this one (older)
+	// Offset skips that many matching items before the first listed, for
+	// APIs that page by position rather than by cursor.
+	Offset int
+	Limit  int
+}
+
+// State is one combination of a verification's two state dimensions,
+// its status and its delivery status; a zero field matches any value.
+// Judged as of a time, a pending verification past its expiry is in the
+// state {StatusExpired, any}, not in any pending state: it cannot succeed
+// any more, though nobody has checked it or swept it yet.
+type State struct {
+	Status   Status
+	Delivery DeliveryStatus
+}
+
+// Matches reports whether v is in state st as of now.
+func (st State) Matches(v *Verification, now time.Time) bool {
+	status := v.Status
+	if status == StatusPending && !now.Before(v.ExpiresAt) {
+		status = StatusExpired
+	}
+	return (st.Status == "" || st.Status == status) && (st.Delivery == "" || st.Delivery == v.DeliveryStatus)
 }
 
 // CreateRequest is what a caller asks for when sending a code. Zero values
 // take the project's policy.
 type CreateRequest struct {
-	To             string
-	Channel        Channel
-	Purpose        Purpose
-	TTL            time.Duration
-	CodeLength     int
-	Locale         string
-	Metadata       json.RawMessage
-	Transaction    *Transaction   // required for purpose transaction
-	CallerID       string         // caller id / sender id, where the provider allows it
-	Fallback       []FallbackStep // an ordered workflow replacing Channel; its first step is sent at once
+	To          string
+	Channel     Channel
+	Purpose     Purpose
+	TTL         time.Duration
+	CodeLength  int
+	Locale      string
+	Metadata    json.RawMessage
+	Transaction *Transaction   // required for purpose transaction
+	CallerID    string         // caller id / sender id, where the provider allows it
+	Fallback    []FallbackStep // an ordered workflow replacing Channel; its first step is sent at once
+	// Template names the project's template overrides to write the
+	// messages from; "" and "default" are the default set, which falls
+	// back to otpd's built-in texts. An unknown name is INVALID_PARAMETER.
+	Template       string
 	IdempotencyKey string
 	// RequestHash identifies the request body for idempotent retries.
 	RequestHash []byte

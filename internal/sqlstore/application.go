@@ -181,6 +181,7 @@ func (s *Store) DeleteApplication(ctx context.Context, id string) error {
 			`DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE app_id = $1)`,
 			`DELETE FROM webhook_deliveries WHERE app_id = $1`,
 			`DELETE FROM webhooks WHERE app_id = $1`,
+			`DELETE FROM api_keys WHERE app_id = $1`,
 			`DELETE FROM applications WHERE id = $1`,
 		} {
 			if _, err := tx.ExecContext(ctx, q, id); err != nil {

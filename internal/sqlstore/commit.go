@@ -79,6 +79,16 @@ func (s *Store) commitBatch(first *txRequest) {
 	}
 	run := &txRunner{tx: tx, c: s.writeStmts}
 	var held []*txRequest
+	// failed requests are answered when the batch ends, too: a failure
+	// may be a unique violation against the write of another request of
+	// this batch, and the caller, told the row exists, must be able to
+	// read it.
+	var failed []failedRequest
+	defer func() {
+		for _, f := range failed {
+			f.r.done <- f.err
+		}
+	}()
 	poisoned := false
 	add := func(r *txRequest) {
 		if poisoned {
@@ -89,7 +99,7 @@ func (s *Store) commitBatch(first *txRequest) {
 			// A failed rollback leaves the request's writes in the
 			// transaction: then nothing of this batch may commit.
 			poisoned = errors.Is(err, errPoisoned)
-			r.done <- err
+			failed = append(failed, failedRequest{r, err})
 			return
 		}
 		held = append(held, r)
@@ -131,6 +141,12 @@ collect:
 	for _, r := range held {
 		r.done <- err
 	}
+}
+
+// failedRequest is a request of a batch that failed, with its error.
+type failedRequest struct {
+	r   *txRequest
+	err error
 }
 
 // runSavepoint runs one request inside the shared transaction. Its

@@ -45,6 +45,7 @@ type challengeJSON struct {
 }
 
 type templateJSON struct {
+	Name    string `json:"name,omitempty"`
 	Channel string `json:"channel"`
 	Purpose string `json:"purpose"`
 	Locale  string `json:"locale,omitempty"`
@@ -76,7 +77,7 @@ func encodePolicy(p otp.Policy) (string, error) {
 			SecretSealed: c.SecretSealed, SecretPreview: c.SecretPreview, MinScore: c.MinScore, Hostnames: c.Hostnames}
 	}
 	for _, t := range p.Messages.Templates {
-		j.Templates = append(j.Templates, templateJSON{Channel: string(t.Channel), Purpose: string(t.Purpose), Locale: t.Locale, Body: t.Body, Subject: t.Subject})
+		j.Templates = append(j.Templates, templateJSON{Name: t.Name, Channel: string(t.Channel), Purpose: string(t.Purpose), Locale: t.Locale, Body: t.Body, Subject: t.Subject})
 	}
 	b, err := json.Marshal(j)
 	return string(b), err
@@ -109,7 +110,7 @@ func decodePolicy(s string) (otp.Policy, error) {
 	}
 	for _, t := range j.Templates {
 		p.Messages.Templates = append(p.Messages.Templates, otp.TemplateOverride{
-			Channel: otp.Channel(t.Channel), Purpose: otp.Purpose(t.Purpose), Locale: t.Locale, Body: t.Body, Subject: t.Subject,
+			Name: t.Name, Channel: otp.Channel(t.Channel), Purpose: otp.Purpose(t.Purpose), Locale: t.Locale, Body: t.Body, Subject: t.Subject,
 		})
 	}
 	return p, nil

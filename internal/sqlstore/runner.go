@@ -79,24 +79,36 @@ func (c *stmts) get(ctx context.Context, query string) (*sql.Stmt, error) {
 
 // keep stores st for query unless another goroutine stored one first, in
 // which case st is closed and the stored one returned.
+//
+// st is closed after the lock is released. Closing a statement waits for
+// the lock of each connection it was prepared on, and a connection holds
+// its lock while a query runs on it: on PostgreSQL that query may be
+// waiting for a row lock held by a transaction that is itself waiting for
+// c.mu in lookup. Closing under c.mu closed that circle (seen: 40
+// concurrent updates of one row stuck for 9 minutes, issue 11).
 func (c *stmts) keep(query string, st *sql.Stmt) *sql.Stmt {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if old := c.m[query]; old != nil || c.m == nil {
+	old, closed := c.m[query], c.m == nil
+	if old == nil && !closed {
+		c.m[query] = st
+	}
+	c.mu.Unlock()
+	if old != nil || closed {
 		st.Close()
 		return old
 	}
-	c.m[query] = st
 	return st
 }
 
+// close closes every statement, outside the lock for the reason keep gives.
 func (c *stmts) close() {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, st := range c.m {
+	m := c.m
+	c.m = nil
+	c.mu.Unlock()
+	for _, st := range m {
 		st.Close()
 	}
-	c.m = nil
 }
 
 // reader runs read-only queries on the read pool with prepared statements.

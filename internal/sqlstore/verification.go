@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -179,37 +180,23 @@ func (s *Store) GetVerificationByID(ctx context.Context, id string) (*otp.Verifi
 // newest first. IDs are time-ordered, so ordering by id is ordering by
 // creation, and the cursor is simply the last id of the previous page.
 func (s *Store) ListVerifications(ctx context.Context, appID string, f otp.VerificationFilter) ([]*otp.Verification, error) {
-	where := []string{"1 = 1"}
-	var args []any
-	add := func(cond string, arg any) {
-		args = append(args, arg)
-		where = append(where, fmt.Sprintf(cond, len(args)))
-	}
-	if appID != "" { // the console lists every application's
-		add("app_id = $%d", appID)
-	}
-	if f.Status != "" {
-		add("status = $%d", string(f.Status))
-	}
-	if f.Channel != "" {
-		add("channel = $%d", string(f.Channel))
-	}
-	if f.To != "" {
-		add("destination = $%d", f.To)
-	}
-	if !f.CreatedFrom.IsZero() {
-		add("created_at >= $%d", micros(f.CreatedFrom))
-	}
-	if !f.CreatedBefore.IsZero() {
-		add("created_at < $%d", micros(f.CreatedBefore))
-	}
+	where, args := verificationWhere(appID, f)
 	if f.Cursor != "" {
-		add("id < $%d", f.Cursor)
+		args = append(args, f.Cursor)
+		where += fmt.Sprintf(" AND id < $%d", len(args))
 	}
-	q := `SELECT ` + verificationColumns + ` FROM verifications WHERE ` + strings.Join(where, " AND ") + ` ORDER BY id DESC`
+	q := `SELECT ` + verificationColumns + ` FROM verifications WHERE ` + where + ` ORDER BY id DESC`
 	if f.Limit > 0 {
 		args = append(args, f.Limit)
 		q += fmt.Sprintf(" LIMIT $%d", len(args))
+	}
+	if f.Offset > 0 {
+		if f.Limit <= 0 { // SQLite takes an OFFSET only after a LIMIT
+			args = append(args, int64(math.MaxInt64))
+			q += fmt.Sprintf(" LIMIT $%d", len(args))
+		}
+		args = append(args, f.Offset)
+		q += fmt.Sprintf(" OFFSET $%d", len(args))
 	}
 	rows, err := s.reader.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -225,6 +212,87 @@ func (s *Store) ListVerifications(ctx context.Context, appID string, f otp.Verif
 		out = append(out, v)
 	}
 	return out, s.dbErr("list verifications", rows.Err())
+}
+
+// CountVerifications counts the application's verifications that match f,
+// ignoring its cursor, offset and limit.
+func (s *Store) CountVerifications(ctx context.Context, appID string, f otp.VerificationFilter) (int, error) {
+	where, args := verificationWhere(appID, f)
+	var n int
+	err := s.reader.QueryRowContext(ctx, `SELECT COUNT(*) FROM verifications WHERE `+where, args...).Scan(&n)
+	if err != nil {
+		return 0, s.dbErr("count verifications", err)
+	}
+	return n, nil
+}
+
+// verificationWhere is the WHERE clause of f's filters (not its page)
+// and its arguments, numbered from $1.
+func verificationWhere(appID string, f otp.VerificationFilter) (string, []any) {
+	where := []string{"1 = 1"}
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	if appID != "" { // the console lists every application's
+		where = append(where, "app_id = "+arg(appID))
+	}
+	if f.Status != "" {
+		where = append(where, "status = "+arg(string(f.Status)))
+	}
+	if f.Channel != "" {
+		where = append(where, "channel = "+arg(string(f.Channel)))
+	}
+	if f.To != "" {
+		where = append(where, "destination = "+arg(f.To))
+	}
+	if !f.CreatedFrom.IsZero() {
+		where = append(where, "created_at >= "+arg(micros(f.CreatedFrom)))
+	}
+	if !f.CreatedBefore.IsZero() {
+		where = append(where, "created_at < "+arg(micros(f.CreatedBefore)))
+	}
+	if len(f.States) > 0 {
+		// The time is bound only if a state uses it: PostgreSQL cannot
+		// type a parameter that no expression uses.
+		asOfArg := ""
+		asOf := func() string {
+			if asOfArg == "" {
+				asOfArg = arg(micros(f.AsOf))
+			}
+			return asOfArg
+		}
+		var anyOf []string
+		for _, st := range f.States {
+			anyOf = append(anyOf, stateCondition(st, asOf, arg))
+		}
+		where = append(where, "("+strings.Join(anyOf, " OR ")+")")
+	}
+	return strings.Join(where, " AND "), args
+}
+
+// stateCondition is the SQL condition of state st (see otp.State), with
+// arg binding its values; asOf binds the time the state is judged at: a
+// pending verification past its expiry counts as expired.
+func stateCondition(st otp.State, asOf func() string, arg func(any) string) string {
+	conds := []string{}
+	switch st.Status {
+	case "":
+	case otp.StatusPending:
+		conds = append(conds, "status = "+arg(string(otp.StatusPending))+" AND expires_at > "+asOf())
+	case otp.StatusExpired:
+		conds = append(conds, "(status = "+arg(string(otp.StatusExpired))+" OR status = "+arg(string(otp.StatusPending))+" AND expires_at <= "+asOf()+")")
+	default:
+		conds = append(conds, "status = "+arg(string(st.Status)))
+	}
+	if st.Delivery != "" {
+		conds = append(conds, "delivery_status = "+arg(string(st.Delivery)))
+	}
+	if len(conds) == 0 {
+		return "1 = 1"
+	}
+	return "(" + strings.Join(conds, " AND ") + ")"
 }
 
 // UpdateVerification locks the verification, applies change and writes the

@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) otp.Store) {
 		{"TenantIsolation", testTenantIsolation},
 		{"Idempotency", testIdempotency},
 		{"ListVerifications", testListVerifications},
+		{"ListVerificationsByStatePage", testListVerificationsByStatePage},
 		{"LatestPendingVerification", testLatestPending},
 		{"ListExpiredPending", testListExpiredPending},
 		{"ClaimLeaseRetry", testClaimLeaseRetry},
@@ -61,6 +62,8 @@ func Run(t *testing.T, open func(t *testing.T) otp.Store) {
 		{"Credits", testCredits},
 		{"Developers", testDevelopers},
 		{"PreviousAPIKey", testPreviousAPIKey},
+		{"APIKeys", testAPIKeys},
+		{"APIKeysBoundUnderConcurrency", testAPIKeysBoundUnderConcurrency},
 		{"PreviousWebhookSecret", testPreviousWebhookSecret},
 		{"InvitationsAndSessionSweep", testInvitationsAndSessionSweep},
 		{"CountOwnerSends", testCountOwnerSends},
@@ -162,6 +165,7 @@ func richPolicy() otp.Policy {
 		Templates: []otp.TemplateOverride{
 			{Channel: otp.SMS, Purpose: otp.PurposeVerification, Locale: "pt-BR", Body: "{{.Code}} é o seu código"},
 			{Channel: otp.Email, Purpose: otp.PurposeTwoFactor, Body: "Code: {{.Code}}", Subject: "Your {{.AppName}} code"},
+			{Name: "short", Channel: otp.SMS, Purpose: otp.PurposeVerification, Locale: "pt-BR", Body: "{{.Code}}"},
 		},
 	}
 	return p
@@ -214,6 +218,7 @@ func newVerification(a *otp.Application, to string, created time.Time) *otp.Veri
 			CallerID:    "ACME",
 			Fallback: []otp.FallbackStep{{Channel: otp.SMS, Timeout: time.Minute},
 				{Channel: otp.Email, To: "person@example.com"}},
+			Template: "short",
 		},
 		FallbackStep: 0, NextStepAt: created.Add(time.Minute),
 	}

@@ -1,10 +1,11 @@
 // Applications: creating one (its credentials shown once), the list, and
-// an application's page: masked credentials, rotation, status, deletion,
-// and the browser settings of the session flow.
+// an application's page: masked credentials, rotation, API keys, status,
+// deletion, and the browser settings of the session flow.
 
 import { get, post, patch, del, enc, applications } from '../api.js';
 import { rememberApiKey } from '../keys.js';
 import { sendTestCard } from './sendtest.js';
+import { apiKeysSection } from './apikeys.js';
 import {
   h, id, pageHeader, card, table, kv, time, badge, field, clearErrors, showFormError, busy, announce,
   announceError, loading, empty, button, confirmDialog, showSecretDialog, copyButton,
@@ -209,6 +210,7 @@ function draw(page, app) {
         rotateRow('webhook_secret', app.webhookSecretPreview, ' ',
           button('Reveal', () => revealWebhookSecret(app), { small: true, 'aria-label': 'Reveal webhook secret', dataset: { reveal: 'webhook_secret' } })),
       ])),
+    card('API keys', ...apiKeysSection(app)),
     card('Browser access', browserForm(page, app)),
     testing,
   ].filter(Boolean));

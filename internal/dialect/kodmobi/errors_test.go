@@ -103,6 +103,14 @@ func TestAccess(t *testing.T) {
 		h.Clock.Advance(10 * time.Minute)
 		wantError(t, "verify an expired token", client{h: h, key: app.APIKey}.post("/v2/verify", `{"verify_token":"`+token+`"}`), 400, "ERROR_VERIFY_TOKEN_INVALID")
 
+		// Another API key of the application is a secret key too, within
+		// its scope: a read key reads, and may not redeem a token.
+		read := client{h: h, key: str(h.Admin("POST", "/v1/applications/"+app.ID+"/keys", `{"scope":"read"}`, 201).Data()["key"])}
+		must(t, "settings with a read key", read.get("/v2/settings"), 200)
+		wantError(t, "verify with a read key", read.post("/v2/verify", `{"verify_token":"vt_x"}`), 403, "ERROR_ACCESS_DENIED")
+		full := client{h: h, key: str(h.Admin("POST", "/v1/applications/"+app.ID+"/keys", `{"scope":"full"}`, 201).Data()["key"])}
+		wantError(t, "verify with another full key", full.post("/v2/verify", `{"verify_token":"vt_x"}`), 400, "ERROR_VERIFY_TOKEN_INVALID")
+
 		h.Admin("PATCH", "/v1/applications/"+app.ID, `{"status":"disabled"}`, 200)
 		wantError(t, "disabled application, public key", browser.get("/v2/settings"), 403, "ERROR_ACCESS_DENIED")
 		wantError(t, "disabled application, secret key", client{h: h, key: app.APIKey}.post("/v2/verify", `{"verify_token":"x"}`), 403, "ERROR_ACCESS_DENIED")

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 
 	"github.com/otpd/otpd/internal/api"
+	"github.com/otpd/otpd/internal/dialect/cobinar"
 	"github.com/otpd/otpd/internal/otp"
 	"github.com/otpd/otpd/internal/webhook"
 )
@@ -11,11 +12,15 @@ import (
 // newDialects builds the wire dialects served beside the native API
 // (docs/dialects.md): other services' APIs over the same service.
 func newDialects(svc *otp.Service, logger *slog.Logger) []api.Dialect {
-	return []api.Dialect{}
+	return []api.Dialect{
+		cobinar.New(svc, logger),
+	}
 }
 
 // webhookPayloads are the webhook bodies of the dialects' signing
 // schemes, each written by its dialect's package.
 func webhookPayloads() map[webhook.Scheme]webhook.PayloadFunc {
-	return map[webhook.Scheme]webhook.PayloadFunc{}
+	return map[webhook.Scheme]webhook.PayloadFunc{
+		webhook.Cobinar: cobinar.Payload,
+	}
 }

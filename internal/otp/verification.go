@@ -153,7 +153,7 @@ func (v *Verification) canResend(channel Channel, now time.Time) error {
 		return conflict("not_pending", "The verification is no longer pending")
 	}
 	if channel != "" {
-		dest, _ := ParseDestination(v.To, "to")
+		dest, _ := parseLookup(v.To, "to")
 		if err := validateChannel(channel, dest, "channel"); err != nil {
 			return err
 		}
@@ -193,6 +193,10 @@ type VerificationFilter struct {
 	CreatedBefore time.Time
 	Cursor        string // list items with IDs after this one (older)
 	Limit         int
+	// OwnerID, in a list across applications (no application named),
+	// keeps the verifications of this developer's applications; nil
+	// keeps every application's.
+	OwnerID *string
 }
 
 // CreateRequest is what a caller asks for when sending a code. Zero values

@@ -131,7 +131,7 @@ func TestMigrate(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Migrate: %v", err)
 	}
-	if d := cmp.Diff([]string{"0001_init", "0002_test_messages_created", "0003_delivery", "0004_chat_links", "0005_users", "0006_webhooks", "0007_analytics", "0008_audit", "0009_credits", "0010_developers", "0011_rotation_grace", "0012_invitations", "0013_monthly_sends", "0014_events_verification", "0015_verification_indexes", "0016_verification_status_indexes", "0017_webhook_secret_grace"}, applied); d != "" {
+	if d := cmp.Diff([]string{"0001_init", "0002_test_messages_created", "0003_delivery", "0004_chat_links", "0005_users", "0006_webhooks", "0007_analytics", "0008_audit", "0009_credits", "0010_developers", "0011_rotation_grace", "0012_invitations", "0013_monthly_sends", "0014_events_verification", "0015_verification_indexes", "0016_verification_status_indexes", "0017_webhook_secret_grace", "0019_cobinar_console"}, applied); d != "" {
 		t.Errorf("first Migrate applied (-want +got):\n%s", d)
 	}
 	applied, err = sqlite.Migrate(t.Context(), path)

@@ -179,37 +179,54 @@ func (s *Store) GetVerificationByID(ctx context.Context, id string) (*otp.Verifi
 // newest first. IDs are time-ordered, so ordering by id is ordering by
 // creation, and the cursor is simply the last id of the previous page.
 func (s *Store) ListVerifications(ctx context.Context, appID string, f otp.VerificationFilter) ([]*otp.Verification, error) {
-	where := []string{"1 = 1"}
-	var args []any
+	var args argList
+	var where []string
 	add := func(cond string, arg any) {
-		args = append(args, arg)
-		where = append(where, fmt.Sprintf(cond, len(args)))
-	}
-	if appID != "" { // the console lists every application's
-		add("app_id = $%d", appID)
+		where = append(where, fmt.Sprintf(cond, args.add(arg)))
 	}
 	if f.Status != "" {
-		add("status = $%d", string(f.Status))
+		add("status = %s", string(f.Status))
 	}
 	if f.Channel != "" {
-		add("channel = $%d", string(f.Channel))
+		add("channel = %s", string(f.Channel))
 	}
 	if f.To != "" {
-		add("destination = $%d", f.To)
+		add("destination = %s", f.To)
 	}
 	if !f.CreatedFrom.IsZero() {
-		add("created_at >= $%d", micros(f.CreatedFrom))
+		add("created_at >= %s", micros(f.CreatedFrom))
 	}
 	if !f.CreatedBefore.IsZero() {
-		add("created_at < $%d", micros(f.CreatedBefore))
+		add("created_at < %s", micros(f.CreatedBefore))
 	}
 	if f.Cursor != "" {
-		add("id < $%d", f.Cursor)
+		add("id < %s", f.Cursor)
 	}
-	q := `SELECT ` + verificationColumns + ` FROM verifications WHERE ` + strings.Join(where, " AND ") + ` ORDER BY id DESC`
+	limit := ""
 	if f.Limit > 0 {
-		args = append(args, f.Limit)
-		q += fmt.Sprintf(" LIMIT $%d", len(args))
+		limit = args.add(f.Limit)
+	}
+	arm := func(appCond string) string {
+		q := `SELECT ` + verificationColumns + ` FROM verifications WHERE ` + strings.Join(append([]string{appCond}, where...), " AND ") + ` ORDER BY id DESC`
+		if limit != "" {
+			q += " LIMIT " + limit
+		}
+		return q
+	}
+	var q string
+	switch {
+	case appID != "":
+		q = arm("app_id = " + args.add(appID))
+	case f.OwnerID != nil && limit != "":
+		var ok bool
+		var err error
+		if q, ok, err = s.ownerList(ctx, *f.OwnerID, &args, arm, "app_id", "id DESC", limit); err != nil || !ok {
+			return nil, s.dbErr("list verifications", err)
+		}
+	case f.OwnerID != nil:
+		q = arm("app_id IN (SELECT a.id FROM applications a JOIN projects p ON p.id = a.project_id WHERE p.owner_id = " + args.add(*f.OwnerID) + ")")
+	default: // the console lists every application's
+		q = arm("1 = 1")
 	}
 	rows, err := s.reader.QueryContext(ctx, q, args...)
 	if err != nil {

@@ -21,7 +21,7 @@ var operations = []operation{
 			"on the project's preferred phone channel (SMS unless the policy orders others first). A test application's " +
 			"codes go to its test inbox, and it may use fictional numbers in unassigned country codes such as +999. " +
 			"Rate-limited to 5 a minute per application unless the project's policy.appSendsPerMinute sets another limit.",
-		request: sendRequest{}, response: otpRequestView{},
+		request: sendRequest{}, response: sentOTPView{},
 		errors: map[string]string{
 			"400": "INVALID_PARAMETER (details.field), INVALID_PHONE, INVALID_JSON",
 			"401": "UNAUTHENTICATED: a missing or wrong x-client-id, x-client-secret or x-api-key",
@@ -35,7 +35,7 @@ var operations = []operation{
 		path: "/v1/otp/verify", summary: "Verify a code",
 		description: "Checks the code of an OTP request. Rate-limited to 10 a minute per application unless the project's " +
 			"policy.appChecksPerMinute sets another limit; 5 attempts per request (policy.maxAttempts).",
-		request: verifyRequest{}, response: verificationView{},
+		request: verifyRequest{}, response: verifiedOTPView{},
 		errors: map[string]string{
 			"400": "INVALID_CODE (details.attempts_remaining), OTP_EXPIRED, MAX_ATTEMPTS (also for the right code afterwards), " +
 				"INVALID_PARAMETER (details.field), INVALID_JSON",
@@ -88,13 +88,13 @@ func document() []byte {
 	})
 	schemas := g.Components()
 	markTimes(schemas)
-	for name, fields := range map[string][]string{
-		"SendRequest":   {"phone"},
-		"VerifyRequest": {"requestId", "code"},
-		"OtpRequest":    {"requestId", "phone", "status", "expiresAt"},
-		"Verification":  {"requestId", "status", "phone", "verifiedAt"},
+	for typ, fields := range map[any][]string{
+		sendRequest{}:     {"phone"},
+		verifyRequest{}:   {"requestId", "code"},
+		sentOTPView{}:     {"requestId", "phone", "status", "expiresAt"},
+		verifiedOTPView{}: {"requestId", "status", "phone", "verifiedAt"},
 	} {
-		schemas[name].(map[string]any)["required"] = fields
+		schemas[openapi.ComponentName(reflect.TypeOf(typ).Name())].(map[string]any)["required"] = fields
 	}
 	header := func(name, what string) map[string]any {
 		return map[string]any{"type": "apiKey", "in": "header", "name": name, "description": what}

@@ -16,8 +16,8 @@ type sendRequest struct {
 	Phone string `json:"phone"`
 }
 
-// otpRequestView is what POST /v1/otp/send answers in data: the OTP request.
-type otpRequestView struct {
+// sentOTPView is what POST /v1/otp/send answers in data: the OTP request.
+type sentOTPView struct {
 	RequestID string `json:"requestId" description:"Identifies the OTP request: give it to POST /v1/otp/verify"`
 	Phone     string `json:"phone" description:"The number, in E.164"`
 	Status    string `json:"status" enum:"pending"`
@@ -30,8 +30,8 @@ type verifyRequest struct {
 	Code      string `json:"code"`
 }
 
-// verificationView is what a successful POST /v1/otp/verify answers in data.
-type verificationView struct {
+// verifiedOTPView is what a successful POST /v1/otp/verify answers in data.
+type verifiedOTPView struct {
 	RequestID  string `json:"requestId"`
 	Status     string `json:"status" enum:"verified"`
 	Phone      string `json:"phone" description:"The number, in E.164"`
@@ -85,7 +85,7 @@ func (d *Dialect) send(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	httpjson.Write(w, http.StatusOK, dataBody{Data: otpRequestView{RequestID: v.ID, Phone: v.To, Status: status(v), ExpiresAt: isoTime(v.ExpiresAt)}})
+	httpjson.Write(w, http.StatusOK, dataBody{Data: sentOTPView{RequestID: v.ID, Phone: v.To, Status: status(v), ExpiresAt: isoTime(v.ExpiresAt)}})
 	return nil
 }
 
@@ -116,7 +116,7 @@ func (d *Dialect) verify(w http.ResponseWriter, r *http.Request) error {
 	if !res.Valid {
 		return notVerified(v)
 	}
-	httpjson.Write(w, http.StatusOK, dataBody{Data: verificationView{RequestID: v.ID, Status: status(v), Phone: v.To, VerifiedAt: isoTime(v.VerifiedAt)}})
+	httpjson.Write(w, http.StatusOK, dataBody{Data: verifiedOTPView{RequestID: v.ID, Status: status(v), Phone: v.To, VerifiedAt: isoTime(v.VerifiedAt)}})
 	return nil
 }
 

@@ -113,8 +113,12 @@ func TestSendRefusesBadRequests(t *testing.T) {
 				t.Errorf("%s: details.field = %q, want %q", tc.name, got, tc.field)
 			}
 		}
+		// Another method is the native API's answer: the path is known.
+		r := h.Do(dialecttest.Request{Method: "PUT", Path: "/v1/otp/send", Header: auth(app), Body: `{ "phone": "+999 482 918 102" }`})
+		wantError(t, "PUT", r, 405, "METHOD_NOT_ALLOWED")
+
 		// In Russian on request.
-		r := post(h, "/v1/otp/send", with(auth(app), "Accept-Language", "ru"), `{}`)
+		r = post(h, "/v1/otp/send", with(auth(app), "Accept-Language", "ru"), `{}`)
 		if message(r) != "Поле phone обязательно" {
 			t.Errorf("Russian error: %s", r.Raw)
 		}

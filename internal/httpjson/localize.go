@@ -131,6 +131,18 @@ var russian = map[string]string{
 	"max_attempts":          "Исчерпано число попыток проверки; отправьте новый код",
 	"otp_already_verified":  "Код уже подтверждён; подтвердить его можно только один раз",
 	"otp_canceled":          "Код отменён; отправьте новый",
+	// Per-application limits, the developer's virtual number and the Cobinar dialect.
+	"app_sends_rate_limited":      "Приложение отправило слишком много кодов: не более {limit} в минуту",
+	"app_checks_rate_limited":     "Приложение проверило слишком много кодов: не более {limit} в минуту",
+	"invalid_virtual_phone":       "virtualPhoneNumber должен быть номером E.164: + и от 7 до 15 цифр, например +999482918102",
+	"cobinar_missing_credentials": "Для аутентификации приложения нужны заголовки x-client-id, x-client-secret и x-api-key; не хватает: {missing}",
+	"cobinar_invalid_credentials": "Учётные данные приложения неверны: проверьте x-client-id, x-client-secret и x-api-key",
+	"cobinar_otp_not_found":       "Запрос OTP с таким requestId не найден",
+	"cobinar_invalid_code":        "Неверный код; осталось попыток: {attempts_remaining}",
+	"cobinar_otp_expired":         "Срок действия кода истёк: отправьте новый",
+	"cobinar_max_attempts":        "Слишком много неверных кодов: этот запрос больше нельзя подтвердить; отправьте новый",
+	"cobinar_already_verified":    "Этот запрос уже подтверждён",
+	"cobinar_otp_canceled":        "Этот запрос отменён: отправьте новый",
 }
 
 // Localize returns the message of e in the language r's Accept-Language

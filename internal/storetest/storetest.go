@@ -69,6 +69,9 @@ func Run(t *testing.T, open func(t *testing.T) otp.Store) {
 		{"CountOwnerSends", testCountOwnerSends},
 		{"OwnerFilters", testOwnerFilters},
 		{"DeleteOldData", testDeleteOldData},
+		{"OwnerLists", testOwnerLists},
+		{"OwnerListsManyApps", testOwnerListsManyApps},
+		{"CobinarFields", testCobinarFields},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 
 	"github.com/otpd/otpd/internal/api"
+	"github.com/otpd/otpd/internal/dialect/cobinar"
 	"github.com/otpd/otpd/internal/dialect/kodmobi"
 	"github.com/otpd/otpd/internal/dialect/kookoo"
 	"github.com/otpd/otpd/internal/dialect/kotp"
@@ -17,6 +18,7 @@ func newDialects(svc *otp.Service, logger *slog.Logger) []api.Dialect {
 	return []api.Dialect{
 		kotp.New(svc, logger),
 		kookoo.New(svc, logger),
+		cobinar.New(svc, logger),
 		kodmobi.New(svc, logger),
 	}
 }
@@ -25,6 +27,7 @@ func newDialects(svc *otp.Service, logger *slog.Logger) []api.Dialect {
 // schemes, each written by its dialect's package.
 func webhookPayloads() map[webhook.Scheme]webhook.PayloadFunc {
 	return map[webhook.Scheme]webhook.PayloadFunc{
-		webhook.KOTP: kotp.WebhookPayload,
+		webhook.KOTP:    kotp.WebhookPayload,
+		webhook.Cobinar: cobinar.Payload,
 	}
 }

@@ -10,6 +10,9 @@ import (
 
 // userView is a destination that verified through an application.
 type userView struct {
+	// AppID is the application; "" for a user looked up across
+	// applications, whose counters are added up over all of them.
+	AppID             string         `json:"appId"`
 	PhoneNumber       string         `json:"phoneNumber"` // or the email address
 	FirstVerifiedAt   time.Time      `json:"firstVerifiedAt"`
 	LastVerifiedAt    time.Time      `json:"lastVerifiedAt"`
@@ -18,7 +21,7 @@ type userView struct {
 }
 
 func newUserView(u otp.User) userView {
-	v := userView{PhoneNumber: u.Destination, FirstVerifiedAt: u.FirstVerified, LastVerifiedAt: u.LastVerified,
+	v := userView{AppID: u.AppID, PhoneNumber: u.Destination, FirstVerifiedAt: u.FirstVerified, LastVerifiedAt: u.LastVerified,
 		VerifiedByChannel: map[string]int{}}
 	for ch, n := range u.Verified {
 		v.VerifiedByChannel[string(ch)] = n
@@ -58,7 +61,11 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	us, err := s.svc.ListUsers(r.Context(), appFrom(r).ID, otp.UserFilter{Limit: limit + 1, Cursor: r.URL.Query().Get("cursor")})
+	appID := "" // the console's, without ?appId=: every application it may see
+	if a := appOrNil(r); a != nil {
+		appID = a.ID
+	}
+	us, err := s.svc.ListUsers(r.Context(), appID, otp.UserFilter{Limit: limit + 1, Cursor: r.URL.Query().Get("cursor")})
 	if err != nil {
 		return err
 	}
@@ -72,7 +79,11 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getUser(w http.ResponseWriter, r *http.Request) error {
-	u, err := s.svc.GetUser(r.Context(), appFrom(r).ID, r.PathValue("phoneNumber"))
+	appID := "" // the console's, without ?appId=: every application it may see
+	if a := appOrNil(r); a != nil {
+		appID = a.ID
+	}
+	u, err := s.svc.GetUser(r.Context(), appID, r.PathValue("phoneNumber"))
 	if err != nil {
 		return err
 	}

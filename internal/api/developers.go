@@ -26,18 +26,26 @@ type planView struct {
 
 // developerView never carries the password hash.
 type developerView struct {
-	ID        string    `json:"id"`
-	Email     string    `json:"email"`
-	Name      string    `json:"name"`
-	Company   string    `json:"company"`
-	Plan      planView  `json:"plan"`
-	CreatedAt time.Time `json:"createdAt"`
+	ID      string   `json:"id"`
+	Email   string   `json:"email"`
+	Name    string   `json:"name"`
+	Company string   `json:"company"`
+	Plan    planView `json:"plan"`
+	// VirtualPhoneNumber is the E.164 number the operator gave the
+	// developer, null when none; only the operator sets it
+	// (PATCH /v1/developers/{id}).
+	VirtualPhoneNumber *string   `json:"virtualPhoneNumber"`
+	CreatedAt          time.Time `json:"createdAt"`
 }
 
 func newDeveloperView(d *otp.Developer) developerView {
-	return developerView{ID: d.ID, Email: d.Email, Name: d.Name, Company: d.Company,
+	v := developerView{ID: d.ID, Email: d.Email, Name: d.Name, Company: d.Company,
 		Plan:      planView{MaxProjects: d.Plan.MaxProjects, MaxAppsPerProject: d.Plan.MaxAppsPerProject, MonthlySends: d.Plan.MonthlySends},
 		CreatedAt: d.CreatedAt}
+	if d.VirtualPhoneNumber != "" {
+		v.VirtualPhoneNumber = &d.VirtualPhoneNumber
+	}
+	return v
 }
 
 type loginRequest struct {
@@ -165,8 +173,12 @@ func (s *Server) updateMe(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// planRequest is what the operator changes on a developer's account.
 type planRequest struct {
-	Plan planView `json:"plan"`
+	Plan *planView `json:"plan"`
+	// VirtualPhoneNumber sets the developer's virtual phone number (E.164);
+	// "" removes it.
+	VirtualPhoneNumber *string `json:"virtualPhoneNumber"`
 }
 
 func (s *Server) listDevelopers(w http.ResponseWriter, r *http.Request) error {
@@ -187,8 +199,11 @@ func (s *Server) setPlan(w http.ResponseWriter, r *http.Request) error {
 	if err := s.decode(w, r, &req, false); err != nil {
 		return err
 	}
-	d, err := s.svc.SetPlan(r.Context(), r.PathValue("id"), otp.Plan{
-		MaxProjects: req.Plan.MaxProjects, MaxAppsPerProject: req.Plan.MaxAppsPerProject, MonthlySends: req.Plan.MonthlySends})
+	in := otp.DeveloperAccountInput{VirtualPhoneNumber: req.VirtualPhoneNumber}
+	if p := req.Plan; p != nil {
+		in.Plan = &otp.Plan{MaxProjects: p.MaxProjects, MaxAppsPerProject: p.MaxAppsPerProject, MonthlySends: p.MonthlySends}
+	}
+	d, err := s.svc.UpdateDeveloperAccount(r.Context(), r.PathValue("id"), in)
 	if err != nil {
 		return err
 	}

@@ -58,7 +58,11 @@ func (s *Server) wrap(rt route) http.Handler {
 		})
 	case authApp:
 		return s.handle(func(w http.ResponseWriter, r *http.Request) error {
-			app, d, err := s.svc.AuthenticateCall(r.Context(), otp.APICall{Key: bearer(r), RemoteIP: httpjson.RemoteIP(r),
+			key := bearer(r)
+			if key == "" && rt.apiKeyHeader {
+				key = r.Header.Get("x-api-key")
+			}
+			app, d, err := s.svc.AuthenticateCall(r.Context(), otp.APICall{Key: key, RemoteIP: httpjson.RemoteIP(r),
 				ReadOnly: r.Method == http.MethodGet || r.Method == http.MethodHead})
 			if app != nil {
 				setRateHeaders(w, d)
@@ -71,6 +75,9 @@ func (s *Server) wrap(rt route) http.Handler {
 	case authConsoleOrApp:
 		console, app := s.wrap(route{method: http.MethodGet, auth: authConsole, handler: func(w http.ResponseWriter, r *http.Request) error {
 			id := r.URL.Query().Get("appId")
+			if id == "" && rt.appOptional {
+				return h(w, r) // every application the caller may see
+			}
 			if id == "" {
 				return queryError("appId", "appId is required with the console token")
 			}
@@ -79,7 +86,7 @@ func (s *Server) wrap(rt route) http.Handler {
 				return err
 			}
 			return h(w, r.WithContext(context.WithValue(r.Context(), appKey{}, a)))
-		}}), s.wrap(route{auth: authApp, handler: h})
+		}}), s.wrap(route{auth: authApp, apiKeyHeader: rt.apiKeyHeader, handler: h})
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if t := bearer(r); s.adminOK(t) || strings.HasPrefix(t, sessionPrefix) || s.idToken(t) {
 				console.ServeHTTP(w, r)
@@ -176,6 +183,13 @@ type appKey struct{}
 // appFrom returns the authenticated application of an app-auth route.
 func appFrom(r *http.Request) *otp.Application {
 	return r.Context().Value(appKey{}).(*otp.Application)
+}
+
+// appOrNil is appFrom for a route whose console caller may name no
+// application (route.appOptional): nil then.
+func appOrNil(r *http.Request) *otp.Application {
+	a, _ := r.Context().Value(appKey{}).(*otp.Application)
+	return a
 }
 
 func bearer(r *http.Request) string {

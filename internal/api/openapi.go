@@ -60,6 +60,9 @@ func buildOpenAPI(routes []route, version string, dialects []dialectLink) ([]byt
 			op["security"] = []any{map[string]any{"apiKey": []any{}}}
 		case authConsoleOrApp:
 			op["security"] = []any{map[string]any{"consoleToken": []any{}}, map[string]any{"apiKey": []any{}}}
+			if rt.apiKeyHeader {
+				op["security"] = append(op["security"].([]any), map[string]any{"apiKeyHeader": []any{}})
+			}
 		default:
 			op["security"] = []any{}
 		}
@@ -97,6 +100,8 @@ func buildOpenAPI(routes []route, version string, dialects []dialectLink) ([]byt
 			"securitySchemes": map[string]any{
 				"consoleToken": map[string]any{"type": "http", "scheme": "bearer", "description": "The admin (console) token, a developer's session token, or an ID token of the operator's OpenID Connect issuer (OTPD_OIDC_ISSUER)"},
 				"apiKey":       map[string]any{"type": "http", "scheme": "bearer", "description": "An application's API key"},
+				"apiKeyHeader": map[string]any{"type": "apiKey", "in": "header", "name": "x-api-key",
+					"description": "An application's API key in an x-api-key header, as Cobinar documents for its read-only user lookup"},
 			},
 		},
 	}

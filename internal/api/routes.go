@@ -25,8 +25,15 @@ type route struct {
 	list         bool
 	// audit records even a GET of this console route in the audit log
 	// (console routes that change something always are).
-	audit   bool
-	handler handlerFunc
+	audit bool
+	// appOptional lets the console leave out ?appId= on an
+	// authConsoleOrApp route: the handler then reads every application
+	// the caller may see (appOrNil is nil).
+	appOptional bool
+	// apiKeyHeader accepts the API key in an x-api-key header as well as
+	// in Authorization: Bearer, as Cobinar documents for the user lookup.
+	apiKeyHeader bool
+	handler      handlerFunc
 }
 
 // routes lists every endpoint of the native API.
@@ -37,12 +44,12 @@ func (s *Server) routes() []route {
 
 		{method: "POST", path: "/v1/developers", summary: "Create a developer account (admin token only)", auth: authConsole, status: 201, request: developerRequest{}, response: developerView{}, handler: s.createDeveloper},
 		{method: "GET", path: "/v1/developers", summary: "List developer accounts (admin token)", auth: authConsole, status: 200, response: developerView{}, list: true, handler: s.listDevelopers},
-		{method: "PATCH", path: "/v1/developers/{id}", summary: "Set a developer's plan (admin token)", auth: authConsole, status: 200, request: planRequest{}, response: developerView{}, handler: s.setPlan},
+		{method: "PATCH", path: "/v1/developers/{id}", summary: "Set a developer's plan or virtual phone number (admin token)", auth: authConsole, status: 200, request: planRequest{}, response: developerView{}, handler: s.setPlan},
 		{method: "POST", path: "/v1/invitations", summary: "Invite a person to create a developer account for an email (admin token); the token is shown once and works once, for 7 days", auth: authConsole, status: 201, request: invitationRequest{}, response: invitationView{}, handler: s.invite},
 		{method: "POST", path: "/v1/auth/signup", summary: "Create your developer account, with an invitation or when the operator opened sign-up (OTPD_OPEN_SIGNUP=1)", auth: authNone, status: 201, request: signupRequest{}, response: developerView{}, handler: s.signup},
 		{method: "POST", path: "/v1/auth/login", summary: "Sign in: a console session token for 12 hours", auth: authNone, status: 200, request: loginRequest{}, response: sessionView{}, handler: s.login},
 		{method: "POST", path: "/v1/auth/logout", summary: "End this session", auth: authConsole, status: 204, handler: s.logout},
-		{method: "GET", path: "/v1/developer/me", summary: "Your developer account (the plan is read-only)", auth: authConsole, status: 200, response: developerView{}, handler: s.me},
+		{method: "GET", path: "/v1/developer/me", summary: "Your developer account (the plan and the virtual phone number are read-only)", auth: authConsole, status: 200, response: developerView{}, handler: s.me},
 		{method: "PATCH", path: "/v1/developer/me", summary: "Change your name or company", auth: authConsole, status: 200, request: developerRequest{}, response: developerView{}, handler: s.updateMe},
 		{method: "POST", path: "/v1/projects", summary: "Create a project", auth: authConsole, status: 201, request: projectRequest{}, response: projectView{}, handler: s.createProject},
 		{method: "GET", path: "/v1/projects", summary: "List projects, newest first", auth: authConsole, status: 200, response: projectView{}, list: true, handler: s.listProjects},
@@ -81,10 +88,10 @@ func (s *Server) routes() []route {
 		{method: "GET", path: "/v1/analytics/summary", summary: "Requests, verifications, success rate, active users and cost, by channel and country (?appId, ?channel, ?country, ?from, ?to as YYYY-MM-DD; default the last 30 days)", auth: authConsole, status: 200, response: summaryView{}, handler: s.analyticsSummary},
 		{method: "GET", path: "/v1/analytics/timeseries", summary: "Daily sent, verified and failed (?range=7d|30d|90d, ?appId, ?channel, ?country)", auth: authConsole, status: 200, response: timeseriesView{}, handler: s.analyticsTimeseries},
 		{method: "GET", path: "/v1/audit", summary: "The audit log of console actions, newest first (?limit ≤ 200, ?cursor)", auth: authConsole, status: 200, response: auditView{}, list: true, handler: s.listAudit},
-		{method: "GET", path: "/v1/users", summary: "List the application's users (destinations that verified), the most recently verified first (?appId= with the console token, ?limit ≤ 200, ?cursor)", auth: authConsoleOrApp, status: 200, response: userView{}, list: true, handler: s.listUsers},
-		{method: "GET", path: "/v1/users/{phoneNumber}", summary: "Fetch the user of a phone number or email (?appId= with the console token)", auth: authConsoleOrApp, status: 200, response: userView{}, handler: s.getUser},
-		{method: "GET", path: "/v1/logs", summary: "The event log, newest first (?appId, ?verificationId, ?type, ?from and ?to as RFC 3339 times, ?limit ≤ 200, ?cursor)", auth: authConsole, status: 200, response: logView{}, list: true, handler: s.listLogs},
-		{method: "GET", path: "/v1/otp", summary: "List verifications of every application, newest first (?appId, ?status, ?limit, ?cursor)", auth: authConsole, status: 200, response: verificationView{}, list: true, handler: s.listAllVerifications},
+		{method: "GET", path: "/v1/users", summary: "List users (destinations that verified), the most recently verified first: the API key's application's, or with the console token those of ?appId= or, without it, of every application you may see (?limit ≤ 200, ?cursor)", auth: authConsoleOrApp, appOptional: true, status: 200, response: userView{}, list: true, handler: s.listUsers},
+		{method: "GET", path: "/v1/users/{phoneNumber}", summary: "Fetch the user of a phone number or email (URL-encoded): of the API key's application (Authorization: Bearer or x-api-key), or with the console token of ?appId= or, without it, added up over every application you may see", auth: authConsoleOrApp, appOptional: true, apiKeyHeader: true, status: 200, response: userView{}, handler: s.getUser},
+		{method: "GET", path: "/v1/logs", summary: "The event log, newest first, of every application you may see or of ?appId (?verificationId, ?type, ?from and ?to as RFC 3339 times, ?limit ≤ 200, ?cursor)", auth: authConsole, status: 200, response: logView{}, list: true, handler: s.listLogs},
+		{method: "GET", path: "/v1/otp", summary: "List verifications of every application you may see, or of ?appId, newest first (?status, ?limit, ?cursor)", auth: authConsole, status: 200, response: verificationView{}, list: true, handler: s.listAllVerifications},
 		{method: "GET", path: "/v1/otp/{id}", summary: "Fetch any application's verification", auth: authConsole, status: 200, response: verificationView{}, handler: s.getAnyVerification},
 		{method: "GET", path: "/v1/verifications/{id}/messages", summary: "List the messages sent for a verification: provider, status, cost, times (?appId= with the console token)", auth: authConsoleOrApp, status: 200, response: messageView{}, list: true, handler: s.listMessages},
 		{method: "POST", path: "/v1/verifications/{id}/cancel", summary: "Cancel a pending verification", auth: authApp, status: 200, response: verificationView{}, handler: s.cancelVerification},

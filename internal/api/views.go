@@ -27,14 +27,19 @@ type policyView struct {
 	// CodeDigits and CodeLetters say what codes are made of: digits,
 	// letters (A–Z without I, L and O) or both; at least one is true.
 	// Codes are checked without regard to case.
-	CodeDigits     bool   `json:"codeDigits"`
-	CodeLetters    bool   `json:"codeLetters"`
-	TTL            int    `json:"ttl"`
-	MaxAttempts    int    `json:"maxAttempts"`
-	ResendCooldown int    `json:"resendCooldown"`
-	MaxResends     int    `json:"maxResends"`
-	SendsPerMinute int    `json:"sendsPerMinute"`
-	DefaultLocale  string `json:"defaultLocale"`
+	CodeDigits     bool `json:"codeDigits"`
+	CodeLetters    bool `json:"codeLetters"`
+	TTL            int  `json:"ttl"`
+	MaxAttempts    int  `json:"maxAttempts"`
+	ResendCooldown int  `json:"resendCooldown"`
+	MaxResends     int  `json:"maxResends"`
+	SendsPerMinute int  `json:"sendsPerMinute"`
+	// AppSendsPerMinute and AppChecksPerMinute bound the codes each
+	// application sends and checks a minute; 0 is no limit of the
+	// project's own (the Cobinar endpoints then apply Cobinar's 5 and 10).
+	AppSendsPerMinute  int    `json:"appSendsPerMinute"`
+	AppChecksPerMinute int    `json:"appChecksPerMinute"`
+	DefaultLocale      string `json:"defaultLocale"`
 	// Channels enabled for the project, in order of preference; empty is all.
 	Channels []string          `json:"channels"`
 	Messages messagePolicyView `json:"messages"`
@@ -101,6 +106,7 @@ func newPolicyView(p otp.Policy) policyView {
 		CodeLength: p.CodeLength, TTL: int(p.TTL / time.Second), MaxAttempts: p.MaxAttempts,
 		ResendCooldown: int(p.ResendCooldown / time.Second), MaxResends: p.MaxResends,
 		SendsPerMinute: p.SendsPerMinute, DefaultLocale: p.DefaultLocale,
+		AppSendsPerMinute: p.AppSendsPerMinute, AppChecksPerMinute: p.AppChecksPerMinute,
 		CodeDigits: p.CodeAlphabet.HasDigits(), CodeLetters: p.CodeAlphabet.HasLetters(),
 		SessionTTL: int(p.SessionLifetime() / time.Second),
 		Countries:  append(make([]string, 0, len(p.Countries)), p.Countries...),
@@ -134,6 +140,7 @@ func (v policyView) policy() otp.Policy {
 		CodeLength: v.CodeLength, TTL: time.Duration(v.TTL) * time.Second, MaxAttempts: v.MaxAttempts,
 		ResendCooldown: time.Duration(v.ResendCooldown) * time.Second, MaxResends: v.MaxResends,
 		SendsPerMinute: v.SendsPerMinute, DefaultLocale: v.DefaultLocale,
+		AppSendsPerMinute: v.AppSendsPerMinute, AppChecksPerMinute: v.AppChecksPerMinute,
 		Messages:   otp.MessagePolicy{NoShareLine: v.Messages.NoShareLine, SMSAppHash: v.Messages.SMSAppHash, WebOTPDomain: v.Messages.WebOTPDomain},
 		SessionTTL: time.Duration(v.SessionTTL) * time.Second,
 	}

@@ -13,10 +13,13 @@ type webhookRequest struct {
 	Events  *[]string `json:"events"`
 	Signing *string   `json:"signing" enum:"standard,kotp,cobinar"`
 	Status  *string   `json:"status" enum:"enabled,disabled"`
+	// IncludeDestination opts the endpoint in to full phone numbers and
+	// email addresses in its payloads; they are masked by default.
+	IncludeDestination *bool `json:"includeDestination"`
 }
 
 func (req webhookRequest) input() otp.WebhookInput {
-	in := otp.WebhookInput{AppID: req.AppID, URL: req.URL}
+	in := otp.WebhookInput{AppID: req.AppID, URL: req.URL, IncludeDestination: req.IncludeDestination}
 	if req.Events != nil {
 		events := make([]otp.EventType, len(*req.Events))
 		for i, e := range *req.Events {
@@ -41,16 +44,18 @@ type webhookView struct {
 	URL    string   `json:"url"`
 	Events []string `json:"events"` // empty: every event
 	// Signing: standard (Standard Webhooks), kotp or cobinar.
-	Signing        string     `json:"signing"`
-	Status         string     `json:"status"`
-	DisabledReason string     `json:"disabledReason"`
-	FailingSince   *time.Time `json:"failingSince"`
-	CreatedAt      time.Time  `json:"createdAt"`
-	UpdatedAt      time.Time  `json:"updatedAt"`
+	Signing string `json:"signing"`
+	// IncludeDestination: the payloads carry full destinations (else masked).
+	IncludeDestination bool       `json:"includeDestination"`
+	Status             string     `json:"status"`
+	DisabledReason     string     `json:"disabledReason"`
+	FailingSince       *time.Time `json:"failingSince"`
+	CreatedAt          time.Time  `json:"createdAt"`
+	UpdatedAt          time.Time  `json:"updatedAt"`
 }
 
 func newWebhookView(w *otp.Webhook) webhookView {
-	v := webhookView{ID: w.ID, AppID: w.AppID, URL: w.URL, Events: []string{}, Signing: string(w.Signing),
+	v := webhookView{ID: w.ID, AppID: w.AppID, URL: w.URL, Events: []string{}, Signing: string(w.Signing), IncludeDestination: w.IncludeDestination,
 		Status: string(w.Status), DisabledReason: w.DisabledReason, FailingSince: timePtr(w.FailingSince),
 		CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt}
 	for _, e := range w.Events {
@@ -117,6 +122,9 @@ func (s *Server) deleteWebhook(w http.ResponseWriter, r *http.Request) error {
 
 // webhookResultView is the outcome of one request to an endpoint.
 type webhookResultView struct {
+	// Delivered is whether the endpoint answered 2xx, as Cobinar names
+	// it; Success says the same for otpd's console.
+	Delivered       bool   `json:"delivered"`
 	Success         bool   `json:"success"`
 	StatusCode      int    `json:"statusCode"`
 	LatencyMs       int64  `json:"latencyMs"`
@@ -129,7 +137,7 @@ func (s *Server) testWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := webhookResultView{Success: res.Err == nil, StatusCode: res.StatusCode, LatencyMs: res.Latency.Milliseconds(), ResponseExcerpt: res.ResponseExcerpt}
+	v := webhookResultView{Delivered: res.Err == nil, Success: res.Err == nil, StatusCode: res.StatusCode, LatencyMs: res.Latency.Milliseconds(), ResponseExcerpt: res.ResponseExcerpt}
 	if res.Err != nil {
 		v.Error = res.Err.Error()
 	}

@@ -21,8 +21,12 @@ type Developer struct {
 	Company      string
 	PasswordHash string // argon2id; empty for an account an ID token created: it has no password, and none matches
 	Plan         Plan
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// VirtualPhoneNumber is the E.164 number the operator gave the
+	// developer (Cobinar's developer profile shows one); "" for none.
+	// Only the operator sets it.
+	VirtualPhoneNumber string
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 }
 
 // Plan limits what a developer may create and send.
@@ -150,27 +154,73 @@ func (s *Service) ListDevelopers(ctx context.Context) ([]*Developer, error) {
 
 // SetPlan changes a developer's plan; only the operator may.
 func (s *Service) SetPlan(ctx context.Context, id string, p Plan) (*Developer, error) {
+	return s.UpdateDeveloperAccount(ctx, id, DeveloperAccountInput{Plan: &p})
+}
+
+// DeveloperAccountInput is what only the operator may change on a
+// developer's account; nil fields are left as they are.
+type DeveloperAccountInput struct {
+	Plan *Plan
+	// VirtualPhoneNumber is an E.164 number, or "" to remove it.
+	VirtualPhoneNumber *string
+}
+
+// UpdateDeveloperAccount changes a developer's plan or virtual phone
+// number; only the operator may. Errors: FORBIDDEN, NOT_FOUND,
+// INVALID_PARAMETER, INVALID_PHONE.
+func (s *Service) UpdateDeveloperAccount(ctx context.Context, id string, in DeveloperAccountInput) (*Developer, error) {
 	if err := requireOperator(ctx); err != nil {
 		return nil, err
 	}
-	switch {
-	case p.MaxProjects < 1 || p.MaxProjects > 10_000:
-		return nil, invalidField("plan.maxProjects", "out_of_range", "maxProjects must be between 1 and 10000")
-	case p.MaxAppsPerProject < 1 || p.MaxAppsPerProject > 1_000:
-		return nil, invalidField("plan.maxAppsPerProject", "out_of_range", "maxAppsPerProject must be between 1 and 1000")
-	case p.MonthlySends < 0:
-		return nil, invalidField("plan.monthlySends", "out_of_range", "monthlySends must be 0 (unlimited) or more")
+	if in.Plan == nil && in.VirtualPhoneNumber == nil {
+		return nil, invalidField("plan", "required", "give plan or virtualPhoneNumber")
+	}
+	if p := in.Plan; p != nil {
+		switch {
+		case p.MaxProjects < 1 || p.MaxProjects > 10_000:
+			return nil, invalidField("plan.maxProjects", "out_of_range", "maxProjects must be between 1 and 10000")
+		case p.MaxAppsPerProject < 1 || p.MaxAppsPerProject > 1_000:
+			return nil, invalidField("plan.maxAppsPerProject", "out_of_range", "maxAppsPerProject must be between 1 and 1000")
+		case p.MonthlySends < 0:
+			return nil, invalidField("plan.monthlySends", "out_of_range", "monthlySends must be 0 (unlimited) or more")
+		}
+	}
+	if n := in.VirtualPhoneNumber; n != nil && *n != "" && !isE164(*n) {
+		return nil, &Error{Code: CodeInvalidPhone, Key: "invalid_virtual_phone", Field: "virtualPhoneNumber",
+			Message: "virtualPhoneNumber must be an E.164 number: + and 7 to 15 digits, such as +999482918102"}
 	}
 	d, err := s.GetDeveloper(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	d.Plan, d.UpdatedAt = p, s.clock.Now()
+	if in.Plan != nil {
+		d.Plan = *in.Plan
+	}
+	if in.VirtualPhoneNumber != nil {
+		d.VirtualPhoneNumber = *in.VirtualPhoneNumber
+	}
+	d.UpdatedAt = s.clock.Now()
 	if err := s.store.UpdateDeveloper(ctx, d); err != nil {
 		return nil, s.notFound(err, "developer")
 	}
 	s.usage.forget(id)
 	return d, nil
+}
+
+// isE164 reports whether s is written as E.164: a plus, then 7 to 15
+// digits, the first not 0. Whether a country uses the number is not
+// asked: a virtual number need not be one a carrier serves.
+func isE164(s string) bool {
+	d, ok := strings.CutPrefix(s, "+")
+	if !ok || len(d) < 7 || len(d) > 15 || d[0] == '0' {
+		return false
+	}
+	for i := 0; i < len(d); i++ {
+		if d[i] < '0' || d[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // GetDeveloper returns an account.

@@ -16,6 +16,9 @@ type EventFilter struct {
 	To             time.Time // created before
 	Cursor         string    // the ID of the last event of the previous page
 	Limit          int
+	// OwnerID, with no AppID, keeps the events of this developer's
+	// applications; nil keeps every application's.
+	OwnerID *string
 }
 
 // EventRecord is an event with what the log shows of its verification.
@@ -45,14 +48,11 @@ func (s *Service) ListLogs(ctx context.Context, f EventFilter) ([]EventRecord, e
 	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
 		return nil, invalidField("from", "invalid_query", "from must be before to")
 	}
-	// One verification's events need no appId even from a developer: the
-	// verification names its application, which must be the caller's
-	// (another's is not found, like any object of another tenant).
-	if f.VerificationID == "" {
-		if err := requireAppScope(ctx, f.AppID); err != nil {
-			return nil, err
-		}
-	}
+	// Without an application a developer reads the log of all of theirs,
+	// the operator everyone's. One verification's events name their
+	// application, which must be the caller's (another's is not found,
+	// like any object of another tenant).
+	f.OwnerID = ownerScope(ctx)
 	if f.AppID != "" {
 		if _, err := s.GetApplication(ctx, f.AppID); err != nil {
 			return nil, err
@@ -79,18 +79,16 @@ type ConsoleVerificationFilter struct {
 	Limit  int
 }
 
-// ListAllVerifications lists verifications of one or every application,
-// newest first, for the console.
+// ListAllVerifications lists verifications of one application, or of
+// every one the caller may see (a developer's own, or all for the
+// operator), newest first, for the console.
 func (s *Service) ListAllVerifications(ctx context.Context, f ConsoleVerificationFilter) ([]*Verification, error) {
-	if err := requireAppScope(ctx, f.AppID); err != nil {
-		return nil, err
-	}
 	if f.AppID != "" {
 		if _, err := s.GetApplication(ctx, f.AppID); err != nil {
 			return nil, err
 		}
 	}
-	vf := VerificationFilter{Status: f.Status, Cursor: f.Cursor, Limit: f.Limit}
+	vf := VerificationFilter{Status: f.Status, Cursor: f.Cursor, Limit: f.Limit, OwnerID: ownerScope(ctx)}
 	if err := vf.validate(s.clock.Now()); err != nil {
 		return nil, err
 	}

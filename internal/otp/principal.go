@@ -45,6 +45,16 @@ func requireAppScope(ctx context.Context, appID string) error {
 	return nil
 }
 
+// ownerScope is whose applications a console read across applications
+// covers: the developer's own, or every one (nil) for the operator.
+func ownerScope(ctx context.Context) *string {
+	if dev := principalOf(ctx).Developer; dev != nil {
+		id := dev.ID
+		return &id
+	}
+	return nil
+}
+
 // quotaExceeded is a plan limit reached.
 func quotaExceeded(key, msg string) *Error {
 	return &Error{Code: CodeQuotaExceeded, Key: key, Message: msg}

@@ -32,7 +32,13 @@ type Policy struct {
 	ResendCooldown time.Duration // wait between two sends of one verification
 	MaxResends     int           // resends allowed per verification
 	SendsPerMinute int           // sends allowed per destination and minute
-	DefaultLocale  string
+	// AppSendsPerMinute and AppChecksPerMinute bound the sends and the
+	// checks each application of the project may make a minute; 0 sets
+	// no bound of the project's own, and an API with a documented
+	// default (Cobinar's 5 and 10) applies that (see LimitApplication).
+	AppSendsPerMinute  int
+	AppChecksPerMinute int
+	DefaultLocale      string
 	// Channels are the channels the project's applications may send on,
 	// in order of preference: a request without a channel takes the first
 	// that can reach its destination. Empty means all, in Channels order.
@@ -105,6 +111,10 @@ func (p Policy) Validate() error {
 		return invalidField("policy.maxResends", "out_of_range", "maxResends must be between 0 and 10")
 	case p.SendsPerMinute < 1 || p.SendsPerMinute > 1000:
 		return invalidField("policy.sendsPerMinute", "out_of_range", "sendsPerMinute must be between 1 and 1000")
+	case p.AppSendsPerMinute < 0 || p.AppSendsPerMinute > MaxAppPerMinute:
+		return invalidField("policy.appSendsPerMinute", "out_of_range", "appSendsPerMinute must be between 0 (no limit of the project's own) and 100000")
+	case p.AppChecksPerMinute < 0 || p.AppChecksPerMinute > MaxAppPerMinute:
+		return invalidField("policy.appChecksPerMinute", "out_of_range", "appChecksPerMinute must be between 0 (no limit of the project's own) and 100000")
 	case !validLocale(p.DefaultLocale):
 		return invalidField("policy.defaultLocale", "invalid_locale", "defaultLocale must be a language tag such as en or pt-BR")
 	case !p.CodeAlphabet.valid():

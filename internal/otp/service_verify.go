@@ -89,7 +89,7 @@ func (s *Service) replay(ctx context.Context, a *Application, req CreateRequest,
 // pending verification with a fresh code, and returns it with the project.
 // It counts the send against the destination's limit.
 func (s *Service) newVerification(ctx context.Context, a *Application, req CreateRequest, now time.Time) (*Verification, *Project, error) {
-	dest, num, err := parseDestination(req.To, "", "to")
+	dest, num, err := parseDestinationFor(a, req.To, "to")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -374,7 +374,7 @@ func (f *VerificationFilter) validate(now time.Time) error {
 		return invalidField("channel", "invalid_query", "channel must be one of sms, voice, email, telegram, whatsapp")
 	}
 	if f.To != "" {
-		d, err := ParseDestination(f.To, "to")
+		d, err := parseLookup(f.To, "to")
 		if err != nil {
 			return err
 		}
@@ -408,7 +408,7 @@ func (s *Service) Check(ctx context.Context, a *Application, id, code string) (C
 
 // CheckDestination checks code against the newest pending verification of to.
 func (s *Service) CheckDestination(ctx context.Context, a *Application, to, code string) (CheckResult, error) {
-	dest, err := ParseDestination(to, "to")
+	dest, err := parseLookup(to, "to")
 	if err != nil {
 		return CheckResult{}, err
 	}
@@ -564,7 +564,7 @@ func (s *Service) TestMessages(ctx context.Context, a *Application, to string) (
 		return nil, &Error{Code: CodeForbidden, Key: "test_inbox_live", Message: "The test inbox is only for test applications"}
 	}
 	if to != "" {
-		d, err := ParseDestination(to, "to")
+		d, err := parseLookup(to, "to")
 		if err != nil {
 			return nil, err
 		}

@@ -53,7 +53,8 @@ type Store interface {
 	GetVerification(ctx context.Context, appID, id string) (*Verification, error)
 	// LatestPendingVerification returns the newest pending verification of a destination.
 	LatestPendingVerification(ctx context.Context, appID, to string) (*Verification, error)
-	// ListVerifications returns verifications newest first.
+	// ListVerifications returns verifications newest first: appID's, or
+	// with appID "" those of f.OwnerID's applications (nil: every one).
 	ListVerifications(ctx context.Context, appID string, f VerificationFilter) ([]*Verification, error)
 	// CountVerifications counts the verifications ListVerifications would
 	// return without f's Cursor, Offset and Limit.
@@ -84,11 +85,14 @@ type Store interface {
 	// An unknown message is ErrNotFound.
 	ApplyReceipt(ctx context.Context, provider, providerMessageID string, change func(v *Verification, m *Message) (Effects, error)) error
 
-	// ListUsers returns an application's users, the most recently verified first.
+	// ListUsers returns users, the most recently verified first: appID's,
+	// or with appID "" those of f.OwnerID's applications (nil: every one).
 	ListUsers(ctx context.Context, appID string, f UserFilter) ([]User, error)
 	// GetUser returns the user of a destination, or ErrNotFound.
 	GetUser(ctx context.Context, appID, destination string) (*User, error)
-	// ListEventLog returns events with their verification, newest first.
+	// ListEventLog returns events with their verification, newest first:
+	// f.AppID's, or without it those of f.OwnerID's applications (nil:
+	// every one).
 	ListEventLog(ctx context.Context, f EventFilter) ([]EventRecord, error)
 	// GetVerificationByID returns a verification of any application, for the console.
 	GetVerificationByID(ctx context.Context, id string) (*Verification, error)

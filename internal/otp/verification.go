@@ -161,7 +161,7 @@ func (v *Verification) canResend(channel Channel, now time.Time) error {
 		return conflict("not_pending", "The verification is no longer pending")
 	}
 	if channel != "" {
-		dest, _ := ParseDestination(v.To, "to")
+		dest, _ := parseLookup(v.To, "to")
 		if err := validateChannel(channel, dest, "channel"); err != nil {
 			return err
 		}
@@ -208,6 +208,10 @@ type VerificationFilter struct {
 	// APIs that page by position rather than by cursor.
 	Offset int
 	Limit  int
+	// OwnerID, in a list across applications (no application named),
+	// keeps the verifications of this developer's applications; nil
+	// keeps every application's.
+	OwnerID *string
 }
 
 // State is one combination of a verification's two state dimensions,

@@ -46,8 +46,11 @@ type Webhook struct {
 	// FailingSince is when the current run of failed deliveries began;
 	// zero while deliveries succeed.
 	FailingSince time.Time
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// IncludeDestination opts the endpoint in to full phone numbers and
+	// email addresses in its payloads; they are masked otherwise.
+	IncludeDestination bool
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 }
 
 // Wants reports whether the endpoint subscribes to events of type t.
@@ -62,6 +65,9 @@ type WebhookInput struct {
 	Events  *[]EventType
 	Signing *WebhookSigning
 	Status  *WebhookStatus
+	// IncludeDestination, if set, opts the endpoint in to (true) or out
+	// of full destinations in its payloads.
+	IncludeDestination *bool
 }
 
 // maxWebhookURL bounds an endpoint's URL.
@@ -92,6 +98,9 @@ func (in WebhookInput) apply(w *Webhook, allowPrivate bool) error {
 		default:
 			return invalidField("signing", "invalid_signing", "signing must be standard, kotp or cobinar")
 		}
+	}
+	if in.IncludeDestination != nil {
+		w.IncludeDestination = *in.IncludeDestination
 	}
 	if in.Status != nil {
 		switch *in.Status {

@@ -212,8 +212,10 @@ func (s *Service) deliverWebhook(ctx context.Context, d *WebhookDelivery) error 
 	return s.store.RecordWebhookAttempt(ctx, d, claimed, attempt, changed)
 }
 
-// TestWebhook posts one signed sample event to an endpoint at once and
-// reports the outcome; nothing is queued or retried.
+// TestWebhook posts one signed sample otp.verified event to an endpoint
+// at once and reports the outcome; nothing is queued or retried. The
+// sample verification (ver_test, to the fictional +15555550100) is
+// verified, so receivers see the event they most likely act on.
 func (s *Service) TestWebhook(ctx context.Context, id string) (WebhookResult, error) {
 	// The endpoint is looked up first, so that another tenant's id is
 	// NOT_FOUND whatever the configuration.
@@ -233,9 +235,10 @@ func (s *Service) TestWebhook(ctx context.Context, id string) (WebhookResult, er
 	if err != nil {
 		return WebhookResult{}, fmt.Errorf("webhook secret of %s: %w", a.ID, err)
 	}
-	v := &Verification{ID: "ver_test", AppID: a.ID, To: "+15555550100", Channel: SMS, Status: StatusPending,
-		DeliveryStatus: DeliveryQueued, Metadata: []byte(`{"test":true}`), CreatedAt: now}
-	e := Event{ID: NewID("evt"), Type: EventCreated, AppID: a.ID, VerificationID: v.ID, CreatedAt: now}
+	v := &Verification{ID: "ver_test", AppID: a.ID, To: "+15555550100", Channel: SMS, Status: StatusVerified,
+		DeliveryStatus: DeliveryDelivered, Metadata: []byte(`{"test":true}`), Attempts: 1, MaxAttempts: 5,
+		CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(5 * time.Minute), SentAt: now, DeliveredAt: now, VerifiedAt: now}
+	e := Event{ID: NewID("evt"), Type: EventVerified, AppID: a.ID, VerificationID: v.ID, CreatedAt: now, Channel: SMS}
 	body, err := s.webhooks.Encode(e, v, w)
 	if err != nil {
 		return WebhookResult{}, err

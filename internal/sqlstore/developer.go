@@ -8,7 +8,8 @@ import (
 	"github.com/otpd/otpd/internal/otp"
 )
 
-const developerColumns = `id, email, name, company, password_hash, max_projects, max_apps_per_project, created_at, updated_at, monthly_sends`
+const developerColumns = `id, email, name, company, password_hash, max_projects, max_apps_per_project, created_at, updated_at, monthly_sends,
+	virtual_phone_number`
 
 func scanDeveloper(row interface{ Scan(...any) error }) (*otp.Developer, error) {
 	var (
@@ -16,7 +17,7 @@ func scanDeveloper(row interface{ Scan(...any) error }) (*otp.Developer, error) 
 		created, updated int64
 	)
 	if err := row.Scan(&d.ID, &d.Email, &d.Name, &d.Company, &d.PasswordHash, &d.Plan.MaxProjects, &d.Plan.MaxAppsPerProject,
-		&created, &updated, &d.Plan.MonthlySends); err != nil {
+		&created, &updated, &d.Plan.MonthlySends, &d.VirtualPhoneNumber); err != nil {
 		return nil, err
 	}
 	d.CreatedAt, d.UpdatedAt = fromMicros(created), fromMicros(updated)
@@ -26,9 +27,9 @@ func scanDeveloper(row interface{ Scan(...any) error }) (*otp.Developer, error) 
 // CreateDeveloper inserts d; a taken email is ErrConflict.
 func (s *Store) CreateDeveloper(ctx context.Context, d *otp.Developer) error {
 	_, err := s.writeExec(ctx,
-		`INSERT INTO developers (`+developerColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		`INSERT INTO developers (`+developerColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 		d.ID, d.Email, d.Name, d.Company, d.PasswordHash, d.Plan.MaxProjects, d.Plan.MaxAppsPerProject,
-		micros(d.CreatedAt), micros(d.UpdatedAt), d.Plan.MonthlySends)
+		micros(d.CreatedAt), micros(d.UpdatedAt), d.Plan.MonthlySends, d.VirtualPhoneNumber)
 	return s.dbErr("create developer", err)
 }
 
@@ -50,12 +51,13 @@ func (s *Store) GetDeveloperByEmail(ctx context.Context, email string) (*otp.Dev
 	return d, nil
 }
 
-// UpdateDeveloper writes d's profile and plan back.
+// UpdateDeveloper writes d's profile, plan and virtual phone number back.
 func (s *Store) UpdateDeveloper(ctx context.Context, d *otp.Developer) error {
 	res, err := s.writeExec(ctx,
 		`UPDATE developers SET name = $2, company = $3, password_hash = $4, max_projects = $5, max_apps_per_project = $6,
-			updated_at = $7, monthly_sends = $8 WHERE id = $1`,
-		d.ID, d.Name, d.Company, d.PasswordHash, d.Plan.MaxProjects, d.Plan.MaxAppsPerProject, micros(d.UpdatedAt), d.Plan.MonthlySends)
+			updated_at = $7, monthly_sends = $8, virtual_phone_number = $9 WHERE id = $1`,
+		d.ID, d.Name, d.Company, d.PasswordHash, d.Plan.MaxProjects, d.Plan.MaxAppsPerProject, micros(d.UpdatedAt), d.Plan.MonthlySends,
+		d.VirtualPhoneNumber)
 	if err != nil {
 		return s.dbErr("update developer", err)
 	}

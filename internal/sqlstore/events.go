@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/otpd/otpd/internal/otp"
 )
@@ -38,37 +39,47 @@ func (s *Store) ListEvents(ctx context.Context, appID string, limit int) ([]otp.
 // ListEventLog returns events newest first with what the log shows of
 // their verification, filtered by f (zero fields match all).
 func (s *Store) ListEventLog(ctx context.Context, f otp.EventFilter) ([]otp.EventRecord, error) {
-	q := `SELECT e.id, e.type, e.app_id, e.verification_id, e.created_at,
-			COALESCE(v.channel, ''), COALESCE(v.destination, ''), COALESCE(v.status, ''), COALESCE(v.delivery_status, '')
-		FROM events e LEFT JOIN verifications v ON v.id = e.verification_id AND v.app_id = e.app_id
-		WHERE 1 = 1`
-	var args []any
-	if f.AppID != "" {
-		args = append(args, f.AppID)
-		q += fmt.Sprintf(` AND e.app_id = $%d`, len(args))
+	var args argList
+	var where []string
+	add := func(cond string, arg any) {
+		where = append(where, fmt.Sprintf(cond, args.add(arg)))
 	}
 	if f.VerificationID != "" {
-		args = append(args, f.VerificationID)
-		q += fmt.Sprintf(` AND e.verification_id = $%d`, len(args))
+		add("e.verification_id = %s", f.VerificationID)
 	}
 	if f.Type != "" {
-		args = append(args, string(f.Type))
-		q += fmt.Sprintf(` AND e.type = $%d`, len(args))
+		add("e.type = %s", string(f.Type))
 	}
 	if !f.From.IsZero() {
-		args = append(args, micros(f.From))
-		q += fmt.Sprintf(` AND e.created_at >= $%d`, len(args))
+		add("e.created_at >= %s", micros(f.From))
 	}
 	if !f.To.IsZero() {
-		args = append(args, micros(f.To))
-		q += fmt.Sprintf(` AND e.created_at < $%d`, len(args))
+		add("e.created_at < %s", micros(f.To))
 	}
 	if f.Cursor != "" {
-		args = append(args, f.Cursor)
-		q += fmt.Sprintf(` AND e.id < $%d`, len(args))
+		add("e.id < %s", f.Cursor)
 	}
-	args = append(args, f.Limit)
-	q += fmt.Sprintf(` ORDER BY e.id DESC LIMIT $%d`, len(args))
+	limit := args.add(f.Limit)
+	arm := func(appCond string) string {
+		return `SELECT e.id AS id, e.type AS type, e.app_id AS app_id, e.verification_id AS verification_id, e.created_at AS created_at,
+				COALESCE(v.channel, '') AS channel, COALESCE(v.destination, '') AS destination,
+				COALESCE(v.status, '') AS status, COALESCE(v.delivery_status, '') AS delivery_status
+			FROM events e LEFT JOIN verifications v ON v.id = e.verification_id AND v.app_id = e.app_id
+			WHERE ` + strings.Join(append([]string{appCond}, where...), " AND ") + ` ORDER BY e.id DESC LIMIT ` + limit
+	}
+	var q string
+	switch {
+	case f.AppID != "":
+		q = arm("e.app_id = " + args.add(f.AppID))
+	case f.OwnerID != nil:
+		var ok bool
+		var err error
+		if q, ok, err = s.ownerList(ctx, *f.OwnerID, &args, arm, "e.app_id", "id DESC", limit); err != nil || !ok {
+			return nil, s.dbErr("list event log", err)
+		}
+	default:
+		q = arm("1 = 1")
+	}
 	rows, err := s.reader.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, s.dbErr("list event log", err)

@@ -19,6 +19,8 @@ type policyJSON struct {
 	ResendCooldown int64          `json:"resendCooldownMicros"`
 	MaxResends     int            `json:"maxResends"`
 	SendsPerMinute int            `json:"sendsPerMinute"`
+	AppSends       int            `json:"appSendsPerMinute,omitempty"`
+	AppChecks      int            `json:"appChecksPerMinute,omitempty"`
 	DefaultLocale  string         `json:"defaultLocale"`
 	Channels       []string       `json:"channels,omitempty"`
 	NoShareLine    bool           `json:"noShareLine,omitempty"`
@@ -61,6 +63,8 @@ func encodePolicy(p otp.Policy) (string, error) {
 		ResendCooldown: p.ResendCooldown.Microseconds(),
 		MaxResends:     p.MaxResends,
 		SendsPerMinute: p.SendsPerMinute,
+		AppSends:       p.AppSendsPerMinute,
+		AppChecks:      p.AppChecksPerMinute,
 		DefaultLocale:  p.DefaultLocale,
 		NoShareLine:    p.Messages.NoShareLine,
 		SMSAppHash:     p.Messages.SMSAppHash,
@@ -89,17 +93,19 @@ func decodePolicy(s string) (otp.Policy, error) {
 		return otp.Policy{}, fmt.Errorf("decode policy: %w", err)
 	}
 	p := otp.Policy{
-		CodeLength:     j.CodeLength,
-		TTL:            time.Duration(j.TTL) * time.Microsecond,
-		MaxAttempts:    j.MaxAttempts,
-		ResendCooldown: time.Duration(j.ResendCooldown) * time.Microsecond,
-		MaxResends:     j.MaxResends,
-		SendsPerMinute: j.SendsPerMinute,
-		DefaultLocale:  j.DefaultLocale,
-		Messages:       otp.MessagePolicy{NoShareLine: j.NoShareLine, SMSAppHash: j.SMSAppHash, WebOTPDomain: j.WebOTPDomain},
-		CodeAlphabet:   otp.CodeAlphabet(j.CodeAlphabet),
-		SessionTTL:     time.Duration(j.SessionTTL) * time.Microsecond,
-		Countries:      j.Countries,
+		CodeLength:         j.CodeLength,
+		TTL:                time.Duration(j.TTL) * time.Microsecond,
+		MaxAttempts:        j.MaxAttempts,
+		ResendCooldown:     time.Duration(j.ResendCooldown) * time.Microsecond,
+		MaxResends:         j.MaxResends,
+		SendsPerMinute:     j.SendsPerMinute,
+		AppSendsPerMinute:  j.AppSends,
+		AppChecksPerMinute: j.AppChecks,
+		DefaultLocale:      j.DefaultLocale,
+		Messages:           otp.MessagePolicy{NoShareLine: j.NoShareLine, SMSAppHash: j.SMSAppHash, WebOTPDomain: j.WebOTPDomain},
+		CodeAlphabet:       otp.CodeAlphabet(j.CodeAlphabet),
+		SessionTTL:         time.Duration(j.SessionTTL) * time.Microsecond,
+		Countries:          j.Countries,
 	}
 	for _, c := range j.Channels {
 		p.Channels = append(p.Channels, otp.Channel(c))

@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -39,21 +38,50 @@ func scanUser(row interface{ Scan(...any) error }) (*otp.User, error) {
 	return &u, nil
 }
 
-// ListUsers returns a page of the application's users, the most recently
-// verified first.
+// ListUsers returns a page of users, the most recently verified first:
+// of one application, or with appID "" of every application (f.OwnerID
+// nil) or of an owner's; of one destination if f.Destination is set. Across applications a destination may be a user
+// of several; the application breaks the tie of time and destination.
 func (s *Store) ListUsers(ctx context.Context, appID string, f otp.UserFilter) ([]otp.User, error) {
-	q := `SELECT ` + userColumns + ` FROM users WHERE app_id = $1`
-	args := []any{appID}
+	var args argList
+	var after string
 	if f.Cursor != "" {
-		last, dest, ok := parseUserCursor(f.Cursor)
+		last, app, dest, ok := parseUserCursor(f.Cursor)
 		if !ok {
 			return nil, &otp.Error{Code: otp.CodeInvalidParameter, Key: "invalid_query", Field: "cursor", Message: "cursor is not one this API gave"}
 		}
-		q += ` AND (last_verified < $2 OR (last_verified = $2 AND destination < $3))`
-		args = append(args, last, dest)
+		l, d := args.add(last), args.add(dest)
+		if appID != "" {
+			after = ` AND (last_verified < ` + l + ` OR (last_verified = ` + l + ` AND destination < ` + d + `))`
+		} else {
+			after = ` AND (last_verified < ` + l + ` OR (last_verified = ` + l + ` AND (destination < ` + d +
+				` OR (destination = ` + d + ` AND app_id < ` + args.add(app) + `))))`
+		}
 	}
-	args = append(args, f.Limit)
-	q += fmt.Sprintf(` ORDER BY last_verified DESC, destination DESC LIMIT $%d`, len(args))
+	if f.Destination != "" {
+		after += ` AND destination = ` + args.add(f.Destination)
+	}
+	limit := args.add(f.Limit)
+	order := ` ORDER BY last_verified DESC, destination DESC, app_id DESC LIMIT ` + limit
+	arm := func(appCond string) string {
+		return `SELECT ` + userColumns + ` FROM users WHERE ` + appCond + after + order
+	}
+	var q string
+	switch {
+	case appID != "":
+		// One application's users, in the order of its users_recent index.
+		q = `SELECT ` + userColumns + ` FROM users WHERE app_id = ` + args.add(appID) + after +
+			` ORDER BY last_verified DESC, destination DESC LIMIT ` + limit
+	case f.OwnerID != nil:
+		var ok bool
+		var err error
+		q, ok, err = s.ownerList(ctx, *f.OwnerID, &args, arm, "app_id", "last_verified DESC, destination DESC, app_id DESC", limit)
+		if err != nil || !ok {
+			return nil, s.dbErr("list users", err)
+		}
+	default:
+		q = arm("1 = 1") // in the order of the users_all_recent index
+	}
 	rows, err := s.reader.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, s.dbErr("list users", err)
@@ -70,10 +98,13 @@ func (s *Store) ListUsers(ctx context.Context, appID string, f otp.UserFilter) (
 	return out, s.dbErr("list users", rows.Err())
 }
 
-func parseUserCursor(c string) (int64, string, bool) {
-	micro, dest, ok := strings.Cut(c, ".")
+// parseUserCursor reads a User.Cursor: unix microseconds, the
+// application and the destination (which may hold dots), dot-separated.
+func parseUserCursor(c string) (int64, string, string, bool) {
+	micro, rest, ok := strings.Cut(c, ".")
+	app, dest, ok2 := strings.Cut(rest, ".")
 	n, err := strconv.ParseInt(micro, 10, 64)
-	return n, dest, ok && err == nil && dest != ""
+	return n, app, dest, ok && ok2 && err == nil && app != "" && dest != ""
 }
 
 // GetUser returns the user of destination, or ErrNotFound.

@@ -177,26 +177,45 @@ func (s *Store) GetVerificationByID(ctx context.Context, id string) (*otp.Verifi
 }
 
 // ListVerifications returns the application's verifications that match f,
-// newest first. IDs are time-ordered, so ordering by id is ordering by
-// creation, and the cursor is simply the last id of the previous page.
+// newest first; with appID "", those of f.OwnerID's applications, or of
+// every application when that is nil too (the console). IDs are
+// time-ordered, so ordering by id is ordering by creation, and the cursor
+// is simply the last id of the previous page.
 func (s *Store) ListVerifications(ctx context.Context, appID string, f otp.VerificationFilter) ([]*otp.Verification, error) {
-	where, args := verificationWhere(appID, f)
+	var args argList
+	where := verificationConds(f, &args)
 	if f.Cursor != "" {
-		args = append(args, f.Cursor)
-		where += fmt.Sprintf(" AND id < $%d", len(args))
+		where = append(where, "id < "+args.add(f.Cursor))
 	}
-	q := `SELECT ` + verificationColumns + ` FROM verifications WHERE ` + where + ` ORDER BY id DESC`
+	limit, page := "", ""
 	if f.Limit > 0 {
-		args = append(args, f.Limit)
-		q += fmt.Sprintf(" LIMIT $%d", len(args))
+		limit = args.add(f.Limit)
+		page = " LIMIT " + limit
 	}
 	if f.Offset > 0 {
-		if f.Limit <= 0 { // SQLite takes an OFFSET only after a LIMIT
-			args = append(args, int64(math.MaxInt64))
-			q += fmt.Sprintf(" LIMIT $%d", len(args))
+		if limit == "" { // SQLite takes an OFFSET only after a LIMIT
+			page = " LIMIT " + args.add(int64(math.MaxInt64))
 		}
-		args = append(args, f.Offset)
-		q += fmt.Sprintf(" OFFSET $%d", len(args))
+		page += " OFFSET " + args.add(f.Offset)
+	}
+	arm := func(appCond string) string {
+		return `SELECT ` + verificationColumns + ` FROM verifications WHERE ` +
+			strings.Join(append([]string{appCond}, where...), " AND ") + ` ORDER BY id DESC` + page
+	}
+	var q string
+	switch {
+	case appID != "":
+		q = arm("app_id = " + args.add(appID))
+	case f.OwnerID != nil && limit != "" && f.Offset == 0:
+		var ok bool
+		var err error
+		if q, ok, err = s.ownerList(ctx, *f.OwnerID, &args, arm, "app_id", "id DESC", limit); err != nil || !ok {
+			return nil, s.dbErr("list verifications", err)
+		}
+	case f.OwnerID != nil:
+		q = arm(ownerAppsCondition("app_id", *f.OwnerID, &args))
+	default: // the console lists every application's
+		q = arm("1 = 1")
 	}
 	rows, err := s.reader.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -214,44 +233,43 @@ func (s *Store) ListVerifications(ctx context.Context, appID string, f otp.Verif
 	return out, s.dbErr("list verifications", rows.Err())
 }
 
-// CountVerifications counts the application's verifications that match f,
-// ignoring its cursor, offset and limit.
+// CountVerifications counts the verifications ListVerifications would
+// list for appID and f, ignoring f's cursor, offset and limit.
 func (s *Store) CountVerifications(ctx context.Context, appID string, f otp.VerificationFilter) (int, error) {
-	where, args := verificationWhere(appID, f)
+	var args argList
+	where := verificationConds(f, &args)
+	switch {
+	case appID != "":
+		where = append(where, "app_id = "+args.add(appID))
+	case f.OwnerID != nil:
+		where = append(where, ownerAppsCondition("app_id", *f.OwnerID, &args))
+	}
 	var n int
-	err := s.reader.QueryRowContext(ctx, `SELECT COUNT(*) FROM verifications WHERE `+where, args...).Scan(&n)
+	err := s.reader.QueryRowContext(ctx, `SELECT COUNT(*) FROM verifications WHERE `+strings.Join(append([]string{"1 = 1"}, where...), " AND "), args...).Scan(&n)
 	if err != nil {
 		return 0, s.dbErr("count verifications", err)
 	}
 	return n, nil
 }
 
-// verificationWhere is the WHERE clause of f's filters (not its page)
-// and its arguments, numbered from $1.
-func verificationWhere(appID string, f otp.VerificationFilter) (string, []any) {
-	where := []string{"1 = 1"}
-	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return fmt.Sprintf("$%d", len(args))
-	}
-	if appID != "" { // the console lists every application's
-		where = append(where, "app_id = "+arg(appID))
-	}
+// verificationConds are the conditions of f's filters, not of its
+// application, owner or page, with their arguments added to args.
+func verificationConds(f otp.VerificationFilter, args *argList) []string {
+	var where []string
 	if f.Status != "" {
-		where = append(where, "status = "+arg(string(f.Status)))
+		where = append(where, "status = "+args.add(string(f.Status)))
 	}
 	if f.Channel != "" {
-		where = append(where, "channel = "+arg(string(f.Channel)))
+		where = append(where, "channel = "+args.add(string(f.Channel)))
 	}
 	if f.To != "" {
-		where = append(where, "destination = "+arg(f.To))
+		where = append(where, "destination = "+args.add(f.To))
 	}
 	if !f.CreatedFrom.IsZero() {
-		where = append(where, "created_at >= "+arg(micros(f.CreatedFrom)))
+		where = append(where, "created_at >= "+args.add(micros(f.CreatedFrom)))
 	}
 	if !f.CreatedBefore.IsZero() {
-		where = append(where, "created_at < "+arg(micros(f.CreatedBefore)))
+		where = append(where, "created_at < "+args.add(micros(f.CreatedBefore)))
 	}
 	if len(f.States) > 0 {
 		// The time is bound only if a state uses it: PostgreSQL cannot
@@ -259,17 +277,17 @@ func verificationWhere(appID string, f otp.VerificationFilter) (string, []any) {
 		asOfArg := ""
 		asOf := func() string {
 			if asOfArg == "" {
-				asOfArg = arg(micros(f.AsOf))
+				asOfArg = args.add(micros(f.AsOf))
 			}
 			return asOfArg
 		}
 		var anyOf []string
 		for _, st := range f.States {
-			anyOf = append(anyOf, stateCondition(st, asOf, arg))
+			anyOf = append(anyOf, stateCondition(st, asOf, args.add))
 		}
 		where = append(where, "("+strings.Join(anyOf, " OR ")+")")
 	}
-	return strings.Join(where, " AND "), args
+	return where
 }
 
 // stateCondition is the SQL condition of state st (see otp.State), with

@@ -8,17 +8,21 @@ import (
 	"github.com/otpd/otpd/internal/otp"
 )
 
-const webhookColumns = `id, app_id, url, events, signing, status, disabled_reason, failing_since, created_at, updated_at`
+const webhookColumns = `id, app_id, url, events, signing, status, disabled_reason, failing_since, created_at, updated_at,
+	include_destination`
 
 func scanWebhook(row interface{ Scan(...any) error }) (*otp.Webhook, error) {
 	var (
 		w                         otp.Webhook
 		events                    string
 		failing, created, updated int64
+		fullDestination           int
 	)
-	if err := row.Scan(&w.ID, &w.AppID, &w.URL, &events, &w.Signing, &w.Status, &w.DisabledReason, &failing, &created, &updated); err != nil {
+	if err := row.Scan(&w.ID, &w.AppID, &w.URL, &events, &w.Signing, &w.Status, &w.DisabledReason, &failing, &created, &updated,
+		&fullDestination); err != nil {
 		return nil, err
 	}
+	w.IncludeDestination = fullDestination != 0
 	if events != "" {
 		for _, e := range strings.Split(events, ",") {
 			w.Events = append(w.Events, otp.EventType(e))
@@ -39,9 +43,9 @@ func webhookEvents(w *otp.Webhook) string {
 // CreateWebhook inserts w.
 func (s *Store) CreateWebhook(ctx context.Context, w *otp.Webhook) error {
 	_, err := s.writeExec(ctx,
-		`INSERT INTO webhooks (`+webhookColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		`INSERT INTO webhooks (`+webhookColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 		w.ID, w.AppID, w.URL, webhookEvents(w), string(w.Signing), string(w.Status), w.DisabledReason,
-		micros(w.FailingSince), micros(w.CreatedAt), micros(w.UpdatedAt))
+		micros(w.FailingSince), micros(w.CreatedAt), micros(w.UpdatedAt), boolInt(w.IncludeDestination))
 	return s.dbErr("create webhook", err)
 }
 
@@ -83,9 +87,9 @@ func (s *Store) ListWebhooks(ctx context.Context, appID string) ([]*otp.Webhook,
 func (s *Store) UpdateWebhook(ctx context.Context, w *otp.Webhook) error {
 	res, err := s.writeExec(ctx,
 		`UPDATE webhooks SET url = $2, events = $3, signing = $4, status = $5, disabled_reason = $6,
-			failing_since = $7, updated_at = $8 WHERE id = $1`,
+			failing_since = $7, updated_at = $8, include_destination = $9 WHERE id = $1`,
 		w.ID, w.URL, webhookEvents(w), string(w.Signing), string(w.Status), w.DisabledReason,
-		micros(w.FailingSince), micros(w.UpdatedAt))
+		micros(w.FailingSince), micros(w.UpdatedAt), boolInt(w.IncludeDestination))
 	if err != nil {
 		return s.dbErr("update webhook", err)
 	}
@@ -120,4 +124,12 @@ func rowsOrNotFound(res interface{ RowsAffected() (int64, error) }, what string)
 		return otp.ErrNotFound
 	}
 	return nil
+}
+
+// boolInt stores a flag as 0 or 1, the same on both engines.
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

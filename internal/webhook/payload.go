@@ -60,7 +60,8 @@ type Verification struct {
 	ID string `json:"id"`
 	// To is the destination. Encode always writes it through
 	// MaskDestination, so a full phone number or address never leaves otpd
-	// even if the caller forgets to mask it.
+	// even if the caller forgets to mask it; only EncodeFull, for an
+	// endpoint that opted in, writes it whole.
 	To string `json:"to"`
 	// Channel is how the code was sent (sms, voice, email, telegram, whatsapp).
 	Channel string `json:"channel"`
@@ -82,6 +83,17 @@ var ErrInvalidPayload = errors.New("webhook: invalid payload")
 // The destination is masked, the time written in UTC, and the metadata
 // compacted.
 func Encode(p Payload) ([]byte, error) {
+	return encode(p, true)
+}
+
+// EncodeFull is Encode for an endpoint that opted in to full
+// destinations (otp.Webhook.IncludeDestination): the destination is
+// written as it is.
+func EncodeFull(p Payload) ([]byte, error) {
+	return encode(p, false)
+}
+
+func encode(p Payload, mask bool) ([]byte, error) {
 	switch {
 	case p.ID == "":
 		return nil, fmt.Errorf("%w: id is required", ErrInvalidPayload)
@@ -91,7 +103,9 @@ func Encode(p Payload) ([]byte, error) {
 		return nil, fmt.Errorf("%w: timestamp is required", ErrInvalidPayload)
 	}
 	p.Timestamp = p.Timestamp.UTC()
-	p.Data.To = MaskDestination(p.Data.To)
+	if mask {
+		p.Data.To = MaskDestination(p.Data.To)
+	}
 	if len(p.Data.Metadata) == 0 {
 		p.Data.Metadata = nil
 	}

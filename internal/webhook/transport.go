@@ -27,16 +27,25 @@ var _ otp.WebhookTransport = Transport{}
 
 // Encode writes the payload of event e about v for endpoint w: the
 // dialect's shape for a dialect's scheme, otpd's otherwise. The
-// destination is masked.
+// destination is masked unless the endpoint opted in to it
+// (IncludeDestination), whatever the scheme.
 func (t Transport) Encode(e otp.Event, v *otp.Verification, w *otp.Webhook) ([]byte, error) {
 	if f := t.Payloads[Scheme(w.Signing)]; f != nil {
-		return f(e, v, MaskDestination(v.To))
+		to := v.To
+		if !w.IncludeDestination {
+			to = MaskDestination(to)
+		}
+		return f(e, v, to)
 	}
-	return Encode(Payload{
+	p := Payload{
 		ID: e.ID, Type: EventType(e.Type), Timestamp: e.CreatedAt, ApplicationID: e.AppID,
 		Data: Verification{ID: v.ID, To: v.To, Channel: string(v.Channel), Status: string(v.Status),
 			DeliveryStatus: string(v.DeliveryStatus), Metadata: v.Metadata},
-	})
+	}
+	if w.IncludeDestination {
+		return EncodeFull(p)
+	}
+	return Encode(p)
 }
 
 // Post signs d's payload with the endpoint's scheme, the delivery id as

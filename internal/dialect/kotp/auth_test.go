@@ -202,3 +202,33 @@ func TestMethodNotAllowed(t *testing.T) {
 		}
 	})
 }
+
+// Key types as K-OTP documents them: a read key may check status and
+// list, and anything else is 403; a key with an IP allow-list is an
+// unknown key (401 INVALID_API_KEY) from elsewhere; a revoked key stops.
+func TestKeyTypes(t *testing.T) {
+	dialecttest.Each(t, func(t *testing.T, engine string) {
+		h := newHarness(t, engine, nil)
+		app := h.CreateApp("test", "")
+		id := sendSeed(t, h, app.APIKey, "+14155552671")["id"].(string)
+		newKey := func(body string) (id, key string) {
+			d := h.Admin("POST", "/v1/applications/"+app.ID+"/keys", body, 201).Data()
+			return d["id"].(string), d["key"].(string)
+		}
+		_, read := newKey(`{"scope":"read"}`)
+		want(t, call(h, "GET", "/v1/status/"+id, read, ""), 200)
+		want(t, call(h, "GET", "/v1/otps", read, ""), 200)
+		wantError(t, call(h, "POST", "/v1/send", read, `{"to":"+14155552690","method":"sms","type":"verification"}`), 403, "FORBIDDEN", "")
+		wantError(t, call(h, "POST", "/v1/verify", read, seedVerify(id, "123456")), 403, "FORBIDDEN", "")
+
+		_, here := newKey(`{"scope":"full","allowedIps":["127.0.0.0/8","::1"]}`)
+		want(t, call(h, "GET", "/v1/status/"+id, here, ""), 200)
+		_, elsewhere := newKey(`{"scope":"full","allowedIps":["203.0.113.0/24","2001:db8::/32"]}`)
+		wantError(t, call(h, "GET", "/v1/status/"+id, elsewhere, ""), 401, "INVALID_API_KEY", "")
+
+		fullID, full := newKey(`{"scope":"full"}`)
+		want(t, call(h, "POST", "/v1/send", full, `{"to":"+14155552690","method":"sms","type":"verification"}`), 200)
+		h.Admin("DELETE", "/v1/applications/"+app.ID+"/keys/"+fullID, "", 204)
+		wantError(t, call(h, "GET", "/v1/otps", full, ""), 401, "INVALID_API_KEY", "")
+	})
+}

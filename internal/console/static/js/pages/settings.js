@@ -19,6 +19,8 @@ const NUMBERS = [
   ['resendCooldown', 'Resend cooldown (seconds)', 'Wait before the same code can be sent again.', 0],
   ['maxResends', 'Maximum resends', 'Resends allowed per verification.', 0],
   ['sendsPerMinute', 'Sends a minute per destination', 'Per application.', 1],
+  ['appSendsPerMinute', 'Sends a minute per application', '0: no limit of the project’s own (the Cobinar endpoints then allow 5).', 0],
+  ['appChecksPerMinute', 'Checks a minute per application', '0: no limit of the project’s own (the Cobinar endpoints then allow 10).', 0],
   ['sessionTtl', 'Session lifetime (seconds)', 'How long a session of the session flow (kod.mobi’s) lives, 60–900.', 60, 900],
 ];
 

@@ -80,6 +80,7 @@ function createForm(apps, appId, reload) {
   const boxes = EVENTS.map((e) => h('input', { type: 'checkbox', id: id('evt'), value: e }));
   const signName = id('signing');
   const radios = SIGNING.map(([v], i) => h('input', { type: 'radio', name: signName, id: id('sign'), value: v, checked: i === 0 }));
+  const full = h('input', { type: 'checkbox', id: id('full') });
 
   const form = h('form', { class: 'form', novalidate: true },
     h('div', { class: 'form-grid' },
@@ -94,6 +95,9 @@ function createForm(apps, appId, reload) {
       h('div', { class: 'form' }, radios.map((r, i) => h('div', {},
         h('label', { class: 'check', for: r.id }, r, SIGNING[i][1]),
         h('p', { class: 'hint' }, SIGNING[i][2]))))),
+    h('div', { class: 'field', dataset: { field: 'includeDestination' } },
+      h('label', { class: 'check', for: full.id }, full, 'Send full phone numbers and email addresses'),
+      h('p', { class: 'hint' }, 'Off: payloads carry them masked (+44******0958).')),
     h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'button' }, 'Create endpoint')));
 
   form.addEventListener('submit', (ev) => {
@@ -106,6 +110,7 @@ function createForm(apps, appId, reload) {
           url: url.value.trim(),
           events: boxes.filter((b) => b.checked).map((b) => b.value),
           signing: radios.find((r) => r.checked).value,
+          includeDestination: full.checked,
         });
         form.reset();
         announce(`Endpoint ${data.url} created.`, 'ok');
@@ -118,7 +123,7 @@ function createForm(apps, appId, reload) {
   return form;
 }
 
-// testSend posts a signed sample event now and reports the answer, in the
+// testSend posts a signed otp.verified test event now and reports the answer, in the
 // status region and, on an endpoint's page, in its result panel.
 async function testSend(w) {
   announce(`Sending a test event to ${w.url}…`);
@@ -191,6 +196,7 @@ export async function detail({ main, params, signal }) {
           ['Application', h('a', { href: href(`/applications/${enc(w.appId)}`) }, app)],
           ['Events', eventsText(w.events)],
           ['Signing', w.signing],
+          ['Destinations', w.includeDestination ? 'full' : 'masked'],
           ['Status', statusCell(w)],
           ['Created', time(w.createdAt)],
         ])),

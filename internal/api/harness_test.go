@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +17,7 @@ import (
 	"github.com/otpd/otpd/internal/otp"
 	"github.com/otpd/otpd/internal/ratelimit"
 	"github.com/otpd/otpd/internal/sqlite"
+	"github.com/otpd/otpd/internal/sqlite/sqlitetest"
 )
 
 const adminToken = "test-admin-token"
@@ -68,7 +68,7 @@ func newHarness(t testing.TB, opts ...harnessOptions) *harness {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	store, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "otpd.db"))
+	store, err := sqlite.Open(t.Context(), sqlitetest.Path(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"github.com/otpd/otpd/internal/postgres/pgtest"
 	"github.com/otpd/otpd/internal/ratelimit"
 	"github.com/otpd/otpd/internal/sqlite"
+	"github.com/otpd/otpd/internal/sqlite/sqlitetest"
 )
 
 // idTokenOptions configure an otpd whose console accepts ID tokens.
@@ -37,7 +37,7 @@ func newIDTokenHarness(t *testing.T, engine string, o idTokenOptions) (*harness,
 	if engine == "postgres" {
 		store, err = postgres.Open(t.Context(), pgtest.NewSchema(t))
 	} else {
-		store, err = sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "otpd.db"))
+		store, err = sqlite.Open(t.Context(), sqlitetest.Path(t))
 	}
 	if err != nil {
 		t.Fatal(err)

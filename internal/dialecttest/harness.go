@@ -16,7 +16,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -28,6 +27,7 @@ import (
 	"github.com/otpd/otpd/internal/postgres/pgtest"
 	"github.com/otpd/otpd/internal/ratelimit"
 	"github.com/otpd/otpd/internal/sqlite"
+	"github.com/otpd/otpd/internal/sqlite/sqlitetest"
 )
 
 // AdminToken is the operator's console token in every harness.
@@ -87,7 +87,7 @@ func New(t testing.TB, o Options) *Harness {
 	)
 	switch o.Engine {
 	case "", "sqlite":
-		store, err = sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "otpd.db"))
+		store, err = sqlite.Open(t.Context(), sqlitetest.Path(t))
 	case "postgres":
 		store, err = postgres.Open(t.Context(), pgtest.NewSchema(t))
 	default:

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -15,6 +14,7 @@ import (
 	"github.com/otpd/otpd/internal/otp"
 	"github.com/otpd/otpd/internal/ratelimit"
 	"github.com/otpd/otpd/internal/sqlite"
+	"github.com/otpd/otpd/internal/sqlite/sqlitetest"
 )
 
 func TestAPIKeyAllows(t *testing.T) {
@@ -323,7 +323,7 @@ func (s *keyCountingStore) GetAPIKeyByHash(ctx context.Context, keyHash []byte) 
 // instances would, each with its own read cache, on one clock.
 func twoInstances(t *testing.T, ttl time.Duration) (one, two *otp.Service, store *keyCountingStore, clk *testClock) {
 	t.Helper()
-	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "otpd.db"))
+	db, err := sqlite.Open(t.Context(), sqlitetest.Path(t))
 	if err != nil {
 		t.Fatal(err)
 	}

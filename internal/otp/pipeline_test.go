@@ -2,7 +2,6 @@ package otp_test
 
 import (
 	"context"
-	"path/filepath"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -12,6 +11,7 @@ import (
 	"github.com/otpd/otpd/internal/otp"
 	"github.com/otpd/otpd/internal/ratelimit"
 	"github.com/otpd/otpd/internal/sqlite"
+	"github.com/otpd/otpd/internal/sqlite/sqlitetest"
 )
 
 // flaky is a provider that fails its first failures sends transiently.
@@ -52,7 +52,7 @@ func (p *flaky) log() []sentAt {
 // inside a synctest bubble, with the fallback sweep ticking every second.
 func pipeline(t *testing.T, providers map[string]delivery.Provider, channels map[otp.Channel][]string) (*otp.Service, *otp.Application, func()) {
 	t.Helper()
-	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "otpd.db"))
+	db, err := sqlite.Open(t.Context(), sqlitetest.Path(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,20 +2,20 @@ package otp_test
 
 import (
 	"bytes"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/otpd/otpd/internal/otp"
 	"github.com/otpd/otpd/internal/ratelimit"
 	"github.com/otpd/otpd/internal/sqlite"
+	"github.com/otpd/otpd/internal/sqlite/sqlitetest"
 )
 
 // TestDestinationBlockSurvivesRestart: the destination block is read from
 // the store, so a service started afterwards (a restart, or another
 // instance on the same database) refuses the destination as well.
 func TestDestinationBlockSurvivesRestart(t *testing.T) {
-	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "otpd.db"))
+	db, err := sqlite.Open(t.Context(), sqlitetest.Path(t))
 	if err != nil {
 		t.Fatal(err)
 	}

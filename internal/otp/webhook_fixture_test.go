@@ -2,13 +2,13 @@ package otp_test
 
 import (
 	"net/http"
-	"path/filepath"
 	"sync"
 	"testing"
 
 	"github.com/otpd/otpd/internal/otp"
 	"github.com/otpd/otpd/internal/ratelimit"
 	"github.com/otpd/otpd/internal/sqlite"
+	"github.com/otpd/otpd/internal/sqlite/sqlitetest"
 	"github.com/otpd/otpd/internal/sqlstore"
 	"github.com/otpd/otpd/internal/webhook"
 )
@@ -28,7 +28,7 @@ type webhookFixture struct {
 // f.instance. Everything stops at the end of the test.
 func newWebhookFixture(t *testing.T, receiver http.Handler) (*webhookFixture, *otp.Service) {
 	t.Helper()
-	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "otpd.db"))
+	db, err := sqlite.Open(t.Context(), sqlitetest.Path(t))
 	if err != nil {
 		t.Fatal(err)
 	}

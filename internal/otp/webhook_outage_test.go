@@ -8,7 +8,6 @@ import (
 	"maps"
 	"net"
 	"net/http"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -19,6 +18,7 @@ import (
 	"github.com/otpd/otpd/internal/otp"
 	"github.com/otpd/otpd/internal/ratelimit"
 	"github.com/otpd/otpd/internal/sqlite"
+	"github.com/otpd/otpd/internal/sqlite/sqlitetest"
 	"github.com/otpd/otpd/internal/webhook"
 )
 
@@ -148,7 +148,7 @@ type outage struct {
 // newOutage starts the pipeline in the current bubble; it stops at cleanup.
 func newOutage(t *testing.T) *outage {
 	t.Helper()
-	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "otpd.db"))
+	db, err := sqlite.Open(t.Context(), sqlitetest.Path(t))
 	if err != nil {
 		t.Fatal(err)
 	}

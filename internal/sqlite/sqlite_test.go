@@ -13,12 +13,13 @@ import (
 
 	"github.com/otpd/otpd/internal/otp"
 	"github.com/otpd/otpd/internal/sqlite"
+	"github.com/otpd/otpd/internal/sqlite/sqlitetest"
 	"github.com/otpd/otpd/internal/storetest"
 )
 
 func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) otp.Store {
-		st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "otpd.db"))
+		st, err := sqlite.Open(t.Context(), sqlitetest.Path(t))
 		if err != nil {
 			t.Fatalf("Open: %v", err)
 		}

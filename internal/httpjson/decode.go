@@ -20,14 +20,11 @@ const (
 )
 
 // ReadBody reads a request body of at most limit bytes. An empty body is
-// allowed (nil); a body with a content type other than JSON is refused.
+// allowed (nil). A JSON body is accepted whatever Content-Type it came
+// with: curl's -d, the most common way to try an API, labels every body
+// application/x-www-form-urlencoded. A body that is not JSON under
+// another content type than JSON's (a form, a text) is refused with 415.
 func ReadBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			return nil, &otp.Error{Code: CodeUnsupportedMedia, Key: "unsupported_media_type", Message: "The request body must be application/json"}
-		}
-	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
@@ -37,7 +34,18 @@ func ReadBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 	if err != nil {
 		return nil, &otp.Error{Code: CodeInvalidJSON, Key: "malformed_json", Message: "The request body could not be read"}
 	}
+	if ct := r.Header.Get("Content-Type"); ct != "" && !isJSONType(ct) && len(bytes.TrimSpace(body)) > 0 && !json.Valid(body) {
+		return nil, &otp.Error{Code: CodeUnsupportedMedia, Key: "unsupported_media_type",
+			Message: "The request body must be JSON, e.g. {\"to\":\"+14155552671\"}; a form-encoded or text body is not accepted here"}
+	}
 	return body, nil
+}
+
+// isJSONType reports whether a Content-Type header names JSON
+// (application/json or a +json type).
+func isJSONType(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
 }
 
 // Decode parses body strictly into v: unknown fields, wrong types,

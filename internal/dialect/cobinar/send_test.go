@@ -100,7 +100,7 @@ func TestSendRefusesBadRequests(t *testing.T) {
 			{"an email address", app, nil, `{ "phone": "a@example.com" }`, 400, "INVALID_PHONE", "phone"},
 			{"too long", app, nil, `{ "phone": "` + strings.Repeat("1", 300) + `" }`, 400, "INVALID_PARAMETER", "phone"},
 			{"fictional number, live application", live, nil, `{ "phone": "+999 482 918 102" }`, 400, "INVALID_PHONE", "phone"},
-			{"text body", app, http.Header{"Content-Type": {"text/plain"}}, `{ "phone": "+999 482 918 102" }`, 415, "UNSUPPORTED_MEDIA_TYPE", ""},
+			{"form body", app, http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, `phone=%2B999482918102`, 415, "UNSUPPORTED_MEDIA_TYPE", ""},
 			{"huge body", app, nil, `{ "phone": "` + strings.Repeat(" ", 20000) + `+999 482 918 102" }`, 413, "PAYLOAD_TOO_LARGE", ""},
 		} {
 			header := auth(tc.app)

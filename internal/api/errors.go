@@ -3,45 +3,13 @@ package api
 import (
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/otpd/otpd/internal/httpjson"
 	"github.com/otpd/otpd/internal/otp"
 )
 
-// statusOf is the one table from error code to HTTP status.
-var statusOf = map[string]int{
-	otp.CodeInvalidParameter:      http.StatusBadRequest,
-	otp.CodeInvalidPhone:          http.StatusBadRequest,
-	otp.CodeInvalidEmail:          http.StatusBadRequest,
-	httpjson.CodeInvalidJSON:      http.StatusBadRequest,
-	otp.CodeUnauthenticated:       http.StatusUnauthorized,
-	otp.CodeForbidden:             http.StatusForbidden,
-	otp.CodeNotFound:              http.StatusNotFound,
-	httpjson.CodeMethodNotAllowed: http.StatusMethodNotAllowed,
-	otp.CodeConflict:              http.StatusConflict,
-	otp.CodePayloadTooLarge:       http.StatusRequestEntityTooLarge,
-	httpjson.CodeUnsupportedMedia: http.StatusUnsupportedMediaType,
-	otp.CodeRateLimited:           http.StatusTooManyRequests,
-	otp.CodeInsufficientCredits:   http.StatusPaymentRequired,
-	otp.CodeQuotaExceeded:         http.StatusForbidden,
-	otp.CodeChallengeRequired:     http.StatusBadRequest,
-	otp.CodeChallengeFailed:       http.StatusForbidden,
-	otp.CodeChallengeUnavailable:  http.StatusServiceUnavailable,
-	otp.CodeIdentityUnavailable:   http.StatusServiceUnavailable,
-	otp.CodeInternal:              http.StatusInternalServerError,
-}
-
-var errInternal = &otp.Error{Code: otp.CodeInternal, Key: "internal", Message: "Something went wrong on our side; it has been logged"}
-
-type errorBody struct {
-	Error errorPayload `json:"error"`
-}
-
-type errorPayload struct {
-	Code    string         `json:"code"`
-	Message string         `json:"message"`
-	Details map[string]any `json:"details,omitempty"`
-}
+var errInternal = httpjson.ErrInternal
 
 // writeError renders err. Errors without a caller-safe *otp.Error are
 // internal: logged once here and hidden from the client.
@@ -55,27 +23,14 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		}
 		e = errInternal
 	}
-	status, ok := statusOf[e.Code]
+	status, ok := httpjson.Status(e.Code)
 	if !ok {
 		status = http.StatusBadRequest
 	}
 	if e.Code == otp.CodeRateLimited {
-		w.Header().Set("Retry-After", retryAfterSeconds(e.RetryAfter))
+		w.Header().Set("Retry-After", strconv.Itoa(httpjson.RetryAfterSeconds(e.RetryAfter)))
 	}
-	var details map[string]any
-	if e.Field != "" || len(e.Params) > 0 || e.RetryAfter > 0 {
-		details = map[string]any{}
-		for k, v := range e.Params {
-			details[k] = v
-		}
-		if e.Field != "" {
-			details["field"] = e.Field
-		}
-		if e.RetryAfter > 0 {
-			details["retryAfter"] = int(e.RetryAfter.Seconds() + 0.999)
-		}
-	}
-	writeJSON(w, status, errorBody{Error: errorPayload{Code: e.Code, Message: httpjson.Localize(r, e), Details: details}})
+	writeJSON(w, status, httpjson.NewErrorBody(r, e))
 }
 
 // errorStatus is the HTTP status writeError answers err with.
@@ -84,7 +39,7 @@ func errorStatus(err error) int {
 	if e == nil || e.Code == otp.CodeInternal || e.Message == "" {
 		return http.StatusInternalServerError
 	}
-	if status, ok := statusOf[e.Code]; ok {
+	if status, ok := httpjson.Status(e.Code); ok {
 		return status
 	}
 	return http.StatusBadRequest

@@ -4,9 +4,7 @@ import (
 	"context"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/otpd/otpd/internal/httpjson"
 	"github.com/otpd/otpd/internal/otp"
@@ -49,7 +47,7 @@ func (s *Server) wrap(rt route) http.Handler {
 			}
 			d, err := s.svc.LimitConsole(ctx)
 			if d.Limit > 0 {
-				setRateHeaders(w, d)
+				httpjson.SetRateHeaders(w, d)
 			}
 			if err != nil {
 				return err
@@ -65,7 +63,7 @@ func (s *Server) wrap(rt route) http.Handler {
 			app, d, err := s.svc.AuthenticateCall(r.Context(), otp.APICall{Key: key, RemoteIP: httpjson.RemoteIP(r),
 				ReadOnly: r.Method == http.MethodGet || r.Method == http.MethodHead})
 			if app != nil {
-				setRateHeaders(w, d)
+				httpjson.SetRateHeaders(w, d)
 			}
 			if err != nil {
 				return err
@@ -198,17 +196,4 @@ func bearer(r *http.Request) string {
 		return strings.TrimSpace(h[7:])
 	}
 	return ""
-}
-
-func setRateHeaders(w http.ResponseWriter, d otp.Decision) {
-	h := w.Header()
-	h.Set("X-RateLimit-Limit", strconv.Itoa(d.Limit))
-	h.Set("X-RateLimit-Remaining", strconv.Itoa(d.Remaining))
-	h.Set("X-RateLimit-Reset", strconv.FormatInt(d.ResetAt.Unix(), 10))
-}
-
-// retryAfterSeconds rounds up, so a client that waits that long succeeds.
-func retryAfterSeconds(d time.Duration) string {
-	secs := int64((d + time.Second - 1) / time.Second)
-	return strconv.FormatInt(max(secs, 1), 10)
 }

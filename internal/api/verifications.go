@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/otpd/otpd/internal/httpjson"
 	"github.com/otpd/otpd/internal/otp"
 )
 
@@ -207,7 +208,7 @@ func (s *Server) checkDestination(w http.ResponseWriter, r *http.Request) error 
 func (s *Server) limitApp(w http.ResponseWriter, r *http.Request, op otp.AppOperation) error {
 	d, err := s.svc.LimitApplication(r.Context(), appFrom(r), op, 0)
 	if d.Limit > 0 {
-		setRateHeaders(w, d)
+		httpjson.SetRateHeaders(w, d)
 	}
 	return err
 }

@@ -39,7 +39,7 @@ func (d *Dialect) authenticate(w http.ResponseWriter, r *http.Request) (*otp.App
 	}
 	a, dec, err := d.svc.AuthenticateTriple(r.Context(), clientID, secret, otp.APICall{Key: key, RemoteIP: httpjson.RemoteIP(r)})
 	if a != nil {
-		setRateHeaders(w, dec)
+		httpjson.SetRateHeaders(w, dec)
 	}
 	if e := otp.ErrorOf(err); e != nil && e.Code == otp.CodeUnauthenticated {
 		// Which part was wrong is not told: a caller holding one part
@@ -57,7 +57,7 @@ func (d *Dialect) authenticate(w http.ResponseWriter, r *http.Request) (*otp.App
 func (d *Dialect) limit(w http.ResponseWriter, r *http.Request, a *otp.Application, op otp.AppOperation, perMinute int) error {
 	dec, err := d.svc.LimitApplication(r.Context(), a, op, perMinute)
 	if dec.Limit > 0 {
-		setRateHeaders(w, dec)
+		httpjson.SetRateHeaders(w, dec)
 	}
 	return err
 }

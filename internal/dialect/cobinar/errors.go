@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/otpd/otpd/internal/httpjson"
 	"github.com/otpd/otpd/internal/otp"
@@ -22,46 +21,18 @@ const (
 	CodeCanceled        = "OTP_CANCELED"         // 409
 )
 
-// statusOf maps each error code the dialect answers with to its status.
+// statusOf maps the dialect's own codes to their status; the rest are
+// otpd's (httpjson.Status).
 var statusOf = map[string]int{
-	otp.CodeInvalidParameter:      http.StatusBadRequest,
-	otp.CodeInvalidPhone:          http.StatusBadRequest,
-	otp.CodeInvalidEmail:          http.StatusBadRequest,
-	httpjson.CodeInvalidJSON:      http.StatusBadRequest,
-	otp.CodeUnauthenticated:       http.StatusUnauthorized,
-	otp.CodeForbidden:             http.StatusForbidden,
-	otp.CodeNotFound:              http.StatusNotFound,
-	otp.CodeConflict:              http.StatusConflict,
-	otp.CodePayloadTooLarge:       http.StatusRequestEntityTooLarge,
-	httpjson.CodeUnsupportedMedia: http.StatusUnsupportedMediaType,
-	otp.CodeRateLimited:           http.StatusTooManyRequests,
-	otp.CodeInsufficientCredits:   http.StatusPaymentRequired,
-	otp.CodeQuotaExceeded:         http.StatusForbidden,
-	otp.CodeChallengeRequired:     http.StatusBadRequest,
-	otp.CodeChallengeFailed:       http.StatusForbidden,
-	otp.CodeChallengeUnavailable:  http.StatusServiceUnavailable,
-	otp.CodeInternal:              http.StatusInternalServerError,
-	CodeInvalidCode:               http.StatusBadRequest,
-	CodeExpired:                   http.StatusBadRequest,
-	CodeMaxAttempts:               http.StatusBadRequest,
-	CodeNotFound:                  http.StatusNotFound,
-	CodeAlreadyVerified:           http.StatusConflict,
-	CodeCanceled:                  http.StatusConflict,
+	CodeInvalidCode:     http.StatusBadRequest,
+	CodeExpired:         http.StatusBadRequest,
+	CodeMaxAttempts:     http.StatusBadRequest,
+	CodeNotFound:        http.StatusNotFound,
+	CodeAlreadyVerified: http.StatusConflict,
+	CodeCanceled:        http.StatusConflict,
 }
 
-var errInternal = &otp.Error{Code: otp.CodeInternal, Key: "internal", Message: "Something went wrong on our side; it has been logged"}
-
-// errorBody is the native error shape, which Cobinar's document shares:
-// {"error":{"code","message","details"}}.
-type errorBody struct {
-	Error errorPayload `json:"error"`
-}
-
-type errorPayload struct {
-	Code    string         `json:"code"`
-	Message string         `json:"message"`
-	Details map[string]any `json:"details,omitempty"`
-}
+var errInternal = httpjson.ErrInternal
 
 // handlerFunc is a handler that returns its error for writeError.
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
@@ -98,25 +69,14 @@ func (d *Dialect) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	e = cobinarFields(e)
 	status, ok := statusOf[e.Code]
 	if !ok {
-		status = http.StatusBadRequest
-	}
-	var details map[string]any
-	if e.Field != "" || len(e.Params) > 0 || e.RetryAfter > 0 {
-		details = map[string]any{}
-		for k, v := range e.Params {
-			details[k] = v
-		}
-		if e.Field != "" {
-			details["field"] = e.Field
-		}
-		if e.RetryAfter > 0 {
-			details["retryAfter"] = retryAfterSeconds(e.RetryAfter)
+		if status, ok = httpjson.Status(e.Code); !ok {
+			status = http.StatusBadRequest
 		}
 	}
 	if e.Code == otp.CodeRateLimited {
-		w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(e.RetryAfter)))
+		w.Header().Set("Retry-After", strconv.Itoa(httpjson.RetryAfterSeconds(e.RetryAfter)))
 	}
-	httpjson.Write(w, status, errorBody{Error: errorPayload{Code: e.Code, Message: httpjson.Localize(r, e), Details: details}})
+	httpjson.Write(w, status, httpjson.NewErrorBody(r, e))
 }
 
 // fieldNames renames the domain's request fields to Cobinar's.
@@ -135,17 +95,4 @@ func cobinarFields(e *otp.Error) *otp.Error {
 		c.Message = name + " " + rest
 	}
 	return &c
-}
-
-// retryAfterSeconds rounds up, so a client that waits that long succeeds.
-func retryAfterSeconds(d time.Duration) int {
-	return max(int((d+time.Second-1)/time.Second), 1)
-}
-
-// setRateHeaders describes a limiter's decision, as the native API does.
-func setRateHeaders(w http.ResponseWriter, d otp.Decision) {
-	h := w.Header()
-	h.Set("X-RateLimit-Limit", strconv.Itoa(d.Limit))
-	h.Set("X-RateLimit-Remaining", strconv.Itoa(d.Remaining))
-	h.Set("X-RateLimit-Reset", strconv.FormatInt(d.ResetAt.Unix(), 10))
 }

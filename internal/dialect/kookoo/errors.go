@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/otpd/otpd/internal/httpjson"
 	"github.com/otpd/otpd/internal/otp"
 )
 
@@ -33,7 +33,7 @@ func (d *Dialect) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		return
 	}
 	if e.Code == otp.CodeRateLimited {
-		w.Header().Set("Retry-After", retryAfterSeconds(e.RetryAfter))
+		w.Header().Set("Retry-After", strconv.Itoa(httpjson.RetryAfterSeconds(e.RetryAfter)))
 	}
 	writeAnswer(w, http.StatusOK, failure(message(e)))
 }
@@ -59,11 +59,6 @@ func message(e *otp.Error) string {
 func capitalised(s string) string {
 	r, n := utf8.DecodeRuneInString(s)
 	return string(unicode.ToUpper(r)) + s[n:]
-}
-
-// retryAfterSeconds rounds up, so a client that waits that long succeeds.
-func retryAfterSeconds(d time.Duration) string {
-	return strconv.FormatInt(max(int64((d+time.Second-1)/time.Second), 1), 10)
 }
 
 // recoverPanic turns a handler's panic into a logged internal error

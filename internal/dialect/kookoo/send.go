@@ -2,7 +2,6 @@ package kookoo
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/otpd/otpd/internal/httpjson"
@@ -75,10 +74,7 @@ func (d *Dialect) send(w http.ResponseWriter, r *http.Request, key, phone string
 func (d *Dialect) authenticate(w http.ResponseWriter, r *http.Request, key string) (*otp.Application, error) {
 	app, dec, err := d.svc.AuthenticateCall(r.Context(), otp.APICall{Key: key, RemoteIP: httpjson.RemoteIP(r)})
 	if app != nil {
-		h := w.Header()
-		h.Set("X-RateLimit-Limit", strconv.Itoa(dec.Limit))
-		h.Set("X-RateLimit-Remaining", strconv.Itoa(dec.Remaining))
-		h.Set("X-RateLimit-Reset", strconv.FormatInt(dec.ResetAt.Unix(), 10))
+		httpjson.SetRateHeaders(w, dec)
 	}
 	return app, err
 }

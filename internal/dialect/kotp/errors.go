@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/otpd/otpd/internal/httpjson"
 	"github.com/otpd/otpd/internal/otp"
@@ -141,8 +140,8 @@ func (d *Dialect) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		}
 	}
 	if e.Code == otp.CodeRateLimited {
-		secs := retryAfterSeconds(e.RetryAfter)
-		w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
+		secs := httpjson.RetryAfterSeconds(e.RetryAfter)
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
 		details["retry_after"] = secs
 	}
 	httpjson.Write(w, status, errorBody{Error: errorPayload{Code: e.Code, Message: httpjson.Localize(r, e), Details: details}})
@@ -181,8 +180,3 @@ func translate(e *otp.Error, domain bool) *otp.Error {
 
 // errOTPNotFound answers an unknown id and another application's alike.
 var errOTPNotFound = &otp.Error{Code: codeOTPNotFound, Key: "otp_not_found", Message: "OTP ID not found", Field: "id"}
-
-// retryAfterSeconds rounds up, so a client that waits that long succeeds.
-func retryAfterSeconds(d time.Duration) int64 {
-	return max(int64((d+time.Second-1)/time.Second), 1)
-}

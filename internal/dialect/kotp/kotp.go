@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -96,7 +95,7 @@ func (d *Dialect) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a, dec, err := d.svc.AuthenticateCall(r.Context(), otp.APICall{Key: bearer(r), RemoteIP: httpjson.RemoteIP(r),
 		ReadOnly: r.Method == http.MethodGet || r.Method == http.MethodHead})
 	if a != nil {
-		setRateHeaders(w, dec)
+		httpjson.SetRateHeaders(w, dec)
 	}
 	if err == nil {
 		err = rt.handler(w, r, a)
@@ -129,15 +128,6 @@ func bearer(r *http.Request) string {
 		return strings.TrimSpace(h[7:])
 	}
 	return ""
-}
-
-// setRateHeaders writes the API key's limit as K-OTP documents it:
-// the limit, the calls left and when the window resets (unix seconds).
-func setRateHeaders(w http.ResponseWriter, d otp.Decision) {
-	h := w.Header()
-	h.Set("X-RateLimit-Limit", strconv.Itoa(d.Limit))
-	h.Set("X-RateLimit-Remaining", strconv.Itoa(d.Remaining))
-	h.Set("X-RateLimit-Reset", strconv.FormatInt(d.ResetAt.Unix(), 10))
 }
 
 // wireTime is t as K-OTP writes times: in UTC, whole seconds, so that

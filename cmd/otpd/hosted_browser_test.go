@@ -281,7 +281,6 @@ func TestHostedPage(t *testing.T) {
 			if got := b.eval(`String(document.documentElement.scrollWidth)`); got != "375" {
 				t.Errorf("at 375 px the page is %s px wide", got)
 			}
-			b.shot("hosted-page-375")
 			b.do(chromedp.EmulateViewport(1280, 900))
 
 			// A wrong code: the server's message and the attempts left;

@@ -33,10 +33,12 @@ type hostedPage struct {
 	CaptchaScript string // the CAPTCHA provider's script; "" without one
 }
 
-// errorPage is what the error page's template shows.
+// errorPage is what the error page's template shows: what happened, for
+// the person, and for a link's mistakes the details its site's developer
+// needs.
 type errorPage struct {
-	Lang, Title, Message string
-	T                    pageTexts
+	Lang, Title, Message, Detail string
+	T                            pageTexts
 }
 
 // errUnknownKey is any key that is not an application's public key.
@@ -130,7 +132,7 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, lang string
 		// The return URL's rules: the domain's message says what to fix.
 		r = r.Clone(r.Context())
 		r.Header.Set("Accept-Language", lang)
-		status, page.Title, page.Message = http.StatusBadRequest, t.BadLinkTitle, httpjson.Localize(r, e)
+		status, page.Title, page.Message, page.Detail = http.StatusBadRequest, t.BadLinkTitle, t.BadLink, httpjson.Localize(r, e)
 	}
 	h.render(w, status, errorPagePolicy, "error.html", page)
 }

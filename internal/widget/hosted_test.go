@@ -95,7 +95,7 @@ func TestHostedPageAnswers(t *testing.T) {
 			{"a locale that is not a tag", "/hosted/" + one.PublicKey + "?locale=" + url.QueryEscape(`x"><script>`), nil, 200, "en",
 				[]string{`data-lang="en"`}, []string{"data-locale", "x&#34;"}},
 			{"unregistered return URL", "/hosted/" + several.PublicKey + q("https://evil.example/back?from=otpd"), en, 400, "en",
-				[]string{"This link cannot be used", "return_url is not one of the application&#39;s returnUrls"}, nil},
+				[]string{"This link cannot be used", "not set up correctly", "return_url is not one of the application&#39;s returnUrls"}, nil},
 			{"unregistered return URL, Russian", "/hosted/" + several.PublicKey + q("https://shop.example/back") + "&lang=ru", en, 400, "ru",
 				[]string{"Этой ссылкой нельзя воспользоваться", "Адрес return_url не входит в returnUrls приложения"}, nil},
 			{"several, none named", "/hosted/" + several.PublicKey, en, 400, "en", []string{"name one in return_url"}, nil},

@@ -57,7 +57,7 @@ func messageLocale(r *http.Request) string {
 type pageTexts struct {
 	Title, NoScript, Footer                  string
 	NotFoundTitle, NotFound                  string
-	BadLinkTitle                             string
+	BadLinkTitle, BadLink                    string
 	UnavailableTitle, Unavailable            string
 	BusyTitle, Busy, BrokenTitle, BrokenText string
 }
@@ -70,6 +70,7 @@ var texts = map[string]pageTexts{
 		NotFoundTitle:    "Page not found",
 		NotFound:         "There is no verification page at this address. Check the link you followed, or go back to the site that sent you here.",
 		BadLinkTitle:     "This link cannot be used",
+		BadLink:          "The link from the site that sent you here is not set up correctly. Go back to the site and try again, or let its owners know.",
 		UnavailableTitle: "Verification unavailable",
 		Unavailable:      "This site's verification is switched off. Go back to the site that sent you here.",
 		BusyTitle:        "Too many requests",
@@ -84,6 +85,7 @@ var texts = map[string]pageTexts{
 		NotFoundTitle:    "Страница не найдена",
 		NotFound:         "По этому адресу нет страницы подтверждения. Проверьте ссылку или вернитесь на сайт, который вас сюда направил.",
 		BadLinkTitle:     "Этой ссылкой нельзя воспользоваться",
+		BadLink:          "Ссылка с сайта, который вас сюда направил, настроена неправильно. Вернитесь на сайт и попробуйте снова или сообщите его владельцам.",
 		UnavailableTitle: "Подтверждение недоступно",
 		Unavailable:      "Подтверждение для этого сайта отключено. Вернитесь на сайт, который вас сюда направил.",
 		BusyTitle:        "Слишком много запросов",

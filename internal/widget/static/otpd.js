@@ -43,6 +43,8 @@
       titleAny: "Verify your phone or email",
       titlePhone: "Verify your phone number",
       titleEmail: "Verify your email",
+      titleCode: "Enter the code",
+      titleChoose: "Get a code",
       intro: "We will send you a one-time code.",
       toAny: "Phone number or email",
       toPhone: "Phone number",
@@ -83,6 +85,8 @@
       titleAny: "Подтвердите телефон или почту",
       titlePhone: "Подтвердите номер телефона",
       titleEmail: "Подтвердите почту",
+      titleCode: "Введите код",
+      titleChoose: "Получите код",
       intro: "Мы пришлём вам одноразовый код.",
       toAny: "Телефон или почта",
       toPhone: "Номер телефона",
@@ -448,6 +452,7 @@
     this.codeStep.hidden = true;
     this.doneStep.hidden = true;
     this.startStep.hidden = false;
+    this.title.textContent = this.t("title" + this.reach);
     this.alert(this.startAlert, message);
     if (message) {
       this.toInput.setAttribute("aria-invalid", "true");
@@ -526,11 +531,13 @@
     } else if (waiting) {
       // The session was open already and its code is on its way.
       this.setLead(t("sentBefore", { to: this.session.to }), this.session.to);
+      this.title.textContent = t("titleCode");
       this.codeForm.hidden = false;
       this.channelsTitle.textContent = t("resendTitle");
       this.codeInput.focus();
     } else {
       this.setLead(t("choose", { to: this.session.to }), this.session.to);
+      this.title.textContent = t("titleChoose");
       this.codeForm.hidden = true;
       this.channelsTitle.textContent = t("channelsTitle");
       this.title.focus();
@@ -552,6 +559,7 @@
     var t = this.t.bind(this);
     this.lastSent = type;
     this.setLead(t("sentBy", { channel: this.channelName(type), to: this.session.to }), this.session.to);
+    this.title.textContent = t("titleCode");
     this.codeForm.hidden = false;
     this.channelsTitle.textContent = t("resendTitle");
     this.renderChannels();
@@ -748,6 +756,7 @@
     this.startStep.hidden = true;
     this.codeStep.hidden = true;
     this.doneStep.hidden = false;
+    this.title.textContent = this.t("title" + this.reach);
     this.doneStep.textContent = this.t("verified");
     this.working = false;
     try {

@@ -316,13 +316,14 @@ func wrongCode(code string) string {
 
 // TestHostedPageRussian runs the hosted page in Russian (?lang=ru) with the
 // message in German (?locale=de): the page's texts and the server's
-// messages are Russian, the email with the code German. The only return
-// URL is used without being named.
+// messages are Russian, the email with the code German. The project's
+// codes are letters, so the code field takes text, and the code typed in
+// lower case passes. The only return URL is used without being named.
 func TestHostedPageRussian(t *testing.T) {
 	chrome := chromiumPath(t)
 	base, _, _ := startServe(t, map[string]string{"OTPD_ADDR": "127.0.0.1:0", "OTPD_DATA_DIR": t.TempDir(), "OTPD_ADMIN_TOKEN": testAdminToken})
 	back := returnSite(t) + "/verified"
-	app := newFlowApp(t, base, map[string]any{"codeLength": 6}, map[string]any{"returnUrls": []string{back}})
+	app := newFlowApp(t, base, map[string]any{"codeLength": 6, "codeDigits": false, "codeLetters": true}, map[string]any{"returnUrls": []string{back}})
 
 	b := newBrowser(t, chrome)
 	b.do(chromedp.Navigate(base + "/hosted/" + app.publicKey + "?lang=ru&locale=de"))
@@ -338,9 +339,12 @@ func TestHostedPageRussian(t *testing.T) {
 		t.Errorf("the email with the code is not German:\n%s", body)
 	}
 	code := msg["code"].(string)
+	if got := b.eval(`[document.activeElement.name, document.activeElement.inputMode, document.activeElement.autocapitalize, document.querySelector(".otpd-code-step .otpd-hint").textContent].join(" ")`); got != "code text characters Букв: 6" {
+		t.Errorf("code field = %q, want one for 6 letters", got)
+	}
 	b.do(chromedp.SendKeys(chromedp.CSS("input[name=code]"), wrongCode(code)))
 	b.waitText(".otpd-code-step .otpd-alert", "Неверный код; после нескольких неверных кодов сессия будет закрыта Осталось попыток: 4.")
-	b.retype("input[name=code]", code)
+	b.retype("input[name=code]", strings.ToLower(code))
 	href := b.waitLocation(back)
 	token, _ := strings.CutPrefix(href, back+"?verify_token=")
 	wantRedeemedOnce(t, base, app, token, "person@example.com", "email")

@@ -63,6 +63,7 @@
       code: "Code",
       codeDigits: "{length} digits",
       codeChars: "{length} letters and digits",
+      codeLetters: "{length} letters",
       needCode: "Enter the code from the message.",
       verify: "Verify",
       resendTitle: "Didn’t get it? Get a code by:",
@@ -72,7 +73,9 @@
       readyAgain: "You can ask for a code by {channel} again.",
       connect: "Connect {channel}",
       attemptsLeft: "Attempts left: {n}.",
-      change: "Use another phone or email",
+      changeAny: "Use another phone or email",
+      changePhone: "Use another phone number",
+      changeEmail: "Use another email",
       startOver: "Start over",
       verified: "Verified.",
       network: "Could not reach the server. Check your connection and try again.",
@@ -105,6 +108,7 @@
       code: "Код",
       codeDigits: "Цифр: {length}",
       codeChars: "Букв и цифр: {length}",
+      codeLetters: "Букв: {length}",
       needCode: "Введите код из сообщения.",
       verify: "Подтвердить",
       resendTitle: "Не пришёл? Получить код через:",
@@ -114,7 +118,9 @@
       readyAgain: "Можно снова запросить код через {channel}.",
       connect: "Подключить {channel}",
       attemptsLeft: "Осталось попыток: {n}.",
-      change: "Указать другой телефон или почту",
+      changeAny: "Указать другой телефон или почту",
+      changePhone: "Указать другой номер",
+      changeEmail: "Указать другую почту",
       startOver: "Начать заново",
       verified: "Подтверждено.",
       network: "Не удалось связаться с сервером. Проверьте подключение и попробуйте снова.",
@@ -336,6 +342,7 @@
 
     var length = s && s.code && s.code.length;
     var letters = !!(s && s.code && s.code.letters);
+    var digits = !(s && s.code && s.code.digits === false);
     this.codeInput = h("input", {
       id: ids.code, name: "code", className: "otpd-input otpd-code", autocomplete: "one-time-code",
       inputmode: letters ? "text" : "numeric", autocapitalize: letters ? "characters" : "off", spellcheck: "false",
@@ -349,13 +356,13 @@
       h("div", { className: "otpd-field" },
         h("label", { className: "otpd-label", for: ids.code, text: t("code") }),
         this.codeInput,
-        length ? h("p", { id: ids.codeHint, className: "otpd-hint", text: t(letters ? "codeChars" : "codeDigits", { length: length }) }) : null),
+        length ? h("p", { id: ids.codeHint, className: "otpd-hint", text: t(!letters ? "codeDigits" : digits ? "codeChars" : "codeLetters", { length: length }) }) : null),
       this.codeButton);
     this.codeAlert = h("p", { id: ids.codeAlert, className: "otpd-alert", role: "alert" });
     this.channelsTitle = h("p", { id: ids.channels, className: "otpd-channels-title" });
     this.channelList = h("ul", { className: "otpd-channel-list" });
     this.announcer = h("p", { className: "otpd-sr", "aria-live": "polite" });
-    this.startOverButton = h("button", { type: "button", className: "otpd-quiet", text: t("change"), onclick: function () { self.backToStart(""); } });
+    this.startOverButton = h("button", { type: "button", className: "otpd-quiet", text: t("change" + this.reach), onclick: function () { self.backToStart(""); } });
     this.codeStep = h("div", { className: "otpd-code-step", hidden: true },
       this.lead,
       this.codeForm,
@@ -524,7 +531,7 @@
     this.codeInput.removeAttribute("aria-invalid");
     this.codeInput.disabled = false;
     this.alert(this.codeAlert, "");
-    this.startOverButton.textContent = t("change");
+    this.startOverButton.textContent = t("change" + this.reach);
     var waiting = Object.keys(this.until).length > 0;
     if (sentTo) {
       this.sent(sentTo);

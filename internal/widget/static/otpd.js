@@ -836,6 +836,10 @@
     document.head.append(h("link", { rel: "stylesheet", href: base + "/static/otpd.css", "data-otpd-css": true }));
   }
 
+  // flows are the flows running, by element: mounting again on an element
+  // replaces its flow (and stops the old one's timers).
+  var flows = new WeakMap();
+
   // mount runs the flow inside element.
   function mount(element, options) {
     var o = options || {};
@@ -848,12 +852,23 @@
     if (typeof o.onVerified !== "function") {
       throw new TypeError("otpd.mount: onVerified(token) is required");
     }
+    if (flows.has(element)) {
+      flows.get(element).destroy();
+    }
     var flow = new Flow(element, o);
+    flows.set(element, flow);
     if (o.styles !== false) {
       ensureStyles(flow.base);
     }
     flow.start();
-    return { destroy: function () { flow.destroy(); } };
+    return {
+      destroy: function () {
+        if (flows.get(element) === flow) {
+          flows.delete(element);
+        }
+        flow.destroy();
+      }
+    };
   }
 
   window.otpd = { mount: mount };

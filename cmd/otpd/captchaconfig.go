@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/otpd/otpd/internal/captcha"
+	"github.com/otpd/otpd/internal/otp"
 )
 
 // captchaSpec is the captcha section of the configuration file. Projects
@@ -55,4 +57,24 @@ func newChallengeVerifier(fc *fileConfig, logger *slog.Logger) *captcha.Verifier
 			s.Timeout, s.TurnstileURL, s.ReCAPTCHAURL, s.HCaptchaURL, s.SmartCaptchaURL
 	}
 	return captcha.New(c)
+}
+
+// captchaWidgetURLs are the hosts the configuration file names for the
+// providers, from which the hosted page then loads their widget scripts
+// too: a mirror serves both (www.recaptcha.net), and so does a fake.
+func captchaWidgetURLs(fc *fileConfig) map[otp.ChallengeProvider]string {
+	if fc == nil {
+		return nil
+	}
+	s := fc.Captcha
+	urls := map[otp.ChallengeProvider]string{
+		otp.Turnstile: s.TurnstileURL, otp.ReCAPTCHA: s.ReCAPTCHAURL,
+		otp.HCaptcha: s.HCaptchaURL, otp.SmartCaptcha: s.SmartCaptchaURL,
+	}
+	if strings.TrimSuffix(s.HCaptchaURL, "/") == captcha.HCaptchaURL {
+		// hCaptcha's own verification host is not its script's
+		// (js.hcaptcha.com), which the widget keeps.
+		delete(urls, otp.HCaptcha)
+	}
+	return urls
 }

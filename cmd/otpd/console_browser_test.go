@@ -381,9 +381,11 @@ func newBrowser(t *testing.T, chrome string) *browser {
 				return
 			}
 			// An API error answer is logged by the browser too; the
-			// console shows those (the test provokes some), so only
-			// scripts, CSP violations and assets count.
-			apiAnswer := strings.Contains(m.URL, "/v1/") && strings.HasPrefix(m.Text, "Failed to load resource: the server responded with a status of 4")
+			// console and the session flow's pages show those (the
+			// tests provoke some), so only scripts, CSP violations and
+			// assets count.
+			apiAnswer := (strings.Contains(m.URL, "/v1/") || strings.Contains(m.URL, "/v2/")) &&
+				strings.HasPrefix(m.Text, "Failed to load resource: the server responded with a status of 4")
 			if (m.Type == chromedp.ConsoleError || m.Type == chromedp.ConsoleException) && !apiAnswer {
 				b.mu.Lock()
 				b.errors = append(b.errors, fmt.Sprintf("%s: %s (%s:%d)", m.Type, m.Text, m.URL, m.Line))

@@ -7,6 +7,7 @@ import (
 	"github.com/otpd/otpd/internal/delivery"
 	"github.com/otpd/otpd/internal/otp"
 	consoleprovider "github.com/otpd/otpd/internal/provider/console"
+	"github.com/otpd/otpd/internal/widget"
 )
 
 // deliverySetup is how serve delivers messages: the console without a
@@ -62,13 +63,17 @@ func newDeliverySetup(fc *fileConfig, env providerEnv) (*deliverySetup, error) {
 }
 
 // withCallbacks serves each provider's delivery receipts at
-// /v1/callbacks/{provider name}, and the web console at /console/, beside
+// /v1/callbacks/{provider name}, the web console at /console/, and the
+// session flow's hosted page and widget script (flow's patterns) beside
 // the API.
-func (d *deliverySetup) withCallbacks(api http.Handler) http.Handler {
+func (d *deliverySetup) withCallbacks(api http.Handler, flow *widget.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/", api)
 	mux.Handle("/console/", console.Handler("/console/"))
 	mux.Handle("GET /console", http.RedirectHandler("/console/", http.StatusMovedPermanently))
+	for _, p := range flow.Patterns() {
+		mux.Handle(p, flow)
+	}
 	for name, p := range d.providers {
 		if p.Callback != nil {
 			mux.Handle("/v1/callbacks/"+name, p.Callback)

@@ -19,6 +19,7 @@ import (
 	"github.com/otpd/otpd/internal/otp"
 	"github.com/otpd/otpd/internal/ratelimit"
 	"github.com/otpd/otpd/internal/webhook"
+	"github.com/otpd/otpd/internal/widget"
 )
 
 // serve runs the HTTP server, the delivery workers and the expiry sweeper
@@ -94,7 +95,8 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 	if err != nil {
 		return err
 	}
-	handler := d.withCallbacks(apiHandler)
+	flow := widget.New(widget.Config{Service: svc, Logger: logger, CaptchaURLs: captchaWidgetURLs(fc)})
+	handler := d.withCallbacks(apiHandler, flow)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s (OTPD_ADDR): %w", cfg.Addr, err)

@@ -34,6 +34,31 @@ func (a *Application) AllowsReturnURL(u string) bool {
 	return u != "" && slices.Contains(a.ReturnURLs, u)
 }
 
+// ReturnURL is where the hosted page sends a person back once verified:
+// requested when it is exactly one of the application's return URLs (no
+// prefix, case or normalisation matching, so that nothing but what the
+// application registered can receive a verify token); when none is
+// requested, the application's only return URL. Errors:
+// INVALID_PARAMETER (return_url_not_allowed, return_url_required when the
+// application has several, no_return_urls when it has none).
+func (a *Application) ReturnURL(requested string) (string, error) {
+	switch {
+	case requested != "":
+		if a.AllowsReturnURL(requested) {
+			return requested, nil
+		}
+		return "", invalidField("return_url", "return_url_not_allowed",
+			"return_url is not one of the application's returnUrls (they are matched exactly)")
+	case len(a.ReturnURLs) == 1:
+		return a.ReturnURLs[0], nil
+	case len(a.ReturnURLs) == 0:
+		return "", invalidField("return_url", "no_return_urls",
+			"The application has no returnUrls: add the page to send people back to in its settings")
+	}
+	return "", invalidField("return_url", "return_url_required",
+		"The application has several returnUrls: name one in return_url")
+}
+
 // CheckOrigin refuses a browser request from a page the application does
 // not allow. Errors: FORBIDDEN (origin_not_allowed).
 func (s *Service) CheckOrigin(a *Application, origin string) error {

@@ -3,7 +3,8 @@
 // Turnstile's and reCAPTCHA's and hCaptcha's siteverify, and Yandex
 // SmartCaptcha's validate. Tests hand out tokens with Token; the fake
 // accepts each once, as the providers do, and refuses a reused one with
-// the provider's own error.
+// the provider's own error. It also serves the providers' browser widgets
+// (widget.go), which solve themselves, for browser tests.
 package captchatest
 
 import (
@@ -66,6 +67,7 @@ func NewServer(t testing.TB) *Server {
 	mux.HandleFunc("/recaptcha/api/siteverify", s.siteverify(otp.ReCAPTCHA))
 	mux.HandleFunc("/siteverify", s.siteverify(otp.HCaptcha))
 	mux.HandleFunc("/validate", s.validate)
+	s.serveWidgets(mux)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	s.URL = srv.URL

@@ -278,6 +278,14 @@ async function rotate(page, app, kind) {
   try {
     const { data } = await post(`/v1/applications/${enc(app.id)}/rotate/${kind}`, undefined, { query: { gracePeriod: grace && grace.value !== '0' ? grace.value : '' } });
     if (kind === 'api') rememberApiKey(app.id, data.value);
+    // The page shows the new masked preview before the dialog opens, so
+    // nothing is redrawn under the dialog or just after it closes (a
+    // redraw then replaced the buttons a person was about to press).
+    try {
+      draw(page, (await get(`/v1/applications/${enc(app.id)}`)).data);
+    } catch (err) {
+      announceError(err);
+    }
     const dlg = showSecretDialog({
       title: `New ${r.label.toLowerCase()} for “${app.name}”`,
       warning: `${kind === 'webhook_secret'
@@ -287,15 +295,8 @@ async function rotate(page, app, kind) {
         : 'The previous one no longer works.'}`,
       rows: [[r.label, data.value, 'rotated-value']],
     });
-    // Show the new masked preview, then put focus back on this Rotate button.
-    dlg.addEventListener('close', async () => {
-      try {
-        draw(page, (await get(`/v1/applications/${enc(app.id)}`)).data);
-        page.body.querySelector(`[data-rotate="${kind}"]`)?.focus();
-      } catch (err) {
-        announceError(err);
-      }
-    });
+    // The Rotate button that opened the dialog was redrawn: focus the new one.
+    dlg.addEventListener('close', () => page.body.querySelector(`[data-rotate="${kind}"]`)?.focus());
     announce(`${r.label} rotated.`, 'ok');
   } catch (err) {
     announceError(err);

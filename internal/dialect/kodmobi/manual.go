@@ -2,6 +2,7 @@ package kodmobi
 
 import (
 	"strconv"
+	"time"
 
 	"github.com/otpd/otpd/internal/httpjson"
 	"github.com/otpd/otpd/internal/otp"
@@ -39,6 +40,19 @@ type manualSentView struct {
 	Message   string `json:"message" description:"What happened, in English or Russian"`
 	Code      string `json:"code" description:"The code, encrypted for you: base64url without padding of a 12-byte nonce followed by the AES-256-GCM ciphertext and its 16-byte tag; the key is SHA-256 of the secret key as you sent it in x-api-key"`
 	MessageID int64  `json:"message_id" description:"The send's number, 1, 2, … per application; callbacks carry it"`
+}
+
+// manualCallbackView is what callback_url receives; otp.Service writes
+// it (the domain's per-send callback), this type describes it in the
+// OpenAPI document.
+type manualCallbackView struct {
+	MessageID  int64     `json:"message_id" description:"The send's message_id"`
+	Status     string    `json:"status" enum:"delivered,failed" description:"delivered: the provider confirmed delivery, or accepted the message and reports nothing further (a test application's message: it reached the inbox); failed: it was refused, or never sent"`
+	To         string    `json:"to" description:"The destination, as otpd normalised it (E.164, or a lower-case email)"`
+	Channel    string    `json:"channel" enum:"sms,email,telegram,whatsapp,voice"`
+	ProviderID *int64    `json:"provider_id" description:"The provider that took the message (an id of GET /manual/channels); null when none did"`
+	UpdatedAt  time.Time `json:"updated_at" description:"When the status became known"`
+	Error      *string   `json:"error" description:"Why the message failed; null when delivered"`
 }
 
 // manualSentText is the answer's message by language.

@@ -3,6 +3,8 @@ package kodmobi_test
 import (
 	"bytes"
 	"context"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -51,7 +53,11 @@ func TestManualCallback(t *testing.T) {
 		if len(got) != 1 {
 			t.Fatalf("receiver got %d requests, want 1", len(got))
 		}
-		wantCallback(t, d, d.callbackBody(test, got[0]), 1, "+79991234567", "sms", "delivered", nil, nil)
+		first := d.callbackBody(test, got[0])
+		wantCallback(t, d, first, 1, "+79991234567", "sms", "delivered", nil, nil)
+		if documented := documentedCallbackFields(t, d.Harness); !slices.Equal(documented, slices.Sorted(maps.Keys(first))) {
+			t.Errorf("the OpenAPI document describes callback fields %v, the callback has %v", documented, slices.Sorted(maps.Keys(first)))
+		}
 		if got[0].header.Get("Content-Type") != "application/json" || got[0].header.Get("Webhook-Id") == "" {
 			t.Errorf("headers = %v", got[0].header)
 		}
@@ -160,4 +166,29 @@ func TestManualCallback(t *testing.T) {
 			t.Errorf("posted %d callbacks after the receiver took it, want none", n)
 		}
 	})
+}
+
+// documentedCallbackFields are the fields of the callback body as the
+// dialect's OpenAPI document describes them, sorted.
+func documentedCallbackFields(t *testing.T, h *dialecttest.Harness) []string {
+	t.Helper()
+	doc := h.Do(dialecttest.Request{Method: "GET", Path: "/openapi/kodmobi.json"}).Body
+	get := func(m any, keys ...string) any {
+		for _, k := range keys {
+			mm, _ := m.(map[string]any)
+			m = mm[k]
+		}
+		return m
+	}
+	schema := get(doc, "paths", "/manual/send", "post", "callbacks", "finalStatus", "{$request.body#/callback_url}", "post",
+		"requestBody", "content", "application/json", "schema")
+	if ref, ok := get(schema, "$ref").(string); ok {
+		name, _ := strings.CutPrefix(ref, "#/components/schemas/")
+		schema = get(doc, "components", "schemas", name)
+	}
+	props, _ := get(schema, "properties").(map[string]any)
+	if len(props) == 0 {
+		t.Fatalf("the document does not describe the callback of /manual/send")
+	}
+	return slices.Sorted(maps.Keys(props))
 }

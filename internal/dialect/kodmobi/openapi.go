@@ -14,6 +14,8 @@ type operationDoc struct {
 	query    []queryParam
 	request  any // body type; nil for none
 	response any
+	// callback, if set, is the body POSTed to the request's callback_url.
+	callback any
 	// errors are the sys_message values the endpoint answers with, beyond
 	// those of every endpoint (access, bad request).
 	errors []string
@@ -73,7 +75,7 @@ var (
 			"the answer carries it encrypted for you (AES-256-GCM, key SHA-256 of your secret key). The destination's sends per minute, " +
 			"the project's balance and quotas and a test application's inbox apply as to any send. A callback_url hears the final status " +
 			"(delivered or failed) once it is known.",
-		request: manualSendRequest{}, response: manualSentView{},
+		request: manualSendRequest{}, response: manualSentView{}, callback: manualCallbackView{},
 		errors: []string{sysNoChannel, sysNotAuthorized, sysCountryNotAllowed, sysMessageAttempt, sysWrongBalance},
 	}
 	legacyCreateDoc = operationDoc{
@@ -129,6 +131,19 @@ func (d *Dialect) buildOpenAPI() ([]byte, error) {
 		if doc.request != nil {
 			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
 				"application/json": map[string]any{"schema": g.Schema(reflect.TypeOf(doc.request))},
+			}}
+		}
+		if doc.callback != nil {
+			op["callbacks"] = map[string]any{"finalStatus": map[string]any{
+				"{$request.body#/callback_url}": map[string]any{"post": map[string]any{
+					"summary": "The message's final status, once it is known, exactly once; signed with the application's webhook secret " +
+						"(Standard Webhooks: webhook-id, the same on every attempt, webhook-timestamp and webhook-signature) and retried " +
+						"for over a day until the receiver answers 2xx",
+					"requestBody": map[string]any{"required": true, "content": map[string]any{
+						"application/json": map[string]any{"schema": g.Schema(reflect.TypeOf(doc.callback))},
+					}},
+					"responses": map[string]any{"200": map[string]any{"description": "Received; any 2xx ends the retries"}},
+				}},
 			}}
 		}
 		ok := g.Schema(reflect.TypeOf(doc.response))

@@ -18,6 +18,8 @@ type deliverySetup struct {
 	deliverable []otp.Channel // nil: every channel
 	maxAttempts int           // 0 leaves the service's default
 	providers   map[string]builtProvider
+	// catalog describes the providers to the domain.
+	catalog []otp.ProviderInfo
 	// telegramBot is the bot that delivers the telegram channel, when the
 	// channel's first provider is a bot; zero otherwise.
 	telegramBot otp.TelegramBot
@@ -26,7 +28,8 @@ type deliverySetup struct {
 func newDeliverySetup(fc *fileConfig, env providerEnv) (*deliverySetup, error) {
 	if fc == nil {
 		env.Logger.Warn(consoleprovider.Warning)
-		return &deliverySetup{sender: consoleprovider.New(env.Logger)}, nil
+		return &deliverySetup{sender: consoleprovider.New(env.Logger),
+			catalog: []otp.ProviderInfo{{Name: "console", Type: "console", Channels: otp.Channels}}}, nil
 	}
 	providers, err := buildProviders(fc, env)
 	if err != nil {
@@ -45,7 +48,7 @@ func newDeliverySetup(fc *fileConfig, env providerEnv) (*deliverySetup, error) {
 		return nil, err
 	}
 	d := &deliverySetup{sender: router, maxAttempts: router.MaxAttempts(), providers: providers,
-		deliverable: append([]otp.Channel{}, router.Channels()...)}
+		deliverable: append([]otp.Channel{}, router.Channels()...), catalog: providerCatalog(providers)}
 	prices, err := fc.Prices.table()
 	if err != nil {
 		closeProviders(providers)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -36,6 +37,9 @@ type builtProvider struct {
 	// Bot is set for a Telegram provider in bot mode: people must link
 	// their number in a chat with it before it can send them codes.
 	Bot *otp.TelegramBot
+	// Receipts says the provider is configured so that the vendor reports
+	// what became of a message (delivery receipts reach otpd).
+	Receipts bool
 }
 
 // providerEnv is what a provider may need from the process.
@@ -99,7 +103,8 @@ var providerFactories = map[string]providerFactory{
 		if err != nil {
 			return builtProvider{}, err
 		}
-		return builtProvider{Provider: p, Type: "twilio", Callback: p.CallbackHandler(env.Receipts), Checkable: true}, nil
+		return builtProvider{Provider: p, Type: "twilio", Callback: p.CallbackHandler(env.Receipts), Checkable: true,
+			Receipts: c.StatusCallbackURL != ""}, nil
 	},
 	"vonage": func(name string, node *yaml.Node, env providerEnv) (builtProvider, error) {
 		var c vonage.Config
@@ -111,7 +116,10 @@ var providerFactories = map[string]providerFactory{
 		if err != nil {
 			return builtProvider{}, err
 		}
-		return builtProvider{Provider: p, Type: "vonage", Callback: p.CallbackHandler(env.Receipts), Checkable: true}, nil
+		// Vonage's receipts go where its dashboard or dlr_callback_url
+		// says; otpd trusts only signed ones.
+		return builtProvider{Provider: p, Type: "vonage", Callback: p.CallbackHandler(env.Receipts), Checkable: true,
+			Receipts: c.SignatureSecret != ""}, nil
 	},
 	"smpp": func(name string, node *yaml.Node, env providerEnv) (builtProvider, error) {
 		var c smpp.Config
@@ -123,7 +131,8 @@ var providerFactories = map[string]providerFactory{
 		if err != nil {
 			return builtProvider{}, err
 		}
-		return builtProvider{Provider: p, Type: "smpp", Closer: p, Checkable: true}, nil
+		return builtProvider{Provider: p, Type: "smpp", Closer: p, Checkable: true,
+			Receipts: c.RequestReceipts == nil || *c.RequestReceipts}, nil
 	},
 	"smtp": func(name string, node *yaml.Node, env providerEnv) (builtProvider, error) {
 		var c smtp.Config
@@ -163,7 +172,8 @@ var providerFactories = map[string]providerFactory{
 		if err != nil {
 			return builtProvider{}, err
 		}
-		b := builtProvider{Provider: p, Type: "telegram", Callback: p.CallbackHandler(env.Receipts), Checkable: true}
+		b := builtProvider{Provider: p, Type: "telegram", Callback: p.CallbackHandler(env.Receipts), Checkable: true,
+			Receipts: c.Mode != telegram.ModeBot && c.CallbackURL != ""}
 		if c.Mode == telegram.ModeBot {
 			b.Bot = &otp.TelegramBot{Provider: name, Username: c.BotUsername}
 		}
@@ -179,7 +189,8 @@ var providerFactories = map[string]providerFactory{
 		if err != nil {
 			return builtProvider{}, err
 		}
-		return builtProvider{Provider: p, Type: "whatsapp", Callback: p.CallbackHandler(env.Receipts), Checkable: true}, nil
+		return builtProvider{Provider: p, Type: "whatsapp", Callback: p.CallbackHandler(env.Receipts), Checkable: true,
+			Receipts: c.AppSecret != ""}, nil
 	},
 }
 
@@ -221,4 +232,15 @@ func closeProviders(ps map[string]builtProvider) {
 			p.Closer.Close()
 		}
 	}
+}
+
+// providerCatalog describes the built providers to the domain, by name,
+// for the APIs that list providers and pin sends to them.
+func providerCatalog(ps map[string]builtProvider) []otp.ProviderInfo {
+	out := make([]otp.ProviderInfo, 0, len(ps))
+	for name, p := range ps {
+		out = append(out, otp.ProviderInfo{Name: name, Type: p.Type, Channels: p.Channels(), Receipts: p.Receipts})
+	}
+	slices.SortFunc(out, func(a, b otp.ProviderInfo) int { return strings.Compare(a.Name, b.Name) })
+	return out
 }

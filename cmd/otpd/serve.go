@@ -75,6 +75,7 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 		Webhooks:            webhook.Transport{Sender: webhook.NewSender(webhook.Config{AllowPrivate: cfg.WebhookAllowPrivate}), Payloads: webhookPayloads()},
 		Challenges:          newChallengeVerifier(fc, logger),
 		TelegramBot:         d.telegramBot,
+		Providers:           d.catalog,
 		Identities:          identities,
 		Limits: otp.Limits{
 			APIKeyRequests:      otp.Limit{Count: cfg.APIRateLimit, Period: time.Minute},

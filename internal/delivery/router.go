@@ -155,8 +155,12 @@ func (r *Router) MaxAttempts() int {
 	return longest * r.cfg.AttemptsPerProvider
 }
 
-// Send sends m through the provider its attempt number falls to.
+// Send sends m through the provider its attempt number falls to, or
+// through the one it is pinned to (m.Provider).
 func (r *Router) Send(ctx context.Context, m otp.OutgoingMessage) (otp.SendResult, error) {
+	if m.Provider != "" {
+		return r.sendPinned(ctx, m)
+	}
 	plan := r.Plan(m.Channel, m.To, m.Country)
 	if len(plan) == 0 {
 		return otp.SendResult{}, &otp.ProviderError{Provider: "router", Permanent: true,
@@ -191,6 +195,37 @@ func (r *Router) Send(ctx context.Context, m otp.OutgoingMessage) (otp.SendResul
 		// The next attempt goes to another provider: this one's request
 		// to slow down does not apply to it.
 		pe.RetryAfter = 0
+	}
+	return res, pe
+}
+
+// sendPinned sends m through the provider it is pinned to and no other:
+// the caller chose it. With nothing to fail over to, it has every attempt
+// a message can get (MaxAttempts); a transient failure of the last is
+// permanent.
+func (r *Router) sendPinned(ctx context.Context, m otp.OutgoingMessage) (otp.SendResult, error) {
+	name := m.Provider
+	p, ok := r.cfg.Providers[name]
+	if !ok || !slices.Contains(p.Channels(), m.Channel) {
+		return otp.SendResult{}, &otp.ProviderError{Provider: "router", Permanent: true,
+			Message: fmt.Sprintf("the message is pinned to provider %q, which is not configured for channel %s", name, m.Channel)}
+	}
+	res, err := p.Send(ctx, m)
+	if err == nil {
+		res.Provider = name
+		return res, nil
+	}
+	if errors.Is(err, otp.ErrPermanent) {
+		return res, err
+	}
+	pe := &otp.ProviderError{Provider: name, Message: err.Error()}
+	if errors.As(err, &pe) {
+		copied := *pe
+		pe = &copied
+	}
+	if max(m.Attempt, 1) >= r.MaxAttempts() {
+		pe.Permanent = true
+		pe.Message = fmt.Sprintf("provider %s failed %d attempts; last: %s", name, r.MaxAttempts(), pe.Message)
 	}
 	return res, pe
 }

@@ -165,6 +165,10 @@ var russian = map[string]string{
 	"api_key_header_missing":      "Нужен ключ: передайте его в заголовке x-api-key",
 	"api_key_header_invalid":      "Ключ в заголовке x-api-key неверен",
 	"secret_key_required":         "Для этого запроса нужен секретный ключ API приложения, который есть только у его сервера; публичный ключ — для браузеров",
+	"invalid_manual_code":         "Поле code должно содержать от 4 до 6 цифр",
+	"unknown_provider":            "provider_id не указывает на настроенного провайдера канала {channel}",
+	"invalid_callback_url":        "callback_url должен быть абсолютным адресом http или https не длиннее 2048 символов, без имени пользователя, пароля и фрагмента",
+	"callback_url_private":        "callback_url указывает на этот компьютер или на частный, локальный или link-local адрес; такие адреса разрешает OTPD_WEBHOOK_ALLOW_PRIVATE=1",
 }
 
 // Localize returns the message of e in the language r's Accept-Language

@@ -29,6 +29,10 @@ type OutgoingMessage struct {
 	Country   string // ISO 3166 region of a phone destination, "" for email
 	Attempt   int    // 1 for the first try of this delivery, counting retries
 	ExpiresAt time.Time
+	// Provider is the configured provider (by name) the caller pinned
+	// the message to; the router sends through it alone. "" lets the
+	// router choose.
+	Provider string
 }
 
 // SendResult is a provider's acceptance of a message.

@@ -25,6 +25,7 @@ type Service struct {
 	challenges          ChallengeVerifier // nil: a project with a challenge cannot send
 	identities          IdentityVerifier  // nil: no ID token signs a developer in
 	telegram            TelegramBot       // zero: the telegram channel needs no linked chat
+	providers           providerCatalog   // the configured providers, for callers that pick one
 }
 
 // Limits are the service-wide limits that are not per-project policy.
@@ -86,6 +87,9 @@ type Config struct {
 	// telegram channel: the session flow then offers that channel only to
 	// people who linked their number in a chat with it.
 	TelegramBot TelegramBot
+	// Providers are the deployment's configured providers, which callers
+	// may list and pin a send to (kod.mobi's manual flow); none when nil.
+	Providers []ProviderInfo
 }
 
 // NewService checks the configuration and returns a Service.
@@ -135,12 +139,16 @@ func NewService(c Config) (*Service, error) {
 	if notify == nil {
 		notify = func() {}
 	}
+	providers, err := newProviderCatalog(c.Providers)
+	if err != nil {
+		return nil, err
+	}
 	return &Service{
 		store: c.Store, limiter: c.Limiter, keys: c.Keys, clock: c.Clock, cfg: c.Limits, notify: notify,
 		cache: newReadCache(l.ReadCacheTTL, maxCacheEntries), prices: c.Prices, deliverable: deliverable,
 		webhookAllowPrivate: c.WebhookAllowPrivate, webhooks: c.Webhooks, challenges: c.Challenges, identities: c.Identities,
-		telegram: c.TelegramBot,
-		usage:    &usageCache{m: map[string]usageEntry{}},
+		telegram: c.TelegramBot, providers: providers,
+		usage: &usageCache{m: map[string]usageEntry{}},
 	}, nil
 }
 

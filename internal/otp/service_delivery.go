@@ -37,6 +37,10 @@ func (s *Service) Deliver(ctx context.Context, sender Sender, d Delivery) error 
 		return fmt.Errorf("deliver: %w", err)
 	}
 	if v.Status != StatusPending || v.CodeSealed == nil {
+		if v.Options.CallbackURL != "" {
+			// The caller waits for this message's fate: tell them.
+			return s.store.FinishDelivery(ctx, d, s.dropped)
+		}
 		return s.store.FinishDelivery(ctx, d, nil)
 	}
 	p, err := s.projectByID(ctx, a.ProjectID)
@@ -74,8 +78,25 @@ func (s *Service) Deliver(ctx context.Context, sender Sender, d Delivery) error 
 		if errors.As(sendErr, &pe) {
 			record.Provider = pe.Provider
 		}
-		return Effects{Events: v.deliveryFailed(sendErr.Error(), now), Messages: []Message{record}}, nil
+		fx := Effects{Events: v.deliveryFailed(sendErr.Error(), now), Messages: []Message{record}}
+		if v.NextStepAt.IsZero() { // no fallback step follows: the message has failed for good
+			fx.Callbacks = s.callback(v, fx.Events[0], CallbackFailed, record.Provider, sendErr.Error())
+		}
+		return fx, nil
 	})
+}
+
+// dropped records that a message of v was not sent because v ended
+// first (it expired while its provider kept failing, say): a send whose
+// caller waits for a callback learns that it failed.
+func (s *Service) dropped(v *Verification) (Effects, error) {
+	if v.Status == StatusPending || v.DeliveryStatus != DeliveryQueued {
+		return Effects{}, nil
+	}
+	reason := "the verification ended (" + string(v.Status) + ") before a provider accepted the message"
+	fx := Effects{Events: v.deliveryFailed(reason, s.clock.Now())}
+	fx.Callbacks = s.callback(v, fx.Events[0], CallbackFailed, "", reason)
+	return fx, nil
 }
 
 // deliverToTestInbox delivers a test application's message to its test
@@ -124,7 +145,7 @@ func (s *Service) testInboxEffects(a *Application, p *Project, v *Verification, 
 	now := s.clock.Now()
 	record := Message{ID: d.ID, AppID: v.AppID, VerificationID: v.ID, Channel: d.Channel, To: d.To,
 		Attempts: d.Attempts, CreatedAt: d.CreatedAt}
-	fx := s.markSent(v, record, SendResult{Provider: "test_inbox", ProviderMessageID: d.ID}, Money{}, now)
+	fx := s.markSent(v, record, SendResult{Provider: testInboxProvider, ProviderMessageID: d.ID}, Money{}, now)
 	fx.TestMessages = []TestMessage{{ID: d.ID, AppID: a.ID, VerificationID: v.ID, To: m.To, Channel: d.Channel,
 		Body: m.Body, Code: code, CreatedAt: now}}
 	return fx, nil
@@ -138,6 +159,11 @@ func (s *Service) compose(a *Application, p *Project, v *Verification, d Deliver
 		ID: d.ID, AppID: a.ID, AppName: a.Name, VerificationID: v.ID, To: v.To, Channel: d.Channel,
 		Purpose: v.Purpose, Locale: v.Locale, Code: code, CallerID: v.Options.CallerID, Country: v.Country,
 		Attempt: d.Attempts, ExpiresAt: v.ExpiresAt,
+	}
+	if p, ok := s.providers.byName(v.Options.Provider); ok && p.Delivers(d.Channel) {
+		// A pin holds for the channels its provider delivers; a resend
+		// on another channel is routed as usual.
+		m.Provider = p.Name
 	}
 	if d.To != "" && d.To != v.To {
 		dest, err := ParseDestination(d.To, "to")
@@ -168,7 +194,11 @@ func (s *Service) markSent(v *Verification, record Message, res SendResult, pric
 	record.Status, record.SentAt, record.Cost = DeliverySent, now, price
 	e := newEvent(EventSent, v, now)
 	e.Channel, e.Cost = record.Channel, price
-	return Effects{Events: []Event{e}, Messages: []Message{record}}
+	fx := Effects{Events: []Event{e}, Messages: []Message{record}}
+	if s.acceptanceIsFinal(res.Provider) {
+		fx.Callbacks = s.callback(v, e, CallbackDelivered, res.Provider, "")
+	}
+	return fx
 }
 
 // deliveryFailed records that the latest message of v will not arrive. A
@@ -227,7 +257,8 @@ func (s *Service) RecordReceipt(ctx context.Context, r Receipt) error {
 				return Effects{}, nil // an earlier message of v already arrived
 			}
 			v.DeliveryStatus, v.DeliveredAt, v.LastError, v.UpdatedAt = DeliveryDelivered, at, "", now
-			return Effects{Events: []Event{newEvent(EventDelivered, v, now)}}, nil
+			e := newEvent(EventDelivered, v, now)
+			return Effects{Events: []Event{e}, Callbacks: s.callback(v, e, CallbackDelivered, r.Provider, "")}, nil
 		}
 		m.Status, m.Error = DeliveryFailed, r.Error
 		if m.Error == "" {
@@ -237,7 +268,11 @@ func (s *Service) RecordReceipt(ctx context.Context, r Receipt) error {
 		if v.DeliveryStatus != DeliverySent || v.Channel != m.Channel {
 			return Effects{}, nil
 		}
-		return Effects{Events: v.deliveryFailed(r.Provider+": "+m.Error, now)}, nil
+		fx := Effects{Events: v.deliveryFailed(r.Provider+": "+m.Error, now)}
+		if v.NextStepAt.IsZero() {
+			fx.Callbacks = s.callback(v, fx.Events[0], CallbackFailed, r.Provider, r.Provider+": "+m.Error)
+		}
+		return fx, nil
 	})
 	if errors.Is(err, errUnchanged) || isCode(err, CodeNotFound) {
 		return nil

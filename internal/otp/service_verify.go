@@ -34,6 +34,12 @@ func (s *Service) CreateVerification(ctx context.Context, a *Application, req Cr
 	if err != nil {
 		return nil, false, err
 	}
+	if req.manual != nil {
+		// Numbered only once it passed every check: refused sends use no number.
+		if err := s.numberManualSend(ctx, v); err != nil {
+			return nil, false, fmt.Errorf("create verification: %w", err)
+		}
+	}
 	if idem != nil {
 		idem.VerificationID = v.ID
 	}
@@ -180,6 +186,13 @@ func (s *Service) newVerification(ctx context.Context, a *Application, req Creat
 	if len(fallback) > 1 {
 		v.NextStepAt = now.Add(fallback[0].Timeout)
 	}
+	if m := req.manual; m != nil {
+		v.Options.Provider, v.Options.CallbackURL = m.provider, m.callbackURL
+		if m.code != "" {
+			s.setCode(v, m.code)
+			return v, p, nil
+		}
+	}
 	s.setNewCode(v, length, p.Policy.CodeAlphabet)
 	return v, p, nil
 }
@@ -187,7 +200,12 @@ func (s *Service) newVerification(ctx context.Context, a *Application, req Creat
 // setNewCode gives v a fresh code of length characters of alphabet: its
 // HMAC for checks and its sealed form for (re)sends.
 func (s *Service) setNewCode(v *Verification, length int, alphabet CodeAlphabet) {
-	code := generateCodeOf(length, alphabet)
+	s.setCode(v, generateCodeOf(length, alphabet))
+}
+
+// setCode gives v code: its HMAC for checks and its sealed form for
+// (re)sends.
+func (s *Service) setCode(v *Verification, code string) {
 	// Checks compare normalised codes; a generated code is already in
 	// that form, and hashing the form keeps it so for any code.
 	v.CodeHash = s.keys.codeHash(v.ID, normalizeCode(code))

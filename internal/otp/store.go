@@ -20,6 +20,10 @@ type Store interface {
 	DeleteProject(ctx context.Context, id string) error
 
 	CreateApplication(ctx context.Context, a *Application) error
+	// NextMessageNumber takes the next number of the application's
+	// sequence of manual sends (1, 2, …): each number once, under any
+	// concurrency. An unknown application is ErrNotFound.
+	NextMessageNumber(ctx context.Context, appID string) (int64, error)
 	GetApplication(ctx context.Context, id string) (*Application, error)
 	GetApplicationByAPIKey(ctx context.Context, keyHash []byte) (*Application, error)
 	// GetApplicationByPublicKey returns the application of a public key, or ErrNotFound.
@@ -198,6 +202,10 @@ type Effects struct {
 	Messages     []Message
 	TestMessages []TestMessage
 	Users        []UserVisit // successful checks, added to the users rollup
+	// Callbacks are per-send callbacks (WebhookDelivery with a URL) to
+	// queue. A verification has one callback at most: a second one of
+	// the same verification is dropped, whichever change writes it.
+	Callbacks []WebhookDelivery
 }
 
 // Idempotency records which verification a client's idempotency key created.

@@ -89,6 +89,10 @@ type Verification struct {
 	// last; NextStepAt is when the next one is due, zero if none is.
 	FallbackStep int
 	NextStepAt   time.Time
+	// MessageNumber is the application's sequence number of a send whose
+	// code the caller checks itself (SendManual, kod.mobi's message_id);
+	// 0 for every other verification.
+	MessageNumber int64
 }
 
 // SendOptions are the rarer parts of a send request, kept together.
@@ -99,11 +103,19 @@ type SendOptions struct {
 	// Template names the project's template overrides the messages are
 	// written from; "" is the default set.
 	Template string `json:"template,omitempty"`
+	// Provider is the configured provider (by name) the caller pinned the
+	// messages to, where it delivers their channel; "" lets the router
+	// choose.
+	Provider string `json:"provider,omitempty"`
+	// CallbackURL receives the final delivery status of the message
+	// (SendManual's callback); "" for none.
+	CallbackURL string `json:"callbackUrl,omitempty"`
 }
 
 // IsZero reports whether no option is set.
 func (o SendOptions) IsZero() bool {
-	return o.Transaction == nil && o.CallerID == "" && len(o.Fallback) == 0 && o.Template == ""
+	return o.Transaction == nil && o.CallerID == "" && len(o.Fallback) == 0 && o.Template == "" &&
+		o.Provider == "" && o.CallbackURL == ""
 }
 
 // Transaction is what a code of purpose transaction confirms; the message
@@ -265,6 +277,9 @@ type CreateRequest struct {
 	// operator (TestSend): a CAPTCHA tells people from bots on a public
 	// form, and the console's caller has already signed in.
 	fromConsole bool
+	// manual, if set, makes this a manual send (SendManual): the caller's
+	// own code, a pinned provider, a callback, a message number.
+	manual *manualSend
 }
 
 // MaxMetadataSize is the largest metadata object accepted, in bytes.

@@ -18,11 +18,18 @@ const (
 	WebhookDead      WebhookDeliveryStatus = "dead" // retried for over a day, given up
 )
 
-// WebhookDelivery is one event queued for one endpoint. Its ID is the
-// webhook-id a receiver deduplicates on: the same on every attempt.
+// WebhookDelivery is one event queued for one endpoint, or a per-send
+// callback (WebhookID empty, URL set). Its ID is the webhook-id a
+// receiver deduplicates on: the same on every attempt.
 type WebhookDelivery struct {
-	ID              string
-	WebhookID       string
+	ID        string
+	WebhookID string // "" for a per-send callback
+	// URL is where a per-send callback goes; "" for an endpoint's
+	// delivery, which goes to the endpoint's URL.
+	URL string
+	// VerificationID is the verification a per-send callback reports;
+	// "" for an endpoint's delivery.
+	VerificationID  string
 	AppID           string
 	EventID         string
 	EventType       EventType
@@ -155,12 +162,20 @@ func firstOf(a, b error) error {
 // deliverWebhook posts one claimed delivery and records the attempt, the
 // delivery's next state and the endpoint's health in one write.
 func (s *Service) deliverWebhook(ctx context.Context, d *WebhookDelivery) error {
-	w, err := s.store.GetWebhook(ctx, d.WebhookID)
-	if isCode(err, CodeNotFound) {
-		return nil // deleted with its deliveries
-	}
-	if err != nil {
-		return err
+	// A per-send callback has no endpoint: it goes where its URL says,
+	// signed as an application's standard endpoint is, and its failures
+	// say nothing about the health of any endpoint.
+	callback := d.WebhookID == ""
+	w := &Webhook{AppID: d.AppID, URL: d.URL, Signing: SigningStandard, Status: WebhookEnabled}
+	if !callback {
+		var err error
+		w, err = s.store.GetWebhook(ctx, d.WebhookID)
+		if isCode(err, CodeNotFound) {
+			return nil // deleted with its deliveries
+		}
+		if err != nil {
+			return err
+		}
 	}
 	now := s.clock.Now()
 	claimed := d.Attempts
@@ -186,7 +201,7 @@ func (s *Service) deliverWebhook(ctx context.Context, d *WebhookDelivery) error 
 	var changed *Webhook
 	if res.Err == nil {
 		d.Status = WebhookDelivered
-		if !w.FailingSince.IsZero() {
+		if !callback && !w.FailingSince.IsZero() {
 			w.FailingSince, w.UpdatedAt = time.Time{}, at
 			changed = w
 		}
@@ -201,6 +216,9 @@ func (s *Service) deliverWebhook(ctx context.Context, d *WebhookDelivery) error 
 		d.Status = WebhookDead
 	}
 	d.NextAttemptAt = next
+	if callback {
+		return s.store.RecordWebhookAttempt(ctx, d, claimed, attempt, nil)
+	}
 	if w.FailingSince.IsZero() {
 		w.FailingSince, w.UpdatedAt = at, at
 		changed = w

@@ -211,3 +211,16 @@ func decodeList(s string) ([]string, error) {
 	err := json.Unmarshal([]byte(s), &list)
 	return list, err
 }
+
+// NextMessageNumber takes the next number of the application's manual
+// sends: the row's update is atomic on both engines, so concurrent callers
+// each get their own number.
+func (s *Store) NextMessageNumber(ctx context.Context, appID string) (int64, error) {
+	var n int64
+	err := s.inTx(ctx, func(ctx context.Context, tx *txRunner) error {
+		err := tx.QueryRowContext(ctx,
+			`UPDATE applications SET message_seq = message_seq + 1 WHERE id = $1 RETURNING message_seq`, appID).Scan(&n)
+		return s.dbErr("next message number", err)
+	})
+	return n, err
+}

@@ -16,7 +16,7 @@ import (
 const verificationColumns = `id, app_id, destination, channel, purpose, locale, status, delivery_status,
 	code_hash, code_sealed, attempts, max_attempts, resends, max_resends, metadata,
 	created_at, updated_at, expires_at, last_sent_at, resend_at, sent_at, verified_at, last_error,
-	country, carrier, cost_micros, cost_currency, delivered_at, options, fallback_step, next_step_at`
+	country, carrier, cost_micros, cost_currency, delivered_at, options, fallback_step, next_step_at, message_number`
 
 func scanVerification(row interface{ Scan(...any) error }) (*otp.Verification, error) {
 	var (
@@ -28,7 +28,7 @@ func scanVerification(row interface{ Scan(...any) error }) (*otp.Verification, e
 	err := row.Scan(&v.ID, &v.AppID, &v.To, &v.Channel, &v.Purpose, &v.Locale, &v.Status, &v.DeliveryStatus,
 		&v.CodeHash, &v.CodeSealed, &v.Attempts, &v.MaxAttempts, &v.Resends, &v.MaxResends, &metadata,
 		&created, &updated, &expires, &lastSent, &resend, &sent, &verified, &v.LastError,
-		&v.Country, &v.Carrier, &v.Cost.Micros, &v.Cost.Currency, &delivered, &options, &v.FallbackStep, &nextStep)
+		&v.Country, &v.Carrier, &v.Cost.Micros, &v.Cost.Currency, &delivered, &options, &v.FallbackStep, &nextStep, &v.MessageNumber)
 	if err != nil {
 		return nil, err
 	}
@@ -63,6 +63,7 @@ func verificationArgs(v *otp.Verification) ([]any, error) {
 		micros(v.CreatedAt), micros(v.UpdatedAt), micros(v.ExpiresAt), micros(v.LastSentAt), micros(v.ResendAt),
 		micros(v.SentAt), micros(v.VerifiedAt), v.LastError,
 		v.Country, v.Carrier, v.Cost.Micros, v.Cost.Currency, micros(v.DeliveredAt), options, v.FallbackStep, micros(v.NextStepAt),
+		v.MessageNumber,
 	}, nil
 }
 
@@ -86,7 +87,7 @@ func (s *Store) CreateVerification(ctx context.Context, v *otp.Verification, fx 
 	ws = append(ws, rowWrite{"create verification",
 		`INSERT INTO verifications (` + verificationColumns + `)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
-			$24, $25, $26, $27, $28, $29, $30, $31)`,
+			$24, $25, $26, $27, $28, $29, $30, $31, $32)`,
 		args})
 	effects, err := effectWrites(fx)
 	if err != nil {

@@ -9,7 +9,7 @@ import (
 )
 
 const webhookDeliveryColumns = `id, webhook_id, app_id, event_id, event_type, payload, status, attempts, next_attempt_at,
-	last_status_code, last_error, last_latency_us, response_excerpt, created_at, updated_at`
+	last_status_code, last_error, last_latency_us, response_excerpt, created_at, updated_at, url, verification_id`
 
 func scanWebhookDelivery(row interface{ Scan(...any) error }) (*otp.WebhookDelivery, error) {
 	var (
@@ -17,7 +17,7 @@ func scanWebhookDelivery(row interface{ Scan(...any) error }) (*otp.WebhookDeliv
 		next, latency, created, updated int64
 	)
 	err := row.Scan(&d.ID, &d.WebhookID, &d.AppID, &d.EventID, &d.EventType, &d.Payload, &d.Status, &d.Attempts, &next,
-		&d.LastStatusCode, &d.LastError, &latency, &d.ResponseExcerpt, &created, &updated)
+		&d.LastStatusCode, &d.LastError, &latency, &d.ResponseExcerpt, &created, &updated, &d.URL, &d.VerificationID)
 	if err != nil {
 		return nil, err
 	}
@@ -59,15 +59,9 @@ func (s *Store) ListUndispatchedEvents(ctx context.Context, limit int) ([]otp.Ev
 func (s *Store) ConsumeEvents(ctx context.Context, ds []otp.WebhookDelivery, stats []otp.StatDelta, charges []otp.Charge, events []string) error {
 	return s.inTx(ctx, func(ctx context.Context, tx *txRunner) error {
 		for _, d := range ds {
-			_, err := tx.ExecContext(ctx,
-				`INSERT INTO webhook_deliveries (`+webhookDeliveryColumns+`, claimed_until)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 0)
-				ON CONFLICT (webhook_id, event_id) DO NOTHING`,
-				d.ID, d.WebhookID, d.AppID, d.EventID, string(d.EventType), d.Payload, string(d.Status), d.Attempts,
-				micros(d.NextAttemptAt), d.LastStatusCode, d.LastError, d.LastLatency.Microseconds(), d.ResponseExcerpt,
-				micros(d.CreatedAt), micros(d.UpdatedAt))
-			if err != nil {
-				return s.dbErr("enqueue webhook delivery", err)
+			w := webhookDeliveryInsert(d)
+			if _, err := tx.ExecContext(ctx, w.sql, w.args...); err != nil {
+				return s.dbErr(w.op, err)
 			}
 		}
 		for _, st := range stats {
@@ -103,6 +97,19 @@ func (s *Store) ConsumeEvents(ctx context.Context, ds []otp.WebhookDelivery, sta
 		}
 		return nil
 	})
+}
+
+// webhookDeliveryInsert queues d, unless its endpoint already has the
+// same event queued or, for a per-send callback, its verification
+// already has a callback: either unique index drops the duplicate.
+func webhookDeliveryInsert(d otp.WebhookDelivery) rowWrite {
+	return rowWrite{"enqueue webhook delivery",
+		`INSERT INTO webhook_deliveries (` + webhookDeliveryColumns + `, claimed_until)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 0)
+		ON CONFLICT DO NOTHING`,
+		[]any{d.ID, d.WebhookID, d.AppID, d.EventID, string(d.EventType), d.Payload, string(d.Status), d.Attempts,
+			micros(d.NextAttemptAt), d.LastStatusCode, d.LastError, d.LastLatency.Microseconds(), d.ResponseExcerpt,
+			micros(d.CreatedAt), micros(d.UpdatedAt), d.URL, d.VerificationID}}
 }
 
 // ClaimWebhookDeliveries leases up to limit due pending deliveries until

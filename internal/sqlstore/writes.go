@@ -114,6 +114,9 @@ func effectWrites(fx otp.Effects) ([]rowWrite, error) {
 				` + col + ` = users.` + col + ` + 1`,
 			[]any{u.AppID, u.Destination, micros(u.At)}})
 	}
+	for _, d := range fx.Callbacks {
+		ws = append(ws, webhookDeliveryInsert(d))
+	}
 	for _, m := range fx.TestMessages {
 		ws = append(ws, rowWrite{"insert test message",
 			`INSERT INTO test_messages (id, app_id, verification_id, destination, channel, body, code, created_at)

@@ -76,6 +76,8 @@ func Run(t *testing.T, open func(t *testing.T) otp.Store) {
 		{"UpdateVerificationSession", testUpdateVerificationSession},
 		{"VerifyTokens", testVerifyTokens},
 		{"SessionBlocksAndSweep", testSessionBlocksAndSweep},
+		{"MessageNumbers", testMessageNumbers},
+		{"Callbacks", testCallbacks},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -221,7 +223,7 @@ func newVerification(a *otp.Application, to string, created time.Time) *otp.Veri
 			CallerID:    "ACME",
 			Fallback: []otp.FallbackStep{{Channel: otp.SMS, Timeout: time.Minute},
 				{Channel: otp.Email, To: "person@example.com"}},
-			Template: "short",
+			Template: "short", Provider: "twilio-eu", CallbackURL: "https://shop.example/otp/callback?k=1",
 		},
 		FallbackStep: 0, NextStepAt: created.Add(time.Minute),
 	}

@@ -470,7 +470,7 @@ func testUpdateEveryField(t *testing.T, st otp.Store) {
 	other.Metadata, other.LastError = nil, "other error"
 	other.Country, other.Carrier, other.Cost = "RU", "MTS", otp.Money{Micros: 1, Currency: "EUR"}
 	other.Options = otp.SendOptions{CallerID: "+15550009999"}
-	other.FallbackStep, other.NextStepAt = 3, time.Time{}
+	other.FallbackStep, other.NextStepAt, other.MessageNumber = 3, time.Time{}, 7
 	want := *other
 	want.ID, want.AppID = v.ID, v.AppID
 	_, err := st.UpdateVerification(t.Context(), a.ID, v.ID, func(cur *otp.Verification) (otp.Effects, error) {

@@ -2,10 +2,12 @@
 // session flow a browser runs with the public key (/v2/* as the official
 // JavaScript SDK calls it, the same under /session/* as the documents
 // write it), the server-side verify with the secret key (/v2/verify,
-// /verify), and the older query-string API (/api/v1/message/*,
-// /api/v1/channel/check). It is translation only: every rule (session
-// lifetime, channel timeouts, blocks, verify tokens, which key may do
-// what) is otp.Service's, which the native API shares.
+// /verify), the manual flow a server runs with the secret key
+// (/manual/channels, /manual/send), and the older query-string API
+// (/api/v1/message/*, /api/v1/channel/check). It is translation only:
+// every rule (session lifetime, channel timeouts, blocks, verify tokens,
+// manual sends and their callbacks, which key may do what) is
+// otp.Service's, which the native API shares.
 package kodmobi
 
 import (
@@ -59,6 +61,8 @@ func New(svc *otp.Service, logger *slog.Logger) *Dialect {
 		d.endpoints[prefix+"/verify"] = endpoint{method: http.MethodPost, handle: d.verify, doc: verifyDoc}
 	}
 	d.endpoints["/verify"] = endpoint{method: http.MethodPost, handle: d.verify, doc: verifyDoc}
+	d.endpoints["/manual/channels"] = endpoint{method: http.MethodGet, readOnly: true, handle: d.manualChannels, doc: manualChannelsDoc}
+	d.endpoints["/manual/send"] = endpoint{method: http.MethodPost, handle: d.manualSend, doc: manualSendDoc}
 	d.endpoints["/api/v1/message/create"] = endpoint{method: http.MethodGet, browser: true, legacy: true, handle: d.legacyCreate, doc: legacyCreateDoc}
 	d.endpoints["/api/v1/message/send"] = endpoint{method: http.MethodGet, browser: true, legacy: true, handle: d.legacySend, doc: legacySendDoc}
 	d.endpoints["/api/v1/message/check"] = endpoint{method: http.MethodGet, browser: true, legacy: true, handle: d.legacyCheck, doc: legacyCheckDoc}

@@ -128,7 +128,8 @@ func TestDocumentsAndIcons(t *testing.T) {
 	}
 	paths := doc.Body["paths"].(map[string]any)
 	for _, p := range []string{"/v2/settings", "/v2/channels", "/v2/create", "/v2/send", "/v2/check", "/v2/verify", "/verify",
-		"/session/create", "/api/v1/message/create", "/api/v1/message/send", "/api/v1/message/check", "/api/v1/channel/check"} {
+		"/session/create", "/api/v1/message/create", "/api/v1/message/send", "/api/v1/message/check", "/api/v1/channel/check",
+		"/manual/channels", "/manual/send"} {
 		if _, ok := paths[p]; !ok {
 			t.Errorf("the document does not describe %s", p)
 		}

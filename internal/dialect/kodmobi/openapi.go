@@ -14,6 +14,8 @@ type operationDoc struct {
 	query    []queryParam
 	request  any // body type; nil for none
 	response any
+	// callback, if set, is the body POSTed to the request's callback_url.
+	callback any
 	// errors are the sys_message values the endpoint answers with, beyond
 	// those of every endpoint (access, bad request).
 	errors []string
@@ -61,6 +63,20 @@ var (
 		summary: "Redeem a verify token, on your server with the secret key (the public key is 403 ERROR_ACCESS_DENIED): it says who verified. " +
 			"A token works once, for 10 minutes; a used, unknown or expired one is 400 ERROR_VERIFY_TOKEN_INVALID.",
 		request: verifyRequest{}, response: verifiedView{}, errors: []string{sysVerifyTokenInvalid},
+	}
+	manualChannelsDoc = operationDoc{
+		summary: "Manual flow, on your server with the secret key (the public key is 403 ERROR_ACCESS_DENIED): the project's channels " +
+			"this deployment delivers, in the project's order, each with the configured providers that deliver it.",
+		response: []manualChannelView{},
+	}
+	manualSendDoc = operationDoc{
+		summary: "Manual flow, on your server with the secret key (the public key is 403 ERROR_ACCESS_DENIED): deliver your code (4 to 6 digits), " +
+			"or one otpd draws by the project's policy, through the provider you name or the usual routing. You check the code yourself: " +
+			"the answer carries it encrypted for you (AES-256-GCM, key SHA-256 of your secret key). The destination's sends per minute, " +
+			"the project's balance and quotas and a test application's inbox apply as to any send. A callback_url hears the final status " +
+			"(delivered or failed) once it is known.",
+		request: manualSendRequest{}, response: manualSentView{}, callback: manualCallbackView{},
+		errors: []string{sysNoChannel, sysNotAuthorized, sysCountryNotAllowed, sysMessageAttempt, sysWrongBalance},
 	}
 	legacyCreateDoc = operationDoc{
 		summary: "Legacy: create (or return) a session and send a code, as POST /v2/create; a phone may also be written 8XXXXXXXXXX (Russia).",
@@ -117,6 +133,19 @@ func (d *Dialect) buildOpenAPI() ([]byte, error) {
 				"application/json": map[string]any{"schema": g.Schema(reflect.TypeOf(doc.request))},
 			}}
 		}
+		if doc.callback != nil {
+			op["callbacks"] = map[string]any{"finalStatus": map[string]any{
+				"{$request.body#/callback_url}": map[string]any{"post": map[string]any{
+					"summary": "The message's final status, once it is known, exactly once; signed with the application's webhook secret " +
+						"(Standard Webhooks: webhook-id, the same on every attempt, webhook-timestamp and webhook-signature) and retried " +
+						"for over a day until the receiver answers 2xx",
+					"requestBody": map[string]any{"required": true, "content": map[string]any{
+						"application/json": map[string]any{"schema": g.Schema(reflect.TypeOf(doc.callback))},
+					}},
+					"responses": map[string]any{"200": map[string]any{"description": "Received; any 2xx ends the retries"}},
+				}},
+			}}
+		}
 		ok := g.Schema(reflect.TypeOf(doc.response))
 		if ep.legacy {
 			ok = map[string]any{"type": "object", "properties": map[string]any{"success": map[string]any{"type": "boolean"}, "data": ok}}
@@ -153,7 +182,7 @@ func (d *Dialect) buildOpenAPI() ([]byte, error) {
 			"title":   d.Title() + " (otpd)",
 			"version": "2",
 			"description": "kod.mobi's API as otpd speaks it: the session flow a browser runs with the application's public key, " +
-				"the server-side verify with its secret API key, and the older query-string API. Both keys go in x-api-key. " +
+				"the server-side verify and the manual flow with its secret API key, and the older query-string API. Both keys go in x-api-key. " +
 				"Messages are English or Russian by Accept-Language (or ?lang=ru).",
 		},
 		"paths": paths,

@@ -64,7 +64,11 @@ func statsOf(events []Event) []StatDelta {
 
 // StatsFilter selects the rollup rows a report adds up. Zero fields match all.
 type StatsFilter struct {
-	AppID   string
+	AppID string
+	// OwnerID, without AppID, keeps the applications of this developer's
+	// projects; nil keeps every application's. The Service sets it from
+	// the caller.
+	OwnerID *string
 	Channel Channel
 	Country string
 	From    time.Time // first day included
@@ -149,13 +153,13 @@ func (s *Service) AnalyticsTimeseries(ctx context.Context, f StatsFilter, days i
 }
 
 func (s *Service) checkStatsFilter(ctx context.Context, f *StatsFilter) error {
-	if err := requireAppScope(ctx, f.AppID); err != nil {
-		return err
-	}
+	f.OwnerID = nil
 	if f.AppID != "" {
 		if _, err := s.GetApplication(ctx, f.AppID); err != nil {
 			return err
 		}
+	} else {
+		f.OwnerID = ownerScope(ctx) // a developer's own applications
 	}
 	switch f.Channel {
 	case "", SMS, Voice, Email, Telegram, WhatsApp:

@@ -37,14 +37,6 @@ func requireOperator(ctx context.Context) error {
 	return nil
 }
 
-// requireAppScope makes a developer name an application for cross-application reads.
-func requireAppScope(ctx context.Context, appID string) error {
-	if appID == "" && principalOf(ctx).Developer != nil {
-		return invalidField("appId", "required", "appId is required: a developer reads one application at a time")
-	}
-	return nil
-}
-
 // ownerScope is whose applications a console read across applications
 // covers: the developer's own, or every one (nil) for the operator.
 func ownerScope(ctx context.Context) *string {

@@ -206,17 +206,35 @@ func (s *Service) GetWebhook(ctx context.Context, id string) (*Webhook, error) {
 	return w, nil
 }
 
-// ListWebhooks lists the endpoints of one application, or of every one for appID "".
+// ListWebhooks lists the endpoints of one application, or for appID ""
+// of every application the caller may see: a developer's own, or all of
+// them for the operator.
 func (s *Service) ListWebhooks(ctx context.Context, appID string) ([]*Webhook, error) {
-	if err := requireAppScope(ctx, appID); err != nil {
-		return nil, err
-	}
 	if appID != "" {
 		if _, err := s.GetApplication(ctx, appID); err != nil {
 			return nil, err
 		}
+		return s.store.ListWebhooks(ctx, appID)
 	}
-	return s.store.ListWebhooks(ctx, appID)
+	owner := ownerScope(ctx)
+	if owner == nil {
+		return s.store.ListWebhooks(ctx, "")
+	}
+	// A developer has a handful of applications, each at most
+	// MaxWebhooksPerApp endpoints: one indexed read per application.
+	apps, err := s.store.ListApplications(ctx, ApplicationFilter{OwnerID: owner})
+	if err != nil {
+		return nil, fmt.Errorf("list webhooks: %w", err)
+	}
+	var out []*Webhook
+	for _, a := range apps {
+		ws, err := s.store.ListWebhooks(ctx, a.ID)
+		if err != nil {
+			return nil, fmt.Errorf("list webhooks: %w", err)
+		}
+		out = append(out, ws...)
+	}
+	return out, nil
 }
 
 // UpdateWebhook changes an endpoint's URL, events, signing or status.

@@ -21,6 +21,10 @@ func statsWhere(f otp.StatsFilter, fromDay, toDay int64) (string, []any) {
 	}
 	if f.AppID != "" {
 		add("app_id", f.AppID)
+	} else if f.OwnerID != nil {
+		var owner argList = args
+		where = append(where, ownerAppsCondition("app_id", *f.OwnerID, &owner))
+		args = owner
 	}
 	if f.Channel != "" {
 		add("channel", string(f.Channel))
@@ -86,9 +90,15 @@ func (s *Store) StatsSummary(ctx context.Context, f otp.StatsFilter, fromDay, to
 	appQ, appArgs := `SELECT COUNT(*) FROM applications`, []any{}
 	userQ := `SELECT COUNT(*) FROM users WHERE last_verified >= $1 AND last_verified < $2`
 	userArgs := []any{fromDay * 86400 * 1_000_000, (toDay + 1) * 86400 * 1_000_000}
-	if f.AppID != "" {
+	switch {
+	case f.AppID != "":
 		appQ, appArgs = appQ+` WHERE id = $1`, []any{f.AppID}
 		userQ, userArgs = userQ+` AND app_id = $3`, append(userArgs, f.AppID)
+	case f.OwnerID != nil:
+		var a, u argList = nil, userArgs
+		appQ = appQ + ` WHERE ` + ownerAppsCondition("id", *f.OwnerID, &a)
+		userQ = userQ + ` AND ` + ownerAppsCondition("app_id", *f.OwnerID, &u)
+		appArgs, userArgs = a, u
 	}
 	if err := s.reader.QueryRowContext(ctx, appQ, appArgs...).Scan(&sum.Applications); err != nil {
 		return nil, s.dbErr("stats summary", err)

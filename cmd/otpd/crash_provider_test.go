@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -56,10 +55,7 @@ func TestKill9WithQueuedProviderMessages(t *testing.T) {
 	defer srv.Close()
 
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "otpd")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := otpdBinary(t)
 	cfg := filepath.Join(dir, "otpd.yaml")
 	writeFile(t, cfg, fmt.Sprintf(`
 providers:

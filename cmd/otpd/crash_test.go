@@ -48,11 +48,7 @@ func TestKill9LosesNoAcknowledgedMessage(t *testing.T) {
 		t.Skip("builds and runs the binary")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "otpd")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := otpdBinary(t)
 	env := []string{"OTPD_ADDR=127.0.0.1:0", "OTPD_DATA_DIR=" + filepath.Join(dir, "data"),
 		"OTPD_ADMIN_TOKEN=" + testAdminToken, "OTPD_API_RATE_LIMIT=1000000"}
 	proc, url := startProcess(t, bin, env)

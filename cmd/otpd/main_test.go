@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -13,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/otpd/otpd/internal/sqlite/sqlitetest"
 )
 
 const testAdminToken = "otpd-test-admin-token"
@@ -42,8 +45,22 @@ func envFunc(env map[string]string) func(string) string {
 
 // startServe runs `otpd serve` in-process and returns its base URL and a
 // function that stops it and returns run's error.
+//
+// A data directory that exists without a database gets a copy of one
+// migrated once per test process (sqlitetest): serve would otherwise run
+// every migration, a second under the race detector, in each of this
+// package's many servers. TestMigrate and the first-start tests cover
+// migrating itself.
 func startServe(t testing.TB, env map[string]string) (string, *syncBuffer, func() error) {
 	t.Helper()
+	if dir := env["OTPD_DATA_DIR"]; dir != "" && env["OTPD_DATABASE_URL"] == "" {
+		db := filepath.Join(dir, "otpd.db")
+		if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
+			if _, err := os.Stat(db); errors.Is(err, os.ErrNotExist) {
+				sqlitetest.WriteTo(t, db)
+			}
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	stderr := &syncBuffer{}

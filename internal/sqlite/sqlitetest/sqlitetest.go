@@ -27,6 +27,16 @@ var template struct {
 // the fully migrated, empty schema, for sqlite.Open or OTPD_DATABASE_URL.
 func Path(t testing.TB) string {
 	t.Helper()
+	path := filepath.Join(t.TempDir(), "otpd.db")
+	WriteTo(t, path)
+	return path
+}
+
+// WriteTo writes the fully migrated, empty database to path (mode 0600),
+// for a server about to open it there, e.g. otpd serve's default file in
+// its data directory.
+func WriteTo(t testing.TB, path string) {
+	t.Helper()
 	template.once.Do(func() {
 		dir, err := os.MkdirTemp("", "otpd-sqlitetest-")
 		if err != nil {
@@ -50,9 +60,7 @@ func Path(t testing.TB) string {
 	if template.err != nil {
 		t.Fatalf("sqlitetest: migrating the template database: %v", template.err)
 	}
-	path := filepath.Join(t.TempDir(), "otpd.db")
 	if err := os.WriteFile(path, template.bytes, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return path
 }

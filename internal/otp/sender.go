@@ -55,10 +55,19 @@ var ErrPermanent = errors.New("permanent delivery failure")
 // ProviderError is a provider's refusal of a message, in the terms the
 // delivery pipeline decides on: give up or retry, and how soon.
 type ProviderError struct {
-	Provider   string        // provider name, e.g. "twilio"
-	Code       string        // the provider's own error code, e.g. "21211"; may be empty
-	Message    string        // the provider's reason, for the message record
-	Permanent  bool          // retrying (with this provider) cannot help
+	Provider string // provider name, e.g. "twilio"
+	Code     string // the provider's own error code, e.g. "21211"; may be empty
+	Message  string // the provider's reason, for the message record
+	// Permanent: the destination cannot be reached (an invalid or
+	// unreachable number, a blocked recipient): no provider and no retry
+	// can help, so the message fails at once.
+	Permanent bool
+	// Refused: this provider will not accept this message however often
+	// it is asked (a 4xx validation answer, our credentials, sender id,
+	// account or balance), though another provider may. The message goes
+	// to the channel's next provider at once, without a retry, and never
+	// back to this one; with no provider left it fails.
+	Refused    bool
 	RetryAfter time.Duration // the provider asked to wait this long (throttling); zero if it did not say
 }
 

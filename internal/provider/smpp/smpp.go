@@ -8,6 +8,8 @@
 // and in UCS-2 otherwise, and long messages are split into concatenated
 // parts; the first part's message id identifies the message, and a
 // receipt for any of its parts is mapped back to it (see partTracker).
+// Every part carries the code's expiry as its validity_period, so the
+// SMSC stops trying to deliver a code once it is useless.
 package smpp
 
 import (

@@ -66,16 +66,15 @@ func (p *Provider) dial() (*link, error) {
 		OnSubmitError: l.onSubmitError,
 		OnClosed:      func(gosmpp.State) { l.markDown() },
 	}
-	auth := gosmpp.Auth{SMSC: p.cfg.Addr, SystemID: p.cfg.SystemID, Password: p.cfg.Password, SystemType: p.cfg.SystemType}
-	sess, err := gosmpp.NewSession(gosmpp.TRXConnector(p.dialTCP, auth), settings, 0)
+	sess, err := gosmpp.NewSession(transceiverConnector{p: p}, settings, 0)
 	if err != nil {
 		var be gosmpp.BindError
 		if errors.As(err, &be) {
-			e := statusError(p.name, be.CommandStatus, 0)
+			e := statusError(p.name, be.CommandStatus, bindClass(be.CommandStatus), p.cfg.ThrottleBackoff)
 			e.Message = "bind refused: " + e.Message
 			return nil, e
 		}
-		return nil, p.refuse(false, "connect to the SMSC: "+err.Error())
+		return nil, p.fail(transient, "connect to the SMSC: "+err.Error())
 	}
 	l.sess.Store(sess)
 	return l, nil
@@ -232,7 +231,7 @@ func (l *link) markDown() {
 }
 
 func (l *link) lost() error {
-	return l.p.refuse(false, "connection to the SMSC lost before its answer")
+	return l.p.fail(transient, "connection to the SMSC lost before its answer")
 }
 
 func (l *link) alive() bool {
@@ -286,7 +285,7 @@ func (p *Provider) link(ctx context.Context) (*link, error) {
 		p.mu.Unlock()
 		switch {
 		case closed:
-			return nil, p.refuse(false, "the provider is closed")
+			return nil, p.fail(transient, "the provider is closed")
 		case l != nil && l.alive():
 			return l, nil
 		case err != nil:

@@ -121,18 +121,22 @@ func fieldIndex(s, key string) int {
 	}
 }
 
-// receiptDate reads a "YYMMDDhhmm" date, with or without seconds. The
-// SMSC's time zone is unknown, so it is taken as UTC; otp clamps times in
-// the future to now.
+// receiptDate reads a done date. SMPP 3.4 Appendix B gives it to the
+// minute ("YYMMDDhhmm"); a time read from it can be up to 59 seconds
+// before the receipt's true time, and so before the message was sent, so
+// it is not used: the zero time makes otp take the receipt's arrival
+// instead. The seconds some SMSCs add ("YYMMDDhhmmss") make it precise
+// enough to use. The SMSC's time zone is unknown, so it is taken as UTC;
+// otp clamps times in the future to now.
 func receiptDate(s string) time.Time {
-	for _, layout := range []string{"060102150405", "0601021504"} {
-		if len(s) == len(layout) {
-			if t, err := time.Parse(layout, s); err == nil {
-				return t
-			}
-		}
+	if len(s) != len("060102150405") {
+		return time.Time{}
 	}
-	return time.Time{}
+	t, err := time.Parse("060102150405", s)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
 }
 
 // outcome maps a receipt's stat to a delivery status; ok is false for the
@@ -166,6 +170,7 @@ type partGroup struct {
 	ids       []string // by part index; "" until the part's submit_sm_resp
 	delivered map[string]bool
 	at        time.Time // latest done date of the delivered parts
+	atUnknown bool      // a delivered part's receipt gave no usable done date
 	reported  bool      // its receipt was recorded; later ones are dropped
 }
 
@@ -254,13 +259,20 @@ func (t *partTracker) observe(provider string, r dlr) (otp.Receipt, *partGroup, 
 		return out, g, true
 	}
 	g.delivered[r.id] = true
-	if r.at.After(g.at) {
+	if r.at.IsZero() {
+		g.atUnknown = true
+	} else if r.at.After(g.at) {
 		g.at = r.at
 	}
 	if len(g.delivered) < len(g.ids) {
 		return otp.Receipt{}, nil, false
 	}
+	// The message was delivered when its last part was; if one part's
+	// time is unknown, so is that.
 	out.At = g.at
+	if g.atUnknown {
+		out.At = time.Time{}
+	}
 	return out, g, true
 }
 

@@ -51,28 +51,36 @@ func (s *sink) none(t *testing.T) {
 
 func TestReceipts(t *testing.T) {
 	done := time.Date(2026, 3, 14, 15, 9, 26, 0, time.UTC)
-	atMinute := done.Truncate(time.Minute) // the receipt text has no seconds
+	// A done date to the minute (SMPP 3.4 Appendix B) may be up to 59 s
+	// before the delivery, and before the send: no time is reported, and
+	// otp takes the receipt's arrival. With seconds it is used.
 	tests := []struct {
 		name    string
 		receipt smsctest.Receipt
 		want    otp.Receipt // ProviderMessageID filled in by the test
 	}{
 		{"text delivered", smsctest.Receipt{Stat: "DELIVRD", Format: smsctest.ReceiptText, Done: done},
-			otp.Receipt{Status: otp.DeliveryDelivered, At: atMinute}},
+			otp.Receipt{Status: otp.DeliveryDelivered}},
+		{"text delivered with seconds", smsctest.Receipt{Stat: "DELIVRD", Format: smsctest.ReceiptText, Done: done, Seconds: true},
+			otp.Receipt{Status: otp.DeliveryDelivered, At: done}},
 		{"tlv delivered", smsctest.Receipt{Stat: "DELIVRD", Format: smsctest.ReceiptTLV, Done: done},
 			otp.Receipt{Status: otp.DeliveryDelivered}},
 		{"both delivered", smsctest.Receipt{Stat: "DELIVRD", Format: smsctest.ReceiptBoth, Done: done},
-			otp.Receipt{Status: otp.DeliveryDelivered, At: atMinute}},
+			otp.Receipt{Status: otp.DeliveryDelivered}},
+		{"both delivered with seconds", smsctest.Receipt{Stat: "DELIVRD", Format: smsctest.ReceiptBoth, Done: done, Seconds: true},
+			otp.Receipt{Status: otp.DeliveryDelivered, At: done}},
 		{"text undeliverable", smsctest.Receipt{Stat: "UNDELIV", Err: "012", Format: smsctest.ReceiptText, Done: done},
-			otp.Receipt{Status: otp.DeliveryFailed, Error: "stat:UNDELIV err:012", At: atMinute}},
+			otp.Receipt{Status: otp.DeliveryFailed, Error: "stat:UNDELIV err:012"}},
+		{"text undeliverable with seconds", smsctest.Receipt{Stat: "UNDELIV", Err: "012", Format: smsctest.ReceiptText, Done: done, Seconds: true},
+			otp.Receipt{Status: otp.DeliveryFailed, Error: "stat:UNDELIV err:012", At: done}},
 		{"tlv undeliverable", smsctest.Receipt{Stat: "UNDELIV", Err: "012", Format: smsctest.ReceiptTLV, Done: done},
 			otp.Receipt{Status: otp.DeliveryFailed, Error: "stat:UNDELIV err:012"}},
 		{"rejected", smsctest.Receipt{Stat: "REJECTD", Format: smsctest.ReceiptText, Done: done},
-			otp.Receipt{Status: otp.DeliveryFailed, Error: "stat:REJECTD err:000", At: atMinute}},
+			otp.Receipt{Status: otp.DeliveryFailed, Error: "stat:REJECTD err:000"}},
 		{"expired", smsctest.Receipt{Stat: "EXPIRED", Format: smsctest.ReceiptTLV, Done: done},
 			otp.Receipt{Status: otp.DeliveryFailed, Error: "stat:EXPIRED err:000"}},
 		{"deleted", smsctest.Receipt{Stat: "DELETED", Format: smsctest.ReceiptBoth, Done: done},
-			otp.Receipt{Status: otp.DeliveryFailed, Error: "stat:DELETED err:000", At: atMinute}},
+			otp.Receipt{Status: otp.DeliveryFailed, Error: "stat:DELETED err:000"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -135,6 +143,47 @@ func TestReceiptsLongMessage(t *testing.T) {
 		}
 		waitStats(t, srv, func(s smsctest.Stats) bool { return s.DeliverSMResps == 3 })
 		rs.none(t)
+	})
+	t.Run("delivered at the last part's done date", func(t *testing.T) {
+		srv := smsctest.Start(t, smsctest.Config{})
+		rs := newSink()
+		p := newProvider(t, srv, func(c *smpp.Config) { c.Receipts = rs })
+		res, err := p.Send(t.Context(), sms(body))
+		if err != nil {
+			t.Fatalf("Send: %v", err)
+		}
+		parts := srv.Messages()[0].Parts
+		first := time.Date(2026, 3, 14, 15, 9, 26, 0, time.UTC)
+		for i, part := range parts {
+			r := smsctest.Receipt{MessageID: part.MessageID, Stat: "DELIVRD", Done: first.Add(time.Duration(2-i) * time.Second), Seconds: true}
+			if err := srv.SendReceipt(r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want := otp.Receipt{Provider: "smpp-test", ProviderMessageID: res.ProviderMessageID, Status: otp.DeliveryDelivered, At: first.Add(2 * time.Second)}
+		if diff := cmp.Diff(want, rs.next(t)); diff != "" {
+			t.Errorf("receipt (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("no time when a part's done date has no seconds", func(t *testing.T) {
+		srv := smsctest.Start(t, smsctest.Config{})
+		rs := newSink()
+		p := newProvider(t, srv, func(c *smpp.Config) { c.Receipts = rs })
+		res, err := p.Send(t.Context(), sms(body))
+		if err != nil {
+			t.Fatalf("Send: %v", err)
+		}
+		done := time.Date(2026, 3, 14, 15, 9, 26, 0, time.UTC)
+		for i, part := range srv.Messages()[0].Parts {
+			r := smsctest.Receipt{MessageID: part.MessageID, Stat: "DELIVRD", Done: done, Seconds: i != 1}
+			if err := srv.SendReceipt(r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want := otp.Receipt{Provider: "smpp-test", ProviderMessageID: res.ProviderMessageID, Status: otp.DeliveryDelivered}
+		if diff := cmp.Diff(want, rs.next(t)); diff != "" {
+			t.Errorf("receipt (-want +got):\n%s", diff)
+		}
 	})
 	t.Run("failed when a part fails", func(t *testing.T) {
 		srv := smsctest.Start(t, smsctest.Config{})

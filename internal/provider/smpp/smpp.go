@@ -8,6 +8,8 @@
 // and in UCS-2 otherwise, and long messages are split into concatenated
 // parts; the first part's message id identifies the message, and a
 // receipt for any of its parts is mapped back to it (see partTracker).
+// Every part carries the code's expiry as its validity_period, so the
+// SMSC stops trying to deliver a code once it is useless.
 package smpp
 
 import (
@@ -193,18 +195,20 @@ func (p *Provider) Channels() []otp.Channel { return []otp.Channel{otp.SMS} }
 
 // Send submits m and waits for the SMSC to accept or refuse it, or for
 // ctx to end. It returns the SMSC's message id (the first part's, for a
-// long message). Refusals are *otp.ProviderError, permanent only for an
-// invalid destination; the end of ctx is returned wrapped.
+// long message). Refusals are *otp.ProviderError, classified as
+// submitClass says; the end of ctx is returned wrapped. The message's
+// validity period is the code's expiry, so that the SMSC gives up on a
+// code nobody can use any more.
 func (p *Provider) Send(ctx context.Context, m otp.OutgoingMessage) (otp.SendResult, error) {
 	if m.Channel != otp.SMS {
-		return otp.SendResult{}, p.refuse(false, "smpp delivers sms only, not "+string(m.Channel))
+		return otp.SendResult{}, p.fail(refused, "smpp delivers sms only, not "+string(m.Channel))
 	}
 	dest, ok := parseDestination(m.To)
 	if !ok {
-		return otp.SendResult{}, p.refuse(true, "the destination is not an E.164 phone number")
+		return otp.SendResult{}, p.fail(permanent, "the destination is not an E.164 phone number")
 	}
 	if m.Body == "" {
-		return otp.SendResult{}, p.refuse(true, "the message is empty")
+		return otp.SendResult{}, p.fail(refused, "the message is empty")
 	}
 	src := p.source
 	if p.cfg.AllowCallerID && m.CallerID != "" {
@@ -216,9 +220,10 @@ func (p *Provider) Send(ctx context.Context, m otp.OutgoingMessage) (otp.SendRes
 	}
 	text, err := encodeText(m.Body)
 	if err != nil {
-		return otp.SendResult{}, p.refuse(true, err.Error())
+		return otp.SendResult{}, p.fail(refused, err.Error())
 	}
 
+	validity := absoluteTime(m.ExpiresAt)
 	var g *partGroup
 	if len(text.parts) > 1 && *p.cfg.RequestReceipts && p.cfg.Receipts != nil {
 		g = newPartGroup(len(text.parts))
@@ -226,7 +231,7 @@ func (p *Provider) Send(ctx context.Context, m otp.OutgoingMessage) (otp.SendRes
 	ref := byte(p.ref.Add(1))
 	var first string
 	for i, part := range text.parts {
-		sm := p.submitSM(src, dest, text.coding, part, ref, i, len(text.parts))
+		sm := p.submitSM(src, dest, validity, text.coding, part, ref, i, len(text.parts))
 		id, err := p.submit(ctx, sm, g, i)
 		if err != nil {
 			if g != nil {
@@ -241,11 +246,13 @@ func (p *Provider) Send(ctx context.Context, m otp.OutgoingMessage) (otp.SendRes
 	return otp.SendResult{Provider: p.name, ProviderMessageID: first}, nil
 }
 
-// submitSM builds the submit_sm of part i of n.
-func (p *Provider) submitSM(src, dest address, coding byte, part []byte, ref byte, i, n int) *pdu.SubmitSM {
+// submitSM builds the submit_sm of part i of n; validity is its
+// validity_period, "" for the SMSC's default.
+func (p *Provider) submitSM(src, dest address, validity string, coding byte, part []byte, ref byte, i, n int) *pdu.SubmitSM {
 	sm := pdu.NewSubmitSM().(*pdu.SubmitSM)
 	sm.SourceAddr = src.pdu()
 	sm.DestAddr = dest.pdu()
+	sm.ValidityPeriod = validity
 	if *p.cfg.RequestReceipts {
 		sm.RegisteredDelivery = 1 // a receipt on final success or failure
 	}
@@ -314,7 +321,7 @@ func (p *Provider) submitOnce(ctx context.Context, sm *pdu.SubmitSM, g *partGrou
 		return l, a, nil
 	case <-timer.C:
 		l.expire(seq)
-		return l, answer{}, p.refuse(false, fmt.Sprintf("no submit_sm_resp within %s", p.cfg.Timeout))
+		return l, answer{}, p.fail(transient, fmt.Sprintf("no submit_sm_resp within %s", p.cfg.Timeout))
 	case <-ctx.Done():
 		// The SMSC still counts the request as outstanding, so its
 		// window slot is held until the answer or the timeout.
@@ -330,14 +337,14 @@ func (p *Provider) submitted(a answer) (string, error) {
 	}
 	h := a.resp.GetHeader()
 	if h.CommandStatus != data.ESME_ROK {
-		return "", statusError(p.name, h.CommandStatus, p.cfg.ThrottleBackoff)
+		return "", statusError(p.name, h.CommandStatus, submitClass(h.CommandStatus), p.cfg.ThrottleBackoff)
 	}
 	resp, ok := a.resp.(*pdu.SubmitSMResp)
 	if !ok {
-		return "", p.refuse(false, fmt.Sprintf("unexpected %s in answer to submit_sm", h.CommandID))
+		return "", p.fail(transient, fmt.Sprintf("unexpected %s in answer to submit_sm", h.CommandID))
 	}
 	if resp.MessageID == "" {
-		return "", p.refuse(false, "submit_sm_resp without a message_id")
+		return "", p.fail(transient, "submit_sm_resp without a message_id")
 	}
 	return resp.MessageID, nil
 }
@@ -362,12 +369,12 @@ func (p *Provider) Check(ctx context.Context) error {
 		case a.err != nil:
 			return a.err
 		case a.resp.GetHeader().CommandStatus != data.ESME_ROK:
-			return statusError(p.name, a.resp.GetHeader().CommandStatus, 0)
+			return statusError(p.name, a.resp.GetHeader().CommandStatus, submitClass(a.resp.GetHeader().CommandStatus), 0)
 		}
 		return nil
 	case <-timer.C:
 		l.expire(el.GetSequenceNumber())
-		return p.refuse(false, fmt.Sprintf("no enquire_link_resp within %s", p.cfg.Timeout))
+		return p.fail(transient, fmt.Sprintf("no enquire_link_resp within %s", p.cfg.Timeout))
 	case <-ctx.Done():
 		l.expire(el.GetSequenceNumber())
 		return p.ended(ctx)
@@ -400,9 +407,10 @@ func (p *Provider) Close() error {
 	return nil
 }
 
-// refuse is a refusal of ours or the SMSC's that has no command status.
-func (p *Provider) refuse(permanent bool, msg string) *otp.ProviderError {
-	return &otp.ProviderError{Provider: p.name, Message: msg, Permanent: permanent}
+// fail is a failure of class c that has no command status: our own
+// refusal of a message, a timeout, a lost connection.
+func (p *Provider) fail(c class, msg string) *otp.ProviderError {
+	return &otp.ProviderError{Provider: p.name, Message: msg, Permanent: c == permanent, Refused: c == refused}
 }
 
 // ended is the error of a send whose context ended.

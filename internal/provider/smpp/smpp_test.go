@@ -217,6 +217,42 @@ func TestSendAddresses(t *testing.T) {
 	}
 }
 
+func TestSendValidityPeriod(t *testing.T) {
+	moscow := time.FixedZone("MSK", 3*60*60)
+	tests := []struct {
+		name      string
+		expiresAt time.Time
+		body      string
+		want      string
+	}{
+		{"utc", time.Date(2026, 12, 7, 10, 15, 30, 0, time.UTC), "Your code is 482913", "261207101530000+"},
+		{"tenths dropped", time.Date(2026, 12, 7, 10, 15, 30, 999_000_000, time.UTC), "Your code is 482913", "261207101530000+"},
+		{"other zone given in utc", time.Date(2026, 12, 7, 13, 15, 30, 0, moscow), "Your code is 482913", "261207101530000+"},
+		{"every part of a long message", time.Date(2027, 1, 1, 0, 0, 5, 0, time.UTC), strings.Repeat("x", 200), "270101000005000+"},
+		{"no expiry", time.Time{}, "Your code is 482913", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := smsctest.Start(t, smsctest.Config{})
+			p := newProvider(t, srv, nil)
+			m := sms(tt.body)
+			m.ExpiresAt = tt.expiresAt
+			if _, err := p.Send(t.Context(), m); err != nil {
+				t.Fatalf("Send: %v", err)
+			}
+			subs := srv.Submits()
+			if len(subs) == 0 {
+				t.Fatal("the SMSC got no submit_sm")
+			}
+			for i, sub := range subs {
+				if sub.ValidityPeriod != tt.want {
+					t.Errorf("submit_sm %d validity_period = %q, want %q", i+1, sub.ValidityPeriod, tt.want)
+				}
+			}
+		})
+	}
+}
+
 func TestBindPresentsCredentials(t *testing.T) {
 	srv := smsctest.Start(t, smsctest.Config{})
 	p := newProvider(t, srv, nil)
@@ -232,26 +268,58 @@ func TestBindPresentsCredentials(t *testing.T) {
 	}
 }
 
+// TestSendStatusErrors goes through the command_status values of SMPP
+// 3.4 section 5.1.3 a submit_sm_resp can carry, and their classes.
 func TestSendStatusErrors(t *testing.T) {
+	const (
+		transient = iota
+		refused
+		permanent
+	)
 	tests := []struct {
-		name   string
 		status uint32
-		want   otp.ProviderError
+		name   string
+		class  int
 	}{
-		{"throttled", smsctest.StatusThrottled,
-			otp.ProviderError{Provider: "smpp-test", Code: "0x00000058", Message: "ESME_RTHROTTLED", RetryAfter: 3 * time.Second}},
-		{"queue full", smsctest.StatusMsgQFull,
-			otp.ProviderError{Provider: "smpp-test", Code: "0x00000014", Message: "ESME_RMSGQFUL", RetryAfter: 3 * time.Second}},
-		{"invalid destination", smsctest.StatusInvDstAdr,
-			otp.ProviderError{Provider: "smpp-test", Code: "0x0000000B", Message: "ESME_RINVDSTADR", Permanent: true}},
-		{"invalid source", smsctest.StatusInvSrcAdr,
-			otp.ProviderError{Provider: "smpp-test", Code: "0x0000000A", Message: "ESME_RINVSRCADR"}},
-		{"submit failed", smsctest.StatusSubmitFail,
-			otp.ProviderError{Provider: "smpp-test", Code: "0x00000045", Message: "ESME_RSUBMITFAIL"}},
-		{"system error", smsctest.StatusSysErr,
-			otp.ProviderError{Provider: "smpp-test", Code: "0x00000008", Message: "ESME_RSYSERR"}},
-		{"vendor specific", 0x00000401,
-			otp.ProviderError{Provider: "smpp-test", Code: "0x00000401", Message: "SMSC vendor-specific error"}},
+		// The recipient: no provider can help.
+		{0x0000000B, "ESME_RINVDSTADR", permanent},
+		// The message, our sender, our parameters or our bind, as this SMSC sees them.
+		{0x00000001, "ESME_RINVMSGLEN", refused},
+		{0x00000002, "ESME_RINVCMDLEN", refused},
+		{0x00000003, "ESME_RINVCMDID", refused},
+		{0x00000004, "ESME_RINVBNDSTS", refused},
+		{0x00000005, "ESME_RALYBND", refused},
+		{0x00000006, "ESME_RINVPRTFLG", refused},
+		{0x00000007, "ESME_RINVREGDLVFLG", refused},
+		{0x0000000A, "ESME_RINVSRCADR", refused},
+		{0x0000000D, "ESME_RBINDFAIL", refused},
+		{0x0000000E, "ESME_RINVPASWD", refused},
+		{0x0000000F, "ESME_RINVSYSID", refused},
+		{0x00000015, "ESME_RINVSERTYP", refused},
+		{0x00000043, "ESME_RINVESMCLASS", refused},
+		{0x00000048, "ESME_RINVSRCTON", refused},
+		{0x00000049, "ESME_RINVSRCNPI", refused},
+		{0x00000050, "ESME_RINVDSTTON", refused},
+		{0x00000051, "ESME_RINVDSTNPI", refused},
+		{0x00000053, "ESME_RINVSYSTYP", refused},
+		{0x00000054, "ESME_RINVREPFLAG", refused},
+		{0x00000061, "ESME_RINVSCHED", refused},
+		{0x00000062, "ESME_RINVEXPIRY", refused},
+		{0x00000063, "ESME_RINVDFTMSGID", refused},
+		{0x000000C0, "ESME_RINVOPTPARSTREAM", refused},
+		{0x000000C1, "ESME_ROPTPARNOTALLWD", refused},
+		{0x000000C2, "ESME_RINVPARLEN", refused},
+		{0x000000C3, "ESME_RMISSINGOPTPARAM", refused},
+		{0x000000C4, "ESME_RINVOPTPARAMVAL", refused},
+		// The SMSC's state, or nothing specific: retry.
+		{0x00000008, "ESME_RSYSERR", transient},
+		{0x00000014, "ESME_RMSGQFUL", transient},
+		{0x00000058, "ESME_RTHROTTLED", transient},
+		{0x00000045, "ESME_RSUBMITFAIL", transient},
+		{0x00000064, "ESME_RX_T_APPN", transient},
+		{0x000000FF, "ESME_RUNKNOWNERR", transient},
+		{0x00000401, "SMSC vendor-specific error", transient},
+		{0x00000300, "unknown command status", transient},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -264,11 +332,16 @@ func TestSendStatusErrors(t *testing.T) {
 			if !errors.As(err, &pe) {
 				t.Fatalf("Send error = %v, want a *otp.ProviderError", err)
 			}
-			if diff := cmp.Diff(tt.want, *pe); diff != "" {
+			want := otp.ProviderError{Provider: "smpp-test", Code: fmt.Sprintf("0x%08X", tt.status), Message: tt.name,
+				Permanent: tt.class == permanent, Refused: tt.class == refused}
+			if tt.status == smsctest.StatusThrottled || tt.status == smsctest.StatusMsgQFull {
+				want.RetryAfter = 3 * time.Second
+			}
+			if diff := cmp.Diff(want, *pe); diff != "" {
 				t.Errorf("error (-want +got):\n%s", diff)
 			}
-			if got := errors.Is(err, otp.ErrPermanent); got != tt.want.Permanent {
-				t.Errorf("errors.Is(err, ErrPermanent) = %v, want %v", got, tt.want.Permanent)
+			if got := errors.Is(err, otp.ErrPermanent); got != want.Permanent {
+				t.Errorf("errors.Is(err, ErrPermanent) = %v, want %v", got, want.Permanent)
 			}
 			// The refusal concerned that message only.
 			if _, err := p.Send(t.Context(), sms("Your code is 482913")); err != nil {
@@ -284,7 +357,7 @@ func TestSendMalformedAnswer(t *testing.T) {
 	srv.MalformNext(1)
 	_, err := p.Send(t.Context(), sms("Your code is 482913"))
 	var pe *otp.ProviderError
-	if !errors.As(err, &pe) || pe.Permanent || !strings.Contains(pe.Message, "message_id") {
+	if !errors.As(err, &pe) || pe.Permanent || pe.Refused || !strings.Contains(pe.Message, "message_id") {
 		t.Errorf("Send error = %#v, want a transient *otp.ProviderError about the missing message_id", err)
 	}
 }
@@ -299,8 +372,8 @@ func TestSendRefusesBadMessages(t *testing.T) {
 		{"leading zero", func(m *otp.OutgoingMessage) { m.To = "+07700900123" }, true},
 		{"too long", func(m *otp.OutgoingMessage) { m.To = "+4477009001234567" }, true},
 		{"email", func(m *otp.OutgoingMessage) { m.To = "ann@example.com" }, true},
-		{"empty body", func(m *otp.OutgoingMessage) { m.Body = "" }, true},
-		{"longer than 255 parts", func(m *otp.OutgoingMessage) { m.Body = strings.Repeat("a", 153*255+1) }, true},
+		{"empty body", func(m *otp.OutgoingMessage) { m.Body = "" }, false},
+		{"longer than 255 parts", func(m *otp.OutgoingMessage) { m.Body = strings.Repeat("a", 153*255+1) }, false},
 		{"not sms", func(m *otp.OutgoingMessage) { m.Channel = otp.Voice }, false},
 	}
 	for _, tt := range tests {
@@ -314,8 +387,10 @@ func TestSendRefusesBadMessages(t *testing.T) {
 			if !errors.As(err, &pe) {
 				t.Fatalf("Send error = %v, want a *otp.ProviderError", err)
 			}
-			if pe.Permanent != tt.wantPermanent {
-				t.Errorf("Permanent = %v, want %v (%v)", pe.Permanent, tt.wantPermanent, err)
+			// Not a number is the destination's fault; the rest is the
+			// message's, which another provider may still take.
+			if pe.Permanent != tt.wantPermanent || pe.Refused == tt.wantPermanent {
+				t.Errorf("Permanent, Refused = %v, %v; want %v, %v (%v)", pe.Permanent, pe.Refused, tt.wantPermanent, !tt.wantPermanent, err)
 			}
 			if strings.Contains(err.Error(), "7700900") {
 				t.Errorf("error %q shows the phone number", err)
@@ -335,31 +410,70 @@ func TestBindFailure(t *testing.T) {
 		want     otp.ProviderError
 	}{
 		{"wrong password", smsctest.DefaultSystemID, "wrong",
-			otp.ProviderError{Provider: "smpp-test", Code: "0x0000000E", Message: "bind refused: ESME_RINVPASWD"}},
+			otp.ProviderError{Provider: "smpp-test", Code: "0x0000000E", Message: "bind refused: ESME_RINVPASWD", Refused: true}},
 		{"unknown system id", "nobody", smsctest.DefaultPassword,
-			otp.ProviderError{Provider: "smpp-test", Code: "0x0000000F", Message: "bind refused: ESME_RINVSYSID"}},
+			otp.ProviderError{Provider: "smpp-test", Code: "0x0000000F", Message: "bind refused: ESME_RINVSYSID", Refused: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := smsctest.Start(t, smsctest.Config{})
 			p := newProvider(t, srv, func(c *smpp.Config) { c.SystemID, c.Password = tt.systemID, tt.password })
-
-			err := p.Check(t.Context())
-			var pe *otp.ProviderError
-			if !errors.As(err, &pe) {
-				t.Fatalf("Check error = %v, want a *otp.ProviderError", err)
-			}
-			if diff := cmp.Diff(tt.want, *pe); diff != "" {
-				t.Errorf("Check error (-want +got):\n%s", diff)
-			}
-			_, err = p.Send(t.Context(), sms("Your code is 482913"))
-			if !errors.As(err, &pe) || pe.Permanent || !strings.Contains(pe.Message, "bind refused") {
-				t.Errorf("Send error = %v, want the transient bind refusal", err)
-			}
-			if st := srv.Stats(); st.BindFailures < 1 || st.Binds != 0 || st.Submits != 0 {
-				t.Errorf("SMSC counters %+v, want a refused bind and nothing else", st)
-			}
+			checkBindRefused(t, srv, p, tt.want)
 		})
+	}
+}
+
+// TestBindRefusedWithoutBody: a bind_resp that is only a header, as
+// node-smpp and others send for a refusal, is reported with its status,
+// classified as bindClass says.
+func TestBindRefusedWithoutBody(t *testing.T) {
+	tests := []struct {
+		status  uint32
+		name    string
+		refused bool
+	}{
+		{smsctest.StatusBindFail, "ESME_RBINDFAIL", true},
+		{0x0000000E, "ESME_RINVPASWD", true},
+		{0x0000000F, "ESME_RINVSYSID", true},
+		{0x00000053, "ESME_RINVSYSTYP", true},
+		{0x00000005, "ESME_RALYBND", true},
+		{0x00000410, "SMSC vendor-specific error", true},
+		{smsctest.StatusSysErr, "ESME_RSYSERR", false},
+		{smsctest.StatusThrottled, "ESME_RTHROTTLED", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := smsctest.Start(t, smsctest.Config{})
+			srv.RefuseBinds(tt.status)
+			p := newProvider(t, srv, func(c *smpp.Config) { c.ThrottleBackoff = 3 * time.Second })
+			want := otp.ProviderError{Provider: "smpp-test", Code: fmt.Sprintf("0x%08X", tt.status),
+				Message: "bind refused: " + tt.name, Refused: tt.refused}
+			if tt.status == smsctest.StatusThrottled {
+				want.RetryAfter = 3 * time.Second
+			}
+			checkBindRefused(t, srv, p, want)
+		})
+	}
+}
+
+// checkBindRefused checks that Check and Send report the refused bind as
+// want, and that the SMSC saw nothing but refused binds.
+func checkBindRefused(t *testing.T, srv *smsctest.Server, p *smpp.Provider, want otp.ProviderError) {
+	t.Helper()
+	err := p.Check(t.Context())
+	var pe *otp.ProviderError
+	if !errors.As(err, &pe) {
+		t.Fatalf("Check error = %v, want a *otp.ProviderError", err)
+	}
+	if diff := cmp.Diff(want, *pe); diff != "" {
+		t.Errorf("Check error (-want +got):\n%s", diff)
+	}
+	_, err = p.Send(t.Context(), sms("Your code is 482913"))
+	if !errors.As(err, &pe) || pe.Permanent || pe.Refused != want.Refused || !strings.Contains(pe.Message, "bind refused") {
+		t.Errorf("Send error = %#v, want the bind refusal (refused %v)", err, want.Refused)
+	}
+	if st := srv.Stats(); st.BindFailures < 1 || st.Binds != 0 || st.Submits != 0 {
+		t.Errorf("SMSC counters %+v, want a refused bind and nothing else", st)
 	}
 }
 
@@ -369,10 +483,10 @@ func TestCheckUnreachable(t *testing.T) {
 	srv.Close()
 	err := p.Check(t.Context())
 	var pe *otp.ProviderError
-	if !errors.As(err, &pe) || pe.Permanent || !strings.Contains(pe.Message, "connect") {
+	if !errors.As(err, &pe) || pe.Permanent || pe.Refused || !strings.Contains(pe.Message, "connect") {
 		t.Errorf("Check error = %v, want a transient connection error", err)
 	}
-	if _, err := p.Send(t.Context(), sms("Your code is 482913")); !errors.As(err, &pe) || pe.Permanent {
+	if _, err := p.Send(t.Context(), sms("Your code is 482913")); !errors.As(err, &pe) || pe.Permanent || pe.Refused {
 		t.Errorf("Send error = %v, want a transient *otp.ProviderError", err)
 	}
 }
@@ -467,7 +581,7 @@ func TestSendTimeout(t *testing.T) {
 	srv.SetMute(true)
 	_, err := p.Send(t.Context(), sms("Your code is 482913"))
 	var pe *otp.ProviderError
-	if !errors.As(err, &pe) || pe.Permanent || !strings.Contains(pe.Message, "no submit_sm_resp within 300ms") {
+	if !errors.As(err, &pe) || pe.Permanent || pe.Refused || !strings.Contains(pe.Message, "no submit_sm_resp within 300ms") {
 		t.Errorf("Send error = %v, want a transient timeout", err)
 	}
 	// The unanswered request's window slot comes back after the timeout.

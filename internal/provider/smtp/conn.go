@@ -57,9 +57,7 @@ func (p *Provider) dial(ctx context.Context) (*conn, error) {
 	default:
 		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS))
 	}
-	if p.cfg.HELO != "" {
-		opts = append(opts, gomail.WithHELO(p.cfg.HELO))
-	}
+	opts = append(opts, gomail.WithHELO(p.helo))
 	if p.cfg.Username != "" {
 		opts = append(opts,
 			gomail.WithOpportunisticSMTPAuth(authMechanisms...),
@@ -104,13 +102,24 @@ func (c *conn) dialContext(ctx context.Context, network, addr string) (net.Conn,
 }
 
 // transaction sends msg to one recipient: MAIL, RCPT, DATA, QUIT.
-func (c *conn) transaction(msg *gomail.Msg, to string) error {
+func (c *conn) transaction(msg *gomail.Msg, to recipient) error {
+	// go-mail adds SMTPUTF8 to MAIL FROM whenever the server offers it;
+	// it is asked for only when the recipient's address needs it (From
+	// is ASCII), since a message declared SMTPUTF8 bounces at the first
+	// relay after this server that lacks it.
+	if to.utf8 {
+		if ok, _ := c.client.Extension("SMTPUTF8"); !ok {
+			return &otp.ProviderError{Provider: c.p.cfg.Name, Refused: true,
+				Message: "the recipient's address is not ASCII and the server does not offer SMTPUTF8"}
+		}
+	}
+	c.client.SkipSMTPUTF8(!to.utf8)
 	// The envelope addresses are written as go-mail's own Send writes
 	// them: angle brackets, local part quoted when it must be.
 	if err := c.client.Mail((&mail.Address{Address: c.p.cfg.From}).String()); err != nil {
 		return c.fail(phaseMail, err)
 	}
-	if err := c.client.Rcpt((&mail.Address{Address: to}).String()); err != nil {
+	if err := c.client.Rcpt((&mail.Address{Address: to.addr}).String()); err != nil {
 		return c.fail(phaseRcpt, err)
 	}
 	w, err := c.client.Data()

@@ -86,7 +86,10 @@ type Config struct {
 	From     string `yaml:"from"`      // sender address, e.g. otp@example.com; required
 	FromName string `yaml:"from_name"` // display name of the sender, e.g. "Acme"
 	ReplyTo  string `yaml:"reply_to"`  // address replies go to, when not From
-	// HELO is the name otpd gives in EHLO; default the machine's host name.
+	// HELO is the name otpd gives in EHLO; default the domain of From.
+	// A server may check it against DNS, and the machine's own host name
+	// (a container id, say) rarely resolves, while the sender's domain
+	// is one the operator controls.
 	HELO string `yaml:"helo"`
 	// Timeout, a Go duration such as "10s" (default DefaultTimeout),
 	// bounds the TCP connect (with the handshake, for tls: tls), and
@@ -170,6 +173,7 @@ func validAddress(s string) bool {
 type Provider struct {
 	cfg     Config
 	domain  string // of From, for Message-IDs
+	helo    string // the name given in EHLO
 	tlsConf *tls.Config
 }
 
@@ -202,9 +206,15 @@ func New(c Config) (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
+	domain := strings.ToLower(c.From[strings.LastIndexByte(c.From, '@')+1:])
+	helo := c.HELO
+	if helo == "" {
+		helo = domain
+	}
 	return &Provider{
 		cfg:    c,
-		domain: strings.ToLower(c.From[strings.LastIndexByte(c.From, '@')+1:]),
+		domain: domain,
+		helo:   helo,
 		tlsConf: &tls.Config{
 			ServerName: c.Host,
 			RootCAs:    roots,
@@ -235,31 +245,37 @@ func rootCAs(caFile string) (*x509.CertPool, error) {
 // Channels is email, the one channel SMTP carries.
 func (p *Provider) Channels() []otp.Channel { return []otp.Channel{otp.Email} }
 
-// Send delivers m as one email. Refusals are *otp.ProviderError, permanent
-// only when the server blames the recipient (see classify).
+// Send delivers m as one email. Refusals are *otp.ProviderError,
+// classified as classify says: permanent only when the recipient is at
+// fault, refused when the server will not take this message from us.
 func (p *Provider) Send(ctx context.Context, m otp.OutgoingMessage) (otp.SendResult, error) {
 	if m.Channel != otp.Email {
-		// Not permanent: the router should try a provider that has it.
+		// Refused, not permanent: a provider that has it may deliver.
 		return otp.SendResult{}, &otp.ProviderError{Provider: p.cfg.Name,
-			Message: fmt.Sprintf("channel %q is not configured for this provider", m.Channel)}
+			Message: fmt.Sprintf("channel %q is not configured for this provider", m.Channel), Refused: true}
 	}
-	to, err := mail.ParseAddress(m.To)
-	if err != nil || strings.ContainsAny(to.Address, "\r\n") {
+	parsed, err := mail.ParseAddress(m.To)
+	if err != nil || strings.ContainsAny(parsed.Address, "\r\n") {
 		return otp.SendResult{}, &otp.ProviderError{Provider: p.cfg.Name,
 			Message: "the recipient is not a valid email address", Permanent: true}
 	}
+	to, err := wireRecipient(parsed.Address)
+	if err != nil {
+		return otp.SendResult{}, &otp.ProviderError{Provider: p.cfg.Name,
+			Message: "the recipient is not a valid email address: " + err.Error(), Permanent: true}
+	}
 	if m.Body == "" && m.HTML == "" {
 		// A template problem, not the recipient's: not permanent.
-		return otp.SendResult{}, &otp.ProviderError{Provider: p.cfg.Name, Message: "the message has no body"}
+		return otp.SendResult{}, &otp.ProviderError{Provider: p.cfg.Name, Message: "the message has no body", Refused: true}
 	}
-	msg := p.message(m, to.Address)
+	msg := p.message(m, to.addr)
 
 	c, err := p.dial(ctx)
 	if err != nil {
 		return otp.SendResult{}, err
 	}
 	defer c.close()
-	if err := c.transaction(msg, to.Address); err != nil {
+	if err := c.transaction(msg, to); err != nil {
 		return otp.SendResult{}, err
 	}
 	return otp.SendResult{Provider: p.cfg.Name, ProviderMessageID: msg.GetMessageID()}, nil

@@ -231,8 +231,8 @@ func TestSendUntrustedCertificate(t *testing.T) {
 
 	_, err := p.Send(t.Context(), emailMessage())
 	pe := providerError(t, err)
-	if pe.Permanent {
-		t.Errorf("TLS failure is permanent: %v", pe)
+	if pe.Permanent || !pe.Refused {
+		t.Errorf("TLS failure: Permanent %v, Refused %v; want false, true (%v)", pe.Permanent, pe.Refused, pe)
 	}
 	if !strings.Contains(pe.Message, "certificate") {
 		t.Errorf("Message = %q, want it to mention the certificate", pe.Message)
@@ -249,11 +249,113 @@ func TestStartTLSRequired(t *testing.T) {
 
 	_, err := p.Send(t.Context(), emailMessage())
 	pe := providerError(t, err)
-	if pe.Permanent || !strings.Contains(pe.Message, "STARTTLS") {
-		t.Errorf("error = %+v, want a transient one about STARTTLS", pe)
+	if pe.Permanent || !pe.Refused || !strings.Contains(pe.Message, "STARTTLS") {
+		t.Errorf("error = %+v, want a refusal about STARTTLS", pe)
 	}
 	if n := len(srv.Messages()); n != 0 {
 		t.Errorf("server got %d messages over plain text, want 0", n)
+	}
+}
+
+func TestImplicitTLSToPlainServer(t *testing.T) {
+	srv := smtptest.NewServer(t, smtptest.Options{}) // greets in plain text
+	c := config(srv)
+	c.TLS = smtp.TLSImplicit
+	p := newProvider(t, c)
+
+	_, err := p.Send(t.Context(), emailMessage())
+	pe := providerError(t, err)
+	if pe.Permanent || !pe.Refused {
+		t.Errorf("failed handshake: Permanent %v, Refused %v; want false, true (%v)", pe.Permanent, pe.Refused, pe)
+	}
+}
+
+func TestHELO(t *testing.T) {
+	tests := []struct {
+		name, helo, from, want string
+	}{
+		{"configured", "mail-out.example.org", "otp@example.com", "mail-out.example.org"},
+		{"the domain of from", "", "otp@Login.Example.com", "login.example.com"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, _ := plainServer(t)
+			c := config(srv)
+			c.TLS, c.HELO, c.From = smtp.TLSNone, tt.helo, tt.from
+			p := newProvider(t, c)
+			if _, err := p.Send(t.Context(), emailMessage()); err != nil {
+				t.Fatalf("Send: %v", err)
+			}
+			sessions := srv.Sessions()
+			if len(sessions) != 1 || sessions[0].Helo != tt.want {
+				t.Errorf("sessions %+v, want one with EHLO %q", sessions, tt.want)
+			}
+		})
+	}
+}
+
+// TestSMTPUTF8: SMTPUTF8 is asked for only when the recipient's local part
+// is not ASCII; a Unicode domain goes as IDNA A-labels without it.
+func TestSMTPUTF8(t *testing.T) {
+	tests := []struct {
+		name       string
+		to         string
+		noSMTPUTF8 bool   // the server does not offer SMTPUTF8
+		wantRcpt   string // RCPT TO, and the To header's address; "" when refused
+		wantUTF8   bool
+	}{
+		{"ascii", "ivan@example.net", false, "ivan@example.net", false},
+		{"ascii, server without smtputf8", "ivan@example.net", true, "ivan@example.net", false},
+		{"unicode domain as a-labels", "ivan@пример.рф", false, "ivan@xn--e1afmkfd.xn--p1ai", false},
+		{"unicode domain, server without smtputf8", "ivan@Пример.РФ", true, "ivan@xn--e1afmkfd.xn--p1ai", false},
+		{"unicode local part", "иван@example.net", false, "иван@example.net", true},
+		{"unicode local part and domain", "иван@пример.рф", false, "иван@xn--e1afmkfd.xn--p1ai", true},
+		{"unicode local part, server without smtputf8", "иван@example.net", true, "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := smtptest.NewServer(t, smtptest.Options{NoSMTPUTF8: tt.noSMTPUTF8})
+			c := config(srv)
+			c.TLS = smtp.TLSNone
+			p := newProvider(t, c)
+			m := emailMessage()
+			m.To = tt.to
+
+			_, err := p.Send(t.Context(), m)
+			if tt.wantRcpt == "" {
+				pe := providerError(t, err)
+				if pe.Permanent || !pe.Refused || !strings.Contains(pe.Message, "SMTPUTF8") {
+					t.Errorf("error = %+v, want a refusal naming SMTPUTF8", pe)
+				}
+				if strings.Contains(err.Error(), "иван") {
+					t.Errorf("error %q reveals the recipient", err)
+				}
+				if sessions := srv.Sessions(); len(sessions) != 1 || sessions[0].Mails != 0 {
+					t.Errorf("sessions %+v, want one without MAIL FROM", sessions)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Send: %v", err)
+			}
+			msgs := srv.Messages()
+			if len(msgs) != 1 {
+				t.Fatalf("server got %d messages, want 1", len(msgs))
+			}
+			got := msgs[0]
+			if got.SMTPUTF8 != tt.wantUTF8 {
+				t.Errorf("MAIL FROM SMTPUTF8 = %v, want %v", got.SMTPUTF8, tt.wantUTF8)
+			}
+			if got.From != "otp@example.com" || got.BodyType != "8BITMIME" {
+				t.Errorf("MAIL FROM:<%s> BODY=%s, want otp@example.com and 8BITMIME", got.From, got.BodyType)
+			}
+			if diff := cmp.Diff([]string{tt.wantRcpt}, got.To); diff != "" {
+				t.Errorf("RCPT TO (-want +got):\n%s", diff)
+			}
+			if h := got.Header.Get("To"); h != "<"+tt.wantRcpt+">" {
+				t.Errorf("To header = %q, want <%s>", h, tt.wantRcpt)
+			}
+		})
 	}
 }
 
@@ -262,7 +364,7 @@ func TestWrongPassword(t *testing.T) {
 
 	_, err := p.Send(t.Context(), emailMessage())
 	pe := providerError(t, err)
-	want := &otp.ProviderError{Provider: "smtp", Code: "535 5.7.8", Message: "Authentication failed"}
+	want := &otp.ProviderError{Provider: "smtp", Code: "535 5.7.8", Message: "Authentication failed", Refused: true}
 	if diff := cmp.Diff(want, pe); diff != "" {
 		t.Errorf("Send error (-want +got):\n%s", diff)
 	}
@@ -280,27 +382,40 @@ func TestWrongPassword(t *testing.T) {
 }
 
 func TestSendRefusals(t *testing.T) {
+	const (
+		transient = iota
+		refused
+		permanent
+	)
 	tests := []struct {
 		name    string
 		stage   smtptest.Stage
 		fault   smtptest.Fault
 		code    string
 		message string
-		perm    bool
+		class   int
 	}{
-		{"recipient unknown", smtptest.Rcpt, smtptest.Reject(550, "5.1.1", "User unknown"), "550 5.1.1", "User unknown", true},
-		{"mailbox disabled", smtptest.Rcpt, smtptest.Reject(550, "5.2.1", "Mailbox disabled"), "550 5.2.1", "Mailbox disabled", true},
-		{"mailbox name not allowed, X.0.0", smtptest.Rcpt, smtptest.Reject(553, "", "Mailbox name not allowed"), "553 5.0.0", "Mailbox name not allowed", true},
-		{"bad address syntax", smtptest.Rcpt, smtptest.Reject(501, "5.5.2", "Bad recipient address syntax"), "501 5.5.2", "Bad recipient address syntax", true},
-		{"relaying denied", smtptest.Rcpt, smtptest.Reject(554, "5.7.1", "Relay access denied"), "554 5.7.1", "Relay access denied", false},
-		{"relaying denied as 550", smtptest.Rcpt, smtptest.Reject(550, "5.7.1", "Relaying denied"), "550 5.7.1", "Relaying denied", false},
-		{"recipient greylisted", smtptest.Rcpt, smtptest.Reject(450, "4.2.0", "Greylisted, try again later"), "450 4.2.0", "Greylisted, try again later", false},
-		{"sender rejected", smtptest.Mail, smtptest.Reject(550, "5.7.1", "Sender address rejected: not owned by user"), "550 5.7.1", "Sender address rejected: not owned by user", false},
-		{"sender quota", smtptest.Mail, smtptest.Reject(452, "4.3.1", "Insufficient system storage"), "452 4.3.1", "Insufficient system storage", false},
-		{"data deferred", smtptest.Data, smtptest.Reject(451, "4.3.0", "Temporary local problem"), "451 4.3.0", "Temporary local problem", false},
-		{"content rejected", smtptest.Data, smtptest.Reject(554, "5.7.1", "Message rejected as spam"), "554 5.7.1", "Message rejected as spam", false},
-		{"recipient rejected after data", smtptest.Data, smtptest.Reject(550, "5.1.1", "Recipient not found"), "550 5.1.1", "Recipient not found", true},
-		{"hello refused", smtptest.Hello, smtptest.Reject(554, "5.7.1", "Go away"), "554 5.7.1", "Go away", false},
+		// The recipient: no provider can help.
+		{"recipient unknown", smtptest.Rcpt, smtptest.Reject(550, "5.1.1", "User unknown"), "550 5.1.1", "User unknown", permanent},
+		{"mailbox unavailable", smtptest.Rcpt, smtptest.Reject(550, "", "Mailbox unavailable"), "550 5.0.0", "Mailbox unavailable", permanent},
+		{"user not local", smtptest.Rcpt, smtptest.Reject(551, "", "User not local"), "551 5.0.0", "User not local", permanent},
+		{"mailbox disabled", smtptest.Rcpt, smtptest.Reject(550, "5.2.1", "Mailbox disabled"), "550 5.2.1", "Mailbox disabled", permanent},
+		{"mailbox name not allowed, X.0.0", smtptest.Rcpt, smtptest.Reject(553, "", "Mailbox name not allowed"), "553 5.0.0", "Mailbox name not allowed", permanent},
+		{"bad address syntax", smtptest.Rcpt, smtptest.Reject(501, "5.5.2", "Bad recipient address syntax"), "501 5.5.2", "Bad recipient address syntax", permanent},
+		{"recipient rejected after data", smtptest.Data, smtptest.Reject(550, "5.1.1", "Recipient not found"), "550 5.1.1", "Recipient not found", permanent},
+		// Us or the message: another provider may deliver.
+		{"relaying denied", smtptest.Rcpt, smtptest.Reject(554, "5.7.1", "Relay access denied"), "554 5.7.1", "Relay access denied", refused},
+		{"relaying denied as 550", smtptest.Rcpt, smtptest.Reject(550, "5.7.1", "Relaying denied"), "550 5.7.1", "Relaying denied", refused},
+		{"sender rejected", smtptest.Mail, smtptest.Reject(550, "5.7.1", "Sender address rejected: not owned by user"), "550 5.7.1", "Sender address rejected: not owned by user", refused},
+		{"authentication required", smtptest.Mail, smtptest.Reject(530, "5.7.0", "Authentication required"), "530 5.7.0", "Authentication required", refused},
+		{"message too big", smtptest.Data, smtptest.Reject(552, "5.3.4", "Message size exceeds fixed limit"), "552 5.3.4", "Message size exceeds fixed limit", refused},
+		{"content rejected", smtptest.Data, smtptest.Reject(554, "5.7.1", "Message rejected as spam"), "554 5.7.1", "Message rejected as spam", refused},
+		{"hello refused", smtptest.Hello, smtptest.Reject(554, "5.7.1", "Go away"), "554 5.7.1", "Go away", refused},
+		// For now: retry.
+		{"recipient greylisted", smtptest.Rcpt, smtptest.Reject(450, "4.2.0", "Greylisted, try again later"), "450 4.2.0", "Greylisted, try again later", transient},
+		{"sender quota", smtptest.Mail, smtptest.Reject(452, "4.3.1", "Insufficient system storage"), "452 4.3.1", "Insufficient system storage", transient},
+		{"data deferred", smtptest.Data, smtptest.Reject(451, "4.3.0", "Temporary local problem"), "451 4.3.0", "Temporary local problem", transient},
+		{"hello deferred", smtptest.Hello, smtptest.Reject(421, "4.3.2", "Service not available"), "421 4.3.2", "Service not available", transient},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -308,12 +423,13 @@ func TestSendRefusals(t *testing.T) {
 			srv.SetFault(tt.stage, tt.fault)
 
 			_, err := p.Send(t.Context(), emailMessage())
-			want := &otp.ProviderError{Provider: "smtp", Code: tt.code, Message: tt.message, Permanent: tt.perm}
+			want := &otp.ProviderError{Provider: "smtp", Code: tt.code, Message: tt.message,
+				Permanent: tt.class == permanent, Refused: tt.class == refused}
 			if diff := cmp.Diff(want, providerError(t, err)); diff != "" {
 				t.Errorf("error (-want +got):\n%s", diff)
 			}
-			if got := errors.Is(err, otp.ErrPermanent); got != tt.perm {
-				t.Errorf("errors.Is(err, ErrPermanent) = %v, want %v", got, tt.perm)
+			if got := errors.Is(err, otp.ErrPermanent); got != want.Permanent {
+				t.Errorf("errors.Is(err, ErrPermanent) = %v, want %v", got, want.Permanent)
 			}
 			if n := len(srv.Messages()); n != 0 {
 				t.Errorf("server kept %d messages, want 0", n)
@@ -360,7 +476,7 @@ func TestSendConnectionFailures(t *testing.T) {
 
 			_, err := p.Send(t.Context(), emailMessage())
 			pe := providerError(t, err)
-			if pe.Permanent || pe.Code != "" || pe.Message == "" {
+			if pe.Permanent || pe.Refused || pe.Code != "" || pe.Message == "" {
 				t.Errorf("error = %+v, want a transient one without a reply code", pe)
 			}
 		})
@@ -378,7 +494,7 @@ func TestSendConnectionRefused(t *testing.T) {
 	p := newProvider(t, smtp.Config{Host: "127.0.0.1", Port: port, TLS: smtp.TLSNone, From: "otp@example.com"})
 	_, err = p.Send(t.Context(), emailMessage())
 	pe := providerError(t, err)
-	if pe.Permanent || !strings.Contains(pe.Message, "refused") {
+	if pe.Permanent || pe.Refused || !strings.Contains(pe.Message, "refused") {
 		t.Errorf("Send error = %+v, want a transient connection refusal", pe)
 	}
 	if err := p.Check(t.Context()); err == nil {
@@ -407,7 +523,7 @@ func TestSendTimeout(t *testing.T) {
 
 			_, err := p.Send(t.Context(), emailMessage())
 			pe := providerError(t, err)
-			if pe.Permanent || !strings.Contains(pe.Message, "no answer within 100ms") {
+			if pe.Permanent || pe.Refused || !strings.Contains(pe.Message, "no answer within 100ms") {
 				t.Errorf("error = %+v, want a transient timeout", pe)
 			}
 		})
@@ -442,7 +558,7 @@ func TestSendCancelled(t *testing.T) {
 		t.Fatal("Send did not return after its context was cancelled")
 	}
 	pe := providerError(t, err)
-	if pe.Permanent || !strings.Contains(pe.Message, "cancel") {
+	if pe.Permanent || pe.Refused || !strings.Contains(pe.Message, "cancel") {
 		t.Errorf("error = %+v, want a transient cancellation", pe)
 	}
 }
@@ -455,6 +571,7 @@ func TestSendInvalidInput(t *testing.T) {
 	}{
 		{"not an address", func(m *otp.OutgoingMessage) { m.To = "ivan at example" }, true},
 		{"header injection", func(m *otp.OutgoingMessage) { m.To = "ivan@example.net\r\nBcc: x@example.org" }, true},
+		{"invalid internationalised domain", func(m *otp.OutgoingMessage) { m.To = "ivan@пример-.рф" }, true},
 		{"sms channel", func(m *otp.OutgoingMessage) { m.Channel = otp.SMS }, false},
 		{"no body", func(m *otp.OutgoingMessage) { m.Body, m.HTML = "", "" }, false},
 	}
@@ -466,8 +583,10 @@ func TestSendInvalidInput(t *testing.T) {
 
 			_, err := p.Send(t.Context(), m)
 			pe := providerError(t, err)
-			if pe.Permanent != tt.perm {
-				t.Errorf("Permanent = %v, want %v (%v)", pe.Permanent, tt.perm, pe)
+			// What is not the recipient's fault is the message's or
+			// this provider's: refused.
+			if pe.Permanent != tt.perm || pe.Refused == tt.perm {
+				t.Errorf("Permanent, Refused = %v, %v; want %v, %v (%v)", pe.Permanent, pe.Refused, tt.perm, !tt.perm, pe)
 			}
 			if n := len(srv.Sessions()); n != 0 {
 				t.Errorf("Send opened %d connections, want 0", n)

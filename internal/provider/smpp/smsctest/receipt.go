@@ -34,6 +34,10 @@ type Receipt struct {
 	Err    string // the three-digit network error, "000" if empty
 	Format ReceiptFormat
 	Done   time.Time // the done date; now if zero
+	// Seconds writes the dates of the receipt text with seconds
+	// ("YYMMDDhhmmss"), as some SMSCs do, instead of Appendix B's
+	// minutes ("YYMMDDhhmm").
+	Seconds bool
 }
 
 // messageStates are the message_state TLV values (SMPP 3.4 5.2.28).
@@ -88,7 +92,11 @@ func (s *Server) sendReceipt(c *conn, r Receipt) error {
 		if len([]rune(text)) > 20 {
 			text = string([]rune(text)[:20])
 		}
-		date := r.Done.Format("0601021504")
+		layout := "0601021504"
+		if r.Seconds {
+			layout = "060102150405"
+		}
+		date := r.Done.Format(layout)
 		body := fmt.Sprintf("id:%s sub:001 dlvrd:%s submit date:%s done date:%s stat:%s err:%s text:%s",
 			r.MessageID, dlvrd, date, date, r.Stat, r.Err, text)
 		msg, err := pdu.NewBinaryShortMessageWithEncoding([]byte(body), nil)

@@ -2,8 +2,8 @@
 // speaking SMPP 3.4 with gosmpp's PDU codec. It binds transceivers that
 // present its credentials, answers submit_sm, enquire_link and unbind,
 // records what was submitted, and sends delivery receipts as deliver_sm.
-// It can be told to refuse messages with a command status, throttle,
-// answer late or not at all, and drop its connections.
+// It can be told to refuse binds or messages with a command status,
+// throttle, answer late or not at all, and drop its connections.
 //
 // Unless told otherwise it answers each PDU at once on the connection's
 // reading goroutine, without sleeping or logging, so that benchmarks
@@ -13,6 +13,7 @@ package smsctest
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"net"
 	"sync"
@@ -39,6 +40,7 @@ const (
 	StatusSysErr      uint32 = 0x00000008 // ESME_RSYSERR
 	StatusSubmitFail  uint32 = 0x00000045 // ESME_RSUBMITFAIL
 	StatusThrottled   uint32 = 0x00000058 // ESME_RTHROTTLED
+	StatusBindFail    uint32 = 0x0000000D // ESME_RBINDFAIL
 	statusInvBndSts   uint32 = 0x00000004 // ESME_RINVBNDSTS
 	statusAlyBnd      uint32 = 0x00000005 // ESME_RALYBND
 	statusInvPaswd    uint32 = 0x0000000E // ESME_RINVPASWD
@@ -83,7 +85,10 @@ type Submit struct {
 	ESMClass           byte
 	DataCoding         byte
 	RegisteredDelivery byte
-	Text               string // the short_message decoded per DataCoding, without the UDH
+	// ValidityPeriod is the validity_period as sent, e.g.
+	// "261207101500000+"; "" for the SMSC's default.
+	ValidityPeriod string
+	Text           string // the short_message decoded per DataCoding, without the UDH
 	// Ref, Total and Seq are the concatenation header's reference,
 	// number of parts and part number (from 1); zero for a single part.
 	Ref, Total, Seq int
@@ -100,7 +105,7 @@ type Message struct {
 type Stats struct {
 	Connections    int // TCP connections accepted
 	Binds          int // successful binds
-	BindFailures   int // binds refused for their credentials
+	BindFailures   int // binds refused, for their credentials or by RefuseBinds
 	Submits        int // submit_sm received
 	Accepted       int // submit_sm answered ESME_ROK
 	EnquireLinks   int // enquire_link received
@@ -136,6 +141,7 @@ type Server struct {
 	delay       time.Duration
 	mute        bool
 	autoReceipt *Receipt
+	bindRefusal uint32        // refuse every bind with this status and no body; 0 binds normally
 	changed     chan struct{} // closed on any change, made on demand by WaitStats
 	closed      bool
 }
@@ -256,6 +262,16 @@ func (s *Server) SetAutoReceipt(r *Receipt) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.autoReceipt = r
+}
+
+// RefuseBinds makes the server refuse every following bind with status,
+// whatever its credentials, in a bind_resp without a body: SMPP 3.4
+// leaves out system_id when command_status is not ESME_ROK, and some
+// SMSCs (node-smpp) do. StatusOK restores normal binding.
+func (s *Server) RefuseBinds(status uint32) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.bindRefusal = status
 }
 
 // DropConnections closes every client connection abruptly, as a network
@@ -470,8 +486,8 @@ var bindCommands = map[pdu.BindingType]string{
 	pdu.Transceiver: "bind_transceiver", pdu.Transmitter: "bind_transmitter", pdu.Receiver: "bind_receiver",
 }
 
-// bind checks the credentials; a refused bind closes the connection, as
-// SMSCs do.
+// bind checks the credentials, or refuses as RefuseBinds said; a refused
+// bind closes the connection, as SMSCs do.
 func (s *Server) bind(c *conn, q *pdu.BindRequest) bool {
 	resp := q.GetResponse().(*pdu.BindResp)
 	resp.SystemID = "smsctest"
@@ -485,6 +501,10 @@ func (s *Server) bind(c *conn, q *pdu.BindRequest) bool {
 		status = statusInvPaswd
 	}
 	s.mu.Lock()
+	bare := false
+	if s.bindRefusal != StatusOK && !c.bound {
+		status, bare = s.bindRefusal, true
+	}
 	ok := status == StatusOK
 	s.binds = append(s.binds, Bind{Command: bindCommands[q.BindingType], SystemID: q.SystemID, SystemType: q.SystemType, OK: ok})
 	switch {
@@ -497,7 +517,12 @@ func (s *Server) bind(c *conn, q *pdu.BindRequest) bool {
 	s.changedLocked()
 	s.mu.Unlock()
 	setStatus(resp, status)
-	err := c.write(resp)
+	var err error
+	if bare {
+		err = c.writeHeader(resp.GetHeader())
+	} else {
+		err = c.write(resp)
+	}
 	if ok {
 		c.bound = true
 		return err == nil
@@ -510,7 +535,7 @@ func (s *Server) submit(c *conn, q *pdu.SubmitSM) {
 	sub := Submit{
 		SourceAddr: q.SourceAddr.Address(), SourceTON: q.SourceAddr.Ton(), SourceNPI: q.SourceAddr.Npi(),
 		DestAddr: q.DestAddr.Address(), DestTON: q.DestAddr.Ton(), DestNPI: q.DestAddr.Npi(),
-		ESMClass: q.EsmClass, RegisteredDelivery: q.RegisteredDelivery,
+		ESMClass: q.EsmClass, RegisteredDelivery: q.RegisteredDelivery, ValidityPeriod: q.ValidityPeriod,
 	}
 	if enc := q.Message.Encoding(); enc != nil {
 		sub.DataCoding = enc.DataCoding()
@@ -607,6 +632,20 @@ func (c *conn) write(p pdu.PDU) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	_, err := c.nc.Write(buf.Bytes())
+	return err
+}
+
+// writeHeader sends a PDU that is only its header: command_length 16 and
+// no body.
+func (c *conn) writeHeader(h pdu.Header) error {
+	var b [16]byte
+	binary.BigEndian.PutUint32(b[0:4], 16)
+	binary.BigEndian.PutUint32(b[4:8], uint32(h.CommandID))
+	binary.BigEndian.PutUint32(b[8:12], uint32(h.CommandStatus))
+	binary.BigEndian.PutUint32(b[12:16], uint32(h.SequenceNumber))
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	_, err := c.nc.Write(b[:])
 	return err
 }
 

@@ -2,6 +2,9 @@ package smsctest_test
 
 import (
 	"bufio"
+	"bytes"
+	"encoding/binary"
+	"io"
 	"net"
 	"testing"
 	"time"
@@ -88,6 +91,37 @@ func TestBindChecksCredentials(t *testing.T) {
 	}
 	if st := srv.Stats(); st.Binds != 1 || st.BindFailures != 1 {
 		t.Errorf("counters %+v, want 1 bind and 1 failure", st)
+	}
+}
+
+func TestRefuseBinds(t *testing.T) {
+	srv := smsctest.Start(t, smsctest.Config{})
+	srv.RefuseBinds(smsctest.StatusBindFail)
+	c := dial(t, srv)
+	b := pdu.NewBindRequest(pdu.Transceiver)
+	b.SystemID, b.Password = smsctest.DefaultSystemID, smsctest.DefaultPassword
+	buf := pdu.NewBuffer(nil)
+	b.Marshal(buf)
+	if _, err := c.nc.Write(buf.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	// The whole answer is a header: no system_id, then the connection ends.
+	got, err := io.ReadAll(c.r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []byte{0, 0, 0, 16, 0x80, 0, 0, 9, 0, 0, 0, 0x0D, 0, 0, 0, 0}
+	binary.BigEndian.PutUint32(want[12:], uint32(b.GetSequenceNumber()))
+	if !bytes.Equal(got, want) {
+		t.Errorf("answer to the bind = % x, want % x", got, want)
+	}
+	if st := srv.Stats(); st.Binds != 0 || st.BindFailures != 1 {
+		t.Errorf("counters %+v, want no bind and 1 failure", st)
+	}
+
+	srv.RefuseBinds(smsctest.StatusOK)
+	if got := dial(t, srv).bind(smsctest.DefaultPassword); got != data.ESME_ROK {
+		t.Errorf("bind after RefuseBinds(StatusOK) = %v, want ESME_ROK", got)
 	}
 }
 

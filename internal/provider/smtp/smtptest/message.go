@@ -16,6 +16,8 @@ import (
 // Message is one message the server accepted with a 250 reply to DATA.
 type Message struct {
 	From     string   // envelope sender, MAIL FROM, without angle brackets
+	SMTPUTF8 bool     // MAIL FROM carried the SMTPUTF8 parameter (RFC 6531)
+	BodyType string   // MAIL FROM's BODY= parameter ("7BIT", "8BITMIME"); "" without one
 	To       []string // envelope recipients, RCPT TO, in order
 	Data     []byte   // the message exactly as received, CRLF line ends
 	TLS      bool     // the message came over an encrypted connection

@@ -11,7 +11,7 @@
 // advertises AUTH PLAIN and answers any other credentials with
 // 535 5.7.8, as submission servers do.
 //
-// It records each accepted message (envelope, raw data, parsed headers,
+// It records each accepted message (envelope and MAIL FROM parameters, raw data, parsed headers,
 // decoded text and HTML parts) and each connection, and can be told to
 // misbehave at a stage of the conversation: answer with a given reply
 // (550 for a recipient, 451 on DATA), answer late, or drop the connection.
@@ -58,6 +58,10 @@ type Options struct {
 	// until a client has authenticated.
 	Username string
 	Password string
+	// NoSMTPUTF8 leaves SMTPUTF8 (RFC 6531) out of the EHLO answer, as
+	// many servers still do. Either way a RCPT TO with a non-ASCII
+	// address is refused unless MAIL FROM declared SMTPUTF8.
+	NoSMTPUTF8 bool
 }
 
 // Stage is a point in the SMTP conversation where a Fault applies.
@@ -141,7 +145,7 @@ func NewServer(tb testing.TB, opts Options) *Server {
 	s.srv.Domain = "smtptest.localhost"
 	s.srv.ReadTimeout = time.Minute
 	s.srv.WriteTimeout = time.Minute
-	s.srv.EnableSMTPUTF8 = true
+	s.srv.EnableSMTPUTF8 = !opts.NoSMTPUTF8
 	// go-smtp logs handler errors to stderr; a client that hangs up is
 	// routine here and not worth the noise.
 	s.srv.ErrorLog = log.New(io.Discard, "", 0)
@@ -329,6 +333,7 @@ type session struct {
 	tls  bool
 	user string
 	from string
+	opts smtp.MailOptions
 	to   []string
 }
 
@@ -361,7 +366,7 @@ func (se *session) Auth(mech string) (sasl.Server, error) {
 	}), nil
 }
 
-func (se *session) Mail(from string, _ *smtp.MailOptions) error {
+func (se *session) Mail(from string, opts *smtp.MailOptions) error {
 	if se.s.opts.Security == STARTTLS && !se.tls {
 		return reply(530, "5.7.0", "Must issue a STARTTLS command first")
 	}
@@ -372,6 +377,9 @@ func (se *session) Mail(from string, _ *smtp.MailOptions) error {
 		return err
 	}
 	se.from = from
+	if opts != nil {
+		se.opts = *opts
+	}
 	se.s.mu.Lock()
 	se.rec.Mails++
 	se.s.mu.Unlock()
@@ -381,6 +389,11 @@ func (se *session) Mail(from string, _ *smtp.MailOptions) error {
 func (se *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	if err := se.s.misbehave(Rcpt, se.c); err != nil {
 		return err
+	}
+	if !se.opts.UTF8 && !isASCII(to) {
+		// Postfix's answer (smtpd_check.c) to a Unicode address in a
+		// transaction that did not declare SMTPUTF8.
+		return reply(553, "5.6.7", "Must declare SMTPUTF8 to send unicode address")
 	}
 	se.s.mu.Lock()
 	rejected := se.s.rejected[strings.ToLower(to)]
@@ -402,6 +415,8 @@ func (se *session) Data(r io.Reader) error {
 	}
 	m := Message{
 		From:     se.from,
+		SMTPUTF8: se.opts.UTF8,
+		BodyType: string(se.opts.Body),
 		To:       append([]string(nil), se.to...),
 		Data:     raw,
 		TLS:      se.tls,
@@ -416,7 +431,17 @@ func (se *session) Data(r io.Reader) error {
 
 func (se *session) Reset() {
 	se.from = ""
+	se.opts = smtp.MailOptions{}
 	se.to = nil
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 func (se *session) Logout() error { return nil }

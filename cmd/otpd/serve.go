@@ -18,6 +18,7 @@ import (
 	"github.com/otpd/otpd/internal/delivery"
 	"github.com/otpd/otpd/internal/otp"
 	"github.com/otpd/otpd/internal/ratelimit"
+	"github.com/otpd/otpd/internal/version"
 	"github.com/otpd/otpd/internal/webhook"
 	"github.com/otpd/otpd/internal/widget"
 )
@@ -91,7 +92,7 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 	})
 	svc.SetNotify(worker.Wake)
 
-	apiHandler, err := api.New(api.Config{Service: svc, AdminTokenHash: adminHash, Logger: logger, Version: buildVersion(), OpenSignup: cfg.OpenSignup,
+	apiHandler, err := api.New(api.Config{Service: svc, AdminTokenHash: adminHash, Logger: logger, Version: version.String(), OpenSignup: cfg.OpenSignup,
 		Dialects: newDialects(svc, logger)})
 	if err != nil {
 		return err
@@ -132,7 +133,7 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
-	logger.Info("otpd listening", "addr", "http://"+ln.Addr().String(), "version", buildVersion(), "database", describeDB(cfg))
+	logger.Info("otpd listening", "addr", "http://"+ln.Addr().String(), "version", version.String(), "database", describeDB(cfg))
 	fmt.Fprintf(stdout, "listening on http://%s\n", ln.Addr())
 
 	select {

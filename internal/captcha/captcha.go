@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/otpd/otpd/internal/otp"
+	"github.com/otpd/otpd/internal/version"
 )
 
 // The providers' own addresses; Config overrides them for tests or for a
@@ -115,6 +116,7 @@ func postForm(ctx context.Context, hc *http.Client, endpoint string, form url.Va
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", version.UserAgent())
 	res, err := hc.Do(req)
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package captcha_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -79,6 +80,9 @@ func TestEachProvider(t *testing.T) {
 				if r.Method != http.MethodPost || r.RemoteIP != "203.0.113.7" {
 					t.Errorf("request %+v; want a POST carrying the user's address", r)
 				}
+				if !userAgent.MatchString(r.UserAgent) {
+					t.Errorf("User-Agent = %q, want otpd/x.y.z", r.UserAgent)
+				}
 				if tc.p == otp.HCaptcha && r.SiteKey != fake.SiteKey(otp.HCaptcha) {
 					t.Errorf("hCaptcha request without the site key: %+v", r)
 				}
@@ -86,6 +90,9 @@ func TestEachProvider(t *testing.T) {
 		})
 	}
 }
+
+// userAgent is the User-Agent every verification request carries.
+var userAgent = regexp.MustCompile(`^otpd/\d+\.\d+\.\d+`)
 
 // TestTurnstileIdempotentRetry: with the same idempotency key Turnstile
 // answers again for a token it has judged; with another key it does not.

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/otpd/otpd/internal/version"
 )
 
 // Defaults for Config.
@@ -25,12 +27,14 @@ const (
 	// DefaultMaxResponseExcerpt is how much of a response body is kept for
 	// the delivery log.
 	DefaultMaxResponseExcerpt = 1024
-	// DefaultUserAgent identifies otpd to receivers.
-	DefaultUserAgent = "otpd-webhook/1"
 	// MaxRetryAfter caps the Retry-After a receiver may ask for, so that a
 	// receiver cannot park a message beyond the retry schedule.
 	MaxRetryAfter = time.Hour
 )
+
+// DefaultUserAgent identifies otpd and its version to receivers, as it
+// does to providers: "otpd/1.2.3".
+var DefaultUserAgent = version.UserAgent()
 
 // drainLimit is how much of a response body beyond the excerpt is read so
 // that the connection can be reused; longer bodies close the connection.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -55,6 +56,23 @@ func TestSendSuccess(t *testing.T) {
 	want := received{"POST", "application/json", "otpd-test/9", h.Get("webhook-signature"), vecID, vecBody}
 	if diff := cmp.Diff(want, <-got); diff != "" {
 		t.Errorf("request mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestSendDefaultUserAgent: without Config.UserAgent a receiver is told
+// otpd's name and version, as providers are.
+func TestSendDefaultUserAgent(t *testing.T) {
+	got := make(chan string, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- r.Header.Get("User-Agent")
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(srv.Close)
+	if res := newTestSender(t, Config{}).Send(t.Context(), srv.URL+"/hook", nil, []byte(`{}`)); res.Err != nil {
+		t.Fatalf("Send = %+v, want no error", res)
+	}
+	if ua := <-got; !regexp.MustCompile(`^otpd/\d+\.\d+\.\d+`).MatchString(ua) {
+		t.Errorf("User-Agent = %q, want otpd/x.y.z", ua)
 	}
 }
 

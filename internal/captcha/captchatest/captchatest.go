@@ -57,6 +57,7 @@ type Request struct {
 	RemoteIP       string
 	SiteKey        string // hCaptcha's sitekey parameter
 	IdempotencyKey string // Turnstile's idempotency_key
+	UserAgent      string // the User-Agent header as sent
 }
 
 // NewServer starts the fake for the test's lifetime.
@@ -148,7 +149,7 @@ func (s *Server) siteverify(p otp.ChallengeProvider) http.HandlerFunc {
 			return
 		}
 		req := Request{Provider: p, Method: r.Method, Secret: in["secret"], Token: in["response"], RemoteIP: in["remoteip"],
-			SiteKey: in["sitekey"], IdempotencyKey: in["idempotency_key"]}
+			SiteKey: in["sitekey"], IdempotencyKey: in["idempotency_key"], UserAgent: r.UserAgent()}
 		writeJSON(w, http.StatusOK, s.judge(p, req))
 	}
 }
@@ -207,7 +208,8 @@ func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusBadRequest)
 		return
 	}
-	req := Request{Provider: otp.SmartCaptcha, Method: r.Method, Secret: in["secret"], Token: in["token"], RemoteIP: in["ip"]}
+	req := Request{Provider: otp.SmartCaptcha, Method: r.Method, Secret: in["secret"], Token: in["token"], RemoteIP: in["ip"],
+		UserAgent: r.UserAgent()}
 	failed := func(msg string) { writeJSON(w, http.StatusOK, map[string]any{"status": "failed", "message": msg}) }
 	s.mu.Lock()
 	defer s.mu.Unlock()

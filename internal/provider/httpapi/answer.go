@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/otpd/otpd/internal/otp"
+	"github.com/otpd/otpd/internal/version"
 )
 
 // maxAnswer bounds how much of an answer is read: an acceptance or a
@@ -38,7 +39,7 @@ func (p *Provider) do(ctx context.Context, method string, r rendered, red redact
 		// The URL was checked when rendered; the error would quote it.
 		return nil, &otp.ProviderError{Provider: p.cfg.Name, Message: "build request: the rendered URL is not valid"}
 	}
-	req.Header.Set("User-Agent", "otpd")
+	req.Header.Set("User-Agent", version.UserAgent()) // a configured header may replace it
 	if r.body != nil {
 		req.Header.Set("Content-Type", p.cfg.ContentType)
 	}
@@ -71,14 +72,14 @@ func transportError(err error) string {
 // accepted (empty when message_id is not configured), otherwise a
 // *otp.ProviderError. See the package comment for the order of the rules.
 func (p *Provider) judge(a *answer, red redactor) (string, error) {
-	if a.status == http.StatusTooManyRequests || a.status >= 500 {
-		return "", p.refusal(a, red, false, "")
+	if laterStatus(a.status) {
+		return "", p.refusal(a, red, transient, "")
 	}
 	if p.isPermanent(a) {
-		return "", p.refusal(a, red, true, "")
+		return "", p.refusal(a, red, permanent, "")
 	}
 	if why := p.unaccepted(a); why != "" {
-		return "", p.refusal(a, red, false, red.clean(why))
+		return "", p.refusal(a, red, byStatus(a.status), red.clean(why))
 	}
 	if !p.messageID.configured() {
 		return "", nil
@@ -91,6 +92,39 @@ func (p *Provider) judge(a *answer, red redactor) (string, error) {
 		return "", &otp.ProviderError{Provider: p.cfg.Name, Message: fmt.Sprintf("malformed answer: HTTP %d: message_id: %s", a.status, red.clean(err.Error()))}
 	}
 	return id, nil
+}
+
+// class is what a refusal means for the delivery pipeline: the three
+// classes of otp.ProviderError.
+type class int
+
+const (
+	transient class = iota // retried with backoff
+	refused                // this gateway will not take the message; the router fails over at once
+	permanent              // the recipient cannot be reached; no provider can help
+)
+
+// laterStatus is an answer that asks to come back later whatever its body
+// says: 429, 408, 425 and 5xx.
+func laterStatus(status int) bool {
+	switch status {
+	case http.StatusTooManyRequests, http.StatusRequestTimeout, http.StatusTooEarly:
+		return true
+	}
+	return status >= 500
+}
+
+// byStatus classes an answer that is not an acceptance and that the
+// permanent rule does not match: a 4xx (other than a laterStatus) is the
+// gateway refusing the request — our credentials, balance, sender or a
+// request it calls invalid — which asking again does not change; anything
+// else (a 2xx or 3xx that fails a success condition, a malformed body)
+// says too little, and is transient.
+func byStatus(status int) class {
+	if status >= 400 && status <= 499 && !laterStatus(status) {
+		return refused
+	}
+	return transient
 }
 
 func (p *Provider) isPermanent(a *answer) bool {
@@ -141,8 +175,8 @@ func (p *Provider) unaccepted(a *answer) string {
 // refusal makes the error for an answer that is not an acceptance: the
 // gateway's code and reason when error_code and error_message find them,
 // else why; and, when transient, the wait the gateway asked for.
-func (p *Provider) refusal(a *answer, red redactor, permanent bool, why string) *otp.ProviderError {
-	pe := &otp.ProviderError{Provider: p.cfg.Name, Permanent: permanent}
+func (p *Provider) refusal(a *answer, red redactor, c class, why string) *otp.ProviderError {
+	pe := &otp.ProviderError{Provider: p.cfg.Name, Permanent: c == permanent, Refused: c == refused}
 	if code, err := p.errorCode.extract(a); err == nil {
 		pe.Code = red.clean(truncate(code, 64))
 	}
@@ -155,7 +189,7 @@ func (p *Provider) refusal(a *answer, red redactor, permanent bool, why string) 
 		msg += " " + t
 	}
 	pe.Message = msg
-	if !permanent {
+	if c == transient {
 		pe.RetryAfter = retryAfter(a.header.Get(p.cfg.RetryAfterHeader), p.now())
 	}
 	return pe

@@ -41,6 +41,7 @@ func TestValidate(t *testing.T) {
 		}, "success.json_path \"data..status\" has an empty segment"},
 		{"permanent 2xx", func(c *httpapi.Config) { c.Permanent.Status = []int{200} }, "permanent.status: 200 is not a 4xx"},
 		{"permanent 429", func(c *httpapi.Config) { c.Permanent.Status = []int{429} }, "permanent.status: 429"},
+		{"permanent 408", func(c *httpapi.Config) { c.Permanent.Status = []int{408} }, "permanent.status: 408"},
 		{"permanent also success", func(c *httpapi.Config) {
 			c.Success.Status, c.Permanent.Status = []int{200, 400}, []int{400}
 		}, "permanent.status: 400 is also in success.status"},

@@ -47,11 +47,13 @@
 //	permanent: {status: [400, 404], json_path: error.code, values: [invalid_number, blocked]}
 //	check_url: https://api.gateway.example/v2/account
 //
-// An answer is judged in this order: 429 and 5xx are transient (with the
-// Retry-After wait when given); an answer matching permanent is a
-// permanent refusal; an answer matching every success condition is an
-// acceptance; anything else, including a body that is not the JSON a
-// condition expects, is a transient refusal. The provider never logs, and
+// An answer is judged in this order: 429, 408, 425 and 5xx are transient
+// (with the Retry-After wait when given); an answer matching permanent is
+// a permanent refusal; an answer matching every success condition is an
+// acceptance; any other 4xx is refused (the gateway will not take the
+// message however often it is asked, so the router fails over at once);
+// anything else, including a body that is not the JSON a condition
+// expects, is a transient refusal. The provider never logs, and
 // its errors never quote the rendered URL or body: they hold the code and
 // the secrets.
 package httpapi
@@ -147,8 +149,8 @@ type Success struct {
 // Permanent describes a refusal that retrying cannot fix: either
 // condition suffices.
 type Permanent struct {
-	// Status lists 4xx statuses (not 429) that blame the message or the
-	// recipient, e.g. [400, 404].
+	// Status lists 4xx statuses (not 408, 425 or 429, which ask to come
+	// back later) that blame the message or the recipient, e.g. [400, 404].
 	Status []int `yaml:"status"`
 	// JSONPath and Values mark an answer permanent when the value at the
 	// path is one of Values, e.g. json_path: error.code, values: [21211].
@@ -320,8 +322,8 @@ func (c Config) checkSettings() error {
 		return errors.New("success.json_path is required with success.equals")
 	}
 	for _, s := range c.Permanent.Status {
-		if s < 400 || s > 499 || s == http.StatusTooManyRequests {
-			return fmt.Errorf("permanent.status: %d is not a 4xx status other than 429", s)
+		if s < 400 || s > 499 || laterStatus(s) {
+			return fmt.Errorf("permanent.status: %d is not a 4xx status other than 408, 425 and 429", s)
 		}
 		if slices.Contains(c.Success.Status, s) {
 			return fmt.Errorf("permanent.status: %d is also in success.status", s)
@@ -354,22 +356,22 @@ func (p *Provider) HasCheck() bool { return p.tmpl.checkURL != nil }
 
 // Send renders the request for m, sends it and judges the answer.
 // Refusals are *otp.ProviderError, permanent only when the answer matches
-// the permanent settings.
+// the permanent settings, refused for other 4xx answers.
 func (p *Provider) Send(ctx context.Context, m otp.OutgoingMessage) (otp.SendResult, error) {
 	if m.To == "" {
 		return otp.SendResult{}, &otp.ProviderError{Provider: p.cfg.Name, Message: "the message has no recipient", Permanent: true}
 	}
 	if !slices.Contains(p.cfg.Channels, m.Channel) {
-		// Not permanent: the router should try another provider.
-		return otp.SendResult{}, &otp.ProviderError{Provider: p.cfg.Name, Message: fmt.Sprintf("channel %q is not configured for this provider", m.Channel)}
+		// Refused, not permanent: the router should try another provider at once.
+		return otp.SendResult{}, &otp.ProviderError{Provider: p.cfg.Name, Message: fmt.Sprintf("channel %q is not configured for this provider", m.Channel), Refused: true}
 	}
 	red := newRedactor(m, p.cfg.Vars)
 	r, err := p.tmpl.render(messageData(m, p.cfg.Vars), red)
 	if err != nil {
 		// The templates rendered at start-up, so this is a branch the
 		// sample did not take: the configuration's fault, not the
-		// message's, so another provider may do better.
-		return otp.SendResult{}, &otp.ProviderError{Provider: p.cfg.Name, Message: "render request: " + err.Error()}
+		// message's, so another provider may do better, at once.
+		return otp.SendResult{}, &otp.ProviderError{Provider: p.cfg.Name, Message: "render request: " + err.Error(), Refused: true}
 	}
 	a, err := p.do(ctx, p.cfg.Method, r, red)
 	if err != nil {
@@ -387,7 +389,7 @@ func (p *Provider) Send(ctx context.Context, m otp.OutgoingMessage) (otp.SendRes
 
 // Check asks check_url and wants a 2xx answer. Without check_url it
 // returns nil without any request: reachability is then unknown (see
-// HasCheck). A refusal is a transient *otp.ProviderError.
+// HasCheck). A refusal is an *otp.ProviderError, refused for a 4xx.
 func (p *Provider) Check(ctx context.Context) error {
 	if p.tmpl.checkURL == nil {
 		return nil
@@ -402,7 +404,7 @@ func (p *Provider) Check(ctx context.Context) error {
 		return err
 	}
 	if a.status < 200 || a.status > 299 {
-		return p.refusal(a, red, false, "the check URL did not answer 2xx")
+		return p.refusal(a, red, byStatus(a.status), "the check URL did not answer 2xx")
 	}
 	return nil
 }

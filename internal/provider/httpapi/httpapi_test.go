@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -120,11 +121,13 @@ func TestSendJSONPost(t *testing.T) {
 		"Idempotency-Key": "dlv_1",
 		"X-Api-Version":   "2",
 		"Content-Type":    "application/json",
-		"User-Agent":      "otpd",
 	} {
 		if got := r.Header.Get(name); got != want {
 			t.Errorf("header %s = %q, want %q", name, got, want)
 		}
+	}
+	if ua := r.Header.Get("User-Agent"); !regexp.MustCompile(`^otpd/\d+\.\d+\.\d+`).MatchString(ua) {
+		t.Errorf("User-Agent = %q, want otpd/x.y.z", ua)
 	}
 }
 
@@ -242,6 +245,8 @@ func TestKooKooStyleGET(t *testing.T) {
 		c.Vars = map[string]string{"api_key": "KKwrongwrongwrong", "sender_id": "OZONTL"}
 		_, err := newProvider(t, c).Send(t.Context(), m)
 		pe := asProviderError(t, err)
+		// A 200 that fails the success condition says too little to be
+		// refused for good.
 		want := &otp.ProviderError{Provider: "kookoo-sms", Message: "HTTP 200: Authentication Error"}
 		if diff := cmp.Diff(want, pe); diff != "" {
 			t.Errorf("error (-want +got):\n%s", diff)
@@ -250,13 +255,14 @@ func TestKooKooStyleGET(t *testing.T) {
 }
 
 // TestSuccessConditions covers the ways an answer is recognised as an
-// acceptance; a failed condition is a transient refusal.
+// acceptance; a failed condition is a refusal, refused for good with a 4xx
+// status and transient otherwise.
 func TestSuccessConditions(t *testing.T) {
 	tests := []struct {
 		name    string
 		success httpapi.Success
 		reply   httpapitest.Reply
-		wantErr string // substring of a transient refusal; "" for acceptance
+		wantErr string // substring of the refusal; "" for acceptance
 	}{
 		{"default 2xx", httpapi.Success{}, httpapitest.JSON(202, `{}`), ""},
 		{"default refuses 4xx", httpapi.Success{}, httpapitest.JSON(403, `{}`), "HTTP 403: Forbidden"},
@@ -300,8 +306,8 @@ func TestSuccessConditions(t *testing.T) {
 				return
 			}
 			pe := asProviderError(t, err)
-			if pe.Permanent {
-				t.Errorf("error %v is permanent, want transient", pe)
+			if wantRefused := tt.reply.Status >= 400; pe.Permanent || pe.Refused != wantRefused {
+				t.Errorf("error %+v: permanent %v, refused %v; want refused %v", pe, pe.Permanent, pe.Refused, wantRefused)
 			}
 			if !strings.Contains(pe.Message, tt.wantErr) {
 				t.Errorf("error message %q does not contain %q", pe.Message, tt.wantErr)
@@ -370,10 +376,18 @@ func TestRefusals(t *testing.T) {
 			otp.ProviderError{Code: "invalid_number", Message: "HTTP 422: Number is not valid", Permanent: true}},
 		{"permanent by json number value in a 200", httpapitest.JSON(200, `{"error":{"code":21610}}`),
 			otp.ProviderError{Code: "21610", Message: "HTTP 200", Permanent: true}},
-		{"other 4xx transient", httpapitest.JSON(401, `{"error":{"code":"auth","message":"Bad token"}}`),
-			otp.ProviderError{Code: "auth", Message: "HTTP 401: Bad token"}},
-		{"other json value transient", httpapitest.JSON(422, `{"error":{"code":"no_credit"}}`),
-			otp.ProviderError{Code: "no_credit", Message: "HTTP 422"}},
+		{"other 4xx refused", httpapitest.JSON(401, `{"error":{"code":"auth","message":"Bad token"}}`),
+			otp.ProviderError{Code: "auth", Message: "HTTP 401: Bad token", Refused: true}},
+		{"403 refused", httpapitest.JSON(403, `{"error":{"code":"sender","message":"Sender id not allowed"}}`),
+			otp.ProviderError{Code: "sender", Message: "HTTP 403: Sender id not allowed", Refused: true}},
+		{"other json value refused", httpapitest.JSON(422, `{"error":{"code":"no_credit"}}`),
+			otp.ProviderError{Code: "no_credit", Message: "HTTP 422", Refused: true}},
+		{"bare 409", httpapitest.Reply{Status: 409},
+			otp.ProviderError{Message: "HTTP 409", Refused: true}},
+		{"408 transient", httpapitest.Reply{Status: 408, Header: map[string]string{"Retry-After": "3"}},
+			otp.ProviderError{Message: "HTTP 408 Request Timeout", RetryAfter: 3 * time.Second}},
+		{"425 transient", httpapitest.Reply{Status: 425},
+			otp.ProviderError{Message: "HTTP 425 Too Early"}},
 		{"429 with seconds", httpapitest.Throttled("30"),
 			otp.ProviderError{Message: "HTTP 429 Too Many Requests", RetryAfter: 30 * time.Second}},
 		{"429 without Retry-After", httpapitest.Throttled(""),
@@ -566,8 +580,9 @@ func TestSendRefusedBeforeRequest(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := p.Send(t.Context(), tt.m)
-			if got := asProviderError(t, err).Permanent; got != tt.wantPermanent {
-				t.Errorf("Permanent = %v, want %v", got, tt.wantPermanent)
+			pe := asProviderError(t, err)
+			if pe.Permanent != tt.wantPermanent || pe.Refused == tt.wantPermanent {
+				t.Errorf("Permanent = %v, Refused = %v; want permanent %v, else refused", pe.Permanent, pe.Refused, tt.wantPermanent)
 			}
 		})
 	}
@@ -613,7 +628,7 @@ func TestCheck(t *testing.T) {
 		{"ok", "", httpapitest.JSON(200, `{"balance":"12.50"}`), "GET", nil},
 		{"head", "HEAD", httpapitest.Reply{Status: 204}, "HEAD", nil},
 		{"bad credentials", "", httpapitest.JSON(401, `{}`), "GET",
-			&otp.ProviderError{Provider: "gw-json", Message: "HTTP 401: the check URL did not answer 2xx"}},
+			&otp.ProviderError{Provider: "gw-json", Message: "HTTP 401: the check URL did not answer 2xx", Refused: true}},
 		{"throttled", "", httpapitest.Throttled("9"), "GET",
 			&otp.ProviderError{Provider: "gw-json", Message: "HTTP 429", RetryAfter: 9 * time.Second}},
 		{"down", "", httpapitest.Reply{Status: 503}, "GET",

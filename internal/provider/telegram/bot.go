@@ -60,7 +60,7 @@ func (p *Provider) sendBot(ctx context.Context, m otp.OutgoingMessage) (string, 
 		return "", p.permanent("", noChat)
 	}
 	if m.Body == "" {
-		return "", p.fail("", "the message has no body to send")
+		return "", p.refused("", "the message has no body to send")
 	}
 	var msg botMessage
 	if err := p.botCall(ctx, "sendMessage", sendMessageRequest{ChatID: chat, Text: m.Body}, &msg); err != nil {
@@ -117,7 +117,8 @@ var botChatGone = regexp.MustCompile(`(?i)chat not found|user not found|PEER_ID_
 // botError classifies a Bot API refusal. 403 (the user blocked the bot or
 // deleted their account) and a vanished chat are the recipient's doing
 // and permanent; 429 is throttling with parameters.retry_after; 401 (a
-// revoked token), other 4xx and 5xx are transient.
+// revoked token), 404 (no such bot) and other 4xx (a request Telegram
+// calls invalid, such as a text too long) are refused; 5xx are transient.
 func (p *Provider) botError(env botAnswer, a answer) *otp.ProviderError {
 	code := env.ErrorCode
 	if code == 0 {
@@ -137,6 +138,8 @@ func (p *Provider) botError(env botAnswer, a answer) *otp.ProviderError {
 		pe.Permanent = true
 	case code == http.StatusBadRequest && botChatGone.MatchString(msg):
 		pe.Permanent = true
+	default:
+		pe.Refused = refusedStatus(code)
 	}
 	return pe
 }

@@ -117,13 +117,19 @@ func TestBotSendRefusals(t *testing.T) {
 		}, refusal{permanent: true, code: "400", message: "chat not found"}},
 		{"other bad request", func(s *telegramtest.BotServer, _ *telegram.Config, m *otp.OutgoingMessage) {
 			m.Body = strings.Repeat("x", 4097)
-		}, refusal{code: "400", message: "message is too long"}},
+		}, refusal{refused: true, code: "400", message: "message is too long"}},
 		{"throttled", func(s *telegramtest.BotServer, _ *telegram.Config, _ *otp.OutgoingMessage) {
 			s.FailNext(1, telegramtest.BotThrottled(7))
 		}, refusal{code: "429", retryAfter: 7 * time.Second, message: "Too Many Requests"}},
 		{"revoked token", func(_ *telegramtest.BotServer, c *telegram.Config, _ *otp.OutgoingMessage) {
 			c.BotToken = "42:revoked"
-		}, refusal{code: "401", message: "Unauthorized"}},
+		}, refusal{refused: true, code: "401", message: "Unauthorized"}},
+		{"no such bot", func(s *telegramtest.BotServer, _ *telegram.Config, _ *otp.OutgoingMessage) {
+			s.FailNext(1, telegramtest.BotError(http.StatusNotFound, "Not Found"))
+		}, refusal{refused: true, code: "404", message: "Not Found"}},
+		{"proxy refuses", func(s *telegramtest.BotServer, _ *telegram.Config, _ *otp.OutgoingMessage) {
+			s.FailNext(1, telegramtest.BotHTTPError(http.StatusForbidden))
+		}, refusal{refused: true, message: "HTTP 403"}},
 		{"server error", func(s *telegramtest.BotServer, _ *telegram.Config, _ *otp.OutgoingMessage) {
 			s.FailNext(1, telegramtest.BotError(http.StatusInternalServerError, "Internal Server Error"))
 		}, refusal{code: "500", message: "Internal Server Error"}},
@@ -142,7 +148,7 @@ func TestBotSendRefusals(t *testing.T) {
 		}, refusal{message: "database is closed"}},
 		{"empty body", func(_ *telegramtest.BotServer, _ *telegram.Config, m *otp.OutgoingMessage) {
 			m.Body = ""
-		}, refusal{message: "no body"}},
+		}, refusal{refused: true, message: "no body"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -166,6 +172,27 @@ func TestBotSendRefusals(t *testing.T) {
 			}
 			checkRefusal(t, err, "telegram-bot", tt.want)
 		})
+	}
+}
+
+func TestBotUserAgent(t *testing.T) {
+	s := telegramtest.NewBotServer(t)
+	s.AddChat(chatID)
+	p := newBot(t, s, nil)
+	if _, err := p.Send(t.Context(), message()); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	if err := p.Check(t.Context()); err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	reqs := s.Requests()
+	if len(reqs) != 2 {
+		t.Fatalf("the fake got %d requests, want 2", len(reqs))
+	}
+	for _, r := range reqs {
+		if !userAgent.MatchString(r.UserAgent) {
+			t.Errorf("%s: User-Agent %q, want otpd/x.y.z", r.Method, r.UserAgent)
+		}
 	}
 }
 
@@ -201,7 +228,7 @@ func TestBotCheck(t *testing.T) {
 	}
 
 	p := newBot(t, s, func(c *telegram.Config) { c.BotToken = "42:revoked" })
-	checkRefusal(t, p.Check(t.Context()), "telegram-bot", refusal{code: "401", message: "Unauthorized"})
+	checkRefusal(t, p.Check(t.Context()), "telegram-bot", refusal{refused: true, code: "401", message: "Unauthorized"})
 
 	s.FailNext(1, telegramtest.BotHTTPError(http.StatusBadGateway))
 	checkRefusal(t, newBot(t, s, nil).Check(t.Context()), "telegram-bot", refusal{message: "HTTP 502"})

@@ -83,7 +83,7 @@ func (p *Provider) sendGateway(ctx context.Context, m otp.OutgoingMessage) (stri
 	if !gatewayCode.MatchString(m.Code) {
 		// otpd's code settings, not the message's fault: another
 		// provider may well carry the code.
-		return "", p.fail("", "the Gateway API only carries codes of 4 to 8 digits")
+		return "", p.refused("", "the Gateway API only carries codes of 4 to 8 digits")
 	}
 	req := sendVerificationRequest{
 		PhoneNumber:    m.To,
@@ -163,9 +163,10 @@ func (p *Provider) gatewayCall(ctx context.Context, method string, params, out a
 // gatewayErrors maps the Gateway API's error strings to what they mean.
 // Only ACCESS_TOKEN_INVALID is named in Telegram's documentation; the
 // others are those Telegram is known to answer (see e.g.
-// github.com/apifonica/tg-gateway-go). Unknown strings are transient.
+// github.com/apifonica/tg-gateway-go). Unknown strings are judged by the
+// HTTP status (see gatewayError).
 var gatewayErrors = map[string]struct {
-	permanent bool
+	permanent bool // the recipient: no provider can help
 	message   string
 }{
 	// The recipient: no Telegram account, or none Telegram can reach.
@@ -173,7 +174,9 @@ var gatewayErrors = map[string]struct {
 	"PHONE_NUMBER_NOT_FOUND":     {true, "the phone number has no Telegram account"},
 	"PHONE_NUMBER_NOT_AVAILABLE": {true, "Telegram cannot send verification messages to this number"},
 
-	// The account and its configuration: another provider may do better.
+	// The rest are refused: the Gateway will answer the same however
+	// often it is asked, and another provider may do better.
+	// The account and its configuration.
 	"ACCESS_TOKEN_INVALID":    {false, "the access token was refused"},
 	"ACCESS_TOKEN_REQUIRED":   {false, "no access token reached the Gateway API"},
 	"BALANCE_NOT_ENOUGH":      {false, "the Gateway account's balance is too low"},
@@ -191,7 +194,10 @@ var gatewayErrors = map[string]struct {
 }
 
 // gatewayError turns {"ok": false, "error": code} into a ProviderError.
-// FLOOD_WAIT_N asks to wait N seconds.
+// FLOOD_WAIT_N asks to wait N seconds. A known error is permanent or
+// refused (gatewayErrors); an unknown one is refused when it came with a
+// 4xx status and transient otherwise (the Gateway answers most errors
+// with HTTP 200, which says nothing).
 func (p *Provider) gatewayError(code string, a answer) *otp.ProviderError {
 	if code == "" {
 		pe := p.unreadable(a)
@@ -213,10 +219,11 @@ func (p *Provider) gatewayError(code string, a answer) *otp.ProviderError {
 	if !ok {
 		pe := p.fail(code, "the Gateway API refused the request")
 		pe.RetryAfter = retryAfterHeader(a.header.Get("Retry-After"), p.now())
+		pe.Refused = refusedStatus(a.status)
 		return pe
 	}
 	if e.permanent {
 		return p.permanent(code, e.message)
 	}
-	return p.fail(code, e.message)
+	return p.refused(code, e.message)
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/otpd/otpd/internal/otp"
+	"github.com/otpd/otpd/internal/version"
 )
 
 // maxAnswer bounds how much of an answer is read; Telegram's are small.
@@ -41,7 +42,7 @@ func (p *Provider) postJSON(ctx context.Context, endpoint, bearer string, in any
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "otpd")
+	req.Header.Set("User-Agent", version.UserAgent())
 	if bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+bearer)
 	}
@@ -69,7 +70,8 @@ func stripURL(err error) error {
 
 // unreadable is an answer without the {"ok": …} envelope both APIs use:
 // a proxy's error page, a truncated body. It is judged by its HTTP status
-// alone, and is never permanent.
+// alone, and is never permanent: a 4xx is refused (see refusedStatus),
+// 429 is throttling, the rest transient.
 func (p *Provider) unreadable(a answer) *otp.ProviderError {
 	switch {
 	case a.status >= 200 && a.status <= 299:
@@ -79,8 +81,21 @@ func (p *Provider) unreadable(a answer) *otp.ProviderError {
 		pe.RetryAfter = retryAfterHeader(a.header.Get("Retry-After"), p.now())
 		return pe
 	default:
-		return p.fail("", fmt.Sprintf("HTTP %d %s", a.status, http.StatusText(a.status)))
+		pe := p.fail("", fmt.Sprintf("HTTP %d %s", a.status, http.StatusText(a.status)))
+		pe.Refused = refusedStatus(a.status)
+		return pe
 	}
+}
+
+// refusedStatus says whether an HTTP status refuses the request for good:
+// a 4xx (our token, a request Telegram calls invalid), but not 408, 425
+// and 429, which ask to come back later.
+func refusedStatus(status int) bool {
+	switch status {
+	case http.StatusRequestTimeout, http.StatusTooEarly, http.StatusTooManyRequests:
+		return false
+	}
+	return status >= 400 && status <= 499
 }
 
 // retryAfterHeader reads a Retry-After header: delay-seconds or an HTTP date.

@@ -253,12 +253,13 @@ func (p *Provider) Channels() []otp.Channel { return []otp.Channel{otp.Telegram}
 
 // Send delivers m: in gateway mode m.Code to m.To's Telegram account, in
 // bot mode m.Body to the chat linked to m.To. Refusals are
-// *otp.ProviderError, permanent only when the recipient cannot be reached
-// on Telegram.
+// *otp.ProviderError: permanent only when the recipient cannot be reached
+// on Telegram, refused when Telegram will not take the message from us
+// (the token, the balance, the sender, a request it calls invalid).
 func (p *Provider) Send(ctx context.Context, m otp.OutgoingMessage) (otp.SendResult, error) {
 	if m.Channel != otp.Telegram {
-		// Not permanent: the router should try a provider that has it.
-		return otp.SendResult{}, p.fail("", fmt.Sprintf("channel %q is not served by this provider", m.Channel))
+		// Refused, not permanent: the router should try a provider that has it.
+		return otp.SendResult{}, p.refused("", fmt.Sprintf("channel %q is not served by this provider", m.Channel))
 	}
 	if m.To == "" {
 		return otp.SendResult{}, p.permanent("", "the message has no recipient")
@@ -290,6 +291,12 @@ func (p *Provider) Check(ctx context.Context) error {
 // fail is a transient refusal.
 func (p *Provider) fail(code, msg string) *otp.ProviderError {
 	return &otp.ProviderError{Provider: p.cfg.Name, Code: code, Message: msg}
+}
+
+// refused is a refusal this provider will repeat however often it is
+// asked, though another provider may take the message.
+func (p *Provider) refused(code, msg string) *otp.ProviderError {
+	return &otp.ProviderError{Provider: p.cfg.Name, Code: code, Message: msg, Refused: true}
 }
 
 // permanent is a refusal that no retry can fix.

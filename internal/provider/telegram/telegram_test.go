@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -153,6 +154,7 @@ func TestGatewaySendOptionalFields(t *testing.T) {
 // refusal is what a test expects of a failed Send or Check.
 type refusal struct {
 	permanent  bool
+	refused    bool // this provider will not take it: the router fails over at once
 	code       string
 	retryAfter time.Duration
 	message    string // substring of the error
@@ -166,9 +168,9 @@ func checkRefusal(t *testing.T, err error, provider string, want refusal) {
 	if !errors.As(err, &pe) {
 		t.Fatalf("error = %v (%T), want an *otp.ProviderError", err, err)
 	}
-	if pe.Provider != provider || pe.Permanent != want.permanent || pe.Code != want.code || pe.RetryAfter != want.retryAfter {
-		t.Errorf("error = %+v, want provider %q, permanent %v, code %q, retry after %v",
-			*pe, provider, want.permanent, want.code, want.retryAfter)
+	if pe.Provider != provider || pe.Permanent != want.permanent || pe.Refused != want.refused || pe.Code != want.code || pe.RetryAfter != want.retryAfter {
+		t.Errorf("error = %+v, want provider %q, permanent %v, refused %v, code %q, retry after %v",
+			*pe, provider, want.permanent, want.refused, want.code, want.retryAfter)
 	}
 	if errors.Is(err, otp.ErrPermanent) != want.permanent {
 		t.Errorf("errors.Is(err, ErrPermanent) = %v, want %v", !want.permanent, want.permanent)
@@ -201,19 +203,31 @@ func TestGatewaySendRefusals(t *testing.T) {
 		}, refusal{permanent: true, code: "PHONE_NUMBER_NOT_AVAILABLE", message: "cannot send"}, 1},
 		{"wrong token", func(_ *telegramtest.GatewayServer, c *telegram.Config, _ *otp.OutgoingMessage) {
 			c.Token = "wrong"
-		}, refusal{code: "ACCESS_TOKEN_INVALID", message: "access token was refused"}, 1},
+		}, refusal{refused: true, code: "ACCESS_TOKEN_INVALID", message: "access token was refused"}, 1},
 		{"no balance", func(s *telegramtest.GatewayServer, _ *telegram.Config, _ *otp.OutgoingMessage) {
 			s.SetBalance(0)
-		}, refusal{code: "BALANCE_NOT_ENOUGH", message: "balance"}, 1},
+		}, refusal{refused: true, code: "BALANCE_NOT_ENOUGH", message: "balance"}, 1},
 		{"sender not verified", func(_ *telegramtest.GatewayServer, c *telegram.Config, _ *otp.OutgoingMessage) {
 			c.SenderUsername = "someone_else"
-		}, refusal{code: "SENDER_USERNAME_INVALID", message: "sender_username"}, 1},
+		}, refusal{refused: true, code: "SENDER_USERNAME_INVALID", message: "sender_username"}, 1},
 		{"flood wait", func(s *telegramtest.GatewayServer, _ *telegram.Config, _ *otp.OutgoingMessage) {
 			s.FailNext(1, telegramtest.GatewayFloodWait(17))
 		}, refusal{code: "FLOOD_WAIT_17", retryAfter: 17 * time.Second, message: "too many requests"}, 1},
 		{"unknown error", func(s *telegramtest.GatewayServer, _ *telegram.Config, _ *otp.OutgoingMessage) {
 			s.FailNext(1, telegramtest.GatewayError("SOMETHING_NEW"))
 		}, refusal{code: "SOMETHING_NEW", message: "refused"}, 1},
+		{"unknown error with HTTP 400", func(s *telegramtest.GatewayServer, _ *telegram.Config, _ *otp.OutgoingMessage) {
+			s.FailNext(1, telegramtest.GatewayFault{Status: http.StatusBadRequest, Error: "SOMETHING_NEW"})
+		}, refusal{refused: true, code: "SOMETHING_NEW", message: "refused"}, 1},
+		{"unknown error with HTTP 500", func(s *telegramtest.GatewayServer, _ *telegram.Config, _ *otp.OutgoingMessage) {
+			s.FailNext(1, telegramtest.GatewayFault{Status: http.StatusInternalServerError, Error: "INTERNAL"})
+		}, refusal{code: "INTERNAL", message: "refused"}, 1},
+		{"bare 401", func(s *telegramtest.GatewayServer, _ *telegram.Config, _ *otp.OutgoingMessage) {
+			s.FailNext(1, telegramtest.GatewayHTTPError(http.StatusUnauthorized, ""))
+		}, refusal{refused: true, message: "HTTP 401"}, 1},
+		{"bare 403", func(s *telegramtest.GatewayServer, _ *telegram.Config, _ *otp.OutgoingMessage) {
+			s.FailNext(1, telegramtest.GatewayHTTPError(http.StatusForbidden, ""))
+		}, refusal{refused: true, message: "HTTP 403"}, 1},
 		{"error envelope with HTTP 400", func(s *telegramtest.GatewayServer, _ *telegram.Config, _ *otp.OutgoingMessage) {
 			s.FailNext(1, telegramtest.GatewayFault{Status: http.StatusBadRequest, Error: "PHONE_NUMBER_INVALID"})
 		}, refusal{permanent: true, code: "PHONE_NUMBER_INVALID", message: "not valid"}, 1},
@@ -241,10 +255,10 @@ func TestGatewaySendRefusals(t *testing.T) {
 		}, refusal{permanent: true, message: "no recipient"}, 0},
 		{"code with letters", func(_ *telegramtest.GatewayServer, _ *telegram.Config, m *otp.OutgoingMessage) {
 			m.Code = "AB12CD"
-		}, refusal{message: "4 to 8 digits"}, 0},
+		}, refusal{refused: true, message: "4 to 8 digits"}, 0},
 		{"other channel", func(_ *telegramtest.GatewayServer, _ *telegram.Config, m *otp.OutgoingMessage) {
 			m.Channel = otp.SMS
-		}, refusal{message: "not served"}, 0},
+		}, refusal{refused: true, message: "not served"}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -268,6 +282,32 @@ func TestGatewaySendRefusals(t *testing.T) {
 	}
 }
 
+// userAgent is the User-Agent of every request to Telegram.
+var userAgent = regexp.MustCompile(`^otpd/\d+\.\d+\.\d+`)
+
+func TestGatewayUserAgent(t *testing.T) {
+	s := telegramtest.NewGatewayServer(t)
+	p, err := telegram.New(telegram.Config{Name: "telegram-main", Token: s.Token, BaseURL: s.URL})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	if _, err := p.Send(t.Context(), message()); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	if err := p.Check(t.Context()); err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	reqs := s.Requests()
+	if len(reqs) != 2 {
+		t.Fatalf("the fake got %d requests, want 2", len(reqs))
+	}
+	for _, r := range reqs {
+		if !userAgent.MatchString(r.UserAgent) {
+			t.Errorf("%s: User-Agent %q, want otpd/x.y.z", r.Method, r.UserAgent)
+		}
+	}
+}
+
 func TestGatewaySendHonoursContext(t *testing.T) {
 	s := telegramtest.NewGatewayServer(t)
 	s.FailNext(1, telegramtest.GatewaySlow(10*time.Second))
@@ -286,14 +326,14 @@ func TestGatewayCheck(t *testing.T) {
 	}{
 		{"valid token", func(*telegramtest.GatewayServer, *telegram.Config) {}, nil},
 		{"wrong token", func(_ *telegramtest.GatewayServer, c *telegram.Config) { c.Token = "wrong" },
-			&refusal{code: "ACCESS_TOKEN_INVALID", message: "access token"}},
+			&refusal{refused: true, code: "ACCESS_TOKEN_INVALID", message: "access token"}},
 		{"throttled", func(s *telegramtest.GatewayServer, _ *telegram.Config) {
 			s.FailNext(1, telegramtest.GatewayFloodWait(3))
 		},
 			&refusal{code: "FLOOD_WAIT_3", retryAfter: 3 * time.Second, message: "too many requests"}},
 		{"not the gateway", func(s *telegramtest.GatewayServer, _ *telegram.Config) {
 			s.FailNext(1, telegramtest.GatewayError("UNKNOWN_METHOD"))
-		}, &refusal{code: "UNKNOWN_METHOD", message: "base_url"}},
+		}, &refusal{refused: true, code: "UNKNOWN_METHOD", message: "base_url"}},
 		{"down", func(s *telegramtest.GatewayServer, _ *telegram.Config) {
 			s.FailNext(1, telegramtest.GatewayHTTPError(http.StatusServiceUnavailable, ""))
 		}, &refusal{message: "HTTP 503"}},

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/otpd/otpd/internal/otp"
+	"github.com/otpd/otpd/internal/version"
 )
 
 // maxAnswer bounds how much of an answer is read; Twilio's are a few KB.
@@ -68,7 +69,7 @@ func (p *Provider) do(ctx context.Context, method, path string, form url.Values,
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
 	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "otpd")
+	req.Header.Set("User-Agent", version.UserAgent())
 	req.SetBasicAuth(p.user, p.password)
 
 	resp, err := p.client.Do(req)
@@ -129,10 +130,12 @@ func (p *Provider) refusal(resp *http.Response, raw []byte) error {
 }
 
 func (p *Provider) providerError(code, status int, msg string) *otp.ProviderError {
+	class := classify(code, status)
 	pe := &otp.ProviderError{
 		Provider:  p.cfg.Name,
 		Message:   redactNumbers(msg),
-		Permanent: classify(code, status) == permanent,
+		Permanent: class == permanent,
+		Refused:   class == refused,
 	}
 	if code != 0 {
 		pe.Code = strconv.Itoa(code)

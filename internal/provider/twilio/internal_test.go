@@ -149,13 +149,29 @@ func TestClassify(t *testing.T) {
 	}{
 		{21211, 400, permanent},
 		{21610, 400, permanent},
-		{21408, 400, transient},
-		{20003, 401, transient},
+		{21614, 400, permanent},
+		{21408, 400, refused},
+		{21612, 400, refused},
+		{20003, 401, refused},
+		{21606, 400, refused},
+		{21212, 400, refused},
+		{21611, 400, transient},
+		{30007, 0, refused},
+		{30008, 0, transient},
 		{20429, 429, throttled},
 		{0, 429, throttled},
 		{0, 503, transient},
-		{29999, 400, transient}, // an unknown code does not give up on the message
-		{0, 400, transient},
+		{29999, 400, refused}, // an unknown code refused with a 4xx: another provider may take it
+		{0, 400, refused},
+		{0, 401, refused},
+		{0, 403, refused},
+		{0, 404, refused},
+		{0, 422, refused},
+		{0, 408, transient},
+		{0, 425, transient},
+		{29999, 0, transient}, // a created resource failed with a code otpd does not know
+		{0, 500, transient},
+		{20500, 500, transient},
 	}
 	for _, tt := range tests {
 		if got := classify(tt.code, tt.status); got != tt.want {

@@ -199,7 +199,8 @@ func (p *Provider) voiceFrom() string {
 }
 
 // Send creates a Message (SMS) or a Call (voice) for m. Refusals are
-// *otp.ProviderError, permanent only when Twilio blames the recipient.
+// *otp.ProviderError: permanent only when Twilio blames the recipient,
+// refused when Twilio will not take the message (see errorClasses).
 func (p *Provider) Send(ctx context.Context, m otp.OutgoingMessage) (otp.SendResult, error) {
 	if m.To == "" {
 		return otp.SendResult{}, &otp.ProviderError{Provider: p.cfg.Name, Message: "the message has no recipient", Permanent: true}
@@ -232,9 +233,10 @@ func (p *Provider) Send(ctx context.Context, m otp.OutgoingMessage) (otp.SendRes
 	return otp.SendResult{Provider: p.cfg.Name, ProviderMessageID: res.SID}, nil
 }
 
-// notConfigured is not permanent: the router should try another provider.
+// notConfigured is refused, not permanent: the router should try another
+// provider at once.
 func (p *Provider) notConfigured(c otp.Channel) error {
-	return &otp.ProviderError{Provider: p.cfg.Name, Message: fmt.Sprintf("channel %q is not configured for this provider", c)}
+	return &otp.ProviderError{Provider: p.cfg.Name, Message: fmt.Sprintf("channel %q is not configured for this provider", c), Refused: true}
 }
 
 func (p *Provider) callerIDAllowed(m otp.OutgoingMessage) bool {
@@ -308,7 +310,7 @@ func (p *Provider) Check(ctx context.Context) error {
 		return p.malformed("the account answer names another account")
 	}
 	if acct.Status != "active" {
-		return &otp.ProviderError{Provider: p.cfg.Name, Message: fmt.Sprintf("the account is %s, not active", acct.Status)}
+		return &otp.ProviderError{Provider: p.cfg.Name, Message: fmt.Sprintf("the account is %s, not active", acct.Status), Refused: true}
 	}
 	return nil
 }

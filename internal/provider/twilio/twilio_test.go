@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -318,8 +319,8 @@ func TestSendUnconfiguredChannel(t *testing.T) {
 		m.Channel = ch
 		_, err := p.Send(t.Context(), m)
 		var pe *otp.ProviderError
-		if !errors.As(err, &pe) || pe.Permanent {
-			t.Errorf("Send on %s = %v, want a transient ProviderError so the router fails over", ch, err)
+		if !errors.As(err, &pe) || classOf(pe) != "refused" {
+			t.Errorf("Send on %s = %v, want a refused ProviderError so the router fails over at once", ch, err)
 		}
 	}
 	if n := len(s.Requests()); n != 0 {
@@ -334,36 +335,45 @@ func TestSendRefusals(t *testing.T) {
 		to         string
 		fault      *twiliotest.Fault
 		badToken   bool
-		wantPerm   bool
+		want       string // transient, refused or permanent
 		wantCode   string
 		wantRetry  time.Duration
 		wantInText string
 	}{
 		// Twilio's test-credential numbers: the fake answers as Twilio does.
-		{name: "invalid number", channel: otp.SMS, to: "+15005550001", wantPerm: true, wantCode: "21211"},
-		{name: "unreachable via sms", channel: otp.SMS, to: "+15005550002", wantPerm: true, wantCode: "21612"},
-		{name: "region not enabled", channel: otp.SMS, to: "+15005550003", wantCode: "21408"},
-		{name: "unsubscribed", channel: otp.SMS, to: "+15005550004", wantPerm: true, wantCode: "21610"},
-		{name: "not a mobile", channel: otp.SMS, to: "+15005550009", wantPerm: true, wantCode: "21614"},
-		{name: "call to invalid number", channel: otp.Voice, to: "+15005550001", wantPerm: true, wantCode: "21217"},
-		{name: "call unreachable", channel: otp.Voice, to: "+15005550002", wantPerm: true, wantCode: "21214"},
-		{name: "call geo permission", channel: otp.Voice, to: "+15005550003", wantCode: "21215"},
-		{name: "not E.164", channel: otp.SMS, to: "07700900123", wantPerm: true, wantCode: "21211"},
+		{name: "invalid number", channel: otp.SMS, to: "+15005550001", want: "permanent", wantCode: "21211"},
+		{name: "no route to the number", channel: otp.SMS, to: "+15005550002", want: "refused", wantCode: "21612"},
+		{name: "region not enabled", channel: otp.SMS, to: "+15005550003", want: "refused", wantCode: "21408"},
+		{name: "unsubscribed", channel: otp.SMS, to: "+15005550004", want: "permanent", wantCode: "21610"},
+		{name: "not a mobile", channel: otp.SMS, to: "+15005550009", want: "permanent", wantCode: "21614"},
+		{name: "call to invalid number", channel: otp.Voice, to: "+15005550001", want: "permanent", wantCode: "21217"},
+		{name: "call unreachable", channel: otp.Voice, to: "+15005550002", want: "permanent", wantCode: "21214"},
+		{name: "call geo permission", channel: otp.Voice, to: "+15005550003", want: "refused", wantCode: "21215"},
+		{name: "not E.164", channel: otp.SMS, to: "07700900123", want: "permanent", wantCode: "21211"},
 		// Scripted failures.
-		{name: "bad credentials", channel: otp.SMS, badToken: true, wantCode: "20003"},
-		{name: "sender not owned", channel: otp.SMS, fault: ptr(twiliotest.Error(400, 21606, "The From phone number +15005550006 is not a valid, SMS-capable inbound phone number or short code for your account.")), wantCode: "21606"},
-		{name: "sender country mismatch", channel: otp.SMS, fault: ptr(twiliotest.Error(400, 21659, "'From' is not a Twilio phone number or Short Code country mismatch")), wantCode: "21659"},
-		{name: "unknown 4xx code", channel: otp.SMS, fault: ptr(twiliotest.Error(400, 29999, "Something new")), wantCode: "29999"},
-		{name: "throttled", channel: otp.SMS, fault: ptr(twiliotest.Throttled("7")), wantCode: "20429", wantRetry: 7 * time.Second},
-		{name: "throttled without Retry-After", channel: otp.Voice, fault: ptr(twiliotest.Throttled("")), wantCode: "20429"},
-		{name: "bare 429", channel: otp.SMS, fault: &twiliotest.Fault{Status: 429, RetryAfter: "2"}, wantRetry: 2 * time.Second, wantInText: "HTTP 429"},
-		{name: "500", channel: otp.SMS, fault: &twiliotest.Fault{Status: 500}, wantInText: "HTTP 500"},
-		{name: "503 with Retry-After", channel: otp.Voice, fault: &twiliotest.Fault{Status: 503, Code: 20503, RetryAfter: "30"}, wantCode: "20503", wantRetry: 30 * time.Second},
-		{name: "502 from a proxy", channel: otp.SMS, fault: &twiliotest.Fault{Status: 502, Body: "<html>Bad Gateway</html>"}, wantInText: "HTTP 502"},
-		{name: "malformed success", channel: otp.SMS, fault: ptr(twiliotest.Malformed()), wantInText: "malformed answer"},
-		{name: "success without sid", channel: otp.Voice, fault: &twiliotest.Fault{Status: 201, Body: `{"status": "queued"}`}, wantInText: "no sid"},
-		{name: "created already failed", channel: otp.SMS, fault: &twiliotest.Fault{Status: 201, Body: `{"sid": "SM1", "status": "failed", "error_code": 30006, "error_message": "Landline or unreachable carrier"}`}, wantPerm: true, wantCode: "30006"},
-		{name: "redirect", channel: otp.SMS, fault: &twiliotest.Fault{Status: 302, Body: ""}, wantInText: "HTTP 302"},
+		{name: "bad credentials", channel: otp.SMS, badToken: true, want: "refused", wantCode: "20003"},
+		{name: "sender not owned", channel: otp.SMS, fault: ptr(twiliotest.Error(400, 21606, "The From phone number +15005550006 is not a valid, SMS-capable inbound phone number or short code for your account.")), want: "refused", wantCode: "21606"},
+		{name: "invalid From", channel: otp.Voice, fault: ptr(twiliotest.Error(400, 21212, "Invalid From Number (caller ID)")), want: "refused", wantCode: "21212"},
+		{name: "sender country mismatch", channel: otp.SMS, fault: ptr(twiliotest.Error(400, 21659, "'From' is not a Twilio phone number or Short Code country mismatch")), want: "refused", wantCode: "21659"},
+		{name: "sender queue full", channel: otp.SMS, fault: ptr(twiliotest.Error(400, 21611, "This 'From' number has exceeded the maximum number of queued messages")), want: "transient", wantCode: "21611"},
+		{name: "unknown 400 code", channel: otp.SMS, fault: ptr(twiliotest.Error(400, 29999, "Something new")), want: "refused", wantCode: "29999"},
+		{name: "bare 400", channel: otp.SMS, fault: &twiliotest.Fault{Status: 400}, want: "refused", wantInText: "HTTP 400"},
+		{name: "401 without a code", channel: otp.SMS, fault: &twiliotest.Fault{Status: 401}, want: "refused", wantInText: "HTTP 401"},
+		{name: "403", channel: otp.Voice, fault: ptr(twiliotest.Error(403, 20403, "Forbidden")), want: "refused", wantCode: "20403"},
+		{name: "wrong account", channel: otp.SMS, fault: ptr(twiliotest.Error(404, 20404, "The requested resource was not found")), want: "refused", wantCode: "20404"},
+		{name: "422 validation", channel: otp.SMS, fault: ptr(twiliotest.Error(422, 20422, "Invalid parameter")), want: "refused", wantCode: "20422"},
+		{name: "408", channel: otp.SMS, fault: &twiliotest.Fault{Status: 408}, want: "transient", wantInText: "HTTP 408"},
+		{name: "throttled", channel: otp.SMS, fault: ptr(twiliotest.Throttled("7")), want: "transient", wantCode: "20429", wantRetry: 7 * time.Second},
+		{name: "throttled without Retry-After", channel: otp.Voice, fault: ptr(twiliotest.Throttled("")), want: "transient", wantCode: "20429"},
+		{name: "bare 429", channel: otp.SMS, fault: &twiliotest.Fault{Status: 429, RetryAfter: "2"}, want: "transient", wantRetry: 2 * time.Second, wantInText: "HTTP 429"},
+		{name: "500", channel: otp.SMS, fault: &twiliotest.Fault{Status: 500}, want: "transient", wantInText: "HTTP 500"},
+		{name: "503 with Retry-After", channel: otp.Voice, fault: &twiliotest.Fault{Status: 503, Code: 20503, RetryAfter: "30"}, want: "transient", wantCode: "20503", wantRetry: 30 * time.Second},
+		{name: "502 from a proxy", channel: otp.SMS, fault: &twiliotest.Fault{Status: 502, Body: "<html>Bad Gateway</html>"}, want: "transient", wantInText: "HTTP 502"},
+		{name: "malformed success", channel: otp.SMS, fault: ptr(twiliotest.Malformed()), want: "transient", wantInText: "malformed answer"},
+		{name: "success without sid", channel: otp.Voice, fault: &twiliotest.Fault{Status: 201, Body: `{"status": "queued"}`}, want: "transient", wantInText: "no sid"},
+		{name: "created already failed", channel: otp.SMS, fault: &twiliotest.Fault{Status: 201, Body: `{"sid": "SM1", "status": "failed", "error_code": 30006, "error_message": "Landline or unreachable carrier"}`}, want: "permanent", wantCode: "30006"},
+		{name: "created already filtered", channel: otp.SMS, fault: &twiliotest.Fault{Status: 201, Body: `{"sid": "SM1", "status": "undelivered", "error_code": 30007, "error_message": "Carrier violation"}`}, want: "refused", wantCode: "30007"},
+		{name: "redirect", channel: otp.SMS, fault: &twiliotest.Fault{Status: 302, Body: ""}, want: "transient", wantInText: "HTTP 302"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -388,8 +398,11 @@ func TestSendRefusals(t *testing.T) {
 			if !errors.As(err, &pe) {
 				t.Fatalf("Send = %v, want a *otp.ProviderError", err)
 			}
-			if got := errors.Is(err, otp.ErrPermanent); got != tt.wantPerm {
-				t.Errorf("errors.Is(err, ErrPermanent) = %v, want %v (err %v)", got, tt.wantPerm, err)
+			if got := classOf(pe); got != tt.want {
+				t.Errorf("Send = %v, classified %s, want %s", err, got, tt.want)
+			}
+			if got := errors.Is(err, otp.ErrPermanent); got != (tt.want == "permanent") {
+				t.Errorf("errors.Is(err, ErrPermanent) = %v for a %s refusal", got, tt.want)
 			}
 			if pe.Provider != "twilio-eu" || pe.Code != tt.wantCode || pe.RetryAfter != tt.wantRetry {
 				t.Errorf("error = {Provider %q Code %q RetryAfter %s}, want {twilio-eu %q %s}", pe.Provider, pe.Code, pe.RetryAfter, tt.wantCode, tt.wantRetry)
@@ -408,6 +421,47 @@ func TestSendRefusals(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// classOf names a ProviderError's class: transient (retried), refused
+// (the next provider at once) or permanent (no provider can help).
+func classOf(pe *otp.ProviderError) string {
+	switch {
+	case pe.Permanent && pe.Refused:
+		return "permanent and refused"
+	case pe.Permanent:
+		return "permanent"
+	case pe.Refused:
+		return "refused"
+	}
+	return "transient"
+}
+
+// TestUserAgent: every request names otpd and its version, as Meta's
+// specification asks of every client and Twilio's support likes to see.
+func TestUserAgent(t *testing.T) {
+	s := twiliotest.NewServer(t)
+	p := newProvider(t, s, nil)
+	if _, err := p.Send(t.Context(), smsMessage("code 1")); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	if _, err := p.Send(t.Context(), voiceMessage("en", "code 1")); err != nil {
+		t.Fatalf("Send voice: %v", err)
+	}
+	if err := p.Check(t.Context()); err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	reqs := s.Requests()
+	if len(reqs) < 3 {
+		t.Fatalf("the fake got %d requests, want at least 3", len(reqs))
+	}
+	for _, r := range reqs {
+		if !userAgent.MatchString(r.UserAgent) {
+			t.Errorf("%s %s: User-Agent %q, want otpd/x.y.z", r.Method, r.Path, r.UserAgent)
+		}
+	}
+}
+
+var userAgent = regexp.MustCompile(`^otpd/\d+\.\d+\.\d+`)
 
 func TestSendTimeout(t *testing.T) {
 	s := twiliotest.NewServer(t)

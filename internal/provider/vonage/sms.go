@@ -17,10 +17,11 @@ import (
 type smsClass int
 
 const (
-	smsTransient smsClass = iota // our account, configuration or Vonage: fail over or retry
+	smsTransient smsClass = iota // Vonage itself, or a status otpd does not know: retry
 	smsThrottled                 // transient, and wait throttleWait first
-	smsPermanent                 // the recipient itself: retrying cannot help
-	smsParams                    // status 3: permanent only when the "to" parameter is the invalid one
+	smsRefused                   // our account, credentials, sender or request: Vonage will not take it, fail over at once
+	smsPermanent                 // the recipient itself: no provider can help
+	smsParams                    // status 3: permanent when the "to" parameter is the invalid one, otherwise refused
 )
 
 // throttleWait is how long to wait after status 1 (Throttled) or 10 (Too
@@ -31,28 +32,30 @@ const throttleWait = time.Second
 // smsStatuses is Vonage's documented table of SMS API statuses
 // (developer.vonage.com/en/messaging/sms/guides/troubleshooting-sms) and
 // how each is treated. Permanent means the recipient itself is the
-// problem; everything about our account, sender, credentials, balance or
-// request is transient so the router fails over to another provider.
+// problem. Everything about our account, sender, credentials, balance or
+// request is refused: asking Vonage again gives the same answer, so the
+// router goes to the next provider at once rather than retrying here.
 //
 //	 0 Success
 //	 1 Throttled                          transient, RetryAfter 1s
-//	 2 Missing Parameters                 transient: a request we built badly (an empty "to" is refused before sending)
-//	 3 Invalid Parameters                 permanent when the error text names "to", otherwise transient
-//	 4 Invalid Credentials                transient: configuration
+//	 2 Missing Parameters                 refused: a request we built badly (an empty "to" is refused before sending)
+//	 3 Invalid Parameters                 permanent when the error text names "to", otherwise refused
+//	 4 Invalid Credentials                refused: configuration
 //	 5 Internal Error                     transient
-//	 6 Invalid Message                    permanent: Vonage cannot route the number (unrecognised prefix)
+//	 6 Invalid Message                    refused: Vonage cannot route the number (an unrecognised prefix),
+//	                                      which otpd's own number check passed; another provider may route it
 //	 7 Number Barred                      permanent: the recipient is on the barred list
-//	 8 Partner Account Barred             transient: our account is suspended
-//	 9 Partner Quota Violation            transient: our balance is too low
+//	 8 Partner Account Barred             refused: our account is suspended
+//	 9 Partner Quota Violation            refused: our balance is too low
 //	10 Too Many Existing Binds            transient, RetryAfter 1s ("back off and retry")
-//	11 Account Not Enabled For HTTP       transient: configuration
-//	12 Message Too Long                   transient: the template, not the recipient
-//	14 Invalid Signature                  transient: configuration
-//	15 Invalid Sender Address             transient: our sender id is not allowed there; another provider's may be
-//	22 Invalid Network Code               transient: we send none
-//	23 Invalid Callback Url               transient: dlr_callback_url
-//	29 Non-Whitelisted Destination        transient: a demo account; another provider can still deliver
-//	32 Signature And API Secret Disallowed transient: configuration
+//	11 Account Not Enabled For HTTP       refused: configuration
+//	12 Message Too Long                   refused: the template, not the recipient
+//	14 Invalid Signature                  refused: configuration
+//	15 Invalid Sender Address             refused: our sender id is not allowed there; another provider's may be
+//	22 Invalid Network Code               refused: we send none
+//	23 Invalid Callback Url               refused: dlr_callback_url
+//	29 Non-Whitelisted Destination        refused: a demo account; another provider can still deliver
+//	32 Signature And API Secret Disallowed refused: configuration
 //	33 Number De-activated                permanent: the recipient's number is de-activated
 //	 * anything else                      transient
 var smsStatuses = map[string]struct {
@@ -60,23 +63,23 @@ var smsStatuses = map[string]struct {
 	class smsClass
 }{
 	"1":  {"throttled", smsThrottled},
-	"2":  {"missing parameters", smsTransient},
+	"2":  {"missing parameters", smsRefused},
 	"3":  {"invalid parameters", smsParams},
-	"4":  {"invalid credentials", smsTransient},
+	"4":  {"invalid credentials", smsRefused},
 	"5":  {"internal error", smsTransient},
-	"6":  {"invalid message", smsPermanent},
+	"6":  {"invalid message", smsRefused},
 	"7":  {"number barred", smsPermanent},
-	"8":  {"partner account barred", smsTransient},
-	"9":  {"partner quota violation", smsTransient},
+	"8":  {"partner account barred", smsRefused},
+	"9":  {"partner quota violation", smsRefused},
 	"10": {"too many existing binds", smsThrottled},
-	"11": {"account not enabled for HTTP", smsTransient},
-	"12": {"message too long", smsTransient},
-	"14": {"invalid signature", smsTransient},
-	"15": {"invalid sender address", smsTransient},
-	"22": {"invalid network code", smsTransient},
-	"23": {"invalid callback url", smsTransient},
-	"29": {"non-whitelisted destination", smsTransient},
-	"32": {"signature and API secret disallowed", smsTransient},
+	"11": {"account not enabled for HTTP", smsRefused},
+	"12": {"message too long", smsRefused},
+	"14": {"invalid signature", smsRefused},
+	"15": {"invalid sender address", smsRefused},
+	"22": {"invalid network code", smsRefused},
+	"23": {"invalid callback url", smsRefused},
+	"29": {"non-whitelisted destination", smsRefused},
+	"32": {"signature and API secret disallowed", smsRefused},
 	"33": {"number de-activated", smsPermanent},
 }
 
@@ -199,10 +202,13 @@ func (p *Provider) smsError(status, text string) error {
 	switch entry.class {
 	case smsPermanent:
 		e.Permanent = true
+	case smsRefused:
+		e.Refused = true
 	case smsThrottled:
 		e.RetryAfter = throttleWait
 	case smsParams:
 		e.Permanent = invalidTo.MatchString(text)
+		e.Refused = !e.Permanent
 	}
 	return e
 }

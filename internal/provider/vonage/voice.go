@@ -103,9 +103,10 @@ func nonEmpty(s string) []string {
 // destination: "to", "to[0].number", "to.number".
 var toParameter = regexp.MustCompile(`^to\b`)
 
-// voiceError maps a Voice API refusal. 400 is permanent only when the
-// invalid parameter is the destination number; 401 and 403 (our JWT,
-// application or account), 404, 429 (with Retry-After) and 5xx are
+// voiceError maps a Voice API refusal. 400 is permanent when the invalid
+// parameter is the destination number; other 4xx answers — 400 for our
+// own parameters, 401 and 403 (our JWT, application or account), 402 (the
+// balance), 404 — are refused; 429 (with Retry-After) and 5xx are
 // transient.
 func (p *Provider) voiceError(resp *http.Response, body []byte) error {
 	var prob problem
@@ -121,7 +122,7 @@ func (p *Provider) voiceError(resp *http.Response, body []byte) error {
 	if resp.StatusCode == http.StatusBadRequest {
 		for _, ip := range prob.InvalidParameters {
 			if toParameter.MatchString(ip.Name) {
-				e.Permanent = true
+				e.Permanent, e.Refused = true, false
 				e.Message = redactNumbers(fmt.Sprintf("invalid destination number: %s", ip.Reason))
 			}
 		}

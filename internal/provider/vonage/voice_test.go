@@ -157,30 +157,30 @@ func TestCallErrors(t *testing.T) {
 		failure    vonagetest.Failure
 		edit       func(*vonage.Config)
 		timeout    time.Duration
-		permanent  bool
+		class      string // transient, refused or permanent
 		code       string
 		retryAfter time.Duration
 	}{
-		{name: "invalid destination", permanent: true, code: "400", failure: vonagetest.Failure{HTTPStatus: 400, Problem: &vonagetest.Problem{
+		{name: "invalid destination", class: "permanent", code: "400", failure: vonagetest.Failure{HTTPStatus: 400, Problem: &vonagetest.Problem{
 			Type: "https://developer.nexmo.com/api-errors#invalid-params", Title: "Bad Request",
 			InvalidParameters: []vonagetest.InvalidParameter{{Name: "to[0].number", Reason: "447700900123 is not a valid number"}},
 		}}},
-		{name: "invalid caller id", code: "400", failure: vonagetest.Failure{HTTPStatus: 400, Problem: &vonagetest.Problem{
+		{name: "invalid caller id", class: "refused", code: "400", failure: vonagetest.Failure{HTTPStatus: 400, Problem: &vonagetest.Problem{
 			Type: "https://developer.nexmo.com/api-errors#invalid-params", Title: "Bad Request",
 			InvalidParameters: []vonagetest.InvalidParameter{{Name: "from.number", Reason: "not a number you own"}},
 		}}},
-		{name: "bad request without detail", code: "400", failure: vonagetest.Failure{HTTPStatus: 400}},
-		{name: "wrong private key", code: "401", edit: func(c *vonage.Config) { c.PrivateKey = otherKeyPEM(t) }},
-		{name: "wrong application", code: "401", edit: func(c *vonage.Config) { c.ApplicationID = "bbbbbbbb-bbbb-cccc-dddd-0123456789ab" }},
-		{name: "forbidden", code: "403", failure: vonagetest.Failure{HTTPStatus: 403, Problem: &vonagetest.Problem{
+		{name: "bad request without detail", class: "refused", code: "400", failure: vonagetest.Failure{HTTPStatus: 400}},
+		{name: "wrong private key", class: "refused", code: "401", edit: func(c *vonage.Config) { c.PrivateKey = otherKeyPEM(t) }},
+		{name: "wrong application", class: "refused", code: "401", edit: func(c *vonage.Config) { c.ApplicationID = "bbbbbbbb-bbbb-cccc-dddd-0123456789ab" }},
+		{name: "forbidden", class: "refused", code: "403", failure: vonagetest.Failure{HTTPStatus: 403, Problem: &vonagetest.Problem{
 			Type: "https://developer.nexmo.com/api-errors#forbidden", Title: "Forbidden"}}},
-		{name: "low balance", code: "402", failure: vonagetest.Failure{HTTPStatus: 402, Problem: &vonagetest.Problem{
+		{name: "low balance", class: "refused", code: "402", failure: vonagetest.Failure{HTTPStatus: 402, Problem: &vonagetest.Problem{
 			Type: "https://developer.nexmo.com/api-errors#low-balance", Title: "Low balance"}}},
-		{name: "throttled", code: "429", retryAfter: 3 * time.Second, failure: vonagetest.Failure{HTTPStatus: 429, RetryAfter: "3"}},
-		{name: "server error", code: "500", failure: vonagetest.Failure{HTTPStatus: 500}},
-		{name: "unavailable", code: "503", failure: vonagetest.Failure{HTTPStatus: 503}},
-		{name: "malformed", failure: vonagetest.Failure{Malformed: true}},
-		{name: "timeout", timeout: 50 * time.Millisecond, failure: vonagetest.Failure{Delay: time.Minute}},
+		{name: "throttled", class: "transient", code: "429", retryAfter: 3 * time.Second, failure: vonagetest.Failure{HTTPStatus: 429, RetryAfter: "3"}},
+		{name: "server error", class: "transient", code: "500", failure: vonagetest.Failure{HTTPStatus: 500}},
+		{name: "unavailable", class: "transient", code: "503", failure: vonagetest.Failure{HTTPStatus: 503}},
+		{name: "malformed", class: "transient", failure: vonagetest.Failure{Malformed: true}},
+		{name: "timeout", class: "transient", timeout: 50 * time.Millisecond, failure: vonagetest.Failure{Delay: time.Minute}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -196,8 +196,8 @@ func TestCallErrors(t *testing.T) {
 			})
 			_, err := p.Send(t.Context(), voiceMessage())
 			pe := providerError(t, err)
-			if pe.Permanent != tt.permanent {
-				t.Errorf("Permanent = %v, want %v (%v)", pe.Permanent, tt.permanent, err)
+			if got := classOf(pe); got != tt.class {
+				t.Errorf("classified %s, want %s (%v)", got, tt.class, err)
 			}
 			if pe.Code != tt.code {
 				t.Errorf("Code = %q, want %q", pe.Code, tt.code)

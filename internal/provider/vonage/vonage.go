@@ -32,6 +32,7 @@ import (
 	"time"
 
 	"github.com/otpd/otpd/internal/otp"
+	"github.com/otpd/otpd/internal/version"
 )
 
 // Default endpoints and limits.
@@ -233,12 +234,15 @@ func (p *Provider) Channels() []otp.Channel {
 	return []otp.Channel{otp.SMS}
 }
 
-// Send sends m as an SMS or a voice call. Refusals are *otp.ProviderError,
-// permanent only when Vonage blames the recipient.
+// Send sends m as an SMS or a voice call. Refusals are *otp.ProviderError:
+// permanent only when Vonage blames the recipient, refused when Vonage
+// will not take the message (our account, credentials, sender, request).
 func (p *Provider) Send(ctx context.Context, m otp.OutgoingMessage) (otp.SendResult, error) {
 	if m.Channel != otp.SMS && (m.Channel != otp.Voice || p.key == nil) {
-		// Not permanent: the router should try another provider.
-		return otp.SendResult{}, p.refusal("", fmt.Sprintf("channel %q is not configured for this provider", m.Channel), false)
+		// Refused, not permanent: the router should try another provider at once.
+		e := p.refusal("", fmt.Sprintf("channel %q is not configured for this provider", m.Channel), false)
+		e.Refused = true
+		return otp.SendResult{}, e
 	}
 	to, ok := vonageNumber(m.To)
 	if !ok {
@@ -275,7 +279,9 @@ func (p *Provider) Check(ctx context.Context) error {
 		return err
 	}
 	if resp.StatusCode == http.StatusUnauthorized {
-		return p.refusal("401", "the account API rejected api_key and api_secret", false)
+		e := p.refusal("401", "the account API rejected api_key and api_secret", false)
+		e.Refused = true
+		return e
 	}
 	if resp.StatusCode != http.StatusOK {
 		return p.httpError(resp, "")
@@ -318,9 +324,10 @@ func (p *Provider) Check(ctx context.Context) error {
 // maxAnswer bounds how much of an answer is read; Vonage's are small.
 const maxAnswer = 1 << 20
 
-// do sends req and reads the answer. Transport failures and timeouts are
-// transient refusals.
+// do sends req, naming otpd and its version in the User-Agent, and reads
+// the answer. Transport failures and timeouts are transient refusals.
 func (p *Provider) do(req *http.Request) (*http.Response, []byte, error) {
+	req.Header.Set("User-Agent", version.UserAgent())
 	resp, err := p.client.Do(req)
 	if err != nil {
 		if ctxErr := req.Context().Err(); ctxErr != nil {
@@ -342,15 +349,22 @@ func (p *Provider) do(req *http.Request) (*http.Response, []byte, error) {
 }
 
 // httpError maps an unexpected HTTP status. Nothing at this level blames
-// the recipient, so the refusal is transient; 429 carries Retry-After.
+// the recipient. A 4xx is Vonage refusing the request (our credentials,
+// application, balance or a request it calls invalid), which asking again
+// does not change; 429 (with Retry-After), 408, 425, 5xx and the rest are
+// transient.
 func (p *Provider) httpError(resp *http.Response, detail string) *otp.ProviderError {
 	msg := fmt.Sprintf("HTTP %d", resp.StatusCode)
 	if detail != "" {
 		msg += ": " + detail
 	}
 	e := p.refusal(strconv.Itoa(resp.StatusCode), msg, false)
-	if resp.StatusCode == http.StatusTooManyRequests {
+	switch code := resp.StatusCode; {
+	case code == http.StatusTooManyRequests:
 		e.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), p.now())
+	case code == http.StatusRequestTimeout || code == http.StatusTooEarly:
+	case code >= 400 && code <= 499:
+		e.Refused = true
 	}
 	return e
 }

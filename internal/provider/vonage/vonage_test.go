@@ -3,6 +3,7 @@ package vonage_test
 import (
 	"context"
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -273,8 +274,8 @@ func TestSendUnconfiguredChannel(t *testing.T) {
 			m := smsMessage()
 			m.Channel = tt.channel
 			_, err := newProvider(t, fake, tt.edit).Send(t.Context(), m)
-			if pe := providerError(t, err); pe.Permanent {
-				t.Errorf("error %v is permanent; an unconfigured channel must let the router fail over", err)
+			if pe := providerError(t, err); classOf(pe) != "refused" {
+				t.Errorf("error %v is %s; an unconfigured channel is refused so the router fails over at once", err, classOf(pe))
 			}
 		})
 	}
@@ -283,33 +284,33 @@ func TestSendUnconfiguredChannel(t *testing.T) {
 func TestSMSStatuses(t *testing.T) {
 	tests := []struct {
 		status, text string
-		permanent    bool
+		class        string // transient, refused or permanent
 		retryAfter   time.Duration
 	}{
-		{"1", "Throttled", false, time.Second},
-		{"2", "Missing from param", false, 0},
-		{"3", "Invalid to address", true, 0},
-		{"3", "Invalid 'to' parameter", true, 0},
-		{"3", "Invalid from param", false, 0},
-		{"3", "Invalid value for ttl", false, 0},
-		{"4", "Bad Credentials", false, 0},
-		{"5", "Internal Error", false, 0},
-		{"6", "Invalid Message", true, 0},
-		{"7", "Number barred", true, 0},
-		{"8", "Partner account barred", false, 0},
-		{"9", "Partner quota exceeded", false, 0},
-		{"10", "Too many existing binds", false, time.Second},
-		{"11", "Account not enabled for HTTP", false, 0},
-		{"12", "Message too long", false, 0},
-		{"14", "Invalid Signature", false, 0},
-		{"15", "Illegal Sender Address - rejected", false, 0},
-		{"22", "Invalid Network Code", false, 0},
-		{"23", "Invalid Callback Url", false, 0},
-		{"29", "Non White-listed Destination - rejected", false, 0},
-		{"32", "Signature and api secret disallowed", false, 0},
-		{"33", "Number de-activated", true, 0},
-		{"99", "Something new", false, 0},
-		{"7", "", true, 0},
+		{"1", "Throttled", "transient", time.Second},
+		{"2", "Missing from param", "refused", 0},
+		{"3", "Invalid to address", "permanent", 0},
+		{"3", "Invalid 'to' parameter", "permanent", 0},
+		{"3", "Invalid from param", "refused", 0},
+		{"3", "Invalid value for ttl", "refused", 0},
+		{"4", "Bad Credentials", "refused", 0},
+		{"5", "Internal Error", "transient", 0},
+		{"6", "Invalid Message", "refused", 0},
+		{"7", "Number barred", "permanent", 0},
+		{"8", "Partner account barred", "refused", 0},
+		{"9", "Partner quota exceeded", "refused", 0},
+		{"10", "Too many existing binds", "transient", time.Second},
+		{"11", "Account not enabled for HTTP", "refused", 0},
+		{"12", "Message too long", "refused", 0},
+		{"14", "Invalid Signature", "refused", 0},
+		{"15", "Illegal Sender Address - rejected", "refused", 0},
+		{"22", "Invalid Network Code", "refused", 0},
+		{"23", "Invalid Callback Url", "refused", 0},
+		{"29", "Non White-listed Destination - rejected", "refused", 0},
+		{"32", "Signature and api secret disallowed", "refused", 0},
+		{"33", "Number de-activated", "permanent", 0},
+		{"99", "Something new", "transient", 0},
+		{"7", "", "permanent", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.status+" "+tt.text, func(t *testing.T) {
@@ -320,11 +321,11 @@ func TestSMSStatuses(t *testing.T) {
 			if pe.Code != tt.status {
 				t.Errorf("Code = %q, want %q", pe.Code, tt.status)
 			}
-			if pe.Permanent != tt.permanent {
-				t.Errorf("Permanent = %v, want %v (%v)", pe.Permanent, tt.permanent, err)
+			if got := classOf(pe); got != tt.class {
+				t.Errorf("classified %s, want %s (%v)", got, tt.class, err)
 			}
-			if got := errors.Is(err, otp.ErrPermanent); got != tt.permanent {
-				t.Errorf("errors.Is(err, ErrPermanent) = %v, want %v", got, tt.permanent)
+			if got := errors.Is(err, otp.ErrPermanent); got != (tt.class == "permanent") {
+				t.Errorf("errors.Is(err, ErrPermanent) = %v for a %s refusal", got, tt.class)
 			}
 			if pe.RetryAfter != tt.retryAfter {
 				t.Errorf("RetryAfter = %v, want %v", pe.RetryAfter, tt.retryAfter)
@@ -341,8 +342,8 @@ func TestSMSWrongCredentials(t *testing.T) {
 	p := newProvider(t, fake, func(c *vonage.Config) { c.APISecret = "wrong-secret-000" })
 	_, err := p.Send(t.Context(), smsMessage())
 	pe := providerError(t, err)
-	if pe.Code != "4" || pe.Permanent {
-		t.Errorf("error = %+v, want transient status 4", pe)
+	if pe.Code != "4" || classOf(pe) != "refused" {
+		t.Errorf("error = %+v, want status 4 refused", pe)
 	}
 	if strings.Contains(err.Error(), "wrong-secret-000") {
 		t.Errorf("error %q contains the API secret", err)
@@ -354,15 +355,21 @@ func TestSMSTransportFailures(t *testing.T) {
 		name       string
 		failure    vonagetest.Failure
 		timeout    time.Duration
+		class      string
 		code       string
 		retryAfter time.Duration
 	}{
-		{"429 with Retry-After", vonagetest.Failure{HTTPStatus: 429, RetryAfter: "7"}, 0, "429", 7 * time.Second},
-		{"429 without Retry-After", vonagetest.Failure{HTTPStatus: 429}, 0, "429", 0},
-		{"500", vonagetest.Failure{HTTPStatus: 500}, 0, "500", 0},
-		{"503", vonagetest.Failure{HTTPStatus: 503, RetryAfter: "2"}, 0, "503", 0},
-		{"malformed", vonagetest.Failure{Malformed: true}, 0, "", 0},
-		{"timeout", vonagetest.Failure{Delay: time.Minute}, 50 * time.Millisecond, "", 0},
+		{"429 with Retry-After", vonagetest.Failure{HTTPStatus: 429, RetryAfter: "7"}, 0, "transient", "429", 7 * time.Second},
+		{"429 without Retry-After", vonagetest.Failure{HTTPStatus: 429}, 0, "transient", "429", 0},
+		{"400", vonagetest.Failure{HTTPStatus: 400}, 0, "refused", "400", 0},
+		{"401", vonagetest.Failure{HTTPStatus: 401}, 0, "refused", "401", 0},
+		{"403", vonagetest.Failure{HTTPStatus: 403}, 0, "refused", "403", 0},
+		{"422", vonagetest.Failure{HTTPStatus: 422}, 0, "refused", "422", 0},
+		{"408", vonagetest.Failure{HTTPStatus: 408}, 0, "transient", "408", 0},
+		{"500", vonagetest.Failure{HTTPStatus: 500}, 0, "transient", "500", 0},
+		{"503", vonagetest.Failure{HTTPStatus: 503, RetryAfter: "2"}, 0, "transient", "503", 0},
+		{"malformed", vonagetest.Failure{Malformed: true}, 0, "transient", "", 0},
+		{"timeout", vonagetest.Failure{Delay: time.Minute}, 50 * time.Millisecond, "transient", "", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -371,8 +378,8 @@ func TestSMSTransportFailures(t *testing.T) {
 			p := newProvider(t, fake, func(c *vonage.Config) { c.Timeout = tt.timeout })
 			_, err := p.Send(t.Context(), smsMessage())
 			pe := providerError(t, err)
-			if pe.Permanent {
-				t.Errorf("error %v is permanent, want transient", err)
+			if got := classOf(pe); got != tt.class {
+				t.Errorf("classified %s, want %s (%v)", got, tt.class, err)
 			}
 			if pe.Code != tt.code {
 				t.Errorf("Code = %q, want %q", pe.Code, tt.code)
@@ -384,6 +391,49 @@ func TestSMSTransportFailures(t *testing.T) {
 				t.Errorf("error %q contains the API secret", err)
 			}
 		})
+	}
+}
+
+// classOf names a ProviderError's class: transient (retried), refused
+// (the next provider at once) or permanent (no provider can help).
+func classOf(pe *otp.ProviderError) string {
+	switch {
+	case pe.Permanent && pe.Refused:
+		return "permanent and refused"
+	case pe.Permanent:
+		return "permanent"
+	case pe.Refused:
+		return "refused"
+	}
+	return "transient"
+}
+
+// TestUserAgent: the SMS API, the Voice API and the account API are all
+// told otpd's name and version, not Go's default.
+func TestUserAgent(t *testing.T) {
+	fake := vonagetest.NewServer(t, vonagetest.Options{})
+	p := newProvider(t, fake, nil)
+	if _, err := p.Send(t.Context(), smsMessage()); err != nil {
+		t.Fatalf("Send SMS: %v", err)
+	}
+	if _, err := p.Send(t.Context(), voiceMessage()); err != nil {
+		t.Fatalf("Send voice: %v", err)
+	}
+	if err := p.Check(t.Context()); err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	reqs := fake.Requests()
+	paths := map[string]bool{}
+	for _, r := range reqs {
+		paths[r.Path] = true
+		if !regexp.MustCompile(`^otpd/\d+\.\d+\.\d+`).MatchString(r.UserAgent) {
+			t.Errorf("%s %s: User-Agent %q, want otpd/x.y.z", r.Method, r.Path, r.UserAgent)
+		}
+	}
+	for _, p := range []string{vonagetest.PathSMS, vonagetest.PathCalls, vonagetest.PathBalance} {
+		if !paths[p] {
+			t.Errorf("no request to %s among %+v", p, reqs)
+		}
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/otpd/otpd/internal/otp"
+	"github.com/otpd/otpd/internal/version"
 )
 
 // maxAnswer bounds how much of an answer is read; Meta's are a few KB.
@@ -33,7 +34,8 @@ type graphError struct {
 		ErrorData    struct {
 			Details string `json:"details"`
 		} `json:"error_data"`
-		FBTraceID string `json:"fbtrace_id"`
+		FBTraceID   string `json:"fbtrace_id"`
+		IsTransient bool   `json:"is_transient"`
 	} `json:"error"`
 }
 
@@ -56,7 +58,7 @@ func (p *Provider) do(ctx context.Context, method, path string, in, out any) err
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "otpd")
+	req.Header.Set("User-Agent", version.UserAgent()) // Meta's specification wants name/x.y.z
 	req.Header.Set("Authorization", "Bearer "+p.cfg.AccessToken)
 
 	resp, err := p.client.Do(req)
@@ -94,8 +96,11 @@ func (p *Provider) refusal(resp *http.Response, raw []byte) *otp.ProviderError {
 	_ = json.Unmarshal(raw, &e) // a 502 from a proxy has no Graph body; the status still counts
 	if e.Error == nil || e.Error.Code == 0 {
 		pe := p.fail(0, fmt.Sprintf("HTTP %d %s", resp.StatusCode, http.StatusText(resp.StatusCode)))
-		if resp.StatusCode == http.StatusTooManyRequests {
+		switch classify(0, resp.StatusCode, false) {
+		case throttled:
 			pe.RetryAfter = p.retryAfter(resp.Header, 0)
+		case refused:
+			pe.Refused = true
 		}
 		return pe
 	}
@@ -110,9 +115,11 @@ func (p *Provider) refusal(resp *http.Response, raw []byte) *otp.ProviderError {
 		msg += " (fbtrace_id " + e.Error.FBTraceID + ")" // what Meta's support asks for
 	}
 	pe := p.fail(e.Error.Code, redactNumbers(msg))
-	switch classify(e.Error.Code, resp.StatusCode) {
+	switch classify(e.Error.Code, resp.StatusCode, e.Error.IsTransient) {
 	case permanent:
 		pe.Permanent = true
+	case refused:
+		pe.Refused = true
 	case throttled:
 		pe.RetryAfter = p.retryAfter(resp.Header, e.Error.Code)
 	}

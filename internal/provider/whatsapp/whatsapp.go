@@ -194,8 +194,12 @@ type template struct {
 	Components []component `json:"components"`
 }
 
+// language is the template's language. Meta's specification requires
+// the policy beside the code, and "deterministic" is its only value:
+// the template is rendered in exactly this language.
 type language struct {
-	Code string `json:"code"`
+	Policy string `json:"policy"`
+	Code   string `json:"code"`
 }
 
 type component struct {
@@ -220,21 +224,23 @@ type sendAnswer struct {
 // Send sends the authentication template with m.Code to m.To, in the
 // template language closest to m.Locale. The provider message id is the
 // wamid that status webhooks name. Refusals are *otp.ProviderError,
-// permanent only when Meta blames the recipient.
+// permanent only when Meta blames the recipient and refused when Meta will
+// not take the message from us (see errorClasses).
 func (p *Provider) Send(ctx context.Context, m otp.OutgoingMessage) (otp.SendResult, error) {
 	switch {
 	case m.Channel != otp.WhatsApp:
-		// Not permanent: the router should try a provider that has it.
-		return otp.SendResult{}, p.fail(0, fmt.Sprintf("channel %q is not served by this provider", m.Channel))
+		// Refused, not permanent: the router should try a provider that has it.
+		return otp.SendResult{}, p.refused(fmt.Sprintf("channel %q is not served by this provider", m.Channel))
 	case m.To == "":
 		return otp.SendResult{}, p.permanent("the message has no recipient")
 	case !e164Pattern.MatchString(m.To):
 		return otp.SendResult{}, p.permanent("the recipient is not an E.164 phone number")
 	case m.Code == "":
-		return otp.SendResult{}, p.fail(0, "the message has no code for the authentication template")
+		return otp.SendResult{}, p.refused("the message has no code for the authentication template")
 	case len([]rune(m.Code)) > maxCode:
-		// otpd's code settings, not the message's fault.
-		return otp.SendResult{}, p.fail(0, fmt.Sprintf("authentication templates carry codes of at most %d characters", maxCode))
+		// otpd's code settings, not the message's fault: another
+		// provider may carry the code.
+		return otp.SendResult{}, p.refused(fmt.Sprintf("authentication templates carry codes of at most %d characters", maxCode))
 	}
 	code := []parameter{{Type: "text", Text: m.Code}}
 	body := templateMessage{
@@ -244,7 +250,7 @@ func (p *Provider) Send(ctx context.Context, m otp.OutgoingMessage) (otp.SendRes
 		Type:             "template",
 		Template: template{
 			Name:     p.cfg.Template,
-			Language: language{Code: p.templateLanguage(m.Locale)},
+			Language: language{Policy: "deterministic", Code: p.templateLanguage(m.Locale)},
 			Components: []component{
 				{Type: "body", Parameters: code},
 				{Type: "button", SubType: "url", Index: "0", Parameters: code},
@@ -282,7 +288,7 @@ func (p *Provider) Check(ctx context.Context) error {
 		return p.fail(0, "malformed answer: the phone number answer names another id")
 	}
 	if slices.Contains(unusableStatuses, phone.Status) {
-		return p.fail(0, fmt.Sprintf("the business phone number's status is %s", phone.Status))
+		return p.refused(fmt.Sprintf("the business phone number's status is %s", phone.Status))
 	}
 	return nil
 }
@@ -294,6 +300,12 @@ func (p *Provider) fail(code int, msg string) *otp.ProviderError {
 		pe.Code = fmt.Sprint(code)
 	}
 	return pe
+}
+
+// refused is a refusal Meta would repeat however often it is asked,
+// though another provider may take the message.
+func (p *Provider) refused(msg string) *otp.ProviderError {
+	return &otp.ProviderError{Provider: p.cfg.Name, Message: msg, Refused: true}
 }
 
 // permanent is a refusal that no retry can fix.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -125,7 +126,7 @@ func TestSend(t *testing.T) {
 		"type": "template",
 		"template": {
 			"name": "otp_copy_code",
-			"language": {"code": "en_US"},
+			"language": {"policy": "deterministic", "code": "en_US"},
 			"components": [
 				{"type": "body", "parameters": [{"type": "text", "text": "482913"}]},
 				{"type": "button", "sub_type": "url", "index": "0", "parameters": [{"type": "text", "text": "482913"}]}
@@ -206,6 +207,7 @@ func TestTemplateLanguage(t *testing.T) {
 // refusal is what a test expects of a failed Send or Check.
 type refusal struct {
 	permanent  bool
+	refused    bool // Meta will not take it from us: the router fails over at once
 	code       string
 	retryAfter time.Duration
 	message    string // substring of the error
@@ -219,9 +221,9 @@ func checkRefusal(t *testing.T, err error, want refusal) {
 	if !errors.As(err, &pe) {
 		t.Fatalf("error = %v (%T), want an *otp.ProviderError", err, err)
 	}
-	if pe.Provider != "whatsapp-main" || pe.Permanent != want.permanent || pe.Code != want.code || pe.RetryAfter != want.retryAfter {
-		t.Errorf("error = %+v, want provider whatsapp-main, permanent %v, code %q, retry after %v",
-			*pe, want.permanent, want.code, want.retryAfter)
+	if pe.Provider != "whatsapp-main" || pe.Permanent != want.permanent || pe.Refused != want.refused || pe.Code != want.code || pe.RetryAfter != want.retryAfter {
+		t.Errorf("error = %+v, want provider whatsapp-main, permanent %v, refused %v, code %q, retry after %v",
+			*pe, want.permanent, want.refused, want.code, want.retryAfter)
 	}
 	if errors.Is(err, otp.ErrPermanent) != want.permanent {
 		t.Errorf("errors.Is(err, ErrPermanent) = %v, want %v", !want.permanent, want.permanent)
@@ -252,26 +254,53 @@ func TestSendRefusals(t *testing.T) {
 		}, refusal{permanent: true, code: "131021", message: "Recipient cannot be sender"}, 1},
 		{"re-engagement", func(s *whatsapptest.Server, _ *whatsapp.Config, _ *otp.OutgoingMessage) {
 			s.FailNext(1, whatsapptest.Error(400, 131047, "(#131047) Re-engagement message"))
-		}, refusal{code: "131047", message: "Re-engagement"}, 1},
+		}, refusal{refused: true, code: "131047", message: "Re-engagement"}, 1},
 		{"expired token", func(_ *whatsapptest.Server, c *whatsapp.Config, _ *otp.OutgoingMessage) {
 			c.AccessToken = "EAAJBexpired"
-		}, refusal{code: "190", message: "Invalid OAuth access token"}, 1},
+		}, refusal{refused: true, code: "190", message: "Invalid OAuth access token"}, 1},
 		{"wrong phone number id", func(_ *whatsapptest.Server, c *whatsapp.Config, _ *otp.OutgoingMessage) {
 			c.PhoneNumberID = "1065403522429"
-		}, refusal{code: "100", message: "does not exist"}, 1},
+		}, refusal{refused: true, code: "100", message: "does not exist"}, 1},
 		{"template missing in the language", func(_ *whatsapptest.Server, c *whatsapp.Config, _ *otp.OutgoingMessage) {
 			c.TemplateLanguages = []string{"en_GB"}
 			c.LanguageFallback = "en_GB"
-		}, refusal{code: "132001", message: "does not exist in the translation"}, 1},
+		}, refusal{refused: true, code: "132001", message: "does not exist in the translation"}, 1},
 		{"unknown template", func(_ *whatsapptest.Server, c *whatsapp.Config, _ *otp.OutgoingMessage) {
 			c.Template = "no_such_template"
-		}, refusal{code: "132001", message: "Template name does not exist"}, 1},
+		}, refusal{refused: true, code: "132001", message: "Template name does not exist"}, 1},
 		{"template paused", func(s *whatsapptest.Server, _ *whatsapp.Config, _ *otp.OutgoingMessage) {
 			s.FailNext(1, whatsapptest.Error(400, 132015, "(#132015) Template is paused"))
-		}, refusal{code: "132015", message: "paused"}, 1},
+		}, refusal{refused: true, code: "132015", message: "paused"}, 1},
 		{"permission", func(s *whatsapptest.Server, _ *whatsapp.Config, _ *otp.OutgoingMessage) {
 			s.FailNext(1, whatsapptest.Error(403, 200, "(#200) Permissions error"))
-		}, refusal{code: "200", message: "Permissions"}, 1},
+		}, refusal{refused: true, code: "200", message: "Permissions"}, 1},
+		{"recipient not in the allowed list", func(s *whatsapptest.Server, _ *whatsapp.Config, _ *otp.OutgoingMessage) {
+			s.FailNext(1, whatsapptest.Error(400, 131030, "(#131030) Recipient phone number not in allowed list"))
+		}, refusal{refused: true, code: "131030", message: "allowed list"}, 1},
+		{"permission denied", func(s *whatsapptest.Server, _ *whatsapp.Config, _ *otp.OutgoingMessage) {
+			s.FailNext(1, whatsapptest.Error(403, 10, "(#10) Application does not have permission for this action"))
+		}, refusal{refused: true, code: "10", message: "permission"}, 1},
+		{"template parameter mismatch", func(s *whatsapptest.Server, _ *whatsapp.Config, _ *otp.OutgoingMessage) {
+			s.FailNext(1, whatsapptest.Error(400, 132000, "(#132000) Number of parameters does not match"))
+		}, refusal{refused: true, code: "132000", message: "Number of parameters"}, 1},
+		{"unknown code with HTTP 400", func(s *whatsapptest.Server, _ *whatsapp.Config, _ *otp.OutgoingMessage) {
+			s.FailNext(1, whatsapptest.Error(400, 139999, "(#139999) Something new"))
+		}, refusal{refused: true, code: "139999", message: "Something new"}, 1},
+		{"unknown code Meta calls transient", func(s *whatsapptest.Server, _ *whatsapp.Config, _ *otp.OutgoingMessage) {
+			s.FailNext(1, whatsapptest.Fault{Status: 400, Body: `{"error":{"message":"(#139998) Try again","type":"OAuthException","code":139998,"is_transient":true}}`})
+		}, refusal{code: "139998", message: "Try again"}, 1},
+		{"unknown code with HTTP 500", func(s *whatsapptest.Server, _ *whatsapp.Config, _ *otp.OutgoingMessage) {
+			s.FailNext(1, whatsapptest.Error(500, 139997, "(#139997) Something broke"))
+		}, refusal{code: "139997", message: "Something broke"}, 1},
+		{"something went wrong", func(s *whatsapptest.Server, _ *whatsapp.Config, _ *otp.OutgoingMessage) {
+			s.FailNext(1, whatsapptest.Error(500, 131000, "(#131000) Something went wrong"))
+		}, refusal{code: "131000", message: "Something went wrong"}, 1},
+		{"api service", func(s *whatsapptest.Server, _ *whatsapp.Config, _ *otp.OutgoingMessage) {
+			s.FailNext(1, whatsapptest.Error(500, 2, "(#2) Service temporarily unavailable"))
+		}, refusal{code: "2", message: "temporarily unavailable"}, 1},
+		{"bare 401", func(s *whatsapptest.Server, _ *whatsapp.Config, _ *otp.OutgoingMessage) {
+			s.FailNext(1, whatsapptest.HTTPError(http.StatusUnauthorized, ""))
+		}, refusal{refused: true, message: "HTTP 401"}, 1},
 		{"throughput", func(s *whatsapptest.Server, _ *whatsapp.Config, _ *otp.OutgoingMessage) {
 			s.FailNext(1, whatsapptest.RateLimited(130429, 0))
 		}, refusal{code: "130429", retryAfter: time.Second, message: "Rate limit hit"}, 1},
@@ -313,10 +342,10 @@ func TestSendRefusals(t *testing.T) {
 		}, refusal{permanent: true, message: "not an E.164"}, 0},
 		{"code too long", func(_ *whatsapptest.Server, _ *whatsapp.Config, m *otp.OutgoingMessage) {
 			m.Code = "1234567890123456"
-		}, refusal{message: "at most 15 characters"}, 0},
+		}, refusal{refused: true, message: "at most 15 characters"}, 0},
 		{"other channel", func(_ *whatsapptest.Server, _ *whatsapp.Config, m *otp.OutgoingMessage) {
 			m.Channel = otp.SMS
-		}, refusal{message: "not served"}, 0},
+		}, refusal{refused: true, message: "not served"}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -344,6 +373,28 @@ func TestSendRefusals(t *testing.T) {
 	}
 }
 
+// TestUserAgent: Meta's specification wants name/x.y.z, and the fake
+// refuses anything else.
+func TestUserAgent(t *testing.T) {
+	s := whatsapptest.NewServer(t)
+	p := newProvider(t, s, nil)
+	if _, err := p.Send(t.Context(), message()); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	if err := p.Check(t.Context()); err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	reqs := s.Requests()
+	if len(reqs) != 2 {
+		t.Fatalf("the fake got %d requests, want 2", len(reqs))
+	}
+	for _, r := range reqs {
+		if !regexp.MustCompile(`^otpd/\d+\.\d+\.\d+`).MatchString(r.UserAgent) {
+			t.Errorf("%s %s: User-Agent %q, want otpd/x.y.z", r.Method, r.Path, r.UserAgent)
+		}
+	}
+}
+
 func TestSendHonoursContext(t *testing.T) {
 	s := whatsapptest.NewServer(t)
 	p := newProvider(t, s, nil)
@@ -362,11 +413,11 @@ func TestCheck(t *testing.T) {
 		{"connected", func(*whatsapptest.Server, *whatsapp.Config) {}, nil},
 		{"flagged but sending", func(s *whatsapptest.Server, _ *whatsapp.Config) { s.SetStatus("FLAGGED") }, nil},
 		{"banned", func(s *whatsapptest.Server, _ *whatsapp.Config) { s.SetStatus("BANNED") },
-			&refusal{message: "status is BANNED"}},
+			&refusal{refused: true, message: "status is BANNED"}},
 		{"expired token", func(_ *whatsapptest.Server, c *whatsapp.Config) { c.AccessToken = "EAAJBexpired" },
-			&refusal{code: "190", message: "Invalid OAuth access token"}},
+			&refusal{refused: true, code: "190", message: "Invalid OAuth access token"}},
 		{"wrong id", func(_ *whatsapptest.Server, c *whatsapp.Config) { c.PhoneNumberID = "1065403522429" },
-			&refusal{code: "100", message: "does not exist"}},
+			&refusal{refused: true, code: "100", message: "does not exist"}},
 		{"down", func(s *whatsapptest.Server, _ *whatsapp.Config) {
 			s.FailNext(1, whatsapptest.HTTPError(http.StatusServiceUnavailable, ""))
 		}, &refusal{message: "HTTP 503"}},

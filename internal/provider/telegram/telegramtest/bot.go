@@ -43,6 +43,7 @@ type BotRequest struct {
 	HTTPMethod string            // GET or POST
 	Method     string            // the API method as called, e.g. "sendMessage"
 	ValidToken bool              // whether the path carried the bot's token
+	UserAgent  string            // the User-Agent header as sent
 	Params     map[string]string // every parameter, from the query string and the body
 }
 
@@ -162,7 +163,8 @@ func (s *BotServer) serve(w http.ResponseWriter, r *http.Request) {
 	token, method, _ := strings.Cut(rest, "/")
 	p, _ := params(r, body)
 	s.mu.Lock()
-	s.requests = append(s.requests, BotRequest{HTTPMethod: r.Method, Method: method, ValidToken: isBot && token == s.Token, Params: p})
+	s.requests = append(s.requests, BotRequest{HTTPMethod: r.Method, Method: method, ValidToken: isBot && token == s.Token,
+		UserAgent: r.UserAgent(), Params: p})
 	var fault *BotFault
 	if len(s.faults) > 0 {
 		fault = &s.faults[0]

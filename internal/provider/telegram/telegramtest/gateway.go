@@ -54,6 +54,7 @@ type GatewayRequest struct {
 	Method        string            // the API method as called, e.g. "sendVerificationMessage"
 	Authorization string            // the Authorization header as sent
 	ContentType   string            // the Content-Type header as sent
+	UserAgent     string            // the User-Agent header as sent
 	Params        map[string]string // every parameter, from the query string and the body
 }
 
@@ -185,7 +186,7 @@ func (s *GatewayServer) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.requests = append(s.requests, GatewayRequest{
 		HTTPMethod: r.Method, Method: method, Authorization: r.Header.Get("Authorization"),
-		ContentType: r.Header.Get("Content-Type"), Params: p,
+		ContentType: r.Header.Get("Content-Type"), UserAgent: r.UserAgent(), Params: p,
 	})
 	var fault *GatewayFault
 	if len(s.faults) > 0 {

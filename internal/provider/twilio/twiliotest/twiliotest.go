@@ -59,6 +59,8 @@ type Request struct {
 	Method string
 	Path   string
 	User   string // the Basic auth user name: an account or API key sid
+	// UserAgent is the User-Agent header as sent.
+	UserAgent string
 }
 
 // Message is a Message resource the server created.
@@ -208,7 +210,7 @@ func (s *Server) front(next http.Handler) http.Handler {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		user, pass, _ := r.BasicAuth()
 		s.mu.Lock()
-		s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, User: user})
+		s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, User: user, UserAgent: r.UserAgent()})
 		var fault *Fault
 		if len(s.faults) > 0 {
 			fault = &s.faults[0]

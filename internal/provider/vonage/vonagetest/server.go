@@ -65,6 +65,12 @@ type SMS struct {
 	MessageIDs           []string // one per part
 }
 
+// Request is one request the fake received, whatever it answered.
+type Request struct {
+	Method, Path string
+	UserAgent    string // the User-Agent header as sent
+}
+
 // Call is one call the fake accepted.
 type Call struct {
 	UUID     string
@@ -140,6 +146,7 @@ type Server struct {
 	client *http.Client
 
 	mu       sync.Mutex
+	requests []Request
 	sms      []SMS
 	calls    []Call
 	failures map[string][]Failure
@@ -188,7 +195,12 @@ func NewServer(t testing.TB, o Options) *Server {
 	mux.HandleFunc("GET "+PathBalance, s.handleBalance)
 	mux.HandleFunc("POST "+PathCalls, s.handleCreateCall)
 	mux.HandleFunc("GET "+PathCalls, s.handleListCalls)
-	s.srv = httptest.NewServer(mux)
+	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, UserAgent: r.UserAgent()})
+		s.mu.Unlock()
+		mux.ServeHTTP(w, r)
+	}))
 	s.URL = s.srv.URL
 	t.Cleanup(s.Close)
 	return s
@@ -212,6 +224,13 @@ func (s *Server) SMS() []SMS {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]SMS(nil), s.sms...)
+}
+
+// Requests returns every request received so far, oldest first.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.requests...)
 }
 
 // Calls returns the calls accepted so far.

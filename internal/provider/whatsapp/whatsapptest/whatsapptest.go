@@ -7,6 +7,12 @@
 // handshake. Tests can script failures: any Graph error code, rate limits
 // with X-Business-Use-Case-Usage, 5xx, slow answers and malformed bodies.
 //
+// Requests are held to Meta's published OpenAPI description of the API
+// (spec.go): a send the specification refuses — no messaging_product, a
+// language without its policy, a User-Agent outside Meta's pattern — is
+// answered with Graph's invalid-parameter error, so a test that passes
+// sends what the specification allows.
+//
 // It is written from Meta's documentation, independently of the provider
 // package, so that tests of one check the other.
 package whatsapptest
@@ -62,6 +68,7 @@ type Request struct {
 	Query         url.Values
 	Authorization string // the Authorization header as sent
 	ContentType   string
+	UserAgent     string // the User-Agent header as sent
 }
 
 // Message is a template message the server accepted.
@@ -205,6 +212,7 @@ func (s *Server) front(next http.Handler) http.Handler {
 		s.requests = append(s.requests, Request{
 			Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(),
 			Authorization: r.Header.Get("Authorization"), ContentType: r.Header.Get("Content-Type"),
+			UserAgent: r.UserAgent(),
 		})
 		var fault *Fault
 		if len(s.faults) > 0 {
@@ -239,6 +247,10 @@ func (s *Server) front(next http.Handler) http.Handler {
 			return
 		case token != s.AccessToken:
 			graphError(w, http.StatusUnauthorized, 190, 0, "Invalid OAuth access token - Cannot parse access token", "")
+			return
+		}
+		if v := headerViolation(r, len(body) > 0); v != nil {
+			graphError(w, http.StatusBadRequest, v.code, 0, fmt.Sprintf("(#%d) Invalid parameter", v.code), v.details)
 			return
 		}
 		parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
@@ -339,11 +351,16 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request) {
 		graphError(w, http.StatusBadRequest, 100, 0, "(#100) Invalid parameter", "The request body is not valid JSON.")
 		return
 	}
-	switch {
-	case m.MessagingProduct != "whatsapp":
-		graphError(w, http.StatusBadRequest, 100, 0, "(#100) The parameter messaging_product is required.", "")
+	if v := messageViolation(raw); v != nil {
+		title := "Invalid parameter"
+		if v.code == 131008 {
+			title = "Required parameter is missing"
+		}
+		graphError(w, http.StatusBadRequest, v.code, 0, fmt.Sprintf("(#%d) %s", v.code, title), v.details)
 		return
-	case m.RecipientType != "" && m.RecipientType != "individual":
+	}
+	switch {
+	case m.RecipientType != "individual":
 		graphError(w, http.StatusBadRequest, 131009, 0, "(#131009) Parameter value is not valid", "recipient_type must be individual")
 		return
 	case m.To == "":

@@ -153,16 +153,28 @@ func (s *Service) fail(ctx context.Context, d Delivery, record Message, reason s
 }
 
 // expire records that message d ends unsent, its code expired (or about
-// to): the message row with status expired and reason; unless an earlier
-// message of the verification was sent, the verification's delivery
+// to): the message row with status expired and reason. Unless an earlier
+// message of the verification reached a provider (the verification then
+// stays, or is again, sent or delivered), the verification's delivery
 // status becomes expired too, with otp.failed and the send's callback.
 func (s *Service) expire(ctx context.Context, d Delivery, record Message, reason string) error {
 	now := s.clock.Now()
 	err := s.store.FinishDelivery(ctx, d, func(v *Verification) (Effects, error) {
 		record.Status, record.Error = DeliveryExpired, reason
 		fx := Effects{Messages: []Message{record}}
-		if v.DeliveryStatus == DeliverySent || v.DeliveryStatus == DeliveryDelivered {
-			return fx, nil // an earlier message of v reached its provider
+		switch {
+		case v.DeliveryStatus == DeliverySent || v.DeliveryStatus == DeliveryDelivered:
+			return fx, nil // an earlier message of v reached its provider, and says so
+		case !v.SentAt.IsZero():
+			// A resend or a fallback step (which made v queued again)
+			// expired, but an earlier message with the same code reached
+			// its provider: v is where that one stands.
+			v.DeliveryStatus = DeliverySent
+			if !v.DeliveredAt.IsZero() {
+				v.DeliveryStatus = DeliveryDelivered
+			}
+			v.LastError, v.UpdatedAt = reason, now
+			return fx, nil
 		}
 		v.DeliveryStatus, v.LastError, v.UpdatedAt = DeliveryExpired, reason, now
 		e := newEvent(EventFailed, v, now)

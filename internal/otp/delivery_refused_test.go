@@ -60,7 +60,7 @@ func (p refusesClientErrors) Send(ctx context.Context, m otp.OutgoingMessage) (o
 func httpProvider(t *testing.T, name string, g *gateway) delivery.Provider {
 	t.Helper()
 	p, err := httpapi.New(httpapi.Config{Name: name, Channels: []otp.Channel{otp.SMS}, URL: g.url + "/send",
-		Body: `{"to":{{json .To}},"text":{{json .Body}},"ref":{{json .ID}}}`,
+		Body:         `{"to":{{json .To}},"text":{{json .Body}},"ref":{{json .ID}}}`,
 		ErrorMessage: httpapi.Extract{JSONPath: "error"}})
 	if err != nil {
 		t.Fatal(err)

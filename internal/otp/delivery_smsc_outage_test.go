@@ -169,6 +169,13 @@ func TestSMSCOutageShorterThanTheTTL(t *testing.T) {
 	}
 
 	o.proxy.SetDown(false)
+	// The provider reconnects on its own schedule, in real time; the next
+	// attempts go once it is bound, or while it binds.
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	if err := o.smsc.WaitStats(ctx, func(s smsctest.Stats) bool { return s.Binds >= 1 }); err != nil {
+		t.Fatal(err)
+	}
 	for i := 0; ; i++ {
 		if !o.advance(o.settle(t, vs)) {
 			break

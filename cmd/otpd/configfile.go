@@ -26,7 +26,7 @@ import (
 //	    account_sid: AC0123
 //	    auth_token: ${TWILIO_AUTH_TOKEN}   # from the environment, or a file named by TWILIO_AUTH_TOKEN_FILE
 //	routing:
-//	  attempts_per_provider: 2
+//	  attempts_per_provider: 3           # optional cap; without it a message is retried until its code expires
 //	  channels: {sms: [smpp, twilio], voice: [twilio]}
 //	  countries: [{country: RU, channel: sms, providers: [smpp-ru]}]
 //	prices:

@@ -16,7 +16,7 @@ type deliverySetup struct {
 	sender      otp.Sender
 	prices      otp.PriceTable
 	deliverable []otp.Channel // nil: every channel
-	maxAttempts int           // 0 leaves the service's default
+	maxAttempts int           // the router's cap on attempts; 0 for none (the code's expiry bounds them)
 	providers   map[string]builtProvider
 	// catalog describes the providers to the domain.
 	catalog []otp.ProviderInfo

@@ -78,6 +78,7 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 		TelegramBot:         d.telegramBot,
 		Providers:           d.catalog,
 		Identities:          identities,
+		Logger:              logger,
 		Limits: otp.Limits{
 			APIKeyRequests:      otp.Limit{Count: cfg.APIRateLimit, Period: time.Minute},
 			MaxDeliveryAttempts: d.maxAttempts,

@@ -70,4 +70,14 @@ func TestOpenAPIDocument(t *testing.T) {
 			t.Errorf("schema field %q is not in the answer", field)
 		}
 	}
+	// A message is one attempt: its schema lists the attempt's fields and statuses.
+	msg := spec["components"].(map[string]any)["schemas"].(map[string]any)["Message"].(map[string]any)["properties"].(map[string]any)
+	for _, field := range []string{"attempt", "nextAttemptAt", "error", "status"} {
+		if _, ok := msg[field]; !ok {
+			t.Errorf("the Message schema lacks %q", field)
+		}
+	}
+	if enum, _ := msg["status"].(map[string]any)["enum"].([]any); len(enum) != 5 || enum[0] != "retrying" {
+		t.Errorf("Message status enum = %v, want retrying, sent, delivered, failed, expired", enum)
+	}
 }

@@ -239,7 +239,7 @@ type verificationView struct {
 	Purpose           string             `json:"purpose"`
 	Locale            string             `json:"locale"`
 	Status            string             `json:"status"`
-	DeliveryStatus    string             `json:"deliveryStatus"`
+	DeliveryStatus    string             `json:"deliveryStatus" enum:"queued,sent,delivered,failed,expired" description:"queued until a provider accepts the message (lastError shows why while it is retried); expired: the code expired before one did"`
 	Attempts          int                `json:"attempts"`
 	AttemptsRemaining int                `json:"attemptsRemaining"`
 	Resends           int                `json:"resends"`
@@ -358,21 +358,25 @@ func timePtr(t time.Time) *time.Time {
 	return &t
 }
 
-// messageView is one hand-over of a verification's code to a provider;
-// it never holds the code or the text.
+// messageView is one attempt to hand a verification's code to a
+// provider, shown as it happens; it never holds the code or the text.
+// The attempts of one message share its id.
 type messageView struct {
-	ID                string     `json:"id"`
-	Channel           string     `json:"channel"`
-	To                string     `json:"to"`
-	Provider          string     `json:"provider"`
-	ProviderMessageID string     `json:"providerMessageId"`
-	Status            string     `json:"status"`
-	Attempts          int        `json:"attempts"`
-	Error             string     `json:"error"`
-	Cost              *moneyView `json:"cost"`
-	CreatedAt         time.Time  `json:"createdAt"`
-	SentAt            *time.Time `json:"sentAt"`
-	DeliveredAt       *time.Time `json:"deliveredAt"`
+	ID                string `json:"id" description:"The message's id, the same on every attempt: the reference providers get"`
+	Channel           string `json:"channel"`
+	To                string `json:"to"`
+	Provider          string `json:"provider"`
+	ProviderMessageID string `json:"providerMessageId"`
+	Status            string `json:"status" enum:"retrying,sent,delivered,failed,expired" description:"retrying: this attempt failed and another follows at nextAttemptAt; expired: the code expired before a provider accepted the message"`
+	// Attempts is kept for clients of its first version: it is Attempt.
+	Attempts      int        `json:"attempts" description:"The same as attempt"`
+	Attempt       int        `json:"attempt" description:"The attempt number, from 1"`
+	Error         string     `json:"error"`
+	Cost          *moneyView `json:"cost"`
+	CreatedAt     time.Time  `json:"createdAt"`
+	SentAt        *time.Time `json:"sentAt"`
+	DeliveredAt   *time.Time `json:"deliveredAt"`
+	NextAttemptAt *time.Time `json:"nextAttemptAt" description:"When the next attempt is due, while retrying"`
 }
 
 func newMessageView(m otp.Message, v *otp.Verification) messageView {
@@ -382,8 +386,9 @@ func newMessageView(m otp.Message, v *otp.Verification) messageView {
 	}
 	return messageView{
 		ID: m.ID, Channel: string(m.Channel), To: to, Provider: m.Provider, ProviderMessageID: m.ProviderMessageID,
-		Status: string(m.Status), Attempts: m.Attempts, Error: m.Error, Cost: newMoneyView(m.Cost),
+		Status: string(m.Status), Attempts: m.Attempts, Attempt: m.Attempts, Error: m.Error, Cost: newMoneyView(m.Cost),
 		CreatedAt: m.CreatedAt, SentAt: timePtr(m.SentAt), DeliveredAt: timePtr(m.DeliveredAt),
+		NextAttemptAt: timePtr(m.NextAttemptAt),
 	}
 }
 

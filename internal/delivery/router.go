@@ -33,17 +33,25 @@ type RouterConfig struct {
 	Providers map[string]Provider      // by instance name
 	Channels  map[otp.Channel][]string // default provider order per channel
 	Rules     []CountryRule            // the most specific matching rule wins: longest prefix, then country
-	// AttemptsPerProvider is how many attempts a message gets with one
-	// provider before it fails over to the next; default 2.
+	// AttemptsPerProvider, if positive, caps the attempts a message gets:
+	// that many rounds over its providers, after which a transient
+	// failure is permanent. Zero (the default) sets no cap: the message
+	// is tried until its code expires, which the service decides.
 	AttemptsPerProvider int
 }
 
 // Router is an otp.Sender that picks a provider for each attempt of a
-// message: the channel's providers in order (or a matching country
-// rule's), each given AttemptsPerProvider attempts, so that transient
-// failures fail over. The attempt number comes from the durable outbox,
-// so failover survives restarts. A permanent failure ends the message at
-// once; so does the last transient failure of the last provider.
+// message. The candidates are the channel's providers in order (or a
+// matching country rule's) less those that refused the message
+// (OutgoingMessage.Skip); attempt n goes to candidate (n-1) mod their
+// number, so the providers take turns. The attempt number and the skip
+// list come from the durable outbox, so the rotation survives restarts.
+//
+// Every error Send returns is an *otp.ProviderError naming the provider
+// it came from. A permanent failure ends the message at once; a refusal
+// goes on to the next candidate at once (Refused), and is permanent when
+// none is left; a transient failure is retried, at once on the next
+// candidate within a round (Failover), else after the service's backoff.
 type Router struct {
 	cfg RouterConfig
 }
@@ -53,8 +61,8 @@ var _ otp.Sender = (*Router)(nil)
 // NewRouter checks that every named provider exists and serves the
 // channel it is routed for.
 func NewRouter(c RouterConfig) (*Router, error) {
-	if c.AttemptsPerProvider <= 0 {
-		c.AttemptsPerProvider = 2
+	if c.AttemptsPerProvider < 0 {
+		return nil, fmt.Errorf("routing.attempts_per_provider: %d is negative; 0 sets no cap", c.AttemptsPerProvider)
 	}
 	check := func(where string, ch otp.Channel, names []string) error {
 		if !slices.Contains(otp.Channels, ch) {
@@ -143,8 +151,11 @@ func (r *Router) Channels() []otp.Channel {
 }
 
 // MaxAttempts is the most attempts any message can get: the longest plan
-// times AttemptsPerProvider. The outbox must allow at least as many.
+// times AttemptsPerProvider, or 0 when AttemptsPerProvider sets no cap.
 func (r *Router) MaxAttempts() int {
+	if r.cfg.AttemptsPerProvider == 0 {
+		return 0
+	}
 	longest := 0
 	for _, names := range r.cfg.Channels {
 		longest = max(longest, len(names))
@@ -155,8 +166,8 @@ func (r *Router) MaxAttempts() int {
 	return longest * r.cfg.AttemptsPerProvider
 }
 
-// Send sends m through the provider its attempt number falls to, or
-// through the one it is pinned to (m.Provider).
+// Send sends m through the provider its attempt number falls to among
+// the candidates, or through the one it is pinned to (m.Provider).
 func (r *Router) Send(ctx context.Context, m otp.OutgoingMessage) (otp.SendResult, error) {
 	if m.Provider != "" {
 		return r.sendPinned(ctx, m)
@@ -166,43 +177,64 @@ func (r *Router) Send(ctx context.Context, m otp.OutgoingMessage) (otp.SendResul
 		return otp.SendResult{}, &otp.ProviderError{Provider: "router", Permanent: true,
 			Message: "no provider is configured for channel " + string(m.Channel)}
 	}
-	attempt := max(m.Attempt, 1)
-	per := r.cfg.AttemptsPerProvider
-	i := (attempt - 1) / per
-	if i >= len(plan) {
-		return otp.SendResult{}, &otp.ProviderError{Provider: "router", Permanent: true,
-			Message: fmt.Sprintf("all %d providers of channel %s failed", len(plan), m.Channel)}
+	candidates := slices.DeleteFunc(slices.Clone(plan), func(name string) bool { return slices.Contains(m.Skip, name) })
+	if len(candidates) == 0 {
+		// Only when the plan changed since the last refusal (a restart
+		// with another configuration): a refusal by the last candidate
+		// is permanent at once.
+		return otp.SendResult{}, &otp.ProviderError{Provider: m.Skip[len(m.Skip)-1], Permanent: true,
+			Message: fmt.Sprintf("every provider of channel %s refused the message", m.Channel)}
 	}
-	name := plan[i]
+	attempt := max(m.Attempt, 1)
+	n := len(candidates)
+	name := candidates[(attempt-1)%n]
+	if per := r.cfg.AttemptsPerProvider; per > 0 && attempt > per*n {
+		// Past the cap (it was lowered, or providers refused since):
+		// nothing more is tried.
+		return otp.SendResult{}, &otp.ProviderError{Provider: name, Permanent: true,
+			Message: fmt.Sprintf("all %d providers of channel %s failed %d attempts each", n, m.Channel, per)}
+	}
 	res, err := r.cfg.Providers[name].Send(ctx, m)
 	if err == nil {
 		res.Provider = name
 		return res, nil
 	}
-	if errors.Is(err, otp.ErrPermanent) {
-		return res, err
-	}
-	pe := &otp.ProviderError{Provider: name, Message: err.Error()}
-	if errors.As(err, &pe) {
-		copied := *pe
-		pe = &copied
-	}
+	pe := providerError(name, err)
 	switch {
-	case attempt >= len(plan)*per:
+	case pe.Permanent:
+	case pe.Refused && n == 1:
+		pe.Permanent, pe.Refused = true, false
+		pe.Message = fmt.Sprintf("every provider of channel %s refused the message; last: %s", m.Channel, pe.Message)
+	case pe.Refused:
+		pe.RetryAfter = 0 // the next attempt goes to another provider
+	case r.cfg.AttemptsPerProvider > 0 && attempt >= r.cfg.AttemptsPerProvider*n:
 		pe.Permanent = true
-		pe.Message = fmt.Sprintf("all %d providers of channel %s failed; last: %s", len(plan), m.Channel, pe.Message)
-	case attempt%per == 0:
-		// The next attempt goes to another provider: this one's request
-		// to slow down does not apply to it.
-		pe.RetryAfter = 0
+		pe.Message = fmt.Sprintf("all %d providers of channel %s failed; last: %s", n, m.Channel, pe.Message)
+	case n > 1 && attempt%n != 0:
+		// The next candidate has not been tried in this round: it goes
+		// now, and this provider's request to slow down is not its.
+		pe.Failover, pe.RetryAfter = true, 0
 	}
 	return res, pe
 }
 
+// providerError returns err as a copy of the *otp.ProviderError it holds,
+// or wraps it in one, naming provider name in either case so that the
+// message records which configured provider failed.
+func providerError(name string, err error) *otp.ProviderError {
+	var pe *otp.ProviderError
+	if errors.As(err, &pe) {
+		copied := *pe
+		copied.Provider = name
+		return &copied
+	}
+	return &otp.ProviderError{Provider: name, Message: err.Error(), Permanent: errors.Is(err, otp.ErrPermanent)}
+}
+
 // sendPinned sends m through the provider it is pinned to and no other:
-// the caller chose it. With nothing to fail over to, it has every attempt
-// a message can get (MaxAttempts); a transient failure of the last is
-// permanent.
+// the caller chose it. A refusal is permanent, since no other provider
+// may take the message; transient failures are retried, up to
+// AttemptsPerProvider attempts when that caps them.
 func (r *Router) sendPinned(ctx context.Context, m otp.OutgoingMessage) (otp.SendResult, error) {
 	name := m.Provider
 	p, ok := r.cfg.Providers[name]
@@ -215,17 +247,15 @@ func (r *Router) sendPinned(ctx context.Context, m otp.OutgoingMessage) (otp.Sen
 		res.Provider = name
 		return res, nil
 	}
-	if errors.Is(err, otp.ErrPermanent) {
-		return res, err
-	}
-	pe := &otp.ProviderError{Provider: name, Message: err.Error()}
-	if errors.As(err, &pe) {
-		copied := *pe
-		pe = &copied
-	}
-	if max(m.Attempt, 1) >= r.MaxAttempts() {
+	pe := providerError(name, err)
+	switch per := r.cfg.AttemptsPerProvider; {
+	case pe.Permanent:
+	case pe.Refused:
+		pe.Permanent, pe.Refused = true, false
+		pe.Message = fmt.Sprintf("provider %s, to which the message is pinned, refused it; %s", name, pe.Message)
+	case per > 0 && max(m.Attempt, 1) >= per:
 		pe.Permanent = true
-		pe.Message = fmt.Sprintf("provider %s failed %d attempts; last: %s", name, r.MaxAttempts(), pe.Message)
+		pe.Message = fmt.Sprintf("provider %s failed %d attempts; last: %s", name, per, pe.Message)
 	}
 	return res, pe
 }

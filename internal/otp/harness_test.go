@@ -97,6 +97,13 @@ type fixture struct {
 
 func newFixture(t *testing.T, limits otp.Limits) *fixture {
 	t.Helper()
+	return newFixtureConfig(t, otp.Config{Limits: limits})
+}
+
+// newFixtureConfig is newFixture with more of the service's configuration
+// than its limits; the fixture sets Store, Limiter, Keys and Clock.
+func newFixtureConfig(t *testing.T, cfg otp.Config) *fixture {
+	t.Helper()
 	db, err := sqlite.Open(t.Context(), sqlitetest.Path(t))
 	if err != nil {
 		t.Fatal(err)
@@ -109,7 +116,8 @@ func newFixture(t *testing.T, limits otp.Limits) *fixture {
 	clk := &testClock{t: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}
 	store := &countingStore{Store: db}
 	lim := &watchedLimiter{Limiter: ratelimit.NewMemory(clk.Now), store: store}
-	svc, err := otp.NewService(otp.Config{Store: store, Limiter: lim, Keys: keys, Clock: clk, Limits: limits})
+	cfg.Store, cfg.Limiter, cfg.Keys, cfg.Clock = store, lim, keys, clk
+	svc, err := otp.NewService(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

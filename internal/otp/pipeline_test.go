@@ -2,6 +2,8 @@ package otp_test
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -56,12 +58,12 @@ func pipeline(t *testing.T, providers map[string]delivery.Provider, channels map
 	if err != nil {
 		t.Fatal(err)
 	}
-	router, err := delivery.NewRouter(delivery.RouterConfig{Providers: providers, Channels: channels, AttemptsPerProvider: 2})
+	router, err := delivery.NewRouter(delivery.RouterConfig{Providers: providers, Channels: channels})
 	if err != nil {
 		t.Fatal(err)
 	}
 	svc, err := otp.NewService(otp.Config{Store: db, Limiter: ratelimit.NewMemory(nil), Keys: mustKeys(t),
-		Limits: otp.Limits{MaxDeliveryAttempts: router.MaxAttempts(), RetryBase: 2 * time.Second}})
+		Limits: otp.Limits{MaxDeliveryAttempts: router.MaxAttempts()}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,12 +96,13 @@ func pipeline(t *testing.T, providers map[string]delivery.Provider, channels map
 	return svc, a, func() { cancel(); wg.Wait(); db.Close() }
 }
 
-// A provider that keeps failing is retried with backoff, then the message
-// fails over to the next provider; virtual time shows the backoff.
+// A provider that fails hands the message to the next provider at once;
+// when every provider of the round has failed, the next round waits for
+// the backoff (1-2 s before the third attempt). Virtual time shows both.
 func TestPipelineFailsOver(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		a := &flaky{channels: []otp.Channel{otp.SMS}, failures: 100}
-		b := &flaky{channels: []otp.Channel{otp.SMS}}
+		b := &flaky{channels: []otp.Channel{otp.SMS}, failures: 1}
 		svc, app, stop := pipeline(t, map[string]delivery.Provider{"a": a, "b": b}, map[otp.Channel][]string{otp.SMS: {"a", "b"}})
 		defer stop()
 		start := time.Now()
@@ -111,25 +114,33 @@ func TestPipelineFailsOver(t *testing.T) {
 		synctest.Wait()
 
 		la, lb := a.log(), b.log()
-		if len(la) != 2 || len(lb) != 1 || !lb[0].ok {
-			t.Fatalf("a got %d sends, b %d; want 2 failed on a, then 1 good on b", len(la), len(lb))
+		if len(la) != 2 || len(lb) != 2 || !lb[1].ok {
+			t.Fatalf("a got %d sends, b %d; want a, b, a failed, then b good", len(la), len(lb))
 		}
-		if gap := la[1].at.Sub(la[0].at); gap < time.Second || gap > 2*time.Second {
-			t.Errorf("retry on a after %s, want the first backoff (1-2 s)", gap)
+		if la[0].at.Sub(start) > time.Second || lb[0].at != la[0].at {
+			t.Errorf("first sends %s and %s after create; want a at once, b right after", la[0].at.Sub(start), lb[0].at.Sub(start))
 		}
-		if lb[0].m.Attempt != 3 || la[0].at.Sub(start) > time.Second {
-			t.Errorf("b got attempt %d, first send %s after create; want attempt 3, at once", lb[0].m.Attempt, la[0].at.Sub(start))
+		if gap := la[1].at.Sub(lb[0].at); gap < time.Second || gap > 2*time.Second {
+			t.Errorf("second round after %s, want the backoff before attempt 3 (1-2 s)", gap)
+		}
+		if lb[1].m.Attempt != 4 || lb[1].at != la[1].at {
+			t.Errorf("b sent attempt %d %s after a's second; want attempt 4, at once", lb[1].m.Attempt, lb[1].at.Sub(la[1].at))
 		}
 		got, err := svc.GetVerification(t.Context(), app, v.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.DeliveryStatus != otp.DeliverySent {
-			t.Errorf("delivery status = %s, want sent", got.DeliveryStatus)
+		if got.DeliveryStatus != otp.DeliverySent || got.LastError != "" {
+			t.Errorf("delivery status = %s, last error %q; want sent, none", got.DeliveryStatus, got.LastError)
 		}
 		msgs, _ := svc.Messages(t.Context(), app, v.ID)
-		if len(msgs) != 1 || msgs[0].Provider != "b" || msgs[0].Attempts != 3 {
-			t.Errorf("messages = %+v, want one sent by b on attempt 3", msgs)
+		var summary []string
+		for _, m := range msgs {
+			summary = append(summary, fmt.Sprintf("%d %s %s", m.Attempts, m.Provider, m.Status))
+		}
+		want := []string{"1 a retrying", "2 b retrying", "3 a retrying", "4 b sent"}
+		if !slices.Equal(summary, want) {
+			t.Errorf("messages = %q, want %q", summary, want)
 		}
 	})
 }

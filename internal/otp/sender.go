@@ -33,6 +33,9 @@ type OutgoingMessage struct {
 	// the message to; the router sends through it alone. "" lets the
 	// router choose.
 	Provider string
+	// Skip names the providers that refused this message on an earlier
+	// attempt (ProviderError.Refused): the router does not ask them again.
+	Skip []string
 }
 
 // SendResult is a provider's acceptance of a message.
@@ -67,7 +70,11 @@ type ProviderError struct {
 	// account or balance), though another provider may. The message goes
 	// to the channel's next provider at once, without a retry, and never
 	// back to this one; with no provider left it fails.
-	Refused    bool
+	Refused bool
+	// Failover is set by the router, never by a provider: the failure was
+	// transient and the next attempt goes to another provider that has
+	// not failed since the last backoff, so it is due at once.
+	Failover   bool
 	RetryAfter time.Duration // the provider asked to wait this long (throttling); zero if it did not say
 }
 

@@ -2,6 +2,7 @@ package otp
 
 import (
 	"errors"
+	"log/slog"
 	"time"
 )
 
@@ -26,16 +27,26 @@ type Service struct {
 	identities          IdentityVerifier  // nil: no ID token signs a developer in
 	telegram            TelegramBot       // zero: the telegram channel needs no linked chat
 	providers           providerCatalog   // the configured providers, for callers that pick one
+	log                 *slog.Logger      // delivery failures; never a code or a destination
 }
 
 // Limits are the service-wide limits that are not per-project policy.
 type Limits struct {
-	APIKeyRequests      Limit         // requests per API key; default 1000 a minute
-	MaxDeliveryAttempts int           // provider attempts before a message fails; default 6
+	APIKeyRequests Limit // requests per API key; default 1000 a minute
+	// MaxDeliveryAttempts caps the attempts a message gets before it
+	// fails; 0 (the default) sets no cap: a message is retried until its
+	// code expires.
+	MaxDeliveryAttempts int
 	DeliveryLease       time.Duration // how long a claimed outbox row stays claimed; default 15 s
-	RetryBase           time.Duration // first retry delay, doubled each time; default 2 s
-	IdempotencyWindow   time.Duration // how long an idempotency key is remembered; default 24 h
-	TestInboxRetention  time.Duration // how long test-inbox messages (with their codes) are kept; default 24 h
+	RetryBase           time.Duration // first retry delay, doubled each attempt; default 1 s
+	RetryMax            time.Duration // the longest retry delay; default 30 s
+	// RetryExpiryMargin is the least time a code must have left when its
+	// message's next attempt is due: a code that arrives with seconds
+	// left cannot be typed, so a message whose next attempt would come
+	// later ends expired at once; default 10 s.
+	RetryExpiryMargin  time.Duration
+	IdempotencyWindow  time.Duration // how long an idempotency key is remembered; default 24 h
+	TestInboxRetention time.Duration // how long test-inbox messages (with their codes) are kept; default 24 h
 	// DataRetention is how long finished verifications, their messages
 	// and events are kept; default 90 days. Rollups (users, analytics)
 	// stay. WebhookRetention is the same for finished webhook deliveries;
@@ -90,6 +101,10 @@ type Config struct {
 	// Providers are the deployment's configured providers, which callers
 	// may list and pin a send to (kod.mobi's manual flow); none when nil.
 	Providers []ProviderInfo
+	// Logger receives each failed delivery attempt (warn) and each
+	// message that failed or expired for good (error), by ids only;
+	// discarded when nil.
+	Logger *slog.Logger
 }
 
 // NewService checks the configuration and returns a Service.
@@ -104,14 +119,20 @@ func NewService(c Config) (*Service, error) {
 	if l.APIKeyRequests.Count == 0 {
 		l.APIKeyRequests = Limit{Count: 1000, Period: time.Minute}
 	}
-	if l.MaxDeliveryAttempts == 0 {
-		l.MaxDeliveryAttempts = 6
+	if l.MaxDeliveryAttempts < 0 {
+		l.MaxDeliveryAttempts = 0
 	}
 	if l.DeliveryLease == 0 {
 		l.DeliveryLease = 15 * time.Second
 	}
 	if l.RetryBase == 0 {
-		l.RetryBase = 2 * time.Second
+		l.RetryBase = time.Second
+	}
+	if l.RetryMax == 0 {
+		l.RetryMax = 30 * time.Second
+	}
+	if l.RetryExpiryMargin == 0 {
+		l.RetryExpiryMargin = 10 * time.Second
 	}
 	if l.IdempotencyWindow == 0 {
 		l.IdempotencyWindow = 24 * time.Hour
@@ -139,6 +160,10 @@ func NewService(c Config) (*Service, error) {
 	if notify == nil {
 		notify = func() {}
 	}
+	logger := c.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
 	providers, err := newProviderCatalog(c.Providers)
 	if err != nil {
 		return nil, err
@@ -147,7 +172,7 @@ func NewService(c Config) (*Service, error) {
 		store: c.Store, limiter: c.Limiter, keys: c.Keys, clock: c.Clock, cfg: c.Limits, notify: notify,
 		cache: newReadCache(l.ReadCacheTTL, maxCacheEntries), prices: c.Prices, deliverable: deliverable,
 		webhookAllowPrivate: c.WebhookAllowPrivate, webhooks: c.Webhooks, challenges: c.Challenges, identities: c.Identities,
-		telegram: c.TelegramBot, providers: providers,
+		telegram: c.TelegramBot, providers: providers, log: logger,
 		usage: &usageCache{m: map[string]usageEntry{}},
 	}, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 )
 
@@ -15,9 +16,12 @@ func (s *Service) ClaimDeliveries(ctx context.Context, limit int) ([]Delivery, e
 }
 
 // Deliver hands one claimed message to sender, or to the test inbox for a
-// test application, and records the outcome: sent, retried later with
-// backoff, or failed for good. A message whose verification is no longer
-// pending is dropped unsent.
+// test application, and records the outcome: sent; retried (at once when
+// the router fails over or a provider refused it, else after backoff);
+// failed for good; or expired, when the code expired, or would before
+// the next attempt, without a provider accepting the message. A message
+// whose code has expired is never sent; one whose verification ended
+// otherwise (verified, canceled) is dropped unsent.
 func (s *Service) Deliver(ctx context.Context, sender Sender, d Delivery) error {
 	a, err := s.applicationByID(ctx, d.AppID)
 	if isCode(err, CodeNotFound) {
@@ -35,6 +39,14 @@ func (s *Service) Deliver(ctx context.Context, sender Sender, d Delivery) error 
 	}
 	if err != nil {
 		return fmt.Errorf("deliver: %w", err)
+	}
+	record := Message{ID: d.ID, AppID: v.AppID, VerificationID: v.ID, Channel: d.Channel, To: d.To,
+		Attempts: d.Attempts, CreatedAt: d.CreatedAt}
+	now := s.clock.Now()
+	// A pending verification past its expiry is expired whether or not
+	// the sweep has marked it yet.
+	if v.Status == StatusExpired || v.Status == StatusPending && !now.Before(v.ExpiresAt) {
+		return s.expire(ctx, d, record, withLastError(reasonExpired, d.LastError))
 	}
 	if v.Status != StatusPending || v.CodeSealed == nil {
 		if v.Options.CallbackURL != "" {
@@ -55,11 +67,9 @@ func (s *Service) Deliver(ctx context.Context, sender Sender, d Delivery) error 
 	if err != nil {
 		return fmt.Errorf("deliver %s: %w", v.ID, err)
 	}
-	record := Message{ID: d.ID, AppID: v.AppID, VerificationID: v.ID, Channel: d.Channel, To: d.To,
-		Attempts: d.Attempts, CreatedAt: d.CreatedAt}
 
 	res, sendErr := sender.Send(ctx, m)
-	now := s.clock.Now()
+	now = s.clock.Now()
 	if sendErr == nil {
 		var price Money
 		if s.prices != nil {
@@ -69,26 +79,126 @@ func (s *Service) Deliver(ctx context.Context, sender Sender, d Delivery) error 
 			return s.markSent(v, record, res, price, now), nil
 		})
 	}
-	if !errors.Is(sendErr, ErrPermanent) && d.Attempts < s.cfg.MaxDeliveryAttempts {
-		return s.store.RetryDelivery(ctx, d, now.Add(s.retryDelay(d.Attempts, sendErr)), sendErr.Error())
+	errText := sendErr.Error()
+	var pe *ProviderError
+	if errors.As(sendErr, &pe) {
+		record.Provider = pe.Provider
+	} else {
+		pe = &ProviderError{Message: errText}
 	}
-	return s.store.FinishDelivery(ctx, d, func(v *Verification) (Effects, error) {
-		record.Status, record.Error = DeliveryFailed, sendErr.Error()
-		var pe *ProviderError
-		if errors.As(sendErr, &pe) {
-			record.Provider = pe.Provider
-		}
-		fx := Effects{Events: v.deliveryFailed(sendErr.Error(), now), Messages: []Message{record}}
+	if errors.Is(sendErr, ErrPermanent) || s.cfg.MaxDeliveryAttempts > 0 && d.Attempts >= s.cfg.MaxDeliveryAttempts {
+		return s.fail(ctx, d, record, errText)
+	}
+	next := now
+	if !pe.Failover && !pe.Refused {
+		next = now.Add(s.retryDelay(d.Attempts, sendErr))
+	}
+	if next.After(v.ExpiresAt.Add(-s.cfg.RetryExpiryMargin)) {
+		return s.expire(ctx, d, record, withLastError(reasonExpiresBeforeRetry, errText))
+	}
+	skip := d.Skip
+	if pe.Refused && pe.Provider != "" && !slices.Contains(skip, pe.Provider) {
+		skip = append(slices.Clone(skip), pe.Provider)
+	}
+	record.Status, record.Error, record.NextAttemptAt = DeliveryRetrying, errText, next
+	err = s.store.RetryDelivery(ctx, d, next, errText, skip, func(v *Verification) (Effects, error) {
+		// The verification stays queued; its latest error shows why.
+		v.LastError, v.UpdatedAt = errText, now
+		return Effects{Messages: []Message{record}}, nil
+	})
+	if err != nil {
+		return fmt.Errorf("deliver %s: record retry: %w", v.ID, err)
+	}
+	if !next.After(now) {
+		s.notify() // the next provider is to be tried now, not at the worker's next poll
+	}
+	// IDs only: the destination and the code stay out of logs.
+	s.log.WarnContext(ctx, "delivery attempt failed", "provider", record.Provider, "delivery", d.ID,
+		"verification", d.VerificationID, "app", d.AppID, "channel", d.Channel, "attempt", d.Attempts,
+		"err", errText, "next_attempt_at", next)
+	return nil
+}
+
+// Reasons a message ends expired.
+const (
+	reasonExpired            = "the code expired before a provider accepted the message"
+	reasonExpiresBeforeRetry = "the code would expire before the next attempt could reach the person"
+)
+
+// withLastError adds the last provider error to reason, if there was one.
+func withLastError(reason, lastError string) string {
+	if lastError == "" {
+		return reason
+	}
+	return reason + "; last error: " + lastError
+}
+
+// fail records that message d failed for good on attempt record with
+// reason: the message row, otp.failed, the send's callback.
+func (s *Service) fail(ctx context.Context, d Delivery, record Message, reason string) error {
+	now := s.clock.Now()
+	err := s.store.FinishDelivery(ctx, d, func(v *Verification) (Effects, error) {
+		record.Status, record.Error = DeliveryFailed, reason
+		fx := Effects{Events: v.deliveryFailed(reason, now), Messages: []Message{record}}
 		if v.NextStepAt.IsZero() { // no fallback step follows: the message has failed for good
-			fx.Callbacks = s.callback(v, fx.Events[0], CallbackFailed, record.Provider, sendErr.Error())
+			fx.Callbacks = s.callback(v, fx.Events[0], CallbackFailed, record.Provider, reason)
 		}
 		return fx, nil
 	})
+	if err != nil {
+		return fmt.Errorf("deliver %s: record failure: %w", d.VerificationID, err)
+	}
+	s.logFinalFailure(ctx, d, record, DeliveryFailed, reason)
+	return nil
+}
+
+// expire records that message d ends unsent, its code expired (or about
+// to): the message row with status expired and reason. Unless an earlier
+// message of the verification reached a provider (the verification then
+// stays, or is again, sent or delivered), the verification's delivery
+// status becomes expired too, with otp.failed and the send's callback.
+func (s *Service) expire(ctx context.Context, d Delivery, record Message, reason string) error {
+	now := s.clock.Now()
+	err := s.store.FinishDelivery(ctx, d, func(v *Verification) (Effects, error) {
+		record.Status, record.Error = DeliveryExpired, reason
+		fx := Effects{Messages: []Message{record}}
+		switch {
+		case v.DeliveryStatus == DeliverySent || v.DeliveryStatus == DeliveryDelivered:
+			return fx, nil // an earlier message of v reached its provider, and says so
+		case !v.SentAt.IsZero():
+			// A resend or a fallback step (which made v queued again)
+			// expired, but an earlier message with the same code reached
+			// its provider: v is where that one stands.
+			v.DeliveryStatus = DeliverySent
+			if !v.DeliveredAt.IsZero() {
+				v.DeliveryStatus = DeliveryDelivered
+			}
+			v.LastError, v.UpdatedAt = reason, now
+			return fx, nil
+		}
+		v.DeliveryStatus, v.LastError, v.UpdatedAt = DeliveryExpired, reason, now
+		e := newEvent(EventFailed, v, now)
+		fx.Events = []Event{e}
+		fx.Callbacks = s.callback(v, e, CallbackFailed, record.Provider, reason)
+		return fx, nil
+	})
+	if err != nil {
+		return fmt.Errorf("deliver %s: record expiry: %w", d.VerificationID, err)
+	}
+	s.logFinalFailure(ctx, d, record, DeliveryExpired, reason)
+	return nil
+}
+
+// logFinalFailure logs, once, a message that ended without reaching a
+// provider. IDs only: the destination and the code stay out of logs.
+func (s *Service) logFinalFailure(ctx context.Context, d Delivery, record Message, status DeliveryStatus, reason string) {
+	s.log.ErrorContext(ctx, "delivery failed", "status", status, "provider", record.Provider, "delivery", d.ID,
+		"verification", d.VerificationID, "app", d.AppID, "channel", d.Channel, "attempt", d.Attempts, "err", reason)
 }
 
 // dropped records that a message of v was not sent because v ended
-// first (it expired while its provider kept failing, say): a send whose
-// caller waits for a callback learns that it failed.
+// first (verified or canceled, say): a send whose caller waits for a
+// callback learns that it failed.
 func (s *Service) dropped(v *Verification) (Effects, error) {
 	if v.Status == StatusPending || v.DeliveryStatus != DeliveryQueued {
 		return Effects{}, nil
@@ -158,7 +268,7 @@ func (s *Service) compose(a *Application, p *Project, v *Verification, d Deliver
 	m := OutgoingMessage{
 		ID: d.ID, AppID: a.ID, AppName: a.Name, VerificationID: v.ID, To: v.To, Channel: d.Channel,
 		Purpose: v.Purpose, Locale: v.Locale, Code: code, CallerID: v.Options.CallerID, Country: v.Country,
-		Attempt: d.Attempts, ExpiresAt: v.ExpiresAt,
+		Attempt: d.Attempts, ExpiresAt: v.ExpiresAt, Skip: d.Skip,
 	}
 	if p, ok := s.providers.byName(v.Options.Provider); ok && p.Delivers(d.Channel) {
 		// A pin holds for the channels its provider delivers; a resend
@@ -212,8 +322,8 @@ func (v *Verification) deliveryFailed(reason string, now time.Time) []Event {
 	return []Event{newEvent(EventFailed, v, now)}
 }
 
-// retryDelay is how long to wait before the next attempt: what a
-// throttling provider asked for, or exponential backoff.
+// retryDelay is how long to wait before the attempt after attempt: what
+// a throttling provider asked for, or exponential backoff.
 func (s *Service) retryDelay(attempt int, err error) time.Duration {
 	d := s.backoff(attempt)
 	var pe *ProviderError
@@ -223,10 +333,11 @@ func (s *Service) retryDelay(attempt int, err error) time.Duration {
 	return d
 }
 
-// backoff is exponential with full jitter over its upper half, so retries
-// from many messages spread out instead of arriving together.
+// backoff is RetryBase doubled per attempt up to RetryMax, with full
+// jitter over its upper half, so retries from many messages spread out
+// instead of arriving together.
 func (s *Service) backoff(attempt int) time.Duration {
-	d := s.cfg.RetryBase << min(attempt-1, 10)
+	d := min(s.cfg.RetryBase<<min(max(attempt-1, 0), 20), s.cfg.RetryMax)
 	return d/2 + rand.N(d/2+1)
 }
 
@@ -243,13 +354,17 @@ func (s *Service) RecordReceipt(ctx context.Context, r Receipt) error {
 		return invalidField("receipt", "invalid_receipt", "a receipt needs a provider and a provider message id")
 	}
 	now := s.clock.Now()
-	at := r.At
-	if at.IsZero() || at.After(now) {
-		at = now
-	}
 	err := s.store.ApplyReceipt(ctx, r.Provider, r.ProviderMessageID, func(v *Verification, m *Message) (Effects, error) {
 		if m.Status == DeliveryDelivered || m.Status == r.Status {
 			return Effects{}, errUnchanged
+		}
+		// A message is not delivered before it was sent: a receipt time
+		// that is missing, in the future or before the send (an SMSC's
+		// minute-precision done date, a skewed clock) is the receipt's
+		// arrival.
+		at := r.At
+		if at.IsZero() || at.After(now) || at.Before(m.SentAt) {
+			at = now
 		}
 		if r.Status == DeliveryDelivered {
 			m.Status, m.Error, m.DeliveredAt = DeliveryDelivered, "", at

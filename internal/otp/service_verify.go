@@ -375,9 +375,9 @@ func (f *VerificationFilter) validate(now time.Time) error {
 			return invalidField("status", "invalid_query", "status must be one of pending, verified, expired, canceled, max_attempts")
 		}
 		switch st.Delivery {
-		case "", DeliveryQueued, DeliverySent, DeliveryDelivered, DeliveryFailed:
+		case "", DeliveryQueued, DeliverySent, DeliveryDelivered, DeliveryFailed, DeliveryExpired:
 		default:
-			return invalidField("deliveryStatus", "invalid_query", "deliveryStatus must be one of queued, sent, delivered, failed")
+			return invalidField("deliveryStatus", "invalid_query", "deliveryStatus must be one of queued, sent, delivered, failed, expired")
 		}
 	}
 	f.AsOf = now

@@ -79,13 +79,22 @@ type Store interface {
 	// FinishDelivery removes the outbox row and applies change to its
 	// verification in one transaction.
 	FinishDelivery(ctx context.Context, d Delivery, change func(v *Verification) (Effects, error)) error
-	// RetryDelivery makes an outbox row due again at next.
-	RetryDelivery(ctx context.Context, d Delivery, next time.Time, lastError string) error
+	// RetryDelivery ends the lease on outbox row d, makes it due again at
+	// next with lastError and the providers that refused it (skip), and
+	// applies change (when not nil) to its verification, in one
+	// transaction. Only the holder of the latest claim may: if the row
+	// was claimed again since (d.Attempts differs) or is gone, nothing is
+	// written and change is not called. If change returns an error
+	// nothing is written and that error is returned.
+	RetryDelivery(ctx context.Context, d Delivery, next time.Time, lastError string, skip []string,
+		change func(v *Verification) (Effects, error)) error
 
-	// ListMessages returns the messages of a verification, oldest first.
+	// ListMessages returns the messages of a verification, oldest first:
+	// one per attempt, each delivery's attempts in order.
 	ListMessages(ctx context.Context, appID, verificationID string) ([]Message, error)
 	// ApplyReceipt finds the newest message a provider knows by its id and
-	// lets change update it and its verification in one transaction.
+	// lets change update it (that attempt's row) and its verification in
+	// one transaction.
 	// An unknown message is ErrNotFound.
 	ApplyReceipt(ctx context.Context, provider, providerMessageID string, change func(v *Verification, m *Message) (Effects, error)) error
 
@@ -228,9 +237,16 @@ type Delivery struct {
 	Attempts       int    // claims so far, including the current one
 	NextAttemptAt  time.Time
 	CreatedAt      time.Time
+	// LastError is the error of the latest failed attempt, "" before one.
+	LastError string
+	// Skip names the providers that refused the message, in the order
+	// they did: the router asks them no more.
+	Skip []string
 }
 
-// Message records one hand-over of a verification's code to a provider.
+// Message records one attempt to hand a verification's code to a
+// provider. A delivery's attempts share its ID (the client reference
+// providers get) and are told apart by Attempts, the attempt number.
 type Message struct {
 	ID                string
 	AppID             string
@@ -239,13 +255,17 @@ type Message struct {
 	To                string // the destination when it is not the verification's
 	Provider          string
 	ProviderMessageID string
-	Status            DeliveryStatus
-	Attempts          int
-	Error             string
-	Cost              Money
-	CreatedAt         time.Time
-	SentAt            time.Time
-	DeliveredAt       time.Time
+	// Status is DeliveryRetrying (this attempt failed, another follows at
+	// NextAttemptAt), DeliverySent, DeliveryDelivered, DeliveryFailed or
+	// DeliveryExpired (the code expired before a provider accepted it).
+	Status        DeliveryStatus
+	Attempts      int // the attempt number, from 1
+	Error         string
+	Cost          Money
+	CreatedAt     time.Time
+	SentAt        time.Time
+	DeliveredAt   time.Time
+	NextAttemptAt time.Time // when the next attempt is due; zero unless Status is DeliveryRetrying
 }
 
 // TestMessage is a message of a test application, kept in its inbox

@@ -43,7 +43,9 @@ const (
 	StatusMaxAttempts Status = "max_attempts"
 )
 
-// DeliveryStatus is where the message carrying the code stands.
+// DeliveryStatus is where the message carrying the code stands: a
+// verification's (queued until a provider accepts it), or one attempt's
+// (Message.Status).
 type DeliveryStatus string
 
 // Delivery statuses.
@@ -52,6 +54,12 @@ const (
 	DeliverySent      DeliveryStatus = "sent"
 	DeliveryDelivered DeliveryStatus = "delivered"
 	DeliveryFailed    DeliveryStatus = "failed"
+	// DeliveryExpired: the code expired (or was about to) before a
+	// provider accepted the message, which was therefore never sent.
+	DeliveryExpired DeliveryStatus = "expired"
+	// DeliveryRetrying is an attempt's only: it failed, and another
+	// follows. The verification stays queued meanwhile.
+	DeliveryRetrying DeliveryStatus = "retrying"
 )
 
 // Verification is one code sent to one destination.

@@ -9,26 +9,28 @@ import (
 )
 
 const messageColumns = `id, app_id, verification_id, channel, destination, provider, provider_message_id,
-	status, attempts, error, cost_micros, cost_currency, created_at, sent_at, delivered_at`
+	status, attempts, error, cost_micros, cost_currency, created_at, sent_at, delivered_at, next_attempt_at`
 
 func scanMessage(row interface{ Scan(...any) error }) (*otp.Message, error) {
 	var (
-		m                        otp.Message
-		created, sent, delivered int64
+		m                              otp.Message
+		created, sent, delivered, next int64
 	)
 	err := row.Scan(&m.ID, &m.AppID, &m.VerificationID, &m.Channel, &m.To, &m.Provider, &m.ProviderMessageID,
-		&m.Status, &m.Attempts, &m.Error, &m.Cost.Micros, &m.Cost.Currency, &created, &sent, &delivered)
+		&m.Status, &m.Attempts, &m.Error, &m.Cost.Micros, &m.Cost.Currency, &created, &sent, &delivered, &next)
 	if err != nil {
 		return nil, err
 	}
 	m.CreatedAt, m.SentAt, m.DeliveredAt = fromMicros(created), fromMicros(sent), fromMicros(delivered)
+	m.NextAttemptAt = fromMicros(next)
 	return &m, nil
 }
 
-// ListMessages returns the messages of a verification, oldest first.
+// ListMessages returns the messages of a verification, oldest first, a
+// delivery's attempts in order.
 func (s *Store) ListMessages(ctx context.Context, appID, verificationID string) ([]otp.Message, error) {
 	rows, err := s.reader.QueryContext(ctx,
-		`SELECT `+messageColumns+` FROM messages WHERE app_id = $1 AND verification_id = $2 ORDER BY created_at, id`,
+		`SELECT `+messageColumns+` FROM messages WHERE app_id = $1 AND verification_id = $2 ORDER BY created_at, id, attempts`,
 		appID, verificationID)
 	if err != nil {
 		return nil, s.dbErr("list messages", err)
@@ -45,7 +47,7 @@ func (s *Store) ListMessages(ctx context.Context, appID, verificationID string) 
 	return out, s.dbErr("list messages", rows.Err())
 }
 
-// ApplyReceipt finds the message a provider knows as providerMessageID,
+// ApplyReceipt finds the message (the attempt) a provider knows as providerMessageID,
 // locks its verification and lets change update both, writing the message,
 // the verification and the effects in one transaction. An unknown message
 // is ErrNotFound; an error from change is returned as it is.
@@ -54,7 +56,7 @@ func (s *Store) ApplyReceipt(ctx context.Context, provider, providerMessageID st
 	return s.inTx(ctx, func(ctx context.Context, tx *txRunner) error {
 		m, err := scanMessage(tx.QueryRowContext(ctx,
 			`SELECT `+messageColumns+` FROM messages WHERE provider = $1 AND provider_message_id = $2
-			ORDER BY created_at DESC, id DESC LIMIT 1`, provider, providerMessageID))
+			ORDER BY created_at DESC, id DESC, attempts DESC LIMIT 1`, provider, providerMessageID))
 		if err != nil {
 			return s.dbErr("apply receipt", err)
 		}
@@ -70,8 +72,8 @@ func (s *Store) ApplyReceipt(ctx context.Context, provider, providerMessageID st
 			return err
 		}
 		_, err = tx.ExecContext(ctx,
-			`UPDATE messages SET status = $2, error = $3, delivered_at = $4 WHERE id = $1`,
-			m.ID, string(m.Status), m.Error, micros(m.DeliveredAt))
+			`UPDATE messages SET status = $3, error = $4, delivered_at = $5 WHERE id = $1 AND attempts = $2`,
+			m.ID, m.Attempts, string(m.Status), m.Error, micros(m.DeliveredAt))
 		return s.dbErr("apply receipt", err)
 	})
 }

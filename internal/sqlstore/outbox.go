@@ -27,7 +27,8 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, 
 				SELECT id FROM outbox WHERE next_attempt_at <= $2 AND claimed_until <= $2
 				ORDER BY next_attempt_at, id`+limitClause(limit)+s.d.SkipLocked+`
 			)
-			RETURNING id, app_id, verification_id, channel, destination, attempts, next_attempt_at, created_at`,
+			RETURNING id, app_id, verification_id, channel, destination, attempts, next_attempt_at, created_at,
+				last_error, skip_providers`,
 			micros(leaseUntil), micros(now))
 		if err != nil {
 			return s.dbErr("claim deliveries", err)
@@ -37,11 +38,13 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, 
 			var (
 				d             otp.Delivery
 				next, created int64
+				skip          string
 			)
-			if err := rows.Scan(&d.ID, &d.AppID, &d.VerificationID, &d.Channel, &d.To, &d.Attempts, &next, &created); err != nil {
+			if err := rows.Scan(&d.ID, &d.AppID, &d.VerificationID, &d.Channel, &d.To, &d.Attempts, &next, &created,
+				&d.LastError, &skip); err != nil {
 				return s.dbErr("claim deliveries", err)
 			}
-			d.NextAttemptAt, d.CreatedAt = fromMicros(next), fromMicros(created)
+			d.NextAttemptAt, d.CreatedAt, d.Skip = fromMicros(next), fromMicros(created), splitSkip(skip)
 			out = append(out, d)
 		}
 		return s.dbErr("claim deliveries", rows.Err())
@@ -87,16 +90,48 @@ func (s *Store) FinishDelivery(ctx context.Context, d otp.Delivery, change func(
 	})
 }
 
-// RetryDelivery ends the lease on d and makes it due again at next. Only
-// the holder of the latest claim may do so: if the row was claimed again
-// after d's lease ran out, the attempt counts differ and the newer worker
-// decides, so nothing is changed.
-func (s *Store) RetryDelivery(ctx context.Context, d otp.Delivery, next time.Time, lastError string) error {
-	_, err := s.writeExec(ctx,
-		`UPDATE outbox SET next_attempt_at = $2, claimed_until = 0, last_error = $3
-		WHERE id = $1 AND attempts = $4`,
-		d.ID, micros(next), lastError, d.Attempts)
-	return s.dbErr("retry delivery", err)
+// RetryDelivery ends the lease on d, makes it due again at next with
+// lastError and the providers that refused it, and applies change to its
+// verification, in one transaction. Only the holder of the latest claim
+// may do so: if the row was claimed again after d's lease ran out, the
+// attempt counts differ and the newer worker decides, so nothing is
+// changed. A missing verification leaves only the row changed; an error
+// from change is returned as it is, and nothing is written.
+func (s *Store) RetryDelivery(ctx context.Context, d otp.Delivery, next time.Time, lastError string, skip []string,
+	change func(v *otp.Verification) (otp.Effects, error)) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *txRunner) error {
+		res, err := tx.ExecContext(ctx,
+			`UPDATE outbox SET next_attempt_at = $2, claimed_until = 0, last_error = $3, skip_providers = $4
+			WHERE id = $1 AND attempts = $5`,
+			d.ID, micros(next), lastError, joinSkip(skip), d.Attempts)
+		if err != nil {
+			return s.dbErr("retry delivery", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("retry delivery: %w", err)
+		} else if n == 0 || change == nil {
+			return nil
+		}
+		v, err := s.lockVerification(ctx, tx, d.AppID, d.VerificationID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return s.dbErr("retry delivery", err)
+		}
+		return s.applyChange(ctx, tx, v, change)
+	})
+}
+
+// joinSkip and splitSkip store a skip list as comma-separated provider
+// names, "" for none; provider names hold no commas.
+func joinSkip(names []string) string { return strings.Join(names, ",") }
+
+func splitSkip(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
 }
 
 // ListTestMessages returns up to limit messages of the application's test

@@ -90,17 +90,18 @@ func effectWrites(fx otp.Effects) ([]rowWrite, error) {
 	}
 	for _, d := range fx.Deliveries {
 		ws = append(ws, rowWrite{"insert outbox row",
-			`INSERT INTO outbox (id, app_id, verification_id, channel, destination, attempts, next_attempt_at, claimed_until, last_error, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, 0, '', $8)`,
-			[]any{d.ID, d.AppID, d.VerificationID, string(d.Channel), d.To, d.Attempts, micros(d.NextAttemptAt), micros(d.CreatedAt)}})
+			`INSERT INTO outbox (id, app_id, verification_id, channel, destination, attempts, next_attempt_at, claimed_until, last_error, created_at, skip_providers)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10)`,
+			[]any{d.ID, d.AppID, d.VerificationID, string(d.Channel), d.To, d.Attempts, micros(d.NextAttemptAt), d.LastError,
+				micros(d.CreatedAt), joinSkip(d.Skip)}})
 	}
 	for _, m := range fx.Messages {
 		ws = append(ws, rowWrite{"insert message",
 			`INSERT INTO messages (` + messageColumns + `)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 			[]any{m.ID, m.AppID, m.VerificationID, string(m.Channel), m.To, m.Provider, m.ProviderMessageID,
 				string(m.Status), m.Attempts, m.Error, m.Cost.Micros, m.Cost.Currency,
-				micros(m.CreatedAt), micros(m.SentAt), micros(m.DeliveredAt)}})
+				micros(m.CreatedAt), micros(m.SentAt), micros(m.DeliveredAt), micros(m.NextAttemptAt)}})
 	}
 	for _, u := range fx.Users {
 		col, ok := userChannelColumns[u.Channel]

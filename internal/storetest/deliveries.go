@@ -37,33 +37,85 @@ func testClaimLeaseRetry(t *testing.T, st otp.Store) {
 	second := claimed(now.Add(leaseTime), attempt(d1, 2, now))[0]
 
 	// The first claim's worker comes back late: its retry must not end
-	// the second claim's lease.
-	if err := st.RetryDelivery(ctx, attempt(d1, 1, now), now.Add(leaseTime), "late"); err != nil {
+	// the second claim's lease, nor call its change.
+	err := st.RetryDelivery(ctx, attempt(d1, 1, now), now.Add(leaseTime), "late", []string{"x"},
+		func(*otp.Verification) (otp.Effects, error) {
+			t.Error("change called for a stale claim")
+			return otp.Effects{}, nil
+		})
+	if err != nil {
 		t.Fatalf("RetryDelivery with a stale claim: %v", err)
 	}
 	claimed(now.Add(leaseTime + time.Second))
 
-	if err := st.RetryDelivery(ctx, second, now.Add(5*time.Minute), "provider timeout"); err != nil {
+	// A retry records the attempt in the same transaction: its message
+	// row and the verification's last error, beside the outbox row's
+	// next attempt, error and skip list.
+	retryAt := now.Add(leaseTime + 2*time.Second)
+	next := now.Add(5 * time.Minute)
+	attempt2 := otp.Message{ID: d1.ID, AppID: a.ID, VerificationID: v1.ID, Channel: d1.Channel, Provider: "a",
+		Status: otp.DeliveryRetrying, Attempts: 2, Error: "a: provider timeout", CreatedAt: d1.CreatedAt, NextAttemptAt: next}
+	err = st.RetryDelivery(ctx, second, next, "a: provider timeout", []string{"b", "c"}, func(v *otp.Verification) (otp.Effects, error) {
+		v.LastError, v.UpdatedAt = "a: provider timeout", retryAt
+		return otp.Effects{Messages: []otp.Message{attempt2}}, nil
+	})
+	if err != nil {
 		t.Fatalf("RetryDelivery: %v", err)
+	}
+	wantV1 := *v1
+	wantV1.LastError, wantV1.UpdatedAt = "a: provider timeout", retryAt
+	diff(t, "verification after RetryDelivery", &wantV1, getVerification(t, st, a.ID, v1.ID))
+	if ms, ok := messages(t, st, a.ID, v1.ID); ok {
+		diff(t, "messages after RetryDelivery", []otp.Message{attempt2}, ms)
 	}
 	d2claim := claimed(now.Add(time.Minute), attempt(d2, 1, now.Add(time.Minute)))[0] // d1 waits for its retry time
 	if err := st.FinishDelivery(ctx, d2claim, nil); err != nil {
 		t.Fatalf("FinishDelivery: %v", err)
 	}
 	claimed(now.Add(5*time.Minute - time.Microsecond))
-	third := claimed(now.Add(5*time.Minute), attempt(d1, 3, now.Add(5*time.Minute)))[0]
-	// A retry ends the lease at once, even if the next attempt is due now.
-	if err := st.RetryDelivery(ctx, third, now.Add(5*time.Minute), "again"); err != nil {
+	// The claim returns what the retry recorded: a worker after a restart
+	// continues the plan.
+	d1retried := attempt(d1, 3, next)
+	d1retried.LastError, d1retried.Skip = "a: provider timeout", []string{"b", "c"}
+	third := claimed(next, d1retried)[0]
+	// A retry ends the lease at once, even if the next attempt is due now;
+	// an empty skip list clears it.
+	if err := st.RetryDelivery(ctx, third, next, "again", nil, nil); err != nil {
 		t.Fatalf("RetryDelivery: %v", err)
 	}
-	last := claimed(now.Add(5*time.Minute), attempt(d1, 4, now.Add(5*time.Minute)))[0]
+	d1again := attempt(d1, 4, next)
+	d1again.LastError = "again"
+	last := claimed(next, d1again)[0]
 	if err := st.FinishDelivery(ctx, last, nil); err != nil {
 		t.Fatalf("FinishDelivery: %v", err)
 	}
 	claimed(now.Add(time.Hour))
 
 	// Finishing without a change leaves the verification alone.
-	diff(t, "verification after FinishDelivery(nil)", v1, getVerification(t, st, a.ID, v1.ID))
+	diff(t, "verification after FinishDelivery(nil)", &wantV1, getVerification(t, st, a.ID, v1.ID))
+
+	// A delivery has a message row per attempt, under the one id; a
+	// receipt updates the attempt the provider accepted.
+	sent := otp.Message{ID: d1.ID, AppID: a.ID, VerificationID: v1.ID, Channel: d1.Channel, Provider: "b",
+		ProviderMessageID: "b-1", Status: otp.DeliverySent, Attempts: 4, CreatedAt: d1.CreatedAt, SentAt: next}
+	if _, err := st.UpdateVerification(ctx, a.ID, v1.ID, func(*otp.Verification) (otp.Effects, error) {
+		return otp.Effects{Messages: []otp.Message{sent}}, nil
+	}); err != nil {
+		t.Fatalf("UpdateVerification: %v", err)
+	}
+	err = st.ApplyReceipt(ctx, "b", "b-1", func(v *otp.Verification, m *otp.Message) (otp.Effects, error) {
+		diff(t, "message a receipt finds", &sent, m)
+		m.Status, m.DeliveredAt = otp.DeliveryDelivered, next.Add(time.Second)
+		return otp.Effects{}, nil
+	})
+	if err != nil {
+		t.Fatalf("ApplyReceipt: %v", err)
+	}
+	if ms, ok := messages(t, st, a.ID, v1.ID); ok {
+		delivered := sent
+		delivered.Status, delivered.DeliveredAt = otp.DeliveryDelivered, next.Add(time.Second)
+		diff(t, "messages after the receipt", []otp.Message{attempt2, delivered}, ms)
+	}
 }
 
 func testClaimLimit(t *testing.T, st otp.Store) {

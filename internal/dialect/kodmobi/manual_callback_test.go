@@ -118,7 +118,7 @@ func TestManualCallback(t *testing.T) {
 			"down: not a mobile number (code 21614)")
 
 		// A message whose providers keep failing until its code expires
-		// was never sent: failed.
+		// was never sent: failed, with the last provider error.
 		short := d.CreateApp("live", `{"ttl":30}`)
 		d.alpha.fail = &otp.ProviderError{Provider: "alpha", Message: "service unavailable"}
 		must(t, "send that cannot leave", client{h: d.Harness, key: short.APIKey}.post("/manual/send",
@@ -133,7 +133,7 @@ func TestManualCallback(t *testing.T) {
 			t.Fatalf("posted %d callbacks for the expired message, want 1", n)
 		}
 		wantCallback(t, d, d.callbackBody(short, rc.requests()[4]), 1, "+14155552674", "voice", "failed", nil,
-			"the verification ended (expired) before a provider accepted the message")
+			"the code expired before a provider accepted the message; last error: alpha: service unavailable")
 		d.alpha.fail = nil
 
 		// A receiver that fails is tried again, with the same webhook-id

@@ -29,8 +29,11 @@ var wireStatuses = []struct {
 }{
 	{statusVerified, []otp.State{{Status: otp.StatusVerified}}},
 	{statusExpired, []otp.State{{Status: otp.StatusExpired}}},
+	// A message that expired unsent leaves its verification pending only
+	// in its last seconds (its next attempt would have come too late): it
+	// failed.
 	{statusFailed, []otp.State{{Status: otp.StatusMaxAttempts}, {Status: otp.StatusCanceled},
-		{Status: otp.StatusPending, Delivery: otp.DeliveryFailed}}},
+		{Status: otp.StatusPending, Delivery: otp.DeliveryFailed}, {Status: otp.StatusPending, Delivery: otp.DeliveryExpired}}},
 	{statusPending, []otp.State{{Status: otp.StatusPending, Delivery: otp.DeliveryQueued}}},
 	{statusSent, []otp.State{{Status: otp.StatusPending, Delivery: otp.DeliverySent}}},
 	{statusDelivered, []otp.State{{Status: otp.StatusPending, Delivery: otp.DeliveryDelivered}}},

@@ -14,10 +14,10 @@ import (
 func TestStatusOfOTP(t *testing.T) {
 	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 	statuses := []otp.Status{otp.StatusPending, otp.StatusVerified, otp.StatusExpired, otp.StatusCanceled, otp.StatusMaxAttempts}
-	deliveries := []otp.DeliveryStatus{otp.DeliveryQueued, otp.DeliverySent, otp.DeliveryDelivered, otp.DeliveryFailed}
+	deliveries := []otp.DeliveryStatus{otp.DeliveryQueued, otp.DeliverySent, otp.DeliveryDelivered, otp.DeliveryFailed, otp.DeliveryExpired}
 	want := map[otp.Status]map[otp.DeliveryStatus]string{
 		otp.StatusPending: {otp.DeliveryQueued: statusPending, otp.DeliverySent: statusSent,
-			otp.DeliveryDelivered: statusDelivered, otp.DeliveryFailed: statusFailed},
+			otp.DeliveryDelivered: statusDelivered, otp.DeliveryFailed: statusFailed, otp.DeliveryExpired: statusFailed},
 	}
 	for _, s := range statuses {
 		for _, d := range deliveries {

@@ -88,7 +88,7 @@ export function money(m) {
 
 const BADGE = {
   active: 'ok', enabled: 'ok', verified: 'ok', delivered: 'ok', sent: 'info', live: 'info',
-  pending: 'warn', queued: 'warn', test: 'warn',
+  pending: 'warn', queued: 'warn', retrying: 'warn', test: 'warn',
   disabled: 'danger', failed: 'danger', dead: 'danger', expired: 'danger', canceled: 'danger', max_attempts: 'danger',
 };
 

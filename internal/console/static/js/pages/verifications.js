@@ -119,9 +119,10 @@ export async function detail({ main, params, signal }) {
       ['To', (m) => m.to],
       ['Provider', (m) => m.provider],
       ['Status', (m) => badge(m.status)],
-      ['Attempts', (m) => String(m.attempts), 'num'],
+      ['Attempt', (m) => String(m.attempt ?? m.attempts), 'num'],
       ['Cost', (m) => money(m.cost)],
       ['Sent', (m) => time(m.sentAt)],
+      ['Next attempt', (m) => time(m.nextAttemptAt)],
       ['Delivered', (m) => time(m.deliveredAt)],
       ['Error', (m) => m.error || '—'],
     ], messages.data));

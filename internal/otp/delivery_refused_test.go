@@ -1,12 +1,9 @@
 package otp_test
 
 import (
-	"context"
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"slices"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -42,21 +39,6 @@ func startGateway(t *testing.T, status int) *gateway {
 	return g
 }
 
-// refusesClientErrors marks a provider's transient "HTTP 4xx" refusals
-// (other than 429) as Refused, as the HTTP providers classify them
-// (otp.ProviderError.Refused); it stands in for that classification in
-// the generic httpapi provider, done beside this change.
-type refusesClientErrors struct{ delivery.Provider }
-
-func (p refusesClientErrors) Send(ctx context.Context, m otp.OutgoingMessage) (otp.SendResult, error) {
-	res, err := p.Provider.Send(ctx, m)
-	var pe *otp.ProviderError
-	if errors.As(err, &pe) && !pe.Permanent && strings.HasPrefix(pe.Message, "HTTP 4") && !strings.HasPrefix(pe.Message, "HTTP 429") {
-		pe.Refused = true
-	}
-	return res, err
-}
-
 func httpProvider(t *testing.T, name string, g *gateway) delivery.Provider {
 	t.Helper()
 	p, err := httpapi.New(httpapi.Config{Name: name, Channels: []otp.Channel{otp.SMS}, URL: g.url + "/send",
@@ -65,7 +47,7 @@ func httpProvider(t *testing.T, name string, g *gateway) delivery.Provider {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return refusesClientErrors{p}
+	return p
 }
 
 // newServiceAt is a service over the SQLite database at path, with the

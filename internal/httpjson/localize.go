@@ -28,6 +28,7 @@ var russian = map[string]string{
 	"invalid_autofill":         "Неверный хеш приложения SMS Retriever или домен WebOTP",
 	"invalid_caller_id":        "callerId должен быть номером E.164 или буквенным именем отправителя не длиннее 11 символов",
 	"invalid_characters":       "Поле {field} содержит управляющие символы",
+	"unsafe_characters":        "Поле {field} содержит управляющие символы или символы направления текста ({character})",
 	"invalid_chat_link":        "Для привязки чата нужны провайдер, номер телефона и чат",
 	"invalid_invitation":       "Приглашение неизвестно, уже использовано или истекло",
 	"invalid_login":            "Неверный адрес или пароль",

@@ -32,8 +32,14 @@ type config struct {
 	// WebhookAllowPrivate (OTPD_WEBHOOK_ALLOW_PRIVATE=1) lets webhook
 	// endpoints be private or loopback addresses, for development.
 	WebhookAllowPrivate bool
-	OpenSignup          bool // OTPD_OPEN_SIGNUP=1: anyone may create a developer account
-	ShutdownTimeout     time.Duration
+	// WebhookAllowHTTP (OTPD_WEBHOOK_ALLOW_HTTP=1) lets webhook endpoints
+	// be plain http URLs; otherwise only https.
+	WebhookAllowHTTP bool
+	// WebhookPorts (OTPD_WEBHOOK_ALLOWED_PORTS, comma-separated) are the
+	// ports webhook endpoints may name; empty: otp.DefaultWebhookPorts.
+	WebhookPorts    []int
+	OpenSignup      bool // OTPD_OPEN_SIGNUP=1: anyone may create a developer account
+	ShutdownTimeout time.Duration
 	// OIDCIssuer and OIDCAudience (OTPD_OIDC_ISSUER, OTPD_OIDC_AUDIENCE),
 	// both or neither, let ID tokens of that issuer sign developers in to
 	// the console.
@@ -67,7 +73,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 			*dst = n
 		}
 	}
-	for name, dst := range map[string]*bool{"OTPD_WEBHOOK_ALLOW_PRIVATE": &c.WebhookAllowPrivate, "OTPD_OPEN_SIGNUP": &c.OpenSignup} {
+	for name, dst := range map[string]*bool{"OTPD_WEBHOOK_ALLOW_PRIVATE": &c.WebhookAllowPrivate, "OTPD_WEBHOOK_ALLOW_HTTP": &c.WebhookAllowHTTP, "OTPD_OPEN_SIGNUP": &c.OpenSignup} {
 		switch v := getenv(name); v {
 		case "", "0", "false":
 		case "1", "true":
@@ -75,6 +81,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 		default:
 			return c, fmt.Errorf("%s must be 1 or 0, got %q", name, v)
 		}
+	}
+	if v := getenv("OTPD_WEBHOOK_ALLOWED_PORTS"); v != "" {
+		ports, err := parsePorts(v)
+		if err != nil {
+			return c, fmt.Errorf("OTPD_WEBHOOK_ALLOWED_PORTS: %w", err)
+		}
+		c.WebhookPorts = ports
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return c, fmt.Errorf("OTPD_LOG_FORMAT must be text or json, got %q", c.LogFormat)
@@ -86,6 +99,19 @@ func loadConfig(getenv func(string) string) (config, error) {
 		c.DatabaseURL = filepath.Join(c.DataDir, "otpd.db")
 	}
 	return c, nil
+}
+
+// parsePorts reads a comma-separated list of TCP ports: "443,8443".
+func parsePorts(v string) ([]int, error) {
+	var ports []int
+	for _, f := range strings.Split(v, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 || n > 65535 {
+			return nil, fmt.Errorf("want comma-separated port numbers such as 443,8443, got %q", v)
+		}
+		ports = append(ports, n)
+	}
+	return ports, nil
 }
 
 func or(v, def string) string {

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/otpd/otpd/internal/otp"
 )
@@ -159,10 +160,14 @@ func (c config) serverKey(stderr io.Writer) (*otp.ServerKey, error) {
 }
 
 // adminTokenHash returns the SHA-256 of the console token: from
-// OTPD_ADMIN_TOKEN, else from the data directory. On first start a token is
-// generated, printed once, and only its hash is kept.
+// OTPD_ADMIN_TOKEN, refused unless strong enough (checkAdminToken), else
+// from the data directory. On first start a token is generated, printed
+// once, and only its hash is kept.
 func (c config) adminTokenHash(stderr io.Writer) ([32]byte, error) {
 	if c.AdminToken != "" {
+		if err := checkAdminToken(c.AdminToken); err != nil {
+			return [32]byte{}, err
+		}
 		return sha256.Sum256([]byte(c.AdminToken)), nil
 	}
 	path := filepath.Join(c.DataDir, "admin-token.sha256")
@@ -171,7 +176,7 @@ func (c config) adminTokenHash(stderr io.Writer) ([32]byte, error) {
 		if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
 			return [32]byte{}, err
 		}
-		token := "otpd_admin_" + otp.GenerateServerKey()[:48]
+		token := "otpd_admin_" + otp.GenerateServerKey() // 32 random bytes in hex
 		h := sha256.Sum256([]byte(token))
 		if err := writeNew(path, hex.EncodeToString(h[:])+"\n"); err != nil {
 			return [32]byte{}, fmt.Errorf("store admin token hash: %w", err)
@@ -187,6 +192,43 @@ func (c config) adminTokenHash(stderr io.Writer) ([32]byte, error) {
 		return [32]byte{}, fmt.Errorf("%s: not a SHA-256 hex digest", path)
 	}
 	return h, nil
+}
+
+// Rules for an admin token set by hand. The token is all the operator's
+// power and is stored as an unsalted SHA-256, so it must not be guessable:
+// 32 random bytes, written as 64 hex digits or 43 base64 characters.
+const (
+	minAdminTokenHex   = 64 // hex digits: 4 bits each
+	minAdminTokenOther = 43 // base64 or anything else: about 6 bits each at best
+	// minAdminTokenDistinct catches "aaaa…" and other patterns: 64
+	// random hex digits use all 16 digits all but never, and fewer than
+	// 10 practically never.
+	minAdminTokenDistinct = 10
+)
+
+// checkAdminToken refuses a hand-set OTPD_ADMIN_TOKEN that cannot hold 32
+// random bytes: shorter than 64 characters if it is hex digits only,
+// shorter than 43 otherwise, or made of fewer than 10 different
+// characters.
+func checkAdminToken(token string) error {
+	const how = "make one with `openssl rand -hex 32`, or leave it unset and otpd generates one on first start"
+	hexOnly := strings.Trim(token, "0123456789abcdefABCDEF") == ""
+	n := utf8.RuneCountInString(token)
+	switch {
+	case hexOnly && n < minAdminTokenHex:
+		return fmt.Errorf("OTPD_ADMIN_TOKEN is %d hex digits; it must be at least %d (32 random bytes): %s", n, minAdminTokenHex, how)
+	case n < minAdminTokenOther:
+		return fmt.Errorf("OTPD_ADMIN_TOKEN is %d characters; it must hold 32 random bytes, at least %d characters (base64) or %d hex digits: %s",
+			n, minAdminTokenOther, minAdminTokenHex, how)
+	}
+	distinct := map[rune]bool{}
+	for _, r := range token {
+		distinct[r] = true
+	}
+	if len(distinct) < minAdminTokenDistinct {
+		return fmt.Errorf("OTPD_ADMIN_TOKEN uses only %d different characters; it must be random (32 random bytes): %s", len(distinct), how)
+	}
+	return nil
 }
 
 // writeNew creates a file readable by its owner only, failing if it exists.

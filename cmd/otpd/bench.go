@@ -8,7 +8,9 @@ import (
 	"github.com/otpd/otpd/internal/bench"
 )
 
-func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// runBench runs "otpd bench"; without -admin-token and -api-key it uses
+// OTPD_ADMIN_TOKEN, as the server it drives does.
+func runBench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var cfg bench.Config
@@ -16,6 +18,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	floor := fs.Bool("floor", false, "run against an in-process stand-in that stores nothing, instead of -url: the ceiling of this machine and of the load generator")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if cfg.AdminToken == "" && cfg.APIKey == "" {
+		cfg.AdminToken = getenv("OTPD_ADMIN_TOKEN")
 	}
 	if *floor {
 		return bench.RunFloor(ctx, cfg, stdout)

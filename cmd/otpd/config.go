@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/otpd/otpd/internal/otp"
 )
@@ -32,8 +33,14 @@ type config struct {
 	// WebhookAllowPrivate (OTPD_WEBHOOK_ALLOW_PRIVATE=1) lets webhook
 	// endpoints be private or loopback addresses, for development.
 	WebhookAllowPrivate bool
-	OpenSignup          bool // OTPD_OPEN_SIGNUP=1: anyone may create a developer account
-	ShutdownTimeout     time.Duration
+	// WebhookAllowHTTP (OTPD_WEBHOOK_ALLOW_HTTP=1) lets webhook endpoints
+	// be plain http URLs; otherwise only https.
+	WebhookAllowHTTP bool
+	// WebhookPorts (OTPD_WEBHOOK_ALLOWED_PORTS, comma-separated) are the
+	// ports webhook endpoints may name; empty: otp.DefaultWebhookPorts.
+	WebhookPorts    []int
+	OpenSignup      bool // OTPD_OPEN_SIGNUP=1: anyone may create a developer account
+	ShutdownTimeout time.Duration
 	// OIDCIssuer and OIDCAudience (OTPD_OIDC_ISSUER, OTPD_OIDC_AUDIENCE),
 	// both or neither, let ID tokens of that issuer sign developers in to
 	// the console.
@@ -67,7 +74,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 			*dst = n
 		}
 	}
-	for name, dst := range map[string]*bool{"OTPD_WEBHOOK_ALLOW_PRIVATE": &c.WebhookAllowPrivate, "OTPD_OPEN_SIGNUP": &c.OpenSignup} {
+	for name, dst := range map[string]*bool{"OTPD_WEBHOOK_ALLOW_PRIVATE": &c.WebhookAllowPrivate, "OTPD_WEBHOOK_ALLOW_HTTP": &c.WebhookAllowHTTP, "OTPD_OPEN_SIGNUP": &c.OpenSignup} {
 		switch v := getenv(name); v {
 		case "", "0", "false":
 		case "1", "true":
@@ -75,6 +82,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 		default:
 			return c, fmt.Errorf("%s must be 1 or 0, got %q", name, v)
 		}
+	}
+	if v := getenv("OTPD_WEBHOOK_ALLOWED_PORTS"); v != "" {
+		ports, err := parsePorts(v)
+		if err != nil {
+			return c, fmt.Errorf("OTPD_WEBHOOK_ALLOWED_PORTS: %w", err)
+		}
+		c.WebhookPorts = ports
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return c, fmt.Errorf("OTPD_LOG_FORMAT must be text or json, got %q", c.LogFormat)
@@ -86,6 +100,19 @@ func loadConfig(getenv func(string) string) (config, error) {
 		c.DatabaseURL = filepath.Join(c.DataDir, "otpd.db")
 	}
 	return c, nil
+}
+
+// parsePorts reads a comma-separated list of TCP ports: "443,8443".
+func parsePorts(v string) ([]int, error) {
+	var ports []int
+	for _, f := range strings.Split(v, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 || n > 65535 {
+			return nil, fmt.Errorf("want comma-separated port numbers such as 443,8443, got %q", v)
+		}
+		ports = append(ports, n)
+	}
+	return ports, nil
 }
 
 func or(v, def string) string {
@@ -133,10 +160,14 @@ func (c config) serverKey(stderr io.Writer) (*otp.ServerKey, error) {
 }
 
 // adminTokenHash returns the SHA-256 of the console token: from
-// OTPD_ADMIN_TOKEN, else from the data directory. On first start a token is
-// generated, printed once, and only its hash is kept.
+// OTPD_ADMIN_TOKEN, refused unless strong enough (checkAdminToken), else
+// from the data directory. On first start a token is generated, printed
+// once, and only its hash is kept.
 func (c config) adminTokenHash(stderr io.Writer) ([32]byte, error) {
 	if c.AdminToken != "" {
+		if err := checkAdminToken(c.AdminToken); err != nil {
+			return [32]byte{}, err
+		}
 		return sha256.Sum256([]byte(c.AdminToken)), nil
 	}
 	path := filepath.Join(c.DataDir, "admin-token.sha256")
@@ -145,7 +176,7 @@ func (c config) adminTokenHash(stderr io.Writer) ([32]byte, error) {
 		if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
 			return [32]byte{}, err
 		}
-		token := "otpd_admin_" + otp.GenerateServerKey()[:48]
+		token := "otpd_admin_" + otp.GenerateServerKey() // 32 random bytes in hex
 		h := sha256.Sum256([]byte(token))
 		if err := writeNew(path, hex.EncodeToString(h[:])+"\n"); err != nil {
 			return [32]byte{}, fmt.Errorf("store admin token hash: %w", err)
@@ -161,6 +192,43 @@ func (c config) adminTokenHash(stderr io.Writer) ([32]byte, error) {
 		return [32]byte{}, fmt.Errorf("%s: not a SHA-256 hex digest", path)
 	}
 	return h, nil
+}
+
+// Rules for an admin token set by hand. The token is all the operator's
+// power and is stored as an unsalted SHA-256, so it must not be guessable:
+// 32 random bytes, written as 64 hex digits or 43 base64 characters.
+const (
+	minAdminTokenHex   = 64 // hex digits: 4 bits each
+	minAdminTokenOther = 43 // base64 or anything else: about 6 bits each at best
+	// minAdminTokenDistinct catches "aaaa…" and other patterns: 64
+	// random hex digits use all 16 digits all but never, and fewer than
+	// 10 practically never.
+	minAdminTokenDistinct = 10
+)
+
+// checkAdminToken refuses a hand-set OTPD_ADMIN_TOKEN that cannot hold 32
+// random bytes: shorter than 64 characters if it is hex digits only,
+// shorter than 43 otherwise, or made of fewer than 10 different
+// characters.
+func checkAdminToken(token string) error {
+	const how = "make one with `openssl rand -hex 32`, or leave it unset and otpd generates one on first start"
+	hexOnly := strings.Trim(token, "0123456789abcdefABCDEF") == ""
+	n := utf8.RuneCountInString(token)
+	switch {
+	case hexOnly && n < minAdminTokenHex:
+		return fmt.Errorf("OTPD_ADMIN_TOKEN is %d hex digits; it must be at least %d (32 random bytes): %s", n, minAdminTokenHex, how)
+	case n < minAdminTokenOther:
+		return fmt.Errorf("OTPD_ADMIN_TOKEN is %d characters; it must hold 32 random bytes, at least %d characters (base64) or %d hex digits: %s",
+			n, minAdminTokenOther, minAdminTokenHex, how)
+	}
+	distinct := map[rune]bool{}
+	for _, r := range token {
+		distinct[r] = true
+	}
+	if len(distinct) < minAdminTokenDistinct {
+		return fmt.Errorf("OTPD_ADMIN_TOKEN uses only %d different characters; it must be random (32 random bytes): %s", len(distinct), how)
+	}
+	return nil
 }
 
 // writeNew creates a file readable by its owner only, failing if it exists.

@@ -18,7 +18,9 @@ import (
 	"github.com/otpd/otpd/internal/sqlite/sqlitetest"
 )
 
-const testAdminToken = "otpd-test-admin-token"
+// testAdminToken passes the start-up rule for a hand-set admin token (43
+// characters or more, not hex only, 10 different characters or more).
+const testAdminToken = "otpd-test-admin-token-0123456789abcdefghijklmnopqrstuvwxyz"
 
 // syncBuffer is an io.Writer that several goroutines may write while the
 // test reads it.
@@ -218,6 +220,9 @@ func TestGeneratedAdminTokenIsPrintedOnce(t *testing.T) {
 	}
 	if token == "" {
 		t.Fatalf("no admin token printed:\n%s", stderr)
+	}
+	if random := strings.TrimPrefix(token, "otpd_admin_"); len(random) != 64 || checkAdminToken(token) != nil {
+		t.Errorf("generated token %q: want 32 random bytes in hex, passing the rule for tokens set by hand", token)
 	}
 	if st, _ := call(t, "GET", url+"/v1/projects", token, nil); st != 200 {
 		t.Errorf("generated token refused: %d", st)

@@ -72,13 +72,15 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 	defer d.close()
 	svc, err = otp.NewService(otp.Config{
 		Store: store, Limiter: limiter, Keys: keys, Prices: d.prices, Deliverable: d.deliverable,
-		WebhookAllowPrivate: cfg.WebhookAllowPrivate,
-		Webhooks:            webhook.Transport{Sender: webhook.NewSender(webhook.Config{AllowPrivate: cfg.WebhookAllowPrivate}), Payloads: webhookPayloads()},
-		Challenges:          newChallengeVerifier(fc, logger),
-		TelegramBot:         d.telegramBot,
-		Providers:           d.catalog,
-		Identities:          identities,
-		Logger:              logger,
+		WebhookAllowPrivate: cfg.WebhookAllowPrivate, WebhookAllowHTTP: cfg.WebhookAllowHTTP, WebhookPorts: cfg.WebhookPorts,
+		Webhooks: webhook.Transport{Sender: webhook.NewSender(webhook.Config{
+			AllowPrivate: cfg.WebhookAllowPrivate, AllowHTTP: cfg.WebhookAllowHTTP, AllowedPorts: cfg.WebhookPorts,
+		}), Payloads: webhookPayloads()},
+		Challenges:  newChallengeVerifier(fc, logger),
+		TelegramBot: d.telegramBot,
+		Providers:   d.catalog,
+		Identities:  identities,
+		Logger:      logger,
 		Limits: otp.Limits{
 			APIKeyRequests:      otp.Limit{Count: cfg.APIRateLimit, Period: time.Minute},
 			MaxDeliveryAttempts: d.maxAttempts,

@@ -65,7 +65,11 @@ func New(c Config) (*Server, error) {
 	// paths knows every path regardless of method, to tell 405 from 404.
 	paths := http.NewServeMux()
 	for _, rt := range s.routes() {
-		s.mux.Handle(rt.method+" "+rt.path, s.wrap(rt))
+		h := s.wrap(rt)
+		if rt.secret {
+			h = noStore(h)
+		}
+		s.mux.Handle(rt.method+" "+rt.path, h)
 		if _, p := paths.Handler(&http.Request{Method: "GET", URL: &url.URL{Path: rt.path}}); p == "" {
 			paths.Handle(rt.path, http.NotFoundHandler())
 		}
@@ -82,6 +86,14 @@ func New(c Config) (*Server, error) {
 		return &otp.Error{Code: otp.CodeNotFound, Key: "no_route", Message: "No such endpoint"}
 	}))
 	return s, nil
+}
+
+// noStore sends every answer of h with Cache-Control: no-store.
+func noStore(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		httpjson.NoStore(w)
+		h.ServeHTTP(w, r)
+	})
 }
 
 // ServeHTTP implements http.Handler.

@@ -247,7 +247,6 @@ func (s *Server) revealWebhookSecret(w http.ResponseWriter, r *http.Request) err
 	if prev != "" {
 		view.PreviousWebhookSecret, view.PreviousValidUntil = &prev, &until
 	}
-	w.Header().Set("Cache-Control", "no-store")
 	writeData(w, http.StatusOK, view)
 	return nil
 }

@@ -124,7 +124,6 @@ func (s *Server) invite(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Cache-Control", "no-store")
 	writeData(w, http.StatusCreated, invitationView{Token: token, Email: inv.Email, ExpiresAt: inv.ExpiresAt})
 	return nil
 }
@@ -138,7 +137,6 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Cache-Control", "no-store")
 	writeData(w, http.StatusOK, sessionView{Token: token, ExpiresAt: sess.ExpiresAt, Developer: newDeveloperView(dev)})
 	return nil
 }

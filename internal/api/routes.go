@@ -33,7 +33,11 @@ type route struct {
 	// apiKeyHeader accepts the API key in an x-api-key header as well as
 	// in Authorization: Bearer, as Cobinar documents for the user lookup.
 	apiKeyHeader bool
-	handler      handlerFunc
+	// secret: the answer carries a secret or a code (credentials, a
+	// token, test-inbox codes), so it is sent with Cache-Control: no-store,
+	// errors included.
+	secret  bool
+	handler handlerFunc
 }
 
 // routes lists every endpoint of the native API.
@@ -45,9 +49,9 @@ func (s *Server) routes() []route {
 		{method: "POST", path: "/v1/developers", summary: "Create a developer account (admin token only)", auth: authConsole, status: 201, request: developerRequest{}, response: developerView{}, handler: s.createDeveloper},
 		{method: "GET", path: "/v1/developers", summary: "List developer accounts (admin token)", auth: authConsole, status: 200, response: developerView{}, list: true, handler: s.listDevelopers},
 		{method: "PATCH", path: "/v1/developers/{id}", summary: "Set a developer's plan or virtual phone number (admin token)", auth: authConsole, status: 200, request: planRequest{}, response: developerView{}, handler: s.setPlan},
-		{method: "POST", path: "/v1/invitations", summary: "Invite a person to create a developer account for an email (admin token); the token is shown once and works once, for 7 days", auth: authConsole, status: 201, request: invitationRequest{}, response: invitationView{}, handler: s.invite},
+		{method: "POST", path: "/v1/invitations", summary: "Invite a person to create a developer account for an email (admin token); the token is shown once and works once, for 7 days", auth: authConsole, status: 201, request: invitationRequest{}, response: invitationView{}, secret: true, handler: s.invite},
 		{method: "POST", path: "/v1/auth/signup", summary: "Create your developer account, with an invitation or when the operator opened sign-up (OTPD_OPEN_SIGNUP=1)", auth: authNone, status: 201, request: signupRequest{}, response: developerView{}, handler: s.signup},
-		{method: "POST", path: "/v1/auth/login", summary: "Sign in: a console session token for 12 hours", auth: authNone, status: 200, request: loginRequest{}, response: sessionView{}, handler: s.login},
+		{method: "POST", path: "/v1/auth/login", summary: "Sign in: a console session token for 12 hours", auth: authNone, status: 200, request: loginRequest{}, response: sessionView{}, secret: true, handler: s.login},
 		{method: "POST", path: "/v1/auth/logout", summary: "End this session", auth: authConsole, status: 204, handler: s.logout},
 		{method: "GET", path: "/v1/developer/me", summary: "Your developer account (the plan and the virtual phone number are read-only)", auth: authConsole, status: 200, response: developerView{}, handler: s.me},
 		{method: "PATCH", path: "/v1/developer/me", summary: "Change your name or company", auth: authConsole, status: 200, request: developerRequest{}, response: developerView{}, handler: s.updateMe},
@@ -58,14 +62,14 @@ func (s *Server) routes() []route {
 		{method: "DELETE", path: "/v1/projects/{id}", summary: "Delete a project without applications", auth: authConsole, status: 204, handler: s.deleteProject},
 
 		{method: "POST", path: "/v1/projects/{id}/credits", summary: "Add to the project's prepaid balance (and turn it on: live sends then need a positive balance)", auth: authConsole, status: 200, request: creditsRequest{}, response: projectView{}, handler: s.addCredits},
-		{method: "POST", path: "/v1/applications", summary: "Create an application and its credentials", auth: authConsole, status: 201, request: applicationRequest{}, response: createdApplicationView{}, handler: s.createApplication},
+		{method: "POST", path: "/v1/applications", summary: "Create an application and its credentials", auth: authConsole, status: 201, request: applicationRequest{}, response: createdApplicationView{}, secret: true, handler: s.createApplication},
 		{method: "GET", path: "/v1/applications", summary: "List applications (?projectId=)", auth: authConsole, status: 200, response: applicationView{}, list: true, handler: s.listApplications},
 		{method: "GET", path: "/v1/applications/{id}", summary: "Fetch an application with masked credentials", auth: authConsole, status: 200, response: applicationView{}, handler: s.getApplication},
 		{method: "PATCH", path: "/v1/applications/{id}", summary: "Update an application's name, status, allowedOrigins (sites whose pages may use the session flow) or returnUrls (where the hosted page may send a person back)", auth: authConsole, status: 200, request: applicationRequest{}, response: applicationView{}, handler: s.updateApplication},
 		{method: "DELETE", path: "/v1/applications/{id}", summary: "Delete an application and its data", auth: authConsole, status: 204, handler: s.deleteApplication},
-		{method: "GET", path: "/v1/applications/{id}/webhook-secret", summary: "Reveal the application's webhook secret in full", auth: authConsole, status: 200, response: webhookSecretView{}, audit: true, handler: s.revealWebhookSecret},
-		{method: "POST", path: "/v1/applications/{id}/rotate/{type}", summary: "Rotate a credential: secret, api or webhook_secret", auth: authConsole, status: 200, response: rotationView{}, handler: s.rotateCredential},
-		{method: "POST", path: "/v1/applications/{id}/keys", summary: "Create one more API key for the application: scope full or read (GET calls only), and an optional allow-list of IPv4/IPv6 addresses and CIDR blocks (a call from elsewhere is 401). The key is shown this once; at most 20 per application", auth: authConsole, status: 201, request: apiKeyRequest{}, response: createdAPIKeyView{}, handler: s.createAPIKey},
+		{method: "GET", path: "/v1/applications/{id}/webhook-secret", summary: "Reveal the application's webhook secret in full", auth: authConsole, status: 200, response: webhookSecretView{}, audit: true, secret: true, handler: s.revealWebhookSecret},
+		{method: "POST", path: "/v1/applications/{id}/rotate/{type}", summary: "Rotate a credential: secret, api or webhook_secret", auth: authConsole, status: 200, response: rotationView{}, secret: true, handler: s.rotateCredential},
+		{method: "POST", path: "/v1/applications/{id}/keys", summary: "Create one more API key for the application: scope full or read (GET calls only), and an optional allow-list of IPv4/IPv6 addresses and CIDR blocks (a call from elsewhere is 401). The key is shown this once; at most 20 per application", auth: authConsole, status: 201, request: apiKeyRequest{}, response: createdAPIKeyView{}, secret: true, handler: s.createAPIKey},
 		{method: "GET", path: "/v1/applications/{id}/keys", summary: "List the application's API keys, masked: its own key first (id primary, rotated rather than revoked), then the others, oldest first", auth: authConsole, status: 200, response: apiKeyView{}, list: true, handler: s.listAPIKeys},
 		{method: "DELETE", path: "/v1/applications/{id}/keys/{keyId}", summary: "Revoke an API key: refused at once (by other otpd instances sharing the database within their 2 s read cache)", auth: authConsole, status: 204, handler: s.revokeAPIKey},
 		{method: "POST", path: "/v1/applications/{id}/test-send", summary: "Send a verification for the application from the console, without its API key: as POST /v1/verifications (same validation, limits, quotas and credits)", auth: authConsole, status: 201, request: testSendRequest{}, response: verificationView{}, handler: s.testSend},
@@ -76,7 +80,7 @@ func (s *Server) routes() []route {
 		{method: "POST", path: "/v1/verifications/check", summary: "Check a code against the latest pending verification of a destination", auth: authApp, status: 200, request: checkDestinationRequest{}, response: checkView{}, handler: s.checkDestination},
 		{method: "POST", path: "/v1/verifications/{id}/check", summary: "Check a code", auth: authApp, status: 200, request: checkRequest{}, response: checkView{}, handler: s.checkVerification},
 		{method: "POST", path: "/v1/verifications/{id}/resend", summary: "Send the same code again, optionally on another channel", auth: authApp, status: 200, request: resendRequest{}, response: verificationView{}, handler: s.resendVerification},
-		{method: "POST", path: "/v1/webhooks", summary: "Register a webhook endpoint of an application", auth: authConsole, status: 201, request: webhookRequest{}, response: webhookView{}, handler: s.createWebhook},
+		{method: "POST", path: "/v1/webhooks", summary: "Register a webhook endpoint of an application: an https URL on port 443, 80, 8080 or 8443, unless the operator allows plain http (OTPD_WEBHOOK_ALLOW_HTTP) or other ports (OTPD_WEBHOOK_ALLOWED_PORTS)", auth: authConsole, status: 201, request: webhookRequest{}, response: webhookView{}, handler: s.createWebhook},
 		{method: "GET", path: "/v1/webhooks", summary: "List webhook endpoints (?appId=)", auth: authConsole, status: 200, response: webhookView{}, list: true, handler: s.listWebhooks},
 		{method: "GET", path: "/v1/webhooks/{id}", summary: "Fetch a webhook endpoint", auth: authConsole, status: 200, response: webhookView{}, handler: s.getWebhook},
 		{method: "PATCH", path: "/v1/webhooks/{id}", summary: "Change a webhook endpoint's url, events, signing or status", auth: authConsole, status: 200, request: webhookRequest{}, response: webhookView{}, handler: s.updateWebhook},
@@ -96,7 +100,7 @@ func (s *Server) routes() []route {
 		{method: "GET", path: "/v1/verifications/{id}/messages", summary: "List the messages sent for a verification: provider, status, cost, times (?appId= with the console token)", auth: authConsoleOrApp, status: 200, response: messageView{}, list: true, handler: s.listMessages},
 		{method: "POST", path: "/v1/verifications/{id}/cancel", summary: "Cancel a pending verification", auth: authApp, status: 200, response: verificationView{}, handler: s.cancelVerification},
 
-		{method: "GET", path: "/v1/test/messages", summary: "Test inbox of a test application (?to=, ?appId= with the console token)", auth: authConsoleOrApp, status: 200, response: testMessageView{}, list: true, handler: s.testMessages},
+		{method: "GET", path: "/v1/test/messages", summary: "Test inbox of a test application (?to=, ?appId= with the console token)", auth: authConsoleOrApp, status: 200, response: testMessageView{}, list: true, secret: true, handler: s.testMessages},
 	}
 }
 

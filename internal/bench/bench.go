@@ -48,7 +48,7 @@ type Config struct {
 // Flags registers the benchmark's command-line flags on fs, writing into c.
 func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.BaseURL, "url", defaultBaseURL, "base `URL` of the running otpd")
-	fs.StringVar(&c.AdminToken, "admin-token", "", "admin `token`, to create a project and a test application when -api-key is empty")
+	fs.StringVar(&c.AdminToken, "admin-token", "", "admin `token`, to create a project and a test application when -api-key is empty; default $OTPD_ADMIN_TOKEN")
 	fs.StringVar(&c.APIKey, "api-key", "", "API `key` of an existing test application")
 	fs.IntVar(&c.Concurrency, "c", defaultConcurrency, "concurrent requests")
 	fs.DurationVar(&c.Duration, "d", defaultDuration, "how long each phase may run")

@@ -28,6 +28,7 @@ var russian = map[string]string{
 	"invalid_autofill":         "Неверный хеш приложения SMS Retriever или домен WebOTP",
 	"invalid_caller_id":        "callerId должен быть номером E.164 или буквенным именем отправителя не длиннее 11 символов",
 	"invalid_characters":       "Поле {field} содержит управляющие символы",
+	"unsafe_characters":        "Поле {field} содержит управляющие символы или символы направления текста ({character})",
 	"invalid_chat_link":        "Для привязки чата нужны провайдер, номер телефона и чат",
 	"invalid_invitation":       "Приглашение неизвестно, уже использовано или истекло",
 	"invalid_login":            "Неверный адрес или пароль",
@@ -168,6 +169,10 @@ var russian = map[string]string{
 	"invalid_manual_code":         "Поле code должно содержать от 4 до 6 цифр",
 	"unknown_provider":            "provider_id не указывает на настроенного провайдера канала {channel}",
 	"invalid_callback_url":        "callback_url должен быть абсолютным адресом http или https не длиннее 2048 символов, без имени пользователя, пароля и фрагмента",
+	"webhook_url_http":            "url должен начинаться с https: этот сервер не отправляет запросы по http (оператор разрешает их через OTPD_WEBHOOK_ALLOW_HTTP=1)",
+	"webhook_url_port":            "Порт {port} в url не разрешён: этот сервер отправляет запросы только на порты {ports} (оператор задаёт их через OTPD_WEBHOOK_ALLOWED_PORTS)",
+	"callback_url_http":           "callback_url должен начинаться с https: этот сервер не отправляет запросы по http (оператор разрешает их через OTPD_WEBHOOK_ALLOW_HTTP=1)",
+	"callback_url_port":           "Порт {port} в callback_url не разрешён: этот сервер отправляет запросы только на порты {ports} (оператор задаёт их через OTPD_WEBHOOK_ALLOWED_PORTS)",
 	"callback_url_private":        "callback_url указывает на этот компьютер или на частный, локальный или link-local адрес; такие адреса разрешает OTPD_WEBHOOK_ALLOW_PRIVATE=1",
 }
 

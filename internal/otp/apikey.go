@@ -5,7 +5,6 @@ import (
 	"net/netip"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -95,8 +94,8 @@ func validateAPIKeyInput(in APIKeyInput) (name string, scope APIKeyScope, ips []
 	if utf8.RuneCountInString(name) > maxNameLen {
 		return "", "", nil, invalidField("name", "too_long", "name must be at most 100 characters")
 	}
-	if strings.ContainsFunc(name, unicode.IsControl) {
-		return "", "", nil, invalidField("name", "invalid_characters", "name must not contain control characters")
+	if err := checkText("name", name, false); err != nil {
+		return "", "", nil, err
 	}
 	ips, err = parseAllowedIPs(in.AllowedIPs)
 	return name, in.Scope, ips, err

@@ -122,6 +122,9 @@ func validateAppName(name string) (string, error) {
 	if utf8.RuneCountInString(name) > maxNameLen {
 		return "", invalidField("name", "too_long", "name must be at most 100 characters")
 	}
+	if err := checkText("name", name, false); err != nil {
+		return "", err
+	}
 	return name, nil
 }
 

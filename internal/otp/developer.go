@@ -106,6 +106,9 @@ func applyDeveloperProfile(d *Developer, in DeveloperInput) error {
 		if utf8.RuneCountInString(v) > maxNameLen {
 			return invalidField(f.name, "too_long", f.name+" must be at most 100 characters")
 		}
+		if err := checkText(f.name, v, false); err != nil {
+			return err
+		}
 		*f.out = v
 	}
 	return nil

@@ -124,7 +124,7 @@ func (s *Service) SendManual(ctx context.Context, a *Application, kind KeyKind, 
 		m.provider = p.Name
 	}
 	if req.CallbackURL != "" {
-		if err := validateCallbackURL(req.CallbackURL, s.webhookAllowPrivate); err != nil {
+		if err := validateCallbackURL(req.CallbackURL, s.webhookURLs); err != nil {
 			return nil, err
 		}
 		m.callbackURL = req.CallbackURL
@@ -201,19 +201,33 @@ func validateManualCode(code string) error {
 }
 
 // validateCallbackURL checks a send's callback URL as an endpoint's URL is
-// checked: absolute http(s), no credentials or fragment, and no private or
-// loopback host unless those are allowed.
-func validateCallbackURL(raw string, allowPrivate bool) error {
-	err := validateWebhookURL(raw, allowPrivate)
+// checked (WebhookURLPolicy.Check), naming the field callback_url.
+func validateCallbackURL(raw string, urls WebhookURLPolicy) error {
+	err := urls.Check(raw)
 	e := ErrorOf(err)
 	if e == nil {
 		return err
 	}
-	if e.Key == "webhook_url_private" {
-		return invalidField("callback_url", "callback_url_private",
-			"callback_url points at this machine or a private, loopback or link-local address; those need OTPD_WEBHOOK_ALLOW_PRIVATE=1")
+	refused := func(key, msg string) error {
+		params := map[string]any{"reason": key}
+		for k, v := range e.Params {
+			if k != "reason" {
+				params[k] = v
+			}
+		}
+		return &Error{Code: CodeInvalidParameter, Key: key, Field: "callback_url", Message: msg, Params: params}
 	}
-	return invalidField("callback_url", "invalid_callback_url",
+	switch e.Key {
+	case ReasonWebhookURLPrivate:
+		return refused("callback_url_private",
+			"callback_url points at this machine or a private, loopback or link-local address; those need OTPD_WEBHOOK_ALLOW_PRIVATE=1")
+	case ReasonWebhookURLHTTP:
+		return refused("callback_url_http",
+			"callback_url must be https: this server does not post to plain http URLs (the operator allows them with OTPD_WEBHOOK_ALLOW_HTTP=1)")
+	case ReasonWebhookURLPort:
+		return refused("callback_url_port", "callback_"+e.Message)
+	}
+	return refused("invalid_callback_url",
 		"callback_url must be an absolute http or https URL of at most 2048 characters, without a user name, password or fragment")
 }
 

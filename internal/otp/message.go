@@ -14,9 +14,10 @@ import (
 func renderMessage(mp MessagePolicy, m OutgoingMessage, opts SendOptions, now time.Time) (templates.Content, error) {
 	tx := opts.Transaction
 	minutes := int((m.ExpiresAt.Sub(now) + time.Minute - 1) / time.Minute)
-	vars := templates.Vars{Code: m.Code, AppName: m.AppName, Minutes: max(minutes, 1)}
+	// Names stored before otpd refused unsafe characters are stripped of them here.
+	vars := templates.Vars{Code: m.Code, AppName: SafeText(m.AppName), Minutes: max(minutes, 1)}
 	if tx != nil {
-		vars.Amount, vars.Payee = tx.Amount, tx.Payee
+		vars.Amount, vars.Payee = SafeText(tx.Amount), SafeText(tx.Payee)
 	}
 	req := templates.Request{
 		Channel: string(m.Channel), Purpose: string(m.Purpose), Locale: m.Locale, Vars: vars,
@@ -25,6 +26,9 @@ func renderMessage(mp MessagePolicy, m OutgoingMessage, opts SendOptions, now ti
 	if o := mp.override(opts.Template, m.Channel, m.Purpose, m.Locale); o != nil {
 		req.Override = &templates.Override{Body: o.Body, Subject: o.Subject}
 		if c, err := templates.Render(req); err == nil {
+			// An override's text was checked when saved, but a template can
+			// write what its source does not show ({{"\u202E"}}).
+			c.Body, c.Subject, c.HTML = stripUnsafe(c.Body, true), SafeText(c.Subject), stripBidi(c.HTML)
 			return c, nil
 		}
 		req.Override = nil

@@ -161,11 +161,17 @@ func (in ProjectInput) apply(p *Project, seal func(plaintext, ad string) []byte)
 		if utf8.RuneCountInString(name) > maxNameLen {
 			return invalidField("name", "too_long", "name must be at most 100 characters")
 		}
+		if err := checkText("name", name, false); err != nil {
+			return err
+		}
 		p.Name = name
 	}
 	if in.Description != nil {
 		if utf8.RuneCountInString(*in.Description) > maxDescLen {
 			return invalidField("description", "too_long", "description must be at most 280 characters")
+		}
+		if err := checkText("description", *in.Description, true); err != nil {
+			return err
 		}
 		p.Description = *in.Description
 	}

@@ -88,6 +88,12 @@ func (m MessagePolicy) validate() error {
 		if t.Locale != "" && !validLocale(t.Locale) {
 			return invalidField(field+".locale", "invalid_locale", "locale must be a language tag such as en or pt-BR, or empty for every locale")
 		}
+		if err := checkText(field+".body", t.Body, true); err != nil {
+			return err
+		}
+		if err := checkText(field+".subject", t.Subject, false); err != nil {
+			return err
+		}
 		if t.Subject != "" && t.Channel != Email {
 			return invalidField(field+".subject", "subject_not_email", "only email templates have a subject")
 		}

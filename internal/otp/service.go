@@ -19,15 +19,15 @@ type Service struct {
 	prices  PriceTable
 	// deliverable is the channels live applications can send on; nil is all.
 	deliverable map[Channel]bool
-	// webhookAllowPrivate lets webhook URLs name private and loopback hosts.
-	webhookAllowPrivate bool
-	webhooks            WebhookTransport // nil: events are not sent to webhooks
-	usage               *usageCache
-	challenges          ChallengeVerifier // nil: a project with a challenge cannot send
-	identities          IdentityVerifier  // nil: no ID token signs a developer in
-	telegram            TelegramBot       // zero: the telegram channel needs no linked chat
-	providers           providerCatalog   // the configured providers, for callers that pick one
-	log                 *slog.Logger      // delivery failures; never a code or a destination
+	// webhookURLs is what webhook and callback URLs may name.
+	webhookURLs WebhookURLPolicy
+	webhooks    WebhookTransport // nil: events are not sent to webhooks
+	usage       *usageCache
+	challenges  ChallengeVerifier // nil: a project with a challenge cannot send
+	identities  IdentityVerifier  // nil: no ID token signs a developer in
+	telegram    TelegramBot       // zero: the telegram channel needs no linked chat
+	providers   providerCatalog   // the configured providers, for callers that pick one
+	log         *slog.Logger      // delivery failures; never a code or a destination
 }
 
 // Limits are the service-wide limits that are not per-project policy.
@@ -82,8 +82,15 @@ type Config struct {
 	// CHANNEL_UNAVAILABLE at once rather than a message that fails later.
 	Deliverable []Channel
 	// WebhookAllowPrivate lets webhook endpoints be private or loopback
-	// addresses (OTPD_WEBHOOK_ALLOW_PRIVATE); off, they are refused.
+	// addresses (OTPD_WEBHOOK_ALLOW_PRIVATE), and lifts the scheme and port
+	// rules; off, they are refused.
 	WebhookAllowPrivate bool
+	// WebhookAllowHTTP lets webhook endpoints be plain http URLs
+	// (OTPD_WEBHOOK_ALLOW_HTTP); off, only https is accepted.
+	WebhookAllowHTTP bool
+	// WebhookPorts are the ports webhook endpoints may name; empty means
+	// DefaultWebhookPorts (OTPD_WEBHOOK_ALLOWED_PORTS).
+	WebhookPorts []int
 	// Webhooks encodes, signs and posts webhook events; without it events
 	// stay queued and no webhook is called.
 	Webhooks WebhookTransport
@@ -171,7 +178,7 @@ func NewService(c Config) (*Service, error) {
 	return &Service{
 		store: c.Store, limiter: c.Limiter, keys: c.Keys, clock: c.Clock, cfg: c.Limits, notify: notify,
 		cache: newReadCache(l.ReadCacheTTL, maxCacheEntries), prices: c.Prices, deliverable: deliverable,
-		webhookAllowPrivate: c.WebhookAllowPrivate, webhooks: c.Webhooks, challenges: c.Challenges, identities: c.Identities,
+		webhookURLs: WebhookURLPolicy{AllowPrivate: c.WebhookAllowPrivate, AllowHTTP: c.WebhookAllowHTTP, Ports: c.WebhookPorts}, webhooks: c.Webhooks, challenges: c.Challenges, identities: c.Identities,
 		telegram: c.TelegramBot, providers: providers, log: logger,
 		usage: &usageCache{m: map[string]usageEntry{}},
 	}, nil

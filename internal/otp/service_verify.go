@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/otpd/otpd/internal/templates"
@@ -290,12 +289,10 @@ func validateTransaction(p Purpose, t *Transaction) error {
 	if utf8.RuneCountInString(t.Amount) > maxAmountLen || utf8.RuneCountInString(t.Payee) > maxPayeeLen {
 		return invalidField("transaction", "too_long", "transaction.amount must be at most 32 characters and transaction.payee at most 64")
 	}
-	for _, r := range t.Amount + t.Payee {
-		if unicode.IsControl(r) {
-			return invalidField("transaction", "invalid_characters", "transaction.amount and transaction.payee must not contain control characters")
-		}
+	if err := checkText("transaction.amount", t.Amount, false); err != nil {
+		return err
 	}
-	return nil
+	return checkText("transaction.payee", t.Payee, false)
 }
 
 // validateCallerID accepts what carriers accept as a sender: an E.164

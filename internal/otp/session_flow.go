@@ -72,7 +72,7 @@ func (s *Service) SessionSettings(ctx context.Context, a *Application) (*Session
 	if alphabet == "" {
 		alphabet = CodeDigits
 	}
-	out := &SessionSettings{ProjectName: p.Name, Language: pol.DefaultLocale, CodeLength: pol.CodeLength, CodeAlphabet: alphabet}
+	out := &SessionSettings{ProjectName: SafeText(p.Name), Language: pol.DefaultLocale, CodeLength: pol.CodeLength, CodeAlphabet: alphabet}
 	if c := pol.Challenge; c.Enabled {
 		out.ChallengeEnabled, out.ChallengeProvider, out.ChallengeSiteKey = true, c.Provider, c.SiteKey
 	}

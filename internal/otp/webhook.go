@@ -3,10 +3,7 @@ package otp
 import (
 	"context"
 	"fmt"
-	"net"
-	"net/url"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -70,15 +67,12 @@ type WebhookInput struct {
 	IncludeDestination *bool
 }
 
-// maxWebhookURL bounds an endpoint's URL.
-const maxWebhookURL = 2048
-
 // MaxWebhooksPerApp bounds an application's endpoints.
 const MaxWebhooksPerApp = 20
 
-func (in WebhookInput) apply(w *Webhook, allowPrivate bool) error {
+func (in WebhookInput) apply(w *Webhook, urls WebhookURLPolicy) error {
 	if in.URL != nil {
-		if err := validateWebhookURL(*in.URL, allowPrivate); err != nil {
+		if err := urls.Check(*in.URL); err != nil {
 			return err
 		}
 		w.URL = *in.URL
@@ -115,55 +109,6 @@ func (in WebhookInput) apply(w *Webhook, allowPrivate bool) error {
 	return nil
 }
 
-// validateWebhookURL accepts absolute http(s) URLs without credentials.
-// Unless private targets are allowed it refuses, with a clear error, a
-// host that is a private or loopback address or "localhost"; names that
-// resolve to such addresses are refused when a delivery dials them.
-func validateWebhookURL(raw string, allowPrivate bool) error {
-	bad := func(msg string) error { return invalidField("url", "invalid_url", msg) }
-	if raw == "" {
-		return invalidField("url", "required", "url is required")
-	}
-	if len(raw) > maxWebhookURL {
-		return bad("url must be at most 2048 characters")
-	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Opaque != "" {
-		return bad("url must be an absolute http or https URL")
-	}
-	if u.User != nil {
-		return bad("url must not carry a user name or password")
-	}
-	if u.Fragment != "" {
-		return bad("url must not have a fragment")
-	}
-	if allowPrivate {
-		return nil
-	}
-	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return &Error{Code: CodeInvalidParameter, Key: "webhook_url_private", Field: "url",
-			Message: "url points at this machine; private and loopback targets need OTPD_WEBHOOK_ALLOW_PRIVATE=1"}
-	}
-	if ip := net.ParseIP(host); ip != nil && !publicIP(ip) {
-		return &Error{Code: CodeInvalidParameter, Key: "webhook_url_private", Field: "url",
-			Message: "url points at a private, loopback or link-local address; they need OTPD_WEBHOOK_ALLOW_PRIVATE=1"}
-	}
-	return nil
-}
-
-// publicIP reports whether ip is a globally routable unicast address.
-func publicIP(ip net.IP) bool {
-	if ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
-		ip.IsUnspecified() || ip.IsMulticast() || ip.IsInterfaceLocalMulticast() {
-		return false
-	}
-	if v4 := ip.To4(); v4 != nil && v4[0] == 100 && v4[1]&0xc0 == 64 { // 100.64.0.0/10, carrier-grade NAT
-		return false
-	}
-	return true
-}
-
 // CreateWebhook registers an endpoint for an application.
 func (s *Service) CreateWebhook(ctx context.Context, in WebhookInput) (*Webhook, error) {
 	if in.AppID == nil || *in.AppID == "" {
@@ -185,7 +130,7 @@ func (s *Service) CreateWebhook(ctx context.Context, in WebhookInput) (*Webhook,
 	now := s.clock.Now()
 	w := &Webhook{ID: NewID("whk"), AppID: *in.AppID, Signing: SigningStandard, Status: WebhookEnabled, CreatedAt: now, UpdatedAt: now}
 	in.AppID = nil
-	if err := in.apply(w, s.webhookAllowPrivate); err != nil {
+	if err := in.apply(w, s.webhookURLs); err != nil {
 		return nil, err
 	}
 	if err := s.store.CreateWebhook(ctx, w); err != nil {
@@ -247,7 +192,7 @@ func (s *Service) UpdateWebhook(ctx context.Context, id string, in WebhookInput)
 		return nil, invalidField("appId", "immutable", "a webhook cannot move to another application")
 	}
 	in.AppID = nil
-	if err := in.apply(w, s.webhookAllowPrivate); err != nil {
+	if err := in.apply(w, s.webhookURLs); err != nil {
 		return nil, err
 	}
 	w.UpdatedAt = s.clock.Now()

@@ -33,7 +33,8 @@ func newWebhookFixture(t *testing.T, receiver http.Handler) (*webhookFixture, *o
 		t.Fatal(err)
 	}
 	pn := newPipeNet()
-	f := &webhookFixture{db: db, sender: webhook.NewSender(webhook.Config{Dial: pn.Dial})}
+	// The in-memory receiver speaks plain http.
+	f := &webhookFixture{db: db, sender: webhook.NewSender(webhook.Config{Dial: pn.Dial, AllowHTTP: true})}
 	srv := &http.Server{Handler: receiver}
 	var wg sync.WaitGroup
 	wg.Go(func() { srv.Serve(pn) })
@@ -67,7 +68,7 @@ func newWebhookFixture(t *testing.T, receiver http.Handler) (*webhookFixture, *o
 func (f *webhookFixture) instance(t *testing.T) *otp.Service {
 	t.Helper()
 	svc, err := otp.NewService(otp.Config{Store: f.db, Limiter: ratelimit.NewMemory(nil), Keys: mustKeys(t),
-		Webhooks: webhook.Transport{Sender: f.sender}})
+		Webhooks: webhook.Transport{Sender: f.sender}, WebhookAllowHTTP: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -160,9 +160,10 @@ func newOutage(t *testing.T) *outage {
 		t.Fatal(err)
 	}
 	pn := newPipeNet()
-	sender := webhook.NewSender(webhook.Config{Dial: pn.Dial})
+	// The in-memory receiver speaks plain http.
+	sender := webhook.NewSender(webhook.Config{Dial: pn.Dial, AllowHTTP: true})
 	svc, err := otp.NewService(otp.Config{Store: db, Limiter: ratelimit.NewMemory(clk.Now), Keys: mustKeys(t), Clock: clk,
-		Limits: otp.Limits{MaxDeliveryAttempts: router.MaxAttempts()}, Webhooks: webhook.Transport{Sender: sender}})
+		Limits: otp.Limits{MaxDeliveryAttempts: router.MaxAttempts()}, Webhooks: webhook.Transport{Sender: sender}, WebhookAllowHTTP: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/otpd/otpd/internal/otp"
 	"github.com/otpd/otpd/internal/version"
 )
 
@@ -43,9 +44,12 @@ const drainLimit = 64 << 10
 // Errors wrapped by Result.Err.
 var (
 	ErrInvalidURL = errors.New("webhook: invalid endpoint URL")
-	ErrRedirect   = errors.New("webhook: redirect not followed")
-	ErrTimeout    = errors.New("webhook: timed out")
-	ErrStatus     = errors.New("webhook: endpoint answered with a failure status")
+	// ErrURLNotAllowed: the URL is valid but the server's policy refuses
+	// it (plain http, a port not allowed, a private host).
+	ErrURLNotAllowed = errors.New("webhook: endpoint URL not allowed")
+	ErrRedirect      = errors.New("webhook: redirect not followed")
+	ErrTimeout       = errors.New("webhook: timed out")
+	ErrStatus        = errors.New("webhook: endpoint answered with a failure status")
 )
 
 // Config configures a Sender.
@@ -56,7 +60,14 @@ type Config struct {
 	// other non-public addresses (OTPD_WEBHOOK_ALLOW_PRIVATE). Only for
 	// development or for deployments where every application owner is
 	// trusted with the server's network.
+	// It lifts the scheme and port rules too, as otp.WebhookURLPolicy does.
 	AllowPrivate bool
+	// AllowHTTP lets webhooks go to plain http URLs
+	// (OTPD_WEBHOOK_ALLOW_HTTP); otherwise only https.
+	AllowHTTP bool
+	// AllowedPorts are the ports webhooks may go to; empty means
+	// otp.DefaultWebhookPorts (OTPD_WEBHOOK_ALLOWED_PORTS).
+	AllowedPorts []int
 	// MaxResponseExcerpt is how many bytes of the response body Result
 	// keeps; zero means DefaultMaxResponseExcerpt.
 	MaxResponseExcerpt int
@@ -77,6 +88,7 @@ type Sender struct {
 	timeout    time.Duration
 	maxExcerpt int
 	userAgent  string
+	urls       otp.WebhookURLPolicy
 }
 
 // Result is the outcome of one delivery attempt.
@@ -116,6 +128,7 @@ func NewSender(c Config) *Sender {
 		timeout:    c.Timeout,
 		maxExcerpt: c.MaxResponseExcerpt,
 		userAgent:  c.UserAgent,
+		urls:       otp.WebhookURLPolicy{AllowPrivate: c.AllowPrivate, AllowHTTP: c.AllowHTTP, Ports: c.AllowedPorts},
 	}
 	if s.timeout <= 0 {
 		s.timeout = DefaultTimeout
@@ -175,6 +188,14 @@ func (s *Sender) send(ctx context.Context, rawURL string, header http.Header, bo
 		return Result{Err: fmt.Errorf("%w: scheme %q, want http or https", ErrInvalidURL, u.Scheme)}
 	case u.Hostname() == "":
 		return Result{Err: fmt.Errorf("%w: no host", ErrInvalidURL)}
+	}
+	// The rule the URL passed when it was registered, again: the operator
+	// may have tightened it since.
+	if err := s.urls.Check(rawURL); err != nil {
+		if e := otp.ErrorOf(err); e != nil {
+			return Result{Err: fmt.Errorf("%w: %s", ErrURLNotAllowed, e.Message)}
+		}
+		return Result{Err: fmt.Errorf("%w: %v", ErrURLNotAllowed, err)}
 	}
 
 	attemptCtx, cancel := context.WithTimeout(ctx, s.timeout)

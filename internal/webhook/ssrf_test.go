@@ -2,26 +2,15 @@ package webhook
 
 import (
 	"errors"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 )
-
-// hasIPv6 reports whether this host can open IPv6 sockets; the dial check
-// runs on an open socket, so without IPv6 there is nothing to check.
-func hasIPv6() bool {
-	l, err := net.Listen("tcp6", "[::1]:0")
-	if err != nil {
-		return false
-	}
-	l.Close()
-	return true
-}
 
 func TestBlockedReason(t *testing.T) {
 	tests := []struct {
@@ -75,8 +64,10 @@ func TestBlockedReason(t *testing.T) {
 	}
 }
 
-// Without AllowPrivate, the refusal must happen when dialling: the server
-// must see nothing, and the error must say what was refused and why.
+// Without AllowPrivate a private destination is refused before anything
+// reaches it: a literal address by the URL rule, a name when it is
+// dialled. The server sees nothing, and the error says why without the
+// address, which would map the server's network for the endpoint's owner.
 func TestSendRefusesPrivateDestinations(t *testing.T) {
 	var hits atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -84,31 +75,34 @@ func TestSendRefusesPrivateDestinations(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	port := srv.URL[strings.LastIndexByte(srv.URL, ':')+1:]
+	portNumber, err := strconv.Atoi(port)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	tests := []struct {
-		name, url, wantMsg string
+		name, url, address string
 	}{
-		{"loopback literal", srv.URL, "127.0.0.1 is loopback"},
-		{"private", "http://10.0.0.1:" + port + "/hook", "10.0.0.1 is private"},
-		{"cloud metadata", "http://169.254.169.254/latest/meta-data/", "169.254.169.254 is link-local"},
-		{"IPv6 loopback", "http://[::1]:" + port + "/", "::1 is loopback"},
-		{"IPv4-mapped loopback", "http://[::ffff:127.0.0.1]:" + port + "/", "127.0.0.1 is loopback"},
-		// A name is resolved first and each resulting address checked.
-		{"name resolving to loopback", "http://localhost:" + port + "/", "is loopback"},
+		{"loopback literal", srv.URL, "127.0.0.1"},
+		{"private", "http://10.0.0.1:" + port + "/hook", "10.0.0.1"},
+		{"cloud metadata", "http://169.254.169.254/latest/meta-data/", "169.254.169.254"},
+		{"IPv6 loopback", "http://[::1]:" + port + "/", "::1"},
+		{"IPv4-mapped loopback", "http://[::ffff:127.0.0.1]:" + port + "/", "127.0.0.1"},
+		{"localhost", "http://localhost:" + port + "/", "127.0.0.1"},
 	}
-	s := NewSender(Config{Timeout: 5 * time.Second})
+	// Plain http and the test server's port are allowed, so that only the
+	// address is refused.
+	s := NewSender(Config{Timeout: 5 * time.Second, AllowHTTP: true, AllowedPorts: []int{80, portNumber}})
 	t.Cleanup(s.CloseIdleConnections)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if strings.Contains(tt.url, "[") && !hasIPv6() {
-				t.Skip("no IPv6 sockets on this host")
-			}
 			res := s.Send(t.Context(), tt.url, nil, []byte(`{}`))
-			if !errors.Is(res.Err, ErrBlockedAddress) {
-				t.Fatalf("Send(%s) Err = %v, want ErrBlockedAddress", tt.url, res.Err)
+			if !errors.Is(res.Err, ErrBlockedAddress) && !errors.Is(res.Err, ErrURLNotAllowed) {
+				t.Fatalf("Send(%s) Err = %v, want ErrBlockedAddress or ErrURLNotAllowed", tt.url, res.Err)
 			}
-			if msg := res.Err.Error(); !strings.Contains(msg, tt.wantMsg) || !strings.Contains(msg, "OTPD_WEBHOOK_ALLOW_PRIVATE") {
-				t.Errorf("Err = %q, want it to say %q and name OTPD_WEBHOOK_ALLOW_PRIVATE", msg, tt.wantMsg)
+			msg := res.Err.Error()
+			if !strings.Contains(msg, "OTPD_WEBHOOK_ALLOW_PRIVATE") || strings.Contains(msg, tt.address) {
+				t.Errorf("Err = %q, want it to name OTPD_WEBHOOK_ALLOW_PRIVATE and not the address %s", msg, tt.address)
 			}
 			if res.Retryable || res.StatusCode != 0 {
 				t.Errorf("Retryable, StatusCode = %v, %d; want false, 0", res.Retryable, res.StatusCode)
@@ -120,10 +114,49 @@ func TestSendRefusesPrivateDestinations(t *testing.T) {
 	}
 
 	// The same server is reachable once private destinations are allowed,
-	// which shows the refusals above came from the address check.
+	// which shows the refusals above came from the address rules.
 	open := NewSender(Config{AllowPrivate: true})
 	t.Cleanup(open.CloseIdleConnections)
 	if res := open.Send(t.Context(), "http://localhost:"+port+"/", nil, []byte(`{}`)); res.Err != nil || hits.Load() != 1 {
 		t.Errorf("with AllowPrivate: Err = %v, hits = %d; want nil, 1", res.Err, hits.Load())
+	}
+}
+
+// The dial check refuses every blocked address, after name resolution,
+// without saying which address the name resolved to.
+func TestCheckDialHidesTheAddress(t *testing.T) {
+	for _, addr := range []string{"127.0.0.1:443", "10.1.2.3:443", "169.254.169.254:80", "[::1]:443", "[fd00::7]:8443"} {
+		err := checkDial("tcp", addr, nil)
+		host := addr[:strings.LastIndexByte(addr, ':')]
+		host = strings.Trim(host, "[]")
+		if !errors.Is(err, ErrBlockedAddress) || strings.Contains(err.Error(), host) {
+			t.Errorf("checkDial(%s) = %v, want ErrBlockedAddress without the address", addr, err)
+		}
+	}
+	if err := checkDial("tcp", "93.184.215.14:443", nil); err != nil {
+		t.Errorf("checkDial(public) = %v, want nil", err)
+	}
+}
+
+// By default only https on ports 80, 443, 8080 and 8443 is posted to;
+// the operator's options widen that. Refusals are final.
+func TestSendURLPolicy(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		config Config
+		url    string
+	}{
+		{"plain http", Config{}, "http://hooks.example.com/otpd"},
+		{"plain http on 443", Config{}, "http://hooks.example.com:443/otpd"},
+		{"another port", Config{}, "https://hooks.example.com:9000/otpd"},
+		{"SSH port", Config{AllowHTTP: true}, "http://hooks.example.com:22/"},
+		{"a port the operator left out", Config{AllowedPorts: []int{443}}, "https://hooks.example.com:8443/"},
+	} {
+		s := NewSender(tc.config)
+		res := s.Send(t.Context(), tc.url, nil, []byte(`{}`))
+		if !errors.Is(res.Err, ErrURLNotAllowed) || res.Retryable {
+			t.Errorf("%s: Send(%s) = %+v, want ErrURLNotAllowed, not retryable", tc.name, tc.url, res)
+		}
+		s.CloseIdleConnections()
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/otpd/otpd/internal/api"
+	"github.com/otpd/otpd/internal/httpjson"
 	"github.com/otpd/otpd/internal/otp"
 )
 
@@ -39,6 +40,9 @@ type endpoint struct {
 	// legacy: answers in {"success":true,"data":…}, and takes its
 	// parameters from the query string.
 	legacy bool
+	// secret: the answer carries a verify token or a code, so it is sent
+	// with Cache-Control: no-store.
+	secret bool
 	handle func(c *call) (any, error)
 	doc    operationDoc
 }
@@ -57,15 +61,15 @@ func New(svc *otp.Service, logger *slog.Logger) *Dialect {
 		d.endpoints[prefix+"/channels"] = endpoint{method: http.MethodGet, browser: true, readOnly: true, handle: d.channels, doc: channelsDoc}
 		d.endpoints[prefix+"/create"] = endpoint{method: http.MethodPost, browser: true, handle: d.create, doc: createDoc}
 		d.endpoints[prefix+"/send"] = endpoint{method: http.MethodPost, browser: true, handle: d.send, doc: sendDoc}
-		d.endpoints[prefix+"/check"] = endpoint{method: http.MethodPost, browser: true, handle: d.check, doc: checkDoc}
+		d.endpoints[prefix+"/check"] = endpoint{method: http.MethodPost, browser: true, secret: true, handle: d.check, doc: checkDoc}
 		d.endpoints[prefix+"/verify"] = endpoint{method: http.MethodPost, handle: d.verify, doc: verifyDoc}
 	}
 	d.endpoints["/verify"] = endpoint{method: http.MethodPost, handle: d.verify, doc: verifyDoc}
 	d.endpoints["/manual/channels"] = endpoint{method: http.MethodGet, readOnly: true, handle: d.manualChannels, doc: manualChannelsDoc}
-	d.endpoints["/manual/send"] = endpoint{method: http.MethodPost, handle: d.manualSend, doc: manualSendDoc}
+	d.endpoints["/manual/send"] = endpoint{method: http.MethodPost, secret: true, handle: d.manualSend, doc: manualSendDoc}
 	d.endpoints["/api/v1/message/create"] = endpoint{method: http.MethodGet, browser: true, legacy: true, handle: d.legacyCreate, doc: legacyCreateDoc}
 	d.endpoints["/api/v1/message/send"] = endpoint{method: http.MethodGet, browser: true, legacy: true, handle: d.legacySend, doc: legacySendDoc}
-	d.endpoints["/api/v1/message/check"] = endpoint{method: http.MethodGet, browser: true, legacy: true, handle: d.legacyCheck, doc: legacyCheckDoc}
+	d.endpoints["/api/v1/message/check"] = endpoint{method: http.MethodGet, browser: true, legacy: true, secret: true, handle: d.legacyCheck, doc: legacyCheckDoc}
 	d.endpoints["/api/v1/channel/check"] = endpoint{method: http.MethodGet, browser: true, readOnly: true, legacy: true, handle: d.legacyChannelCheck, doc: legacyChannelCheckDoc}
 	doc, err := d.buildOpenAPI()
 	if err != nil {
@@ -129,6 +133,9 @@ func (d *Dialect) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			d.writeError(w, r, ep, errInternal)
 		}
 	}()
+	if ep.secret {
+		httpjson.NoStore(w)
+	}
 	res, err := d.serve(w, r, ep)
 	if err != nil {
 		d.writeError(w, r, ep, err)

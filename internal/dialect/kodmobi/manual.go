@@ -32,7 +32,7 @@ type manualSendRequest struct {
 	Channel     string `json:"channel" enum:"sms,email,telegram,whatsapp,voice"`
 	ProviderID  *int64 `json:"provider_id,omitempty" description:"Send through this provider (an id of GET /manual/channels) and no other; omitted, otpd routes the message as usual"`
 	Code        string `json:"code,omitempty" description:"Your code, 4 to 6 digits; omitted, otpd draws one by the project's length and alphabet"`
-	CallbackURL string `json:"callback_url,omitempty" description:"Receives the message's final status once it is known: POST {message_id, status (delivered or failed), to, channel, provider_id, updated_at, error}, signed with the application's webhook secret (Standard Webhooks headers webhook-id, webhook-timestamp, webhook-signature) and retried until it answers 2xx"`
+	CallbackURL string `json:"callback_url,omitempty" description:"An https URL on port 443, 80, 8080 or 8443 unless the operator allows plain http or other ports. Receives the message's final status once it is known: POST {message_id, status (delivered or failed), to, channel, provider_id, updated_at, error}, signed with the application's webhook secret (Standard Webhooks headers webhook-id, webhook-timestamp, webhook-signature) and retried until it answers 2xx"`
 }
 
 // manualSentView is the answer of POST /manual/send.

@@ -327,16 +327,25 @@ func TestManualRefused(t *testing.T) {
 			t.Errorf("the refused keys sent something")
 		}
 
-		// Without OTPD_WEBHOOK_ALLOW_PRIVATE a callback may not point here.
+		// Without OTPD_WEBHOOK_ALLOW_PRIVATE a callback may not point here,
+		// and without OTPD_WEBHOOK_ALLOW_HTTP (and OTPD_WEBHOOK_ALLOWED_PORTS)
+		// it is https on a web port.
 		strict := newHarness(t, engine, nil)
 		sa := strict.CreateApp("test", "")
-		for _, u := range []string{"http://127.0.0.1:8080/cb", "http://localhost/cb", "https://10.1.2.3/cb"} {
+		for u, says := range map[string]string{
+			"http://127.0.0.1:8080/cb":       "OTPD_WEBHOOK_ALLOW_PRIVATE",
+			"http://localhost/cb":            "OTPD_WEBHOOK_ALLOW_PRIVATE",
+			"https://10.1.2.3/cb":            "OTPD_WEBHOOK_ALLOW_PRIVATE",
+			"http://hooks.example.com/cb":    "OTPD_WEBHOOK_ALLOW_HTTP",
+			"https://hooks.example.com:6379": "OTPD_WEBHOOK_ALLOWED_PORTS",
+		} {
 			r := client{h: strict, key: sa.APIKey}.post("/manual/send", `{"to":"+14155552671","channel":"sms","callback_url":"`+u+`"}`)
 			wantError(t, "callback_url "+u, r, 400, "ERROR_BAD_REQUEST")
-			if errs, _ := r.Body["errors"].(map[string]any); errs["callback_url"] == nil {
-				t.Errorf("callback_url %s: errors = %v", u, r.Body["errors"])
+			if errs, _ := r.Body["errors"].(map[string]any); errs["callback_url"] == nil || !strings.Contains(string(r.Raw), says) {
+				t.Errorf("callback_url %s: %s, want the callback_url field named and %s", u, r.Raw, says)
 			}
 		}
+		must(t, "https callback", client{h: strict, key: sa.APIKey}.post("/manual/send", `{"to":"+14155552671","channel":"sms","callback_url":"https://hooks.example.com:8443/cb"}`), 200)
 	})
 }
 

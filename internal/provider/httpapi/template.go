@@ -45,7 +45,7 @@ func messageData(m otp.OutgoingMessage, vars map[string]string) Data {
 	return Data{
 		ID: m.ID, To: m.To, ToDigits: digits, Channel: string(m.Channel), Purpose: string(m.Purpose),
 		Locale: m.Locale, Code: m.Code, Body: m.Body, Subject: m.Subject, CallerID: m.CallerID,
-		Country: m.Country, AppName: m.AppName, VerificationID: m.VerificationID, ExpiresAt: m.ExpiresAt,
+		Country: m.Country, AppName: otp.SafeText(m.AppName), VerificationID: m.VerificationID, ExpiresAt: m.ExpiresAt,
 		Vars: vars,
 	}
 }

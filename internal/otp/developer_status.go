@@ -16,9 +16,10 @@ const (
 )
 
 // developerSuspended is what a suspended developer gets, at the console
-// and through the API keys of their applications.
+// and through the API keys of their applications; details.reason on the
+// wire tells it from other refusals.
 func developerSuspended() *Error {
-	return &Error{Code: CodeForbidden, Key: "developer_suspended",
+	return &Error{Code: CodeForbidden, Key: "developer_suspended", Params: map[string]any{"reason": "developer_suspended"},
 		Message: "The developer account is suspended by the operator"}
 }
 
@@ -74,7 +75,15 @@ func (s *Service) RevokeSessions(ctx context.Context, id string) error {
 	if err := requireOperator(ctx); err != nil {
 		return err
 	}
-	return s.notFound(s.store.RevokeSessions(ctx, id, s.clock.Now()), "developer")
+	return s.notFound(s.store.RevokeSessions(ctx, id, s.revocationTime()), "developer")
+}
+
+// revocationTime is when a revocation made now dates the sessions valid
+// after: the next microsecond (the store's precision), so that a session
+// created in the very microsecond of the revocation ends too, while the
+// new session a password change gives, dated at it, is valid.
+func (s *Service) revocationTime() time.Time {
+	return s.clock.Now().Truncate(time.Microsecond).Add(time.Microsecond)
 }
 
 // RevokeMySessions ends every console session of the signed-in developer,
@@ -84,7 +93,7 @@ func (s *Service) RevokeMySessions(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.notFound(s.store.RevokeSessions(ctx, me.ID, s.clock.Now()), "developer")
+	return s.notFound(s.store.RevokeSessions(ctx, me.ID, s.revocationTime()), "developer")
 }
 
 // checkDeveloperAccess refuses a suspended developer and a credential
@@ -151,7 +160,7 @@ func (s *Service) usable(ctx context.Context, a *Application) error {
 		return &Error{Code: CodeForbidden, Key: "application_disabled", Message: "The application is disabled"}
 	}
 	if a.OperatorDisabled {
-		return &Error{Code: CodeForbidden, Key: "operator_disabled",
+		return &Error{Code: CodeForbidden, Key: "operator_disabled", Params: map[string]any{"reason": "operator_disabled"},
 			Message: "The application is disabled by the operator; its owner cannot enable it"}
 	}
 	return s.ownerAllows(ctx, a)

@@ -58,11 +58,11 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) (str
 	if ok, err := passwordMatches(dev.PasswordHash, current); err != nil || !ok {
 		return "", nil, wrong
 	}
-	now := s.clock.Now()
-	if err := s.store.SetPassword(ctx, dev.ID, hashPassword(next), now); err != nil {
+	at := s.revocationTime()
+	if err := s.store.SetPassword(ctx, dev.ID, hashPassword(next), at); err != nil {
 		return "", nil, s.notFound(err, "developer")
 	}
-	token, sess, err := s.openConsoleSession(ctx, dev.ID, now)
+	token, sess, err := s.openConsoleSession(ctx, dev.ID, at)
 	if err != nil {
 		return "", nil, fmt.Errorf("change password: %w", err)
 	}
@@ -115,7 +115,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) (*D
 	if !r.UsedAt.IsZero() || !now.Before(r.ExpiresAt) {
 		return nil, bad
 	}
-	devID, err := s.store.RedeemPasswordReset(ctx, h[:], now, hashPassword(password))
+	devID, err := s.store.RedeemPasswordReset(ctx, h[:], s.revocationTime(), hashPassword(password))
 	if isCode(err, CodeNotFound) {
 		return nil, bad // used by a concurrent request, or the developer is gone
 	}

@@ -1,6 +1,8 @@
 package api_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -186,4 +188,53 @@ func TestOperatorDeletesADeveloper(t *testing.T) {
 	h.wantRefused("a deleted developer's session", h.do("GET", "/v1/projects", tok, nil), 401, "UNAUTHENTICATED", "")
 	h.wantRefused("deleting twice", h.do("DELETE", "/v1/developers/"+devID, adminToken, nil), 404, "NOT_FOUND", "")
 	h.wantAudited("admin DELETE /v1/developers/{id} /v1/developers/" + devID)
+}
+
+// TestOpenAPIDocumentsOperatorControl: the routes of the operator's
+// control, the developer's status and the application's hold.
+func TestOpenAPIDocumentsOperatorControl(t *testing.T) {
+	h := newHarness(t)
+	r := h.mustStatus(h.do("GET", "/openapi.json", "", nil), 200)
+	var spec struct {
+		Paths      map[string]map[string]any `json:"paths"`
+		Components struct {
+			Schemas map[string]struct {
+				Properties map[string]map[string]any `json:"properties"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(r.raw, &spec); err != nil {
+		t.Fatal(err)
+	}
+	for path, method := range map[string]string{
+		"/v1/developers/{id}/suspend":            "post",
+		"/v1/developers/{id}/reactivate":         "post",
+		"/v1/developers/{id}":                    "delete",
+		"/v1/developers/{id}/sessions/revoke":    "post",
+		"/v1/developers/{id}/password-reset":     "post",
+		"/v1/auth/logout-all":                    "post",
+		"/v1/auth/password":                      "post",
+		"/v1/auth/password-reset":                "post",
+		"/v1/applications/{id}/operator-disable": "post",
+		"/v1/applications/{id}/operator-enable":  "post",
+	} {
+		if spec.Paths[path][method] == nil {
+			t.Errorf("%s %s is not documented", method, path)
+		}
+	}
+	var devSchema, appSchema string
+	for name, s := range spec.Components.Schemas {
+		if _, ok := s.Properties["virtualPhoneNumber"]; ok && s.Properties["email"] != nil && s.Properties["createdAt"] != nil {
+			devSchema = name
+		}
+		if _, ok := s.Properties["webhookSecretPreview"]; ok {
+			appSchema = name
+		}
+	}
+	if st := spec.Components.Schemas[devSchema].Properties["status"]; fmt.Sprint(st["enum"]) != "[active suspended]" {
+		t.Errorf("developer schema %q status = %v, want enum active, suspended", devSchema, st)
+	}
+	if od := spec.Components.Schemas[appSchema].Properties["operatorDisabled"]; od["type"] != "boolean" {
+		t.Errorf("application schema %q operatorDisabled = %v, want a boolean", appSchema, od)
+	}
 }

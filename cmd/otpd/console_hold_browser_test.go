@@ -8,7 +8,8 @@ import (
 
 // TestConsoleShowsOperatorHold: an application the operator holds
 // disabled says so to its owner, in the list and on its page, and the
-// owner's own Enable does not lift the hold.
+// owner's own Enable does not lift the hold. Then the developer signs
+// out everywhere.
 func TestConsoleShowsOperatorHold(t *testing.T) {
 	chrome := chromiumPath(t)
 	base, _, _ := startServe(t, map[string]string{"OTPD_ADDR": "127.0.0.1:0", "OTPD_DATA_DIR": t.TempDir(), "OTPD_ADMIN_TOKEN": testAdminToken})
@@ -48,5 +49,17 @@ func TestConsoleShowsOperatorHold(t *testing.T) {
 	b.clickButton("Enable")
 	b.waitText("#status", "Application enabled.")
 	b.wantText("main .lede", "held by operator")
+
+	// Signing out everywhere ends this session and the others.
+	_, login = call(t, "POST", base+"/v1/auth/login", "", map[string]any{"email": "dev@example.com", "password": "correct horse battery"})
+	other, _ := login["data"].(map[string]any)["token"].(string)
+	tok := b.eval(`sessionStorage.getItem("otpd.console.token")`)
+	b.clickButton("Sign out everywhere")
+	b.do(chromedp.WaitVisible(chromedp.CSS("#signin-email")))
+	for _, s := range []string{tok, other, session} {
+		if st, _ := call(t, "GET", base+"/v1/projects", s, nil); st != 401 {
+			t.Errorf("a session after signing out everywhere: %d, want 401", st)
+		}
+	}
 	b.assertNoConsoleErrors()
 }

@@ -71,11 +71,14 @@ type Options struct {
 
 // Harness is otpd in process with the dialects under test.
 type Harness struct {
-	T     testing.TB
-	URL   string // the server's base URL, without a trailing slash
-	Svc   *otp.Service
-	Store otp.Store
-	Clock *Clock
+	T   testing.TB
+	URL string // the server's base URL, without a trailing slash
+	// Handler is the server's handler, for calling it in process without a
+	// connection: fuzz targets, whose inputs are many and small.
+	Handler http.Handler
+	Svc     *otp.Service
+	Store   otp.Store
+	Clock   *Clock
 }
 
 // New starts a harness; everything is closed when the test ends.
@@ -120,7 +123,7 @@ func New(t testing.TB, o Options) *Harness {
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &Harness{T: t, URL: srv.URL, Svc: svc, Store: store, Clock: clk}
+	return &Harness{T: t, URL: srv.URL, Handler: h, Svc: svc, Store: store, Clock: clk}
 }
 
 // Response is an answer, its body kept raw and decoded.

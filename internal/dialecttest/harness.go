@@ -260,3 +260,11 @@ func (h *Harness) Serve(r *http.Request) Response {
 	json.Unmarshal(out.Raw, &out.Body)
 	return out
 }
+
+// SameCode reports whether a typed code is code as otpd compares codes:
+// letters in either case, O read as 0, I and L as 1. Fuzz targets use it
+// to tell a check that should succeed.
+func SameCode(typed, code string) bool {
+	norm := strings.NewReplacer("O", "0", "I", "1", "L", "1")
+	return norm.Replace(strings.ToUpper(typed)) == norm.Replace(strings.ToUpper(code))
+}

@@ -220,18 +220,33 @@ func (h *Harness) CreateApp(env, policy string) App {
 // failing the test if there is none.
 func (h *Harness) Code(a App, to string) string {
 	h.T.Helper()
-	app, err := h.Svc.GetApplication(otp.WithPrincipal(context.Background(), otp.Principal{}), a.ID)
+	codes, err := h.Codes(a, to)
 	if err != nil {
 		h.T.Fatal(err)
+	}
+	if len(codes) == 0 {
+		h.T.Fatalf("no test-inbox message to %s", to)
+	}
+	return codes[0]
+}
+
+// Codes returns the codes of the test-inbox messages to destination to of
+// a test application, newest first (at most 100). It never fails the
+// test, so fuzz functions may call it.
+func (h *Harness) Codes(a App, to string) ([]string, error) {
+	app, err := h.Svc.GetApplication(otp.WithPrincipal(context.Background(), otp.Principal{}), a.ID)
+	if err != nil {
+		return nil, err
 	}
 	ms, err := h.Svc.TestMessages(context.Background(), app, to)
 	if err != nil {
-		h.T.Fatal(err)
+		return nil, err
 	}
-	if len(ms) == 0 {
-		h.T.Fatalf("no test-inbox message to %s", to)
+	codes := make([]string, len(ms))
+	for i, m := range ms {
+		codes[i] = m.Code
 	}
-	return ms[0].Code
+	return codes, nil
 }
 
 // ConsumeEvents runs the event consumer until no event is left, as the

@@ -19,22 +19,33 @@ import (
 // application): never a 5xx; every error in the native shape (only
 // "error", with a code of its status and a message); a send answered 200
 // only for a phone otpd reads as a number, and a verify only for the code
-// sent at the start.
+// of a request the target sent.
 func FuzzRequests(f *testing.F) {
 	h := newHarness(f, "sqlite")
-	app := h.CreateApp("test", "")
+	app := h.CreateApp("test", `{"ttl":900}`)
 	const phone = "+999482918102"
-	sent := h.Serve(cobinarRequest("/v1/otp/send", auth(app), `{ "phone": "+999 482 918 102" }`))
-	requestID, _ := sent.Data()["requestId"].(string)
-	if sent.Status != 200 || requestID == "" {
-		f.Fatalf("send: %d %s", sent.Status, sent.Raw)
+	// issued are the OTP requests sent here by requestId, with their
+	// codes: a verify may succeed only with one of them. The clock moves a
+	// minute per input, so a new one is sent every few inputs, before the
+	// last expires.
+	issued := map[string]string{}
+	issue := func() (requestID, code string) {
+		sent := h.Serve(cobinarRequest("/v1/otp/send", auth(app), `{ "phone": "+999 482 918 102" }`))
+		requestID, _ = sent.Data()["requestId"].(string)
+		if codes, err := h.Codes(app, phone); err == nil && len(codes) > 0 && sent.Status == 200 {
+			issued[requestID] = codes[0]
+		}
+		return requestID, issued[requestID]
 	}
-	code := h.Code(app, phone)
+	requestID, code := issue()
+	if code == "" {
+		f.Fatal("the first send failed")
+	}
 
 	for _, body := range []string{
-		`{ "phone": "+999 482 918 102" }`, `{ "phone": "+14155552671" }`, `{ "phone": "14155552671" }`, `{ "phone": "user@example.com" }`,
+		verifyBody(requestID, code), verifyBody(requestID, "000000"), `{ "phone": "+999 482 918 102" }`, `{ "phone": "+14155552671" }`, `{ "phone": "14155552671" }`, `{ "phone": "user@example.com" }`,
 		`{ "phone": "" }`, `{ "phone": 14155552671 }`, `{ "phone": "+1 (415) 555-2671", "extra": 1 }`,
-		`{ "requestId": "...", "code": "847291" }`, verifyBody(requestID, code), verifyBody(requestID, "000000"), verifyBody("", code),
+		`{ "requestId": "...", "code": "847291" }`, verifyBody("", code),
 		`{ "requestId": 1, "code": 847291 }`, `[]`, `null`, `{`, "", "phone=%2B14155552671",
 	} {
 		for which := range uint8(2) {
@@ -47,8 +58,12 @@ func FuzzRequests(f *testing.F) {
 	// which: bit 0 verify (else send); bits 1-2 the credential header that
 	// is replaced by credential (x-client-id, x-client-secret, x-api-key), if any.
 	credentials := []string{"", "x-client-id", "x-client-secret", "x-api-key"}
+	inputs := 0
 	f.Fuzz(func(t *testing.T, which uint8, body, credential, lang string) {
 		h.Clock.Advance(time.Minute) // a fresh minute of every rate limit
+		if inputs++; inputs%4 == 0 {
+			issue()
+		}
 		path := "/v1/otp/send"
 		if which&1 != 0 {
 			path = "/v1/otp/verify"
@@ -81,7 +96,7 @@ func FuzzRequests(f *testing.F) {
 			t.Fatalf("%s %q: 200 for a body that is not JSON: %s", path, body, res.Raw)
 		}
 		if path == "/v1/otp/verify" {
-			if req.RequestID != requestID || !dialecttest.SameCode(req.Code, code) {
+			if want, ok := issued[req.RequestID]; !ok || !dialecttest.SameCode(req.Code, want) {
 				t.Fatalf("verify %q: 200 without the right code: %s", body, res.Raw)
 			}
 			return

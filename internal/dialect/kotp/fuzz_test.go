@@ -30,18 +30,28 @@ var errorStatus = map[string]int{
 // never a 5xx; every error in K-OTP's shape with a code of its table, a
 // message and details; a send answered 200 only for a body whose to,
 // method and type are valid, with to as otpd reads it; a verify answered
-// 200 only for the right code of the OTP sent at the start.
+// 200 only for the right code of an OTP the target sent.
 func FuzzRequests(f *testing.F) {
 	h := dialecttest.New(f, dialecttest.Options{Dialects: func(svc *otp.Service) []api.Dialect {
 		return []api.Dialect{kotp.New(svc, nil)}
 	}})
 	app := h.CreateApp("test", "")
-	sent := h.Serve(request("POST", "/v1/send", app.APIKey, `{"to":"+14155552671","method":"sms","type":"verification"}`, "en"))
-	id, _ := sent.Body["id"].(string)
-	if sent.Status != 200 || id == "" {
-		f.Fatalf("send: %d %s", sent.Status, sent.Raw)
+	// issued are the OTPs sent here by id, with their codes: a verify may
+	// succeed only with one of them. The clock moves a minute per input,
+	// so a new one is sent every few inputs, before the last expires.
+	issued := map[string]string{}
+	issue := func() (id, code string) {
+		sent := h.Serve(request("POST", "/v1/send", app.APIKey, `{"to":"+14155552671","method":"sms","type":"verification","ttl":900}`, "en"))
+		id, _ = sent.Body["id"].(string)
+		if codes, err := h.Codes(app, "+14155552671"); err == nil && len(codes) > 0 && sent.Status == 200 {
+			issued[id] = codes[0]
+		}
+		return id, issued[id]
 	}
-	code := h.Code(app, "+14155552671")
+	id, code := issue()
+	if code == "" {
+		f.Fatal("the first send failed")
+	}
 
 	const (
 		routeSend = iota
@@ -51,11 +61,11 @@ func FuzzRequests(f *testing.F) {
 		routes
 	)
 	for _, body := range []string{
-		seedSend, `{"to":"+14155552671","method":"sms","type":"verification"}`,
+		`{"id":"` + id + `","code":"` + code + `"}`, `{"id":"` + id + `","code":"000000"}`, seedSend, `{"to":"+14155552671","method":"sms","type":"verification"}`,
 		`{"to":"user@example.com","method":"email","type":"two_factor","ttl":900,"length":8}`,
 		`{"to":"+14155552671","method":"voice","type":"transaction","metadata":{"amount":"12.50","payee":"Shop"}}`,
 		`{"to":"+14155552671","method":"sms","type":"verification","ttl":300.5}`, `{"to":"+14155552671","method":"sms","type":"verification","length":"6"}`,
-		`{"id":"otp_1234567890abcdef","code":"123456"}`, `{"id":"` + id + `","code":"` + code + `"}`, `{"id":"` + id + `","code":"000000"}`,
+		`{"id":"otp_1234567890abcdef","code":"123456"}`, `{"id":"ver_` + strings.TrimPrefix(id, "otp_") + `","code":"` + code + `"}`,
 		`{"to":"+1 (415) 555-2671","method":"sms","type":"verification","template":"default"}`,
 		`[]`, `null`, `{"to":`, "", `{"metadata":"` + strings.Repeat("a", 2000) + `"}`,
 	} {
@@ -72,8 +82,12 @@ func FuzzRequests(f *testing.F) {
 		f.Add(uint8(routeStatus), "", query, "ru")
 	}
 
+	inputs := 0
 	f.Fuzz(func(t *testing.T, route uint8, body, query, lang string) {
 		h.Clock.Advance(time.Minute) // a fresh minute of every rate limit
+		if inputs++; inputs%4 == 0 {
+			issue()
+		}
 		var r *http.Request
 		switch route % routes {
 		case routeSend:
@@ -105,7 +119,9 @@ func FuzzRequests(f *testing.F) {
 			checkSent(t, body, res)
 		case routeVerify:
 			var req struct{ ID, Code string }
-			if json.Unmarshal([]byte(body), &req) != nil || req.ID != id && req.ID != "ver_"+strings.TrimPrefix(id, "otp_") || !dialecttest.SameCode(req.Code, code) {
+			json.Unmarshal([]byte(body), &req)
+			want, ok := issued["otp_"+strings.TrimPrefix(strings.TrimPrefix(req.ID, "otp_"), "ver_")]
+			if !ok || !dialecttest.SameCode(req.Code, want) {
 				t.Fatalf("verify %q: 200 without the right code: %s", body, res.Raw)
 			}
 		case routeList:

@@ -37,7 +37,8 @@ type ErasedUser struct {
 // in the application appID; with appID "" in every application the
 // caller may see (a developer's own, or all of them for the operator, who
 // also removes its chat links). The daily analytics rollup, which counts
-// without naming anyone, is kept.
+// without naming anyone, is kept. A destination of which nothing is
+// stored there is NOT_FOUND.
 func (s *Service) EraseUser(ctx context.Context, appID, destination string) (ErasedUser, error) {
 	d, err := parseLookup(destination, "phoneNumber")
 	if err != nil {
@@ -59,6 +60,9 @@ func (s *Service) EraseUser(ctx context.Context, appID, destination string) (Era
 	n, err := s.store.EraseUser(ctx, e)
 	if err != nil {
 		return ErasedUser{}, fmt.Errorf("erase user: %w", err)
+	}
+	if n == (ErasedUser{}) {
+		return n, notFound("user") // nothing of it here, as GetUser would say
 	}
 	return n, nil
 }

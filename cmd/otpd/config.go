@@ -38,9 +38,13 @@ type config struct {
 	WebhookAllowHTTP bool
 	// WebhookPorts (OTPD_WEBHOOK_ALLOWED_PORTS, comma-separated) are the
 	// ports webhook endpoints may name; empty: otp.DefaultWebhookPorts.
-	WebhookPorts    []int
-	OpenSignup      bool // OTPD_OPEN_SIGNUP=1: anyone may create a developer account
-	ShutdownTimeout time.Duration
+	WebhookPorts []int
+	OpenSignup   bool // OTPD_OPEN_SIGNUP=1: anyone may create a developer account
+	// UserRetentionDays (OTPD_USER_RETENTION_DAYS) is how long a user
+	// record (a phone number or email that verified) is kept after its
+	// last successful check; 0 here is otp.DefaultUserRetention.
+	UserRetentionDays int
+	ShutdownTimeout   time.Duration
 	// OIDCIssuer and OIDCAudience (OTPD_OIDC_ISSUER, OTPD_OIDC_AUDIENCE),
 	// both or neither, let ID tokens of that issuer sign developers in to
 	// the console.
@@ -65,7 +69,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 		OIDCAudience:    strings.TrimSpace(getenv("OTPD_OIDC_AUDIENCE")),
 		ShutdownTimeout: 15 * time.Second,
 	}
-	for name, dst := range map[string]*int{"OTPD_API_RATE_LIMIT": &c.APIRateLimit, "OTPD_DELIVERY_WORKERS": &c.DeliveryWorkers} {
+	for name, dst := range map[string]*int{"OTPD_API_RATE_LIMIT": &c.APIRateLimit, "OTPD_DELIVERY_WORKERS": &c.DeliveryWorkers,
+		"OTPD_USER_RETENTION_DAYS": &c.UserRetentionDays} {
 		if v := getenv(name); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 1 {

@@ -25,3 +25,19 @@ func TestWebhookURLOptions(t *testing.T) {
 		}
 	}
 }
+
+// OTPD_USER_RETENTION_DAYS: whole days, default otp's 400.
+func TestUserRetentionDays(t *testing.T) {
+	c, err := loadConfig(envOf(map[string]string{"OTPD_USER_RETENTION_DAYS": "30"}))
+	if err != nil || c.UserRetentionDays != 30 {
+		t.Errorf("UserRetentionDays = %d, %v; want 30", c.UserRetentionDays, err)
+	}
+	if c, err := loadConfig(envOf(nil)); err != nil || c.UserRetentionDays != 0 {
+		t.Errorf("default UserRetentionDays = %d, %v; want 0 (otp.DefaultUserRetention)", c.UserRetentionDays, err)
+	}
+	for _, bad := range []string{"0", "-1", "400d", "1.5"} {
+		if _, err := loadConfig(envOf(map[string]string{"OTPD_USER_RETENTION_DAYS": bad})); err == nil || !strings.Contains(err.Error(), "OTPD_USER_RETENTION_DAYS") {
+			t.Errorf("OTPD_USER_RETENTION_DAYS=%q: %v, want an error naming the variable", bad, err)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/otpd/otpd/internal/otp"
@@ -92,21 +93,34 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	in := otp.DeveloperInput{Email: req.Email, Password: req.Password, Name: req.Name, Company: req.Company}
-	var d *otp.Developer
-	var err error
 	switch {
 	case req.Invitation != "":
-		d, err = s.svc.AcceptInvitation(r.Context(), req.Invitation, in)
+		// The invitation names the email, so the answer tells its
+		// holder nothing the operator did not.
+		d, err := s.svc.AcceptInvitation(r.Context(), req.Invitation, in)
+		if err != nil {
+			return err
+		}
+		writeData(w, http.StatusCreated, newDeveloperView(d))
+		return nil
 	case s.openSignup:
-		d, err = s.svc.CreateDeveloper(r.Context(), in)
+		// One answer whether the email was free or taken.
+		if err := s.svc.SignUp(r.Context(), in); err != nil {
+			return err
+		}
+		writeData(w, http.StatusAccepted, signupView{Email: strings.ToLower(strings.TrimSpace(*req.Email)),
+			Message: "If this email had no account, it has one now: sign in with it and your password"})
+		return nil
 	default:
 		return &otp.Error{Code: otp.CodeForbidden, Key: "signup_closed", Message: "Sign-up is closed: ask the operator for an account or an invitation"}
 	}
-	if err != nil {
-		return err
-	}
-	writeData(w, http.StatusCreated, newDeveloperView(d))
-	return nil
+}
+
+// signupView answers an open sign-up, the same for a new and a taken
+// email, so that it does not tell who has an account.
+type signupView struct {
+	Email   string `json:"email"`
+	Message string `json:"message"`
 }
 
 type invitationRequest struct {

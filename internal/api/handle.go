@@ -8,6 +8,7 @@ import (
 
 	"github.com/otpd/otpd/internal/httpjson"
 	"github.com/otpd/otpd/internal/otp"
+	"github.com/otpd/otpd/internal/webhook"
 )
 
 // handlerFunc is an HTTP handler that returns its error for one place to render.
@@ -55,6 +56,9 @@ func (s *Server) wrap(rt route) http.Handler {
 			return h(w, r.WithContext(ctx))
 		})
 	case authApp:
+		if rt.auditKeys {
+			h = s.audited(rt, h) // called below with the application in the context
+		}
 		return s.handle(func(w http.ResponseWriter, r *http.Request) error {
 			key := bearer(r)
 			if key == "" && rt.apiKeyHeader {
@@ -71,7 +75,9 @@ func (s *Server) wrap(rt route) http.Handler {
 			return h(w, r.WithContext(context.WithValue(r.Context(), appKey{}, app)))
 		})
 	case authConsoleOrApp:
-		console, app := s.wrap(route{method: http.MethodGet, auth: authConsole, handler: func(w http.ResponseWriter, r *http.Request) error {
+		// Both doors keep the route's method and path, so that the audit
+		// log names the route (test-inbox reads, erasures).
+		console, app := s.wrap(route{method: rt.method, path: rt.path, audit: rt.audit, auth: authConsole, handler: func(w http.ResponseWriter, r *http.Request) error {
 			id := r.URL.Query().Get("appId")
 			if id == "" && rt.appOptional {
 				return h(w, r) // every application the caller may see
@@ -84,7 +90,7 @@ func (s *Server) wrap(rt route) http.Handler {
 				return err
 			}
 			return h(w, r.WithContext(context.WithValue(r.Context(), appKey{}, a)))
-		}}), s.wrap(route{auth: authApp, apiKeyHeader: rt.apiKeyHeader, handler: h})
+		}}), s.wrap(route{method: rt.method, path: rt.path, auditKeys: rt.auditKeys, auth: authApp, apiKeyHeader: rt.apiKeyHeader, handler: h})
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if t := bearer(r); s.adminOK(t) || strings.HasPrefix(t, sessionPrefix) || s.idToken(t) {
 				console.ServeHTTP(w, r)
@@ -146,14 +152,25 @@ func (s *Server) audited(rt route, h handlerFunc) handlerFunc {
 		if splitErr != nil {
 			host = r.RemoteAddr
 		}
-		if aerr := s.svc.Audit(context.WithoutCancel(r.Context()), otp.AuditEntry{
-			Action: rt.method + " " + rt.path, Target: r.URL.Path, Status: status,
-			RemoteAddr: host, UserAgent: r.UserAgent(),
-		}); aerr != nil {
+		e := otp.AuditEntry{Action: rt.method + " " + rt.path, Target: auditTarget(rt, r), Status: status,
+			RemoteAddr: host, UserAgent: r.UserAgent()}
+		if a := appOrNil(r); a != nil {
+			e.Actor = "application:" + a.ID // an API key's call (route.auditKeys)
+		}
+		if aerr := s.svc.Audit(context.WithoutCancel(r.Context()), e); aerr != nil {
 			s.log.Error("audit log", "err", aerr, "action", rt.method+" "+rt.path)
 		}
 		return err
 	}
+}
+
+// auditTarget is the path as called, with a phone number or email in it
+// masked: the audit log of an erasure must not keep what was erased.
+func auditTarget(rt route, r *http.Request) string {
+	if !strings.Contains(rt.path, "{phoneNumber}") {
+		return r.URL.Path
+	}
+	return strings.Replace(rt.path, "{phoneNumber}", webhook.MaskDestination(r.PathValue("phoneNumber")), 1)
 }
 
 // statusWriter remembers the status a handler wrote.

@@ -60,6 +60,7 @@ type harness struct {
 type harnessOptions struct {
 	apiKeyLimit int
 	challenges  otp.ChallengeVerifier // CAPTCHA providers; nil: none configured
+	openSignup  bool                  // OTPD_OPEN_SIGNUP=1
 }
 
 func newHarness(t testing.TB, opts ...harnessOptions) *harness {
@@ -87,7 +88,7 @@ func newHarness(t testing.TB, opts ...harnessOptions) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := api.New(api.Config{Service: svc, AdminTokenHash: sha256.Sum256([]byte(adminToken)), Version: "test"})
+	h, err := api.New(api.Config{Service: svc, AdminTokenHash: sha256.Sum256([]byte(adminToken)), Version: "test", OpenSignup: o.openSignup})
 	if err != nil {
 		t.Fatal(err)
 	}

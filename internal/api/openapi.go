@@ -122,18 +122,26 @@ func (g schemaGen) responses(rt route) map[string]any {
 			"content":     map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Error"}}},
 		},
 	}
-	ok := map[string]any{"description": rt.summary}
-	if rt.response != nil {
-		data := g.Schema(reflect.TypeOf(rt.response))
-		if rt.list {
+	res[itoa(rt.status)] = g.answer(rt.summary, rt.response, rt.list)
+	if a := rt.also; a != nil {
+		res[itoa(a.status)] = g.answer(a.summary, a.response, false)
+	}
+	return res
+}
+
+// answer describes a success answer whose "data" is of response's type.
+func (g schemaGen) answer(summary string, response any, list bool) map[string]any {
+	ok := map[string]any{"description": summary}
+	if response != nil {
+		data := g.Schema(reflect.TypeOf(response))
+		if list {
 			data = map[string]any{"type": "array", "items": data}
 		}
 		ok["content"] = map[string]any{"application/json": map[string]any{"schema": map[string]any{
 			"type": "object", "required": []string{"data"}, "properties": map[string]any{"data": data},
 		}}}
 	}
-	res[itoa(rt.status)] = ok
-	return res
+	return ok
 }
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }

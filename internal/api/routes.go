@@ -26,6 +26,9 @@ type route struct {
 	// audit records even a GET of this console route in the audit log
 	// (console routes that change something always are).
 	audit bool
+	// auditKeys records calls made with an API key too, as the
+	// application's.
+	auditKeys bool
 	// appOptional lets the console leave out ?appId= on an
 	// authConsoleOrApp route: the handler then reads every application
 	// the caller may see (appOrNil is nil).
@@ -36,8 +39,17 @@ type route struct {
 	// secret: the answer carries a secret or a code (credentials, a
 	// token, test-inbox codes), so it is sent with Cache-Control: no-store,
 	// errors included.
-	secret  bool
+	secret bool
+	// also is a second success answer the route may give (open sign-up's 202).
+	also    *answer
 	handler handlerFunc
+}
+
+// answer is a success status and the type of its "data".
+type answer struct {
+	status   int
+	response any
+	summary  string
 }
 
 // routes lists every endpoint of the native API.
@@ -55,7 +67,8 @@ func (s *Server) routes() []route {
 		{method: "POST", path: "/v1/developers/{id}/sessions/revoke", summary: "End every console session of a developer at once (admin token); ID tokens issued before now are refused too", auth: authConsole, status: 204, handler: s.revokeDeveloperSessions},
 		{method: "POST", path: "/v1/developers/{id}/password-reset", summary: "Make a single-use password-reset token for a developer (admin token), valid 24 hours, shown once; it replaces earlier ones", auth: authConsole, status: 201, response: passwordResetView{}, secret: true, handler: s.createPasswordReset},
 		{method: "POST", path: "/v1/invitations", summary: "Invite a person to create a developer account for an email (admin token); the token is shown once and works once, for 7 days", auth: authConsole, status: 201, request: invitationRequest{}, response: invitationView{}, secret: true, handler: s.invite},
-		{method: "POST", path: "/v1/auth/signup", summary: "Create your developer account, with an invitation or when the operator opened sign-up (OTPD_OPEN_SIGNUP=1)", auth: authNone, status: 201, request: signupRequest{}, response: developerView{}, handler: s.signup},
+		{method: "POST", path: "/v1/auth/signup", summary: "Create your developer account with an invitation (201, the account), or when the operator opened sign-up (OTPD_OPEN_SIGNUP=1: 202, the same answer whether or not the email had an account)", auth: authNone, status: 201, request: signupRequest{}, response: developerView{},
+			also: &answer{status: 202, response: signupView{}, summary: "Open sign-up: if the email had no account, it has one now; sign in with your password"}, handler: s.signup},
 		{method: "POST", path: "/v1/auth/login", summary: "Sign in: a console session token for 12 hours", auth: authNone, status: 200, request: loginRequest{}, response: sessionView{}, secret: true, handler: s.login},
 		{method: "POST", path: "/v1/auth/logout", summary: "End this session", auth: authConsole, status: 204, handler: s.logout},
 		{method: "POST", path: "/v1/auth/logout-all", summary: "End every session of your account, this one included", auth: authConsole, status: 204, handler: s.logoutAll},
@@ -99,18 +112,19 @@ func (s *Server) routes() []route {
 		{method: "GET", path: "/v1/webhooks/{id}/deliveries", summary: "The endpoint's delivery log, newest first (?limit ≤ 200, ?cursor)", auth: authConsole, status: 200, response: webhookDeliveryView{}, list: true, handler: s.listWebhookDeliveries},
 		{method: "GET", path: "/v1/webhooks/{id}/deliveries/{deliveryId}", summary: "One delivery with every request made for it", auth: authConsole, status: 200, response: webhookDeliveryView{}, handler: s.getWebhookDelivery},
 		{method: "POST", path: "/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver", summary: "Queue a delivery again now, whatever its status", auth: authConsole, status: 200, response: webhookDeliveryView{}, handler: s.redeliverWebhook},
-		{method: "GET", path: "/v1/analytics/summary", summary: "Requests, verifications, success rate, active users and cost, by channel and country (?appId, ?channel, ?country, ?from, ?to as YYYY-MM-DD; default the last 30 days)", auth: authConsole, status: 200, response: summaryView{}, handler: s.analyticsSummary},
+		{method: "GET", path: "/v1/analytics/summary", summary: "Requests, verifications, success rate, active users and cost, by channel and country (?appId, ?channel, ?country, ?from, ?to as YYYY-MM-DD, at most 400 days apart; default the last 30 days)", auth: authConsole, status: 200, response: summaryView{}, handler: s.analyticsSummary},
 		{method: "GET", path: "/v1/analytics/timeseries", summary: "Daily sent, verified and failed (?range=7d|30d|90d, ?appId, ?channel, ?country)", auth: authConsole, status: 200, response: timeseriesView{}, handler: s.analyticsTimeseries},
 		{method: "GET", path: "/v1/audit", summary: "The audit log of console actions, newest first (?limit ≤ 200, ?cursor)", auth: authConsole, status: 200, response: auditView{}, list: true, handler: s.listAudit},
 		{method: "GET", path: "/v1/users", summary: "List users (destinations that verified), the most recently verified first: the API key's application's, or with the console token those of ?appId= or, without it, of every application you may see (?limit ≤ 200, ?cursor)", auth: authConsoleOrApp, appOptional: true, status: 200, response: userView{}, list: true, handler: s.listUsers},
 		{method: "GET", path: "/v1/users/{phoneNumber}", summary: "Fetch the user of a phone number or email (URL-encoded): of the API key's application (Authorization: Bearer or x-api-key), or with the console token of ?appId= or, without it, added up over every application you may see", auth: authConsoleOrApp, appOptional: true, apiKeyHeader: true, status: 200, response: userView{}, handler: s.getUser},
+		{method: "DELETE", path: "/v1/users/{phoneNumber}", summary: "Erase a user (GDPR art. 17): the user record, finished verifications with their messages and events, and test-inbox messages of a phone number or email (URL-encoded), in the API key's application, or with the console token in ?appId= or, without it, in every application you may see (the operator's erasure also removes messenger chat links). The daily analytics rollup, which names no one, is kept; verifications still running are counted in remaining. 404 when nothing of the destination is stored there. Audited", auth: authConsoleOrApp, appOptional: true, apiKeyHeader: true, status: 200, response: erasureView{}, auditKeys: true, handler: s.eraseUser},
 		{method: "GET", path: "/v1/logs", summary: "The event log, newest first, of every application you may see or of ?appId (?verificationId, ?type, ?from and ?to as RFC 3339 times, ?limit ≤ 200, ?cursor)", auth: authConsole, status: 200, response: logView{}, list: true, handler: s.listLogs},
 		{method: "GET", path: "/v1/otp", summary: "List verifications of every application you may see, or of ?appId, newest first (?status, ?limit, ?cursor)", auth: authConsole, status: 200, response: verificationView{}, list: true, handler: s.listAllVerifications},
 		{method: "GET", path: "/v1/otp/{id}", summary: "Fetch any application's verification", auth: authConsole, status: 200, response: verificationView{}, handler: s.getAnyVerification},
 		{method: "GET", path: "/v1/verifications/{id}/messages", summary: "List the messages sent for a verification: provider, status, cost, times (?appId= with the console token)", auth: authConsoleOrApp, status: 200, response: messageView{}, list: true, handler: s.listMessages},
 		{method: "POST", path: "/v1/verifications/{id}/cancel", summary: "Cancel a pending verification", auth: authApp, status: 200, response: verificationView{}, handler: s.cancelVerification},
 
-		{method: "GET", path: "/v1/test/messages", summary: "Test inbox of a test application (?to=, ?appId= with the console token)", auth: authConsoleOrApp, status: 200, response: testMessageView{}, list: true, secret: true, handler: s.testMessages},
+		{method: "GET", path: "/v1/test/messages", summary: "Test inbox of a test application (?to=, ?appId= with the console token)", auth: authConsoleOrApp, status: 200, response: testMessageView{}, list: true, secret: true, audit: true, handler: s.testMessages},
 	}
 }
 

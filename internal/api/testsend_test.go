@@ -42,7 +42,8 @@ func TestConsoleTestSend(t *testing.T) {
 		t.Errorf("messages through the console = %v, want 1", msgs)
 	}
 	audit := h.mustStatus(h.do("GET", "/v1/audit", adminToken, nil), 200).list()
-	if a := audit[0].(map[string]any); a["action"] != "POST /v1/applications/{id}/test-send" || a["status"] != 201.0 || a["target"] != path {
+	// The newest entry is the console's test-inbox read; the test send precedes it.
+	if a := audit[1].(map[string]any); a["action"] != "POST /v1/applications/{id}/test-send" || a["status"] != 201.0 || a["target"] != path {
 		t.Errorf("newest audit entry = %v, want the test send", a)
 	}
 

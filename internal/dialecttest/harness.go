@@ -71,11 +71,14 @@ type Options struct {
 
 // Harness is otpd in process with the dialects under test.
 type Harness struct {
-	T     testing.TB
-	URL   string // the server's base URL, without a trailing slash
-	Svc   *otp.Service
-	Store otp.Store
-	Clock *Clock
+	T   testing.TB
+	URL string // the server's base URL, without a trailing slash
+	// Handler is the server's handler, for calling it in process without a
+	// connection: fuzz targets, whose inputs are many and small.
+	Handler http.Handler
+	Svc     *otp.Service
+	Store   otp.Store
+	Clock   *Clock
 }
 
 // New starts a harness; everything is closed when the test ends.
@@ -120,7 +123,7 @@ func New(t testing.TB, o Options) *Harness {
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &Harness{T: t, URL: srv.URL, Svc: svc, Store: store, Clock: clk}
+	return &Harness{T: t, URL: srv.URL, Handler: h, Svc: svc, Store: store, Clock: clk}
 }
 
 // Response is an answer, its body kept raw and decoded.
@@ -217,18 +220,33 @@ func (h *Harness) CreateApp(env, policy string) App {
 // failing the test if there is none.
 func (h *Harness) Code(a App, to string) string {
 	h.T.Helper()
-	app, err := h.Svc.GetApplication(otp.WithPrincipal(context.Background(), otp.Principal{}), a.ID)
+	codes, err := h.Codes(a, to)
 	if err != nil {
 		h.T.Fatal(err)
+	}
+	if len(codes) == 0 {
+		h.T.Fatalf("no test-inbox message to %s", to)
+	}
+	return codes[0]
+}
+
+// Codes returns the codes of the test-inbox messages to destination to of
+// a test application, newest first (at most 100). It never fails the
+// test, so fuzz functions may call it.
+func (h *Harness) Codes(a App, to string) ([]string, error) {
+	app, err := h.Svc.GetApplication(otp.WithPrincipal(context.Background(), otp.Principal{}), a.ID)
+	if err != nil {
+		return nil, err
 	}
 	ms, err := h.Svc.TestMessages(context.Background(), app, to)
 	if err != nil {
-		h.T.Fatal(err)
+		return nil, err
 	}
-	if len(ms) == 0 {
-		h.T.Fatalf("no test-inbox message to %s", to)
+	codes := make([]string, len(ms))
+	for i, m := range ms {
+		codes[i] = m.Code
 	}
-	return ms[0].Code
+	return codes, nil
 }
 
 // ConsumeEvents runs the event consumer until no event is left, as the
@@ -245,4 +263,23 @@ func (h *Harness) ConsumeEvents() {
 			return
 		}
 	}
+}
+
+// Serve runs r through the server's handler in process, without a
+// connection, and decodes the answer. It never fails the test, so fuzz
+// functions may call it.
+func (h *Harness) Serve(r *http.Request) Response {
+	rec := httptest.NewRecorder()
+	h.Handler.ServeHTTP(rec, r)
+	out := Response{Status: rec.Code, Header: rec.Header(), Raw: rec.Body.Bytes()}
+	json.Unmarshal(out.Raw, &out.Body)
+	return out
+}
+
+// SameCode reports whether a typed code is code as otpd compares codes:
+// letters in either case, O read as 0, I and L as 1. Fuzz targets use it
+// to tell a check that should succeed.
+func SameCode(typed, code string) bool {
+	norm := strings.NewReplacer("O", "0", "I", "1", "L", "1")
+	return norm.Replace(strings.ToUpper(typed)) == norm.Replace(strings.ToUpper(code))
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/otpd/otpd/internal/otp"
@@ -79,8 +80,7 @@ func Decode(body []byte, v any, emptyOK bool) error {
 		if field == "" {
 			return &otp.Error{Code: CodeInvalidJSON, Key: "malformed_json", Message: "The request body must be a JSON object"}
 		}
-		return &otp.Error{Code: otp.CodeInvalidParameter, Key: "wrong_type", Field: field,
-			Message: field + " must be of type " + jsonKind(typeErr.Type.Kind().String())}
+		return typeError(field, typeErr)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		return &otp.Error{Code: otp.CodeInvalidParameter, Key: "unknown_field", Field: field, Message: "Unknown field " + field}
@@ -89,18 +89,41 @@ func Decode(body []byte, v any, emptyOK bool) error {
 	}
 }
 
-func jsonKind(goKind string) string {
-	switch goKind {
-	case "int", "int64", "int32", "float64", "uint", "uint64":
+// typeError explains a JSON value that does not fit its field. A number
+// is of the right JSON type for a numeric field but may still not fit:
+// a fraction (300.5) for an integer is a wrong type, a whole number too
+// large for the field is out of range.
+func typeError(field string, e *json.UnmarshalTypeError) *otp.Error {
+	kind := jsonKind(e.Type.Kind())
+	if number, ok := strings.CutPrefix(e.Value, "number "); ok && (kind == "number" || kind == "integer" && isWholeNumber(number)) {
+		return &otp.Error{Code: otp.CodeInvalidParameter, Key: "out_of_range", Field: field, Message: field + " is out of range"}
+	}
+	return &otp.Error{Code: otp.CodeInvalidParameter, Key: "wrong_type", Field: field, Message: field + " must be of type " + kind}
+}
+
+// isWholeNumber reports whether a JSON number is written as a whole
+// number: digits, with an optional minus sign, no fraction or exponent.
+func isWholeNumber(s string) bool {
+	s = strings.TrimPrefix(s, "-")
+	return s != "" && strings.Trim(s, "0123456789") == ""
+}
+
+// jsonKind names a Go kind as JSON Schema names the type of its values.
+func jsonKind(k reflect.Kind) string {
+	switch k {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return "integer"
+	case reflect.Float32, reflect.Float64:
 		return "number"
-	case "bool":
+	case reflect.Bool:
 		return "boolean"
-	case "slice", "array":
+	case reflect.Slice, reflect.Array:
 		return "array"
-	case "map", "struct":
+	case reflect.Map, reflect.Struct:
 		return "object"
 	}
-	return goKind
+	return k.String()
 }
 
 // Write answers with v as JSON and a trailing newline.

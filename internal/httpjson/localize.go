@@ -96,6 +96,7 @@ var russian = map[string]string{
 	"unsupported_media_type":   "Тело запроса должно быть JSON, например {\"to\":\"+14155552671\"}; тело формы или текст здесь не принимаются",
 	"method_not_allowed":       "Этот метод не поддерживается для данного пути",
 	"invalid_query":            "Неверное значение параметра {field}",
+	"analytics_range_too_long": "Период от from до to может охватывать не более {maxDays} дней",
 	"challenge_required":       "Проект требует токен CAPTCHA: передайте его в заголовке X-Challenge-Token или в поле challengeToken",
 	"challenge_failed":         "CAPTCHA не пройдена ({reason}): попросите пользователя пройти её снова",
 	"challenge_unavailable":    "Не удалось обратиться к провайдеру CAPTCHA; ничего не отправлено, повторите попытку чуть позже",

@@ -2,6 +2,7 @@ package otp
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -127,7 +128,7 @@ func (s *Service) AnalyticsSummary(ctx context.Context, f StatsFilter) (*Summary
 // AnalyticsTimeseries returns one row per day of the last days days
 // (today included), zeros where nothing happened.
 func (s *Service) AnalyticsTimeseries(ctx context.Context, f StatsFilter, days int) ([]DayStats, error) {
-	if days < 1 || days > 366 {
+	if days < 1 || days > MaxAnalyticsDays {
 		return nil, invalidField("range", "out_of_range", "range must be 7d, 30d or 90d")
 	}
 	today := s.clock.Now().UTC().Truncate(24 * time.Hour)
@@ -178,5 +179,18 @@ func (s *Service) checkStatsFilter(ctx context.Context, f *StatsFilter) error {
 	if f.From.After(f.To) {
 		return invalidField("from", "invalid_query", "from must not be after to")
 	}
+	if days := dayOf(f.To) - dayOf(f.From) + 1; days > MaxAnalyticsDays {
+		e := invalidField("from", "analytics_range_too_long", fmt.Sprintf("from and to may span at most %d days", MaxAnalyticsDays))
+		e.Params = map[string]any{"reason": ReasonRangeTooLong, "maxDays": MaxAnalyticsDays}
+		return e
+	}
 	return nil
 }
+
+// MaxAnalyticsDays bounds the days one analytics report adds up, so that
+// one request cannot make the store read years of rollup rows.
+const MaxAnalyticsDays = 400
+
+// ReasonRangeTooLong is details.reason of an analytics request whose
+// from and to are more than MaxAnalyticsDays days apart.
+const ReasonRangeTooLong = "range_too_long"

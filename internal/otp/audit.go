@@ -9,7 +9,7 @@ import (
 // AuditEntry records one console action that changed something.
 type AuditEntry struct {
 	ID         string
-	Actor      string // "admin" for the admin token, "developer:<id>" for a session
+	Actor      string // "admin" for the admin token, "developer:<id>" for a session, "application:<id>" for an API key
 	Action     string // the route, e.g. "PATCH /v1/projects/{id}"
 	Target     string // the path as called, e.g. "/v1/projects/prj_…"
 	Status     int    // the HTTP status of the answer
@@ -28,9 +28,12 @@ const (
 // in a transaction of its own: a failure to record is reported to the
 // caller to log, and does not undo the action.
 func (s *Service) Audit(ctx context.Context, e AuditEntry) error {
-	e.ID, e.CreatedAt, e.Actor = NewID("aud"), s.clock.Now(), "admin"
-	if dev := principalOf(ctx).Developer; dev != nil {
-		e.Actor = "developer:" + dev.ID
+	e.ID, e.CreatedAt = NewID("aud"), s.clock.Now()
+	if e.Actor == "" { // else the caller named it: "application:<id>" for an API key's call
+		e.Actor = "admin"
+		if dev := principalOf(ctx).Developer; dev != nil {
+			e.Actor = "developer:" + dev.ID
+		}
 	}
 	e.Target = truncate(e.Target, maxAuditTarget)
 	e.UserAgent = truncate(e.UserAgent, maxAuditUserAgent)

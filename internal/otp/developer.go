@@ -76,6 +76,22 @@ func (s *Service) CreateDeveloper(ctx context.Context, in DeveloperInput) (*Deve
 	if err := requireOperator(ctx); err != nil {
 		return nil, err
 	}
+	dev, err := s.newDeveloper(in)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.CreateDeveloper(ctx, dev); err != nil {
+		if isCode(err, CodeConflict) {
+			return nil, conflict("email_taken", "An account with this email exists")
+		}
+		return nil, fmt.Errorf("create developer: %w", err)
+	}
+	return dev, nil
+}
+
+// newDeveloper checks in and makes the account it asks for, its
+// password hashed.
+func (s *Service) newDeveloper(in DeveloperInput) (*Developer, error) {
 	if in.Email == nil || in.Password == nil {
 		return nil, invalidField("email", "required", "email and password are required")
 	}
@@ -87,17 +103,11 @@ func (s *Service) CreateDeveloper(ctx context.Context, in DeveloperInput) (*Deve
 		return nil, err
 	}
 	now := s.clock.Now()
-	dev := &Developer{ID: NewID("dev"), Email: d.Value, PasswordHash: hashPassword(*in.Password), Plan: DefaultPlan,
-		Status: DeveloperActive, CreatedAt: now, UpdatedAt: now}
+	dev := &Developer{ID: NewID("dev"), Email: d.Value, Plan: DefaultPlan, Status: DeveloperActive, CreatedAt: now, UpdatedAt: now}
 	if err := applyDeveloperProfile(dev, in); err != nil {
 		return nil, err
 	}
-	if err := s.store.CreateDeveloper(ctx, dev); err != nil {
-		if isCode(err, CodeConflict) {
-			return nil, conflict("email_taken", "An account with this email exists")
-		}
-		return nil, fmt.Errorf("create developer: %w", err)
-	}
+	dev.PasswordHash = hashPassword(*in.Password) // last: the costly step, once the rest is valid
 	return dev, nil
 }
 

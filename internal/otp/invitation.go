@@ -44,7 +44,8 @@ func (s *Service) Invite(ctx context.Context, email string) (string, *Invitation
 }
 
 // AcceptInvitation creates the account an invitation is for. The token is
-// used up in the same write, so it works once.
+// used up in the same transaction, so it works once, and only for an
+// account that was created.
 func (s *Service) AcceptInvitation(ctx context.Context, token string, in DeveloperInput) (*Developer, error) {
 	bad := &Error{Code: CodeForbidden, Key: "invalid_invitation", Message: "The invitation is unknown, used or expired"}
 	h := sha256.Sum256([]byte(token))
@@ -72,11 +73,19 @@ func (s *Service) AcceptInvitation(ctx context.Context, token string, in Develop
 	if err := validatePassword(*in.Password); err != nil {
 		return nil, err
 	}
-	if err := s.store.UseInvitation(ctx, h[:], now); err != nil {
-		if isCode(err, CodeNotFound) {
-			return nil, bad // used by a concurrent request
-		}
+	dev, err := s.newDeveloper(in)
+	if err != nil {
 		return nil, err
 	}
-	return s.CreateDeveloper(ctx, in)
+	// The invitation is used up in the transaction that creates the
+	// account: when the creation fails (a taken email), it stays usable.
+	switch err := s.store.CreateDeveloperWithInvitation(ctx, dev, h[:], now); {
+	case isCode(err, CodeNotFound):
+		return nil, bad // used by a concurrent request
+	case isCode(err, CodeConflict):
+		return nil, conflict("email_taken", "An account with this email exists")
+	case err != nil:
+		return nil, fmt.Errorf("accept invitation: %w", err)
+	}
+	return dev, nil
 }

@@ -53,6 +53,10 @@ type Limits struct {
 	// default 30 days.
 	DataRetention    time.Duration
 	WebhookRetention time.Duration
+	// UserRetention is how long a user record (a destination that
+	// verified) is kept after its last successful check; default
+	// DefaultUserRetention, 400 days.
+	UserRetention time.Duration
 	// ReadCacheTTL is how long an application (by API key) and a project
 	// are served from memory before they are read again; default 2 s,
 	// negative turns the cache off. Changes made through this Service
@@ -152,6 +156,9 @@ func NewService(c Config) (*Service, error) {
 	}
 	if l.WebhookRetention == 0 {
 		l.WebhookRetention = 30 * 24 * time.Hour
+	}
+	if l.UserRetention <= 0 {
+		l.UserRetention = DefaultUserRetention
 	}
 	if l.ReadCacheTTL == 0 {
 		l.ReadCacheTTL = 2 * time.Second

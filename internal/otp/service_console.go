@@ -17,14 +17,17 @@ func (s *Service) CreateProject(ctx context.Context, in ProjectInput) (*Project,
 		return nil, err
 	}
 	if dev := principalOf(ctx).Developer; dev != nil {
+		// The plan's bound is counted and the project inserted in one
+		// transaction: concurrent creations cannot pass it.
 		p.OwnerID = dev.ID
-		owned, err := s.ListProjects(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if len(owned) >= dev.Plan.MaxProjects {
+		err := s.store.CreateProjectWithQuota(ctx, p, dev.Plan.MaxProjects)
+		if isCode(err, CodeConflict) {
 			return nil, quotaExceeded("max_projects", fmt.Sprintf("Your plan allows %d projects", dev.Plan.MaxProjects))
 		}
+		if err != nil {
+			return nil, s.notFound(err, "developer") // the account was deleted meanwhile
+		}
+		return p, nil
 	}
 	if err := s.store.CreateProject(ctx, p); err != nil {
 		return nil, fmt.Errorf("create project: %w", err)
@@ -123,15 +126,6 @@ func (s *Service) CreateApplication(ctx context.Context, in ApplicationInput) (*
 		}
 		return nil, Credentials{}, err
 	}
-	if dev := principalOf(ctx).Developer; dev != nil {
-		apps, err := s.store.ListApplications(ctx, ApplicationFilter{ProjectID: *in.ProjectID})
-		if err != nil {
-			return nil, Credentials{}, err
-		}
-		if len(apps) >= dev.Plan.MaxAppsPerProject {
-			return nil, Credentials{}, quotaExceeded("max_apps_per_project", fmt.Sprintf("Your plan allows %d applications per project", dev.Plan.MaxAppsPerProject))
-		}
-	}
 	now := s.clock.Now()
 	a := &Application{
 		ID: NewID("app"), ProjectID: *in.ProjectID, Name: name, Environment: env, Status: status,
@@ -153,6 +147,17 @@ func (s *Service) CreateApplication(ctx context.Context, in ApplicationInput) (*
 		case CredentialWebhookSecret:
 			creds.WebhookSecret = v
 		}
+	}
+	if dev := principalOf(ctx).Developer; dev != nil {
+		// Counted and inserted in one transaction, like projects.
+		err := s.store.CreateApplicationWithQuota(ctx, a, dev.Plan.MaxAppsPerProject)
+		if isCode(err, CodeConflict) {
+			return nil, Credentials{}, quotaExceeded("max_apps_per_project", fmt.Sprintf("Your plan allows %d applications per project", dev.Plan.MaxAppsPerProject))
+		}
+		if err != nil {
+			return nil, Credentials{}, s.notFound(err, "project")
+		}
+		return a, creds, nil
 	}
 	if err := s.store.CreateApplication(ctx, a); err != nil {
 		return nil, Credentials{}, fmt.Errorf("create application: %w", err)

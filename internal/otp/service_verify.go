@@ -525,6 +525,7 @@ func (s *Service) Cancel(ctx context.Context, a *Application, id string) (*Verif
 // expired, so their events fire without anyone checking. It returns how
 // many it marked. It also deletes idempotency keys older than
 // IdempotencyWindow, test-inbox messages older than TestInboxRetention,
+// users not verified within UserRetention,
 // and verification sessions and verify tokens that have ended.
 func (s *Service) SweepExpired(ctx context.Context, limit int) (int, error) {
 	refs, err := s.store.ListExpiredPending(ctx, s.clock.Now(), limit)
@@ -565,6 +566,9 @@ func (s *Service) SweepExpired(ctx context.Context, limit int) (int, error) {
 	now := s.clock.Now()
 	if _, err := s.store.DeleteOldData(ctx, now.Add(-s.cfg.DataRetention), now.Add(-s.cfg.WebhookRetention), 1000); err != nil {
 		return n, fmt.Errorf("sweep old data: %w", err)
+	}
+	if _, err := s.store.DeleteUsersBefore(ctx, now.Add(-s.cfg.UserRetention), 1000); err != nil {
+		return n, fmt.Errorf("sweep users: %w", err)
 	}
 	return n, nil
 }

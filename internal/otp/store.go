@@ -20,6 +20,14 @@ type Store interface {
 	DeleteProject(ctx context.Context, id string) error
 
 	CreateApplication(ctx context.Context, a *Application) error
+	// CreateProjectWithQuota inserts p unless its owner (p.OwnerID) owns
+	// max projects already (ErrConflict); CreateApplicationWithQuota
+	// inserts a unless its project has max applications (ErrConflict).
+	// Each counts and inserts in one transaction under the owner's or the
+	// project's row lock, so concurrent creations cannot pass the bound;
+	// an unknown owner or project is ErrNotFound.
+	CreateProjectWithQuota(ctx context.Context, p *Project, max int) error
+	CreateApplicationWithQuota(ctx context.Context, a *Application, max int) error
 	// NextMessageNumber takes the next number of the application's
 	// sequence of manual sends (1, 2, …): each number once, under any
 	// concurrency. An unknown application is ErrNotFound.
@@ -107,6 +115,16 @@ type Store interface {
 	ListUsers(ctx context.Context, appID string, f UserFilter) ([]User, error)
 	// GetUser returns the user of a destination, or ErrNotFound.
 	GetUser(ctx context.Context, appID, destination string) (*User, error)
+	// EraseUser removes, in one transaction, what is stored of
+	// e.Destination in the applications e.AppIDs: user records, test-inbox
+	// messages, and verifications that are finished, in no session and
+	// whose events are all consumed (with their messages, outbox rows,
+	// events and finished per-send callbacks); with e.ChatLinks its chat
+	// links too. It counts what it removed and the verifications left.
+	EraseUser(ctx context.Context, e UserErasure) (ErasedUser, error)
+	// DeleteUsersBefore removes up to limit users last verified before
+	// before, and returns how many.
+	DeleteUsersBefore(ctx context.Context, before time.Time, limit int) (int, error)
 	// ListEventLog returns events with their verification, newest first:
 	// f.AppID's, or without it those of f.OwnerID's applications (nil:
 	// every one).
@@ -199,6 +217,11 @@ type Store interface {
 	// UseInvitation marks an unused invitation used; ErrNotFound if it is
 	// unknown or already used.
 	UseInvitation(ctx context.Context, tokenHash []byte, at time.Time) error
+	// CreateDeveloperWithInvitation uses up the unused invitation of
+	// tokenHash and inserts d in one transaction: an unknown or used
+	// invitation is ErrNotFound, a taken email ErrConflict, and then
+	// neither is written.
+	CreateDeveloperWithInvitation(ctx context.Context, d *Developer, tokenHash []byte, at time.Time) error
 	// DeleteExpiredSessions removes sessions that expired before before.
 	DeleteExpiredSessions(ctx context.Context, before time.Time) (int, error)
 	CreateSession(ctx context.Context, sess *Session) error

@@ -52,7 +52,14 @@ func scanApplication(row interface{ Scan(...any) error }) (*otp.Application, err
 // CreateApplication inserts a; an existing id, client id, public key or
 // API key is ErrConflict.
 func (s *Store) CreateApplication(ctx context.Context, a *otp.Application) error {
-	_, err := s.writeExec(ctx,
+	return s.dbErr("create application", s.inTx(ctx, func(ctx context.Context, tx *txRunner) error {
+		return insertApplication(ctx, tx, a)
+	}))
+}
+
+// insertApplication writes the row of a new application.
+func insertApplication(ctx context.Context, tx *txRunner, a *otp.Application) error {
+	_, err := tx.ExecContext(ctx,
 		`INSERT INTO applications (`+applicationColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)`,
 		a.ID, a.ProjectID, a.Name, string(a.Environment), string(a.Status), a.ClientID, a.PublicKey,
@@ -61,7 +68,7 @@ func (s *Store) CreateApplication(ctx context.Context, a *otp.Application) error
 		nullBytes(a.PrevAPIKeyHash), micros(a.PrevAPIKeyUntil), nullBytes(a.PrevClientSecretHash), micros(a.PrevClientSecretUntil),
 		nullBytes(a.PrevWebhookSecretSealed), micros(a.PrevWebhookSecretUntil),
 		encodeList(a.AllowedOrigins), encodeList(a.ReturnURLs), boolInt(a.OperatorDisabled))
-	return s.dbErr("create application", err)
+	return err
 }
 
 // GetApplication returns an application or ErrNotFound.

@@ -29,12 +29,37 @@ func scanDeveloper(row interface{ Scan(...any) error }) (*otp.Developer, error) 
 
 // CreateDeveloper inserts d; a taken email is ErrConflict.
 func (s *Store) CreateDeveloper(ctx context.Context, d *otp.Developer) error {
-	_, err := s.writeExec(ctx,
+	return s.dbErr("create developer", s.inTx(ctx, func(ctx context.Context, tx *txRunner) error {
+		return insertDeveloper(ctx, tx, d)
+	}))
+}
+
+// CreateDeveloperWithInvitation uses up the unused invitation of
+// tokenHash at at and inserts d, in one transaction: an unknown or used
+// invitation is ErrNotFound and a taken email ErrConflict, and then
+// neither is written, so a failed account creation leaves the invitation
+// usable.
+func (s *Store) CreateDeveloperWithInvitation(ctx context.Context, d *otp.Developer, tokenHash []byte, at time.Time) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *txRunner) error {
+		res, err := tx.ExecContext(ctx, `UPDATE invitations SET used_at = $2 WHERE token_hash = $1 AND used_at = 0`, tokenHash, micros(at))
+		if err != nil {
+			return s.dbErr("use invitation", err)
+		}
+		if err := rowsOrNotFound(res, "use invitation"); err != nil {
+			return fmt.Errorf("use invitation: %w", err)
+		}
+		return s.dbErr("create developer", insertDeveloper(ctx, tx, d))
+	})
+}
+
+// insertDeveloper writes the row of a new account.
+func insertDeveloper(ctx context.Context, tx *txRunner, d *otp.Developer) error {
+	_, err := tx.ExecContext(ctx,
 		`INSERT INTO developers (`+developerColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 		d.ID, d.Email, d.Name, d.Company, d.PasswordHash, d.Plan.MaxProjects, d.Plan.MaxAppsPerProject,
 		micros(d.CreatedAt), micros(d.UpdatedAt), d.Plan.MonthlySends, d.VirtualPhoneNumber,
 		string(cmp.Or(d.Status, otp.DeveloperActive)), micros(d.SessionsValidAfter))
-	return s.dbErr("create developer", err)
+	return err
 }
 
 // GetDeveloper returns the developer id, or ErrNotFound.

@@ -81,6 +81,10 @@ func Run(t *testing.T, open func(t *testing.T) otp.Store) {
 		{"SessionBlocksAndSweep", testSessionBlocksAndSweep},
 		{"MessageNumbers", testMessageNumbers},
 		{"Callbacks", testCallbacks},
+		{"EraseUser", testEraseUser},
+		{"DeleteUsersBefore", testDeleteUsersBefore},
+		{"QuotaBoundUnderConcurrency", testQuotaBoundUnderConcurrency},
+		{"CreateDeveloperWithInvitation", testCreateDeveloperWithInvitation},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -17,7 +17,7 @@ var _ api.Dialect = (*cobinar.Dialect)(nil)
 
 // newHarness starts otpd with the Cobinar dialect mounted as cmd/otpd
 // mounts it, webhooks signed and posted for real (to local receivers).
-func newHarness(t *testing.T, engine string) *dialecttest.Harness {
+func newHarness(t testing.TB, engine string) *dialecttest.Harness {
 	t.Helper()
 	return dialecttest.New(t, dialecttest.Options{
 		Engine:   engine,

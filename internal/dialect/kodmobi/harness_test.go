@@ -14,7 +14,7 @@ import (
 
 // newHarness starts otpd with the kod.mobi dialect on engine; config, if
 // set, changes the service's configuration.
-func newHarness(t *testing.T, engine string, config func(c *otp.Config)) *dialecttest.Harness {
+func newHarness(t testing.TB, engine string, config func(c *otp.Config)) *dialecttest.Harness {
 	t.Helper()
 	return dialecttest.New(t, dialecttest.Options{
 		Engine:   engine,

@@ -55,7 +55,7 @@ func newHarness(t *testing.T, engine string) *dialecttest.Harness {
 }
 
 // newHarnessWith starts otpd with the KooKoo dialect, logging to logger.
-func newHarnessWith(t *testing.T, o dialecttest.Options, logger *slog.Logger) *dialecttest.Harness {
+func newHarnessWith(t testing.TB, o dialecttest.Options, logger *slog.Logger) *dialecttest.Harness {
 	t.Helper()
 	o.Dialects = func(svc *otp.Service) []api.Dialect { return []api.Dialect{kookoo.New(svc, logger)} }
 	return dialecttest.New(t, o)

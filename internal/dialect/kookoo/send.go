@@ -80,12 +80,11 @@ func (d *Dialect) authenticate(w http.ResponseWriter, r *http.Request, key strin
 }
 
 // phoneNumber reads phone_no as an Indian user types it, in E.164.
+// Whatever it is if not a number (an email address, well formed or not,
+// or a value too long to be one) is KooKoo's one invalid-number answer.
 func phoneNumber(phone string) (string, error) {
 	dest, err := otp.ParseDestinationIn(phone, Region, "phone_no")
-	if err != nil {
-		return "", err
-	}
-	if !dest.IsPhone {
+	if err != nil || !dest.IsPhone {
 		return "", &otp.Error{Code: otp.CodeInvalidPhone, Key: "invalid_phone", Message: "The phone number format is invalid", Field: "phone_no"}
 	}
 	return dest.Value, nil

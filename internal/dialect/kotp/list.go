@@ -119,7 +119,8 @@ func listFilter(q url.Values) (otp.VerificationFilter, error) {
 }
 
 // parseTime reads an ISO 8601 date or an RFC 3339 time (a time without a
-// zone is UTC) and returns it with the precision it was written in.
+// zone is UTC; a fraction of a second may follow a comma, as ISO 8601
+// allows) and returns it with the precision it was written in.
 func parseTime(s string) (time.Time, time.Duration, bool) {
 	// A "+" of a zone offset that the client did not escape arrives as a space.
 	s = strings.Replace(s, " ", "+", 1)
@@ -127,7 +128,10 @@ func parseTime(s string) (time.Time, time.Duration, bool) {
 		return t, 24 * time.Hour, true
 	}
 	precision := time.Second
-	if _, frac, ok := strings.Cut(s, "."); ok {
+	// ISO 8601 writes a fraction of a second after a full stop or a comma;
+	// time.Parse takes both.
+	if i := strings.IndexAny(s, ".,"); i >= 0 {
+		frac := s[i+1:]
 		digits := len(frac) - len(strings.TrimLeft(frac, "0123456789"))
 		precision = time.Duration(1)
 		for range 9 - min(digits, 9) {

@@ -83,6 +83,8 @@ func TestIDs(t *testing.T) {
 	}
 }
 
+// TestParseTime: the dates and times from and to of GET /v1/otps take,
+// each with the precision it is written in, which extends the end of a range.
 func TestParseTime(t *testing.T) {
 	at := time.Date(2024, 1, 15, 10, 30, 0, 0, time.UTC)
 	for _, tc := range []struct {
@@ -97,6 +99,12 @@ func TestParseTime(t *testing.T) {
 		{"2024-01-15T13:30:00 03:00", at, time.Second, true}, // an unescaped + in a query
 		{"2024-01-15T10:30:00.250Z", at.Add(250 * time.Millisecond), time.Millisecond, true},
 		{"2024-01-15T10:30:00", at, time.Second, true},
+		// ISO 8601 allows a comma before the fraction; its precision is the
+		// fraction's, as after a full stop.
+		{"2024-01-15T10:30:00,5Z", at.Add(500 * time.Millisecond), 100 * time.Millisecond, true},
+		{"2024-01-15T10:30:00,250", at.Add(250 * time.Millisecond), time.Millisecond, true},
+		{"2024-01-15T13:30:00,123456789+03:00", at.Add(123456789), time.Nanosecond, true},
+		{"2024-01-15T10:30:00,Z", time.Time{}, 0, false},
 		{"2024-01-15T10:30", time.Time{}, 0, false},
 		{"15/01/2024", time.Time{}, 0, false},
 		{"2024-02-30", time.Time{}, 0, false},

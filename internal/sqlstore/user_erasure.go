@@ -1,0 +1,93 @@
+package sqlstore
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/otpd/otpd/internal/otp"
+)
+
+// EraseUser removes what is stored of one destination in some
+// applications, in one transaction (see otp.Store). Verifications are
+// removed as the retention sweep removes them, with their messages,
+// outbox rows and events, and only when nothing still needs them: a
+// pending one is still being checked, a session's current one is read by
+// the session's next change, and an unconsumed event has yet to reach the
+// analytics rollup and credits.
+func (s *Store) EraseUser(ctx context.Context, e otp.UserErasure) (otp.ErasedUser, error) {
+	var n otp.ErasedUser
+	err := s.inTx(ctx, func(ctx context.Context, tx *txRunner) error {
+		n = otp.ErasedUser{}
+		count := func(dst *int, q string, args ...any) error {
+			res, err := tx.ExecContext(ctx, q, args...)
+			if err != nil {
+				return s.dbErr("erase user", err)
+			}
+			k, err := res.RowsAffected()
+			*dst += int(k)
+			return s.dbErr("erase user", err)
+		}
+		if e.ChatLinks {
+			if err := count(&n.ChatLinks, `DELETE FROM chat_links WHERE destination = $1`, e.Destination); err != nil {
+				return err
+			}
+		}
+		if len(e.AppIDs) == 0 {
+			return nil
+		}
+		var args argList
+		dest := args.add(e.Destination)
+		marks := make([]string, len(e.AppIDs))
+		for i, id := range e.AppIDs {
+			marks[i] = args.add(id)
+		}
+		apps := `app_id IN (` + strings.Join(marks, ", ") + `)`
+		if err := count(&n.Users, `DELETE FROM users WHERE destination = `+dest+` AND `+apps, args...); err != nil {
+			return err
+		}
+		if err := count(&n.TestMessages, `DELETE FROM test_messages WHERE destination = `+dest+` AND `+apps, args...); err != nil {
+			return err
+		}
+		ids, err := selectIDs(ctx, tx, `SELECT v.id FROM verifications v WHERE v.`+apps+` AND v.destination = `+dest+`
+			AND v.status <> 'pending'
+			AND NOT EXISTS (SELECT 1 FROM events ev WHERE ev.app_id = v.app_id AND ev.verification_id = v.id AND ev.dispatched = 0)
+			AND NOT EXISTS (SELECT 1 FROM verification_sessions vs WHERE vs.app_id = v.app_id AND vs.verification_id = v.id)`, args...)
+		if err != nil {
+			return s.dbErr("erase user", err)
+		}
+		if len(ids) > 0 {
+			in, idArgs := inList(ids)
+			for _, q := range []string{
+				`DELETE FROM webhook_attempts WHERE delivery_id IN
+					(SELECT id FROM webhook_deliveries WHERE verification_id IN (` + in + `) AND status <> 'pending')`,
+				`DELETE FROM webhook_deliveries WHERE verification_id IN (` + in + `) AND status <> 'pending'`,
+				`DELETE FROM events WHERE verification_id IN (` + in + `)`,
+				`DELETE FROM messages WHERE verification_id IN (` + in + `)`,
+				`DELETE FROM outbox WHERE verification_id IN (` + in + `)`,
+			} {
+				if _, err := tx.ExecContext(ctx, q, idArgs...); err != nil {
+					return s.dbErr("erase user", err)
+				}
+			}
+			if err := count(&n.Verifications, `DELETE FROM verifications WHERE id IN (`+in+`)`, idArgs...); err != nil {
+				return err
+			}
+		}
+		err = tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM verifications WHERE destination = `+dest+` AND `+apps, args...).Scan(&n.Remaining)
+		return s.dbErr("erase user", err)
+	})
+	return n, err
+}
+
+// DeleteUsersBefore removes up to limit users last verified before
+// before, oldest first, through the users_all_recent index.
+func (s *Store) DeleteUsersBefore(ctx context.Context, before time.Time, limit int) (int, error) {
+	res, err := s.writeExec(ctx, `DELETE FROM users WHERE (app_id, destination) IN
+		(SELECT app_id, destination FROM users WHERE last_verified < $1 ORDER BY last_verified`+limitClause(limit)+`)`, micros(before))
+	if err != nil {
+		return 0, s.dbErr("delete old users", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), s.dbErr("delete old users", err)
+}

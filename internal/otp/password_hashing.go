@@ -24,13 +24,13 @@ const busyRetryAfter = time.Second
 type passwordHashing struct {
 	slots chan struct{}
 	wait  time.Duration
-	// hold, if set, is called inside every hash while it holds its slot
+	// around, if set, runs every hash while it holds its slot
 	// (Config.OnPasswordHash).
-	hold func()
+	around func(hash func())
 }
 
-func newPasswordHashing(slots int, wait time.Duration, hold func()) *passwordHashing {
-	return &passwordHashing{slots: make(chan struct{}, slots), wait: wait, hold: hold}
+func newPasswordHashing(slots int, wait time.Duration, around func(hash func())) *passwordHashing {
+	return &passwordHashing{slots: make(chan struct{}, slots), wait: wait, around: around}
 }
 
 // run calls f while holding a slot. Errors: SERVICE_BUSY when no slot was
@@ -50,10 +50,11 @@ func (h *passwordHashing) run(ctx context.Context, f func()) error {
 		}
 	}
 	defer func() { <-h.slots }()
-	if h.hold != nil {
-		h.hold()
+	if h.around != nil {
+		h.around(f)
+	} else {
+		f()
 	}
-	f()
 	return nil
 }
 

@@ -130,10 +130,10 @@ type Config struct {
 	// message that failed or expired for good (error), by ids only;
 	// discarded when nil.
 	Logger *slog.Logger
-	// OnPasswordHash, if set, is called inside every password hash while
-	// it holds one of the Limits.PasswordHashes slots: tests use it to
-	// count and hold the hashes in flight.
-	OnPasswordHash func()
+	// OnPasswordHash, if set, runs every password hash, which it must
+	// call, while the hash holds one of the Limits.PasswordHashes slots:
+	// tests use it to count and hold the hashes in flight.
+	OnPasswordHash func(hash func())
 }
 
 // NewService checks the configuration and returns a Service.

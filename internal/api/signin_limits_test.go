@@ -184,6 +184,14 @@ func TestSignInsAreLimitedPerClientAddress(t *testing.T) {
 	h.mustStatus(signup, http.StatusTooManyRequests)
 	h.mustStatus(login(h.handler, "198.51.100.2:1000"), http.StatusUnauthorized) // another address is not affected
 
+	// IPv6 clients are counted by their /64: a caller holding one gets no
+	// fresh count per address.
+	for i := range perIP {
+		h.mustStatus(login(h.handler, fmt.Sprintf("[2001:db8:1:2::%d]:1000", i+1)), http.StatusUnauthorized)
+	}
+	h.mustStatus(login(h.handler, "[2001:db8:1:2::ffff]:1000"), http.StatusTooManyRequests)
+	h.mustStatus(login(h.handler, "[2001:db8:1:3::1]:1000"), http.StatusUnauthorized)
+
 	// Behind a trusted proxy each client has its own count; X-Forwarded-For
 	// from anyone else is not believed.
 	proxies, err := httpjson.ParseTrustedProxies("10.0.0.0/8")

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/otpd/otpd/internal/httpjson"
 	"github.com/otpd/otpd/internal/otp"
 )
 
@@ -50,6 +52,10 @@ type config struct {
 	// the console.
 	OIDCIssuer   string
 	OIDCAudience string
+	// TrustedProxies (OTPD_TRUSTED_PROXIES, comma-separated addresses and
+	// networks) are the proxies whose X-Forwarded-For names the client;
+	// none by default: the client is the connection's peer.
+	TrustedProxies []netip.Prefix
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -95,6 +101,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 		c.WebhookPorts = ports
 	}
+	proxies, err := httpjson.ParseTrustedProxies(getenv("OTPD_TRUSTED_PROXIES"))
+	if err != nil {
+		return c, fmt.Errorf("OTPD_TRUSTED_PROXIES: %w", err)
+	}
+	c.TrustedProxies = proxies
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return c, fmt.Errorf("OTPD_LOG_FORMAT must be text or json, got %q", c.LogFormat)
 	}

@@ -41,3 +41,26 @@ func TestUserRetentionDays(t *testing.T) {
 		}
 	}
 }
+
+// OTPD_TRUSTED_PROXIES: none by default, addresses and networks, a bad
+// entry refused at start.
+func TestTrustedProxiesOption(t *testing.T) {
+	c, err := loadConfig(envOf(nil))
+	if err != nil || c.TrustedProxies != nil {
+		t.Errorf("default TrustedProxies = %v, %v; want none", c.TrustedProxies, err)
+	}
+	c, err = loadConfig(envOf(map[string]string{"OTPD_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.7"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range c.TrustedProxies {
+		got = append(got, p.String())
+	}
+	if want := []string{"10.0.0.0/8", "192.0.2.7/32"}; !slices.Equal(got, want) {
+		t.Errorf("TrustedProxies = %v, want %v", got, want)
+	}
+	if _, err := loadConfig(envOf(map[string]string{"OTPD_TRUSTED_PROXIES": "proxy.internal"})); err == nil || !strings.Contains(err.Error(), "OTPD_TRUSTED_PROXIES") {
+		t.Errorf("OTPD_TRUSTED_PROXIES=proxy.internal: %v, want an error naming the variable", err)
+	}
+}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/otpd/otpd/internal/api"
 	"github.com/otpd/otpd/internal/delivery"
+	"github.com/otpd/otpd/internal/httpjson"
 	"github.com/otpd/otpd/internal/otp"
 	"github.com/otpd/otpd/internal/ratelimit"
 	"github.com/otpd/otpd/internal/version"
@@ -102,7 +103,9 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 		return err
 	}
 	flow := widget.New(widget.Config{Service: svc, Logger: logger, CaptchaURLs: captchaWidgetURLs(fc)})
-	handler := d.withCallbacks(apiHandler, flow)
+	// The client's address is found once, here, for every route
+	// (OTPD_TRUSTED_PROXIES).
+	handler := httpjson.WithClientIP(cfg.TrustedProxies, d.withCallbacks(apiHandler, flow))
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s (OTPD_ADDR): %w", cfg.Addr, err)

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/otpd/otpd/internal/httpjson"
 	"github.com/otpd/otpd/internal/otp"
 )
 
@@ -88,6 +89,9 @@ type signupRequest struct {
 }
 
 func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
+	if err := s.svc.LimitSignIn(r.Context(), httpjson.RemoteIP(r)); err != nil {
+		return err
+	}
 	var req signupRequest
 	if err := s.decode(w, r, &req, false); err != nil {
 		return err
@@ -147,6 +151,9 @@ func (s *Server) invite(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
+	if err := s.svc.LimitSignIn(r.Context(), httpjson.RemoteIP(r)); err != nil {
+		return err
+	}
 	var req loginRequest
 	if err := s.decode(w, r, &req, false); err != nil {
 		return err

@@ -27,7 +27,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if !ok {
 		status = http.StatusBadRequest
 	}
-	if e.Code == otp.CodeRateLimited {
+	if e.Code == otp.CodeRateLimited || e.RetryAfter > 0 { // 429, and a 503 that knows when to retry
 		w.Header().Set("Retry-After", strconv.Itoa(httpjson.RetryAfterSeconds(e.RetryAfter)))
 	}
 	writeJSON(w, status, httpjson.NewErrorBody(r, e))

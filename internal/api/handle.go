@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"strings"
 
@@ -42,6 +41,12 @@ func (s *Server) wrap(rt route) http.Handler {
 			h = s.audited(rt, h)
 		}
 		return s.handle(func(w http.ResponseWriter, r *http.Request) error {
+			if d, err := s.svc.LimitConsoleAddress(r.Context(), httpjson.RemoteIP(r)); err != nil {
+				if d.Limit > 0 {
+					httpjson.SetRateHeaders(w, d)
+				}
+				return err
+			}
 			ctx, err := s.consolePrincipal(r)
 			if err != nil {
 				return err
@@ -148,9 +153,9 @@ func (s *Server) audited(rt route, h handlerFunc) handlerFunc {
 		if err != nil {
 			status = errorStatus(err)
 		}
-		host, _, splitErr := net.SplitHostPort(r.RemoteAddr)
-		if splitErr != nil {
-			host = r.RemoteAddr
+		var host string // the client, through trusted proxies
+		if ip := httpjson.RemoteIP(r); ip.IsValid() {
+			host = ip.String()
 		}
 		e := otp.AuditEntry{Action: rt.method + " " + rt.path, Target: auditTarget(rt, r), Status: status,
 			RemoteAddr: host, UserAgent: r.UserAgent()}

@@ -61,6 +61,7 @@ type harnessOptions struct {
 	apiKeyLimit int
 	challenges  otp.ChallengeVerifier // CAPTCHA providers; nil: none configured
 	openSignup  bool                  // OTPD_OPEN_SIGNUP=1
+	config      func(*otp.Config)     // changes the service's configuration last
 }
 
 func newHarness(t testing.TB, opts ...harnessOptions) *harness {
@@ -84,7 +85,11 @@ func newHarness(t testing.TB, opts ...harnessOptions) *harness {
 		limits.APIKeyRequests = otp.Limit{Count: o.apiKeyLimit, Period: time.Minute}
 	}
 	lim := ratelimit.NewMemory(clk.Now)
-	svc, err := otp.NewService(otp.Config{Store: store, Limiter: lim, Keys: keys, Clock: clk, Limits: limits, Challenges: o.challenges})
+	cfg := otp.Config{Store: store, Limiter: lim, Keys: keys, Clock: clk, Limits: limits, Challenges: o.challenges}
+	if o.config != nil {
+		o.config(&cfg)
+	}
+	svc, err := otp.NewService(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,10 +2,10 @@ package api
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"time"
 
+	"github.com/otpd/otpd/internal/httpjson"
 	"github.com/otpd/otpd/internal/otp"
 )
 
@@ -120,6 +120,9 @@ type passwordResetRequest struct {
 // resetPassword takes no console token, so the audited wrapper does not
 // see it: it records a successful reset itself, as the developer's act.
 func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) error {
+	if err := s.svc.LimitSignIn(r.Context(), httpjson.RemoteIP(r)); err != nil {
+		return err // it hashes a password, as a sign-in does
+	}
 	var req passwordResetRequest
 	if err := s.decode(w, r, &req, false); err != nil {
 		return err
@@ -128,12 +131,12 @@ func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	host, _, splitErr := net.SplitHostPort(r.RemoteAddr)
-	if splitErr != nil {
-		host = r.RemoteAddr
+	var host string // the client, through trusted proxies
+	if ip := httpjson.RemoteIP(r); ip.IsValid() {
+		host = ip.String()
 	}
-	ctx := otp.WithPrincipal(context.WithoutCancel(r.Context()), otp.Principal{Developer: dev})
-	if aerr := s.svc.Audit(ctx, otp.AuditEntry{Action: "POST /v1/auth/password-reset", Target: r.URL.Path,
+	if aerr := s.svc.Audit(context.WithoutCancel(r.Context()), otp.AuditEntry{Actor: "developer:" + dev.ID,
+		Action: "POST /v1/auth/password-reset", Target: r.URL.Path,
 		Status: http.StatusOK, RemoteAddr: host, UserAgent: r.UserAgent()}); aerr != nil {
 		s.log.Error("audit log", "err", aerr, "action", "POST /v1/auth/password-reset")
 	}

@@ -44,6 +44,7 @@ var statusOf = map[string]int{
 	otp.CodeChallengeFailed:      http.StatusForbidden,
 	otp.CodeChallengeUnavailable: http.StatusServiceUnavailable,
 	otp.CodeIdentityUnavailable:  http.StatusServiceUnavailable,
+	otp.CodeBusy:                 http.StatusServiceUnavailable,
 	otp.CodeInternal:             http.StatusInternalServerError,
 }
 

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -76,7 +75,7 @@ func (s *Service) CreateDeveloper(ctx context.Context, in DeveloperInput) (*Deve
 	if err := requireOperator(ctx); err != nil {
 		return nil, err
 	}
-	dev, err := s.newDeveloper(in)
+	dev, err := s.newDeveloper(ctx, in)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +90,7 @@ func (s *Service) CreateDeveloper(ctx context.Context, in DeveloperInput) (*Deve
 
 // newDeveloper checks in and makes the account it asks for, its
 // password hashed.
-func (s *Service) newDeveloper(in DeveloperInput) (*Developer, error) {
+func (s *Service) newDeveloper(ctx context.Context, in DeveloperInput) (*Developer, error) {
 	if in.Email == nil || in.Password == nil {
 		return nil, invalidField("email", "required", "email and password are required")
 	}
@@ -107,7 +106,13 @@ func (s *Service) newDeveloper(in DeveloperInput) (*Developer, error) {
 	if err := applyDeveloperProfile(dev, in); err != nil {
 		return nil, err
 	}
-	dev.PasswordHash = hashPassword(*in.Password) // last: the costly step, once the rest is valid
+	// Last: the costly step, once the rest is valid, under the bound on
+	// concurrent hashes.
+	phc, err := s.hashPassword(ctx, *in.Password)
+	if err != nil {
+		return nil, err
+	}
+	dev.PasswordHash = phc
 	return dev, nil
 }
 
@@ -275,18 +280,22 @@ func (s *Service) Login(ctx context.Context, email, password string) (token stri
 	}
 	started := s.clock.Now()
 	dev, err = s.store.GetDeveloperByEmail(ctx, email)
-	if isCode(err, CodeNotFound) {
-		passwordMatches(dummyHash(), password) // spend the same time as for a real account
-		return "", nil, nil, bad
-	}
-	if err != nil {
+	if err != nil && !isCode(err, CodeNotFound) {
 		return "", nil, nil, fmt.Errorf("login: %w", err)
 	}
-	if dev.PasswordHash == "" {
-		passwordMatches(dummyHash(), password) // no password: as slow as a wrong one, so it does not show
-		return "", nil, nil, bad
+	// An unknown email, or an account without a password, is checked
+	// against dummyHash: as slow as a wrong password, and under the same
+	// bound, so that neither shows in the time or the answer.
+	known := err == nil && dev.PasswordHash != ""
+	phc := dummyHash
+	if known {
+		phc = dev.PasswordHash
 	}
-	if ok, err := passwordMatches(dev.PasswordHash, password); err != nil || !ok {
+	ok, err := s.passwordMatches(ctx, phc, password)
+	if isCode(err, CodeBusy) {
+		return "", nil, nil, err
+	}
+	if err != nil || !ok || !known {
 		return "", nil, nil, bad
 	}
 	if dev.Status == DeveloperSuspended {
@@ -314,10 +323,6 @@ func (s *Service) openConsoleSession(ctx context.Context, devID string, at time.
 	}
 	return token, sess, nil
 }
-
-// dummyHash is checked against when the email is unknown. It is made on
-// first use: hashing at package load would slow every start of otpd.
-var dummyHash = sync.OnceValue(func() string { return hashPassword("not a password of anyone") })
 
 // AuthenticateSession returns the developer of a live session token. A
 // session created before the developer's sessions were revoked is

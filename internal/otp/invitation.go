@@ -73,7 +73,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, token string, in Develop
 	if err := validatePassword(*in.Password); err != nil {
 		return nil, err
 	}
-	dev, err := s.newDeveloper(in)
+	dev, err := s.newDeveloper(ctx, in)
 	if err != nil {
 		return nil, err
 	}

@@ -20,8 +20,10 @@ const (
 	argonKeyLen  = 32
 )
 
-// hashPassword returns the argon2id hash of pw in the PHC string format.
-func hashPassword(pw string) string {
+// argon2idHash returns the argon2id hash of pw in the PHC string format.
+// It is unbounded: callers go through Service.hashPassword, which runs it
+// under the process-wide bound on hashes (password_hashing.go).
+func argon2idHash(pw string) string {
 	salt := make([]byte, 16)
 	rand.Read(salt)
 	key := argon2.IDKey([]byte(pw), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
@@ -30,8 +32,10 @@ func hashPassword(pw string) string {
 		b64.EncodeToString(salt), b64.EncodeToString(key))
 }
 
-// passwordMatches reports whether pw hashes to phc, in constant time.
-func passwordMatches(phc, pw string) (bool, error) {
+// argon2idMatches reports whether pw hashes to phc, in constant time.
+// Like argon2idHash it is unbounded: callers go through
+// Service.passwordMatches.
+func argon2idMatches(phc, pw string) (bool, error) {
 	parts := strings.Split(phc, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" {
 		return false, errors.New("not an argon2id hash")

@@ -32,7 +32,7 @@ const passwordResetPrefix = "otpd_reset_"
 // the caller gets a new session, returned here. Wrong current passwords
 // count against the account's sign-in guess limit. Errors: FORBIDDEN (the
 // operator has no password), INVALID_PARAMETER (wrong_password,
-// weak_password), RATE_LIMITED.
+// weak_password), RATE_LIMITED, SERVICE_BUSY.
 func (s *Service) ChangePassword(ctx context.Context, current, next string) (string, *Session, error) {
 	me, err := s.Me(ctx)
 	if err != nil {
@@ -51,15 +51,28 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) (str
 	if err != nil {
 		return "", nil, s.notFound(err, "developer")
 	}
-	if dev.PasswordHash == "" || len(current) > maxPasswordLen {
-		passwordMatches(dummyHash(), current) // as slow as a wrong one
+	if len(current) > maxPasswordLen {
 		return "", nil, wrong
 	}
-	if ok, err := passwordMatches(dev.PasswordHash, current); err != nil || !ok {
+	// An account without a password is checked against dummyHash: as
+	// slow as a wrong password, and under the same bound.
+	phc := dev.PasswordHash
+	if phc == "" {
+		phc = dummyHash
+	}
+	ok, err := s.passwordMatches(ctx, phc, current)
+	if isCode(err, CodeBusy) {
+		return "", nil, err
+	}
+	if err != nil || !ok || dev.PasswordHash == "" {
 		return "", nil, wrong
+	}
+	hash, err := s.hashPassword(ctx, next)
+	if err != nil {
+		return "", nil, err
 	}
 	at := s.revocationTime()
-	if err := s.store.SetPassword(ctx, dev.ID, hashPassword(next), at); err != nil {
+	if err := s.store.SetPassword(ctx, dev.ID, hash, at); err != nil {
 		return "", nil, s.notFound(err, "developer")
 	}
 	token, sess, err := s.openConsoleSession(ctx, dev.ID, at)
@@ -93,7 +106,7 @@ func (s *Service) CreatePasswordReset(ctx context.Context, id string) (string, *
 // the token is used up in the same transaction that writes the password,
 // and every session of the developer ends. A suspended developer stays
 // suspended. Errors: FORBIDDEN (invalid_reset_token: unknown, used or
-// expired), INVALID_PARAMETER (weak_password).
+// expired), INVALID_PARAMETER (weak_password), SERVICE_BUSY.
 func (s *Service) ResetPassword(ctx context.Context, token, password string) (*Developer, error) {
 	bad := &Error{Code: CodeForbidden, Key: "invalid_reset_token", Message: "The password-reset token is unknown, used or expired"}
 	if !strings.HasPrefix(token, passwordResetPrefix) || len(token) > 200 {
@@ -115,7 +128,11 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) (*D
 	if !r.UsedAt.IsZero() || !now.Before(r.ExpiresAt) {
 		return nil, bad
 	}
-	devID, err := s.store.RedeemPasswordReset(ctx, h[:], s.revocationTime(), hashPassword(password))
+	hash, err := s.hashPassword(ctx, password)
+	if err != nil {
+		return nil, err
+	}
+	devID, err := s.store.RedeemPasswordReset(ctx, h[:], s.revocationTime(), hash)
 	if isCode(err, CodeNotFound) {
 		return nil, bad // used by a concurrent request, or the developer is gone
 	}

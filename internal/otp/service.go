@@ -3,6 +3,7 @@ package otp
 import (
 	"errors"
 	"log/slog"
+	"runtime"
 	"time"
 )
 
@@ -28,6 +29,7 @@ type Service struct {
 	telegram    TelegramBot       // zero: the telegram channel needs no linked chat
 	providers   providerCatalog   // the configured providers, for callers that pick one
 	log         *slog.Logger      // delivery failures; never a code or a destination
+	hashing     *passwordHashing  // the bound on password hashes run at once
 }
 
 // Limits are the service-wide limits that are not per-project policy.
@@ -65,6 +67,22 @@ type Limits struct {
 	// disabled application, a rotated or revoked API key or a deleted
 	// application may keep working there for that long.
 	ReadCacheTTL time.Duration
+	// PasswordHashes bounds the password hashes (argon2id, 19 MiB each)
+	// run at once by this Service, whichever call needs one; default
+	// runtime.NumCPU(). A sign-in that finds them all taken waits up to
+	// PasswordHashWait (default 1 s) and is then refused with
+	// SERVICE_BUSY.
+	PasswordHashes   int
+	PasswordHashWait time.Duration
+	// SignInsPerIP limits sign-in and sign-up attempts per client
+	// address (LimitSignIn), on top of the guesses per account; default
+	// 30 every 15 minutes.
+	SignInsPerIP Limit
+	// ConsoleRequestsPerIP limits console requests per client address,
+	// before the token is even checked; each principal (the operator,
+	// each developer) has its own APIKeyRequests besides. Default 3000 a
+	// minute: room for several people behind one address.
+	ConsoleRequestsPerIP Limit
 }
 
 // Config wires a Service.
@@ -116,6 +134,10 @@ type Config struct {
 	// message that failed or expired for good (error), by ids only;
 	// discarded when nil.
 	Logger *slog.Logger
+	// OnPasswordHash, if set, runs every password hash, which it must
+	// call, while the hash holds one of the Limits.PasswordHashes slots:
+	// tests use it to count and hold the hashes in flight.
+	OnPasswordHash func(hash func())
 }
 
 // NewService checks the configuration and returns a Service.
@@ -163,6 +185,18 @@ func NewService(c Config) (*Service, error) {
 	if l.ReadCacheTTL == 0 {
 		l.ReadCacheTTL = 2 * time.Second
 	}
+	if l.PasswordHashes <= 0 {
+		l.PasswordHashes = runtime.NumCPU()
+	}
+	if l.PasswordHashWait <= 0 {
+		l.PasswordHashWait = time.Second
+	}
+	if l.SignInsPerIP.Count == 0 {
+		l.SignInsPerIP = Limit{Count: 30, Period: 15 * time.Minute}
+	}
+	if l.ConsoleRequestsPerIP.Count == 0 {
+		l.ConsoleRequestsPerIP = Limit{Count: 3000, Period: time.Minute}
+	}
 	var deliverable map[Channel]bool
 	if c.Deliverable != nil {
 		deliverable = map[Channel]bool{}
@@ -187,7 +221,8 @@ func NewService(c Config) (*Service, error) {
 		cache: newReadCache(l.ReadCacheTTL, maxCacheEntries), prices: c.Prices, deliverable: deliverable,
 		webhookURLs: WebhookURLPolicy{AllowPrivate: c.WebhookAllowPrivate, AllowHTTP: c.WebhookAllowHTTP, Ports: c.WebhookPorts}, webhooks: c.Webhooks, challenges: c.Challenges, identities: c.Identities,
 		telegram: c.TelegramBot, providers: providers, log: logger,
-		usage: &usageCache{m: map[string]usageEntry{}},
+		usage:   &usageCache{m: map[string]usageEntry{}},
+		hashing: newPasswordHashing(l.PasswordHashes, l.PasswordHashWait, c.OnPasswordHash),
 	}, nil
 }
 

@@ -115,11 +115,17 @@ func (s *Service) rateLimitDestination(ctx context.Context, a *Application, to s
 	return nil
 }
 
-// LimitConsole counts one authenticated console request against the
-// console's limit, the same rate as one API key's, so that a leaked or
-// looping console token cannot flood the server either.
+// LimitConsole counts one authenticated console request against its
+// principal's limit, the same rate as one API key's, so that a leaked or
+// looping console token cannot flood the server either. The operator and
+// each developer have their own bucket: one developer's flood does not
+// lock out the operator or another developer. Errors: RATE_LIMITED.
 func (s *Service) LimitConsole(ctx context.Context) (Decision, error) {
-	d, err := s.limiter.Allow(ctx, "console", s.cfg.APIKeyRequests)
+	bucket := "console:operator"
+	if dev := principalOf(ctx).Developer; dev != nil {
+		bucket = "console:" + dev.ID
+	}
+	d, err := s.limiter.Allow(ctx, bucket, s.cfg.APIKeyRequests)
 	if err != nil {
 		return Decision{}, fmt.Errorf("console rate limiter: %w", err)
 	}
@@ -127,4 +133,51 @@ func (s *Service) LimitConsole(ctx context.Context) (Decision, error) {
 		return d, rateLimited("console_rate_limited", "Too many console requests", d.RetryAfter)
 	}
 	return d, nil
+}
+
+// LimitConsoleAddress counts one console request, authenticated or not,
+// against the limit of the client address it came from
+// (Limits.ConsoleRequestsPerIP): checking a token costs a database read,
+// so guesses and floods with made-up tokens are bounded too. Errors:
+// RATE_LIMITED.
+func (s *Service) LimitConsoleAddress(ctx context.Context, from netip.Addr) (Decision, error) {
+	d, err := s.limiter.Allow(ctx, "console-ip:"+addressKey(from), s.cfg.ConsoleRequestsPerIP)
+	if err != nil {
+		return Decision{}, fmt.Errorf("console rate limiter: %w", err)
+	}
+	if !d.Allowed {
+		return d, rateLimited("console_ip_rate_limited", "Too many console requests from this address", d.RetryAfter)
+	}
+	return d, nil
+}
+
+// LimitSignIn counts one sign-in or sign-up attempt from a client address
+// (Limits.SignInsPerIP). Login limits guesses per account; this limits a
+// caller who spreads them over many emails, each of which costs a
+// password hash. The transports call it before Login and before creating
+// an account by sign-up. Errors: RATE_LIMITED.
+func (s *Service) LimitSignIn(ctx context.Context, from netip.Addr) error {
+	d, err := s.limiter.Allow(ctx, "signin-ip:"+addressKey(from), s.cfg.SignInsPerIP)
+	if err != nil {
+		return fmt.Errorf("sign-in limit: %w", err)
+	}
+	if !d.Allowed {
+		return rateLimited("too_many_signins_from_address", "Too many sign-in attempts from this address; try again later", d.RetryAfter)
+	}
+	return nil
+}
+
+// addressKey names a client address in a rate-limit key. IPv6 clients
+// are counted by their /64, the block one subscriber usually holds, so
+// that a caller cannot get a fresh bucket per address of its block. An
+// unknown address (the zero Addr) is one bucket of its own.
+func addressKey(ip netip.Addr) string {
+	if !ip.IsValid() {
+		return "unknown"
+	}
+	if ip.Is6() && !ip.Is4In6() {
+		p, _ := ip.Prefix(64)
+		return p.String()
+	}
+	return ip.String()
 }

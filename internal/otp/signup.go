@@ -13,7 +13,7 @@ import (
 // signs in with their own password, or asks the operator. Invalid input
 // (a malformed email, a weak password) is still refused.
 func (s *Service) SignUp(ctx context.Context, in DeveloperInput) error {
-	dev, err := s.newDeveloper(in)
+	dev, err := s.newDeveloper(ctx, in)
 	if err != nil {
 		return err
 	}

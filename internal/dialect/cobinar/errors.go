@@ -73,7 +73,7 @@ func (d *Dialect) writeError(w http.ResponseWriter, r *http.Request, err error) 
 			status = http.StatusBadRequest
 		}
 	}
-	if e.Code == otp.CodeRateLimited {
+	if e.Code == otp.CodeRateLimited || e.RetryAfter > 0 { // 429, and a 503 that knows when to retry
 		w.Header().Set("Retry-After", strconv.Itoa(httpjson.RetryAfterSeconds(e.RetryAfter)))
 	}
 	httpjson.Write(w, status, httpjson.NewErrorBody(r, e))

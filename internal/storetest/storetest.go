@@ -78,6 +78,7 @@ func Run(t *testing.T, open func(t *testing.T) otp.Store) {
 		{"SessionBlocksAndSweep", testSessionBlocksAndSweep},
 		{"MessageNumbers", testMessageNumbers},
 		{"Callbacks", testCallbacks},
+		{"SealedValues", testSealedValues},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"slices"
 	"strings"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/otpd/otpd/internal/otp"
 )

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -21,17 +22,21 @@ import (
 
 // config is everything otpd reads from its environment.
 type config struct {
-	Addr            string // OTPD_ADDR
-	DataDir         string // OTPD_DATA_DIR
-	DatabaseURL     string // OTPD_DATABASE_URL
-	SecretKey       string // OTPD_SECRET_KEY
-	AdminToken      string // OTPD_ADMIN_TOKEN
-	RedisURL        string // OTPD_REDIS_URL
-	APIRateLimit    int    // OTPD_API_RATE_LIMIT, requests a minute per API key
-	DeliveryWorkers int    // OTPD_DELIVERY_WORKERS
-	LogFormat       string // OTPD_LOG_FORMAT: text or json
-	DebugAddr       string // OTPD_DEBUG_ADDR: pprof listener, off when empty
-	ConfigFile      string // OTPD_CONFIG: providers, routing and prices; console delivery when empty
+	Addr        string // OTPD_ADDR
+	DataDir     string // OTPD_DATA_DIR
+	DatabaseURL string // OTPD_DATABASE_URL
+	SecretKey   string // OTPD_SECRET_KEY
+	// PreviousSecretKey (OTPD_SECRET_KEY_PREVIOUS) is the key being
+	// rotated out: what it sealed still opens until `otpd keys rotate`
+	// has re-sealed it with OTPD_SECRET_KEY.
+	PreviousSecretKey string
+	AdminToken        string // OTPD_ADMIN_TOKEN
+	RedisURL          string // OTPD_REDIS_URL
+	APIRateLimit      int    // OTPD_API_RATE_LIMIT, requests a minute per API key
+	DeliveryWorkers   int    // OTPD_DELIVERY_WORKERS
+	LogFormat         string // OTPD_LOG_FORMAT: text or json
+	DebugAddr         string // OTPD_DEBUG_ADDR: pprof listener, off when empty
+	ConfigFile        string // OTPD_CONFIG: providers, routing and prices; console delivery when empty
 	// WebhookAllowPrivate (OTPD_WEBHOOK_ALLOW_PRIVATE=1) lets webhook
 	// endpoints be private or loopback addresses, for development.
 	WebhookAllowPrivate bool
@@ -60,20 +65,21 @@ type config struct {
 
 func loadConfig(getenv func(string) string) (config, error) {
 	c := config{
-		Addr:            or(getenv("OTPD_ADDR"), "127.0.0.1:8080"),
-		DataDir:         or(getenv("OTPD_DATA_DIR"), "otpd-data"),
-		DatabaseURL:     getenv("OTPD_DATABASE_URL"),
-		SecretKey:       getenv("OTPD_SECRET_KEY"),
-		AdminToken:      getenv("OTPD_ADMIN_TOKEN"),
-		RedisURL:        getenv("OTPD_REDIS_URL"),
-		APIRateLimit:    1000,
-		DeliveryWorkers: 16,
-		LogFormat:       or(getenv("OTPD_LOG_FORMAT"), "text"),
-		DebugAddr:       getenv("OTPD_DEBUG_ADDR"),
-		ConfigFile:      getenv("OTPD_CONFIG"),
-		OIDCIssuer:      strings.TrimSpace(getenv("OTPD_OIDC_ISSUER")),
-		OIDCAudience:    strings.TrimSpace(getenv("OTPD_OIDC_AUDIENCE")),
-		ShutdownTimeout: 15 * time.Second,
+		Addr:              or(getenv("OTPD_ADDR"), "127.0.0.1:8080"),
+		DataDir:           or(getenv("OTPD_DATA_DIR"), "otpd-data"),
+		DatabaseURL:       getenv("OTPD_DATABASE_URL"),
+		SecretKey:         getenv("OTPD_SECRET_KEY"),
+		PreviousSecretKey: getenv("OTPD_SECRET_KEY_PREVIOUS"),
+		AdminToken:        getenv("OTPD_ADMIN_TOKEN"),
+		RedisURL:          getenv("OTPD_REDIS_URL"),
+		APIRateLimit:      1000,
+		DeliveryWorkers:   16,
+		LogFormat:         or(getenv("OTPD_LOG_FORMAT"), "text"),
+		DebugAddr:         getenv("OTPD_DEBUG_ADDR"),
+		ConfigFile:        getenv("OTPD_CONFIG"),
+		OIDCIssuer:        strings.TrimSpace(getenv("OTPD_OIDC_ISSUER")),
+		OIDCAudience:      strings.TrimSpace(getenv("OTPD_OIDC_AUDIENCE")),
+		ShutdownTimeout:   15 * time.Second,
 	}
 	for name, dst := range map[string]*int{"OTPD_API_RATE_LIMIT": &c.APIRateLimit, "OTPD_DELIVERY_WORKERS": &c.DeliveryWorkers,
 		"OTPD_USER_RETENTION_DAYS": &c.UserRetentionDays} {
@@ -144,8 +150,27 @@ func isPostgres(url string) bool {
 }
 
 // serverKey returns the key from OTPD_SECRET_KEY, else from the data
-// directory, generating and storing it (mode 0600) on first start.
+// directory, generating and storing it (mode 0600) on first start; with
+// OTPD_SECRET_KEY_PREVIOUS, the key being rotated out rides along.
 func (c config) serverKey(stderr io.Writer) (*otp.ServerKey, error) {
+	k, err := c.currentServerKey(stderr)
+	if err != nil {
+		return nil, err
+	}
+	if c.PreviousSecretKey == "" {
+		return k, nil
+	}
+	prev, err := otp.ParseServerKey(c.PreviousSecretKey)
+	if err != nil {
+		return nil, fmt.Errorf("OTPD_SECRET_KEY_PREVIOUS: %w", err)
+	}
+	if prev.ID() == k.ID() {
+		return nil, errors.New("OTPD_SECRET_KEY_PREVIOUS is the current server key; set it to the key being replaced, or unset it")
+	}
+	return k.WithPrevious(prev), nil
+}
+
+func (c config) currentServerKey(stderr io.Writer) (*otp.ServerKey, error) {
 	if c.SecretKey != "" {
 		k, err := otp.ParseServerKey(c.SecretKey)
 		if err != nil {
@@ -153,7 +178,7 @@ func (c config) serverKey(stderr io.Writer) (*otp.ServerKey, error) {
 		}
 		return k, nil
 	}
-	path := filepath.Join(c.DataDir, "server.key")
+	path := c.serverKeyPath()
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
@@ -163,7 +188,8 @@ func (c config) serverKey(stderr io.Writer) (*otp.ServerKey, error) {
 		if err := writeNew(path, key+"\n"); err != nil {
 			return nil, fmt.Errorf("store server key: %w", err)
 		}
-		fmt.Fprintf(stderr, "otpd: generated a server key in %s (mode 0600); keep it: without it stored codes and webhook secrets cannot be read. Set OTPD_SECRET_KEY to provide your own.\n", path)
+		fmt.Fprintf(stderr, "otpd: generated a server key in %s (mode 0600) beside the database: a copy of the data directory "+
+			"then holds both, and with them the pending codes and webhook secrets. Keep the key elsewhere with OTPD_SECRET_KEY.\n", path)
 		b = []byte(key)
 	} else if err != nil {
 		return nil, fmt.Errorf("read server key: %w", err)
@@ -174,6 +200,29 @@ func (c config) serverKey(stderr io.Writer) (*otp.ServerKey, error) {
 	}
 	return k, nil
 }
+
+func (c config) serverKeyPath() string { return filepath.Join(c.DataDir, "server.key") }
+
+// checkServerKey refuses to go on when the configured keys do not open
+// what the database holds: a server started with the wrong key would fail
+// every delivery and webhook instead.
+func (c config) checkServerKey(ctx context.Context, svc *otp.Service) error {
+	err := svc.CheckServerKey(ctx, serverKeySample)
+	if !errors.Is(err, otp.ErrServerKeyMismatch) {
+		return err
+	}
+	where := "OTPD_SECRET_KEY"
+	if c.SecretKey == "" {
+		where = "the key file " + c.serverKeyPath() + " (OTPD_SECRET_KEY is not set)"
+	}
+	return fmt.Errorf("%w.\nThe key in use comes from %s. Set OTPD_SECRET_KEY to the key this database was written with; "+
+		"while rotating keys, set OTPD_SECRET_KEY to the new key and OTPD_SECRET_KEY_PREVIOUS to the old one, run `otpd keys rotate`, "+
+		"then drop OTPD_SECRET_KEY_PREVIOUS", err, where)
+}
+
+// serverKeySample is how many of the oldest values of each kind the
+// start-up check opens.
+const serverKeySample = 20
 
 // adminTokenHash returns the SHA-256 of the console token: from
 // OTPD_ADMIN_TOKEN, refused unless strong enough (checkAdminToken), else

@@ -18,11 +18,13 @@ Usage:
   otpd project create -name N create a project; prints it as JSON
   otpd app create -project ID -name N [-env live|test]
                               create an application; prints its credentials as JSON
+  otpd keys rotate [-batch N] re-seal every stored secret and pending code with OTPD_SECRET_KEY
+                              (OTPD_SECRET_KEY_PREVIOUS: the key being replaced); prints counts
   otpd providers check        validate OTPD_CONFIG and check each provider's reachability and credentials
   otpd bench [flags]          drive a running server and report requests/s and latency
 
 Environment: OTPD_ADDR, OTPD_DATA_DIR, OTPD_DATABASE_URL, OTPD_SECRET_KEY,
-OTPD_ADMIN_TOKEN, OTPD_REDIS_URL, OTPD_API_RATE_LIMIT, OTPD_DELIVERY_WORKERS,
+OTPD_SECRET_KEY_PREVIOUS, OTPD_ADMIN_TOKEN, OTPD_REDIS_URL, OTPD_API_RATE_LIMIT, OTPD_DELIVERY_WORKERS,
 OTPD_LOG_FORMAT, OTPD_CONFIG (providers, routing, prices). See README.md.
 `
 
@@ -58,6 +60,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return projectCommand(ctx, cfg, rest, stdout, stderr)
 	case "app", "apps", "application", "applications":
 		return appCommand(ctx, cfg, rest, stdout, stderr)
+	case "keys":
+		return keysCommand(ctx, cfg, rest, stdout, stderr)
 	case "providers":
 		return providersCommand(ctx, cfg, getenv, rest, stdout)
 	}

@@ -91,6 +91,9 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 	if err != nil {
 		return err
 	}
+	if err := cfg.checkServerKey(ctx, svc); err != nil {
+		return err
+	}
 	sender := d.sender
 	worker := delivery.NewWorker(delivery.Config{
 		Source: svc, Sender: sender, Concurrency: cfg.DeliveryWorkers, Logger: logger,

@@ -29,7 +29,7 @@ const maxStartPayload = 64
 // person shares their own contact, which Telegram vouches for.
 func (s *Service) ChatStartToken(phone string) string {
 	digits := strings.TrimPrefix(phone, "+")
-	return digits + "-" + s.chatStartMAC(digits)
+	return digits + "-" + chatStartMAC(s.keys, digits)
 }
 
 // ChatStartPhone returns the phone number a start token was made for; ok
@@ -39,16 +39,21 @@ func (s *Service) ChatStartPhone(token string) (phone string, ok bool) {
 		return "", false
 	}
 	digits, mac, found := strings.Cut(token, "-")
-	if !found || digits == "" || !hmac.Equal([]byte(mac), []byte(s.chatStartMAC(digits))) {
+	if !found || digits == "" {
 		return "", false
 	}
-	return "+" + digits, true
+	for _, k := range s.keys.ring() { // a token made before a key rotation still works
+		if hmac.Equal([]byte(mac), []byte(chatStartMAC(k, digits))) {
+			return "+" + digits, true
+		}
+	}
+	return "", false
 }
 
 // chatStartMAC is 96 bits of HMAC over digits, in base64url: start
 // parameters allow only A–Z, a–z, 0–9, _ and -.
-func (s *Service) chatStartMAC(digits string) string {
-	m := hmac.New(sha256.New, s.keys.codeMAC)
+func chatStartMAC(k *ServerKey, digits string) string {
+	m := hmac.New(sha256.New, k.codeMAC)
 	m.Write([]byte("telegram start\x00" + digits))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:12])
 }

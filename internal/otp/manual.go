@@ -19,7 +19,7 @@ import (
 // costs — with a number of its own (MessageNumber), a provider it may be
 // pinned to and a callback that hears its final delivery status. otpd
 // keeps only what it keeps of any code: the HMAC, and the sealed copy for
-// delivery until the verification ends.
+// delivery until no message needs it (Verification.dropDeliveredCode).
 
 // ManualRequest asks for a manual send (SendManual).
 type ManualRequest struct {
@@ -61,6 +61,7 @@ type ManualChannel struct {
 // manualSend is what makes a CreateRequest a manual send.
 type manualSend struct {
 	code        string // the caller's; "" draws one
+	drawn       string // the code drawn when code is ""
 	provider    string // the pinned provider's name, or ""
 	callbackURL string
 }
@@ -140,6 +141,9 @@ func (s *Service) SendManual(ctx context.Context, a *Application, kind KeyKind, 
 		return nil, err
 	}
 	code := m.code
+	if code == "" {
+		code = m.drawn
+	}
 	if code == "" {
 		if code, err = s.keys.open(v.CodeSealed, v.ID); err != nil {
 			return nil, fmt.Errorf("manual send %s: %w", v.ID, err)

@@ -205,3 +205,67 @@ func TestPreview(t *testing.T) {
 		}
 	}
 }
+
+// During a rotation the current key seals and HMACs; values of the
+// previous key, in the format with a key id or in the older one without,
+// still open and match, and openSealed tells which need re-sealing.
+func TestServerKeyRotation(t *testing.T) {
+	old, cur := testKey(t), testKey(t)
+	ring := cur.WithPrevious(old)
+	if ring.ID() != cur.ID() || ring.Previous().ID() != old.ID() || cur.ID() == old.ID() || len(cur.ID()) != 2*keyIDSize {
+		t.Fatalf("ids: ring %s previous %s, current %s, old %s", ring.ID(), ring.Previous().ID(), cur.ID(), old.ID())
+	}
+	if k := cur.WithPrevious(cur); k.Previous() != nil {
+		t.Errorf("a key as its own previous key is kept as previous")
+	}
+
+	legacy := func(k *ServerKey, plain, ad string) []byte { // the format before key ids
+		nonce := randomBytes(k.aead.NonceSize())
+		return k.aead.Seal(nonce, nonce, []byte(plain), []byte(ad))
+	}
+	tests := []struct {
+		name        string
+		sealed      []byte
+		wantCurrent bool
+	}{
+		{"current key", cur.seal("s1", "ad"), true},
+		{"previous key", old.seal("s1", "ad"), false},
+		{"current key, without key id", legacy(cur, "s1", "ad"), false},
+		{"previous key, without key id", legacy(old, "s1", "ad"), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, current, err := ring.openSealed(tt.sealed, "ad")
+			if err != nil || got != "s1" || current != tt.wantCurrent {
+				t.Errorf("openSealed = %q, current %v, %v; want s1, current %v", got, current, err, tt.wantCurrent)
+			}
+		})
+	}
+
+	sealed := ring.seal("s2", "ad")
+	if id, ok := sealedKeyID(sealed); !ok || id != cur.ID() {
+		t.Errorf("sealed with key %q (%v); want the current key %s", id, ok, cur.ID())
+	}
+	if _, err := old.open(sealed, "ad"); err == nil {
+		t.Errorf("the previous key opens what the ring sealed; want the current key used")
+	}
+
+	// Without the previous key, its values do not open, and the error
+	// names the key that sealed them.
+	_, err := cur.open(old.seal("s3", "ad"), "ad")
+	if err == nil || !strings.Contains(err.Error(), old.ID()) || !strings.Contains(err.Error(), "OTPD_SECRET_KEY") {
+		t.Errorf("open of a value of another key: %v; want an error naming key %s and OTPD_SECRET_KEY", err, old.ID())
+	}
+
+	// Code HMACs made with the previous key still match; new ones use the current key.
+	h := old.codeHash("ver_1", "123456")
+	if !ring.codeMatches("ver_1", "123456", h) || ring.codeMatches("ver_1", "123457", h) {
+		t.Errorf("codeMatches with the previous key's HMAC is wrong")
+	}
+	if cur.codeMatches("ver_1", "123456", h) {
+		t.Errorf("the current key alone matches the previous key's HMAC")
+	}
+	if !bytes.Equal(ring.codeHash("ver_1", "123456"), cur.codeHash("ver_1", "123456")) {
+		t.Errorf("the ring HMACs with another key than the current one")
+	}
+}

@@ -302,6 +302,7 @@ func (s *Service) markSent(v *Verification, record Message, res SendResult, pric
 	v.SentAt, v.UpdatedAt, v.LastError = now, now, ""
 	record.Provider, record.ProviderMessageID = res.Provider, res.ProviderMessageID
 	record.Status, record.SentAt, record.Cost = DeliverySent, now, price
+	v.dropDeliveredCode(record)
 	e := newEvent(EventSent, v, now)
 	e.Channel, e.Cost = record.Channel, price
 	fx := Effects{Events: []Event{e}, Messages: []Message{record}}

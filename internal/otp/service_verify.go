@@ -191,6 +191,11 @@ func (s *Service) newVerification(ctx context.Context, a *Application, req Creat
 			s.setCode(v, m.code)
 			return v, p, nil
 		}
+		// The caller gets the drawn code back (SendManual), and a test
+		// application's message may erase the sealed copy before then.
+		m.drawn = generateCodeOf(length, p.Policy.CodeAlphabet)
+		s.setCode(v, m.drawn)
+		return v, p, nil
 	}
 	s.setNewCode(v, length, p.Policy.CodeAlphabet)
 	return v, p, nil

@@ -289,7 +289,11 @@ func (s *Service) sendOnSession(ctx context.Context, a *Application, p *Project,
 			return nil, SessionWrite{}, channelTimeout(w)
 		}
 		var fx Effects
-		if v == nil || v.Status != StatusPending {
+		// A pending verification without its sealed code can send no
+		// more (dropDeliveredCode); a session's never gets there, since
+		// its MaxResends exceeds the sends the session allows, but a
+		// fresh verification is the safe answer if one ever did.
+		if v == nil || v.Status != StatusPending || v.CodeSealed == nil {
 			nv, err := s.sessionVerification(a, p, ss, ch, now)
 			if err != nil {
 				return nil, SessionWrite{}, err

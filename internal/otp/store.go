@@ -19,6 +19,16 @@ type Store interface {
 	// DeleteProject returns ErrConflict while the project has applications.
 	DeleteProject(ctx context.Context, id string) error
 
+	// ListSealedValues returns up to limit stored values of kind, in the
+	// order of their rows' ids, from the row after afterID ("": from
+	// the first); rows without a value of kind are skipped.
+	ListSealedValues(ctx context.Context, kind SealedKind, afterID string, limit int) ([]SealedValue, error)
+	// ReplaceSealedValue writes next's value (and, for a code, its
+	// CodeHash) in place of cur's if cur's row still holds cur.Sealed, and
+	// reports whether it did. Nothing else of the row changes, its
+	// updated time neither: re-sealing is not a change of the data.
+	ReplaceSealedValue(ctx context.Context, cur, next SealedValue) (bool, error)
+
 	CreateApplication(ctx context.Context, a *Application) error
 	// CreateProjectWithQuota inserts p unless its owner (p.OwnerID) owns
 	// max projects already (ErrConflict); CreateApplicationWithQuota

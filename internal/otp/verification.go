@@ -73,7 +73,7 @@ type Verification struct {
 	Status         Status
 	DeliveryStatus DeliveryStatus
 	CodeHash       []byte // HMAC of the code, bound to ID
-	CodeSealed     []byte // the code encrypted for resends; wiped when final
+	CodeSealed     []byte // the code encrypted for (re)sends; erased once no send needs it (dropDeliveredCode, finish)
 	Attempts       int
 	MaxAttempts    int
 	Resends        int
@@ -203,6 +203,25 @@ func (v *Verification) finish(s Status, now time.Time) []Event {
 	v.NextStepAt = time.Time{} // no fallback step after the end
 	v.UpdatedAt = now
 	return []Event{newEvent(eventForStatus[s], v, now)}
+}
+
+// maySendAgain reports whether another message of v may still be queued:
+// a resend (Resend, or a session's send on another channel) or a
+// fallback step. While one may, v keeps its sealed code.
+func (v *Verification) maySendAgain() bool {
+	return v.Status == StatusPending && (v.Resends < v.MaxResends || v.FallbackStep+1 < len(v.Options.Fallback))
+}
+
+// dropDeliveredCode erases v's sealed code once a provider accepted
+// record, the latest message v queued, and no further message may be
+// queued: nothing will need the code again, and only its HMAC stays for
+// checks. An older message of v still waiting for a retry is then
+// dropped unsent (Deliver), since the code has reached the person.
+// A verification that ends loses its sealed code in finish.
+func (v *Verification) dropDeliveredCode(record Message) {
+	if !v.maySendAgain() && !record.CreatedAt.Before(v.LastSentAt) {
+		v.CodeSealed = nil
+	}
 }
 
 var eventForStatus = map[Status]EventType{

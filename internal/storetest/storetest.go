@@ -85,6 +85,7 @@ func Run(t *testing.T, open func(t *testing.T) otp.Store) {
 		{"DeleteUsersBefore", testDeleteUsersBefore},
 		{"QuotaBoundUnderConcurrency", testQuotaBoundUnderConcurrency},
 		{"CreateDeveloperWithInvitation", testCreateDeveloperWithInvitation},
+		{"SealedValues", testSealedValues},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -36,14 +36,18 @@ type developerView struct {
 	// VirtualPhoneNumber is the E.164 number the operator gave the
 	// developer, null when none; only the operator sets it
 	// (PATCH /v1/developers/{id}).
-	VirtualPhoneNumber *string   `json:"virtualPhoneNumber"`
-	CreatedAt          time.Time `json:"createdAt"`
+	VirtualPhoneNumber *string `json:"virtualPhoneNumber"`
+	// Status is set by the operator: a suspended developer can neither
+	// sign in nor use the console, and their applications' keys are
+	// refused (403, developer_suspended).
+	Status    string    `json:"status" enum:"active,suspended"`
+	CreatedAt time.Time `json:"createdAt"`
 }
 
 func newDeveloperView(d *otp.Developer) developerView {
 	v := developerView{ID: d.ID, Email: d.Email, Name: d.Name, Company: d.Company,
-		Plan:      planView{MaxProjects: d.Plan.MaxProjects, MaxAppsPerProject: d.Plan.MaxAppsPerProject, MonthlySends: d.Plan.MonthlySends},
-		CreatedAt: d.CreatedAt}
+		Plan:   planView{MaxProjects: d.Plan.MaxProjects, MaxAppsPerProject: d.Plan.MaxAppsPerProject, MonthlySends: d.Plan.MonthlySends},
+		Status: string(d.Status), CreatedAt: d.CreatedAt}
 	if d.VirtualPhoneNumber != "" {
 		v.VirtualPhoneNumber = &d.VirtualPhoneNumber
 	}

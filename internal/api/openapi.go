@@ -84,7 +84,7 @@ func buildOpenAPI(routes []route, version string, dialects []dialectLink) ([]byt
 			"properties": map[string]any{
 				"code":    map[string]any{"type": "string", "description": "Stable upper-snake code, e.g. INVALID_PHONE"},
 				"message": map[string]any{"type": "string", "description": "Human-readable, in English or Russian by Accept-Language"},
-				"details": map[string]any{"type": "object", "description": "e.g. field: the request field at fault"},
+				"details": map[string]any{"type": "object", "description": "e.g. field: the request field at fault; reason: why a request was refused"},
 			},
 		}},
 	})
@@ -99,7 +99,9 @@ func buildOpenAPI(routes []route, version string, dialects []dialectLink) ([]byt
 			"schemas": g.Components(),
 			"securitySchemes": map[string]any{
 				"consoleToken": map[string]any{"type": "http", "scheme": "bearer", "description": "The admin (console) token, a developer's session token, or an ID token of the operator's OpenID Connect issuer (OTPD_OIDC_ISSUER)"},
-				"apiKey":       map[string]any{"type": "http", "scheme": "bearer", "description": "An application's API key"},
+				"apiKey": map[string]any{"type": "http", "scheme": "bearer", "description": "An application's API key. Refused with 403 FORBIDDEN " +
+					"while the application is disabled by its owner (status), held by the operator (operatorDisabled; details.reason " +
+					"operator_disabled) or its owner's account is suspended (details.reason developer_suspended)"},
 				"apiKeyHeader": map[string]any{"type": "apiKey", "in": "header", "name": "x-api-key",
 					"description": "An application's API key in an x-api-key header, as Cobinar documents for its read-only user lookup"},
 			},

@@ -178,6 +178,10 @@ type applicationView struct {
 	// WebhookSecretPreview is masked; the console endpoint of the webhooks
 	// work reveals it in full.
 	WebhookSecretPreview string `json:"webhookSecretPreview"`
+	// OperatorDisabled is the operator's hold, which the owner cannot
+	// clear: the application works only while status (the owner's
+	// switch) is active and this is false.
+	OperatorDisabled bool `json:"operatorDisabled"`
 	// AllowedOrigins are the sites (scheme://host[:port]) whose pages may
 	// call the session flow with the public key; empty allows any.
 	// ReturnURLs are where the hosted page may send a person back.
@@ -196,6 +200,7 @@ func newApplicationView(a *otp.Application) applicationView {
 		AllowedOrigins:       append(make([]string, 0, len(a.AllowedOrigins)), a.AllowedOrigins...),
 		ReturnURLs:           append(make([]string, 0, len(a.ReturnURLs)), a.ReturnURLs...),
 		CreatedAt:            a.CreatedAt, UpdatedAt: a.UpdatedAt,
+		OperatorDisabled: a.OperatorDisabled,
 	}
 }
 

@@ -226,5 +226,5 @@ func (v *Verifier) VerifyIDToken(ctx context.Context, raw string) (otp.Identity,
 	if err := tok.Claims(&c); err != nil {
 		return otp.Identity{}, fmt.Errorf("%w: claims: %v", otp.ErrIDTokenInvalid, err)
 	}
-	return otp.Identity{Issuer: tok.Issuer, Subject: tok.Subject, Email: c.Email, EmailVerified: bool(c.EmailVerified), Name: c.Name}, nil
+	return otp.Identity{Issuer: tok.Issuer, Subject: tok.Subject, Email: c.Email, EmailVerified: bool(c.EmailVerified), Name: c.Name, IssuedAt: tok.IssuedAt}, nil
 }

@@ -43,7 +43,8 @@ func TestVerifyIDTokenAcceptsFirebaseToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := otp.Identity{Issuer: iss.URL, Subject: "uid-Ada@Example.com", Email: "Ada@Example.com", EmailVerified: true, Name: "Ada Lovelace"}
+	want := otp.Identity{Issuer: iss.URL, Subject: "uid-Ada@Example.com", Email: "Ada@Example.com", EmailVerified: true, Name: "Ada Lovelace",
+		IssuedAt: start.Add(-time.Minute)}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("identity (-want +got):\n%s", diff)
 	}

@@ -33,7 +33,11 @@ type Application struct {
 	ProjectID   string
 	Name        string
 	Environment Environment
-	Status      AppStatus
+	Status      AppStatus // the owner's switch
+	// OperatorDisabled is the operator's hold, which the owner cannot
+	// clear: the application works only while Status is active and this
+	// is false.
+	OperatorDisabled bool
 
 	ClientID  string // public identifier, always visible
 	PublicKey string // browser-safe key for the session flow

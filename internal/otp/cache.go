@@ -103,6 +103,13 @@ type readCache struct {
 	// Their application comes from apps, through its id.
 	extra    map[string]apiKeyEntry
 	extraIDs map[string]string
+	// The status of project owners, by developer id.
+	devs map[string]developerEntry
+}
+
+type developerEntry struct {
+	status  DeveloperStatus
+	expires time.Time
 }
 
 type apiKeyEntry struct {
@@ -129,6 +136,7 @@ func newReadCache(ttl time.Duration, max int) *readCache {
 
 		extra:    make(map[string]apiKeyEntry),
 		extraIDs: make(map[string]string),
+		devs:     make(map[string]developerEntry),
 	}
 }
 
@@ -313,4 +321,46 @@ func (c *readCache) forgetAPIKey(id string) {
 		delete(c.extra, h)
 		delete(c.extraIDs, id)
 	}
+}
+
+// developerStatus returns the cached, fresh status of developer id.
+func (c *readCache) developerStatus(id string, now time.Time) (DeveloperStatus, bool) {
+	if c.ttl <= 0 {
+		return "", false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.devs[id]
+	if !ok || !now.Before(e.expires) {
+		return "", false
+	}
+	return e.status, true
+}
+
+// putDeveloperStatus caches the status of developer id, read from the
+// store when the generation was gen.
+func (c *readCache) putDeveloperStatus(id string, st DeveloperStatus, gen uint64, now time.Time) {
+	if c.ttl <= 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
+	if _, ok := c.devs[id]; !ok && len(c.devs) >= c.max {
+		for k := range c.devs {
+			delete(c.devs, k)
+			break
+		}
+	}
+	c.devs[id] = developerEntry{status: st, expires: now.Add(c.ttl)}
+}
+
+// forgetDeveloper drops the status of developer id: it changed.
+func (c *readCache) forgetDeveloper(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	delete(c.devs, id)
 }

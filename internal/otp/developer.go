@@ -24,6 +24,14 @@ type Developer struct {
 	// developer (Cobinar's developer profile shows one); "" for none.
 	// Only the operator sets it.
 	VirtualPhoneNumber string
+	// Status is set by the operator: a suspended developer can neither
+	// sign in nor use the console, and the API keys of their
+	// applications are refused.
+	Status DeveloperStatus
+	// SessionsValidAfter ends every console session created before it
+	// (and ID tokens issued before it): revoking sessions, changing or
+	// resetting the password set it to the time of the change. Zero: none.
+	SessionsValidAfter time.Time
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
 }
@@ -94,7 +102,7 @@ func (s *Service) newDeveloper(ctx context.Context, in DeveloperInput) (*Develop
 		return nil, err
 	}
 	now := s.clock.Now()
-	dev := &Developer{ID: NewID("dev"), Email: d.Value, Plan: DefaultPlan, CreatedAt: now, UpdatedAt: now}
+	dev := &Developer{ID: NewID("dev"), Email: d.Value, Plan: DefaultPlan, Status: DeveloperActive, CreatedAt: now, UpdatedAt: now}
 	if err := applyDeveloperProfile(dev, in); err != nil {
 		return nil, err
 	}
@@ -270,6 +278,7 @@ func (s *Service) Login(ctx context.Context, email, password string) (token stri
 	if len(password) > maxPasswordLen {
 		return "", nil, nil, bad
 	}
+	started := s.clock.Now()
 	dev, err = s.store.GetDeveloperByEmail(ctx, email)
 	if err != nil && !isCode(err, CodeNotFound) {
 		return "", nil, nil, fmt.Errorf("login: %w", err)
@@ -289,21 +298,39 @@ func (s *Service) Login(ctx context.Context, email, password string) (token stri
 	if err != nil || !ok || !known {
 		return "", nil, nil, bad
 	}
-	raw := make([]byte, 24)
-	rand.Read(raw)
-	token = "otpd_session_" + hex.EncodeToString(raw)
-	h := sha256.Sum256([]byte(token))
-	now := s.clock.Now()
-	sess = &Session{TokenHash: h[:], DeveloperID: dev.ID, CreatedAt: now, ExpiresAt: now.Add(SessionTTL)}
-	if err := s.store.CreateSession(ctx, sess); err != nil {
+	if dev.Status == DeveloperSuspended {
+		return "", nil, nil, developerSuspended()
+	}
+	// Dated from before the account was read: a password reset or a
+	// revocation committed while the password was being checked is
+	// after it, so the session is refused rather than outliving them.
+	token, sess, err = s.openConsoleSession(ctx, dev.ID, started)
+	if err != nil {
 		return "", nil, nil, fmt.Errorf("login: %w", err)
 	}
 	return token, sess, dev, nil
 }
 
-// AuthenticateSession returns the developer of a live session token.
+// openConsoleSession creates a console session of developer devID, dated at.
+func (s *Service) openConsoleSession(ctx context.Context, devID string, at time.Time) (string, *Session, error) {
+	raw := make([]byte, 24)
+	rand.Read(raw)
+	token := "otpd_session_" + hex.EncodeToString(raw)
+	h := sha256.Sum256([]byte(token))
+	sess := &Session{TokenHash: h[:], DeveloperID: devID, CreatedAt: at, ExpiresAt: at.Add(SessionTTL)}
+	if err := s.store.CreateSession(ctx, sess); err != nil {
+		return "", nil, err
+	}
+	return token, sess, nil
+}
+
+// AuthenticateSession returns the developer of a live session token. A
+// session created before the developer's sessions were revoked is
+// refused like an expired one; a suspended developer is FORBIDDEN
+// (developer_suspended). Both are read from the store on every request,
+// so they take effect at once on every instance.
 func (s *Service) AuthenticateSession(ctx context.Context, token string) (*Developer, error) {
-	bad := &Error{Code: CodeUnauthenticated, Key: "invalid_session", Message: "The session is unknown or has expired: sign in again"}
+	bad := invalidSession()
 	if !strings.HasPrefix(token, "otpd_session_") {
 		return nil, bad
 	}
@@ -315,7 +342,17 @@ func (s *Service) AuthenticateSession(ctx context.Context, token string) (*Devel
 	if err != nil {
 		return nil, fmt.Errorf("session: %w", err)
 	}
-	return s.GetDeveloper(ctx, sess.DeveloperID)
+	dev, err := s.store.GetDeveloper(ctx, sess.DeveloperID)
+	if isCode(err, CodeNotFound) {
+		return nil, bad // deleted
+	}
+	if err != nil {
+		return nil, fmt.Errorf("session: %w", err)
+	}
+	if err := checkDeveloperAccess(dev, sess.CreatedAt, time.Microsecond); err != nil {
+		return nil, err
+	}
+	return dev, nil
 }
 
 // Logout ends the signed-in developer's session token.

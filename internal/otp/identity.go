@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -20,6 +21,9 @@ type Identity struct {
 	Email         string
 	EmailVerified bool
 	Name          string // the token's name claim, if any
+	// IssuedAt is the token's iat, to the second: a token issued before
+	// the developer's sessions were revoked is refused.
+	IssuedAt time.Time
 }
 
 // IdentityVerifier checks ID tokens of the one issuer the operator
@@ -95,7 +99,14 @@ func (s *Service) AuthenticateIDToken(ctx context.Context, raw string, createIfM
 		return nil, fmt.Errorf("verify ID token: %v: %w", err, &Error{Code: CodeIdentityUnavailable, Key: "identity_provider_unavailable",
 			Message: "The identity provider's keys could not be fetched; try again shortly"})
 	}
-	return s.DeveloperForIdentity(ctx, id, createIfMissing)
+	dev, err := s.DeveloperForIdentity(ctx, id, createIfMissing)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkDeveloperAccess(dev, id.IssuedAt, time.Second); err != nil {
+		return nil, err
+	}
+	return dev, nil
 }
 
 // DeveloperForIdentity returns the developer whose email is id's email,
@@ -128,7 +139,7 @@ func (s *Service) DeveloperForIdentity(ctx context.Context, id Identity, createI
 			Message: "No developer account has this email address and sign-up is closed: ask the operator for an account or an invitation"}
 	}
 	now := s.clock.Now()
-	dev = &Developer{ID: NewID("dev"), Email: d.Value, Plan: DefaultPlan, CreatedAt: now, UpdatedAt: now}
+	dev = &Developer{ID: NewID("dev"), Email: d.Value, Plan: DefaultPlan, Status: DeveloperActive, CreatedAt: now, UpdatedAt: now}
 	if name := strings.TrimSpace(id.Name); utf8.RuneCountInString(name) <= maxNameLen {
 		dev.Name = name
 	}

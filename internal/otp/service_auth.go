@@ -27,7 +27,8 @@ func (s *Service) Authenticate(ctx context.Context, apiKey string) (*Application
 }
 
 // AuthenticateCall finds the application of an API key, refuses disabled
-// ones and counts the request against the key's rate limit. The key is
+// ones (by their owner or by the operator) and those of a suspended
+// developer, and counts the request against the key's rate limit. The key is
 // the application's own (full scope, any address; after a rotation with a
 // grace period the previous one too until it ends) or one of its extra
 // API keys: one whose allow-list does not hold c.RemoteIP is refused like
@@ -65,8 +66,8 @@ func (s *Service) AuthenticateCall(ctx context.Context, c APICall) (*Application
 		}
 		bucket += ":" + k.ID
 	}
-	if a.Status != AppActive {
-		return nil, Decision{}, &Error{Code: CodeForbidden, Key: "application_disabled", Message: "The application is disabled"}
+	if err := s.usable(ctx, a); err != nil {
+		return nil, Decision{}, err
 	}
 	if k != nil && k.Scope == ScopeRead && !c.ReadOnly {
 		return nil, Decision{}, &Error{Code: CodeForbidden, Key: "read_only_key",

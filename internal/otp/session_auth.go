@@ -19,7 +19,7 @@ const (
 // AuthenticateSessionFlow authenticates a call of the session flow, which a
 // browser makes with the application's public key and a server with its
 // API key: it finds the application of either, tells which was given,
-// refuses disabled applications and counts the request against the
+// refuses disabled applications (and those of a suspended developer) and counts the request against the
 // application's rate limit, as AuthenticateCall does. Every other API
 // authenticates with AuthenticateCall, which knows no public key, so a
 // public key can never do anything but the session flow. Errors:
@@ -37,8 +37,8 @@ func (s *Service) AuthenticateSessionFlow(ctx context.Context, c APICall) (*Appl
 	if err != nil {
 		return nil, 0, Decision{}, fmt.Errorf("authenticate public key: %w", err)
 	}
-	if a.Status != AppActive {
-		return nil, 0, Decision{}, &Error{Code: CodeForbidden, Key: "application_disabled", Message: "The application is disabled"}
+	if err := s.usable(ctx, a); err != nil {
+		return nil, 0, Decision{}, err
 	}
 	d, err := s.limiter.Allow(ctx, "api:"+a.ID, s.cfg.APIKeyRequests)
 	if err != nil {

@@ -48,7 +48,11 @@ type Store interface {
 	GetApplicationByPublicKey(ctx context.Context, key string) (*Application, error)
 	// ListApplications returns applications newest first.
 	ListApplications(ctx context.Context, f ApplicationFilter) ([]*Application, error)
+	// UpdateApplication writes a back, all but OperatorDisabled.
 	UpdateApplication(ctx context.Context, a *Application) error
+	// SetApplicationOperatorDisabled sets the operator's hold on an
+	// application, alone; ErrNotFound if unknown.
+	SetApplicationOperatorDisabled(ctx context.Context, id string, disabled bool, at time.Time) error
 	// DeleteApplication deletes the application and everything it owns,
 	// its API keys among them.
 	DeleteApplication(ctx context.Context, id string) error
@@ -190,7 +194,34 @@ type Store interface {
 	// CountOwnerSends adds up the verifications created from fromDay on by
 	// the live applications of the projects a developer owns.
 	CountOwnerSends(ctx context.Context, ownerID string, fromDay int64) (int, error)
+	// UpdateDeveloper writes d's profile and plan back; the password, the
+	// status and the session revocation have methods of their own, so
+	// that an edit of the profile cannot undo them.
 	UpdateDeveloper(ctx context.Context, d *Developer) error
+	// SetDeveloperStatus sets a developer's status; ErrNotFound if unknown.
+	SetDeveloperStatus(ctx context.Context, id string, st DeveloperStatus, at time.Time) error
+	// DeleteDeveloper deletes a developer with their sessions and
+	// password resets; ErrConflict while they own projects (checked under
+	// the developer's row lock), ErrNotFound if unknown.
+	DeleteDeveloper(ctx context.Context, id string) error
+	// RevokeSessions sets the developer's SessionsValidAfter to at and
+	// deletes their sessions created before it; ErrNotFound if unknown.
+	RevokeSessions(ctx context.Context, developerID string, at time.Time) error
+	// SetPassword writes a developer's password hash and, in the same
+	// transaction, revokes their sessions as RevokeSessions does at at and
+	// deletes their password resets; ErrNotFound if unknown.
+	SetPassword(ctx context.Context, developerID, passwordHash string, at time.Time) error
+	// CreatePasswordReset inserts r and deletes the developer's other
+	// password resets; ErrNotFound if the developer is unknown.
+	CreatePasswordReset(ctx context.Context, r *PasswordReset) error
+	// GetPasswordReset returns the password reset of a token hash, or ErrNotFound.
+	GetPasswordReset(ctx context.Context, tokenHash []byte) (*PasswordReset, error)
+	// RedeemPasswordReset uses up an unused password reset that expires
+	// after at and sets its developer's password as SetPassword does, in
+	// one transaction, and returns the developer's id. ErrNotFound if the
+	// reset is unknown, used or expired: of concurrent redemptions, one
+	// succeeds.
+	RedeemPasswordReset(ctx context.Context, tokenHash []byte, at time.Time, passwordHash string) (string, error)
 	CreateInvitation(ctx context.Context, inv *Invitation) error
 	GetInvitation(ctx context.Context, tokenHash []byte) (*Invitation, error)
 	// UseInvitation marks an unused invitation used; ErrNotFound if it is

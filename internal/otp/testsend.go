@@ -11,7 +11,7 @@ import (
 // validation, destination limits, quotas, credits and durable outbox, and
 // the request counts against the application's API key rate limit too, so
 // the console is no way around it. Errors: NOT_FOUND (unknown or another
-// tenant's application), FORBIDDEN (disabled), RATE_LIMITED, and those of
+// tenant's application), FORBIDDEN (disabled by its owner or the operator, or its owner suspended), RATE_LIMITED, and those of
 // CreateVerification. The project's CAPTCHA is not asked for: the console's
 // caller has signed in.
 func (s *Service) TestSend(ctx context.Context, appID string, req CreateRequest) (*Verification, error) {
@@ -19,8 +19,8 @@ func (s *Service) TestSend(ctx context.Context, appID string, req CreateRequest)
 	if err != nil {
 		return nil, err
 	}
-	if a.Status != AppActive {
-		return nil, &Error{Code: CodeForbidden, Key: "application_disabled", Message: "The application is disabled"}
+	if err := s.usable(ctx, a); err != nil {
+		return nil, err
 	}
 	d, err := s.limiter.Allow(ctx, "api:"+a.ID, s.cfg.APIKeyRequests)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/otpd/otpd/internal/otp"
 )
@@ -13,7 +14,7 @@ import (
 const applicationColumns = `id, project_id, name, environment, status, client_id, public_key,
 	api_key_hash, api_key_preview, client_secret_hash, client_secret_preview, webhook_secret_sealed,
 	created_at, updated_at, prev_api_key_hash, prev_api_key_until, prev_client_secret_hash, prev_client_secret_until,
-	prev_webhook_secret_sealed, prev_webhook_secret_until, allowed_origins, return_urls`
+	prev_webhook_secret_sealed, prev_webhook_secret_until, allowed_origins, return_urls, operator_disabled`
 
 func scanApplication(row interface{ Scan(...any) error }) (*otp.Application, error) {
 	var (
@@ -21,11 +22,12 @@ func scanApplication(row interface{ Scan(...any) error }) (*otp.Application, err
 		created, updated                          int64
 		prevKeyUntil, prevUntil, prevWebhookUntil int64
 		origins, returnURLs                       string
+		operatorDisabled                          int64
 	)
 	err := row.Scan(&a.ID, &a.ProjectID, &a.Name, &a.Environment, &a.Status, &a.ClientID, &a.PublicKey,
 		&a.APIKeyHash, &a.APIKeyPreview, &a.ClientSecretHash, &a.ClientSecretPreview, &a.WebhookSecretSealed,
 		&created, &updated, &a.PrevAPIKeyHash, &prevKeyUntil, &a.PrevClientSecretHash, &prevUntil,
-		&a.PrevWebhookSecretSealed, &prevWebhookUntil, &origins, &returnURLs)
+		&a.PrevWebhookSecretSealed, &prevWebhookUntil, &origins, &returnURLs, &operatorDisabled)
 	if err != nil {
 		return nil, err
 	}
@@ -43,6 +45,7 @@ func scanApplication(row interface{ Scan(...any) error }) (*otp.Application, err
 	a.WebhookSecretSealed = emptyToNil(a.WebhookSecretSealed)
 	a.PrevWebhookSecretSealed, a.PrevWebhookSecretUntil = emptyToNil(a.PrevWebhookSecretSealed), fromMicros(prevWebhookUntil)
 	a.CreatedAt, a.UpdatedAt = fromMicros(created), fromMicros(updated)
+	a.OperatorDisabled = operatorDisabled != 0
 	return &a, nil
 }
 
@@ -58,13 +61,13 @@ func (s *Store) CreateApplication(ctx context.Context, a *otp.Application) error
 func insertApplication(ctx context.Context, tx *txRunner, a *otp.Application) error {
 	_, err := tx.ExecContext(ctx,
 		`INSERT INTO applications (`+applicationColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)`,
 		a.ID, a.ProjectID, a.Name, string(a.Environment), string(a.Status), a.ClientID, a.PublicKey,
 		nullBytes(a.APIKeyHash), a.APIKeyPreview, nullBytes(a.ClientSecretHash), a.ClientSecretPreview,
 		nullBytes(a.WebhookSecretSealed), micros(a.CreatedAt), micros(a.UpdatedAt),
 		nullBytes(a.PrevAPIKeyHash), micros(a.PrevAPIKeyUntil), nullBytes(a.PrevClientSecretHash), micros(a.PrevClientSecretUntil),
 		nullBytes(a.PrevWebhookSecretSealed), micros(a.PrevWebhookSecretUntil),
-		encodeList(a.AllowedOrigins), encodeList(a.ReturnURLs))
+		encodeList(a.AllowedOrigins), encodeList(a.ReturnURLs), boolInt(a.OperatorDisabled))
 	return err
 }
 
@@ -159,6 +162,17 @@ func (s *Store) UpdateApplication(ctx context.Context, a *otp.Application) error
 		return s.dbErr("update application", err)
 	}
 	return mustAffect("update application", res)
+}
+
+// SetApplicationOperatorDisabled sets the operator's hold alone, so that
+// an owner's concurrent UpdateApplication cannot undo it.
+func (s *Store) SetApplicationOperatorDisabled(ctx context.Context, id string, disabled bool, at time.Time) error {
+	res, err := s.writeExec(ctx, `UPDATE applications SET operator_disabled = $2, updated_at = $3 WHERE id = $1`,
+		id, boolInt(disabled), micros(at))
+	if err != nil {
+		return s.dbErr("set operator hold", err)
+	}
+	return mustAffect("set operator hold", res)
 }
 
 // DeleteApplication deletes the application and all it owns. The

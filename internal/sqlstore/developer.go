@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -9,18 +10,20 @@ import (
 )
 
 const developerColumns = `id, email, name, company, password_hash, max_projects, max_apps_per_project, created_at, updated_at, monthly_sends,
-	virtual_phone_number`
+	virtual_phone_number, status, sessions_valid_after`
 
 func scanDeveloper(row interface{ Scan(...any) error }) (*otp.Developer, error) {
 	var (
 		d                otp.Developer
 		created, updated int64
+		validAfter       int64
 	)
 	if err := row.Scan(&d.ID, &d.Email, &d.Name, &d.Company, &d.PasswordHash, &d.Plan.MaxProjects, &d.Plan.MaxAppsPerProject,
-		&created, &updated, &d.Plan.MonthlySends, &d.VirtualPhoneNumber); err != nil {
+		&created, &updated, &d.Plan.MonthlySends, &d.VirtualPhoneNumber, &d.Status, &validAfter); err != nil {
 		return nil, err
 	}
 	d.CreatedAt, d.UpdatedAt = fromMicros(created), fromMicros(updated)
+	d.SessionsValidAfter = fromMicros(validAfter)
 	return &d, nil
 }
 
@@ -52,9 +55,10 @@ func (s *Store) CreateDeveloperWithInvitation(ctx context.Context, d *otp.Develo
 // insertDeveloper writes the row of a new account.
 func insertDeveloper(ctx context.Context, tx *txRunner, d *otp.Developer) error {
 	_, err := tx.ExecContext(ctx,
-		`INSERT INTO developers (`+developerColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		`INSERT INTO developers (`+developerColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 		d.ID, d.Email, d.Name, d.Company, d.PasswordHash, d.Plan.MaxProjects, d.Plan.MaxAppsPerProject,
-		micros(d.CreatedAt), micros(d.UpdatedAt), d.Plan.MonthlySends, d.VirtualPhoneNumber)
+		micros(d.CreatedAt), micros(d.UpdatedAt), d.Plan.MonthlySends, d.VirtualPhoneNumber,
+		string(cmp.Or(d.Status, otp.DeveloperActive)), micros(d.SessionsValidAfter))
 	return err
 }
 
@@ -76,12 +80,15 @@ func (s *Store) GetDeveloperByEmail(ctx context.Context, email string) (*otp.Dev
 	return d, nil
 }
 
-// UpdateDeveloper writes d's profile, plan and virtual phone number back.
+// UpdateDeveloper writes d's profile, plan and virtual phone number back;
+// not the password, the status or the session revocation, which have
+// methods of their own (developer_control.go), so that a profile edit
+// that read the row before one of those changes cannot undo it.
 func (s *Store) UpdateDeveloper(ctx context.Context, d *otp.Developer) error {
 	res, err := s.writeExec(ctx,
-		`UPDATE developers SET name = $2, company = $3, password_hash = $4, max_projects = $5, max_apps_per_project = $6,
-			updated_at = $7, monthly_sends = $8, virtual_phone_number = $9 WHERE id = $1`,
-		d.ID, d.Name, d.Company, d.PasswordHash, d.Plan.MaxProjects, d.Plan.MaxAppsPerProject, micros(d.UpdatedAt), d.Plan.MonthlySends,
+		`UPDATE developers SET name = $2, company = $3, max_projects = $4, max_apps_per_project = $5,
+			updated_at = $6, monthly_sends = $7, virtual_phone_number = $8 WHERE id = $1`,
+		d.ID, d.Name, d.Company, d.Plan.MaxProjects, d.Plan.MaxAppsPerProject, micros(d.UpdatedAt), d.Plan.MonthlySends,
 		d.VirtualPhoneNumber)
 	if err != nil {
 		return s.dbErr("update developer", err)

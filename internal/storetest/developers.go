@@ -10,7 +10,8 @@ import (
 
 func testDevelopers(t *testing.T, st otp.Store) {
 	d := &otp.Developer{ID: otp.NewID("dev"), Email: "a@example.com", Name: "A", Company: "Acme",
-		PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$a2V5", Plan: otp.DefaultPlan, CreatedAt: t0, UpdatedAt: t0}
+		PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$a2V5", Plan: otp.DefaultPlan, Status: otp.DeveloperActive,
+		CreatedAt: t0, UpdatedAt: t0}
 	if err := st.CreateDeveloper(t.Context(), d); err != nil {
 		t.Fatal(err)
 	}

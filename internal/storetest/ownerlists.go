@@ -268,7 +268,7 @@ func testCobinarFields(t *testing.T, st otp.Store) {
 	}
 
 	d := &otp.Developer{ID: otp.NewID("dev"), Email: "v@example.com", PasswordHash: "x", Plan: otp.DefaultPlan,
-		VirtualPhoneNumber: "+999482918102", CreatedAt: t0, UpdatedAt: t0}
+		VirtualPhoneNumber: "+999482918102", Status: otp.DeveloperActive, CreatedAt: t0, UpdatedAt: t0}
 	if err := st.CreateDeveloper(ctx, d); err != nil {
 		t.Fatal(err)
 	}

@@ -89,7 +89,7 @@ export function money(m) {
 const BADGE = {
   active: 'ok', enabled: 'ok', verified: 'ok', delivered: 'ok', sent: 'info', live: 'info',
   pending: 'warn', queued: 'warn', retrying: 'warn', test: 'warn',
-  disabled: 'danger', failed: 'danger', dead: 'danger', expired: 'danger', canceled: 'danger', max_attempts: 'danger',
+  disabled: 'danger', 'held by operator': 'danger', suspended: 'danger', failed: 'danger', dead: 'danger', expired: 'danger', canceled: 'danger', max_attempts: 'danger',
 };
 
 /** badge renders a status word as a coloured pill; the word itself carries the meaning. */

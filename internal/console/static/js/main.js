@@ -31,6 +31,7 @@ route('/logs', 'logs', logs.page);
 const main = document.getElementById('content');
 const nav = document.getElementById('nav');
 const signOutButton = document.getElementById('sign-out');
+const signOutAllButton = document.getElementById('sign-out-all');
 
 let controller = null;
 let first = true;
@@ -38,6 +39,8 @@ let first = true;
 function setSignedIn(on) {
   nav.hidden = !on;
   signOutButton.hidden = !on;
+  // Only a developer's session has other sessions to end.
+  signOutAllButton.hidden = !on || !token().startsWith('otpd_session_');
 }
 
 function markSection(section) {
@@ -138,6 +141,16 @@ signOutButton.addEventListener('click', async () => {
     }
   }
   signOut('You are signed out.');
+});
+signOutAllButton.addEventListener('click', async () => {
+  // Ends every session of the account on the server, this one included.
+  try {
+    await post('/v1/auth/logout-all', {});
+  } catch (err) {
+    announceError(err);
+    return;
+  }
+  signOut('You are signed out everywhere.');
 });
 window.addEventListener('otpd:signed-out', () => {
   forgetApiKeys();

@@ -99,7 +99,7 @@ export function applicationsTable(apps, projectsById) {
   const cols = [
     ['Name', (a) => h('a', { href: href(`/applications/${enc(a.id)}`) }, a.name)],
     ['Environment', (a) => badge(a.environment)],
-    ['Status', (a) => badge(a.status)],
+    ['Status', (a) => [badge(a.status), a.operatorDisabled && [' ', badge('held by operator')]]],
     ['API key', (a) => h('code', {}, a.apiKeyPreview)],
     ['Created', (a) => time(a.createdAt)],
   ];
@@ -163,7 +163,8 @@ function draw(page, app) {
   crumbs.replaceChildren(h('a', { href: href('/projects') }, 'Projects'), ' / ',
     h('a', { href: href(`/projects/${enc(app.projectId)}`) }, project ? project.name : app.projectId));
   header.querySelector('.lede')?.remove();
-  h1.after(h('p', { class: 'lede' }, badge(app.environment), ' ', badge(app.status)));
+  h1.after(h('p', { class: 'lede' }, badge(app.environment), ' ', badge(app.status),
+    app.operatorDisabled && [' ', badge('held by operator')]));
 
   const toggle = app.status === 'active'
     ? button('Disable', () => setStatus(page, app, 'disabled'), { kind: 'secondary' })
@@ -189,6 +190,8 @@ function draw(page, app) {
         ['ID', h('code', {}, app.id)],
         ['Environment', app.environment],
         ['Status', app.status],
+        // The operator's hold outranks the status: the owner cannot lift it.
+        ...(app.operatorDisabled ? [['Operator hold', 'Disabled by the operator: every API call with its keys is refused (403) whatever its status, until the operator lifts the hold.']] : []),
         ['Created', time(app.createdAt)],
         ['Updated', time(app.updatedAt)],
       ])),

@@ -11,7 +11,7 @@ import (
 // read again; sends within it are added locally.
 const usageTTL = 5 * time.Second
 
-// usageCache remembers developers' plans and monthly sends for a few
+// usageCache remembers developers' plans and monthly messages for a few
 // seconds, so that checking the monthly limit costs no query per send.
 type usageCache struct {
 	mu sync.Mutex

@@ -59,6 +59,11 @@ func (s *Store) ListUndispatchedEvents(ctx context.Context, limit int) ([]otp.Ev
 // fanned out once, and each message charged once, even after a crash.
 func (s *Store) ConsumeEvents(ctx context.Context, ds []otp.WebhookDelivery, stats []otp.StatDelta, usage []otp.UsageRecord, events []string) error {
 	return s.inTx(ctx, func(ctx context.Context, tx *txRunner) error {
+		// The ledger first, as DeleteApplication does: of the two racing
+		// on the same events, the one that waits holds no other lock.
+		if err := s.recordUsage(ctx, tx, usage); err != nil {
+			return err
+		}
 		for _, d := range ds {
 			w := webhookDeliveryInsert(d)
 			if _, err := tx.ExecContext(ctx, w.sql, w.args...); err != nil {
@@ -79,9 +84,6 @@ func (s *Store) ConsumeEvents(ctx context.Context, ds []otp.WebhookDelivery, sta
 			if err != nil {
 				return s.dbErr("add daily stats", err)
 			}
-		}
-		if err := s.recordUsage(ctx, tx, usage); err != nil {
-			return err
 		}
 		for start := 0; start < len(events); start += 500 {
 			in, args := inList(events[start:min(start+500, len(events))])

@@ -7,8 +7,9 @@ import (
 
 // ConsumeEvents takes up to limit new events and, in one write, fans them
 // out to the webhook endpoints that want them, adds them to the analytics
-// rollup and charges their cost to project balances. It returns how many
-// events it took. Each event is consumed once, even across a crash.
+// rollup, records sent messages in the usage ledger and charges their cost
+// to project balances. It returns how many events it took. Each event is
+// consumed once, even across a crash, and each message charged once.
 func (s *Service) ConsumeEvents(ctx context.Context, limit int) (int, error) {
 	events, err := s.store.ListUndispatchedEvents(ctx, limit)
 	if err != nil || len(events) == 0 {
@@ -53,11 +54,11 @@ func (s *Service) ConsumeEvents(ctx context.Context, limit int) (int, error) {
 			})
 		}
 	}
-	charges, err := s.chargesOf(ctx, events)
+	usage, err := s.usageOf(ctx, events)
 	if err != nil {
 		return 0, fmt.Errorf("consume events: %w", err)
 	}
-	if err := s.store.ConsumeEvents(ctx, deliveries, statsOf(events), charges, ids); err != nil {
+	if err := s.store.ConsumeEvents(ctx, deliveries, statsOf(events), usage, ids); err != nil {
 		return 0, fmt.Errorf("consume events: %w", err)
 	}
 	return len(events), nil

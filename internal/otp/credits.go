@@ -5,44 +5,6 @@ import (
 	"fmt"
 )
 
-// Charge is what some sent messages cost a project's balance.
-type Charge struct {
-	ProjectID string
-	Cost      Money
-}
-
-// chargesOf adds up the cost of the sent messages among events by project.
-func (s *Service) chargesOf(ctx context.Context, events []Event) ([]Charge, error) {
-	byProject := map[string]*Charge{}
-	var out []Charge
-	var order []string
-	for _, e := range events {
-		if e.Type != EventSent || e.Cost.Micros == 0 {
-			continue
-		}
-		a, err := s.applicationByID(ctx, e.AppID)
-		if isCode(err, CodeNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		c := byProject[a.ProjectID]
-		if c == nil {
-			c = &Charge{ProjectID: a.ProjectID}
-			byProject[a.ProjectID] = c
-			order = append(order, a.ProjectID)
-		}
-		if sum, err := c.Cost.Add(e.Cost); err == nil {
-			c.Cost = sum
-		}
-	}
-	for _, id := range order {
-		out = append(out, *byProject[id])
-	}
-	return out, nil
-}
-
 // ParseAmount reads an amount of a request, naming the field at fault.
 func ParseAmount(amount, currency string) (Money, error) {
 	if _, err := ParseMoney("0", currency); err != nil {

@@ -40,7 +40,7 @@ type Developer struct {
 type Plan struct {
 	MaxProjects       int
 	MaxAppsPerProject int
-	MonthlySends      int // verifications a calendar month (UTC) across the developer's live applications; 0 is unlimited
+	MonthlySends      int // messages a calendar month (UTC) across the developer's live applications, deleted ones included (the usage ledger); 0 is unlimited
 }
 
 // DefaultPlan is the plan of a new developer.

@@ -484,6 +484,9 @@ func (s *Service) Resend(ctx context.Context, a *Application, id string, channel
 	if err := cur.canResend(channel, s.clock.Now()); err != nil {
 		return nil, err
 	}
+	if err := s.checkMonthlySends(ctx, p, a); err != nil { // a resend is a message too
+		return nil, err
+	}
 	if err := s.rateLimitDestination(ctx, a, cur.To, p.Policy.SendsPerMinute); err != nil {
 		return nil, err
 	}

@@ -271,10 +271,8 @@ func (s *Service) sendOnSession(ctx context.Context, a *Application, p *Project,
 	if err := checkCredits(p, a); err != nil {
 		return nil, err
 	}
-	if sess.VerificationID == "" {
-		if err := s.checkMonthlySends(ctx, p, a); err != nil {
-			return nil, err
-		}
+	if err := s.checkMonthlySends(ctx, p, a); err != nil { // each send is a message
+		return nil, err
 	}
 	if err := s.rateLimitDestination(ctx, a, sess.To, p.Policy.SendsPerMinute); err != nil {
 		return nil, err

@@ -54,7 +54,10 @@ type Store interface {
 	// application, alone; ErrNotFound if unknown.
 	SetApplicationOperatorDisabled(ctx context.Context, id string, disabled bool, at time.Time) error
 	// DeleteApplication deletes the application and everything it owns,
-	// its API keys among them.
+	// its API keys among them. The messages of its otp.sent events not yet
+	// consumed are first written to the usage ledger and charged, as
+	// ConsumeEvents would: the ledger's rows are the owner's, not the
+	// application's, and stay.
 	DeleteApplication(ctx context.Context, id string) error
 
 	// CreateAPIKey inserts k unless its application already has max API
@@ -154,9 +157,10 @@ type Store interface {
 	ListUndispatchedEvents(ctx context.Context, limit int) ([]Event, error)
 	// ConsumeEvents inserts the webhook deliveries ds (skipping any
 	// already queued for the same endpoint and event), adds stats to the
-	// daily rollup, takes charges from project balances and marks events
-	// consumed, in one transaction.
-	ConsumeEvents(ctx context.Context, ds []WebhookDelivery, stats []StatDelta, charges []Charge, events []string) error
+	// daily rollup, writes usage to the usage ledger (skipping messages
+	// already there) and takes the cost of the rows it wrote from project
+	// balances, and marks events consumed, in one transaction.
+	ConsumeEvents(ctx context.Context, ds []WebhookDelivery, stats []StatDelta, usage []UsageRecord, events []string) error
 	// ClaimWebhookDeliveries leases up to limit due pending deliveries and counts the attempt.
 	ClaimWebhookDeliveries(ctx context.Context, now, leaseUntil time.Time, limit int) ([]WebhookDelivery, error)
 	// RecordWebhookAttempt writes d's new state and ends its lease, with
@@ -191,9 +195,13 @@ type Store interface {
 	GetDeveloper(ctx context.Context, id string) (*Developer, error)
 	GetDeveloperByEmail(ctx context.Context, email string) (*Developer, error)
 	ListDevelopers(ctx context.Context) ([]*Developer, error)
-	// CountOwnerSends adds up the verifications created from fromDay on by
-	// the live applications of the projects a developer owns.
-	CountOwnerSends(ctx context.Context, ownerID string, fromDay int64) (int, error)
+	// CountOwnerMessages counts the messages of live applications in an
+	// owner's usage ledger accepted at since or later, deleted
+	// applications' included.
+	CountOwnerMessages(ctx context.Context, ownerID string, since time.Time) (int, error)
+	// ListOwnerUsage returns an owner's usage ledger rows accepted in
+	// [from, to), oldest first, up to limit of them.
+	ListOwnerUsage(ctx context.Context, ownerID string, from, to time.Time, limit int) ([]UsageRecord, error)
 	// UpdateDeveloper writes d's profile and plan back; the password, the
 	// status and the session revocation have methods of their own, so
 	// that an edit of the profile cannot undo them.

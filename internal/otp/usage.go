@@ -11,7 +11,7 @@ import (
 // read again; sends within it are added locally.
 const usageTTL = 5 * time.Second
 
-// usageCache remembers developers' plans and monthly sends for a few
+// usageCache remembers developers' plans and monthly messages for a few
 // seconds, so that checking the monthly limit costs no query per send.
 type usageCache struct {
 	mu sync.Mutex
@@ -21,7 +21,7 @@ type usageCache struct {
 type usageEntry struct {
 	plan    Plan
 	month   int64 // first day of the month counted, days since 1970
-	sent    int
+	sent    int   // messages
 	expires time.Time
 }
 
@@ -32,15 +32,20 @@ func (c *usageCache) forget(devID string) {
 }
 
 // checkMonthlySends refuses a live send of a developer's project once the
-// plan's monthly sends are used up. The count comes from the analytics
-// rollup (about a second behind) plus the sends this process allowed
-// since it last read it.
+// plan's monthly messages are used up. The count comes from the usage
+// ledger (about a second behind; deleting an application does not lower
+// it) plus one for each send this process allowed since it last read it.
+// The limit counts messages, not verifications: each resend, fallback
+// step and retry the provider accepts is one. Only the requests that send
+// (a new verification, a resend, a session's send) are checked, so a
+// verification started under the limit may finish its fallback over it.
 func (s *Service) checkMonthlySends(ctx context.Context, p *Project, a *Application) error {
 	if p.OwnerID == "" || a.Environment != Live {
 		return nil
 	}
 	now := s.clock.Now().UTC()
-	month := dayOf(time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC))
+	start := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	month := dayOf(start)
 	s.usage.mu.Lock()
 	e, ok := s.usage.m[p.OwnerID]
 	s.usage.mu.Unlock()
@@ -51,13 +56,13 @@ func (s *Service) checkMonthlySends(ctx context.Context, p *Project, a *Applicat
 		}
 		e = usageEntry{plan: d.Plan, month: month, expires: now.Add(usageTTL)}
 		if d.Plan.MonthlySends > 0 {
-			if e.sent, err = s.store.CountOwnerSends(ctx, p.OwnerID, month); err != nil {
+			if e.sent, err = s.store.CountOwnerMessages(ctx, p.OwnerID, start); err != nil {
 				return fmt.Errorf("monthly sends of %s: %w", p.OwnerID, err)
 			}
 		}
 	}
 	if e.plan.MonthlySends > 0 && e.sent >= e.plan.MonthlySends {
-		return quotaExceeded("monthly_sends", fmt.Sprintf("The plan's %d sends this month are used up", e.plan.MonthlySends))
+		return quotaExceeded("monthly_sends", fmt.Sprintf("The plan's %d messages this month are used up", e.plan.MonthlySends))
 	}
 	e.sent++
 	s.usage.mu.Lock()

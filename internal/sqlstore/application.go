@@ -187,6 +187,16 @@ func (s *Store) DeleteApplication(ctx context.Context, id string) error {
 		if err != nil {
 			return s.dbErr("delete application", err)
 		}
+		// The messages sent belong to the owner's ledger, not to the
+		// application: those the consumer has not taken yet are recorded
+		// and charged before their events go.
+		usage, err := s.unconsumedUsage(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := s.recordUsage(ctx, tx, usage); err != nil {
+			return err
+		}
 		for _, q := range []string{
 			// Sessions first: a session's writer locks it before its verification.
 			`DELETE FROM verification_sessions WHERE app_id = $1`,

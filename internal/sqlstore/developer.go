@@ -185,15 +185,3 @@ func (s *Store) ListDevelopers(ctx context.Context) ([]*otp.Developer, error) {
 	}
 	return out, s.dbErr("list developers", rows.Err())
 }
-
-// CountOwnerSends adds up the verifications created from fromDay on by
-// the live applications of the projects ownerID owns, from the rollup.
-func (s *Store) CountOwnerSends(ctx context.Context, ownerID string, fromDay int64) (int, error) {
-	var n int
-	err := s.reader.QueryRowContext(ctx,
-		`SELECT CAST(COALESCE(SUM(d.created), 0) AS BIGINT) FROM daily_stats d
-		JOIN applications a ON a.id = d.app_id
-		JOIN projects p ON p.id = a.project_id
-		WHERE p.owner_id = $1 AND a.environment = 'live' AND d.day >= $2`, ownerID, fromDay).Scan(&n)
-	return n, s.dbErr("count owner sends", err)
-}

@@ -53,11 +53,17 @@ func (s *Store) ListUndispatchedEvents(ctx context.Context, limit int) ([]otp.Ev
 }
 
 // ConsumeEvents inserts the webhook deliveries ds, skipping any already
-// queued for the same endpoint and event, adds stats to the daily rollup
-// and marks events consumed, in one transaction: so each event is
-// counted once and fanned out once, even after a crash.
-func (s *Store) ConsumeEvents(ctx context.Context, ds []otp.WebhookDelivery, stats []otp.StatDelta, charges []otp.Charge, events []string) error {
+// queued for the same endpoint and event, adds stats to the daily rollup,
+// records usage in the ledger (charging what it newly records) and marks
+// events consumed, in one transaction: so each event is counted once and
+// fanned out once, and each message charged once, even after a crash.
+func (s *Store) ConsumeEvents(ctx context.Context, ds []otp.WebhookDelivery, stats []otp.StatDelta, usage []otp.UsageRecord, events []string) error {
 	return s.inTx(ctx, func(ctx context.Context, tx *txRunner) error {
+		// The ledger first, as DeleteApplication does: of the two racing
+		// on the same events, the one that waits holds no other lock.
+		if err := s.recordUsage(ctx, tx, usage); err != nil {
+			return err
+		}
 		for _, d := range ds {
 			w := webhookDeliveryInsert(d)
 			if _, err := tx.ExecContext(ctx, w.sql, w.args...); err != nil {
@@ -77,15 +83,6 @@ func (s *Store) ConsumeEvents(ctx context.Context, ds []otp.WebhookDelivery, sta
 				st.Cost.Micros, st.Cost.Currency)
 			if err != nil {
 				return s.dbErr("add daily stats", err)
-			}
-		}
-		for _, c := range charges {
-			_, err := tx.ExecContext(ctx,
-				`UPDATE projects SET credit_micros = credit_micros - $2
-				WHERE id = $1 AND credits_enabled = 1 AND credit_currency = $3`,
-				c.ProjectID, c.Cost.Micros, c.Cost.Currency)
-			if err != nil {
-				return s.dbErr("charge credits", err)
 			}
 		}
 		for start := 0; start < len(events); start += 500 {

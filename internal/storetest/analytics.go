@@ -58,7 +58,7 @@ func testCredits(t *testing.T, st otp.Store) {
 	if err != nil || got.Credits == nil || *got.Credits != usd(1_000_000) {
 		t.Fatalf("AddCredits = %+v, %v", got, err)
 	}
-	if err := st.ConsumeEvents(t.Context(), nil, nil, []otp.Charge{{ProjectID: p.ID, Cost: usd(7500)}}, nil); err != nil {
+	if err := st.ConsumeEvents(t.Context(), nil, nil, []otp.UsageRecord{{EventID: otp.NewID("evt"), ProjectID: p.ID, AppID: "app_1", Environment: otp.Live, Cost: usd(7500), At: t0}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	// A policy change does not undo the charge.

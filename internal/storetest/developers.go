@@ -142,29 +142,6 @@ func testInvitationsAndSessionSweep(t *testing.T, st otp.Store) {
 	}
 }
 
-func testCountOwnerSends(t *testing.T, st otp.Store) {
-	p := &otp.Project{ID: otp.NewID("prj"), Name: "owned", Policy: otp.DefaultPolicy(), OwnerID: "dev_1", CreatedAt: t0, UpdatedAt: t0}
-	if err := st.CreateProject(t.Context(), p); err != nil {
-		t.Fatal(err)
-	}
-	live := createApp(t, st, p.ID, otp.Live)
-	test := createApp(t, st, p.ID, otp.Test)
-	other := createApp(t, st, createProject(t, st, "operator's").ID, otp.Live)
-	day := t0.Unix() / 86400
-	deltas := []otp.StatDelta{
-		{AppID: live.ID, Day: day, Channel: otp.SMS, Country: "US", Created: 3},
-		{AppID: live.ID, Day: day - 40, Channel: otp.SMS, Country: "US", Created: 100}, // an earlier month
-		{AppID: test.ID, Day: day, Channel: otp.SMS, Country: "US", Created: 7},
-		{AppID: other.ID, Day: day, Channel: otp.SMS, Country: "US", Created: 9},
-	}
-	if err := st.ConsumeEvents(t.Context(), nil, deltas, nil, nil); err != nil {
-		t.Fatal(err)
-	}
-	if n, err := st.CountOwnerSends(t.Context(), "dev_1", day-10); err != nil || n != 3 {
-		t.Errorf("CountOwnerSends = %d, %v; want 3 (live, this period, own projects only)", n, err)
-	}
-}
-
 func testOwnerFilters(t *testing.T, st otp.Store) {
 	mine, theirs, ops := "dev_mine", "dev_theirs", ""
 	var ids = map[string]string{}

@@ -26,7 +26,7 @@ var operations = []operation{
 			"400": "INVALID_PARAMETER (details.field), INVALID_PHONE, INVALID_JSON",
 			"401": "UNAUTHENTICATED: a missing or wrong x-client-id, x-client-secret or x-api-key",
 			"402": "INSUFFICIENT_CREDITS: the project's prepaid balance is used up",
-			"403": "FORBIDDEN: the application is disabled; QUOTA_EXCEEDED: the plan's monthly sends are used up",
+			"403": "FORBIDDEN: the application is disabled; QUOTA_EXCEEDED: the plan's monthly messages are used up",
 			"415": "UNSUPPORTED_MEDIA_TYPE: the body is not JSON",
 			"429": "RATE_LIMITED (Retry-After, details.retryAfter): the application's or the phone's limit",
 		},

@@ -143,7 +143,7 @@ var errorDescriptions = map[string]string{
 	"400": "The request is invalid (INVALID_REQUEST, INVALID_PARAMETER, INVALID_PHONE, INVALID_EMAIL) or the code is not accepted " +
 		"(INVALID_CODE, OTP_EXPIRED, MAX_ATTEMPTS, OTP_ALREADY_VERIFIED, OTP_CANCELED)",
 	"401": "INVALID_API_KEY: the API key is missing or invalid",
-	"402": "INSUFFICIENT_CREDITS: the project's balance is used up; QUOTA_EXCEEDED: the plan's monthly sends are",
+	"402": "INSUFFICIENT_CREDITS: the project's balance is used up; QUOTA_EXCEEDED: the plan's monthly messages are used up",
 	"403": "FORBIDDEN: the application is disabled, or the key may not make this call",
 	"404": "OTP_NOT_FOUND: no OTP of this application has this id",
 	"429": "RATE_LIMITED: too many calls with this API key, or too many OTPs to this destination",

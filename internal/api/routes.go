@@ -82,6 +82,7 @@ func (s *Server) routes() []route {
 		{method: "PATCH", path: "/v1/projects/{id}", summary: "Update a project's name, description or policy", auth: authConsole, status: 200, request: projectRequest{}, response: projectView{}, handler: s.updateProject},
 		{method: "DELETE", path: "/v1/projects/{id}", summary: "Delete a project without applications", auth: authConsole, status: 204, handler: s.deleteProject},
 
+		{method: "PUT", path: "/v1/projects/{id}/approved-sender-ids", summary: "Set the sender ids the project's sends may name in callerId (admin token): E.164 numbers or alphanumeric ids of at most 11 characters; a send naming another is refused (403 sender_id_not_approved), except on the operator's own projects", auth: authConsole, status: 200, request: senderIDsRequest{}, response: projectView{}, handler: s.setApprovedSenderIDs},
 		{method: "POST", path: "/v1/projects/{id}/credits", summary: "Add to the project's prepaid balance (and turn it on: live sends then need a positive balance)", auth: authConsole, status: 200, request: creditsRequest{}, response: projectView{}, handler: s.addCredits},
 		{method: "POST", path: "/v1/applications", summary: "Create an application and its credentials", auth: authConsole, status: 201, request: applicationRequest{}, response: createdApplicationView{}, secret: true, handler: s.createApplication},
 		{method: "GET", path: "/v1/applications", summary: "List applications (?projectId=)", auth: authConsole, status: 200, response: applicationView{}, list: true, handler: s.listApplications},

@@ -16,9 +16,12 @@ type projectView struct {
 	Description string     `json:"description"`
 	Policy      policyView `json:"policy"`
 	// Credits is the prepaid balance; null when the project has none.
-	Credits   *moneyView `json:"credits"`
-	CreatedAt time.Time  `json:"createdAt"`
-	UpdatedAt time.Time  `json:"updatedAt"`
+	Credits *moneyView `json:"credits"`
+	// ApprovedSenderIDs are the callerId values the operator approved
+	// for the project's sends; only the operator sets them.
+	ApprovedSenderIDs []string  `json:"approvedSenderIds"`
+	CreatedAt         time.Time `json:"createdAt"`
+	UpdatedAt         time.Time `json:"updatedAt"`
 }
 
 // policyView gives durations in whole seconds.
@@ -97,7 +100,8 @@ type templateOverride struct {
 func newProjectView(p *otp.Project) projectView {
 	return projectView{
 		ID: p.ID, Name: p.Name, Description: p.Description, Policy: newPolicyView(p.Policy), Credits: creditsView(p.Credits),
-		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+		ApprovedSenderIDs: append(make([]string, 0, len(p.ApprovedSenderIDs)), p.ApprovedSenderIDs...),
+		CreatedAt:         p.CreatedAt, UpdatedAt: p.UpdatedAt,
 	}
 }
 

@@ -17,7 +17,11 @@ type Project struct {
 	OwnerID string
 	// Credits is the project's prepaid balance, nil when it has none:
 	// then sends are not limited by cost.
-	Credits   *Money
+	Credits *Money
+	// ApprovedSenderIDs are the sender ids (a send's callerId) the
+	// operator approved for the project; only the operator sets them
+	// (SetApprovedSenderIDs), and the owner's updates leave them as they are.
+	ApprovedSenderIDs []string
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }

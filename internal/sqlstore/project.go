@@ -127,7 +127,7 @@ const projectColumns = `id, name, description, policy, created_at, updated_at, o
 // projectRead adds the credit balance, which is written only by AddCredits
 // and the event consumer, never by UpdateProject: a policy change must not
 // undo a charge made meanwhile.
-const projectRead = projectColumns + `, credits_enabled, credit_micros, credit_currency`
+const projectRead = projectColumns + `, credits_enabled, credit_micros, credit_currency, approved_sender_ids`
 
 func scanProject(row interface{ Scan(...any) error }) (*otp.Project, error) {
 	var (
@@ -136,15 +136,19 @@ func scanProject(row interface{ Scan(...any) error }) (*otp.Project, error) {
 		created, updated int64
 		creditsEnabled   int
 		credit           otp.Money
+		senderIDs        string
 	)
 	if err := row.Scan(&p.ID, &p.Name, &p.Description, &policy, &created, &updated, &p.OwnerID,
-		&creditsEnabled, &credit.Micros, &credit.Currency); err != nil {
+		&creditsEnabled, &credit.Micros, &credit.Currency, &senderIDs); err != nil {
 		return nil, err
+	}
+	var err error
+	if p.ApprovedSenderIDs, err = decodeList(senderIDs); err != nil {
+		return nil, fmt.Errorf("decode approved sender ids: %w", err)
 	}
 	if creditsEnabled != 0 {
 		p.Credits = &credit
 	}
-	var err error
 	if p.Policy, err = decodePolicy(policy); err != nil {
 		return nil, err
 	}
@@ -209,6 +213,17 @@ func (s *Store) UpdateProject(ctx context.Context, p *otp.Project) error {
 		return s.dbErr("update project", err)
 	}
 	return mustAffect("update project", res)
+}
+
+// SetProjectSenderIDs writes the approved sender ids alone, so that an
+// owner's concurrent UpdateProject cannot undo the operator's list.
+func (s *Store) SetProjectSenderIDs(ctx context.Context, id string, ids []string, at time.Time) error {
+	res, err := s.writeExec(ctx, `UPDATE projects SET approved_sender_ids = $2, updated_at = $3 WHERE id = $1`,
+		id, encodeList(ids), micros(at))
+	if err != nil {
+		return s.dbErr("set sender ids", err)
+	}
+	return mustAffect("set sender ids", res)
 }
 
 // DeleteProject deletes a project without applications. The check and the

@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) otp.Store) {
 	}{
 		{"Projects", testProjects},
 		{"ProjectChallenge", testProjectChallenge},
+		{"ProjectSenderIDs", testProjectSenderIDs},
 		{"Applications", testApplications},
 		{"DeleteApplicationCascades", testDeleteApplicationCascades},
 		{"VerificationRoundTrip", testVerificationRoundTrip},

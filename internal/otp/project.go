@@ -22,8 +22,8 @@ type Project struct {
 	// operator approved for the project; only the operator sets them
 	// (SetApprovedSenderIDs), and the owner's updates leave them as they are.
 	ApprovedSenderIDs []string
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
 }
 
 // Policy holds the per-project defaults and bounds of verifications.

@@ -27,6 +27,7 @@ var russian = map[string]string{
 	"invalid_amount":                "Сумма должна быть положительным десятичным числом не более чем с 6 знаками, а валюта — кодом ISO 4217",
 	"invalid_autofill":              "Неверный хеш приложения SMS Retriever или домен WebOTP",
 	"invalid_caller_id":             "callerId должен быть номером E.164 или буквенным именем отправителя не длиннее 11 символов",
+	"sender_id_not_approved":        "callerId не входит в одобренные оператором имена отправителя проекта (approvedSenderIds): попросите оператора его одобрить",
 	"invalid_characters":            "Поле {field} содержит управляющие символы",
 	"unsafe_characters":             "Поле {field} содержит управляющие символы или символы направления текста ({character})",
 	"invalid_chat_link":             "Для привязки чата нужны провайдер, номер телефона и чат",

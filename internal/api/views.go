@@ -19,9 +19,13 @@ type projectView struct {
 	Credits *moneyView `json:"credits"`
 	// ApprovedSenderIDs are the callerId values the operator approved
 	// for the project's sends; only the operator sets them.
-	ApprovedSenderIDs []string  `json:"approvedSenderIds"`
-	CreatedAt         time.Time `json:"createdAt"`
-	UpdatedAt         time.Time `json:"updatedAt"`
+	ApprovedSenderIDs []string `json:"approvedSenderIds"`
+	// PendingTemplates are template overrides an untrusted developer
+	// saved, waiting for the operator's approval; null when none wait.
+	// policy.messages.templates stay the ones in use until then.
+	PendingTemplates *pendingTemplatesView `json:"pendingTemplates"`
+	CreatedAt        time.Time             `json:"createdAt"`
+	UpdatedAt        time.Time             `json:"updatedAt"`
 }
 
 // policyView gives durations in whole seconds.
@@ -101,6 +105,7 @@ func newProjectView(p *otp.Project) projectView {
 	return projectView{
 		ID: p.ID, Name: p.Name, Description: p.Description, Policy: newPolicyView(p.Policy), Credits: creditsView(p.Credits),
 		ApprovedSenderIDs: append(make([]string, 0, len(p.ApprovedSenderIDs)), p.ApprovedSenderIDs...),
+		PendingTemplates:  newPendingTemplatesView(p.PendingTemplates),
 		CreatedAt:         p.CreatedAt, UpdatedAt: p.UpdatedAt,
 	}
 }

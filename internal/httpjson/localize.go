@@ -28,6 +28,8 @@ var russian = map[string]string{
 	"invalid_autofill":              "Неверный хеш приложения SMS Retriever или домен WebOTP",
 	"invalid_caller_id":             "callerId должен быть номером E.164 или буквенным именем отправителя не длиннее 11 символов",
 	"sender_id_not_approved":        "callerId не входит в одобренные оператором имена отправителя проекта (approvedSenderIds): попросите оператора его одобрить",
+	"no_pending_templates":          "У проекта нет шаблонов, ожидающих одобрения",
+	"pending_templates_changed":     "Владелец сохранил другие шаблоны: прочитайте их и решите, указав их submittedAt",
 	"invalid_characters":            "Поле {field} содержит управляющие символы",
 	"unsafe_characters":             "Поле {field} содержит управляющие символы или символы направления текста ({character})",
 	"invalid_chat_link":             "Для привязки чата нужны провайдер, номер телефона и чат",

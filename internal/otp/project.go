@@ -22,8 +22,12 @@ type Project struct {
 	// operator approved for the project; only the operator sets them
 	// (SetApprovedSenderIDs), and the owner's updates leave them as they are.
 	ApprovedSenderIDs []string
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
+	// PendingTemplates, when not nil, are template overrides an untrusted
+	// owner saved, waiting for the operator's approval; until then
+	// Policy.Messages.Templates, the approved ones, stay in use.
+	PendingTemplates *PendingTemplates
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 }
 
 // Policy holds the per-project defaults and bounds of verifications.

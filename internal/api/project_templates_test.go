@@ -83,6 +83,13 @@ func TestUntrustedTemplatesWaitForApproval(t *testing.T) {
 		t.Errorf("after the operator's save: templates %v, pending %v", activeTemplates(p), p["pendingTemplates"])
 	}
 
+	// A new project's templates wait as well.
+	created := h.mustStatus(h.do("POST", "/v1/projects", tok, map[string]any{"name": "Q", "policy": map[string]any{
+		"messages": map[string]any{"templates": []map[string]any{{"channel": "sms", "purpose": "verification", "body": phishing}}}}}), 201).data()
+	if len(activeTemplates(created)) != 0 || created["pendingTemplates"] == nil {
+		t.Errorf("a new project of an untrusted developer: templates %v, pending %v", activeTemplates(created), created["pendingTemplates"])
+	}
+
 	// A trusted developer's templates apply at once.
 	other, _, _, _ := h.devApp("trusted@example.com")
 	otherProject := h.mustStatus(h.do("GET", "/v1/projects", other, nil), 200).list()[0].(map[string]any)["id"].(string)

@@ -24,6 +24,10 @@ type planView struct {
 	MaxProjects       int `json:"maxProjects"`
 	MaxAppsPerProject int `json:"maxAppsPerProject"`
 	MonthlySends      int `json:"monthlySends"` // 0 is unlimited
+	// Untrusted: the developer's template overrides wait for the
+	// operator's approval (a project's pendingTemplates) before use.
+	// Left out of a PATCH, it stays as it is.
+	Untrusted *bool `json:"untrusted"`
 }
 
 // developerView never carries the password hash.
@@ -46,7 +50,8 @@ type developerView struct {
 
 func newDeveloperView(d *otp.Developer) developerView {
 	v := developerView{ID: d.ID, Email: d.Email, Name: d.Name, Company: d.Company,
-		Plan:   planView{MaxProjects: d.Plan.MaxProjects, MaxAppsPerProject: d.Plan.MaxAppsPerProject, MonthlySends: d.Plan.MonthlySends},
+		Plan: planView{MaxProjects: d.Plan.MaxProjects, MaxAppsPerProject: d.Plan.MaxAppsPerProject, MonthlySends: d.Plan.MonthlySends,
+			Untrusted: &d.Plan.Untrusted},
 		Status: string(d.Status), CreatedAt: d.CreatedAt}
 	if d.VirtualPhoneNumber != "" {
 		v.VirtualPhoneNumber = &d.VirtualPhoneNumber
@@ -225,6 +230,9 @@ func (s *Server) setPlan(w http.ResponseWriter, r *http.Request) error {
 	in := otp.DeveloperAccountInput{VirtualPhoneNumber: req.VirtualPhoneNumber}
 	if p := req.Plan; p != nil {
 		in.Plan = &otp.Plan{MaxProjects: p.MaxProjects, MaxAppsPerProject: p.MaxAppsPerProject, MonthlySends: p.MonthlySends}
+		if p.Untrusted != nil {
+			in.Plan.Untrusted, in.Plan.UntrustedSet = *p.Untrusted, true
+		}
 	}
 	d, err := s.svc.UpdateDeveloperAccount(r.Context(), r.PathValue("id"), in)
 	if err != nil {

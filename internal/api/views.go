@@ -16,9 +16,16 @@ type projectView struct {
 	Description string     `json:"description"`
 	Policy      policyView `json:"policy"`
 	// Credits is the prepaid balance; null when the project has none.
-	Credits   *moneyView `json:"credits"`
-	CreatedAt time.Time  `json:"createdAt"`
-	UpdatedAt time.Time  `json:"updatedAt"`
+	Credits *moneyView `json:"credits"`
+	// ApprovedSenderIDs are the callerId values the operator approved
+	// for the project's sends; only the operator sets them.
+	ApprovedSenderIDs []string `json:"approvedSenderIds"`
+	// PendingTemplates are template overrides an untrusted developer
+	// saved, waiting for the operator's approval; null when none wait.
+	// policy.messages.templates stay the ones in use until then.
+	PendingTemplates *pendingTemplatesView `json:"pendingTemplates"`
+	CreatedAt        time.Time             `json:"createdAt"`
+	UpdatedAt        time.Time             `json:"updatedAt"`
 }
 
 // policyView gives durations in whole seconds.
@@ -97,7 +104,9 @@ type templateOverride struct {
 func newProjectView(p *otp.Project) projectView {
 	return projectView{
 		ID: p.ID, Name: p.Name, Description: p.Description, Policy: newPolicyView(p.Policy), Credits: creditsView(p.Credits),
-		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+		ApprovedSenderIDs: append(make([]string, 0, len(p.ApprovedSenderIDs)), p.ApprovedSenderIDs...),
+		PendingTemplates:  newPendingTemplatesView(p.PendingTemplates),
+		CreatedAt:         p.CreatedAt, UpdatedAt: p.UpdatedAt,
 	}
 }
 

@@ -127,8 +127,14 @@ func (s *Service) checkChallenge(ctx context.Context, a *Application, p *Project
 	case !c.allowsHost(ans.Hostname):
 		return challengeFailed(ChallengeHostname, nil)
 	// Providers without actions (reCAPTCHA v2, hCaptcha, SmartCaptcha)
-	// report none; a reported action must be the request's.
+	// report none; a reported action must be the request's. A Turnstile
+	// widget may have no action and then reports "", but every reCAPTCHA
+	// v3 token (the one with a score) is made for an action, so its
+	// action must be the request's exactly: a token made on another page,
+	// for another action or for none, is not one for this request.
 	case req.challengeAction != "" && ans.Action != "" && ans.Action != req.challengeAction:
+		return challengeFailed(ChallengeAction, nil)
+	case req.challengeAction != "" && c.Provider == ReCAPTCHA && ans.HasScore && ans.Action != req.challengeAction:
 		return challengeFailed(ChallengeAction, nil)
 	}
 	return nil

@@ -41,6 +41,13 @@ type Plan struct {
 	MaxProjects       int
 	MaxAppsPerProject int
 	MonthlySends      int // messages a calendar month (UTC) across the developer's live applications, deleted ones included (the usage ledger); 0 is unlimited
+	// Untrusted: the developer's changes to template overrides wait for
+	// the operator's approval (Project.PendingTemplates) before any
+	// message uses them.
+	Untrusted bool
+	// UntrustedSet says, in a DeveloperAccountInput, that Untrusted is
+	// given; without it the developer's flag stays as it is.
+	UntrustedSet bool
 }
 
 // DefaultPlan is the plan of a new developer.
@@ -220,7 +227,14 @@ func (s *Service) UpdateDeveloperAccount(ctx context.Context, id string, in Deve
 		return nil, err
 	}
 	if in.Plan != nil {
+		// A plan given without saying whether it is untrusted keeps
+		// the flag: raising a quota must not lift the operator's review.
+		untrusted := d.Plan.Untrusted
 		d.Plan = *in.Plan
+		d.Plan.Untrusted = untrusted
+		if in.Plan.UntrustedSet {
+			d.Plan.Untrusted = in.Plan.Untrusted
+		}
 	}
 	if in.VirtualPhoneNumber != nil {
 		d.VirtualPhoneNumber = *in.VirtualPhoneNumber

@@ -17,9 +17,17 @@ type Project struct {
 	OwnerID string
 	// Credits is the project's prepaid balance, nil when it has none:
 	// then sends are not limited by cost.
-	Credits   *Money
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	Credits *Money
+	// ApprovedSenderIDs are the sender ids (a send's callerId) the
+	// operator approved for the project; only the operator sets them
+	// (SetApprovedSenderIDs), and the owner's updates leave them as they are.
+	ApprovedSenderIDs []string
+	// PendingTemplates, when not nil, are template overrides an untrusted
+	// owner saved, waiting for the operator's approval; until then
+	// Policy.Messages.Templates, the approved ones, stay in use.
+	PendingTemplates *PendingTemplates
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 }
 
 // Policy holds the per-project defaults and bounds of verifications.

@@ -16,6 +16,7 @@ func (s *Service) CreateProject(ctx context.Context, in ProjectInput) (*Project,
 	if err := in.apply(p, s.keys.seal); err != nil {
 		return nil, err
 	}
+	holdUnapprovedTemplates(ctx, p, nil, now)
 	if dev := principalOf(ctx).Developer; dev != nil {
 		// The plan's bound is counted and the project inserted in one
 		// transaction: concurrent creations cannot pass it.
@@ -63,10 +64,12 @@ func (s *Service) UpdateProject(ctx context.Context, id string, in ProjectInput)
 	if err != nil {
 		return nil, err
 	}
+	approved := p.Policy.Messages.Templates
 	if err := in.apply(p, s.keys.seal); err != nil {
 		return nil, err
 	}
 	p.UpdatedAt = s.clock.Now()
+	holdUnapprovedTemplates(ctx, p, approved, p.UpdatedAt)
 	err = s.store.UpdateProject(ctx, p)
 	s.cache.forgetProject(id)
 	if err != nil {

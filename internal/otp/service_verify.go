@@ -124,6 +124,9 @@ func (s *Service) newVerification(ctx context.Context, a *Application, req Creat
 	if err := p.Policy.allowsCountry(dest); err != nil {
 		return nil, nil, err
 	}
+	if err := p.checkSenderID(req.CallerID); err != nil {
+		return nil, nil, err
+	}
 	if err := p.Policy.Messages.checkTemplate(req.Template); err != nil {
 		return nil, nil, err
 	}

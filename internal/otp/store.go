@@ -16,6 +16,10 @@ type Store interface {
 	// ListProjects returns projects newest first: those of f.OwnerID when it is set.
 	ListProjects(ctx context.Context, f ProjectFilter) ([]*Project, error)
 	UpdateProject(ctx context.Context, p *Project) error
+	// SetProjectSenderIDs replaces the project's approved sender ids
+	// alone (UpdateProject leaves them as they are); an unknown id is
+	// ErrNotFound.
+	SetProjectSenderIDs(ctx context.Context, id string, ids []string, at time.Time) error
 	// DeleteProject returns ErrConflict while the project has applications.
 	DeleteProject(ctx context.Context, id string) error
 

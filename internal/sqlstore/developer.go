@@ -10,18 +10,20 @@ import (
 )
 
 const developerColumns = `id, email, name, company, password_hash, max_projects, max_apps_per_project, created_at, updated_at, monthly_sends,
-	virtual_phone_number, status, sessions_valid_after`
+	virtual_phone_number, status, sessions_valid_after, plan_untrusted`
 
 func scanDeveloper(row interface{ Scan(...any) error }) (*otp.Developer, error) {
 	var (
 		d                otp.Developer
 		created, updated int64
 		validAfter       int64
+		untrusted        int
 	)
 	if err := row.Scan(&d.ID, &d.Email, &d.Name, &d.Company, &d.PasswordHash, &d.Plan.MaxProjects, &d.Plan.MaxAppsPerProject,
-		&created, &updated, &d.Plan.MonthlySends, &d.VirtualPhoneNumber, &d.Status, &validAfter); err != nil {
+		&created, &updated, &d.Plan.MonthlySends, &d.VirtualPhoneNumber, &d.Status, &validAfter, &untrusted); err != nil {
 		return nil, err
 	}
+	d.Plan.Untrusted = untrusted != 0
 	d.CreatedAt, d.UpdatedAt = fromMicros(created), fromMicros(updated)
 	d.SessionsValidAfter = fromMicros(validAfter)
 	return &d, nil
@@ -55,10 +57,10 @@ func (s *Store) CreateDeveloperWithInvitation(ctx context.Context, d *otp.Develo
 // insertDeveloper writes the row of a new account.
 func insertDeveloper(ctx context.Context, tx *txRunner, d *otp.Developer) error {
 	_, err := tx.ExecContext(ctx,
-		`INSERT INTO developers (`+developerColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		`INSERT INTO developers (`+developerColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 		d.ID, d.Email, d.Name, d.Company, d.PasswordHash, d.Plan.MaxProjects, d.Plan.MaxAppsPerProject,
 		micros(d.CreatedAt), micros(d.UpdatedAt), d.Plan.MonthlySends, d.VirtualPhoneNumber,
-		string(cmp.Or(d.Status, otp.DeveloperActive)), micros(d.SessionsValidAfter))
+		string(cmp.Or(d.Status, otp.DeveloperActive)), micros(d.SessionsValidAfter), boolInt(d.Plan.Untrusted))
 	return err
 }
 
@@ -87,9 +89,9 @@ func (s *Store) GetDeveloperByEmail(ctx context.Context, email string) (*otp.Dev
 func (s *Store) UpdateDeveloper(ctx context.Context, d *otp.Developer) error {
 	res, err := s.writeExec(ctx,
 		`UPDATE developers SET name = $2, company = $3, max_projects = $4, max_apps_per_project = $5,
-			updated_at = $6, monthly_sends = $7, virtual_phone_number = $8 WHERE id = $1`,
+			updated_at = $6, monthly_sends = $7, virtual_phone_number = $8, plan_untrusted = $9 WHERE id = $1`,
 		d.ID, d.Name, d.Company, d.Plan.MaxProjects, d.Plan.MaxAppsPerProject, micros(d.UpdatedAt), d.Plan.MonthlySends,
-		d.VirtualPhoneNumber)
+		d.VirtualPhoneNumber, boolInt(d.Plan.Untrusted))
 	if err != nil {
 		return s.dbErr("update developer", err)
 	}

@@ -122,12 +122,48 @@ func decodePolicy(s string) (otp.Policy, error) {
 	return p, nil
 }
 
-const projectColumns = `id, name, description, policy, created_at, updated_at, owner_id`
+// pendingJSON is the stored form of template overrides waiting for
+// approval; the column is "" when none wait.
+type pendingJSON struct {
+	Templates   []templateJSON `json:"templates"`
+	SubmittedAt int64          `json:"submittedAtMicros"`
+}
+
+func encodePendingTemplates(p *otp.PendingTemplates) string {
+	if p == nil {
+		return ""
+	}
+	j := pendingJSON{Templates: []templateJSON{}, SubmittedAt: micros(p.SubmittedAt)}
+	for _, t := range p.Templates {
+		j.Templates = append(j.Templates, templateJSON{Name: t.Name, Channel: string(t.Channel), Purpose: string(t.Purpose), Locale: t.Locale, Body: t.Body, Subject: t.Subject})
+	}
+	b, _ := json.Marshal(j) // strings and numbers always encode
+	return string(b)
+}
+
+func decodePendingTemplates(s string) (*otp.PendingTemplates, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var j pendingJSON
+	if err := json.Unmarshal([]byte(s), &j); err != nil {
+		return nil, fmt.Errorf("decode pending templates: %w", err)
+	}
+	p := &otp.PendingTemplates{SubmittedAt: fromMicros(j.SubmittedAt)}
+	for _, t := range j.Templates {
+		p.Templates = append(p.Templates, otp.TemplateOverride{
+			Name: t.Name, Channel: otp.Channel(t.Channel), Purpose: otp.Purpose(t.Purpose), Locale: t.Locale, Body: t.Body, Subject: t.Subject,
+		})
+	}
+	return p, nil
+}
+
+const projectColumns = `id, name, description, policy, created_at, updated_at, owner_id, pending_templates`
 
 // projectRead adds the credit balance, which is written only by AddCredits
 // and the event consumer, never by UpdateProject: a policy change must not
 // undo a charge made meanwhile.
-const projectRead = projectColumns + `, credits_enabled, credit_micros, credit_currency`
+const projectRead = projectColumns + `, credits_enabled, credit_micros, credit_currency, approved_sender_ids`
 
 func scanProject(row interface{ Scan(...any) error }) (*otp.Project, error) {
 	var (
@@ -136,15 +172,23 @@ func scanProject(row interface{ Scan(...any) error }) (*otp.Project, error) {
 		created, updated int64
 		creditsEnabled   int
 		credit           otp.Money
+		senderIDs        string
+		pending          string
 	)
-	if err := row.Scan(&p.ID, &p.Name, &p.Description, &policy, &created, &updated, &p.OwnerID,
-		&creditsEnabled, &credit.Micros, &credit.Currency); err != nil {
+	if err := row.Scan(&p.ID, &p.Name, &p.Description, &policy, &created, &updated, &p.OwnerID, &pending,
+		&creditsEnabled, &credit.Micros, &credit.Currency, &senderIDs); err != nil {
 		return nil, err
+	}
+	var err error
+	if p.PendingTemplates, err = decodePendingTemplates(pending); err != nil {
+		return nil, err
+	}
+	if p.ApprovedSenderIDs, err = decodeList(senderIDs); err != nil {
+		return nil, fmt.Errorf("decode approved sender ids: %w", err)
 	}
 	if creditsEnabled != 0 {
 		p.Credits = &credit
 	}
-	var err error
 	if p.Policy, err = decodePolicy(policy); err != nil {
 		return nil, err
 	}
@@ -159,8 +203,8 @@ func (s *Store) CreateProject(ctx context.Context, p *otp.Project) error {
 		return fmt.Errorf("create project: %w", err)
 	}
 	_, err = s.writeExec(ctx,
-		`INSERT INTO projects (`+projectColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		p.ID, p.Name, p.Description, policy, micros(p.CreatedAt), micros(p.UpdatedAt), p.OwnerID)
+		`INSERT INTO projects (`+projectColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		p.ID, p.Name, p.Description, policy, micros(p.CreatedAt), micros(p.UpdatedAt), p.OwnerID, encodePendingTemplates(p.PendingTemplates))
 	return s.dbErr("create project", err)
 }
 
@@ -203,12 +247,23 @@ func (s *Store) UpdateProject(ctx context.Context, p *otp.Project) error {
 		return fmt.Errorf("update project: %w", err)
 	}
 	res, err := s.writeExec(ctx,
-		`UPDATE projects SET name = $2, description = $3, policy = $4, updated_at = $5 WHERE id = $1`,
-		p.ID, p.Name, p.Description, policy, micros(p.UpdatedAt))
+		`UPDATE projects SET name = $2, description = $3, policy = $4, updated_at = $5, pending_templates = $6 WHERE id = $1`,
+		p.ID, p.Name, p.Description, policy, micros(p.UpdatedAt), encodePendingTemplates(p.PendingTemplates))
 	if err != nil {
 		return s.dbErr("update project", err)
 	}
 	return mustAffect("update project", res)
+}
+
+// SetProjectSenderIDs writes the approved sender ids alone, so that an
+// owner's concurrent UpdateProject cannot undo the operator's list.
+func (s *Store) SetProjectSenderIDs(ctx context.Context, id string, ids []string, at time.Time) error {
+	res, err := s.writeExec(ctx, `UPDATE projects SET approved_sender_ids = $2, updated_at = $3 WHERE id = $1`,
+		id, encodeList(ids), micros(at))
+	if err != nil {
+		return s.dbErr("set sender ids", err)
+	}
+	return mustAffect("set sender ids", res)
 }
 
 // DeleteProject deletes a project without applications. The check and the

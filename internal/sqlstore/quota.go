@@ -29,8 +29,8 @@ func (s *Store) CreateProjectWithQuota(ctx context.Context, p *otp.Project, max 
 			return fmt.Errorf("create project: the owner has %d projects: %w", n, otp.ErrConflict)
 		}
 		_, err := tx.ExecContext(ctx,
-			`INSERT INTO projects (`+projectColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			p.ID, p.Name, p.Description, policy, micros(p.CreatedAt), micros(p.UpdatedAt), p.OwnerID)
+			`INSERT INTO projects (`+projectColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			p.ID, p.Name, p.Description, policy, micros(p.CreatedAt), micros(p.UpdatedAt), p.OwnerID, encodePendingTemplates(p.PendingTemplates))
 		return s.dbErr("create project", err)
 	})
 }

@@ -29,6 +29,8 @@ func Run(t *testing.T, open func(t *testing.T) otp.Store) {
 	}{
 		{"Projects", testProjects},
 		{"ProjectChallenge", testProjectChallenge},
+		{"ProjectSenderIDs", testProjectSenderIDs},
+		{"PendingTemplatesAndUntrustedPlan", testPendingTemplatesAndUntrustedPlan},
 		{"Applications", testApplications},
 		{"DeleteApplicationCascades", testDeleteApplicationCascades},
 		{"VerificationRoundTrip", testVerificationRoundTrip},

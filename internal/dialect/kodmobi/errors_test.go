@@ -269,3 +269,27 @@ func TestChallenge(t *testing.T) {
 		}
 	})
 }
+
+// TestChallengeReCAPTCHAv3: a reCAPTCHA v3 token guards create only when
+// it was made for action create, and scores at least the project's
+// minScore.
+func TestChallengeReCAPTCHAv3(t *testing.T) {
+	dialecttest.Each(t, func(t *testing.T, engine string) {
+		fake := captchatest.NewServer(t)
+		h := newHarness(t, engine, func(c *otp.Config) { c.Challenges = captcha.New(captcha.Config{ReCAPTCHAURL: fake.URL}) })
+		app := h.CreateApp("test", `{"challenge":{"enabled":true,"provider":"recaptcha","minScore":0.5,"siteKey":"`+fake.SiteKey(otp.ReCAPTCHA)+
+			`","secretKey":"`+fake.Secret(otp.ReCAPTCHA)+`"}}`)
+		browser := client{h: h, key: app.PublicKey}
+		create := func(s captchatest.Solve) dialecttest.Response {
+			c := browser
+			c.header = http.Header{"X-Challenge-Token": {fake.Token(otp.ReCAPTCHA, s)}}
+			return c.post("/v2/create", `{"to":"+14155552671","send":false}`)
+		}
+		high, low := 0.9, 0.3
+		wantError(t, "a token for another action", create(captchatest.Solve{Action: "login", Score: &high}), 403, "ERROR_CHALLENGE")
+		wantError(t, "a token for no action", create(captchatest.Solve{Score: &high}), 403, "ERROR_CHALLENGE")
+		wantError(t, "a token for create scoring low", create(captchatest.Solve{Action: "create", Score: &low}), 403, "ERROR_CHALLENGE")
+		wantError(t, "a v2 token without a score", create(captchatest.Solve{}), 403, "ERROR_CHALLENGE")
+		must(t, "a token for create", create(captchatest.Solve{Action: "create", Score: &high}), 200)
+	})
+}

@@ -289,11 +289,15 @@ func (p *Provider) voiceEvent(r *http.Request, token string, body []byte) (otp.R
 	if claims.Expires != nil && p.now().After(time.Unix(*claims.Expires, 0)) {
 		return otp.Receipt{}, false, forbidden("the event JWT has expired")
 	}
-	if claims.PayloadHash != "" {
-		sum := sha256.Sum256(body)
-		if subtle.ConstantTimeCompare([]byte(strings.ToLower(claims.PayloadHash)), []byte(hex.EncodeToString(sum[:]))) != 1 {
-			return otp.Receipt{}, false, forbidden("the event body does not match the JWT's payload_hash")
-		}
+	// Vonage signs every event's body into payload_hash. Without it the
+	// JWT vouches for no body, and one captured token could carry any
+	// event for its five minutes, so a token without one is refused.
+	if claims.PayloadHash == "" {
+		return otp.Receipt{}, false, forbidden("the event JWT has no payload_hash")
+	}
+	sum := sha256.Sum256(body)
+	if subtle.ConstantTimeCompare([]byte(strings.ToLower(claims.PayloadHash)), []byte(hex.EncodeToString(sum[:]))) != 1 {
+		return otp.Receipt{}, false, forbidden("the event body does not match the JWT's payload_hash")
 	}
 	if r.Method != http.MethodPost {
 		return otp.Receipt{}, false, badRequest("voice events must be POSTed as JSON (event_method POST)")

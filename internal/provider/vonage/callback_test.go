@@ -303,6 +303,8 @@ func TestVoiceEventsRefused(t *testing.T) {
 		{name: "wrong secret", opts: vonagetest.Options{SignatureSecret: "another-secret"}},
 		{name: "stale", event: vonagetest.CallEvent{IssuedAt: time.Now().Add(-10 * time.Minute)}},
 		{name: "tampered body", event: vonagetest.CallEvent{TamperBody: true}},
+		{name: "no payload_hash", event: vonagetest.CallEvent{OmitPayloadHash: true}},
+		{name: "tampered body without payload_hash", event: vonagetest.CallEvent{OmitPayloadHash: true, TamperBody: true}},
 		{name: "no secret configured", edit: func(c *vonage.Config) { c.SignatureSecret = "" }},
 	}
 	for _, tt := range tests {

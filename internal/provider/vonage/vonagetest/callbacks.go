@@ -151,6 +151,9 @@ type CallEvent struct {
 	// TamperBody changes the body after signing, so payload_hash no
 	// longer matches.
 	TamperBody bool
+	// OmitPayloadHash leaves payload_hash out of the JWT, so the token
+	// vouches for no body.
+	OmitPayloadHash bool
 }
 
 // SendCallEvent POSTs e as JSON to callbackURL with a JWT in
@@ -188,10 +191,14 @@ func (s *Server) SendCallEvent(ctx context.Context, callbackURL string, e CallEv
 		iat = time.Now()
 	}
 	sum := sha256.Sum256(body)
-	claims, _ := json.Marshal(map[string]any{
+	fields := map[string]any{
 		"iat": iat.Unix(), "jti": nonce(), "iss": "Vonage", "payload_hash": hex.EncodeToString(sum[:]),
 		"api_key": s.APIKey, "application_id": s.ApplicationID,
-	})
+	}
+	if e.OmitPayloadHash {
+		delete(fields, "payload_hash")
+	}
+	claims, _ := json.Marshal(fields)
 	enc := base64.RawURLEncoding
 	signing := enc.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`)) + "." + enc.EncodeToString(claims)
 	mac := hmac.New(sha256.New, []byte(s.SignatureSecret))

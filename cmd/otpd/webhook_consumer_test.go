@@ -32,8 +32,10 @@ func (s stuckWebhooks) Post(ctx context.Context, _ *otp.Webhook, _ otp.WebhookSe
 	return otp.WebhookResult{StatusCode: 200}
 }
 
-func (s stuckWebhooks) NextAttempt(_ int, now time.Time) (time.Time, bool) { return now.Add(time.Minute), true }
-func (s stuckWebhooks) ShouldDisable(time.Time, time.Time) bool           { return false }
+func (s stuckWebhooks) NextAttempt(_ int, now time.Time) (time.Time, bool) {
+	return now.Add(time.Minute), true
+}
+func (s stuckWebhooks) ShouldDisable(time.Time, time.Time) bool { return false }
 
 // The event consumer goes on counting events (analytics, and with them
 // credit charges and quotas) while every webhook post hangs: it only

@@ -118,13 +118,15 @@ const (
 )
 
 // DeliverWebhooks posts up to limit due deliveries, concurrency at a
-// time, records each outcome, and returns when all are done. It returns
-// how many it posted. RunWebhookDeliveries is its long-running form.
+// time, records each outcome, and returns when all are done and nothing
+// else is due. It returns how many it posted. RunWebhookDeliveries is its
+// long-running form.
 func (s *Service) DeliverWebhooks(ctx context.Context, limit, concurrency int) (int, error) {
 	if s.webhooks == nil {
 		return 0, nil
 	}
 	sem := make(chan struct{}, max(concurrency, 1)) // a token per busy sender
+	done := make(chan struct{}, 1)                  // a post ended
 	var (
 		wg       sync.WaitGroup
 		mu       sync.Mutex
@@ -136,15 +138,26 @@ func (s *Service) DeliverWebhooks(ctx context.Context, limit, concurrency int) (
 		firstErr = firstOf(firstErr, err)
 		mu.Unlock()
 	}
+claim:
 	for posted < limit {
-		n, more, err := s.claimWebhooks(ctx, sem, &wg, limit-posted, fail, nil)
+		n, more, err := s.claimWebhooks(ctx, sem, &wg, limit-posted, fail, done)
 		posted += n
-		if err != nil {
+		switch {
+		case err != nil:
 			fail(err)
-			break
+			break claim
+		case more:
+			continue
+		case n == 0 && len(sem) == 0:
+			break claim // nothing due and nothing in flight
 		}
-		if !more {
-			break // nothing else is due
+		// Some senders are free but the due deliveries are of
+		// applications at their cap, or none is due: look again when a
+		// post ends.
+		select {
+		case <-done:
+		case <-ctx.Done():
+			break claim
 		}
 	}
 	wg.Wait()

@@ -205,8 +205,9 @@ func (s *Service) RunWebhookDeliveries(ctx context.Context, concurrency int, tic
 // claimWebhooks waits for a free sender, claims a delivery for it and
 // for every other free sender (at most limit), and posts each claimed
 // one in a goroutine of wg. more reports whether every free sender got
-// one, so more may be due. Each post
-// that ends signals done, if not nil, without blocking.
+// one, so more may be due. Each post that ends signals done without
+// blocking (one pending signal stands for any number), so that the
+// caller can claim again when a slot may have come free.
 //
 // It claims deliveries only for senders that are free, so that each is
 // posted as soon as it is claimed: one claimed to wait behind slow
@@ -240,11 +241,9 @@ free:
 		wg.Go(func() {
 			defer func() {
 				<-sem
-				if done != nil {
-					select {
-					case done <- struct{}{}:
-					default:
-					}
+				select {
+				case done <- struct{}{}:
+				default:
 				}
 			}()
 			if err := s.deliverWebhook(ctx, &ds[i]); err != nil {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/otpd/otpd/internal/otp"
@@ -175,4 +176,66 @@ func TestWebhookSlowTenantDoesNotDelayOthers(t *testing.T) {
 	if len(ds) != 5 {
 		t.Errorf("the quiet tenant has %d deliveries, want 5", len(ds))
 	}
+}
+
+// paceTransport answers each post when the test hands it a token, as an
+// endpoint taking 9.9 s, and keeps the most posts it had at once.
+type paceTransport struct {
+	gateTransport
+	answer  chan struct{}
+	started chan struct{}
+	busy    int
+	maxBusy int
+}
+
+func (p *paceTransport) Post(ctx context.Context, _ *otp.Webhook, _ otp.WebhookSecrets, _ *otp.WebhookDelivery, _ time.Time) otp.WebhookResult {
+	p.mu.Lock()
+	p.busy++
+	p.maxBusy = max(p.maxBusy, p.busy)
+	p.mu.Unlock()
+	p.started <- struct{}{}
+	<-p.answer
+	p.mu.Lock()
+	p.busy--
+	p.mu.Unlock()
+	return otp.WebhookResult{StatusCode: 200, Latency: 9900 * time.Millisecond}
+}
+
+// An endpoint whose attempts took 9.9 s is slow after two of them, and
+// then gets one delivery in flight at a time, below its application's cap.
+func TestWebhookSlowEndpointOneAtATime(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := &paceTransport{answer: make(chan struct{}, 10), started: make(chan struct{}, 10)}
+		svc, _ := newGatedService(t, p, 4)
+		newWebhookTenant(t, svc, "Slow", "slow.example", 1, 5)
+		if _, err := svc.ConsumeEvents(t.Context(), 500); err != nil {
+			t.Fatal(err)
+		}
+		p.answer <- struct{}{}
+		p.answer <- struct{}{}
+		if n, err := svc.DeliverWebhooks(t.Context(), 2, 1); err != nil || n != 2 {
+			t.Fatalf("posted %d (%v), want 2", n, err)
+		}
+		<-p.started
+		<-p.started
+		p.mu.Lock()
+		p.maxBusy = 0
+		p.mu.Unlock()
+
+		var run sync.WaitGroup
+		run.Go(func() {
+			if _, err := svc.DeliverWebhooks(t.Context(), 3, 16); err != nil {
+				t.Error(err)
+			}
+		})
+		for range 3 {
+			<-p.started
+			synctest.Wait() // any other post the claims allow has begun too
+			p.answer <- struct{}{}
+		}
+		run.Wait()
+		if p.maxBusy != 1 {
+			t.Errorf("the slow endpoint had %d posts in flight at once, want 1", p.maxBusy)
+		}
+	})
 }

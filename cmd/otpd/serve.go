@@ -132,6 +132,7 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 	})
 	wg.Go(func() { sweep(bgCtx, svc, logger) })
 	wg.Go(func() { consumeEvents(bgCtx, svc, logger) })
+	wg.Go(func() { postWebhooks(bgCtx, svc, logger) })
 
 	if cfg.DebugAddr != "" {
 		// Profiles and goroutine dumps, on a separate listener that should
@@ -201,9 +202,10 @@ func sweep(ctx context.Context, svc *otp.Service, logger *slog.Logger) {
 	}
 }
 
-// consumeEvents takes new events (webhook fan-out, analytics, credits) and
-// posts due webhook deliveries, every second and at once again while there
-// is more.
+// consumeEvents takes new events (webhook fan-out, analytics, credits)
+// every second, and at once again while there is more. It only queues
+// webhook deliveries; postWebhooks sends them, so that slow endpoints
+// never hold up analytics, credit charges or quotas.
 func consumeEvents(ctx context.Context, svc *otp.Service, logger *slog.Logger) {
 	const batch = 200
 	t := time.NewTicker(time.Second)
@@ -220,15 +222,19 @@ func consumeEvents(ctx context.Context, svc *otp.Service, logger *slog.Logger) {
 				logger.Error("event consumer", "err", err)
 				break
 			}
-			m, err := svc.DeliverWebhooks(ctx, batch, 16)
-			if err != nil && ctx.Err() == nil {
-				logger.Error("webhook delivery", "err", err)
-			}
-			if n < batch && m < batch {
+			if n < batch {
 				break
 			}
 		}
 	}
+}
+
+// postWebhooks posts due webhook deliveries with 16 senders, looking for
+// new ones every second, until ctx ends.
+func postWebhooks(ctx context.Context, svc *otp.Service, logger *slog.Logger) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	svc.RunWebhookDeliveries(ctx, 16, t.C, func(err error) { logger.Error("webhook delivery", "err", err) })
 }
 
 // newLimiter is the in-memory limiter, or the Redis one when OTPD_REDIS_URL

@@ -1,6 +1,7 @@
 package otp
 
 import (
+	"cmp"
 	"errors"
 	"log/slog"
 	"runtime"
@@ -29,7 +30,9 @@ type Service struct {
 	telegram    TelegramBot       // zero: the telegram channel needs no linked chat
 	providers   providerCatalog   // the configured providers, for callers that pick one
 	log         *slog.Logger      // delivery failures; never a code or a destination
-	hashing     *passwordHashing  // the bound on password hashes run at once
+	// webhookPerApp caps an application's webhook deliveries in flight.
+	webhookPerApp int
+	hashing       *passwordHashing // the bound on password hashes run at once
 }
 
 // Limits are the service-wide limits that are not per-project policy.
@@ -116,6 +119,11 @@ type Config struct {
 	// Webhooks encodes, signs and posts webhook events; without it events
 	// stay queued and no webhook is called.
 	Webhooks WebhookTransport
+	// WebhookConcurrencyPerApp caps the webhook deliveries of one
+	// application in flight at once, across instances, so that one
+	// tenant's slow endpoints cannot take every sender; zero means
+	// DefaultWebhookConcurrencyPerApp.
+	WebhookConcurrencyPerApp int
 	// Challenges asks CAPTCHA providers about the tokens of projects that
 	// require one; without it those projects' sends are refused with
 	// CHALLENGE_UNAVAILABLE.
@@ -220,7 +228,7 @@ func NewService(c Config) (*Service, error) {
 		store: c.Store, limiter: c.Limiter, keys: c.Keys, clock: c.Clock, cfg: c.Limits, notify: notify,
 		cache: newReadCache(l.ReadCacheTTL, maxCacheEntries), prices: c.Prices, deliverable: deliverable,
 		webhookURLs: WebhookURLPolicy{AllowPrivate: c.WebhookAllowPrivate, AllowHTTP: c.WebhookAllowHTTP, Ports: c.WebhookPorts}, webhooks: c.Webhooks, challenges: c.Challenges, identities: c.Identities,
-		telegram: c.TelegramBot, providers: providers, log: logger,
+		telegram: c.TelegramBot, providers: providers, log: logger, webhookPerApp: cmp.Or(max(c.WebhookConcurrencyPerApp, 0), DefaultWebhookConcurrencyPerApp),
 		usage:   &usageCache{m: map[string]usageEntry{}},
 		hashing: newPasswordHashing(l.PasswordHashes, l.PasswordHashWait, c.OnPasswordHash),
 	}, nil

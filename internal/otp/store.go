@@ -165,13 +165,20 @@ type Store interface {
 	// already there) and takes the cost of the rows it wrote from project
 	// balances, and marks events consumed, in one transaction.
 	ConsumeEvents(ctx context.Context, ds []WebhookDelivery, stats []StatDelta, usage []UsageRecord, events []string) error
-	// ClaimWebhookDeliveries leases up to limit due pending deliveries and counts the attempt.
-	ClaimWebhookDeliveries(ctx context.Context, now, leaseUntil time.Time, limit int) ([]WebhookDelivery, error)
+	// ClaimWebhookDeliveries leases up to limit due pending deliveries and
+	// counts the attempt. It takes them round-robin across applications,
+	// oldest first within each, never leaving an application more than
+	// perApp deliveries in flight (leased) nor a slow endpoint (slow score
+	// WebhookSlowScore or more) more than one; claims of several instances
+	// see each other's leases.
+	ClaimWebhookDeliveries(ctx context.Context, now, leaseUntil time.Time, limit, perApp int) ([]WebhookDelivery, error)
 	// RecordWebhookAttempt writes d's new state and ends its lease, with
 	// the attempt and the endpoint's change when they are not nil. claimed
 	// is the attempt count of the caller's claim: if the delivery was
 	// claimed again since (the lease ran out), the newer holder decides its
-	// state and the endpoint's, and only the attempt is logged.
+	// state and the endpoint's, and only the attempt is logged. An
+	// attempt of an endpoint also moves the endpoint's slow score: up one
+	// if a.Slow, down one otherwise, within 0 and WebhookSlowScoreMax.
 	RecordWebhookAttempt(ctx context.Context, d *WebhookDelivery, claimed int, a *WebhookAttempt, w *Webhook) error
 	// RequeueWebhookDelivery makes delivery id pending and due at now,
 	// unless a sender holds its lease: then it changes nothing and reports

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"time"
 )
@@ -54,6 +55,9 @@ type WebhookAttempt struct {
 	Latency         time.Duration
 	ResponseExcerpt string
 	Error           string
+	// Slow says the attempt took WebhookSlowAttempt or longer; it moves
+	// the endpoint's slow score and is not kept in the log.
+	Slow bool
 }
 
 // WebhookResult is the outcome of one request to an endpoint.
@@ -92,64 +96,162 @@ type WebhookTransport interface {
 // than a request may take.
 const webhookLease = time.Minute
 
+// Fair webhook scheduling (issue 15). Each application has at most
+// Service.webhookPerApp deliveries in flight, claimed round-robin across
+// applications, so that one tenant's slow endpoints hold a few senders,
+// not all of them. An endpoint's attempts also move its slow score: one
+// as slow as WebhookSlowAttempt or slower raises it, a faster one lowers
+// it; an endpoint scoring WebhookSlowScore or more (mostly slow of late)
+// gets one delivery in flight at a time, so its own backlog waits on it
+// rather than on the application's other endpoints.
+const (
+	// DefaultWebhookConcurrencyPerApp is Config.WebhookConcurrencyPerApp's default.
+	DefaultWebhookConcurrencyPerApp = 4
+	// WebhookSlowAttempt is how long an attempt may take before it counts
+	// as slow: half of the sender's default timeout.
+	WebhookSlowAttempt = 5 * time.Second
+	// WebhookSlowScore is the slow score from which an endpoint is slow.
+	WebhookSlowScore = 2
+	// WebhookSlowScoreMax bounds the slow score, so that an endpoint that
+	// turns fast again is trusted again after a few fast attempts.
+	WebhookSlowScoreMax = 4
+)
+
 // DeliverWebhooks posts up to limit due deliveries, concurrency at a
-// time, and records each outcome. It returns how many it posted.
-//
-// It claims deliveries only for senders that are free, so that each is
-// posted as soon as it is claimed: one claimed to wait behind slow
-// requests could outlive its lease, be claimed by another instance too,
-// and reach the receiver twice.
+// time, records each outcome, and returns when all are done and nothing
+// else is due. It returns how many it posted. RunWebhookDeliveries is its
+// long-running form.
 func (s *Service) DeliverWebhooks(ctx context.Context, limit, concurrency int) (int, error) {
 	if s.webhooks == nil {
 		return 0, nil
 	}
 	sem := make(chan struct{}, max(concurrency, 1)) // a token per busy sender
+	done := make(chan struct{}, 1)                  // a post ended
 	var (
 		wg       sync.WaitGroup
 		mu       sync.Mutex
 		firstErr error
 		posted   int
 	)
+	fail := func(err error) {
+		mu.Lock()
+		firstErr = firstOf(firstErr, err)
+		mu.Unlock()
+	}
+claim:
 	for posted < limit {
-		sem <- struct{}{} // wait for a free sender, then take every free one
-		n := 1
-	free:
-		for n < limit-posted {
-			select {
-			case sem <- struct{}{}:
-				n++
-			default:
-				break free
-			}
+		n, more, err := s.claimWebhooks(ctx, sem, &wg, limit-posted, fail, done)
+		posted += n
+		switch {
+		case err != nil:
+			fail(err)
+			break claim
+		case more:
+			continue
+		case n == 0 && len(sem) == 0:
+			break claim // nothing due and nothing in flight
 		}
-		now := s.clock.Now()
-		ds, err := s.store.ClaimWebhookDeliveries(ctx, now, now.Add(webhookLease), n)
-		for range n - len(ds) {
-			<-sem
-		}
-		if err != nil {
-			mu.Lock()
-			firstErr = firstOf(firstErr, fmt.Errorf("deliver webhooks: %w", err))
-			mu.Unlock()
-			break
-		}
-		for i := range ds {
-			wg.Go(func() {
-				defer func() { <-sem }()
-				if err := s.deliverWebhook(ctx, &ds[i]); err != nil {
-					mu.Lock()
-					firstErr = firstOf(firstErr, err)
-					mu.Unlock()
-				}
-			})
-		}
-		posted += len(ds)
-		if len(ds) < n {
-			break // nothing else is due
+		// Some senders are free but the due deliveries are of
+		// applications at their cap, or none is due: look again when a
+		// post ends.
+		select {
+		case <-done:
+		case <-ctx.Done():
+			break claim
 		}
 	}
 	wg.Wait()
 	return posted, firstErr
+}
+
+// RunWebhookDeliveries posts due deliveries with concurrency senders
+// until ctx ends, then waits for the posts under way. Unlike
+// DeliverWebhooks it never waits for a batch to finish: a free sender
+// claims the next due delivery at once, and while none is due it looks
+// again at every tick (or as soon as a post ends and frees an
+// application's slot). It runs apart from ConsumeEvents, so that slow
+// endpoints never hold up analytics, credit charges or quotas. Errors
+// go to fail.
+func (s *Service) RunWebhookDeliveries(ctx context.Context, concurrency int, tick <-chan time.Time, fail func(error)) {
+	if s.webhooks == nil {
+		<-ctx.Done()
+		return
+	}
+	sem := make(chan struct{}, max(concurrency, 1))
+	done := make(chan struct{}, 1) // a post ended: a slot may be free
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	ended := func(err error) {
+		if err != nil && ctx.Err() == nil {
+			fail(err)
+		}
+	}
+	for ctx.Err() == nil {
+		_, more, err := s.claimWebhooks(ctx, sem, &wg, math.MaxInt, ended, done)
+		if err != nil && ctx.Err() == nil {
+			fail(err)
+		}
+		if more && err == nil {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+		case <-tick:
+		case <-done:
+		}
+	}
+}
+
+// claimWebhooks waits for a free sender, claims a delivery for it and
+// for every other free sender (at most limit), and posts each claimed
+// one in a goroutine of wg. more reports whether every free sender got
+// one, so more may be due. Each post that ends signals done without
+// blocking (one pending signal stands for any number), so that the
+// caller can claim again when a slot may have come free.
+//
+// It claims deliveries only for senders that are free, so that each is
+// posted as soon as it is claimed: one claimed to wait behind slow
+// requests could outlive its lease, be claimed by another instance too,
+// and reach the receiver twice.
+func (s *Service) claimWebhooks(ctx context.Context, sem chan struct{}, wg *sync.WaitGroup, limit int, fail func(error), done chan struct{}) (int, bool, error) {
+	select {
+	case sem <- struct{}{}: // wait for a free sender, then take every free one
+	case <-ctx.Done():
+		return 0, false, ctx.Err()
+	}
+	n := 1
+free:
+	for n < limit {
+		select {
+		case sem <- struct{}{}:
+			n++
+		default:
+			break free
+		}
+	}
+	now := s.clock.Now()
+	ds, err := s.store.ClaimWebhookDeliveries(ctx, now, now.Add(webhookLease), n, s.webhookPerApp)
+	for range n - len(ds) {
+		<-sem
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("deliver webhooks: %w", err)
+	}
+	for i := range ds {
+		wg.Go(func() {
+			defer func() {
+				<-sem
+				select {
+				case done <- struct{}{}:
+				default:
+				}
+			}()
+			if err := s.deliverWebhook(ctx, &ds[i]); err != nil {
+				fail(err)
+			}
+		})
+	}
+	return len(ds), len(ds) == n, nil
 }
 
 func firstOf(a, b error) error {
@@ -196,7 +298,7 @@ func (s *Service) deliverWebhook(ctx context.Context, d *WebhookDelivery) error 
 	res := s.webhooks.Post(ctx, w, secrets, d, now)
 	at := s.clock.Now()
 	attempt := &WebhookAttempt{DeliveryID: d.ID, Attempt: d.Attempts, At: at, StatusCode: res.StatusCode,
-		Latency: res.Latency, ResponseExcerpt: res.ResponseExcerpt}
+		Latency: res.Latency, ResponseExcerpt: res.ResponseExcerpt, Slow: res.Latency >= WebhookSlowAttempt}
 	d.LastStatusCode, d.LastLatency, d.ResponseExcerpt, d.UpdatedAt, d.LastError = res.StatusCode, res.Latency, res.ResponseExcerpt, at, ""
 	var changed *Webhook
 	if res.Err == nil {

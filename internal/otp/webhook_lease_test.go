@@ -15,10 +15,12 @@ import (
 	"github.com/otpd/otpd/internal/webhook"
 )
 
-// Two instances share the database while a receiver takes 9 s to answer
-// each request, within the sender's timeout. The first instance's batch
-// takes longer than a delivery's lease; still no delivery is claimed and
-// posted by both, so each event reaches the receiver once.
+// Two instances share the database while a receiver takes 4 s to answer
+// each request, within the sender's timeout (and below
+// otp.WebhookSlowAttempt, so that the endpoint keeps the application's
+// cap of 4 in flight). The first instance's batch takes longer than a
+// delivery's lease; still no delivery is claimed and posted by both, so
+// each event reaches the receiver once.
 func TestWebhookSlowReceiverTwoInstances(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var (
@@ -32,7 +34,7 @@ func TestWebhookSlowReceiverTwoInstances(t *testing.T) {
 			if err == nil {
 				err = json.Unmarshal(body, &pl)
 			}
-			time.Sleep(9 * time.Second)
+			time.Sleep(4 * time.Second)
 			mu.Lock()
 			defer mu.Unlock()
 			requests++
@@ -45,9 +47,10 @@ func TestWebhookSlowReceiverTwoInstances(t *testing.T) {
 		b := f.instance(t)
 		app, hook := f.app, f.hook
 
-		// 40 due deliveries: 4 at a time and 9 s each, the last start 81 s
-		// on, past the lease of a minute.
-		const n = 40
+		// 80 due deliveries: 4 at a time (the application's cap, across
+		// both instances) and 4 s each, the last start 76 s on, past the
+		// lease of a minute.
+		const n = 80
 		for i := range n {
 			if _, _, err := a.CreateVerification(t.Context(), app, otp.CreateRequest{To: fmt.Sprintf("+1415555%04d", 3000+i), Channel: otp.SMS}); err != nil {
 				t.Fatal(err)

@@ -104,6 +104,7 @@ func migrate(ctx context.Context, db *sql.DB) ([]string, error) {
 var dialect = sqlstore.Dialect{
 	ForUpdate:     " FOR UPDATE",
 	SkipLocked:    " FOR UPDATE SKIP LOCKED",
+	ClaimLock:     "SELECT pg_advisory_xact_lock(7342015)", // an arbitrary key of otpd's webhook claims
 	CombineWrites: true,
 	IsUniqueViolation: func(err error) bool {
 		var e *pgconn.PgError

@@ -26,6 +26,12 @@ type Dialect struct {
 	// claim: " FOR UPDATE SKIP LOCKED" on PostgreSQL, so that workers of
 	// several instances claim disjoint rows without waiting on each other.
 	SkipLocked string
+	// ClaimLock, if set, is run first in a transaction that claims webhook
+	// deliveries, so that claims of several instances run one at a time
+	// and each sees the leases of the last: an application's cap on
+	// deliveries in flight holds across instances. PostgreSQL takes a
+	// transaction advisory lock; SQLite's single writer needs none.
+	ClaimLock string
 	// IsUniqueViolation reports whether err is a violated unique or
 	// primary-key constraint.
 	IsUniqueViolation func(error) bool

@@ -110,20 +110,50 @@ func webhookDeliveryInsert(d otp.WebhookDelivery) rowWrite {
 }
 
 // ClaimWebhookDeliveries leases up to limit due pending deliveries until
-// leaseUntil and counts the attempt.
-func (s *Store) ClaimWebhookDeliveries(ctx context.Context, now, leaseUntil time.Time, limit int) ([]otp.WebhookDelivery, error) {
+// leaseUntil and counts the attempt: round-robin across applications
+// (each one's oldest first, then each one's second, ...), leaving no
+// application more than perApp deliveries in flight and no slow endpoint
+// more than one. A delivery is in flight while its lease runs, so the
+// caps hold across instances; ClaimLock makes their claims take turns.
+//
+// The ranks are taken in two steps so that a slow endpoint's backlog,
+// which it may not claim, does not use up its application's turns.
+func (s *Store) ClaimWebhookDeliveries(ctx context.Context, now, leaseUntil time.Time, limit, perApp int) ([]otp.WebhookDelivery, error) {
 	var out []otp.WebhookDelivery
 	err := s.inTx(ctx, func(ctx context.Context, tx *txRunner) error {
 		out = out[:0]
+		if s.d.ClaimLock != "" {
+			if _, err := tx.ExecContext(ctx, s.d.ClaimLock); err != nil {
+				return s.dbErr("claim webhook deliveries", err)
+			}
+		}
 		rows, err := tx.QueryContext(ctx,
 			`UPDATE webhook_deliveries SET claimed_until = $1, attempts = attempts + 1
-			WHERE id IN (
-				SELECT id FROM webhook_deliveries
-				WHERE status = 'pending' AND next_attempt_at <= $2 AND claimed_until <= $2
-				ORDER BY next_attempt_at, id`+limitClause(limit)+s.d.SkipLocked+`
+			WHERE status = 'pending' AND claimed_until <= $2 AND id IN (
+				WITH busy AS (
+					SELECT app_id, webhook_id, COUNT(*) AS n FROM webhook_deliveries
+					WHERE claimed_until > $2 AND status = 'pending'
+					GROUP BY app_id, webhook_id
+				), app_busy AS (
+					SELECT app_id, SUM(n) AS n FROM busy GROUP BY app_id
+				), due AS (
+					SELECT d.id, d.app_id, d.next_attempt_at, COALESCE(w.slow_score, 0) AS slow_score,
+						COALESCE(b.n, 0) + ROW_NUMBER() OVER (PARTITION BY d.app_id, d.webhook_id ORDER BY d.next_attempt_at, d.id) AS hook_load
+					FROM webhook_deliveries d
+					LEFT JOIN webhooks w ON w.id = d.webhook_id
+					LEFT JOIN busy b ON b.app_id = d.app_id AND b.webhook_id = d.webhook_id
+					WHERE d.status = 'pending' AND d.next_attempt_at <= $2 AND d.claimed_until <= $2
+				), allowed AS (
+					SELECT id, app_id, next_attempt_at,
+						ROW_NUMBER() OVER (PARTITION BY app_id ORDER BY next_attempt_at, id) AS app_rank
+					FROM due WHERE slow_score < $3 OR hook_load <= 1
+				)
+				SELECT a.id FROM allowed a LEFT JOIN app_busy ab ON ab.app_id = a.app_id
+				WHERE a.app_rank + COALESCE(ab.n, 0) <= $4
+				ORDER BY a.app_rank, a.next_attempt_at, a.id`+limitClause(limit)+`
 			)
 			RETURNING `+webhookDeliveryColumns,
-			micros(leaseUntil), micros(now))
+			micros(leaseUntil), micros(now), otp.WebhookSlowScore, max(perApp, 1))
 		if err != nil {
 			return s.dbErr("claim webhook deliveries", err)
 		}
@@ -168,6 +198,19 @@ func (s *Store) RecordWebhookAttempt(ctx context.Context, d *otp.WebhookDelivery
 				a.DeliveryID, a.Attempt, micros(a.At), a.StatusCode, a.Latency.Microseconds(), a.ResponseExcerpt, a.Error)
 			if err != nil {
 				return s.dbErr("record webhook attempt", err)
+			}
+		}
+		if n == 1 && a != nil && d.WebhookID != "" {
+			step := -1
+			if a.Slow {
+				step = 1
+			}
+			_, err := tx.ExecContext(ctx,
+				`UPDATE webhooks SET slow_score = CASE WHEN slow_score + $2 > $3 THEN $3
+					WHEN slow_score + $2 < 0 THEN 0 ELSE slow_score + $2 END WHERE id = $1`,
+				d.WebhookID, step, otp.WebhookSlowScoreMax)
+			if err != nil {
+				return s.dbErr("record webhook slowness", err)
 			}
 		}
 		if w != nil {

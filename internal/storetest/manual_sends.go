@@ -99,7 +99,7 @@ func testCallbacks(t *testing.T, st otp.Store) {
 		t.Fatal(err)
 	}
 
-	claimed, err := st.ClaimWebhookDeliveries(t.Context(), t0, t0.Add(time.Minute), 10)
+	claimed, err := st.ClaimWebhookDeliveries(t.Context(), t0, t0.Add(time.Minute), 10, 10)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,6 +58,8 @@ func Run(t *testing.T, open func(t *testing.T) otp.Store) {
 		{"EventLogFilters", testEventLogFilters},
 		{"Webhooks", testWebhooks},
 		{"WebhookQueue", testWebhookQueue},
+		{"WebhookFairClaims", testWebhookFairClaims},
+		{"WebhookSlowEndpoint", testWebhookSlowEndpoint},
 		{"Analytics", testAnalytics},
 		{"AnalyticsSeeded", testAnalyticsSeeded},
 		{"Audit", testAudit},

@@ -88,11 +88,11 @@ func testWebhookQueue(t *testing.T, st otp.Store) {
 	if left, err := st.ListUndispatchedEvents(t.Context(), 10); err != nil || len(left) != 0 {
 		t.Errorf("undispatched after enqueue = %v, %v; want none", left, err)
 	}
-	claimed, err := st.ClaimWebhookDeliveries(t.Context(), t0, t0.Add(time.Minute), 10)
+	claimed, err := st.ClaimWebhookDeliveries(t.Context(), t0, t0.Add(time.Minute), 10, 10)
 	if err != nil || len(claimed) != 1 || claimed[0].ID != d.ID || claimed[0].Attempts != 1 || string(claimed[0].Payload) != `{"id":"x"}` {
 		t.Fatalf("claimed = %+v, %v; want the one delivery, attempt 1", claimed, err)
 	}
-	if again, err := st.ClaimWebhookDeliveries(t.Context(), t0, t0.Add(time.Minute), 10); err != nil || len(again) != 0 {
+	if again, err := st.ClaimWebhookDeliveries(t.Context(), t0, t0.Add(time.Minute), 10, 10); err != nil || len(again) != 0 {
 		t.Errorf("claim while leased = %v, %v; want none", again, err)
 	}
 	c := claimed[0]
@@ -102,10 +102,10 @@ func testWebhookQueue(t *testing.T, st otp.Store) {
 	if err := st.RecordWebhookAttempt(t.Context(), &c, c.Attempts, att, w); err != nil {
 		t.Fatal(err)
 	}
-	if early, err := st.ClaimWebhookDeliveries(t.Context(), t0.Add(time.Second), t0.Add(time.Minute), 10); err != nil || len(early) != 0 {
+	if early, err := st.ClaimWebhookDeliveries(t.Context(), t0.Add(time.Second), t0.Add(time.Minute), 10, 10); err != nil || len(early) != 0 {
 		t.Errorf("claim before the retry time = %v, %v; want none", early, err)
 	}
-	retry, err := st.ClaimWebhookDeliveries(t.Context(), t0.Add(5*time.Second), t0.Add(time.Minute), 10)
+	retry, err := st.ClaimWebhookDeliveries(t.Context(), t0.Add(5*time.Second), t0.Add(time.Minute), 10, 10)
 	if err != nil || len(retry) != 1 || retry[0].Attempts != 2 || retry[0].LastStatusCode != 503 {
 		t.Fatalf("retry claim = %+v, %v; want attempt 2 after a 503", retry, err)
 	}
@@ -146,7 +146,7 @@ func testWebhookQueue(t *testing.T, st otp.Store) {
 	if ok, err := st.RequeueWebhookDelivery(t.Context(), d.ID, t0.Add(6*time.Second)); err != nil || !ok {
 		t.Fatalf("requeue after the attempt = %v, %v; want done", ok, err)
 	}
-	again, err := st.ClaimWebhookDeliveries(t.Context(), t0.Add(6*time.Second), t0.Add(time.Minute), 10)
+	again, err := st.ClaimWebhookDeliveries(t.Context(), t0.Add(6*time.Second), t0.Add(time.Minute), 10, 10)
 	if err != nil || len(again) != 1 || again[0].ID != d.ID || again[0].Attempts != 3 {
 		t.Errorf("claim after the requeue = %+v, %v; want the delivery, attempt 3", again, err)
 	}

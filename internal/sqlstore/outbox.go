@@ -71,22 +71,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, 
 func (s *Store) FinishDelivery(ctx context.Context, d otp.Delivery, change func(v *otp.Verification) (otp.Effects, error)) error {
 	return s.inTx(ctx, func(ctx context.Context, tx *txRunner) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE id = $1`, d.ID)
-		if err != nil {
-			return s.dbErr("finish delivery", err)
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return fmt.Errorf("finish delivery: %w", err)
-		} else if n == 0 || change == nil {
-			return nil
-		}
-		v, err := s.lockVerification(ctx, tx, d.AppID, d.VerificationID)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil
-		}
-		if err != nil {
-			return s.dbErr("finish delivery", err)
-		}
-		return s.applyChange(ctx, tx, v, change)
+		return s.changeAfterOutboxWrite(ctx, tx, "finish delivery", res, err, d, change)
 	})
 }
 
@@ -104,23 +89,32 @@ func (s *Store) RetryDelivery(ctx context.Context, d otp.Delivery, next time.Tim
 			`UPDATE outbox SET next_attempt_at = $2, claimed_until = 0, last_error = $3, skip_providers = $4
 			WHERE id = $1 AND attempts = $5`,
 			d.ID, micros(next), lastError, joinSkip(skip), d.Attempts)
-		if err != nil {
-			return s.dbErr("retry delivery", err)
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return fmt.Errorf("retry delivery: %w", err)
-		} else if n == 0 || change == nil {
-			return nil
-		}
-		v, err := s.lockVerification(ctx, tx, d.AppID, d.VerificationID)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil
-		}
-		if err != nil {
-			return s.dbErr("retry delivery", err)
-		}
-		return s.applyChange(ctx, tx, v, change)
+		return s.changeAfterOutboxWrite(ctx, tx, "retry delivery", res, err, d, change)
 	})
+}
+
+// changeAfterOutboxWrite applies change to d's verification once the
+// statement that wrote d's outbox row (res, err) has run: only if it
+// touched the row (this worker still holds the latest claim) and change
+// is not nil; a missing verification leaves only the row written.
+func (s *Store) changeAfterOutboxWrite(ctx context.Context, tx *txRunner, what string, res sql.Result, err error,
+	d otp.Delivery, change func(v *otp.Verification) (otp.Effects, error)) error {
+	if err != nil {
+		return s.dbErr(what, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	} else if n == 0 || change == nil {
+		return nil
+	}
+	v, err := s.lockVerification(ctx, tx, d.AppID, d.VerificationID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return s.dbErr(what, err)
+	}
+	return s.applyChange(ctx, tx, v, change)
 }
 
 // joinSkip and splitSkip store a skip list as comma-separated provider

@@ -26,8 +26,10 @@ type Project struct {
 	// owner saved, waiting for the operator's approval; until then
 	// Policy.Messages.Templates, the approved ones, stay in use.
 	PendingTemplates *PendingTemplates
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	// Fraud are the project's defences against abuse; see FraudSettings.
+	Fraud     FraudSettings
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Policy holds the per-project defaults and bounds of verifications.

@@ -158,6 +158,9 @@ func (s *Service) newVerification(ctx context.Context, a *Application, req Creat
 			}
 		}
 	}
+	if err := s.screenSends(ctx, a, p, req, dest, channel, fallback); err != nil {
+		return nil, nil, err
+	}
 	length := p.Policy.CodeLength
 	if req.CodeLength != 0 {
 		if req.CodeLength < MinCodeLength || req.CodeLength > MaxCodeLength {

@@ -20,6 +20,12 @@ type Store interface {
 	// alone (UpdateProject leaves them as they are); an unknown id is
 	// ErrNotFound.
 	SetProjectSenderIDs(ctx context.Context, id string, ids []string, at time.Time) error
+	// UpdateProjectFraud reads the project's fraud settings under its row
+	// lock, applies change and writes them (alone: UpdateProject leaves
+	// them as they are) with updated time at. If change returns an error,
+	// nothing is written and that error is returned; an unknown id is
+	// ErrNotFound.
+	UpdateProjectFraud(ctx context.Context, id string, change func(*FraudSettings) error, at time.Time) error
 	// DeleteProject returns ErrConflict while the project has applications.
 	DeleteProject(ctx context.Context, id string) error
 

@@ -158,7 +158,7 @@ func decodePendingTemplates(s string) (*otp.PendingTemplates, error) {
 	return p, nil
 }
 
-const projectColumns = `id, name, description, policy, created_at, updated_at, owner_id, pending_templates`
+const projectColumns = `id, name, description, policy, created_at, updated_at, owner_id, pending_templates, fraud`
 
 // projectRead adds the credit balance, which is written only by AddCredits
 // and the event consumer, never by UpdateProject: a policy change must not
@@ -174,8 +174,9 @@ func scanProject(row interface{ Scan(...any) error }) (*otp.Project, error) {
 		credit           otp.Money
 		senderIDs        string
 		pending          string
+		fraud            string
 	)
-	if err := row.Scan(&p.ID, &p.Name, &p.Description, &policy, &created, &updated, &p.OwnerID, &pending,
+	if err := row.Scan(&p.ID, &p.Name, &p.Description, &policy, &created, &updated, &p.OwnerID, &pending, &fraud,
 		&creditsEnabled, &credit.Micros, &credit.Currency, &senderIDs); err != nil {
 		return nil, err
 	}
@@ -185,6 +186,9 @@ func scanProject(row interface{ Scan(...any) error }) (*otp.Project, error) {
 	}
 	if p.ApprovedSenderIDs, err = decodeList(senderIDs); err != nil {
 		return nil, fmt.Errorf("decode approved sender ids: %w", err)
+	}
+	if p.Fraud, err = decodeFraud(fraud); err != nil {
+		return nil, err
 	}
 	if creditsEnabled != 0 {
 		p.Credits = &credit
@@ -202,9 +206,13 @@ func (s *Store) CreateProject(ctx context.Context, p *otp.Project) error {
 	if err != nil {
 		return fmt.Errorf("create project: %w", err)
 	}
+	fraud, err := encodeFraud(p.Fraud)
+	if err != nil {
+		return fmt.Errorf("create project: %w", err)
+	}
 	_, err = s.writeExec(ctx,
-		`INSERT INTO projects (`+projectColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		p.ID, p.Name, p.Description, policy, micros(p.CreatedAt), micros(p.UpdatedAt), p.OwnerID, encodePendingTemplates(p.PendingTemplates))
+		`INSERT INTO projects (`+projectColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		p.ID, p.Name, p.Description, policy, micros(p.CreatedAt), micros(p.UpdatedAt), p.OwnerID, encodePendingTemplates(p.PendingTemplates), fraud)
 	return s.dbErr("create project", err)
 }
 

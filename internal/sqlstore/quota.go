@@ -16,6 +16,10 @@ func (s *Store) CreateProjectWithQuota(ctx context.Context, p *otp.Project, max 
 	if err != nil {
 		return fmt.Errorf("create project: %w", err)
 	}
+	fraud, err := encodeFraud(p.Fraud)
+	if err != nil {
+		return fmt.Errorf("create project: %w", err)
+	}
 	return s.inTx(ctx, func(ctx context.Context, tx *txRunner) error {
 		var found string
 		if err := tx.QueryRowContext(ctx, `SELECT id FROM developers WHERE id = $1`+s.d.ForUpdate, p.OwnerID).Scan(&found); err != nil {
@@ -29,8 +33,8 @@ func (s *Store) CreateProjectWithQuota(ctx context.Context, p *otp.Project, max 
 			return fmt.Errorf("create project: the owner has %d projects: %w", n, otp.ErrConflict)
 		}
 		_, err := tx.ExecContext(ctx,
-			`INSERT INTO projects (`+projectColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			p.ID, p.Name, p.Description, policy, micros(p.CreatedAt), micros(p.UpdatedAt), p.OwnerID, encodePendingTemplates(p.PendingTemplates))
+			`INSERT INTO projects (`+projectColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			p.ID, p.Name, p.Description, policy, micros(p.CreatedAt), micros(p.UpdatedAt), p.OwnerID, encodePendingTemplates(p.PendingTemplates), fraud)
 		return s.dbErr("create project", err)
 	})
 }

@@ -30,6 +30,7 @@ func Run(t *testing.T, open func(t *testing.T) otp.Store) {
 		{"Projects", testProjects},
 		{"ProjectChallenge", testProjectChallenge},
 		{"ProjectSenderIDs", testProjectSenderIDs},
+		{"ProjectFraud", testProjectFraud},
 		{"PendingTemplatesAndUntrustedPlan", testPendingTemplatesAndUntrustedPlan},
 		{"Applications", testApplications},
 		{"DeleteApplicationCascades", testDeleteApplicationCascades},

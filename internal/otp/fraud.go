@@ -1,0 +1,107 @@
+package otp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// FraudSettings are a project's defences against abuse (issue 16): where
+// its channels may send (Geo), which kinds of numbers (NumberTypes), how
+// many sends are normal (Budgets), numbers that never send (TestNumbers),
+// destinations that skip the budgets (Safelist), and the pumping
+// detector's settings (Detector). Each section is in a file of its own.
+//
+// The settings are stored as this struct's JSON, in one column beside the
+// policy (migration 0031), and written only through UpdateProjectFraud: an
+// owner's edit of the policy cannot undo them, and each section's setter
+// changes its section alone under the project's row lock. So the json
+// names below are a stored format: rename them with a migration only.
+type FraudSettings struct {
+	Geo         GeoPermissions   `json:"geo"`
+	NumberTypes NumberTypePolicy `json:"numberTypes"`
+	Budgets     SendBudgets      `json:"budgets"`
+	TestNumbers []TestNumber     `json:"testNumbers,omitempty"`
+	Safelist    []string         `json:"safelist,omitempty"`
+	Detector    PumpingDetector  `json:"detector"`
+}
+
+// validate checks every section; the setters validate theirs before the
+// write, this guards the whole document after a change.
+func (f *FraudSettings) validate() error {
+	return errors.Join(f.Geo.validate(), f.NumberTypes.validate(), f.Budgets.validate(),
+		validateTestNumbers(f.TestNumbers), validateSafelist(f.Safelist), f.Detector.validate())
+}
+
+// updateFraud applies change to the fraud settings of a project the
+// caller may manage, under the project's row lock, and returns the
+// project as written. change sees the settings as stored and may refuse
+// (its error is returned as is). Errors: NOT_FOUND, and change's.
+func (s *Service) updateFraud(ctx context.Context, projectID string, change func(*FraudSettings) error) (*Project, error) {
+	if _, err := s.GetProject(ctx, projectID); err != nil {
+		return nil, err // checks the caller may manage the project
+	}
+	var refused error
+	err := s.store.UpdateProjectFraud(ctx, projectID, func(f *FraudSettings) error {
+		if err := change(f); err != nil {
+			refused = err
+			return err
+		}
+		return f.validate()
+	}, s.clock.Now())
+	s.cache.forgetProject(projectID)
+	if refused != nil {
+		return nil, refused
+	}
+	if err != nil {
+		if ErrorOf(err) != nil {
+			return nil, err
+		}
+		return nil, s.notFound(err, "project")
+	}
+	return s.GetProject(ctx, projectID)
+}
+
+// screenSend is every fraud defence a send passes before anything is
+// stored or charged: for a verification's first send (newVerification),
+// a fallback step's destination at creation and when the step is sent,
+// and a resend. It is called with the project read from the cache.
+func (s *Service) screenSend(ctx context.Context, a *Application, p *Project, sc sendScreen) error {
+	return p.Fraud.Geo.allows(sc.Channel, sc.Dest)
+}
+
+// screenSends screens every send a new verification plans: its first
+// send and each fallback step (whose destination is the verification's
+// unless the step names its own). A refusal of a step names its field.
+func (s *Service) screenSends(ctx context.Context, a *Application, p *Project, req CreateRequest, dest Destination, first Channel, fallback []FallbackStep) error {
+	if err := s.screenSend(ctx, a, p, sendScreen{Channel: first, Dest: dest, RemoteIP: req.RemoteIP}); err != nil {
+		return err
+	}
+	for i, st := range fallback {
+		if i == 0 {
+			continue // the first send, screened above
+		}
+		d := dest
+		if st.To != "" {
+			var err error
+			if d, err = ParseDestination(st.To, "to"); err != nil {
+				return err // validateFallback refused it already
+			}
+		}
+		if err := s.screenSend(ctx, a, p, sendScreen{Channel: st.Channel, Dest: d, RemoteIP: req.RemoteIP}); err != nil {
+			if e := ErrorOf(err); e != nil {
+				e.Field = fmt.Sprintf("fallback[%d]", i)
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// sendScreen is one send as the fraud defences see it.
+type sendScreen struct {
+	Channel Channel
+	Dest    Destination
+	// RemoteIP is the end user's address, when the caller gave it.
+	RemoteIP string
+}

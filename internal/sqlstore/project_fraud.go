@@ -19,7 +19,7 @@ func encodeFraud(f otp.FraudSettings) (string, error) {
 	return string(b), nil
 }
 
-// decodeFraud reads the stored settings; ” (a project from before
+// decodeFraud reads the stored settings; the empty string (a project from before
 // migration 0031) is the zero settings.
 func decodeFraud(s string) (otp.FraudSettings, error) {
 	var f otp.FraudSettings

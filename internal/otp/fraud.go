@@ -24,6 +24,8 @@ type FraudSettings struct {
 	TestNumbers []TestNumber     `json:"testNumbers,omitempty"`
 	Safelist    []string         `json:"safelist,omitempty"`
 	Detector    PumpingDetector  `json:"detector"`
+	// Blocks are the prefixes sends may not go to now (see PrefixBlock).
+	Blocks []PrefixBlock `json:"blocks,omitempty"`
 }
 
 // validate checks every section; the setters validate theirs before the

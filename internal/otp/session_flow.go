@@ -123,7 +123,10 @@ func (s *Service) StartSession(ctx context.Context, a *Application, req SessionR
 	if len(offered) == 0 {
 		return nil, &Error{Code: CodeInvalidParameter, Key: "no_channels", Message: "The project has no channel enabled that otpd can deliver"}
 	}
-	if err := p.Policy.allowsCountry(dest); err != nil {
+	if err := p.Policy.allowsCountry("", dest); err != nil {
+		return nil, err
+	}
+	if err := p.Fraud.NumberTypes.allows(sessionNumberType(dest)); err != nil {
 		return nil, err
 	}
 	if !slices.ContainsFunc(offered, dest.fits) {
@@ -382,6 +385,9 @@ func (s *Service) checkSessionChannel(ctx context.Context, a *Application, p *Pr
 		return err
 	}
 	if err := validateChannel(ch, dest, field); err != nil {
+		return err
+	}
+	if err := p.Fraud.Geo.allows(ch, dest); err != nil {
 		return err
 	}
 	linked, err := s.channelLinked(ctx, ch, dest.Value)

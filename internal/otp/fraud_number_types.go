@@ -53,8 +53,8 @@ type NumberTypePolicy struct {
 	Allowed []NumberType `json:"allowed,omitempty"`
 }
 
-// allowed is the effective list.
-func (n NumberTypePolicy) allowed() []NumberType {
+// Effective is the list in force: Allowed, or DefaultNumberTypes.
+func (n NumberTypePolicy) Effective() []NumberType {
 	if len(n.Allowed) == 0 {
 		return DefaultNumberTypes
 	}
@@ -79,7 +79,7 @@ func (n NumberTypePolicy) validate() error {
 // application's fictional number, which has no range to classify and
 // never leaves otpd. Errors: NUMBER_TYPE_NOT_ALLOWED.
 func (n NumberTypePolicy) allows(t NumberType) error {
-	if t == "" || slices.Contains(n.allowed(), t) {
+	if t == "" || slices.Contains(n.Effective(), t) {
 		return nil
 	}
 	return &Error{Code: CodeNumberTypeNotAllowed, Key: "number_type_not_allowed", Field: "to",

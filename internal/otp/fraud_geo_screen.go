@@ -1,7 +1,5 @@
 package otp
 
-import "github.com/nyaruka/phonenumbers"
-
 // screenGeo refuses a send to where the project does not send: outside
 // its policy's country list (project-wide, every channel), outside the
 // channel's geo rules, or to a kind of number it does not send to. They
@@ -15,17 +13,4 @@ func screenGeo(p *Project, sc sendScreen) error {
 		return err
 	}
 	return p.Fraud.NumberTypes.allows(sc.Dest.Type)
-}
-
-// sessionNumberType is the type of a session's destination, which the
-// session flow parses without it: "" for an email.
-func sessionNumberType(d Destination) NumberType {
-	if !d.IsPhone {
-		return ""
-	}
-	num, err := phonenumbers.Parse(d.Value, "")
-	if err != nil {
-		return ""
-	}
-	return numberTypeOf(num)
 }

@@ -107,6 +107,26 @@ func TestDefaultCountries(t *testing.T) {
 		t.Errorf("a send to a default country: %v", err)
 	}
 
+	// A developer's project too; its owner may change the rules.
+	_, ctx := planDeveloper(t, f, 0)
+	owned, err := f.svc.CreateProject(ctx, otp.ProjectInput{Name: ptr("Mine")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err = f.svc.GeoSettings(ctx, owned.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(allow("GB", "IE"), g.Geo.Default); diff != "" {
+		t.Errorf("a developer's new project's default rules (-want +got):\n%s", diff)
+	}
+	if _, err := f.svc.SetGeoSettings(ctx, owned.ID, otp.GeoSettings{}); err != nil {
+		t.Errorf("its owner widening the rules: %v", err)
+	}
+	if _, err := f.svc.SetGeoSettings(ctx, a.ProjectID, otp.GeoSettings{}); code(err) != otp.CodeNotFound {
+		t.Errorf("a developer changing another's project: %v, want NOT_FOUND", err)
+	}
+
 	open := newFixture(t, otp.Limits{})
 	b, _ := open.newApp(t, otp.Live)
 	if _, _, err := open.svc.CreateVerification(t.Context(), b, otp.CreateRequest{To: usNumber, Channel: otp.SMS}); err != nil {

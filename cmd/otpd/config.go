@@ -61,6 +61,10 @@ type config struct {
 	// networks) are the proxies whose X-Forwarded-For names the client;
 	// none by default: the client is the connection's peer.
 	TrustedProxies []netip.Prefix
+	// DefaultCountries (OTPD_DEFAULT_COUNTRIES, comma-separated ISO 3166
+	// regions) are the countries a new project's geo permissions allow;
+	// none: every country.
+	DefaultCountries []string
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -112,6 +116,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return c, fmt.Errorf("OTPD_TRUSTED_PROXIES: %w", err)
 	}
 	c.TrustedProxies = proxies
+	if c.DefaultCountries, err = otp.ParseCountries(getenv("OTPD_DEFAULT_COUNTRIES")); err != nil {
+		return c, fmt.Errorf("OTPD_DEFAULT_COUNTRIES: %w", err)
+	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return c, fmt.Errorf("OTPD_LOG_FORMAT must be text or json, got %q", c.LogFormat)
 	}

@@ -74,6 +74,7 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 	svc, err = otp.NewService(otp.Config{
 		Store: store, Limiter: limiter, Keys: keys, Prices: d.prices, Deliverable: d.deliverable,
 		WebhookAllowPrivate: cfg.WebhookAllowPrivate, WebhookAllowHTTP: cfg.WebhookAllowHTTP, WebhookPorts: cfg.WebhookPorts,
+		DefaultCountries: cfg.DefaultCountries,
 		Webhooks: webhook.Transport{Sender: webhook.NewSender(webhook.Config{
 			AllowPrivate: cfg.WebhookAllowPrivate, AllowHTTP: cfg.WebhookAllowHTTP, AllowedPorts: cfg.WebhookPorts,
 		}), Payloads: webhookPayloads()},

@@ -100,6 +100,8 @@ func (tn tenant) body(o operation) any {
 		return map[string]any{"url": "https://hooks.example.com/renamed"}
 	case "POST /v1/projects/{id}/credits":
 		return map[string]any{"amount": "5", "currency": "USD"}
+	case "PUT /v1/projects/{id}/fraud/geo":
+		return map[string]any{"geo": map[string]any{}}
 	case "POST /v1/applications/{id}/test-send", "POST /v1/verifications":
 		return map[string]any{"to": tn.phone, "channel": "sms"}
 	case "POST /v1/verifications/{id}/check":

@@ -143,7 +143,7 @@ func TestSessionFlowPolicy(t *testing.T) {
 	// A phone of a country the project does not send to is refused by the native API too.
 	r := h.mustStatus(h.do("POST", "/v1/applications", adminToken, map[string]any{"name": "app", "projectId": p, "environment": "test"}), 201).data()
 	res := h.do("POST", "/v1/verifications", r["apiKey"].(string), map[string]any{"to": "+14155552671", "channel": "sms"})
-	if res.status != 403 || res.errCode() != "FORBIDDEN" || res.errField() != "to" {
+	if res.status != 403 || res.errCode() != "GEO_NOT_ALLOWED" || res.errField() != "to" {
 		t.Errorf("a send to a country not listed: %d %s", res.status, res.raw)
 	}
 	h.mustStatus(h.do("POST", "/v1/verifications", r["apiKey"].(string), map[string]any{"to": "+79991234567", "channel": "sms"}), 201)

@@ -40,6 +40,8 @@ var statusOf = map[string]int{
 	otp.CodeRateLimited:          http.StatusTooManyRequests,
 	otp.CodeInsufficientCredits:  http.StatusPaymentRequired,
 	otp.CodeQuotaExceeded:        http.StatusForbidden,
+	otp.CodeGeoNotAllowed:        http.StatusForbidden,
+	otp.CodeNumberTypeNotAllowed: http.StatusForbidden,
 	otp.CodeChallengeRequired:    http.StatusBadRequest,
 	otp.CodeChallengeFailed:      http.StatusForbidden,
 	otp.CodeChallengeUnavailable: http.StatusServiceUnavailable,

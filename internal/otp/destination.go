@@ -13,6 +13,11 @@ type Destination struct {
 	Value   string // E.164 phone or lower-case email
 	IsPhone bool
 	Country string // ISO 3166 region of a phone, e.g. "GB"
+	// Type is a phone number's kind (mobile, premium_rate, …), looked up
+	// only for what a send is screened on (parseDestinationFor): the
+	// look-up costs half a parse, which lookups and filters need not pay.
+	// It is "" otherwise, for an email and for a fictional number.
+	Type NumberType
 }
 
 // carrierOf is the phone number's original carrier in English, "" for
@@ -192,7 +197,8 @@ func fictionalPhone(s string) (Destination, bool) {
 }
 
 // parseDestinationFor is parseDestination for a new verification of
-// application a: a test application may also use fictional numbers.
+// application a: a test application may also use fictional numbers. The
+// destination's Type is looked up, for the screening of the send.
 func parseDestinationFor(a *Application, raw, field string) (Destination, *phonenumbers.PhoneNumber, error) {
 	d, num, err := parseDestination(raw, "", field)
 	if err != nil && a.Environment == Test && isCode(err, CodeInvalidPhone) {
@@ -200,6 +206,7 @@ func parseDestinationFor(a *Application, raw, field string) (Destination, *phone
 			return f, nil, nil
 		}
 	}
+	d.Type = numberTypeOf(num)
 	return d, num, err
 }
 

@@ -20,6 +20,12 @@ const (
 	CodeInsufficientCredits = "INSUFFICIENT_CREDITS"
 	CodePayloadTooLarge     = "PAYLOAD_TOO_LARGE"
 	CodeInternal            = "INTERNAL"
+	// CodeGeoNotAllowed refuses a send to a country or number prefix the
+	// project's geo permissions (or its policy's countries) exclude.
+	CodeGeoNotAllowed = "GEO_NOT_ALLOWED"
+	// CodeNumberTypeNotAllowed refuses a send to a kind of phone number
+	// (premium rate, shared cost, …) the project does not send to.
+	CodeNumberTypeNotAllowed = "NUMBER_TYPE_NOT_ALLOWED"
 )
 
 // Error is a failure whose code and message are safe to show to the caller.

@@ -69,7 +69,7 @@ func (s *Service) updateFraud(ctx context.Context, projectID string, change func
 // a fallback step's destination at creation and when the step is sent,
 // and a resend. It is called with the project read from the cache.
 func (s *Service) screenSend(ctx context.Context, a *Application, p *Project, sc sendScreen) error {
-	return p.Fraud.Geo.allows(sc.Channel, sc.Dest)
+	return screenGeo(p, sc)
 }
 
 // screenSends screens every send a new verification plans: its first
@@ -86,7 +86,7 @@ func (s *Service) screenSends(ctx context.Context, a *Application, p *Project, r
 		d := dest
 		if st.To != "" {
 			var err error
-			if d, err = ParseDestination(st.To, "to"); err != nil {
+			if d, _, err = parseDestinationFor(a, st.To, "to"); err != nil {
 				return err // validateFallback refused it already
 			}
 		}

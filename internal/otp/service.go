@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"runtime"
+	"slices"
 	"time"
 )
 
@@ -33,6 +34,9 @@ type Service struct {
 	// webhookPerApp caps an application's webhook deliveries in flight.
 	webhookPerApp int
 	hashing       *passwordHashing // the bound on password hashes run at once
+	// defaultCountries are the countries a new project's geo rules allow
+	// (OTPD_DEFAULT_COUNTRIES); empty is every country.
+	defaultCountries []string
 }
 
 // Limits are the service-wide limits that are not per-project policy.
@@ -146,6 +150,9 @@ type Config struct {
 	// call, while the hash holds one of the Limits.PasswordHashes slots:
 	// tests use it to count and hold the hashes in flight.
 	OnPasswordHash func(hash func())
+	// DefaultCountries (OTPD_DEFAULT_COUNTRIES) are the ISO 3166 regions a
+	// new project's geo permissions allow; empty allows every country.
+	DefaultCountries []string
 }
 
 // NewService checks the configuration and returns a Service.
@@ -155,6 +162,9 @@ func NewService(c Config) (*Service, error) {
 	}
 	if c.Clock == nil {
 		c.Clock = SystemClock{}
+	}
+	if err := AllowOnly(c.DefaultCountries).validate("DefaultCountries"); err != nil {
+		return nil, errors.New("otp: " + err.Error())
 	}
 	l := &c.Limits
 	if l.APIKeyRequests.Count == 0 {
@@ -229,8 +239,9 @@ func NewService(c Config) (*Service, error) {
 		cache: newReadCache(l.ReadCacheTTL, maxCacheEntries), prices: c.Prices, deliverable: deliverable,
 		webhookURLs: WebhookURLPolicy{AllowPrivate: c.WebhookAllowPrivate, AllowHTTP: c.WebhookAllowHTTP, Ports: c.WebhookPorts}, webhooks: c.Webhooks, challenges: c.Challenges, identities: c.Identities,
 		telegram: c.TelegramBot, providers: providers, log: logger, webhookPerApp: cmp.Or(max(c.WebhookConcurrencyPerApp, 0), DefaultWebhookConcurrencyPerApp),
-		usage:   &usageCache{m: map[string]usageEntry{}},
-		hashing: newPasswordHashing(l.PasswordHashes, l.PasswordHashWait, c.OnPasswordHash),
+		usage:            &usageCache{m: map[string]usageEntry{}},
+		hashing:          newPasswordHashing(l.PasswordHashes, l.PasswordHashWait, c.OnPasswordHash),
+		defaultCountries: slices.Clone(c.DefaultCountries),
 	}, nil
 }
 

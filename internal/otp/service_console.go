@@ -13,6 +13,9 @@ func (s *Service) CreateProject(ctx context.Context, in ProjectInput) (*Project,
 	}
 	now := s.clock.Now()
 	p := &Project{ID: NewID("prj"), Policy: DefaultPolicy(), CreatedAt: now, UpdatedAt: now}
+	// The operator's default countries (OTPD_DEFAULT_COUNTRIES), so that
+	// an open sign-up cannot send everywhere before its owner decides.
+	p.Fraud.Geo.Default = AllowOnly(s.defaultCountries)
 	if err := in.apply(p, s.keys.seal); err != nil {
 		return nil, err
 	}

@@ -121,9 +121,6 @@ func (s *Service) newVerification(ctx context.Context, a *Application, req Creat
 	if err != nil {
 		return nil, nil, fmt.Errorf("project of application: %w", err)
 	}
-	if err := p.Policy.allowsCountry(dest); err != nil {
-		return nil, nil, err
-	}
 	if err := p.checkSenderID(req.CallerID); err != nil {
 		return nil, nil, err
 	}
@@ -146,17 +143,6 @@ func (s *Service) newVerification(ctx context.Context, a *Application, req Creat
 	channel, fallback, err := pickChannel(req, dest, s.channels(a, p.Policy), ttl)
 	if err != nil {
 		return nil, nil, err
-	}
-	for i, st := range fallback {
-		if st.To == "" {
-			continue
-		}
-		if d, err := ParseDestination(st.To, "to"); err == nil {
-			if err := p.Policy.allowsCountry(d); err != nil {
-				ErrorOf(err).Field = fmt.Sprintf("fallback[%d].to", i)
-				return nil, nil, err
-			}
-		}
 	}
 	if err := s.screenSends(ctx, a, p, req, dest, channel, fallback); err != nil {
 		return nil, nil, err

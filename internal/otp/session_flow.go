@@ -104,13 +104,14 @@ func (s *Service) SessionChannels(ctx context.Context, a *Application, id string
 // by the project's CAPTCHA, for action "create". Errors: those of a
 // destination (INVALID_PHONE, INVALID_EMAIL), INVALID_PARAMETER
 // (no_channels, no_channel_for_destination, channel_disabled, …),
-// FORBIDDEN (destination_blocked, channel_not_linked), the challenge's,
-// and those of SendSession.
+// FORBIDDEN (destination_blocked, channel_not_linked), GEO_NOT_ALLOWED,
+// NUMBER_TYPE_NOT_ALLOWED, the challenge's, and those of SendSession.
 func (s *Service) StartSession(ctx context.Context, a *Application, req SessionRequest) (*SessionState, error) {
-	dest, err := ParseDestination(req.To, "to")
+	dest, num, err := parseDestination(req.To, "", "to")
 	if err != nil {
 		return nil, err
 	}
+	dest.Type = numberTypeOf(num)
 	challenge := CreateRequest{ChallengeToken: req.ChallengeToken, RemoteIP: req.RemoteIP, challengeAction: "create"}
 	if err := validateChallengeFields(challenge); err != nil {
 		return nil, err
@@ -123,7 +124,10 @@ func (s *Service) StartSession(ctx context.Context, a *Application, req SessionR
 	if len(offered) == 0 {
 		return nil, &Error{Code: CodeInvalidParameter, Key: "no_channels", Message: "The project has no channel enabled that otpd can deliver"}
 	}
-	if err := p.Policy.allowsCountry(dest); err != nil {
+	if err := p.Policy.allowsCountry("", dest); err != nil {
+		return nil, err
+	}
+	if err := p.Fraud.NumberTypes.allows(dest.Type); err != nil {
 		return nil, err
 	}
 	if !slices.ContainsFunc(offered, dest.fits) {
@@ -183,6 +187,7 @@ func (s *Service) StartSession(ctx context.Context, a *Application, req SessionR
 // SendSession sends the session's code on channel ch. Each channel waits
 // SessionChannelTimeout between two sends of a session. Errors: NOT_FOUND
 // (session_expired), FORBIDDEN (session_blocked, channel_not_linked),
+// GEO_NOT_ALLOWED (the channel's geo rules),
 // INVALID_PARAMETER (channel_disabled, channel_unavailable, channel_mismatch,
 // invalid_channel), RATE_LIMITED (channel_timeout, destination_rate_limited),
 // INSUFFICIENT_CREDITS, QUOTA_EXCEEDED.
@@ -382,6 +387,9 @@ func (s *Service) checkSessionChannel(ctx context.Context, a *Application, p *Pr
 		return err
 	}
 	if err := validateChannel(ch, dest, field); err != nil {
+		return err
+	}
+	if err := p.Fraud.Geo.allows(ch, dest); err != nil {
 		return err
 	}
 	linked, err := s.channelLinked(ctx, ch, dest.Value)

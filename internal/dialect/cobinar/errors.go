@@ -1,6 +1,7 @@
 package cobinar
 
 import (
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -66,7 +67,7 @@ func (d *Dialect) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		}
 		e = errInternal
 	}
-	e = cobinarFields(e)
+	e = cobinarFields(forbiddenByPolicy(e))
 	status, ok := statusOf[e.Code]
 	if !ok {
 		if status, ok = httpjson.Status(e.Code); !ok {
@@ -77,6 +78,24 @@ func (d *Dialect) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		w.Header().Set("Retry-After", strconv.Itoa(httpjson.RetryAfterSeconds(e.RetryAfter)))
 	}
 	httpjson.Write(w, status, httpjson.NewErrorBody(r, e))
+}
+
+// forbiddenByPolicy answers a send the project's geo permissions or
+// number types refuse with Cobinar's documented FORBIDDEN, which is what
+// it answered before those codes existed; details.reason keeps otpd's
+// code, beside country, channel or numberType.
+func forbiddenByPolicy(e *otp.Error) *otp.Error {
+	if e.Code != otp.CodeGeoNotAllowed && e.Code != otp.CodeNumberTypeNotAllowed {
+		return e
+	}
+	c := *e
+	c.Code = otp.CodeForbidden
+	c.Params = maps.Clone(e.Params)
+	if c.Params == nil {
+		c.Params = map[string]any{}
+	}
+	c.Params["reason"] = e.Code
+	return &c
 }
 
 // fieldNames renames the domain's request fields to Cobinar's.

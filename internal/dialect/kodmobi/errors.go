@@ -65,12 +65,16 @@ func sysOf(e *otp.Error) (int, string) {
 		return http.StatusBadRequest, sysNoChannel
 	case "channel_not_linked":
 		return http.StatusBadRequest, sysNotAuthorized
-	case "country_not_allowed":
-		return http.StatusForbidden, sysCountryNotAllowed
 	case "verify_token_invalid":
 		return http.StatusBadRequest, sysVerifyTokenInvalid
 	}
 	switch e.Code {
+	case otp.CodeGeoNotAllowed:
+		return http.StatusForbidden, sysCountryNotAllowed
+	case otp.CodeNumberTypeNotAllowed:
+		// kod.mobi names no refusal of a kind of number; a number the
+		// project will not send to is, to its SDK, a blocked phone.
+		return http.StatusForbidden, sysPhoneBlocked
 	case otp.CodeUnauthenticated:
 		return http.StatusUnauthorized, sysAccessDenied
 	case otp.CodeForbidden:

@@ -2,6 +2,7 @@ package kotp
 
 import (
 	"errors"
+	"maps"
 	"net/http"
 	"strconv"
 
@@ -166,6 +167,16 @@ func translate(e *otp.Error, domain bool) *otp.Error {
 				out.Code, out.Key, out.Message = otp.CodeInvalidEmail, "invalid_email", "The email address format is invalid"
 			}
 		}
+	case otp.CodeGeoNotAllowed, otp.CodeNumberTypeNotAllowed:
+		// K-OTP's document names no refusal of a destination; FORBIDDEN,
+		// otpd's addition, is what it answered before these codes, and
+		// details.reason keeps otpd's code.
+		out.Code = otp.CodeForbidden
+		out.Params = maps.Clone(e.Params)
+		if out.Params == nil {
+			out.Params = map[string]any{}
+		}
+		out.Params["reason"] = e.Code
 	case httpjson.CodeInvalidJSON:
 		out.Code = codeInvalidRequest
 	case otp.CodeUnauthenticated:

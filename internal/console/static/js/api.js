@@ -84,6 +84,8 @@ export const get = (path, opts) => request('GET', path, opts);
 export const post = (path, body, opts) => request('POST', path, { ...opts, body: body ?? {} });
 /** patch sends body to path. */
 export const patch = (path, body, opts) => request('PATCH', path, { ...opts, body });
+/** put replaces what path holds with body. */
+export const put = (path, body, opts) => request('PUT', path, { ...opts, body });
 /** del deletes path. */
 export const del = (path, opts) => request('DELETE', path, opts);
 

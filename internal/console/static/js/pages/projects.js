@@ -9,6 +9,7 @@ import {
 import { href, navigate } from '../router.js';
 import { createApplicationForm, applicationsTable } from './applications.js';
 import { settingsForm } from './settings.js';
+import { geoForm } from './geo.js';
 
 /** list is the projects page. */
 export async function list({ main, signal }) {
@@ -66,11 +67,16 @@ export async function detail({ main, params, signal }, tab) {
   const base = `/projects/${enc(project.id)}`;
   const sub = h('nav', { class: 'subnav', 'aria-label': 'Project sections' },
     h('a', { href: href(base), 'aria-current': tab === 'applications' ? 'page' : undefined }, 'Applications'),
-    h('a', { href: href(`${base}/settings`), 'aria-current': tab === 'settings' ? 'page' : undefined }, 'Settings'));
+    h('a', { href: href(`${base}/settings`), 'aria-current': tab === 'settings' ? 'page' : undefined }, 'Settings'),
+    h('a', { href: href(`${base}/geo`), 'aria-current': tab === 'geo' ? 'page' : undefined }, 'Geo permissions'));
   body.replaceChildren(sub);
 
   if (tab === 'settings') {
     body.append(settingsForm(project));
+    return;
+  }
+  if (tab === 'geo') {
+    body.append(await geoForm(project, signal));
     return;
   }
 

@@ -68,7 +68,7 @@ export function settingsForm(project) {
         h('div', { class: 'check-list' },
           h('label', { class: 'check', for: digits.id }, digits, 'Digits'),
           h('label', { class: 'check', for: letters.id }, letters, 'Letters (A–Z without I, L and O; checked in either case)'))),
-      field({ label: 'Countries', input: countries, name: 'policy.countries', hint: 'ISO codes of the countries whose phone numbers get codes, such as GB RU. Empty sends to any.' })),
+      field({ label: 'Countries', input: countries, name: 'policy.countries', hint: 'ISO codes of the countries whose phone numbers get codes on every channel, such as GB RU. Empty sends to any. Geo permissions (beside Settings) are the finer tool: per channel, deny-lists and number prefixes.' })),
     section('Channels', channels.element),
     section('Message texts',
       h('div', { class: 'form' },

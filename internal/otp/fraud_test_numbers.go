@@ -16,8 +16,3 @@ func (f *FraudSettings) testCode(d Destination) (string, bool) { return "", fals
 
 // safelisted says whether d skips the send budgets (not the geo rules).
 func (f *FraudSettings) safelisted(d Destination) bool { return false }
-
-// limitKey is the destination as the limits count it: an email address
-// canonicalised so that its variants (case, +tags, dots where the
-// provider ignores them) share one counter; a phone number as it is.
-func (d Destination) limitKey() string { return d.Value }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -80,20 +81,38 @@ func (s *Store) CreateVerification(ctx context.Context, v *otp.Verification, fx 
 			VALUES ($1, $2, $3, $4, $5)`,
 			[]any{idem.AppID, idem.Key, nullBytes(idem.RequestHash), idem.VerificationID, micros(idem.CreatedAt)}})
 	}
-	args, err := verificationArgs(v)
+	insert, err := s.insertVerificationWrites("create verification", v)
 	if err != nil {
 		return err
 	}
-	ws = append(ws, rowWrite{"create verification",
-		`INSERT INTO verifications (` + verificationColumns + `)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
-			$24, $25, $26, $27, $28, $29, $30, $31, $32)`,
-		args})
+	if s.d.CombineWrites {
+		ws = append(insert, ws...) // the supersede must be WITH query w0
+	} else {
+		ws = append(ws, insert...)
+	}
 	effects, err := effectWrites(fx)
 	if err != nil {
 		return err
 	}
 	ws = append(ws, effects...)
+	// A conflict may be the idempotency key, which stays taken, or another
+	// creation to the same destination that committed after this one's
+	// supersede looked (verifications_one_pending): a retry supersedes that
+	// one. Each retry sees at least one more committed creation.
+	for try := 1; ; try++ {
+		err = s.createVerificationOnce(ctx, ws)
+		if err == nil || !errors.Is(err, otp.ErrConflict) || try == maxSupersedeTries {
+			return err
+		}
+	}
+}
+
+// maxSupersedeTries bounds the attempts of a creation whose destination
+// other creations keep winning: each lost attempt means one more of them
+// committed, and the destination's rate limit bounds how many run at once.
+const maxSupersedeTries = 10
+
+func (s *Store) createVerificationOnce(ctx context.Context, ws []rowWrite) error {
 	if s.d.CombineWrites {
 		// One statement is one transaction: no BEGIN, no COMMIT.
 		q, args := combineWrites(ws)

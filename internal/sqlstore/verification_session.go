@@ -138,15 +138,11 @@ func (s *Store) UpdateVerificationSession(ctx context.Context, appID, id string,
 				ws = append(ws, update)
 			}
 		default:
-			args, err := verificationArgs(nv)
+			insert, err := s.insertVerificationWrites("insert verification of session", nv)
 			if err != nil {
 				return err
 			}
-			ws = append(ws, rowWrite{"insert verification of session",
-				`INSERT INTO verifications (` + verificationColumns + `)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
-					$24, $25, $26, $27, $28, $29, $30, $31, $32)`,
-				args})
+			ws = append(ws, insert...) // first: see insertVerificationWrites
 		}
 		ws = append(ws, rowWrite{"update verification session",
 			`UPDATE verification_sessions SET status = $3, open_key = $4, verification_id = $5, last_sent = $6, closed_at = $7

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -72,35 +73,25 @@ func verificationArgs(v *otp.Verification) ([]any, error) {
 // idempotency record in one transaction. A taken idempotency key is
 // ErrConflict and leaves nothing behind.
 func (s *Store) CreateVerification(ctx context.Context, v *otp.Verification, fx otp.Effects, idem *otp.Idempotency) error {
-	var ws []rowWrite
+	var before []rowWrite
 	// The idempotency row goes first: a taken key is the likely conflict,
 	// and finding it first saves the other inserts.
 	if idem != nil {
-		ws = append(ws, rowWrite{"create verification: idempotency key",
+		before = append(before, rowWrite{"create verification: idempotency key",
 			`INSERT INTO idempotency (app_id, idem_key, request_hash, verification_id, created_at)
 			VALUES ($1, $2, $3, $4, $5)`,
 			[]any{idem.AppID, idem.Key, nullBytes(idem.RequestHash), idem.VerificationID, micros(idem.CreatedAt)}})
 	}
-	insert, err := s.insertVerificationWrites("create verification", v)
+	after, err := effectWrites(fx)
 	if err != nil {
 		return err
 	}
-	if s.d.CombineWrites {
-		ws = append(insert, ws...) // the supersede must be WITH query w0
-	} else {
-		ws = append(ws, insert...)
-	}
-	effects, err := effectWrites(fx)
-	if err != nil {
-		return err
-	}
-	ws = append(ws, effects...)
 	// A conflict may be the idempotency key, which stays taken, or another
 	// creation to the same destination that committed after this one's
 	// supersede looked (verifications_one_pending): a retry supersedes that
-	// one. Each retry sees at least one more committed creation.
+	// one. Each lost attempt means one more such creation committed.
 	for try := 1; ; try++ {
-		err = s.createVerificationOnce(ctx, ws)
+		err = s.createVerificationOnce(ctx, before, v, after)
 		if err == nil || !errors.Is(err, otp.ErrConflict) || try == maxSupersedeTries {
 			return err
 		}
@@ -108,22 +99,30 @@ func (s *Store) CreateVerification(ctx context.Context, v *otp.Verification, fx 
 }
 
 // maxSupersedeTries bounds the attempts of a creation whose destination
-// other creations keep winning: each lost attempt means one more of them
-// committed, and the destination's rate limit bounds how many run at once.
+// other creations keep winning; the destination's rate limit bounds how
+// many run at once.
 const maxSupersedeTries = 10
 
-func (s *Store) createVerificationOnce(ctx context.Context, ws []rowWrite) error {
+func (s *Store) createVerificationOnce(ctx context.Context, before []rowWrite, v *otp.Verification, after []rowWrite) error {
 	if s.d.CombineWrites {
 		// One statement is one transaction: no BEGIN, no COMMIT.
-		q, args := combineWrites(ws)
-		if _, err := s.write.ExecContext(ctx, q, args...); err != nil {
+		args, err := verificationArgs(v)
+		if err != nil {
+			return err
+		}
+		ws := slices.Concat(before, []rowWrite{{"create verification", `INSERT INTO verifications (` + verificationColumns + `) ` + insertVerificationValues, args}}, after)
+		if v.Status == otp.StatusPending {
+			ws = slices.Concat(combinedSupersede("create verification", v, args, micros(v.CreatedAt)), before, after)
+		}
+		q, qargs := combineWrites(ws)
+		if _, err := s.write.ExecContext(ctx, q, qargs...); err != nil {
 			return s.dbErr("create verification", err)
 		}
 		s.signalCommit() // as inTx does: Dialect.Background hears of every commit
 		return nil
 	}
 	return s.inTx(ctx, func(ctx context.Context, tx *txRunner) error {
-		return s.execWrites(ctx, tx, ws)
+		return s.execInsertingVerification(ctx, tx, before, "create verification", v, after)
 	})
 }
 

@@ -126,7 +126,10 @@ func (s *Store) UpdateVerificationSession(ctx context.Context, appID, id string,
 		if err != nil {
 			return err
 		}
-		var ws []rowWrite
+		var (
+			ws       []rowWrite
+			inserted *otp.Verification // a new verification, inserted before ws
+		)
 		switch {
 		case nv == nil:
 		case nv == v:
@@ -138,11 +141,7 @@ func (s *Store) UpdateVerificationSession(ctx context.Context, appID, id string,
 				ws = append(ws, update)
 			}
 		default:
-			insert, err := s.insertVerificationWrites("insert verification of session", nv)
-			if err != nil {
-				return err
-			}
-			ws = append(ws, insert...) // first: see insertVerificationWrites
+			inserted = nv
 		}
 		ws = append(ws, rowWrite{"update verification session",
 			`UPDATE verification_sessions SET status = $3, open_key = $4, verification_id = $5, last_sent = $6, closed_at = $7
@@ -158,7 +157,12 @@ func (s *Store) UpdateVerificationSession(ctx context.Context, appID, id string,
 		if err != nil {
 			return err
 		}
-		if err := s.execWrites(ctx, tx, append(ws, effects...)); err != nil {
+		if inserted != nil {
+			err = s.execInsertingVerification(ctx, tx, nil, "insert verification of session", inserted, append(ws, effects...))
+		} else {
+			err = s.execWrites(ctx, tx, append(ws, effects...))
+		}
+		if err != nil {
 			return err
 		}
 		outS, outV = sess, nv

@@ -26,8 +26,12 @@ func TestTestNumbersAndSafelist(t *testing.T) {
 	if b, _ := json.Marshal(put["testNumbers"]); string(b) != `[{"code":"424242","to":"+14155552671"}]` {
 		t.Errorf("PUT test numbers = %s, want the number normalised", b)
 	}
-	if b, _ := json.Marshal(h.mustStatus(h.do("GET", numbers, adminToken, nil), 200).data()["testNumbers"]); string(b) != `[{"code":"424242","to":"+14155552671"}]` {
+	read := h.mustStatus(h.do("GET", numbers, adminToken, nil), 200)
+	if b, _ := json.Marshal(read.data()["testNumbers"]); string(b) != `[{"code":"424242","to":"+14155552671"}]` {
 		t.Errorf("the operator reads %s", b)
+	}
+	if cc := read.header.Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("test numbers (their codes) answered with Cache-Control %q, want no-store", cc)
 	}
 	h.wantRefused("another developer's read", h.do("GET", numbers, other, nil), 404, "NOT_FOUND", "")
 	h.wantRefused("another developer's write", h.do("PUT", safelist, other, map[string]any{"safelist": []string{}}), 404, "NOT_FOUND", "")

@@ -89,10 +89,11 @@ func (s *Store) CreateVerification(ctx context.Context, v *otp.Verification, fx 
 	// A conflict may be the idempotency key, which stays taken, or another
 	// creation to the same destination that committed after this one's
 	// supersede looked (verifications_one_pending): a retry supersedes that
-	// one. Each lost attempt means one more such creation committed.
+	// one. Each lost attempt means one more such creation committed. Both
+	// engines name the table or index in the error.
 	for try := 1; ; try++ {
 		err = s.createVerificationOnce(ctx, before, v, after)
-		if err == nil || !errors.Is(err, otp.ErrConflict) || try == maxSupersedeTries {
+		if err == nil || !errors.Is(err, otp.ErrConflict) || strings.Contains(err.Error(), "idempotency") || try == maxSupersedeTries {
 			return err
 		}
 	}

@@ -197,6 +197,10 @@ var russian = map[string]string{
 	"callback_url_http":           "callback_url должен начинаться с https: этот сервер не отправляет запросы по http (оператор разрешает их через OTPD_WEBHOOK_ALLOW_HTTP=1)",
 	"callback_url_port":           "Порт {port} в callback_url не разрешён: этот сервер отправляет запросы только на порты {ports} (оператор задаёт их через OTPD_WEBHOOK_ALLOWED_PORTS)",
 	"callback_url_private":        "callback_url указывает на этот компьютер или на частный, локальный или link-local адрес; такие адреса разрешает OTPD_WEBHOOK_ALLOW_PRIVATE=1",
+	// Issue 16: test numbers, the safelist, one send per fallback step.
+	"fallback_repeats_step": "Сценарий fallback может отправить код по одному каналу одному получателю только один раз: {field} повторяет предыдущий шаг",
+	"invalid_test_code":     "Код тестового номера должен состоять из 4–10 цифр",
+	"duplicate_destination": "Этот получатель указан дважды",
 }
 
 // Localize returns the message of e in the language r's Accept-Language

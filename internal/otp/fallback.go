@@ -30,6 +30,7 @@ func validateFallback(steps []FallbackStep, dest Destination, cs channelSet, ttl
 		return nil, invalidField("fallback", "out_of_range", fmt.Sprintf("fallback must list 2 to %d steps", MaxFallbackSteps))
 	}
 	out := make([]FallbackStep, len(steps))
+	seen := make(map[stepTarget]bool, len(steps))
 	var total time.Duration
 	for i, st := range steps {
 		field := fmt.Sprintf("fallback[%d]", i)
@@ -46,6 +47,13 @@ func validateFallback(steps []FallbackStep, dest Destination, cs channelSet, ttl
 		if err := cs.check(st.Channel, field+".channel"); err != nil {
 			return nil, err
 		}
+		target := stepTarget{st.Channel, d.limitKey()}
+		if seen[target] {
+			return nil, &Error{Code: CodeInvalidParameter, Key: "fallback_repeats_step", Field: field,
+				Message: "a fallback workflow may send on one channel to one destination once: " + field + " repeats an earlier step",
+				Params:  map[string]any{"channel": string(st.Channel)}}
+		}
+		seen[target] = true
 		timeout := st.Timeout
 		switch {
 		case i == len(steps)-1:
@@ -67,6 +75,15 @@ func validateFallback(steps []FallbackStep, dest Destination, cs channelSet, ttl
 			"the fallback timeouts add up to the code's lifetime or more: shorten them or raise ttl")
 	}
 	return out, nil
+}
+
+// stepTarget is what one fallback step may not share with another: its
+// channel and its destination as the limits count it, so a workflow cannot
+// send one code over and over (victim+1@, victim+2@ are one target), while
+// SMS then voice to one number stays the normal workflow.
+type stepTarget struct {
+	channel Channel
+	dest    string
 }
 
 // nextFallback moves v to its next fallback step if one is due at now and

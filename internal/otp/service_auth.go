@@ -103,9 +103,11 @@ func invalidAPIKey() *Error {
 }
 
 // rateLimitDestination counts one send to a destination of an application.
-// Tenants never share a counter: one cannot exhaust another's limit.
+// Tenants never share a counter: one cannot exhaust another's limit. The
+// counter is the destination's limitKey, so an address's variants
+// (victim+1@, victim+2@) share it.
 func (s *Service) rateLimitDestination(ctx context.Context, a *Application, to string, perMinute int) error {
-	d, err := s.limiter.Allow(ctx, "dest:"+a.ID+":"+to, Limit{Count: perMinute, Period: time.Minute})
+	d, err := s.limiter.Allow(ctx, "dest:"+a.ID+":"+limitKeyOf(to), Limit{Count: perMinute, Period: time.Minute})
 	if err != nil {
 		return fmt.Errorf("rate limiter: %w", err)
 	}

@@ -234,6 +234,9 @@ func (s *Service) deliverToTestInbox(ctx context.Context, a *Application, d Deli
 // worker and two more transactions; the verification is sent when its
 // creation or resend commits.
 func (s *Service) sendEffects(a *Application, p *Project, v *Verification, d Delivery) (Effects, error) {
+	if _, ok := p.Fraud.testCodeOf(v.To); ok {
+		return testNumberSent(v, s.clock.Now()), nil
+	}
 	if a.Environment != Test {
 		return Effects{Deliveries: []Delivery{d}}, nil
 	}

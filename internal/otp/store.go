@@ -85,7 +85,10 @@ type Store interface {
 
 	// CreateVerification inserts v with its effects. With a non-nil idem it
 	// also records the idempotency key, and returns ErrConflict if the key
-	// is already taken.
+	// is already taken. In the same transaction it supersedes the older
+	// pending verifications of v's application to v.To: they end canceled,
+	// each with its otp.canceled event, so that of any number of racing
+	// creations to one destination exactly one stays pending.
 	CreateVerification(ctx context.Context, v *Verification, fx Effects, idem *Idempotency) error
 	// GetIdempotency returns the record of a key younger than since, or ErrNotFound.
 	GetIdempotency(ctx context.Context, appID, key string, since time.Time) (*Idempotency, error)

@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -49,7 +50,7 @@ func TestReopen(t *testing.T) {
 	var want []*otp.Verification
 	var deliveries []string
 	for i := range 10 {
-		v := &otp.Verification{ID: otp.NewID("ver"), AppID: a.ID, To: "+15550001111", Channel: otp.SMS,
+		v := &otp.Verification{ID: otp.NewID("ver"), AppID: a.ID, To: fmt.Sprintf("+1555000%04d", i), Channel: otp.SMS,
 			Purpose: otp.PurposeVerification, Locale: "en", Status: otp.StatusPending, DeliveryStatus: otp.DeliveryQueued,
 			CodeHash: []byte{byte(i), 1}, CodeSealed: []byte{byte(i), 2}, MaxAttempts: 5, MaxResends: 3,
 			Metadata:  []byte(`{"i":1}`),

@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"fmt"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -41,10 +42,14 @@ func BenchmarkCreateVerification(b *testing.B) {
 				b.Fatal(err)
 			}
 			hash, sealed := make([]byte, 32), make([]byte, 50)
+			var next atomic.Int64
 			b.SetParallelism((callers + 1) / 2) // RunParallel starts GOMAXPROCS (2) goroutines per unit
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
-				for i := 0; pb.Next(); i++ {
+				for pb.Next() {
+					// Each to its own destination, as otpd bench sends: a
+					// repeated one would supersede the pending one before it.
+					i := next.Add(1)
 					v := &otp.Verification{ID: otp.NewID("ver"), AppID: a.ID, To: fmt.Sprintf("+1555%07d", i%10_000_000),
 						Channel: otp.SMS, Purpose: otp.PurposeVerification, Locale: "en", Status: otp.StatusPending,
 						DeliveryStatus: otp.DeliveryQueued, CodeHash: hash, CodeSealed: sealed, MaxAttempts: 5, MaxResends: 3,

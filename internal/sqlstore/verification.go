@@ -5,8 +5,10 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -71,40 +73,57 @@ func verificationArgs(v *otp.Verification) ([]any, error) {
 // idempotency record in one transaction. A taken idempotency key is
 // ErrConflict and leaves nothing behind.
 func (s *Store) CreateVerification(ctx context.Context, v *otp.Verification, fx otp.Effects, idem *otp.Idempotency) error {
-	var ws []rowWrite
+	var before []rowWrite
 	// The idempotency row goes first: a taken key is the likely conflict,
 	// and finding it first saves the other inserts.
 	if idem != nil {
-		ws = append(ws, rowWrite{"create verification: idempotency key",
+		before = append(before, rowWrite{"create verification: idempotency key",
 			`INSERT INTO idempotency (app_id, idem_key, request_hash, verification_id, created_at)
 			VALUES ($1, $2, $3, $4, $5)`,
 			[]any{idem.AppID, idem.Key, nullBytes(idem.RequestHash), idem.VerificationID, micros(idem.CreatedAt)}})
 	}
-	args, err := verificationArgs(v)
+	after, err := effectWrites(fx)
 	if err != nil {
 		return err
 	}
-	ws = append(ws, rowWrite{"create verification",
-		`INSERT INTO verifications (` + verificationColumns + `)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
-			$24, $25, $26, $27, $28, $29, $30, $31, $32)`,
-		args})
-	effects, err := effectWrites(fx)
-	if err != nil {
-		return err
+	// A conflict may be the idempotency key, which stays taken, or another
+	// creation to the same destination that committed after this one's
+	// supersede looked (verifications_one_pending): a retry supersedes that
+	// one. Each lost attempt means one more such creation committed. Both
+	// engines name the table or index in the error.
+	for try := 1; ; try++ {
+		err = s.createVerificationOnce(ctx, before, v, after)
+		if err == nil || !errors.Is(err, otp.ErrConflict) || strings.Contains(err.Error(), "idempotency") || try == maxSupersedeTries {
+			return err
+		}
 	}
-	ws = append(ws, effects...)
+}
+
+// maxSupersedeTries bounds the attempts of a creation whose destination
+// other creations keep winning; the destination's rate limit bounds how
+// many run at once.
+const maxSupersedeTries = 10
+
+func (s *Store) createVerificationOnce(ctx context.Context, before []rowWrite, v *otp.Verification, after []rowWrite) error {
 	if s.d.CombineWrites {
 		// One statement is one transaction: no BEGIN, no COMMIT.
-		q, args := combineWrites(ws)
-		if _, err := s.write.ExecContext(ctx, q, args...); err != nil {
+		args, err := verificationArgs(v)
+		if err != nil {
+			return err
+		}
+		ws := slices.Concat(before, []rowWrite{{"create verification", `INSERT INTO verifications (` + verificationColumns + `) ` + insertVerificationValues, args}}, after)
+		if v.Status == otp.StatusPending {
+			ws = slices.Concat(combinedSupersede("create verification", v, args, micros(v.CreatedAt)), before, after)
+		}
+		q, qargs := combineWrites(ws)
+		if _, err := s.write.ExecContext(ctx, q, qargs...); err != nil {
 			return s.dbErr("create verification", err)
 		}
 		s.signalCommit() // as inTx does: Dialect.Background hears of every commit
 		return nil
 	}
 	return s.inTx(ctx, func(ctx context.Context, tx *txRunner) error {
-		return s.execWrites(ctx, tx, ws)
+		return s.execInsertingVerification(ctx, tx, before, "create verification", v, after)
 	})
 }
 

@@ -126,7 +126,10 @@ func (s *Store) UpdateVerificationSession(ctx context.Context, appID, id string,
 		if err != nil {
 			return err
 		}
-		var ws []rowWrite
+		var (
+			ws       []rowWrite
+			inserted *otp.Verification // a new verification, inserted before ws
+		)
 		switch {
 		case nv == nil:
 		case nv == v:
@@ -138,15 +141,7 @@ func (s *Store) UpdateVerificationSession(ctx context.Context, appID, id string,
 				ws = append(ws, update)
 			}
 		default:
-			args, err := verificationArgs(nv)
-			if err != nil {
-				return err
-			}
-			ws = append(ws, rowWrite{"insert verification of session",
-				`INSERT INTO verifications (` + verificationColumns + `)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
-					$24, $25, $26, $27, $28, $29, $30, $31, $32)`,
-				args})
+			inserted = nv
 		}
 		ws = append(ws, rowWrite{"update verification session",
 			`UPDATE verification_sessions SET status = $3, open_key = $4, verification_id = $5, last_sent = $6, closed_at = $7
@@ -162,7 +157,12 @@ func (s *Store) UpdateVerificationSession(ctx context.Context, appID, id string,
 		if err != nil {
 			return err
 		}
-		if err := s.execWrites(ctx, tx, append(ws, effects...)); err != nil {
+		if inserted != nil {
+			err = s.execInsertingVerification(ctx, tx, nil, "insert verification of session", inserted, append(ws, effects...))
+		} else {
+			err = s.execWrites(ctx, tx, append(ws, effects...))
+		}
+		if err != nil {
 			return err
 		}
 		outS, outV = sess, nv

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -22,7 +23,7 @@ func testEventLogFilters(t *testing.T, st otp.Store) {
 	// later events of types, one minute apart.
 	record := func(app *otp.Application, at time.Time, types ...otp.EventType) string {
 		t.Helper()
-		v := newVerification(app, "+14155550001", at)
+		v := newVerification(app, fmt.Sprintf("+1415555%04d", len(all)), at) // one each: a new one would supersede it
 		created := newEvent(otp.EventCreated, v, at)
 		if err := st.CreateVerification(t.Context(), v, otp.Effects{Events: []otp.Event{created}}, nil); err != nil {
 			t.Fatalf("CreateVerification: %v", err)

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"bytes"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -28,8 +29,8 @@ func testSealedValues(t *testing.T, st otp.Store) {
 		t.Fatalf("UpdateApplication: %v", err)
 	}
 	var codes []*otp.Verification
-	for range 3 {
-		v := newVerification(a1, "+14155550100", t0)
+	for i := range 3 {
+		v := newVerification(a1, fmt.Sprintf("+141555501%02d", 10+i), t0) // one each: a new one would supersede it
 		createVerification(t, st, v, t0)
 		codes = append(codes, v)
 	}

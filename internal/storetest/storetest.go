@@ -44,6 +44,7 @@ func Run(t *testing.T, open func(t *testing.T) otp.Store) {
 		{"ListVerifications", testListVerifications},
 		{"ListVerificationsByStatePage", testListVerificationsByStatePage},
 		{"LatestPendingVerification", testLatestPending},
+		{"Supersede", testSupersede},
 		{"ListExpiredPending", testListExpiredPending},
 		{"ClaimLeaseRetry", testClaimLeaseRetry},
 		{"ClaimLimit", testClaimLimit},

@@ -31,6 +31,7 @@ func consumeAll(t *testing.T, st otp.Store) {
 func verifiedUser(t *testing.T, st otp.Store, app *otp.Application, to string, at time.Time) *otp.Verification {
 	t.Helper()
 	v := newVerification(app, to, at)
+	v.Status = otp.StatusVerified // finished from the start: a pending one would supersede the test's pending one
 	fx := otp.Effects{Events: []otp.Event{newEvent(otp.EventCreated, v, at)},
 		TestMessages: []otp.TestMessage{{ID: otp.NewID("tmsg"), AppID: app.ID, VerificationID: v.ID, To: to, Channel: otp.SMS,
 			Body: "Your code is 123456", Code: "123456", CreatedAt: at}}}

@@ -134,7 +134,8 @@ func TestManualSend(t *testing.T) {
 
 		// A code may come as a JSON number; the message follows Accept-Language.
 		ru := client{h: d.Harness, key: app.APIKey, header: http.Header{"Accept-Language": {"ru-RU,ru;q=0.9"}}}
-		third := must(t, "send in Russian", ru.post("/manual/send", `{"to":"+79991234567","channel":"voice","code":567890}`), 200).Body
+		// (To another number: a send to the same one would supersede message 2.)
+		third := must(t, "send in Russian", ru.post("/manual/send", `{"to":"+79991234568","channel":"voice","code":567890}`), 200).Body
 		if decryptCode(t, app.APIKey, str(third["code"])) != "567890" || num(third["message_id"]) != 3 ||
 			third["message"] != "Сообщение поставлено в очередь на отправку" {
 			t.Errorf("third send = %v", third)
@@ -144,6 +145,11 @@ func TestManualSend(t *testing.T) {
 		other := d.CreateApp("test", "")
 		if first := must(t, "another's send", client{h: d.Harness, key: other.APIKey}.post("/manual/send", `{"to":"+79991234567","channel":"sms"}`), 200).Body; num(first["message_id"]) != 1 {
 			t.Errorf("another application's first message_id = %v, want 1", first["message_id"])
+		}
+
+		// Message 2 superseded message 1 to the same number: one live code.
+		if first := manualVerification(d.Harness, app, 1); first["status"] != "canceled" {
+			t.Errorf("message 1 after message 2 to its number: status %v, want canceled", first["status"])
 		}
 
 		// An ordinary verification: the console, the log, analytics.

@@ -10,6 +10,7 @@ import { href, navigate } from '../router.js';
 import { createApplicationForm, applicationsTable } from './applications.js';
 import { settingsForm } from './settings.js';
 import { geoForm } from './geo.js';
+import { fraudLists } from './fraudlists.js';
 
 /** list is the projects page. */
 export async function list({ main, signal }) {
@@ -51,7 +52,7 @@ export async function list({ main, signal }) {
     ], data));
 }
 
-/** detail is a project's page; tab is "applications" or "settings". */
+/** detail is a project's page; tab is "applications", "settings" or "test-numbers". */
 export async function detail({ main, params, signal }, tab) {
   const header = pageHeader({ title: 'Project', crumbs: [['Projects', href('/projects')]] });
   main.append(header);
@@ -68,7 +69,8 @@ export async function detail({ main, params, signal }, tab) {
   const sub = h('nav', { class: 'subnav', 'aria-label': 'Project sections' },
     h('a', { href: href(base), 'aria-current': tab === 'applications' ? 'page' : undefined }, 'Applications'),
     h('a', { href: href(`${base}/settings`), 'aria-current': tab === 'settings' ? 'page' : undefined }, 'Settings'),
-    h('a', { href: href(`${base}/geo`), 'aria-current': tab === 'geo' ? 'page' : undefined }, 'Geo permissions'));
+    h('a', { href: href(`${base}/geo`), 'aria-current': tab === 'geo' ? 'page' : undefined }, 'Geo permissions'),
+    h('a', { href: href(`${base}/test-numbers`), 'aria-current': tab === 'test-numbers' ? 'page' : undefined }, 'Test numbers & safelist'));
   body.replaceChildren(sub);
 
   if (tab === 'settings') {
@@ -77,6 +79,10 @@ export async function detail({ main, params, signal }, tab) {
   }
   if (tab === 'geo') {
     body.append(await geoForm(project, signal));
+    return;
+  }
+  if (tab === 'test-numbers') {
+    await fraudLists(body, project, signal);
     return;
   }
 

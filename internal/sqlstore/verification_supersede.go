@@ -1,0 +1,102 @@
+package sqlstore
+
+import (
+	"context"
+	"slices"
+
+	"github.com/otpd/otpd/internal/otp"
+)
+
+// The supersede: a new pending verification to a destination supersedes
+// the older pending verifications of its application to that destination
+// (the stored to, as given). A superseded verification ends as a canceled
+// one does (status canceled, its sealed code and next fallback step
+// dropped) with its otp.canceled event, so that whatever reports a
+// canceled verification reports it, and a check of it is refused as a
+// check of a canceled one is. It is one UPDATE, on the partial unique
+// index verifications_one_pending (migration 0033), which also keeps two
+// racing insertions from both staying pending. A finished verification
+// (written by an import or a fixture) supersedes nothing.
+
+const supersedeUpdate = `UPDATE verifications SET status = 'canceled', code_sealed = NULL, next_step_at = 0, updated_at = $3
+	WHERE app_id = $1 AND destination = $2 AND status = 'pending'`
+
+const insertVerificationValues = `VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
+	$24, $25, $26, $27, $28, $29, $30, $31, $32)`
+
+// execInsertingVerification runs, in tx, the writes before, the insertion
+// of v (after its supersede), and the writes after.
+//
+// Where the dialect combines writes into one statement (PostgreSQL), the
+// supersede leads it: the events are inserted from the UPDATE's RETURNING
+// (WITH query w0), and the verification's insert reads w0 too, which makes
+// the UPDATE run before it. PostgreSQL's data-modifying WITH queries
+// otherwise run in no set order, and the new row could meet the old
+// pending one in the unique index. The events' ids are made in SQL from
+// one fresh id: its time and counter, so they sort where it does, and 56
+// bits of the superseded verification's id hashed, so they differ.
+//
+// Elsewhere (SQLite, one writer) the UPDATE returns what it superseded,
+// and their events are written with the rest: on the usual path, where
+// nothing was pending, the supersede is that one UPDATE.
+func (s *Store) execInsertingVerification(ctx context.Context, tx *txRunner, before []rowWrite, op string, v *otp.Verification, after []rowWrite) error {
+	args, err := verificationArgs(v)
+	if err != nil {
+		return err
+	}
+	plain := rowWrite{op, `INSERT INTO verifications (` + verificationColumns + `) ` + insertVerificationValues, args}
+	if v.Status != otp.StatusPending {
+		return s.execWrites(ctx, tx, slices.Concat(before, []rowWrite{plain}, after))
+	}
+	at := micros(v.CreatedAt)
+	if s.d.CombineWrites {
+		return s.execWrites(ctx, tx, slices.Concat(combinedSupersede(op, v, args, at), before, after))
+	}
+	if err := s.execWrites(ctx, tx, before); err != nil {
+		return err
+	}
+	events, err := s.supersede(ctx, tx, v, at)
+	if err != nil {
+		return err
+	}
+	ws, err := effectWrites(otp.Effects{Events: events})
+	if err != nil {
+		return err
+	}
+	return s.execWrites(ctx, tx, slices.Concat(ws, []rowWrite{plain}, after))
+}
+
+// combinedSupersede are the writes that lead a combined statement
+// inserting v (see execInsertingVerification).
+func combinedSupersede(op string, v *otp.Verification, args []any, at int64) []rowWrite {
+	return []rowWrite{
+		{op + ": supersede", supersedeUpdate + ` RETURNING id, app_id, channel, country`, []any{v.AppID, v.To, at}},
+		{op + ": superseded events",
+			`INSERT INTO events (id, type, app_id, verification_id, created_at, dispatched, channel, country, cost_micros, cost_currency)
+			SELECT 'evt_' || substr($1, 5, 18) || substr(md5(id || $1), 1, 14), '` + string(otp.EventCanceled) + `', app_id, id, $2::bigint, 0, channel, country, 0, ''
+			FROM w0`, []any{otp.NewID("evt"), at}},
+		{op, `INSERT INTO verifications (` + verificationColumns + `) VALUES ((SELECT $1::text FROM (SELECT count(*) FROM w0) AS superseded), ` +
+			insertVerificationValues[len("VALUES ($1, "):], args},
+	}
+}
+
+// supersede cancels the pending verifications of v's application to v.To
+// in tx and returns their otp.canceled events.
+func (s *Store) supersede(ctx context.Context, tx *txRunner, v *otp.Verification, at int64) ([]otp.Event, error) {
+	rows, err := tx.QueryContext(ctx, supersedeUpdate+` RETURNING id, channel, country`, v.AppID, v.To, at)
+	if err != nil {
+		return nil, s.dbErr("supersede", err)
+	}
+	defer rows.Close()
+	var events []otp.Event
+	for rows.Next() {
+		e := otp.Event{ID: otp.NewID("evt"), Type: otp.EventCanceled, AppID: v.AppID, CreatedAt: v.CreatedAt}
+		var channel string
+		if err := rows.Scan(&e.VerificationID, &channel, &e.Country); err != nil {
+			return nil, s.dbErr("supersede", err)
+		}
+		e.Channel = otp.Channel(channel)
+		events = append(events, e)
+	}
+	return events, s.dbErr("supersede", rows.Err())
+}

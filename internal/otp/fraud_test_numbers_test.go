@@ -86,8 +86,8 @@ func TestTestNumbers(t *testing.T) {
 	}
 
 	// Any other number meets the policy as before.
-	if _, _, err := f.svc.CreateVerification(ctx, a, otp.CreateRequest{To: "+14155552672", Channel: otp.SMS}); code(err) != otp.CodeForbidden {
-		t.Errorf("another US number = %v, want the country policy's FORBIDDEN", err)
+	if _, _, err := f.svc.CreateVerification(ctx, a, otp.CreateRequest{To: "+14155552672", Channel: otp.SMS}); code(err) != otp.CodeGeoNotAllowed {
+		t.Errorf("another US number = %v, want the country policy's GEO_NOT_ALLOWED", err)
 	}
 }
 

@@ -15,6 +15,9 @@ const (
 	EventExpired     EventType = "otp.expired"
 	EventMaxAttempts EventType = "otp.max_attempts"
 	EventCanceled    EventType = "otp.canceled"
+	// EventFlagged is a send a monitor-mode budget would have refused:
+	// it went, and is flagged for review (issue 16).
+	EventFlagged EventType = "fraud.flagged"
 )
 
 // Event is written in the same transaction as the change it records, so

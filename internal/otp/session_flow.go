@@ -274,7 +274,7 @@ func (s *Service) sendOnSession(ctx context.Context, a *Application, p *Project,
 	if err := s.checkMonthlySends(ctx, p, a); err != nil { // each send is a message
 		return nil, err
 	}
-	if err := s.rateLimitDestination(ctx, a, sess.To, p.Policy.SendsPerMinute); err != nil {
+	if err := s.countSendTo(ctx, a, p, sess.To, plannedSend{}); err != nil {
 		return nil, err
 	}
 	queued := false

@@ -152,14 +152,16 @@ func budgetExceeded(scope, value, period string, limit int) func(Decision) *Erro
 
 func guessBudgetExceeded(d Decision) *Error {
 	return &Error{Code: CodeGuessBudgetExceeded, Key: "guess_budget_exceeded", RetryAfter: d.RetryAfter,
-		Params: map[string]any{"scope": "destination"},
+		Params:  map[string]any{"scope": "destination"},
 		Message: "Too many wrong codes were entered for this destination; no new code can be sent to it for now"}
 }
 
 // guessBlockKey is the counter that blocks a destination whose guess
 // budget is spent; guessKey counts its wrong codes.
-func guessBlockKey(projectID, limitKey string) string { return "guessblock:" + projectID + ":" + limitKey }
-func guessKey(projectID, limitKey string) string      { return "guess:" + projectID + ":" + limitKey }
+func guessBlockKey(projectID, limitKey string) string {
+	return "guessblock:" + projectID + ":" + limitKey
+}
+func guessKey(projectID, limitKey string) string { return "guess:" + projectID + ":" + limitKey }
 
 // countWrongGuess counts one wrong code for the destination of a
 // verification of project p; the guess that spends the budget blocks the
@@ -184,7 +186,6 @@ func (s *Service) countWrongGuess(ctx context.Context, p *Project, to string) {
 		s.log.ErrorContext(ctx, "guess budget", "project", p.ID, "err", err)
 	}
 }
-
 
 // plannedSends are the sends a new verification counts: its first send,
 // and each other destination its fallback steps go to.

@@ -34,7 +34,7 @@ func TestFallbackStepCountsAtSendTime(t *testing.T) {
 	}
 	rec := &recorder{}
 	f.deliverAll(t, rec)
-	f.clock.Advance(start.Add(600*time.Second).Sub(f.clock.Now()))
+	f.clock.Advance(start.Add(600 * time.Second).Sub(f.clock.Now()))
 	if _, err := f.svc.SweepFallbacks(t.Context(), 100); err != nil {
 		t.Fatal(err)
 	}

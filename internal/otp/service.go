@@ -33,6 +33,8 @@ type Service struct {
 	// webhookPerApp caps an application's webhook deliveries in flight.
 	webhookPerApp int
 	hashing       *passwordHashing // the bound on password hashes run at once
+	// defaultDailySends is a new project's Budgets.DailySends.
+	defaultDailySends int
 }
 
 // Limits are the service-wide limits that are not per-project policy.
@@ -146,6 +148,10 @@ type Config struct {
 	// call, while the hash holds one of the Limits.PasswordHashes slots:
 	// tests use it to count and hold the hashes in flight.
 	OnPasswordHash func(hash func())
+	// DefaultDailySends is the sends a day a new project may make until
+	// the operator raises it (its Budgets.DailySends,
+	// OTPD_DEFAULT_DAILY_SENDS); 0 sets no bound.
+	DefaultDailySends int
 }
 
 // NewService checks the configuration and returns a Service.
@@ -230,7 +236,8 @@ func NewService(c Config) (*Service, error) {
 		webhookURLs: WebhookURLPolicy{AllowPrivate: c.WebhookAllowPrivate, AllowHTTP: c.WebhookAllowHTTP, Ports: c.WebhookPorts}, webhooks: c.Webhooks, challenges: c.Challenges, identities: c.Identities,
 		telegram: c.TelegramBot, providers: providers, log: logger, webhookPerApp: cmp.Or(max(c.WebhookConcurrencyPerApp, 0), DefaultWebhookConcurrencyPerApp),
 		usage:   &usageCache{m: map[string]usageEntry{}},
-		hashing: newPasswordHashing(l.PasswordHashes, l.PasswordHashWait, c.OnPasswordHash),
+		hashing:           newPasswordHashing(l.PasswordHashes, l.PasswordHashWait, c.OnPasswordHash),
+		defaultDailySends: max(c.DefaultDailySends, 0),
 	}, nil
 }
 

@@ -13,6 +13,9 @@ func (s *Service) CreateProject(ctx context.Context, in ProjectInput) (*Project,
 	}
 	now := s.clock.Now()
 	p := &Project{ID: NewID("prj"), Policy: DefaultPolicy(), CreatedAt: now, UpdatedAt: now}
+	// An open sign-up must not become unlimited sending: a new project
+	// sends a bounded number a day until the operator raises it.
+	p.Fraud.Budgets.DailySends = s.defaultDailySends
 	if err := in.apply(p, s.keys.seal); err != nil {
 		return nil, err
 	}

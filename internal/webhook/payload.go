@@ -22,12 +22,16 @@ const (
 	EventExpired     EventType = "otp.expired"
 	EventMaxAttempts EventType = "otp.max_attempts"
 	EventCanceled    EventType = "otp.canceled"
+	// EventFlagged is a send that went beyond a budget in monitor mode:
+	// sent, and flagged for review (issue 16).
+	EventFlagged EventType = "fraud.flagged"
 )
 
 // EventTypes lists every event type, in the order a verification meets them.
 var EventTypes = []EventType{
 	EventCreated, EventSent, EventDelivered, EventFailed,
 	EventVerified, EventExpired, EventMaxAttempts, EventCanceled,
+	EventFlagged,
 }
 
 // Valid reports whether t is one of EventTypes.

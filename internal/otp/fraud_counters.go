@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -90,7 +91,7 @@ func (s *Service) countSends(ctx context.Context, a *Application, p *Project, re
 				if per.n == 0 {
 					continue
 				}
-				add(budgetTake{Take: Take{Key: "budget:" + p.ID + ":" + scope + ":" + value + ":" + per.name, Limit: Limit{Count: per.n, Period: per.period}, Kind: kind},
+				add(budgetTake{Take: Take{Key: budgetKey(p.ID, scope+":"+value+":"+per.name, per.n), Limit: Limit{Count: per.n, Period: per.period}, Kind: kind},
 					refusal: budgetExceeded(scope, value, per.name, per.n),
 					flag:    fmt.Sprintf("%s %s: more than %d sends a %s", scope, value, per.n, per.name)})
 			}
@@ -98,7 +99,7 @@ func (s *Service) countSends(ctx context.Context, a *Application, p *Project, re
 	}
 	if counted {
 		if b.DailySends > 0 {
-			add(budgetTake{Take: Take{Key: "daily:" + p.ID, Limit: Limit{Count: b.DailySends, Period: day}},
+			add(budgetTake{Take: Take{Key: budgetKey(p.ID, "daily", b.DailySends), Limit: Limit{Count: b.DailySends, Period: day}},
 				refusal: budgetExceeded("project", "", "day", b.DailySends)})
 		}
 		if ip, err := netip.ParseAddr(remoteIP); err == nil {
@@ -133,6 +134,14 @@ func (s *Service) countSends(ctx context.Context, a *Application, p *Project, re
 		s.log.WarnContext(ctx, string(EventFlagged), "project", p.ID, "app", a.ID, "reason", strings.Join(flags, "; "))
 	}
 	return flags, nil
+}
+
+// budgetKey names the counter of a project's budget. The limit is part
+// of the name: a GCRA counter holds the time its events used up, so
+// under the old name a raised budget would still wait out the spent
+// one. A changed budget starts a fresh count.
+func budgetKey(projectID, scope string, limit int) string {
+	return "budget:" + projectID + ":" + scope + ":" + strconv.Itoa(limit)
 }
 
 // budgetExceeded is the refusal of a send budget; value is the country

@@ -17,7 +17,7 @@ func TestSendBudgetsAPI(t *testing.T) {
 	daily := b["dailySends"]
 
 	set := map[string]any{"mode": "monitor", "dailySends": daily, "ipPerHour": 2,
-		"rules": []any{map[string]any{"country": "GB", "perHour": 100, "perDay": 1000}, map[string]any{"prefix": "+88216", "perDay": 1}},
+		"rules":  []any{map[string]any{"country": "GB", "perHour": 100, "perDay": 1000}, map[string]any{"prefix": "+88216", "perDay": 1}},
 		"learnt": []any{map[string]any{"country": "FR", "perHour": 1}}}
 	got := h.mustStatus(h.do("PUT", path, dev, set), 200).data()
 	if got["mode"] != "monitor" || got["ipPerHour"] != float64(2) || len(got["rules"].([]any)) != 2 || len(got["learnt"].([]any)) != 0 {

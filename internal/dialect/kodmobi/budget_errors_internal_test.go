@@ -25,8 +25,8 @@ func TestBudgetErrors(t *testing.T) {
 	}{{budget, 429, `"sys_message":"ERROR_MESSAGE_ATTEMPT"`, "60"}, {guess, 403, `"sys_message":"ERROR_PHONE_BLOCKED"`, ""}} {
 		w := httptest.NewRecorder()
 		d.writeError(w, httptest.NewRequest("POST", "/", nil), endpoint{}, tc.err)
-	if w.Code != tc.status || !strings.Contains(w.Body.String(), tc.wire) || w.Header().Get("Retry-After") != tc.retry {
-		t.Errorf("%s: %d %s (Retry-After %q), want %d with %s (Retry-After %q)", tc.err.Code, w.Code, w.Body, w.Header().Get("Retry-After"), tc.status, tc.wire, tc.retry)
-	}
+		if w.Code != tc.status || !strings.Contains(w.Body.String(), tc.wire) || w.Header().Get("Retry-After") != tc.retry {
+			t.Errorf("%s: %d %s (Retry-After %q), want %d with %s (Retry-After %q)", tc.err.Code, w.Code, w.Body, w.Header().Get("Retry-After"), tc.status, tc.wire, tc.retry)
+		}
 	}
 }

@@ -25,8 +25,8 @@ func TestBudgetErrors(t *testing.T) {
 	}{{budget, 200, `"Error"`, "60"}, {guess, 200, `Too many wrong codes`, "60"}} {
 		w := httptest.NewRecorder()
 		d.writeError(w, httptest.NewRequest("POST", "/", nil), tc.err)
-	if w.Code != tc.status || !strings.Contains(w.Body.String(), tc.wire) || w.Header().Get("Retry-After") != tc.retry {
-		t.Errorf("%s: %d %s (Retry-After %q), want %d with %s (Retry-After %q)", tc.err.Code, w.Code, w.Body, w.Header().Get("Retry-After"), tc.status, tc.wire, tc.retry)
-	}
+		if w.Code != tc.status || !strings.Contains(w.Body.String(), tc.wire) || w.Header().Get("Retry-After") != tc.retry {
+			t.Errorf("%s: %d %s (Retry-After %q), want %d with %s (Retry-After %q)", tc.err.Code, w.Code, w.Body, w.Header().Get("Retry-After"), tc.status, tc.wire, tc.retry)
+		}
 	}
 }

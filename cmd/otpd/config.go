@@ -61,6 +61,10 @@ type config struct {
 	// networks) are the proxies whose X-Forwarded-For names the client;
 	// none by default: the client is the connection's peer.
 	TrustedProxies []netip.Prefix
+	// DefaultDailySends (OTPD_DEFAULT_DAILY_SENDS) is a new project's
+	// sends a day until the operator raises it; default
+	// otp.DefaultDailySends (1000), 0 for no bound.
+	DefaultDailySends int
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -80,6 +84,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		OIDCIssuer:        strings.TrimSpace(getenv("OTPD_OIDC_ISSUER")),
 		OIDCAudience:      strings.TrimSpace(getenv("OTPD_OIDC_AUDIENCE")),
 		ShutdownTimeout:   15 * time.Second,
+		DefaultDailySends: otp.DefaultDailySends,
 	}
 	for name, dst := range map[string]*int{"OTPD_API_RATE_LIMIT": &c.APIRateLimit, "OTPD_DELIVERY_WORKERS": &c.DeliveryWorkers,
 		"OTPD_USER_RETENTION_DAYS": &c.UserRetentionDays} {
@@ -90,6 +95,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 			}
 			*dst = n
 		}
+	}
+	if v := getenv("OTPD_DEFAULT_DAILY_SENDS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > otp.MaxBudget {
+			return c, fmt.Errorf("OTPD_DEFAULT_DAILY_SENDS must be a whole number from 0 (no bound) to %d, got %q", otp.MaxBudget, v)
+		}
+		c.DefaultDailySends = n
 	}
 	for name, dst := range map[string]*bool{"OTPD_WEBHOOK_ALLOW_PRIVATE": &c.WebhookAllowPrivate, "OTPD_WEBHOOK_ALLOW_HTTP": &c.WebhookAllowHTTP, "OTPD_OPEN_SIGNUP": &c.OpenSignup} {
 		switch v := getenv(name); v {

@@ -290,3 +290,41 @@ func TestGuessBudget(t *testing.T) {
 		t.Errorf("after the hour: %v", err)
 	}
 }
+
+// BenchmarkCreateWithDefences is the send path (a test application's
+// verification, stored in SQLite) with the send defences off and on:
+// "on" is a country budget, a budget for the number's prefix, a
+// client-address limit and the daily bound, all out of reach, and
+// remoteIp on each send. Compare the two with -count and benchstat.
+func BenchmarkCreateWithDefences(b *testing.B) {
+	for _, on := range []bool{false, true} {
+		b.Run(map[bool]string{false: "off", true: "on"}[on], func(b *testing.B) {
+			f := newFixtureConfig(b, otp.Config{})
+			p, err := f.svc.CreateProject(b.Context(), otp.ProjectInput{Name: ptr("P")})
+			if err != nil {
+				b.Fatal(err)
+			}
+			env := otp.Test
+			a, _, err := f.svc.CreateApplication(b.Context(), otp.ApplicationInput{Name: ptr("A"), ProjectID: &p.ID, Environment: &env})
+			if err != nil {
+				b.Fatal(err)
+			}
+			ip := ""
+			if on {
+				ip = "198.18.0.1"
+				if _, err := f.svc.SetSendBudgets(b.Context(), p.ID, otp.SendBudgets{DailySends: otp.MaxBudget, IPPerHour: otp.MaxBudget,
+					Rules: []otp.BudgetRule{{Country: "US", PerHour: otp.MaxBudget, PerDay: otp.MaxBudget}, {Prefix: "+1415", PerHour: otp.MaxBudget, PerDay: otp.MaxBudget}}}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				i++
+				if _, _, err := f.svc.CreateVerification(b.Context(), a, otp.CreateRequest{To: fmt.Sprintf("+1415%07d", 2000000+i%8000000), Channel: otp.SMS, RemoteIP: ip}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -116,7 +116,7 @@ func newFixture(t *testing.T, limits otp.Limits) *fixture {
 
 // newFixtureConfig is newFixture with more of the service's configuration
 // than its limits; the fixture sets Store, Limiter, Keys and Clock.
-func newFixtureConfig(t *testing.T, cfg otp.Config) *fixture {
+func newFixtureConfig(t testing.TB, cfg otp.Config) *fixture {
 	t.Helper()
 	db, err := sqlite.Open(t.Context(), sqlitetest.Path(t))
 	if err != nil {

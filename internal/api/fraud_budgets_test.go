@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -58,5 +59,9 @@ func TestSendBudgetRefusal(t *testing.T) {
 	details := r.body["error"].(map[string]any)["details"].(map[string]any)
 	if details["scope"] != "ip" || details["period"] != "hour" || details["limit"] != float64(1) {
 		t.Errorf("details = %v, want scope ip, period hour, limit 1", details)
+	}
+	ru := h.do("POST", "/v1/verifications", key, map[string]any{"to": "+14155552673", "channel": "sms", "remoteIp": "198.51.100.7"}, "Accept-Language", "ru")
+	if msg := ru.errMessage(); ru.status != 429 || !strings.Contains(msg, "Бюджет отправок исчерпан (не больше 1 ") {
+		t.Errorf("in Russian: %d %q", ru.status, msg)
 	}
 }

@@ -65,3 +65,24 @@ func TestSendBudgetRefusal(t *testing.T) {
 		t.Errorf("in Russian: %d %q", ru.status, msg)
 	}
 }
+
+// In monitor mode a send beyond a budget goes, and the event log shows
+// its fraud.flagged event with the reason.
+func TestMonitorModeInTheLog(t *testing.T) {
+	h := newHarness(t)
+	project := h.createProject("P")
+	app := h.mustStatus(h.do("POST", "/v1/applications", adminToken, map[string]any{"name": "app", "projectId": project, "environment": "test"}), 201).data()
+	key := app["apiKey"].(string)
+	h.mustStatus(h.do("PUT", "/v1/projects/"+project+"/fraud/budgets", adminToken,
+		map[string]any{"mode": "monitor", "rules": []any{map[string]any{"prefix": "+1415", "perHour": 1}}}), 200)
+	h.send(key, "+14155552671", "sms")
+	second := h.send(key, "+14155552672", "sms")
+	logs := h.mustStatus(h.do("GET", "/v1/logs?type=fraud.flagged&appId="+app["id"].(string), adminToken, nil), 200).list()
+	if len(logs) != 1 {
+		t.Fatalf("fraud.flagged events = %v, want one", logs)
+	}
+	e := logs[0].(map[string]any)
+	if e["verificationId"] != second || e["reason"] != "beyond the send budget of prefix +1415: more than 1 sends an hour" {
+		t.Errorf("flagged event = %v, want the second send's with its reason", e)
+	}
+}

@@ -33,6 +33,10 @@ type Event struct {
 	Channel Channel
 	Country string
 	Cost    Money
+	// Reason says why, where the type alone does not: the budgets a
+	// monitor-mode send went beyond (fraud.flagged). Safe to show: it
+	// names budgets, never a destination.
+	Reason string
 }
 
 func newEvent(t EventType, v *Verification, now time.Time) Event {

@@ -93,7 +93,7 @@ func (s *Service) countSends(ctx context.Context, a *Application, p *Project, re
 				}
 				add(budgetTake{Take: Take{Key: budgetKey(p.ID, scope+":"+value+":"+per.name, per.n), Limit: Limit{Count: per.n, Period: per.period}, Kind: kind},
 					refusal: budgetExceeded(scope, value, per.name, per.n),
-					flag:    fmt.Sprintf("%s %s: more than %d sends a %s", scope, value, per.n, per.name)})
+					flag:    fmt.Sprintf("%s %s: more than %d sends %s", scope, value, per.n, perPeriod[per.name])})
 			}
 		}
 	}
@@ -144,6 +144,9 @@ func budgetKey(projectID, scope string, limit int) string {
 	return "budget:" + projectID + ":" + scope + ":" + strconv.Itoa(limit)
 }
 
+// perPeriod says a period's name in a sentence.
+var perPeriod = map[string]string{"hour": "an hour", "day": "a day"}
+
 // budgetExceeded is the refusal of a send budget; value is the country
 // or prefix of those scopes.
 func budgetExceeded(scope, value, period string, limit int) func(Decision) *Error {
@@ -155,7 +158,7 @@ func budgetExceeded(scope, value, period string, limit int) func(Decision) *Erro
 			what = scope + " " + value
 		}
 		return &Error{Code: CodeSendBudgetExceeded, Key: "send_budget_exceeded", RetryAfter: d.RetryAfter, Params: params,
-			Message: fmt.Sprintf("The send budget of %s is spent: at most %d sends a %s", what, limit, period)}
+			Message: fmt.Sprintf("The send budget of %s is spent: at most %d sends %s", what, limit, perPeriod[period])}
 	}
 }
 

@@ -245,6 +245,9 @@ func TestMonitorModeFlags(t *testing.T) {
 	for _, e := range events {
 		if e.Type == otp.EventFlagged {
 			flagged[e.VerificationID] = true
+			if want := "beyond the send budget of country GB: more than 1 sends an hour"; e.Reason != want {
+				t.Errorf("reason = %q, want %q", e.Reason, want)
+			}
 		}
 	}
 	if flagged[ids[0]] || !flagged[ids[1]] || !flagged[ids[2]] {

@@ -49,7 +49,9 @@ func (s *Service) CreateVerification(ctx context.Context, a *Application, req Cr
 	}
 	fx.Events = append([]Event{created}, fx.Events...)
 	if len(flags) > 0 {
-		fx.Events = append(fx.Events, newEvent(EventFlagged, v, now))
+		flagged := newEvent(EventFlagged, v, now)
+		flagged.Reason = "beyond the send budget of " + strings.Join(flags, ", and of ")
+		fx.Events = append(fx.Events, flagged)
 	}
 	err = s.store.CreateVerification(ctx, v, fx, idem)
 	if idem != nil && isCode(err, CodeConflict) {

@@ -54,6 +54,9 @@ type Payload struct {
 	ApplicationID string `json:"applicationId"`
 	// Data is the verification as it stands after the event.
 	Data Verification `json:"data"`
+	// Reason says why, where the type alone does not: the budgets a
+	// monitor-mode send went beyond (fraud.flagged). Left out when empty.
+	Reason string `json:"reason,omitempty"`
 }
 
 // Verification is the part of a verification a webhook may carry. It has

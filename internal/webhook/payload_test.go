@@ -128,3 +128,17 @@ func TestEventTypes(t *testing.T) {
 		t.Error(`"otp.code".Valid() = true, want false`)
 	}
 }
+
+// A fraud.flagged event carries its reason; other events have no reason
+// member (TestEncode pins their bytes).
+func TestEncodeReason(t *testing.T) {
+	p := samplePayload()
+	p.Type, p.Reason = EventFlagged, "beyond the send budget of country GB: more than 1 sends an hour"
+	got, err := Encode(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `,"reason":"beyond the send budget of country GB: more than 1 sends an hour"}`; !strings.HasSuffix(string(got), want) {
+		t.Errorf("Encode = %s, want it to end with %s", got, want)
+	}
+}

@@ -331,3 +331,40 @@ func BenchmarkCreateWithDefences(b *testing.B) {
 		})
 	}
 }
+
+// TestGuessBudgetAcrossFlows: wrong codes in kod.mobi's session flow and
+// in the native flow count against one budget per destination, and its
+// block refuses both.
+func TestGuessBudgetAcrossFlows(t *testing.T) {
+	f := newFixture(t, otp.Limits{})
+	a, _ := f.newApp(t, otp.Test)
+	f.setBudgets(t, a, otp.SendBudgets{GuessesPerHour: 4})
+	const to = "+14155552900"
+	st, err := f.svc.StartSession(t.Context(), a, otp.SessionRequest{To: to, Send: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := f.svc.CheckSession(t.Context(), a, st.Session.ID, "000000x"); code(err) != otp.CodeInvalidParameter {
+			t.Fatalf("wrong code in the session: %v", err)
+		}
+	}
+	f.clock.Advance(time.Minute)
+	v, _, err := f.svc.CreateVerification(t.Context(), a, otp.CreateRequest{To: to, Channel: otp.SMS})
+	if err != nil {
+		t.Fatalf("a native code after 2 wrong ones in a session: %v", err)
+	}
+	for range 2 {
+		if _, err := f.svc.Check(t.Context(), a, v.ID, "000000x"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.clock.Advance(time.Minute)
+	if _, _, err := f.svc.CreateVerification(t.Context(), a, otp.CreateRequest{To: to, Channel: otp.SMS}); code(err) != otp.CodeGuessBudgetExceeded {
+		t.Errorf("native send after 4 wrong codes across flows: %v, want GUESS_BUDGET_EXCEEDED", err)
+	}
+	_, err = f.svc.SendSession(t.Context(), a, st.Session.ID, otp.SMS, "")
+	if e := otp.ErrorOf(err); e == nil || e.Key != "guess_budget_exceeded" {
+		t.Errorf("session send after 4 wrong codes across flows: %v, want guess_budget_exceeded", err)
+	}
+}

@@ -22,7 +22,8 @@ func openService(ctx context.Context, cfg config, stderr io.Writer) (*otp.Servic
 	if err != nil {
 		return nil, nil, err
 	}
-	svc, err := otp.NewService(otp.Config{Store: store, Limiter: ratelimit.NewMemory(nil), Keys: keys})
+	svc, err := otp.NewService(otp.Config{Store: store, Limiter: ratelimit.NewMemory(nil), Keys: keys,
+		DefaultDailySends: cfg.DefaultDailySends})
 	if err != nil {
 		store.Close()
 		return nil, nil, err

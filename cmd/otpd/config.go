@@ -65,6 +65,10 @@ type config struct {
 	// regions) are the countries a new project's geo permissions allow;
 	// none: every country.
 	DefaultCountries []string
+	// DefaultDailySends (OTPD_DEFAULT_DAILY_SENDS) is a new project's
+	// sends a day until the operator raises it; default
+	// otp.DefaultDailySends (1000), 0 for no bound.
+	DefaultDailySends int
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -84,6 +88,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		OIDCIssuer:        strings.TrimSpace(getenv("OTPD_OIDC_ISSUER")),
 		OIDCAudience:      strings.TrimSpace(getenv("OTPD_OIDC_AUDIENCE")),
 		ShutdownTimeout:   15 * time.Second,
+		DefaultDailySends: otp.DefaultDailySends,
 	}
 	for name, dst := range map[string]*int{"OTPD_API_RATE_LIMIT": &c.APIRateLimit, "OTPD_DELIVERY_WORKERS": &c.DeliveryWorkers,
 		"OTPD_USER_RETENTION_DAYS": &c.UserRetentionDays} {
@@ -94,6 +99,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 			}
 			*dst = n
 		}
+	}
+	if v := getenv("OTPD_DEFAULT_DAILY_SENDS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > otp.MaxBudget {
+			return c, fmt.Errorf("OTPD_DEFAULT_DAILY_SENDS must be a whole number from 0 (no bound) to %d, got %q", otp.MaxBudget, v)
+		}
+		c.DefaultDailySends = n
 	}
 	for name, dst := range map[string]*bool{"OTPD_WEBHOOK_ALLOW_PRIVATE": &c.WebhookAllowPrivate, "OTPD_WEBHOOK_ALLOW_HTTP": &c.WebhookAllowHTTP, "OTPD_OPEN_SIGNUP": &c.OpenSignup} {
 		switch v := getenv(name); v {

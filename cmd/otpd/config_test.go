@@ -64,3 +64,22 @@ func TestTrustedProxiesOption(t *testing.T) {
 		t.Errorf("OTPD_TRUSTED_PROXIES=proxy.internal: %v, want an error naming the variable", err)
 	}
 }
+
+// OTPD_DEFAULT_DAILY_SENDS: a new project's sends a day, 1000 by default,
+// 0 for no bound.
+func TestDefaultDailySends(t *testing.T) {
+	for _, tc := range []struct {
+		env  string
+		want int
+	}{{"", 1000}, {"0", 0}, {"250", 250}} {
+		c, err := loadConfig(envOf(map[string]string{"OTPD_DEFAULT_DAILY_SENDS": tc.env}))
+		if err != nil || c.DefaultDailySends != tc.want {
+			t.Errorf("OTPD_DEFAULT_DAILY_SENDS=%q: %d, %v; want %d", tc.env, c.DefaultDailySends, err, tc.want)
+		}
+	}
+	for _, bad := range []string{"-1", "lots", "1e3", "100000001"} {
+		if _, err := loadConfig(envOf(map[string]string{"OTPD_DEFAULT_DAILY_SENDS": bad})); err == nil || !strings.Contains(err.Error(), "OTPD_DEFAULT_DAILY_SENDS") {
+			t.Errorf("OTPD_DEFAULT_DAILY_SENDS=%q: %v, want an error naming the variable", bad, err)
+		}
+	}
+}

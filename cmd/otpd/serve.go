@@ -83,6 +83,8 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 		Providers:   d.catalog,
 		Identities:  identities,
 		Logger:      logger,
+		// An open sign-up cannot turn into unlimited sending.
+		DefaultDailySends: cfg.DefaultDailySends,
 		Limits: otp.Limits{
 			APIKeyRequests:      otp.Limit{Count: cfg.APIRateLimit, Period: time.Minute},
 			MaxDeliveryAttempts: d.maxAttempts,

@@ -41,6 +41,7 @@ type logView struct {
 	Status         string    `json:"status"`
 	DeliveryStatus string    `json:"deliveryStatus"`
 	CreatedAt      time.Time `json:"createdAt"`
+	Reason         string    `json:"reason,omitempty" description:"Why, where the type alone does not say: the budgets a monitor-mode send went beyond (fraud.flagged)"`
 }
 
 // queryLimit reads ?limit, between 1 and max, default def.
@@ -113,7 +114,7 @@ func (s *Server) listLogs(w http.ResponseWriter, r *http.Request) error {
 	views := make([]logView, len(recs))
 	for i, e := range recs {
 		views[i] = logView{ID: e.ID, Type: string(e.Type), AppID: e.AppID, VerificationID: e.VerificationID,
-			Channel: string(e.Channel), To: e.To, Status: string(e.Status), DeliveryStatus: string(e.DeliveryStatus), CreatedAt: e.CreatedAt}
+			Channel: string(e.Channel), To: e.To, Status: string(e.Status), DeliveryStatus: string(e.DeliveryStatus), CreatedAt: e.CreatedAt, Reason: e.Reason}
 	}
 	writeJSON(w, http.StatusOK, listBody{Data: views, Pagination: page})
 	return nil

@@ -43,6 +43,11 @@ type Config struct {
 	Duration    time.Duration // how long each phase may run; default 10s
 	Requests    int           // the most requests of each phase; 0 means no limit
 	Channel     string        // channel of the verifications; default "sms"
+	// Defences turns on every send defence of issue 16 on the bench's
+	// project, set high enough never to refuse (country and prefix
+	// budgets, a client-address limit), and sends remoteIp with each
+	// verification: their cost is what the run then measures.
+	Defences bool
 }
 
 // Flags registers the benchmark's command-line flags on fs, writing into c.
@@ -54,6 +59,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.Duration, "d", defaultDuration, "how long each phase may run")
 	fs.IntVar(&c.Requests, "n", 0, "the most requests of each phase; 0 means no limit")
 	fs.StringVar(&c.Channel, "channel", defaultChannel, "`channel` of the verifications (sms, email, ...)")
+	fs.BoolVar(&c.Defences, "defences", false, "turn on the send defences (budgets per country and prefix, a limit per client address, remoteIp on each send), all set high enough never to refuse, to measure what they cost")
 }
 
 // normalize fills in the defaults and rejects what cannot work.
@@ -121,14 +127,14 @@ func run(ctx context.Context, cfg Config, out io.Writer, stall time.Duration) er
 	if cfg.Requests > 0 {
 		requests = fmt.Sprint(cfg.Requests)
 	}
-	fmt.Fprintf(out, "bench    run=%s url=%s channel=%s concurrency=%d duration=%s requests=%s\n",
-		dests.run, cfg.BaseURL, cfg.Channel, cfg.Concurrency, cfg.Duration, requests)
+	fmt.Fprintf(out, "bench    run=%s url=%s channel=%s concurrency=%d duration=%s requests=%s defences=%v\n",
+		dests.run, cfg.BaseURL, cfg.Channel, cfg.Concurrency, cfg.Duration, requests, cfg.Defences)
 
 	c := newClient(cfg.BaseURL, cfg.Concurrency)
 	defer c.close()
 	key := cfg.APIKey
 	if key == "" {
-		if key, err = c.createTestApplication(ctx, cfg.AdminToken, "bench-"+dests.run, out); err != nil {
+		if key, err = c.createTestApplication(ctx, cfg.AdminToken, "bench-"+dests.run, cfg.Defences, out); err != nil {
 			return fmt.Errorf("bench: setup: %w", err)
 		}
 	}

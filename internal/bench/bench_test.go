@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/mail"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -39,6 +40,8 @@ type fakeOTPD struct {
 	acceptTwice   bool          // a verified code checks valid again, as a broken otpd would
 	wantChannel   string
 	consoleCalls  int
+	budgets       map[string]any // the last PUT of the project's send budgets
+	remoteIPs     int            // creates that carried remoteIp
 	createCalls   int
 	checkCalls    int
 	apiKeys       map[string]bool
@@ -77,6 +80,7 @@ func newFake(t *testing.T) (*fakeOTPD, *httptest.Server) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/projects", f.console(f.createProject))
 	mux.HandleFunc("POST /v1/applications", f.console(f.createApplication))
+	mux.HandleFunc("PUT /v1/projects/{id}/fraud/budgets", f.console(f.setBudgets))
 	mux.HandleFunc("POST /v1/verifications", f.app(f.createVerification))
 	mux.HandleFunc("GET /v1/test/messages", f.app(f.testMessages))
 	mux.HandleFunc("POST /v1/verifications/{id}/check", f.app(f.check))
@@ -158,6 +162,19 @@ func (f *fakeOTPD) createApplication(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, map[string]any{"data": map[string]string{"id": id, "apiKey": key, "environment": in.Environment}})
 }
 
+func (f *fakeOTPD) setBudgets(w http.ResponseWriter, r *http.Request) {
+	if !f.projects[r.PathValue("id")] {
+		writeError(w, http.StatusNotFound, "NOT_FOUND", "project not found")
+		return
+	}
+	if err := decode(r, &f.budgets); err != nil {
+		writeError(w, http.StatusBadRequest, "INVALID_JSON", err.Error())
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Write([]byte(`{"data":{}}`))
+}
+
 func (f *fakeOTPD) createVerification(w http.ResponseWriter, r *http.Request) {
 	f.createCalls++
 	if f.limitCreates > 0 && f.createCalls > f.limitCreates {
@@ -166,12 +183,20 @@ func (f *fakeOTPD) createVerification(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var in struct {
-		To      string `json:"to"`
-		Channel string `json:"channel"`
+		To       string `json:"to"`
+		Channel  string `json:"channel"`
+		RemoteIP string `json:"remoteIp"`
 	}
 	if err := decode(r, &in); err != nil || in.Channel != f.wantChannel {
 		writeError(w, http.StatusBadRequest, "INVALID_REQUEST", fmt.Sprintf("%v %+v", err, in))
 		return
+	}
+	if in.RemoteIP != "" {
+		if _, err := netip.ParseAddr(in.RemoteIP); err != nil {
+			writeError(w, http.StatusBadRequest, "INVALID_PARAMETER", "remoteIp: "+err.Error())
+			return
+		}
+		f.remoteIPs++
 	}
 	if in.Channel == "email" {
 		if a, err := mail.ParseAddress(in.To); err != nil || a.Address != in.To {
@@ -290,14 +315,16 @@ func wantFields(t *testing.T, report map[string]map[string]string, phase string,
 
 func TestRun(t *testing.T) {
 	tests := []struct {
-		name    string
-		channel string
-		apiKey  string
-		console int // console requests the run should make
+		name     string
+		channel  string
+		apiKey   string
+		console  int // console requests the run should make
+		defences bool
 	}{
-		{name: "sms with a new application", channel: "sms", console: 2},
-		{name: "email with a new application", channel: "email", console: 2},
+		{name: "sms with a new application", channel: "sms", console: 3},
+		{name: "email with a new application", channel: "email", console: 3},
 		{name: "sms with an API key", channel: "", apiKey: fakeAPIKey, console: 0},
+		{name: "sms with the defences", channel: "sms", console: 3, defences: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -307,7 +334,7 @@ func TestRun(t *testing.T) {
 			}
 			var out bytes.Buffer
 			cfg := Config{BaseURL: srv.URL + "/", AdminToken: fakeAdminToken, APIKey: tt.apiKey,
-				Concurrency: 4, Duration: 10 * time.Second, Requests: 40, Channel: tt.channel}
+				Concurrency: 4, Duration: 10 * time.Second, Requests: 40, Channel: tt.channel, Defences: tt.defences}
 			if err := Run(t.Context(), cfg, &out); err != nil {
 				t.Fatalf("Run: %v\n%s", err, out.String())
 			}
@@ -334,6 +361,18 @@ func TestRun(t *testing.T) {
 			defer f.mu.Unlock()
 			if f.consoleCalls != tt.console {
 				t.Errorf("console requests = %d, want %d", f.consoleCalls, tt.console)
+			}
+			// The project the bench makes may send more than a new
+			// project's daily budget; with the defences, it has budgets
+			// and each send names an address.
+			if tt.apiKey == "" && f.budgets["dailySends"] != float64(maxBudget) {
+				t.Errorf("budgets set = %v, want dailySends %d", f.budgets, maxBudget)
+			}
+			if _, ok := f.budgets["rules"]; ok != tt.defences {
+				t.Errorf("budget rules set: %v, want %v", ok, tt.defences)
+			}
+			if want := map[bool]int{true: 40}[tt.defences]; f.remoteIPs != want {
+				t.Errorf("creates with remoteIp = %d, want %d", f.remoteIPs, want)
 			}
 			if got, want := len(f.verifications), 40; got != want {
 				t.Errorf("verifications created = %d, want %d", got, want)

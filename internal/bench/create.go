@@ -38,7 +38,11 @@ func create(ctx context.Context, c *client, auth string, cfg Config, dests desti
 		to := len(b)
 		b = append(b, `","channel":"`...)
 		b = append(b, cfg.Channel...)
-		b = append(b, `"}`...)
+		b = append(b, '"')
+		if cfg.Defences {
+			b = appendRemoteIP(b, uint64(i))
+		}
+		b = append(b, '}')
 		w.body = b
 
 		status, _, err := c.do(ctx, http.MethodPost, url, auth, b, &w.resp)

@@ -88,6 +88,7 @@ func (f *Floor) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/projects", f.admin(f.createProject))
 	mux.HandleFunc("POST /v1/applications", f.admin(f.createApplication))
+	mux.HandleFunc("PUT /v1/projects/{id}/fraud/budgets", f.admin(f.setBudgets))
 	mux.HandleFunc("POST /v1/verifications", f.app(f.createVerification))
 	mux.HandleFunc("GET /v1/test/messages", f.app(f.testMessages))
 	mux.HandleFunc("POST /v1/verifications/{id}/check", f.app(f.check))
@@ -138,10 +139,20 @@ func (f *Floor) createApplication(w http.ResponseWriter, r *http.Request) {
 	}})
 }
 
+// setBudgets accepts the bench's send budgets and keeps nothing.
+func (f *Floor) setBudgets(w http.ResponseWriter, r *http.Request) {
+	var in map[string]any
+	if !floorDecode(w, r, &in) {
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": in})
+}
+
 func (f *Floor) createVerification(w http.ResponseWriter, r *http.Request) {
 	var in struct {
-		To      string `json:"to"`
-		Channel string `json:"channel"`
+		To       string `json:"to"`
+		Channel  string `json:"channel"`
+		RemoteIP string `json:"remoteIp"`
 	}
 	if !floorDecode(w, r, &in) {
 		return

@@ -38,6 +38,8 @@ var statusOf = map[string]int{
 	otp.CodePayloadTooLarge:      http.StatusRequestEntityTooLarge,
 	CodeUnsupportedMedia:         http.StatusUnsupportedMediaType,
 	otp.CodeRateLimited:          http.StatusTooManyRequests,
+	otp.CodeSendBudgetExceeded:   http.StatusTooManyRequests,
+	otp.CodeGuessBudgetExceeded:  http.StatusTooManyRequests,
 	otp.CodeInsufficientCredits:  http.StatusPaymentRequired,
 	otp.CodeQuotaExceeded:        http.StatusForbidden,
 	otp.CodeGeoNotAllowed:        http.StatusForbidden,

@@ -26,6 +26,13 @@ const (
 	// CodeNumberTypeNotAllowed refuses a send to a kind of phone number
 	// (premium rate, shared cost, …) the project does not send to.
 	CodeNumberTypeNotAllowed = "NUMBER_TYPE_NOT_ALLOWED"
+	// CodeSendBudgetExceeded is a send beyond one of the project's send
+	// budgets (issue 16): details say the scope (project, ip, country,
+	// prefix), the period (hour, day) and the limit. HTTP 429.
+	CodeSendBudgetExceeded = "SEND_BUDGET_EXCEEDED"
+	// CodeGuessBudgetExceeded is a new verification to a destination that
+	// took too many wrong codes within the hour. HTTP 429.
+	CodeGuessBudgetExceeded = "GUESS_BUDGET_EXCEEDED"
 )
 
 // Error is a failure whose code and message are safe to show to the caller.

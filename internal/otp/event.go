@@ -15,6 +15,9 @@ const (
 	EventExpired     EventType = "otp.expired"
 	EventMaxAttempts EventType = "otp.max_attempts"
 	EventCanceled    EventType = "otp.canceled"
+	// EventFlagged is a send a monitor-mode budget would have refused:
+	// it went, and is flagged for review (issue 16).
+	EventFlagged EventType = "fraud.flagged"
 )
 
 // Event is written in the same transaction as the change it records, so
@@ -30,6 +33,10 @@ type Event struct {
 	Channel Channel
 	Country string
 	Cost    Money
+	// Reason says why, where the type alone does not: the budgets a
+	// monitor-mode send went beyond (fraud.flagged). Safe to show: it
+	// names budgets, never a destination.
+	Reason string
 }
 
 func newEvent(t EventType, v *Verification, now time.Time) Event {

@@ -72,6 +72,17 @@ func (s *Service) screenSend(ctx context.Context, a *Application, p *Project, sc
 	return screenGeo(p, sc)
 }
 
+// screenStored is screenSend for a send to a stored destination, made
+// later than its verification (a resend, a fallback step when it is
+// due): the project's rules may have changed since.
+func (s *Service) screenStored(ctx context.Context, a *Application, p *Project, c Channel, to string) error {
+	d, _, err := parseDestinationFor(a, to, "to")
+	if err != nil {
+		return fmt.Errorf("screen %s: %w", to, err) // it was valid when stored
+	}
+	return s.screenSend(ctx, a, p, sendScreen{Channel: c, Dest: d})
+}
+
 // screenSends screens every send a new verification plans: its first
 // send and each fallback step (whose destination is the verification's
 // unless the step names its own). A refusal of a step names its field.

@@ -75,6 +75,7 @@ type watchedLimiter struct {
 	otp.Limiter
 	store       *countingStore
 	destCalls   atomic.Int64
+	batches     atomic.Int64 // AllowAll calls: round trips of the send path
 	calledInTxn atomic.Bool
 }
 
@@ -86,6 +87,19 @@ func (l *watchedLimiter) Allow(ctx context.Context, key string, limit otp.Limit)
 		l.destCalls.Add(1)
 	}
 	return l.Limiter.Allow(ctx, key, limit)
+}
+
+func (l *watchedLimiter) AllowAll(ctx context.Context, takes []otp.Take) ([]otp.Decision, error) {
+	if l.store.inUpdate.Load() {
+		l.calledInTxn.Store(true)
+	}
+	for _, t := range takes {
+		if strings.HasPrefix(t.Key, "dest:") && t.Kind == otp.TakeCount {
+			l.destCalls.Add(1)
+		}
+	}
+	l.batches.Add(1)
+	return l.Limiter.AllowAll(ctx, takes)
 }
 
 type fixture struct {
@@ -102,7 +116,7 @@ func newFixture(t *testing.T, limits otp.Limits) *fixture {
 
 // newFixtureConfig is newFixture with more of the service's configuration
 // than its limits; the fixture sets Store, Limiter, Keys and Clock.
-func newFixtureConfig(t *testing.T, cfg otp.Config) *fixture {
+func newFixtureConfig(t testing.TB, cfg otp.Config) *fixture {
 	t.Helper()
 	db, err := sqlite.Open(t.Context(), sqlitetest.Path(t))
 	if err != nil {

@@ -37,6 +37,8 @@ type Service struct {
 	// defaultCountries are the countries a new project's geo rules allow
 	// (OTPD_DEFAULT_COUNTRIES); empty is every country.
 	defaultCountries []string
+	// defaultDailySends is a new project's Budgets.DailySends.
+	defaultDailySends int
 }
 
 // Limits are the service-wide limits that are not per-project policy.
@@ -153,6 +155,10 @@ type Config struct {
 	// DefaultCountries (OTPD_DEFAULT_COUNTRIES) are the ISO 3166 regions a
 	// new project's geo permissions allow; empty allows every country.
 	DefaultCountries []string
+	// DefaultDailySends is the sends a day a new project may make until
+	// the operator raises it (its Budgets.DailySends,
+	// OTPD_DEFAULT_DAILY_SENDS); 0 sets no bound.
+	DefaultDailySends int
 }
 
 // NewService checks the configuration and returns a Service.
@@ -239,9 +245,10 @@ func NewService(c Config) (*Service, error) {
 		cache: newReadCache(l.ReadCacheTTL, maxCacheEntries), prices: c.Prices, deliverable: deliverable,
 		webhookURLs: WebhookURLPolicy{AllowPrivate: c.WebhookAllowPrivate, AllowHTTP: c.WebhookAllowHTTP, Ports: c.WebhookPorts}, webhooks: c.Webhooks, challenges: c.Challenges, identities: c.Identities,
 		telegram: c.TelegramBot, providers: providers, log: logger, webhookPerApp: cmp.Or(max(c.WebhookConcurrencyPerApp, 0), DefaultWebhookConcurrencyPerApp),
-		usage:            &usageCache{m: map[string]usageEntry{}},
-		hashing:          newPasswordHashing(l.PasswordHashes, l.PasswordHashWait, c.OnPasswordHash),
-		defaultCountries: slices.Clone(c.DefaultCountries),
+		usage:             &usageCache{m: map[string]usageEntry{}},
+		hashing:           newPasswordHashing(l.PasswordHashes, l.PasswordHashWait, c.OnPasswordHash),
+		defaultCountries:  slices.Clone(c.DefaultCountries),
+		defaultDailySends: max(c.DefaultDailySends, 0),
 	}, nil
 }
 

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
-	"time"
 )
 
 // APICall is what an API request presents to be authenticated.
@@ -100,21 +99,6 @@ func (s *Service) AuthenticateTriple(ctx context.Context, clientID, clientSecret
 
 func invalidAPIKey() *Error {
 	return &Error{Code: CodeUnauthenticated, Key: "invalid_credentials", Message: "The API key is missing or invalid"}
-}
-
-// rateLimitDestination counts one send to a destination of an application.
-// Tenants never share a counter: one cannot exhaust another's limit. The
-// counter is the destination's limitKey, so an address's variants
-// (victim+1@, victim+2@) share it.
-func (s *Service) rateLimitDestination(ctx context.Context, a *Application, to string, perMinute int) error {
-	d, err := s.limiter.Allow(ctx, "dest:"+a.ID+":"+limitKeyOf(to), Limit{Count: perMinute, Period: time.Minute})
-	if err != nil {
-		return fmt.Errorf("rate limiter: %w", err)
-	}
-	if !d.Allowed {
-		return rateLimited("destination_rate_limited", "Too many codes sent to this destination; try again later", d.RetryAfter)
-	}
-	return nil
 }
 
 // LimitConsole counts one authenticated console request against its

@@ -16,6 +16,9 @@ func (s *Service) CreateProject(ctx context.Context, in ProjectInput) (*Project,
 	// The operator's default countries (OTPD_DEFAULT_COUNTRIES), so that
 	// an open sign-up cannot send everywhere before its owner decides.
 	p.Fraud.Geo.Default = AllowOnly(s.defaultCountries)
+	// An open sign-up must not become unlimited sending: a new project
+	// sends a bounded number a day until the operator raises it.
+	p.Fraud.Budgets.DailySends = s.defaultDailySends
 	if err := in.apply(p, s.keys.seal); err != nil {
 		return nil, err
 	}

@@ -403,7 +403,11 @@ func (s *Service) RecordReceipt(ctx context.Context, r Receipt) error {
 }
 
 // SweepFallbacks sends the next step of up to limit fallback workflows
-// whose step timed out without a successful check, and returns how many.
+// whose step timed out without a successful check, and returns how many
+// steps it moved (sent or skipped). A step counts against its
+// destination's limits when it is sent (screenFallbackStep); one they
+// refuse is skipped, recorded as a failed message that says why, and the
+// workflow goes on to its next step at once.
 func (s *Service) SweepFallbacks(ctx context.Context, limit int) (int, error) {
 	refs, err := s.store.ListDueFallbacks(ctx, s.clock.Now(), limit)
 	if err != nil {
@@ -411,8 +415,16 @@ func (s *Service) SweepFallbacks(ctx context.Context, limit int) (int, error) {
 	}
 	n := 0
 	for _, r := range refs {
-		_, err := s.store.UpdateVerification(ctx, r.AppID, r.ID, func(v *Verification) (Effects, error) {
-			d, ok := v.nextFallback(s.clock.Now())
+		refused, err := s.screenFallbackStep(ctx, r)
+		if err != nil {
+			return n, fmt.Errorf("sweep fallbacks: %w", err)
+		}
+		_, err = s.store.UpdateVerification(ctx, r.AppID, r.ID, func(v *Verification) (Effects, error) {
+			now := s.clock.Now()
+			if refused != nil {
+				return v.skipFallback(refused, now)
+			}
+			d, ok := v.nextFallback(now)
 			if !ok {
 				return Effects{}, errUnchanged
 			}

@@ -29,7 +29,7 @@ func (s *Service) CreateVerification(ctx context.Context, a *Application, req Cr
 		}
 		idem = &Idempotency{AppID: a.ID, Key: req.IdempotencyKey, RequestHash: req.RequestHash, CreatedAt: now}
 	}
-	v, p, err := s.newVerification(ctx, a, req, now)
+	v, p, flags, err := s.newVerification(ctx, a, req, now)
 	if err != nil {
 		return nil, false, err
 	}
@@ -48,6 +48,11 @@ func (s *Service) CreateVerification(ctx context.Context, a *Application, req Cr
 		return nil, false, fmt.Errorf("create verification: %w", err)
 	}
 	fx.Events = append([]Event{created}, fx.Events...)
+	if len(flags) > 0 {
+		flagged := newEvent(EventFlagged, v, now)
+		flagged.Reason = "beyond the send budget of " + strings.Join(flags, ", and of ")
+		fx.Events = append(fx.Events, flagged)
+	}
 	err = s.store.CreateVerification(ctx, v, fx, idem)
 	if idem != nil && isCode(err, CodeConflict) {
 		// Another request with the same key won the race: answer as its retry would.
@@ -91,90 +96,92 @@ func (s *Service) replay(ctx context.Context, a *Application, req CreateRequest,
 }
 
 // newVerification validates req against the project's policy and builds a
-// pending verification with a fresh code, and returns it with the project.
-// It counts the send against the destination's limit.
-func (s *Service) newVerification(ctx context.Context, a *Application, req CreateRequest, now time.Time) (*Verification, *Project, error) {
+// pending verification with a fresh code, and returns it with the project
+// and the budgets a monitor-mode project went beyond. It counts the send
+// (countSends): the destination of each fallback step too.
+func (s *Service) newVerification(ctx context.Context, a *Application, req CreateRequest, now time.Time) (*Verification, *Project, []string, error) {
 	dest, num, err := parseDestinationFor(a, req.To, "to")
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	purpose := req.Purpose
 	switch {
 	case purpose == "":
 		purpose = PurposeVerification
 	case !validPurpose(purpose):
-		return nil, nil, invalidField("purpose", "invalid_purpose", "purpose must be one of verification, two_factor, password_reset, transaction")
+		return nil, nil, nil, invalidField("purpose", "invalid_purpose", "purpose must be one of verification, two_factor, password_reset, transaction")
 	}
 	if err := validateTransaction(purpose, req.Transaction); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if err := validateCallerID(req.CallerID); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if err := validateMetadata(req.Metadata); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if err := validateChallengeFields(req); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	p, err := s.projectByID(ctx, a.ProjectID)
 	if err != nil {
-		return nil, nil, fmt.Errorf("project of application: %w", err)
+		return nil, nil, nil, fmt.Errorf("project of application: %w", err)
 	}
 	// A test number sends nothing and counts against nothing: the
 	// country policy, credits, quotas, geo rules, budgets and the
 	// destination's limit are skipped for it (fraud_test_numbers.go).
 	testCode, isTestNumber := p.Fraud.testCode(dest)
 	if err := p.checkSenderID(req.CallerID); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if err := p.Policy.Messages.checkTemplate(req.Template); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if !isTestNumber {
 		if err := checkCredits(p, a); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		if err := s.checkMonthlySends(ctx, p, a); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
 	ttl := p.Policy.TTL
 	if req.TTL != 0 {
 		if req.TTL < MinTTL || req.TTL > MaxTTL {
-			return nil, nil, invalidField("ttl", "out_of_range", "ttl must be between 30 and 900 seconds")
+			return nil, nil, nil, invalidField("ttl", "out_of_range", "ttl must be between 30 and 900 seconds")
 		}
 		ttl = req.TTL
 	}
 	channel, fallback, err := pickChannel(req, dest, s.channels(a, p.Policy), ttl)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if isTestNumber {
 		fallback = nil // the first send reaches the test number at once: no step follows
 	}
 	if !isTestNumber {
 		if err := s.screenSends(ctx, a, p, req, dest, channel, fallback); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
 	length := p.Policy.CodeLength
 	if req.CodeLength != 0 {
 		if req.CodeLength < MinCodeLength || req.CodeLength > MaxCodeLength {
-			return nil, nil, invalidField("codeLength", "out_of_range", "codeLength must be between 4 and 10")
+			return nil, nil, nil, invalidField("codeLength", "out_of_range", "codeLength must be between 4 and 10")
 		}
 		length = req.CodeLength
 	}
 	if req.Locale != "" && !validLocale(req.Locale) {
-		return nil, nil, invalidField("locale", "invalid_locale", "locale must be a language tag such as en or pt-BR")
+		return nil, nil, nil, invalidField("locale", "invalid_locale", "locale must be a language tag such as en or pt-BR")
 	}
 	locale := templates.Resolve(req.Locale, dest.Country, p.Policy.DefaultLocale)
 	if err := s.checkChallenge(ctx, a, p, req); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
+	var flags []string // budgets a monitor-mode project went beyond
 	if !isTestNumber {
-		if err := s.rateLimitDestination(ctx, a, dest.Value, p.Policy.SendsPerMinute); err != nil {
-			return nil, nil, err
+		if flags, err = s.countSends(ctx, a, p, req.RemoteIP, plannedSends(dest, fallback)); err != nil {
+			return nil, nil, nil, err
 		}
 	}
 	v := &Verification{
@@ -195,22 +202,22 @@ func (s *Service) newVerification(ctx context.Context, a *Application, req Creat
 		if m := req.manual; m != nil {
 			m.drawn = testCode // what the caller learns is the code the project fixed
 		}
-		return v, p, nil
+		return v, p, nil, nil
 	}
 	if m := req.manual; m != nil {
 		v.Options.Provider, v.Options.CallbackURL = m.provider, m.callbackURL
 		if m.code != "" {
 			s.setCode(v, m.code)
-			return v, p, nil
+			return v, p, flags, nil
 		}
 		// The caller gets the drawn code back (SendManual), and a test
 		// application's message may erase the sealed copy before then.
 		m.drawn = generateCodeOf(length, p.Policy.CodeAlphabet)
 		s.setCode(v, m.drawn)
-		return v, p, nil
+		return v, p, flags, nil
 	}
 	s.setNewCode(v, length, p.Policy.CodeAlphabet)
-	return v, p, nil
+	return v, p, flags, nil
 }
 
 // setNewCode gives v a fresh code of length characters of alphabet: its
@@ -435,6 +442,11 @@ func (s *Service) Check(ctx context.Context, a *Application, id, code string) (C
 	if err != nil {
 		return CheckResult{}, s.notFound(err, "verification")
 	}
+	if evaluated && !valid {
+		if p, err := s.projectByID(ctx, a.ProjectID); err == nil {
+			s.countWrongGuess(ctx, p, v.To)
+		}
+	}
 	return CheckResult{Valid: valid, Evaluated: evaluated, Verification: v}, nil
 }
 
@@ -503,7 +515,14 @@ func (s *Service) Resend(ctx context.Context, a *Application, id string, channel
 		if err := s.checkMonthlySends(ctx, p, a); err != nil { // a resend is a message too
 			return nil, err
 		}
-		if err := s.rateLimitDestination(ctx, a, cur.To, p.Policy.SendsPerMinute); err != nil {
+		resendOn := channel
+		if resendOn == "" {
+			resendOn = cur.Channel
+		}
+		if err := s.screenStored(ctx, a, p, resendOn, cur.To); err != nil {
+			return nil, err // the geo rules may have changed since the first send
+		}
+		if err := s.countSendTo(ctx, a, p, cur.To, plannedSend{NoGuessBlock: true}); err != nil {
 			return nil, err
 		}
 	}

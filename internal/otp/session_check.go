@@ -45,6 +45,7 @@ func (s *Service) CheckSession(ctx context.Context, a *Application, id, code str
 	var (
 		token        string
 		attemptsLeft = p.Policy.MaxAttempts
+		wrong        bool // a code was evaluated and did not match
 	)
 	_, v, err := s.store.UpdateVerificationSession(ctx, a.ID, id, func(ss *VerificationSession, v *Verification) (*Verification, SessionWrite, error) {
 		now := s.clock.Now()
@@ -61,7 +62,8 @@ func (s *Service) CheckSession(ctx context.Context, a *Application, id, code str
 		default: // verified, canceled or expired through another API
 			return nil, SessionWrite{}, sessionExpired()
 		}
-		valid, _, events := v.check(s.keys, code, now)
+		valid, evaluated, events := v.check(s.keys, code, now)
+		wrong = evaluated && !valid
 		w := SessionWrite{Effects: Effects{Events: events}}
 		switch {
 		case valid:
@@ -76,6 +78,9 @@ func (s *Service) CheckSession(ctx context.Context, a *Application, id, code str
 		attemptsLeft = v.AttemptsRemaining()
 		return v, w, nil
 	})
+	if err == nil && wrong {
+		s.countWrongGuess(ctx, p, v.To) // the guess budget spans the destination's sessions
+	}
 	switch {
 	case errors.Is(err, errNoCodeYet):
 		return nil, wrongCode(attemptsLeft)

@@ -168,7 +168,7 @@ func (s *Service) StartSession(ctx context.Context, a *Application, req SessionR
 			}
 		}
 		if ch != "" {
-			sent, err := s.sendOnSession(ctx, a, p, sess, ch)
+			sent, err := s.sendOnSession(ctx, a, p, sess, ch, req.RemoteIP)
 			switch {
 			case err == nil:
 				state.Session, state.SentTo = sent, ch
@@ -193,7 +193,11 @@ func (s *Service) StartSession(ctx context.Context, a *Application, req SessionR
 // INVALID_PARAMETER (channel_disabled, channel_unavailable, channel_mismatch,
 // invalid_channel), RATE_LIMITED (channel_timeout, destination_rate_limited),
 // INSUFFICIENT_CREDITS, QUOTA_EXCEEDED.
-func (s *Service) SendSession(ctx context.Context, a *Application, id string, ch Channel) (*SessionState, error) {
+//
+// remoteIP is the person's address when their browser is the caller, ""
+// otherwise: with it the send counts against the project's limit of sends
+// an hour per client address.
+func (s *Service) SendSession(ctx context.Context, a *Application, id string, ch Channel, remoteIP string) (*SessionState, error) {
 	p, err := s.projectByID(ctx, a.ProjectID)
 	if err != nil {
 		return nil, fmt.Errorf("project of application: %w", err)
@@ -209,7 +213,7 @@ func (s *Service) SendSession(ctx context.Context, a *Application, id string, ch
 	if err := s.checkSessionChannel(ctx, a, p, dest, ch, "type"); err != nil {
 		return nil, err
 	}
-	if sess, err = s.sendOnSession(ctx, a, p, sess, ch); err != nil {
+	if sess, err = s.sendOnSession(ctx, a, p, sess, ch, remoteIP); err != nil {
 		return nil, err
 	}
 	chs, err := s.sessionChannels(ctx, a, p, sess)
@@ -271,7 +275,7 @@ func (s *Service) openSession(ctx context.Context, a *Application, p *Project, d
 // The destination's rate limit is counted before the write, as Resend
 // does; the session's rules are checked again inside it, so that of two
 // concurrent sends on one channel one only is sent.
-func (s *Service) sendOnSession(ctx context.Context, a *Application, p *Project, sess *VerificationSession, ch Channel) (*VerificationSession, error) {
+func (s *Service) sendOnSession(ctx context.Context, a *Application, p *Project, sess *VerificationSession, ch Channel, remoteIP string) (*VerificationSession, error) {
 	if w := sess.wait(ch, s.clock.Now()); w > 0 {
 		return nil, channelTimeout(w)
 	}
@@ -282,7 +286,11 @@ func (s *Service) sendOnSession(ctx context.Context, a *Application, p *Project,
 		if err := s.checkMonthlySends(ctx, p, a); err != nil { // each send is a message
 			return nil, err
 		}
-		if err := s.rateLimitDestination(ctx, a, sess.To, p.Policy.SendsPerMinute); err != nil {
+		dest, err := ParseDestination(sess.To, "to")
+		if err != nil {
+			return nil, fmt.Errorf("session %s: %w", sess.ID, err)
+		}
+		if _, err := s.countSends(ctx, a, p, remoteIP, []plannedSend{{Dest: dest}}); err != nil {
 			return nil, err
 		}
 	}

@@ -140,3 +140,139 @@ func checkDecision(t *testing.T, h harness, got, want otp.Decision) {
 }
 
 func near(d, slack time.Duration) bool { return d.Abs() <= slack }
+
+// testBatch is the behaviour of AllowAll every otp.Limiter shares.
+func testBatch(t *testing.T, newHarness func(t *testing.T) harness) {
+	hour := func(n int) otp.Limit { return otp.Limit{Count: n, Period: time.Hour} }
+	t.Run("all or nothing", func(t *testing.T) {
+		h := newHarness(t)
+		a, b := h.key("a"), h.key("b")
+		allow(t, h, b, hour(1)) // b is spent
+		takes := []otp.Take{{Key: a, Limit: hour(5)}, {Key: b, Limit: hour(1)}}
+		ds := allowAll(t, h, takes)
+		if ok, i := otp.Passed(takes, ds); ok || i != 1 {
+			t.Fatalf("batch with b spent: passed %v, refused by %d; want refused by 1", ok, i)
+		}
+		if !ds[0].Allowed || ds[1].Allowed || ds[1].RetryAfter <= 0 {
+			t.Errorf("decisions = %+v, want a fitting and b refused with a wait", ds)
+		}
+		// a was not counted by the refused batch: its 5 are all there.
+		if d := allow(t, h, a, hour(5)); d.Remaining != 4 {
+			t.Errorf("a after a refused batch: %+v, want Remaining 4 (nothing counted)", d)
+		}
+	})
+	t.Run("a passing batch counts every take", func(t *testing.T) {
+		h := newHarness(t)
+		a, b := h.key("a"), h.key("b")
+		takes := []otp.Take{{Key: a, Limit: hour(3)}, {Key: b, Limit: hour(2)}}
+		ds := allowAll(t, h, takes)
+		if ok, _ := otp.Passed(takes, ds); !ok || ds[0].Remaining != 2 || ds[1].Remaining != 1 {
+			t.Fatalf("first batch = %+v, want passed with Remaining 2 and 1", ds)
+		}
+		if d := allow(t, h, b, hour(2)); !d.Allowed || d.Remaining != 0 {
+			t.Errorf("b after the batch = %+v, want its last event", d)
+		}
+	})
+	t.Run("one key twice counts twice", func(t *testing.T) {
+		h := newHarness(t)
+		a := h.key("a")
+		takes := []otp.Take{{Key: a, Limit: hour(2)}, {Key: a, Limit: hour(2)}, {Key: a, Limit: hour(2)}}
+		ds := allowAll(t, h, takes)
+		if ok, i := otp.Passed(takes, ds); ok || i != 2 {
+			t.Fatalf("three takes of a limit of 2: passed %v, refused by %d; want refused by 2", ok, i)
+		}
+		takes = takes[:2]
+		if ds := allowAll(t, h, takes); !ds[0].Allowed || !ds[1].Allowed || ds[1].Remaining != 0 {
+			t.Fatalf("two takes of a limit of 2 = %+v, want both with Remaining 0 last", ds)
+		}
+		if d := allow(t, h, a, hour(2)); d.Allowed {
+			t.Errorf("after two takes: %+v, want refused", d)
+		}
+	})
+	t.Run("peek never counts and refuses when spent", func(t *testing.T) {
+		h := newHarness(t)
+		a, b := h.key("a"), h.key("b")
+		for range 3 {
+			takes := []otp.Take{{Key: a, Limit: hour(1), Kind: otp.TakePeek}, {Key: b, Limit: hour(5)}}
+			if ds := allowAll(t, h, takes); !ds[0].Allowed || ds[0].Remaining != 0 {
+				t.Fatalf("peek of a fresh key = %+v, want fits with Remaining 0", ds[0])
+			}
+		}
+		allow(t, h, a, hour(1))
+		takes := []otp.Take{{Key: b, Limit: hour(5)}, {Key: a, Limit: hour(1), Kind: otp.TakePeek}}
+		ds := allowAll(t, h, takes)
+		if ok, i := otp.Passed(takes, ds); ok || i != 1 || ds[1].RetryAfter <= 0 {
+			t.Fatalf("peek of a spent key: passed %v by %d, %+v; want refused by the peek with a wait", ok, i, ds)
+		}
+		if d := allow(t, h, b, hour(5)); d.Remaining != 1 {
+			t.Errorf("b after 3 passing batches and a refused one: %+v, want Remaining 1", d)
+		}
+	})
+	t.Run("soft counts when it fits and never refuses", func(t *testing.T) {
+		h := newHarness(t)
+		a, s := h.key("a"), h.key("s")
+		for i := range 3 {
+			takes := []otp.Take{{Key: a, Limit: hour(10)}, {Key: s, Limit: hour(2), Kind: otp.TakeSoft}}
+			ds := allowAll(t, h, takes)
+			if ok, _ := otp.Passed(takes, ds); !ok {
+				t.Fatalf("batch %d with a soft take: %+v, want passed", i, ds)
+			}
+			if want := i < 2; ds[1].Allowed != want {
+				t.Errorf("batch %d: soft take allowed %v, want %v", i, ds[1].Allowed, want)
+			}
+		}
+		if d := allow(t, h, a, hour(10)); d.Remaining != 6 {
+			t.Errorf("a after 3 batches = %+v, want Remaining 6", d)
+		}
+	})
+	t.Run("concurrent batches share the count", func(t *testing.T) {
+		h := newHarness(t)
+		a, b := h.key("a"), h.key("b")
+		var passed atomic.Int64
+		var wg sync.WaitGroup
+		for g := range 20 {
+			wg.Go(func() {
+				for range 10 {
+					// Order varies, so lock ordering matters.
+					takes := []otp.Take{{Key: a, Limit: hour(25)}, {Key: b, Limit: hour(1000)}}
+					if g%2 == 1 {
+						takes[0], takes[1] = takes[1], takes[0]
+					}
+					ds, err := h.limiter.AllowAll(t.Context(), takes)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if ok, _ := otp.Passed(takes, ds); ok {
+						passed.Add(1)
+					}
+				}
+			})
+		}
+		wg.Wait()
+		if got := passed.Load(); got != 25 {
+			t.Errorf("200 concurrent batches passed %d, want 25", got)
+		}
+		if d := allow(t, h, b, hour(1000)); d.Remaining != 1000-26 {
+			t.Errorf("b = %+v, want Remaining %d: counted by the passing batches only", d, 1000-26)
+		}
+	})
+	t.Run("invalid limit", func(t *testing.T) {
+		h := newHarness(t)
+		if _, err := h.limiter.AllowAll(t.Context(), []otp.Take{{Key: h.key("a"), Limit: hour(1)}, {Key: h.key("b")}}); err == nil {
+			t.Error("AllowAll with a zero limit: nil error, want one")
+		}
+	})
+}
+
+func allowAll(t *testing.T, h harness, takes []otp.Take) []otp.Decision {
+	t.Helper()
+	ds, err := h.limiter.AllowAll(t.Context(), takes)
+	if err != nil {
+		t.Fatalf("AllowAll(%+v): %v", takes, err)
+	}
+	if len(ds) != len(takes) {
+		t.Fatalf("AllowAll: %d decisions for %d takes", len(ds), len(takes))
+	}
+	return ds
+}

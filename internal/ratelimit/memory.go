@@ -66,16 +66,28 @@ func (m *Memory) Allow(_ context.Context, key string, limit otp.Limit) (otp.Deci
 	// Durations from epoch use the monotonic clock when the clock has one,
 	// so a wall-clock step does not empty or fill every bucket.
 	t := int64(now.Sub(m.epoch))
-	interval := max(int64(limit.Period)/int64(limit.Count), 1) // one event's share of the period
-	burst := interval * int64(limit.Count)
 
-	s := &m.shards[maphash.String(m.seed, key)%shardCount]
+	s := &m.shards[m.shardOf(key)]
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.maybeSweep(t)
 
 	tat, ok := s.tat[key]
-	if !ok || tat < t {
+	d, newTAT := gcra(tat, ok, t, now, limit)
+	if d.Allowed {
+		s.tat[key] = newTAT
+		s.peakLen = max(s.peakLen, len(s.tat))
+	}
+	return d, nil
+}
+
+// gcra decides one event of limit on a key whose theoretical arrival time
+// is tat (known is false for an absent key) at t (now on the wall clock),
+// and returns the key's TAT if the event is counted.
+func gcra(tat int64, known bool, t int64, now time.Time, limit otp.Limit) (otp.Decision, int64) {
+	interval := max(int64(limit.Period)/int64(limit.Count), 1) // one event's share of the period
+	burst := interval * int64(limit.Count)
+	if !known || tat < t {
 		tat = t
 	}
 	newTAT := tat + interval
@@ -87,16 +99,18 @@ func (m *Memory) Allow(_ context.Context, key string, limit otp.Limit) (otp.Deci
 			Remaining:  0,
 			ResetAt:    now.Add(time.Duration(tat - t)),
 			RetryAfter: time.Duration(allowAt - t),
-		}, nil
+		}, tat
 	}
-	s.tat[key] = newTAT
-	s.peakLen = max(s.peakLen, len(s.tat))
 	return otp.Decision{
 		Allowed:   true,
 		Limit:     limit.Count,
 		Remaining: int((t - allowAt) / interval),
 		ResetAt:   now.Add(time.Duration(newTAT - t)),
-	}, nil
+	}, newTAT
+}
+
+func (m *Memory) shardOf(key string) int {
+	return int(maphash.String(m.seed, key) % shardCount)
 }
 
 // maybeSweep drops full buckets once every sweepEvery, and sooner when the

@@ -45,6 +45,18 @@ func TestMemoryShared(t *testing.T) {
 	})
 }
 
+func TestMemoryBatch(t *testing.T) {
+	testBatch(t, func(t *testing.T) harness {
+		clock := newFakeClock()
+		return harness{
+			limiter: NewMemory(clock.Now),
+			now:     clock.Now,
+			wait:    clock.Advance,
+			key:     func(name string) string { return name },
+		}
+	})
+}
+
 // TestMemorySteps walks one key through a burst, refusals, a partial
 // refill and a full reset, with exact times from a fake clock. The limit
 // is 3 per 3 s, so one event refills every second.

@@ -2,10 +2,10 @@ package ratelimit
 
 import (
 	"context"
+	_ "embed"
 	"fmt"
 	"time"
 
-	"github.com/go-redis/redis_rate/v10"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/otpd/otpd/internal/otp"
@@ -14,46 +14,82 @@ import (
 var _ otp.Limiter = (*Redis)(nil)
 
 // keyPrefix sets otpd's counters apart from other users of the Redis
-// database; redis_rate adds its own "rate:" in front.
-const keyPrefix = "otpd:"
+// database. (The counters of otpd before batches, kept by redis_rate as
+// float seconds under "rate:otpd:", are not read: a restart onto this
+// version starts every bucket full once.)
+const keyPrefix = "otpd:gcra:"
+
+// gcraSource decides a batch of takes in Redis, atomically, on the Redis
+// clock.
+//
+//go:embed gcra.lua
+var gcraSource string
 
 // Redis is a limiter whose counters live in Redis, so every otpd instance
 // using the same Redis shares one budget per key. The algorithm runs as one
-// Lua script on the Redis clock, so instances need not agree on the time.
+// Lua script on the Redis clock, so instances need not agree on the time,
+// and a batch of any size is one round trip. Its keys must live on one
+// Redis node (a cluster would need them in one hash slot).
 type Redis struct {
-	limiter *redis_rate.Limiter
-	now     func() time.Time // turns Redis's relative reset time into ResetAt
+	client *redis.Client
+	script *redis.Script
+	now    func() time.Time // turns Redis's relative times into ResetAt
 }
 
 // NewRedis returns a limiter that keeps its counters in client's database.
 func NewRedis(client *redis.Client) *Redis {
-	return &Redis{limiter: redis_rate.NewLimiter(client), now: time.Now}
+	return &Redis{client: client, script: redis.NewScript(gcraSource), now: time.Now}
 }
 
 // Allow counts one event for key and reports whether it fits in limit.
 // It returns an error for an invalid limit and when Redis cannot be reached.
 func (r *Redis) Allow(ctx context.Context, key string, limit otp.Limit) (otp.Decision, error) {
-	if err := validate(limit); err != nil {
+	ds, err := r.AllowAll(ctx, []otp.Take{{Key: key, Limit: limit}})
+	if err != nil {
 		return otp.Decision{}, err
 	}
-	res, err := r.limiter.Allow(ctx, keyPrefix+key, redis_rate.Limit{
-		Rate:   limit.Count,
-		Burst:  limit.Count,
-		Period: limit.Period,
-	})
+	return ds[0], nil
+}
+
+// AllowAll decides takes in one round trip (one script run, EVALSHA with
+// a fallback to EVAL the first time). See otp.BatchLimiter. It returns an
+// error for an invalid limit and when Redis cannot be reached.
+func (r *Redis) AllowAll(ctx context.Context, takes []otp.Take) ([]otp.Decision, error) {
+	if len(takes) == 0 {
+		return nil, nil
+	}
+	keys := make([]string, len(takes))
+	args := make([]any, 0, 3*len(takes))
+	for i, tk := range takes {
+		if err := validate(tk.Limit); err != nil {
+			return nil, err
+		}
+		keys[i] = keyPrefix + tk.Key
+		args = append(args, tk.Limit.Count, tk.Limit.Period.Microseconds(), int(tk.Kind))
+	}
+	res, err := r.script.Run(ctx, r.client, keys, args...).Int64Slice()
 	if err != nil {
-		return otp.Decision{}, fmt.Errorf("ratelimit: redis: %w", err)
+		return nil, fmt.Errorf("ratelimit: redis: %w", err)
 	}
-	d := otp.Decision{
-		Allowed:   res.Allowed > 0,
-		Limit:     limit.Count,
-		Remaining: max(res.Remaining, 0),
-		ResetAt:   r.now().Add(max(res.ResetAfter, 0)),
+	if len(res) != 4*len(takes) {
+		return nil, fmt.Errorf("ratelimit: redis: script answered %d values for %d takes", len(res), len(takes))
 	}
-	if !d.Allowed {
-		// redis_rate reports -1 while allowed. A refusal always has a
-		// positive wait, even if it rounds to nothing in nanoseconds.
-		d.RetryAfter = max(res.RetryAfter, time.Nanosecond)
+	now := r.now()
+	ds := make([]otp.Decision, len(takes))
+	for i, tk := range takes {
+		v := res[4*i : 4*i+4]
+		d := otp.Decision{
+			Allowed:   v[0] == 1,
+			Limit:     tk.Limit.Count,
+			Remaining: int(max(v[1], 0)),
+			ResetAt:   now.Add(time.Duration(max(v[3], 0)) * time.Microsecond),
+		}
+		if !d.Allowed {
+			// A refusal always has a positive wait, even if it rounds
+			// to nothing in microseconds.
+			d.RetryAfter = max(time.Duration(v[2])*time.Microsecond, time.Nanosecond)
+		}
+		ds[i] = d
 	}
-	return d, nil
+	return ds, nil
 }

@@ -62,7 +62,7 @@ func (s *Store) ListEventLog(ctx context.Context, f otp.EventFilter) ([]otp.Even
 	limit := args.add(f.Limit)
 	arm := func(appCond string) string {
 		return `SELECT e.id AS id, e.type AS type, e.app_id AS app_id, e.verification_id AS verification_id, e.created_at AS created_at,
-				COALESCE(v.channel, '') AS channel, COALESCE(v.destination, '') AS destination,
+				e.reason AS reason, COALESCE(v.channel, '') AS channel, COALESCE(v.destination, '') AS destination,
 				COALESCE(v.status, '') AS status, COALESCE(v.delivery_status, '') AS delivery_status
 			FROM events e LEFT JOIN verifications v ON v.id = e.verification_id AND v.app_id = e.app_id
 			WHERE ` + strings.Join(append([]string{appCond}, where...), " AND ") + ` ORDER BY e.id DESC LIMIT ` + limit
@@ -91,7 +91,7 @@ func (s *Store) ListEventLog(ctx context.Context, f otp.EventFilter) ([]otp.Even
 			r       otp.EventRecord
 			created int64
 		)
-		if err := rows.Scan(&r.ID, &r.Type, &r.AppID, &r.VerificationID, &created,
+		if err := rows.Scan(&r.ID, &r.Type, &r.AppID, &r.VerificationID, &created, &r.Reason,
 			&r.Channel, &r.To, &r.Status, &r.DeliveryStatus); err != nil {
 			return nil, s.dbErr("list event log", err)
 		}

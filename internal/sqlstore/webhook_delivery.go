@@ -30,7 +30,7 @@ func scanWebhookDelivery(row interface{ Scan(...any) error }) (*otp.WebhookDeliv
 // webhooks, oldest first.
 func (s *Store) ListUndispatchedEvents(ctx context.Context, limit int) ([]otp.Event, error) {
 	rows, err := s.reader.QueryContext(ctx,
-		`SELECT id, type, app_id, verification_id, created_at, channel, country, cost_micros, cost_currency
+		`SELECT id, type, app_id, verification_id, created_at, channel, country, cost_micros, cost_currency, reason
 		FROM events WHERE dispatched = 0 ORDER BY id`+limitClause(limit))
 	if err != nil {
 		return nil, s.dbErr("list undispatched events", err)
@@ -43,7 +43,7 @@ func (s *Store) ListUndispatchedEvents(ctx context.Context, limit int) ([]otp.Ev
 			created int64
 		)
 		if err := rows.Scan(&e.ID, &e.Type, &e.AppID, &e.VerificationID, &created,
-			&e.Channel, &e.Country, &e.Cost.Micros, &e.Cost.Currency); err != nil {
+			&e.Channel, &e.Country, &e.Cost.Micros, &e.Cost.Currency, &e.Reason); err != nil {
 			return nil, s.dbErr("list undispatched events", err)
 		}
 		e.CreatedAt = fromMicros(created)

@@ -84,9 +84,9 @@ func effectWrites(fx otp.Effects) ([]rowWrite, error) {
 	var ws []rowWrite
 	for _, e := range fx.Events {
 		ws = append(ws, rowWrite{"insert event",
-			`INSERT INTO events (id, type, app_id, verification_id, created_at, dispatched, channel, country, cost_micros, cost_currency)
-			VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $8, $9)`,
-			[]any{e.ID, string(e.Type), e.AppID, e.VerificationID, micros(e.CreatedAt), string(e.Channel), e.Country, e.Cost.Micros, e.Cost.Currency}})
+			`INSERT INTO events (id, type, app_id, verification_id, created_at, dispatched, channel, country, cost_micros, cost_currency, reason)
+			VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $8, $9, $10)`,
+			[]any{e.ID, string(e.Type), e.AppID, e.VerificationID, micros(e.CreatedAt), string(e.Channel), e.Country, e.Cost.Micros, e.Cost.Currency, e.Reason}})
 	}
 	for _, d := range fx.Deliveries {
 		ws = append(ws, rowWrite{"insert outbox row",

@@ -22,6 +22,14 @@ func (unlimited) Allow(_ context.Context, _ string, l otp.Limit) (otp.Decision, 
 	return otp.Decision{Allowed: true, Limit: l.Count, Remaining: l.Count}, nil
 }
 
+func (unlimited) AllowAll(_ context.Context, takes []otp.Take) ([]otp.Decision, error) {
+	ds := make([]otp.Decision, len(takes))
+	for i, t := range takes {
+		ds[i] = otp.Decision{Allowed: true, Limit: t.Limit.Count, Remaining: t.Limit.Count}
+	}
+	return ds, nil
+}
+
 // noSender fails the test if a message reaches it: test applications
 // deliver to their inbox, never to a provider.
 type noSender struct{ t *testing.T }

@@ -22,12 +22,16 @@ const (
 	EventExpired     EventType = "otp.expired"
 	EventMaxAttempts EventType = "otp.max_attempts"
 	EventCanceled    EventType = "otp.canceled"
+	// EventFlagged is a send that went beyond a budget in monitor mode:
+	// sent, and flagged for review (issue 16).
+	EventFlagged EventType = "fraud.flagged"
 )
 
 // EventTypes lists every event type, in the order a verification meets them.
 var EventTypes = []EventType{
 	EventCreated, EventSent, EventDelivered, EventFailed,
 	EventVerified, EventExpired, EventMaxAttempts, EventCanceled,
+	EventFlagged,
 }
 
 // Valid reports whether t is one of EventTypes.
@@ -50,6 +54,9 @@ type Payload struct {
 	ApplicationID string `json:"applicationId"`
 	// Data is the verification as it stands after the event.
 	Data Verification `json:"data"`
+	// Reason says why, where the type alone does not: the budgets a
+	// monitor-mode send went beyond (fraud.flagged). Left out when empty.
+	Reason string `json:"reason,omitempty"`
 }
 
 // Verification is the part of a verification a webhook may carry. It has

@@ -115,7 +115,7 @@ func TestEncodeRejects(t *testing.T) {
 
 func TestEventTypes(t *testing.T) {
 	want := []EventType{"otp.created", "otp.sent", "otp.delivered", "otp.failed",
-		"otp.verified", "otp.expired", "otp.max_attempts", "otp.canceled"}
+		"otp.verified", "otp.expired", "otp.max_attempts", "otp.canceled", "fraud.flagged"}
 	if diff := cmp.Diff(want, EventTypes); diff != "" {
 		t.Errorf("EventTypes mismatch (-want +got):\n%s", diff)
 	}
@@ -126,5 +126,19 @@ func TestEventTypes(t *testing.T) {
 	}
 	if EventType("otp.code").Valid() {
 		t.Error(`"otp.code".Valid() = true, want false`)
+	}
+}
+
+// A fraud.flagged event carries its reason; other events have no reason
+// member (TestEncode pins their bytes).
+func TestEncodeReason(t *testing.T) {
+	p := samplePayload()
+	p.Type, p.Reason = EventFlagged, "beyond the send budget of country GB: more than 1 sends an hour"
+	got, err := Encode(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `,"reason":"beyond the send budget of country GB: more than 1 sends an hour"}`; !strings.HasSuffix(string(got), want) {
+		t.Errorf("Encode = %s, want it to end with %s", got, want)
 	}
 }

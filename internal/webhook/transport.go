@@ -38,7 +38,7 @@ func (t Transport) Encode(e otp.Event, v *otp.Verification, w *otp.Webhook) ([]b
 		return f(e, v, to)
 	}
 	p := Payload{
-		ID: e.ID, Type: EventType(e.Type), Timestamp: e.CreatedAt, ApplicationID: e.AppID,
+		ID: e.ID, Type: EventType(e.Type), Timestamp: e.CreatedAt, ApplicationID: e.AppID, Reason: e.Reason,
 		Data: Verification{ID: v.ID, To: v.To, Channel: string(v.Channel), Status: string(v.Status),
 			DeliveryStatus: string(v.DeliveryStatus), Metadata: v.Metadata},
 	}

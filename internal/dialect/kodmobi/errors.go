@@ -55,7 +55,8 @@ func sysOf(e *otp.Error) (int, string) {
 		return http.StatusNotFound, sysSessionExpired
 	case "session_blocked":
 		return http.StatusForbidden, sysBlocked
-	case "destination_blocked":
+	case "destination_blocked", "guess_budget_exceeded":
+		// Both are the destination's wrong codes within the hour.
 		return http.StatusForbidden, sysPhoneBlocked
 	case "wrong_code":
 		return http.StatusBadRequest, sysWrongCode
@@ -79,7 +80,7 @@ func sysOf(e *otp.Error) (int, string) {
 		return http.StatusUnauthorized, sysAccessDenied
 	case otp.CodeForbidden:
 		return http.StatusForbidden, sysAccessDenied
-	case otp.CodeRateLimited:
+	case otp.CodeRateLimited, otp.CodeSendBudgetExceeded:
 		return http.StatusTooManyRequests, sysMessageAttempt
 	case otp.CodeInsufficientCredits, otp.CodeQuotaExceeded:
 		return http.StatusPaymentRequired, sysWrongBalance

@@ -171,7 +171,11 @@ func (d *Dialect) sendSession(c *call) (*otp.SessionState, error) {
 	if err != nil {
 		return nil, err
 	}
-	return d.svc.SendSession(c.r.Context(), c.app, id, otp.Channel(typ))
+	ip := ""
+	if c.kind == otp.KeyPublic {
+		ip = remoteIP(c.r) // the person's browser: its address counts against the client-address limit
+	}
+	return d.svc.SendSession(c.r.Context(), c.app, id, otp.Channel(typ), ip)
 }
 
 func (d *Dialect) send(c *call) (any, error) {

@@ -156,6 +156,14 @@ func translate(e *otp.Error, domain bool) *otp.Error {
 		out.Field = f
 	}
 	switch e.Code {
+	case otp.CodeSendBudgetExceeded, otp.CodeGuessBudgetExceeded:
+		// K-OTP's one 429 code; details keep otpd's code as reason and
+		// the budget's scope, period and limit.
+		out.Code = otp.CodeRateLimited
+		out.Params = map[string]any{"reason": e.Code}
+		for k, v := range e.Params {
+			out.Params[k] = v
+		}
 	case otp.CodeInvalidParameter:
 		out.Code = codeInvalidParameter
 		if e.Key == "channel_mismatch" {

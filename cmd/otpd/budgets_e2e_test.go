@@ -1,0 +1,81 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"testing"
+
+	"github.com/otpd/otpd/internal/otp"
+	"github.com/otpd/otpd/internal/postgres/pgtest"
+)
+
+// TestBudgetsAcrossInstances: two otpd instances on one PostgreSQL and one
+// Redis enforce one set of budgets. A daily budget of 10 split across
+// both allows exactly 10 sends, and a client address's limit of 3 an
+// hour allows 3 whichever instance the sends reach.
+func TestBudgetsAcrossInstances(t *testing.T) {
+	redisURL := os.Getenv("OTPD_TEST_REDIS_URL")
+	if redisURL == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("OTPD_TEST_REDIS_URL is not set under CI")
+		}
+		t.Skip("OTPD_TEST_REDIS_URL is not set; skipping the two-instance test (e.g. redis://127.0.0.1:6379/0)")
+	}
+	db := pgtest.NewSchema(t)
+	key := otp.GenerateServerKey()
+	var bases [2]string
+	for i := range bases {
+		base, _, stop := startServe(t, map[string]string{"OTPD_ADDR": "127.0.0.1:0", "OTPD_DATA_DIR": t.TempDir(),
+			"OTPD_ADMIN_TOKEN": testAdminToken, "OTPD_DATABASE_URL": db, "OTPD_REDIS_URL": redisURL,
+			"OTPD_SECRET_KEY": key, "OTPD_DEFAULT_DAILY_SENDS": "10", "OTPD_DELIVERY_WORKERS": "1"})
+		t.Cleanup(func() { stop() })
+		bases[i] = base
+	}
+	apiKey := setupApp(t, bases[0])
+
+	sent, refused := 0, 0
+	for i := range 20 {
+		st, res := call(t, "POST", bases[i%2]+"/v1/verifications", apiKey, map[string]any{"to": fmt.Sprintf("+1415555%04d", 3000+i), "channel": "sms"})
+		switch {
+		case st == 201:
+			sent++
+		case st == 429 && errCode(res) == "SEND_BUDGET_EXCEEDED":
+			refused++
+		default:
+			t.Fatalf("send %d through instance %d: %d %v", i, i%2, st, res)
+		}
+	}
+	if sent != 10 || refused != 10 {
+		t.Errorf("20 sends over two instances with a daily budget of 10: %d sent, %d refused; want 10 and 10", sent, refused)
+	}
+
+	// The client-address limit, on a second project whose daily budget
+	// the operator lifted.
+	apiKey = setupApp(t, bases[1])
+	st, app := call(t, "GET", bases[1]+"/v1/projects", testAdminToken, nil)
+	if st != 200 {
+		t.Fatalf("list projects: %d %v", st, app)
+	}
+	project := app["data"].([]any)[0].(map[string]any)["id"].(string) // newest first
+	if st, res := call(t, "PUT", bases[0]+"/v1/projects/"+project+"/fraud/budgets", testAdminToken, map[string]any{"dailySends": 1000, "ipPerHour": 3}); st != 200 {
+		t.Fatalf("set budgets: %d %v", st, res)
+	}
+	sent = 0
+	for i := range 8 {
+		st, res := call(t, "POST", bases[i%2]+"/v1/verifications", apiKey, map[string]any{"to": fmt.Sprintf("+1415555%04d", 4000+i), "channel": "sms", "remoteIp": "192.0.2.44"})
+		if st == 201 {
+			sent++
+		} else if st != 429 || errCode(res) != "SEND_BUDGET_EXCEEDED" {
+			t.Fatalf("send %d from the address: %d %v", i, st, res)
+		}
+	}
+	if sent != 3 {
+		t.Errorf("8 sends from one address over two instances with a limit of 3 an hour: %d sent, want 3", sent)
+	}
+}
+
+func errCode(res map[string]any) string {
+	e, _ := res["error"].(map[string]any)
+	c, _ := e["code"].(string)
+	return c
+}

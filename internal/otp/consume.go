@@ -8,7 +8,8 @@ import (
 // ConsumeEvents takes up to limit new events and, in one write, fans them
 // out to the webhook endpoints that want them, adds them to the analytics
 // rollup, records sent messages in the usage ledger and charges their cost
-// to project balances. It returns how many events it took. Each event is
+// to project balances, and counts sends and verifications in the fraud
+// traffic history. It returns how many events it took. Each event is
 // consumed once, even across a crash, and each message charged once.
 func (s *Service) ConsumeEvents(ctx context.Context, limit int) (int, error) {
 	events, err := s.store.ListUndispatchedEvents(ctx, limit)
@@ -58,7 +59,11 @@ func (s *Service) ConsumeEvents(ctx context.Context, limit int) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("consume events: %w", err)
 	}
-	if err := s.store.ConsumeEvents(ctx, deliveries, statsOf(events), usage, ids); err != nil {
+	traffic, err := s.trafficOf(ctx, events)
+	if err != nil {
+		return 0, fmt.Errorf("consume events: %w", err)
+	}
+	if err := s.store.ConsumeEvents(ctx, deliveries, statsOf(events), usage, traffic, ids); err != nil {
 		return 0, fmt.Errorf("consume events: %w", err)
 	}
 	return len(events), nil

@@ -30,6 +30,9 @@ type Event struct {
 	Channel Channel
 	Country string
 	Cost    Money
+	// Destination is the verification's, as the consumer reads the event
+	// (not stored with it): the fraud traffic history counts by its prefix.
+	Destination string
 }
 
 func newEvent(t EventType, v *Verification, now time.Time) Event {

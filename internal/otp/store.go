@@ -169,8 +169,22 @@ type Store interface {
 	// already queued for the same endpoint and event), adds stats to the
 	// daily rollup, writes usage to the usage ledger (skipping messages
 	// already there) and takes the cost of the rows it wrote from project
-	// balances, and marks events consumed, in one transaction.
-	ConsumeEvents(ctx context.Context, ds []WebhookDelivery, stats []StatDelta, usage []UsageRecord, events []string) error
+	// balances, adds traffic to the fraud traffic history, and marks
+	// events consumed, in one transaction.
+	ConsumeEvents(ctx context.Context, ds []WebhookDelivery, stats []StatDelta, usage []UsageRecord, traffic []TrafficDelta, events []string) error
+	// FraudTraffic sums a project's traffic history over the buckets in
+	// [from, to) whose prefix starts with under, by the first digits
+	// digits of their prefix and by country.
+	FraudTraffic(ctx context.Context, projectID string, from, to time.Time, under string, digits int) ([]TrafficCount, error)
+	// FraudTrafficByHour sums a project's traffic history over [from, to)
+	// by country and hour.
+	FraudTrafficByHour(ctx context.Context, projectID string, from, to time.Time) ([]TrafficHour, error)
+	// FraudTrafficProjects returns the projects with traffic in the
+	// buckets from on, in id order.
+	FraudTrafficProjects(ctx context.Context, from time.Time) ([]string, error)
+	// DeleteFraudTrafficBefore deletes the traffic history's buckets that
+	// start before before, and returns how many rows it deleted.
+	DeleteFraudTrafficBefore(ctx context.Context, before time.Time) (int, error)
 	// ClaimWebhookDeliveries leases up to limit due pending deliveries and
 	// counts the attempt. It takes them round-robin across applications,
 	// oldest first within each, never leaving an application more than

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -54,4 +55,18 @@ func (s *Store) DeleteOldData(ctx context.Context, verificationsBefore, webhooks
 		return nil
 	})
 	return n, err
+}
+
+// DeleteFraudTrafficBefore deletes the fraud traffic history's buckets
+// that start before before (otp.TrafficRetention ago).
+func (s *Store) DeleteFraudTrafficBefore(ctx context.Context, before time.Time) (int, error) {
+	res, err := s.writeExec(ctx, `DELETE FROM fraud_traffic WHERE bucket < $1`, micros(before))
+	if err != nil {
+		return 0, s.dbErr("delete old fraud traffic", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("delete old fraud traffic: %w", err)
+	}
+	return int(n), nil
 }

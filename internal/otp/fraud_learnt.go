@@ -22,8 +22,9 @@ const (
 	// LearntBudgetEvery is how often the budgets are learnt again.
 	LearntBudgetEvery = time.Hour
 	// learntMinConversion leaves out of "normal" the hours converting
-	// below this share of the country's week: an attack's hour must not
-	// raise the budget that is to stop the next one.
+	// below this share of the project's week: an attack's hour must not
+	// raise the budget that is to stop the next one, nor a country that
+	// only attackers send to get more than the floors.
 	learntMinConversion = 0.5
 )
 
@@ -68,7 +69,10 @@ func learntBudgets(hours []TrafficHour) []BudgetRule {
 		hours           []TrafficHour
 	}
 	byCountry := map[string]*week{}
+	var all week
 	for _, h := range hours {
+		all.sends += h.Sends
+		all.verified += h.Verified
 		if h.Country == "" {
 			continue
 		}
@@ -81,10 +85,10 @@ func learntBudgets(hours []TrafficHour) []BudgetRule {
 		w.verified += h.Verified
 		w.hours = append(w.hours, h)
 	}
+	normal := learntMinConversion * conversion(all.sends, all.verified)
 	var out []BudgetRule
 	for _, c := range sortedKeys(byCountry) {
 		w := byCountry[c]
-		normal := learntMinConversion * conversion(w.sends, w.verified)
 		busiestHour := 0
 		days := map[int64]int{}
 		for _, h := range w.hours {

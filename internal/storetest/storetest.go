@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T) otp.Store) {
 		{"ProjectChallenge", testProjectChallenge},
 		{"ProjectSenderIDs", testProjectSenderIDs},
 		{"ProjectFraud", testProjectFraud},
+		{"FraudTraffic", testFraudTraffic},
 		{"PendingTemplatesAndUntrustedPlan", testPendingTemplatesAndUntrustedPlan},
 		{"Applications", testApplications},
 		{"DeleteApplicationCascades", testDeleteApplicationCascades},

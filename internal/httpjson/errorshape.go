@@ -38,6 +38,7 @@ var statusOf = map[string]int{
 	otp.CodePayloadTooLarge:      http.StatusRequestEntityTooLarge,
 	CodeUnsupportedMedia:         http.StatusUnsupportedMediaType,
 	otp.CodeRateLimited:          http.StatusTooManyRequests,
+	otp.CodePrefixBlocked:        http.StatusTooManyRequests,
 	otp.CodeInsufficientCredits:  http.StatusPaymentRequired,
 	otp.CodeQuotaExceeded:        http.StatusForbidden,
 	otp.CodeChallengeRequired:    http.StatusBadRequest,

@@ -55,7 +55,7 @@ func sysOf(e *otp.Error) (int, string) {
 		return http.StatusNotFound, sysSessionExpired
 	case "session_blocked":
 		return http.StatusForbidden, sysBlocked
-	case "destination_blocked":
+	case "destination_blocked", "prefix_blocked":
 		return http.StatusForbidden, sysPhoneBlocked
 	case "wrong_code":
 		return http.StatusBadRequest, sysWrongCode

@@ -32,7 +32,7 @@ func (d *Dialect) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		writeAnswer(w, http.StatusInternalServerError, failure(msgInternal))
 		return
 	}
-	if e.Code == otp.CodeRateLimited {
+	if e.Code == otp.CodeRateLimited || e.Code == otp.CodePrefixBlocked {
 		w.Header().Set("Retry-After", strconv.Itoa(httpjson.RetryAfterSeconds(e.RetryAfter)))
 	}
 	writeAnswer(w, http.StatusOK, failure(message(e)))

@@ -41,6 +41,7 @@ var statusOf = map[string]int{
 	otp.CodePayloadTooLarge:       http.StatusRequestEntityTooLarge,
 	httpjson.CodeUnsupportedMedia: http.StatusUnsupportedMediaType,
 	otp.CodeRateLimited:           http.StatusTooManyRequests,
+	otp.CodePrefixBlocked:         http.StatusTooManyRequests,
 	codeOTPExpired:                http.StatusBadRequest,
 	codeInvalidCode:               http.StatusBadRequest,
 	codeMaxAttempts:               http.StatusBadRequest,
@@ -139,7 +140,7 @@ func (d *Dialect) writeError(w http.ResponseWriter, r *http.Request, err error) 
 			details["value"] = v
 		}
 	}
-	if e.Code == otp.CodeRateLimited {
+	if e.Code == otp.CodeRateLimited || e.Code == otp.CodePrefixBlocked {
 		secs := httpjson.RetryAfterSeconds(e.RetryAfter)
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 		details["retry_after"] = secs

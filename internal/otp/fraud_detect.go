@@ -176,6 +176,9 @@ func (s *Service) addBlocks(ctx context.Context, projectID string, bs []PrefixBl
 	if err != nil {
 		return nil, err
 	}
+	for _, b := range added {
+		s.log.Warn("fraud.blocked", "project", projectID, "prefix", b.Prefix, "country", b.Country, "until", b.Until, "reason", b.Reason)
+	}
 	return added, nil
 }
 

@@ -17,6 +17,7 @@ import * as logs from './pages/logs.js';
 route('/projects', 'projects', projects.list);
 route('/projects/:id', 'projects', (ctx) => projects.detail(ctx, 'applications'));
 route('/projects/:id/settings', 'projects', (ctx) => projects.detail(ctx, 'settings'));
+route('/projects/:id/blocks', 'projects', (ctx) => projects.detail(ctx, 'blocks'));
 route('/applications', 'applications', applications.list);
 route('/applications/:id', 'applications', applications.detail);
 route('/verifications', 'verifications', verifications.list);

@@ -9,6 +9,7 @@ import {
 import { href, navigate } from '../router.js';
 import { createApplicationForm, applicationsTable } from './applications.js';
 import { settingsForm } from './settings.js';
+import { blocksTab } from './blocks.js';
 
 /** list is the projects page. */
 export async function list({ main, signal }) {
@@ -50,7 +51,7 @@ export async function list({ main, signal }) {
     ], data));
 }
 
-/** detail is a project's page; tab is "applications" or "settings". */
+/** detail is a project's page; tab is "applications", "settings" or "blocks". */
 export async function detail({ main, params, signal }, tab) {
   const header = pageHeader({ title: 'Project', crumbs: [['Projects', href('/projects')]] });
   main.append(header);
@@ -66,8 +67,14 @@ export async function detail({ main, params, signal }, tab) {
   const base = `/projects/${enc(project.id)}`;
   const sub = h('nav', { class: 'subnav', 'aria-label': 'Project sections' },
     h('a', { href: href(base), 'aria-current': tab === 'applications' ? 'page' : undefined }, 'Applications'),
-    h('a', { href: href(`${base}/settings`), 'aria-current': tab === 'settings' ? 'page' : undefined }, 'Settings'));
+    h('a', { href: href(`${base}/settings`), 'aria-current': tab === 'settings' ? 'page' : undefined }, 'Settings'),
+    h('a', { href: href(`${base}/blocks`), 'aria-current': tab === 'blocks' ? 'page' : undefined }, 'Blocked prefixes'));
   body.replaceChildren(sub);
+
+  if (tab === 'blocks') {
+    await blocksTab(body, project, signal);
+    return;
+  }
 
   if (tab === 'settings') {
     body.append(settingsForm(project));

@@ -110,3 +110,16 @@ type sendScreen struct {
 	// RemoteIP is the end user's address, when the caller gave it.
 	RemoteIP string
 }
+
+// screenResend screens a resend of cur on channel ("" for its own) as a
+// new send: a prefix blocked since the verification was made, say.
+func (s *Service) screenResend(ctx context.Context, a *Application, p *Project, cur *Verification, channel Channel) error {
+	dest, err := ParseDestination(cur.To, "to")
+	if err != nil {
+		return nil // stored before today's rules; its own checks stand
+	}
+	if channel == "" {
+		channel = cur.Channel
+	}
+	return s.screenSend(ctx, a, p, sendScreen{Channel: channel, Dest: dest})
+}

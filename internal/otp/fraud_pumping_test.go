@@ -238,3 +238,47 @@ func seedNormalWeek(t *testing.T, f *fixture, projectID string, rng *rand.Rand, 
 		t.Fatal(err)
 	}
 }
+
+// A block refuses a new verification to its prefix, a resend of an older
+// one, and nothing else: the longest active prefix decides, an ended
+// block refuses nothing, an email address has no prefix.
+func TestPrefixBlockOnTheSendPath(t *testing.T) {
+	f := newFixture(t, otp.Limits{})
+	a, _ := f.newApp(t, otp.Live)
+	send := func(to string) error {
+		_, _, err := f.svc.CreateVerification(t.Context(), a, otp.CreateRequest{To: to})
+		return err
+	}
+	older, _, err := f.svc.CreateVerification(t.Context(), a, otp.CreateRequest{To: "+447911123456", Channel: otp.SMS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.BlockPrefix(t.Context(), a.ProjectID, otp.BlockInput{Prefix: "+44791", Minutes: 30}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.BlockPrefix(t.Context(), a.ProjectID, otp.BlockInput{Prefix: "+447911", Minutes: 10}); err != nil {
+		t.Fatal(err)
+	}
+	err = send("+447911123457")
+	if e := otp.ErrorOf(err); e == nil || e.Code != otp.CodePrefixBlocked || e.Params["prefix"] != "+447911" || e.RetryAfter != 10*time.Minute {
+		t.Errorf("send under two blocks = %v, want PREFIX_BLOCKED by the longer one, retry in 10 minutes", err)
+	}
+	f.clock.Advance(31 * time.Second) // past the resend cooldown
+	if _, err := f.svc.Resend(t.Context(), a, older.ID, ""); code(err) != otp.CodePrefixBlocked {
+		t.Errorf("resend of a verification made before the block = %v, want PREFIX_BLOCKED", err)
+	}
+	for _, to := range []string{"+447400123456", "person@example.com"} {
+		if err := send(to); err != nil {
+			t.Errorf("send to %s = %v, want it sent", to, err)
+		}
+	}
+	f.clock.Advance(10 * time.Minute)
+	err = send("+447911123458")
+	if e := otp.ErrorOf(err); e == nil || e.Params["prefix"] != "+44791" {
+		t.Errorf("send after the longer block ended = %v, want PREFIX_BLOCKED by +44791", err)
+	}
+	f.clock.Advance(20 * time.Minute)
+	if err := send("+447911123459"); err != nil {
+		t.Errorf("send after both blocks ended = %v", err)
+	}
+}

@@ -493,6 +493,9 @@ func (s *Service) Resend(ctx context.Context, a *Application, id string, channel
 	if err := s.checkMonthlySends(ctx, p, a); err != nil { // a resend is a message too
 		return nil, err
 	}
+	if err := s.screenResend(ctx, a, p, cur, channel); err != nil {
+		return nil, err
+	}
 	if err := s.rateLimitDestination(ctx, a, cur.To, p.Policy.SendsPerMinute); err != nil {
 		return nil, err
 	}

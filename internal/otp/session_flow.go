@@ -274,6 +274,14 @@ func (s *Service) sendOnSession(ctx context.Context, a *Application, p *Project,
 	if err := s.checkMonthlySends(ctx, p, a); err != nil { // each send is a message
 		return nil, err
 	}
+	// Each send of a session passes the fraud defences, as a verification's does.
+	dest, err := ParseDestination(sess.To, "to")
+	if err != nil {
+		return nil, err
+	}
+	if err := s.screenSend(ctx, a, p, sendScreen{Channel: ch, Dest: dest}); err != nil {
+		return nil, err
+	}
 	if err := s.rateLimitDestination(ctx, a, sess.To, p.Policy.SendsPerMinute); err != nil {
 		return nil, err
 	}

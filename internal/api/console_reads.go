@@ -41,6 +41,9 @@ type logView struct {
 	Status         string    `json:"status"`
 	DeliveryStatus string    `json:"deliveryStatus"`
 	CreatedAt      time.Time `json:"createdAt"`
+	// Block is what a fraud.blocked or fraud.released event is about
+	// (it has no verification).
+	Block *blockView `json:"block,omitempty" description:"The blocked prefix of a fraud.blocked or fraud.released event, which concerns no verification"`
 }
 
 // queryLimit reads ?limit, between 1 and max, default def.
@@ -114,6 +117,10 @@ func (s *Server) listLogs(w http.ResponseWriter, r *http.Request) error {
 	for i, e := range recs {
 		views[i] = logView{ID: e.ID, Type: string(e.Type), AppID: e.AppID, VerificationID: e.VerificationID,
 			Channel: string(e.Channel), To: e.To, Status: string(e.Status), DeliveryStatus: string(e.DeliveryStatus), CreatedAt: e.CreatedAt}
+		if e.Block != nil {
+			b := newBlockView(*e.Block)
+			views[i].Block = &b
+		}
 	}
 	writeJSON(w, http.StatusOK, listBody{Data: views, Pagination: page})
 	return nil

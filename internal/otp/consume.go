@@ -37,7 +37,7 @@ func (s *Service) ConsumeEvents(ctx context.Context, limit int) (int, error) {
 			if !w.Wants(e.Type) {
 				continue
 			}
-			if v == nil {
+			if v == nil && e.VerificationID != "" {
 				if v, err = s.store.GetVerification(ctx, e.AppID, e.VerificationID); err != nil {
 					if isCode(err, CodeNotFound) {
 						break // deleted since: nothing to tell
@@ -48,6 +48,9 @@ func (s *Service) ConsumeEvents(ctx context.Context, limit int) (int, error) {
 			body, err := s.webhooks.Encode(e, v, w)
 			if err != nil {
 				return 0, fmt.Errorf("consume events: encode %s: %w", e.ID, err)
+			}
+			if body == nil {
+				continue // the endpoint's scheme has no such event
 			}
 			deliveries = append(deliveries, WebhookDelivery{
 				ID: NewID("whd"), WebhookID: w.ID, AppID: e.AppID, EventID: e.ID, EventType: e.Type, Payload: body,

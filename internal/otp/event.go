@@ -15,6 +15,11 @@ const (
 	EventExpired     EventType = "otp.expired"
 	EventMaxAttempts EventType = "otp.max_attempts"
 	EventCanceled    EventType = "otp.canceled"
+	// A project's prefix was blocked (by the pumping detector or by
+	// hand) or released: an event of each application of the project,
+	// about no verification (Event.Block says which block).
+	EventFraudBlocked  EventType = "fraud.blocked"
+	EventFraudReleased EventType = "fraud.released"
 )
 
 // Event is written in the same transaction as the change it records, so
@@ -30,6 +35,9 @@ type Event struct {
 	Channel Channel
 	Country string
 	Cost    Money
+	// Block is the subject of a fraud.blocked or fraud.released event
+	// (which has no verification), nil for every other event.
+	Block *PrefixBlock
 	// Destination is the verification's, as the consumer reads the event
 	// (not stored with it): the fraud traffic history counts by its prefix.
 	Destination string

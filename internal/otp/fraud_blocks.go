@@ -66,6 +66,9 @@ func (s *Service) BlockPrefix(ctx context.Context, projectID string, in BlockInp
 	if err != nil {
 		return nil, err
 	}
+	if err := s.recordBlockEvents(ctx, projectID, EventFraudBlocked, []PrefixBlock{b}, now); err != nil {
+		return nil, err
+	}
 	return &b, nil
 }
 
@@ -89,5 +92,34 @@ func (s *Service) ReleasePrefix(ctx context.Context, projectID, prefix string) (
 	if err != nil {
 		return nil, err
 	}
+	ended := *released
+	ended.Until = now
+	if err := s.recordBlockEvents(ctx, projectID, EventFraudReleased, []PrefixBlock{ended}, now); err != nil {
+		return nil, err
+	}
 	return released, nil
+}
+
+// recordBlockEvents writes an event of type t about each of bs for every
+// application of the project, so that each application's webhooks and
+// log see it. It follows the block's own write: should it fail, the
+// block stands and the error is returned (and logged by the caller).
+func (s *Service) recordBlockEvents(ctx context.Context, projectID string, t EventType, bs []PrefixBlock, now time.Time) error {
+	apps, err := s.store.ListApplications(ctx, ApplicationFilter{ProjectID: projectID})
+	if err != nil {
+		return fmt.Errorf("record %s: %w", t, err)
+	}
+	var events []Event
+	for _, a := range apps {
+		for _, b := range bs {
+			events = append(events, Event{ID: NewID("evt"), Type: t, AppID: a.ID, CreatedAt: now, Country: b.Country, Block: &b})
+		}
+	}
+	if len(events) == 0 {
+		return nil
+	}
+	if err := s.store.AddEvents(ctx, events); err != nil {
+		return fmt.Errorf("record %s: %w", t, err)
+	}
+	return nil
 }

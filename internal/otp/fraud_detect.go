@@ -179,6 +179,9 @@ func (s *Service) addBlocks(ctx context.Context, projectID string, bs []PrefixBl
 	for _, b := range added {
 		s.log.Warn("fraud.blocked", "project", projectID, "prefix", b.Prefix, "country", b.Country, "until", b.Until, "reason", b.Reason)
 	}
+	if err := s.recordBlockEvents(ctx, projectID, EventFraudBlocked, added, now); err != nil {
+		return added, err
+	}
 	return added, nil
 }
 

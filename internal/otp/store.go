@@ -163,6 +163,9 @@ type Store interface {
 	// DeleteWebhook removes an endpoint with its delivery log.
 	DeleteWebhook(ctx context.Context, id string) error
 
+	// AddEvents writes events about no verification (fraud.blocked,
+	// fraud.released), for the consumer to fan out.
+	AddEvents(ctx context.Context, events []Event) error
 	// ListUndispatchedEvents returns up to limit events not yet fanned out to webhooks, oldest first.
 	ListUndispatchedEvents(ctx context.Context, limit int) ([]Event, error)
 	// ConsumeEvents inserts the webhook deliveries ds (skipping any

@@ -27,7 +27,8 @@ const (
 )
 
 // EventTypes lists every event a webhook can subscribe to.
-var EventTypes = []EventType{EventCreated, EventSent, EventDelivered, EventFailed, EventVerified, EventExpired, EventMaxAttempts, EventCanceled}
+var EventTypes = []EventType{EventCreated, EventSent, EventDelivered, EventFailed, EventVerified, EventExpired, EventMaxAttempts, EventCanceled,
+	EventFraudBlocked, EventFraudReleased}
 
 // Webhook is an endpoint of an application that receives its events.
 type Webhook struct {

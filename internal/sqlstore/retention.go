@@ -7,7 +7,8 @@ import (
 )
 
 // DeleteOldData removes up to limit finished verifications created before
-// verificationsBefore, with their messages and consumed events, and up to
+// verificationsBefore, with their messages and consumed events (and the
+// consumed events about no verification from before then), and up to
 // limit finished webhook deliveries last changed before webhooksBefore,
 // with their attempts. Rollups (users, daily stats) are kept. It returns
 // how many verifications and deliveries it removed.
@@ -33,6 +34,12 @@ func (s *Store) DeleteOldData(ctx context.Context, verificationsBefore, webhooks
 					return s.dbErr("delete old verifications", err)
 				}
 			}
+		}
+		// Events about no verification (fraud.blocked, ...) go by age.
+		if _, err := tx.ExecContext(ctx,
+			`DELETE FROM events WHERE verification_id = '' AND dispatched = 1 AND created_at < $1`,
+			micros(verificationsBefore)); err != nil {
+			return s.dbErr("delete old events", err)
 		}
 		dids, err := selectIDs(ctx, tx,
 			`SELECT id FROM webhook_deliveries WHERE status <> 'pending' AND updated_at < $1 ORDER BY updated_at`+limitClause(limit),

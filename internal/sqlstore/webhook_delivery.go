@@ -31,7 +31,7 @@ func scanWebhookDelivery(row interface{ Scan(...any) error }) (*otp.WebhookDeliv
 func (s *Store) ListUndispatchedEvents(ctx context.Context, limit int) ([]otp.Event, error) {
 	rows, err := s.reader.QueryContext(ctx,
 		`SELECT e.id, e.type, e.app_id, e.verification_id, e.created_at, e.channel, e.country, e.cost_micros, e.cost_currency,
-			COALESCE(v.destination, '')
+			e.detail, COALESCE(v.destination, '')
 		FROM events e LEFT JOIN verifications v ON v.id = e.verification_id AND v.app_id = e.app_id
 		WHERE e.dispatched = 0 ORDER BY e.id`+limitClause(limit))
 	if err != nil {
@@ -43,12 +43,16 @@ func (s *Store) ListUndispatchedEvents(ctx context.Context, limit int) ([]otp.Ev
 		var (
 			e       otp.Event
 			created int64
+			detail  string
 		)
 		if err := rows.Scan(&e.ID, &e.Type, &e.AppID, &e.VerificationID, &created,
-			&e.Channel, &e.Country, &e.Cost.Micros, &e.Cost.Currency, &e.Destination); err != nil {
+			&e.Channel, &e.Country, &e.Cost.Micros, &e.Cost.Currency, &detail, &e.Destination); err != nil {
 			return nil, s.dbErr("list undispatched events", err)
 		}
 		e.CreatedAt = fromMicros(created)
+		if e.Block, err = decodeEventDetail(detail); err != nil {
+			return nil, err
+		}
 		out = append(out, e)
 	}
 	return out, s.dbErr("list undispatched events", rows.Err())

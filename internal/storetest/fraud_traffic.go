@@ -73,3 +73,53 @@ func testFraudTraffic(t *testing.T, st otp.Store) {
 		t.Errorf("projects with traffic after the deletion = %v, want one", ids)
 	}
 }
+
+// testBlockEvents: events about no verification (fraud.blocked) are
+// written with their block, read back by the consumer and in the log,
+// and deleted by age once consumed.
+func testBlockEvents(t *testing.T, st otp.Store) {
+	ctx := t.Context()
+	p := createProject(t, st, "blocks")
+	a := createApp(t, st, p.ID, otp.Live)
+	b := otp.PrefixBlock{Prefix: "+88216", Reason: "412 sends, 0.2% verified", Auto: true, Since: t0, Until: t0.Add(time.Hour)}
+	e := otp.Event{ID: otp.NewID("evt"), Type: otp.EventFraudBlocked, AppID: a.ID, CreatedAt: t0, Block: &b}
+	if err := st.AddEvents(ctx, []otp.Event{e}); err != nil {
+		t.Fatal(err)
+	}
+	pending, err := st.ListUndispatchedEvents(ctx, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got *otp.Event
+	for i := range pending {
+		if pending[i].ID == e.ID {
+			got = &pending[i]
+		}
+	}
+	if got == nil || got.Block == nil || got.Block.Prefix != "+88216" || !got.Block.Until.Equal(b.Until) || got.VerificationID != "" {
+		t.Fatalf("undispatched fraud.blocked = %+v, want it with its block", got)
+	}
+	log, err := st.ListEventLog(ctx, otp.EventFilter{AppID: a.ID, Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(log) != 1 || log[0].Block == nil || log[0].Block.Reason != b.Reason {
+		t.Errorf("event log = %+v, want the block event with its reason", log)
+	}
+	cut := t0.Add(time.Hour)
+	if _, err := st.DeleteOldData(ctx, cut, cut, 100); err != nil {
+		t.Fatal(err)
+	}
+	if log, _ := st.ListEventLog(ctx, otp.EventFilter{AppID: a.ID, Limit: 10}); len(log) != 1 {
+		t.Errorf("an unconsumed block event was deleted: %+v", log)
+	}
+	if err := st.ConsumeEvents(ctx, nil, nil, nil, nil, []string{e.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.DeleteOldData(ctx, cut, cut, 100); err != nil {
+		t.Fatal(err)
+	}
+	if log, _ := st.ListEventLog(ctx, otp.EventFilter{AppID: a.ID, Limit: 10}); len(log) != 0 {
+		t.Errorf("a consumed block event older than the cut is left: %+v", log)
+	}
+}

@@ -22,12 +22,18 @@ const (
 	EventExpired     EventType = "otp.expired"
 	EventMaxAttempts EventType = "otp.max_attempts"
 	EventCanceled    EventType = "otp.canceled"
+	// A prefix of the application's project was blocked or released
+	// (issue 16); Data is the block (BlockPayload).
+	EventFraudBlocked  EventType = "fraud.blocked"
+	EventFraudReleased EventType = "fraud.released"
 )
 
-// EventTypes lists every event type, in the order a verification meets them.
+// EventTypes lists every event type, in the order a verification meets
+// them, then the project's.
 var EventTypes = []EventType{
 	EventCreated, EventSent, EventDelivered, EventFailed,
 	EventVerified, EventExpired, EventMaxAttempts, EventCanceled,
+	EventFraudBlocked, EventFraudReleased,
 }
 
 // Valid reports whether t is one of EventTypes.

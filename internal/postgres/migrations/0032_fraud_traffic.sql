@@ -16,3 +16,10 @@ CREATE TABLE fraud_traffic (
 
 -- The detector's and the sweep's scans by time.
 CREATE INDEX fraud_traffic_bucket ON fraud_traffic (bucket, project_id);
+
+-- Events about a project rather than a verification (fraud.blocked,
+-- fraud.released) have verification_id '' and their subject, as JSON, in
+-- detail. Written once per application of the project, so each
+-- application's webhooks and log see them. Retention deletes them by age.
+ALTER TABLE events ADD COLUMN detail TEXT NOT NULL DEFAULT '';
+CREATE INDEX events_without_verification ON events (created_at) WHERE verification_id = '';

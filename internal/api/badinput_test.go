@@ -80,6 +80,7 @@ func TestBadInput(t *testing.T) {
 		{"block over a week", "POST", "/v1/projects/" + project + "/fraud/blocks", adminToken, `{"prefix":"+88216","minutes":10081}`, nil, 400, "INVALID_PARAMETER", "minutes"},
 		{"block minutes as text", "POST", "/v1/projects/" + project + "/fraud/blocks", adminToken, `{"prefix":"+88216","minutes":"60"}`, nil, 400, "INVALID_PARAMETER", "minutes"},
 		{"block reason too long", "POST", "/v1/projects/" + project + "/fraud/blocks", adminToken, `{"prefix":"+88216","minutes":60,"reason":"` + strings.Repeat("r", 501) + `"}`, nil, 400, "INVALID_PARAMETER", "reason"},
+		{"block reason with a bidi override", "POST", "/v1/projects/" + project + "/fraud/blocks", adminToken, `{"prefix":"+88216","minutes":60,"reason":"a\u202Eb"}`, nil, 400, "INVALID_PARAMETER", "reason"},
 		{"block unknown field", "POST", "/v1/projects/" + project + "/fraud/blocks", adminToken, `{"prefix":"+88216","minutes":60,"until":"tomorrow"}`, nil, 400, "INVALID_PARAMETER", "until"},
 		{"block of an unknown project", "POST", "/v1/projects/prj_nope/fraud/blocks", adminToken, `{"prefix":"+88216","minutes":60}`, nil, 404, "NOT_FOUND", ""},
 		{"blocks of an unknown project", "GET", "/v1/projects/prj_nope/fraud/blocks", adminToken, nil, nil, 404, "NOT_FOUND", ""},

@@ -52,6 +52,9 @@ func (s *Service) BlockPrefix(ctx context.Context, projectID string, in BlockInp
 	if !utf8.ValidString(in.Reason) || len(in.Reason) > maxBlockReason {
 		return nil, invalidField("reason", "too_long", fmt.Sprintf("reason must be valid text of at most %d bytes", maxBlockReason))
 	}
+	if err := checkText("reason", in.Reason, false); err != nil {
+		return nil, err
+	}
 	now := s.clock.Now()
 	b := PrefixBlock{Prefix: in.Prefix, Reason: in.Reason, Since: now, Until: now.Add(time.Duration(in.Minutes) * time.Minute)}
 	if b.Reason == "" {

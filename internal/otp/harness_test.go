@@ -95,14 +95,14 @@ type fixture struct {
 	clock   *testClock
 }
 
-func newFixture(t *testing.T, limits otp.Limits) *fixture {
+func newFixture(t testing.TB, limits otp.Limits) *fixture {
 	t.Helper()
 	return newFixtureConfig(t, otp.Config{Limits: limits})
 }
 
 // newFixtureConfig is newFixture with more of the service's configuration
 // than its limits; the fixture sets Store, Limiter, Keys and Clock.
-func newFixtureConfig(t *testing.T, cfg otp.Config) *fixture {
+func newFixtureConfig(t testing.TB, cfg otp.Config) *fixture {
 	t.Helper()
 	db, err := sqlite.Open(t.Context(), sqlitetest.Path(t))
 	if err != nil {

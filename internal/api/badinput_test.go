@@ -85,6 +85,11 @@ func TestBadInput(t *testing.T) {
 		{"block of an unknown project", "POST", "/v1/projects/prj_nope/fraud/blocks", adminToken, `{"prefix":"+88216","minutes":60}`, nil, 404, "NOT_FOUND", ""},
 		{"blocks of an unknown project", "GET", "/v1/projects/prj_nope/fraud/blocks", adminToken, nil, nil, 404, "NOT_FOUND", ""},
 		{"release of no block", "DELETE", "/v1/projects/" + project + "/fraud/blocks/%2B88216", adminToken, nil, nil, 404, "NOT_FOUND", ""},
+		{"detector ratio above 1", "PUT", "/v1/projects/" + project + "/fraud/detector", adminToken, `{"conversionRatio":1.5}`, nil, 400, "INVALID_PARAMETER", "detector.conversionRatio"},
+		{"detector negative min sends", "PUT", "/v1/projects/" + project + "/fraud/detector", adminToken, `{"minSends":-1}`, nil, 400, "INVALID_PARAMETER", "detector.minSends"},
+		{"detector cooling over a week", "PUT", "/v1/projects/" + project + "/fraud/detector", adminToken, `{"coolingMinutes":10081}`, nil, 400, "INVALID_PARAMETER", "detector.coolingMinutes"},
+		{"detector enabled as text", "PUT", "/v1/projects/" + project + "/fraud/detector", adminToken, `{"enabled":"no"}`, nil, 400, "INVALID_PARAMETER", "enabled"},
+		{"detector of an unknown project", "GET", "/v1/projects/prj_nope/fraud/detector", adminToken, nil, nil, 404, "NOT_FOUND", ""},
 		{"blocks with an api key", "GET", "/v1/projects/" + project + "/fraud/blocks", key, nil, nil, 401, "UNAUTHENTICATED", ""},
 		// checks
 		{"check missing code", "POST", "/v1/verifications/" + vid + "/check", key, `{}`, nil, 400, "INVALID_PARAMETER", "code"},

@@ -60,3 +60,65 @@ func (s *Server) releasePrefix(w http.ResponseWriter, r *http.Request) error {
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
+
+// detectorView is a project's pumping detector settings as they apply
+// (defaults filled in).
+type detectorView struct {
+	Enabled         bool    `json:"enabled"`
+	MinSends        int     `json:"minSends" description:"Sends in the last hour below which a prefix is never blocked (default 50)"`
+	ConversionRatio float64 `json:"conversionRatio" description:"A prefix is suspect converting below this share of its usual conversion (default 0.25)"`
+	VolumeFactor    float64 `json:"volumeFactor" description:"... and sending above this many times its usual hourly volume (default 3)"`
+	CoolingMinutes  int     `json:"coolingMinutes" description:"How long a block of the detector lasts (default 60)"`
+}
+
+type detectorRequest struct {
+	Enabled         *bool    `json:"enabled"`
+	MinSends        *int     `json:"minSends"`
+	ConversionRatio *float64 `json:"conversionRatio"`
+	VolumeFactor    *float64 `json:"volumeFactor"`
+	CoolingMinutes  *int     `json:"coolingMinutes"`
+}
+
+func newDetectorView(d otp.PumpingDetector) detectorView {
+	e := d.Effective()
+	return detectorView{Enabled: !e.Disabled, MinSends: e.MinSends, ConversionRatio: e.ConversionRatio, VolumeFactor: e.VolumeFactor, CoolingMinutes: e.CoolingMinutes}
+}
+
+func (s *Server) getDetector(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.svc.GetProject(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeData(w, http.StatusOK, newDetectorView(p.Fraud.Detector))
+	return nil
+}
+
+// setDetector replaces the settings; a field left out takes its default.
+func (s *Server) setDetector(w http.ResponseWriter, r *http.Request) error {
+	var req detectorRequest
+	if err := s.decode(w, r, &req, false); err != nil {
+		return err
+	}
+	var d otp.PumpingDetector
+	if req.Enabled != nil {
+		d.Disabled = !*req.Enabled
+	}
+	if req.MinSends != nil {
+		d.MinSends = *req.MinSends
+	}
+	if req.ConversionRatio != nil {
+		d.ConversionRatio = *req.ConversionRatio
+	}
+	if req.VolumeFactor != nil {
+		d.VolumeFactor = *req.VolumeFactor
+	}
+	if req.CoolingMinutes != nil {
+		d.CoolingMinutes = *req.CoolingMinutes
+	}
+	got, err := s.svc.SetDetector(r.Context(), r.PathValue("id"), d)
+	if err != nil {
+		return err
+	}
+	writeData(w, http.StatusOK, newDetectorView(got))
+	return nil
+}

@@ -56,3 +56,25 @@ func TestPrefixBlocksByHand(t *testing.T) {
 		t.Errorf("release of no block: %s, want the prefix named", r.raw)
 	}
 }
+
+// TestDetectorSettings: the owner reads the detector's settings with
+// their defaults, changes some (the rest take defaults) and turns it off.
+func TestDetectorSettings(t *testing.T) {
+	h := newHarness(t)
+	tok := h.developer("owner@example.com")
+	projectID := h.mustStatus(h.do("POST", "/v1/projects", tok, map[string]any{"name": "P"}), 201).data()["id"].(string)
+	path := "/v1/projects/" + projectID + "/fraud/detector"
+	d := h.mustStatus(h.do("GET", path, tok, nil), 200).data()
+	if d["enabled"] != true || d["minSends"] != 50.0 || d["conversionRatio"] != 0.25 || d["volumeFactor"] != 3.0 || d["coolingMinutes"] != 60.0 {
+		t.Errorf("default detector = %v", d)
+	}
+	d = h.mustStatus(h.do("PUT", path, tok, map[string]any{"minSends": 200, "coolingMinutes": 120}), 200).data()
+	if d["enabled"] != true || d["minSends"] != 200.0 || d["coolingMinutes"] != 120.0 || d["conversionRatio"] != 0.25 {
+		t.Errorf("detector after PUT = %v", d)
+	}
+	d = h.mustStatus(h.do("PUT", path, tok, map[string]any{"enabled": false}), 200).data()
+	if d["enabled"] != false || d["minSends"] != 50.0 {
+		t.Errorf("detector turned off = %v, want off with the defaults", d)
+	}
+	h.wantRefused("another developer's detector", h.do("PUT", path, h.developer("other@example.com"), map[string]any{"enabled": true}), 404, "NOT_FOUND", "")
+}

@@ -126,3 +126,24 @@ func (s *Service) recordBlockEvents(ctx context.Context, projectID string, t Eve
 	}
 	return nil
 }
+
+// SetDetector replaces the pumping detector's settings of a project the
+// caller may manage (zero fields take the defaults) and returns them as
+// stored. Errors: NOT_FOUND, INVALID_PARAMETER.
+func (s *Service) SetDetector(ctx context.Context, projectID string, d PumpingDetector) (PumpingDetector, error) {
+	if err := d.validate(); err != nil {
+		return PumpingDetector{}, err
+	}
+	p, err := s.updateFraud(ctx, projectID, func(f *FraudSettings) error {
+		f.Detector = d
+		return nil
+	})
+	if err != nil {
+		return PumpingDetector{}, err
+	}
+	return p.Fraud.Detector, nil
+}
+
+// Effective is d with the defaults in place of its zero fields: what the
+// detector applies.
+func (d PumpingDetector) Effective() PumpingDetector { return d.effective() }

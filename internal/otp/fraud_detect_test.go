@@ -63,3 +63,32 @@ func TestDetectorBlocksWhereTheAttackIs(t *testing.T) {
 		t.Errorf("a second run blocked %v, %v; want nothing new", again, err)
 	}
 }
+
+// Learnt budgets are written for projects with traffic in the last hour
+// only, per country: 3 times the busiest normal hour and day, at least
+// the floors; an hour converting far below the project's is not normal.
+func TestLearntBudgets(t *testing.T) {
+	f := newFixture(t, otp.Limits{})
+	busy, _ := f.newApp(t, otp.Live)
+	idle, _ := f.newApp(t, otp.Live)
+	seedTraffic(t, f, idle.ProjectID, "+447400", "GB", 3*time.Hour, 500, 400)
+	seedTraffic(t, f, busy.ProjectID, "+447400", "GB", 3*time.Hour, 100, 80)
+	seedTraffic(t, f, busy.ProjectID, "+447400", "GB", 2*time.Hour, 40, 32)
+	seedTraffic(t, f, busy.ProjectID, "+447400", "GB", 30*time.Minute, 5, 4)
+	seedTraffic(t, f, busy.ProjectID, "+998901", "UZ", 26*time.Hour, 900, 0) // an attack's hour
+	n, err := f.svc.LearnBudgets(t.Context())
+	if err != nil || n != 1 {
+		t.Fatalf("LearnBudgets = %d, %v; want the one project with traffic in the last hour", n, err)
+	}
+	p, err := f.svc.GetProject(t.Context(), busy.ProjectID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "[{GB  300 435} {UZ  20 200}]"
+	if got := fmt.Sprint(p.Fraud.Budgets.Learnt); got != want || !p.Fraud.Budgets.LearntAt.Equal(f.clock.Now()) {
+		t.Errorf("learnt = %s at %s, want %s now", got, p.Fraud.Budgets.LearntAt, want)
+	}
+	if q, _ := f.svc.GetProject(t.Context(), idle.ProjectID); len(q.Fraud.Budgets.Learnt) != 0 || !q.Fraud.Budgets.LearntAt.IsZero() {
+		t.Errorf("the idle project was written: %+v", q.Fraud.Budgets)
+	}
+}

@@ -19,6 +19,9 @@ const (
 	// refused its next few.
 	LearntBudgetHourFloor = 20
 	LearntBudgetDayFloor  = 200
+	// learntBudgetMax bounds a learnt budget as the budget rules are
+	// bounded (a hundred million).
+	learntBudgetMax = 100_000_000
 	// LearntBudgetEvery is how often the budgets are learnt again.
 	LearntBudgetEvery = time.Hour
 	// learntMinConversion leaves out of "normal" the hours converting
@@ -103,8 +106,8 @@ func learntBudgets(hours []TrafficHour) []BudgetRule {
 			busiestDay = max(busiestDay, n)
 		}
 		out = append(out, BudgetRule{Country: c,
-			PerHour: max(LearntBudgetHourFloor, LearntBudgetFactor*busiestHour),
-			PerDay:  max(LearntBudgetDayFloor, LearntBudgetFactor*busiestDay)})
+			PerHour: min(learntBudgetMax, max(LearntBudgetHourFloor, LearntBudgetFactor*busiestHour)),
+			PerDay:  min(learntBudgetMax, max(LearntBudgetDayFloor, LearntBudgetFactor*busiestDay))})
 	}
 	return out
 }

@@ -65,8 +65,10 @@ func TestDetectorBlocksWhereTheAttackIs(t *testing.T) {
 }
 
 // Learnt budgets are written for projects with traffic in the last hour
-// only, per country: 3 times the busiest normal hour and day, at least
-// the floors; an hour converting far below the project's is not normal.
+// only, per country and per busy prefix (1000 normal sends a week): 3
+// times the busiest normal hour and day, at least the floors; an hour
+// converting far below the project's is not normal, and a prefix with no
+// normal hour gets none.
 func TestLearntBudgets(t *testing.T) {
 	f := newFixture(t, otp.Limits{})
 	busy, _ := f.newApp(t, otp.Live)
@@ -76,6 +78,9 @@ func TestLearntBudgets(t *testing.T) {
 	seedTraffic(t, f, busy.ProjectID, "+447400", "GB", 2*time.Hour, 40, 32)
 	seedTraffic(t, f, busy.ProjectID, "+447400", "GB", 30*time.Minute, 5, 4)
 	seedTraffic(t, f, busy.ProjectID, "+998901", "UZ", 26*time.Hour, 900, 0) // an attack's hour
+	seedTraffic(t, f, busy.ProjectID, "+336120", "FR", 50*time.Hour, 600, 540)
+	seedTraffic(t, f, busy.ProjectID, "+336129", "FR", 49*time.Hour, 400, 360) // +33612: busy
+	seedTraffic(t, f, busy.ProjectID, "+447400", "GB", 4*time.Hour, 900, 720)  // +44740 busy too, with the hours above
 	n, err := f.svc.LearnBudgets(t.Context())
 	if err != nil || n != 1 {
 		t.Fatalf("LearnBudgets = %d, %v; want the one project with traffic in the last hour", n, err)
@@ -84,7 +89,7 @@ func TestLearntBudgets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "[{GB  300 435} {UZ  20 200}]"
+	want := "[{FR  1800 3000} {GB  2700 3135} {UZ  20 200} { +33612 1800 3000} { +44740 2700 3135}]"
 	if got := fmt.Sprint(p.Fraud.Budgets.Learnt); got != want || !p.Fraud.Budgets.LearntAt.Equal(f.clock.Now()) {
 		t.Errorf("learnt = %s at %s, want %s now", got, p.Fraud.Budgets.LearntAt, want)
 	}

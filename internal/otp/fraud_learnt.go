@@ -1,15 +1,17 @@
 package otp
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 )
 
 // Learnt budgets: the detector's hourly pass writes, per country a
-// project sent to in the last week, the sends an hour and a day that are
-// normal for it, which the budget checks enforce beside the rules set by
-// hand (SendBudgets.Learnt).
+// project sent to in the last week and per busy prefix, the sends an hour
+// and a day that are normal for it, which the budget checks enforce
+// beside the rules set by hand (SendBudgets.Learnt).
 const (
 	// LearntBudgetFactor is the headroom over the busiest normal hour
 	// (and day) of the last week: growth within it is not refused.
@@ -22,6 +24,12 @@ const (
 	// learntBudgetMax bounds a learnt budget as the budget rules are
 	// bounded (a hundred million).
 	learntBudgetMax = 100_000_000
+	// LearntPrefixDigits is the length of the prefixes that get budgets
+	// of their own, LearntBusyPrefix the normal sends a week that make
+	// one busy, and learntMaxPrefixes how many of the busiest get one.
+	LearntPrefixDigits = 5
+	LearntBusyPrefix   = 1000
+	learntMaxPrefixes  = 100
 	// LearntBudgetEvery is how often the budgets are learnt again.
 	LearntBudgetEvery = time.Hour
 	// learntMinConversion leaves out of "normal" the hours converting
@@ -42,11 +50,10 @@ func (s *Service) LearnBudgets(ctx context.Context) (int, error) {
 	}
 	n := 0
 	for _, id := range ids {
-		hours, err := s.store.FraudTrafficByHour(ctx, id, now.Add(-DetectorBaseline), now)
+		learnt, err := s.learnProject(ctx, id, now.Add(-DetectorBaseline), now)
 		if err != nil {
 			return n, fmt.Errorf("learn budgets of %s: %w", id, err)
 		}
-		learnt := learntBudgets(hours)
 		err = s.store.UpdateProjectFraud(ctx, id, func(f *FraudSettings) error {
 			f.Budgets.Learnt, f.Budgets.LearntAt = learnt, now
 			return f.validate()
@@ -63,51 +70,88 @@ func (s *Service) LearnBudgets(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// learntBudgets is one rule per country of hours: LearntBudgetFactor
-// times its busiest normal hour and day, at least the floors. A country
-// "" (a number libphonenumber places nowhere) gets none.
-func learntBudgets(hours []TrafficHour) []BudgetRule {
-	type week struct {
-		sends, verified int
-		hours           []TrafficHour
+// learnProject is the learnt rules of one project over [from, to): one
+// per country, then one per busy prefix (the busiest first).
+func (s *Service) learnProject(ctx context.Context, projectID string, from, to time.Time) ([]BudgetRule, error) {
+	hours, err := s.store.FraudTrafficByHour(ctx, projectID, from, to, "")
+	if err != nil {
+		return nil, err
 	}
-	byCountry := map[string]*week{}
-	var all week
+	var sends, verified int
 	for _, h := range hours {
-		all.sends += h.Sends
-		all.verified += h.Verified
-		if h.Country == "" {
-			continue
-		}
-		w := byCountry[h.Country]
-		if w == nil {
-			w = &week{}
-			byCountry[h.Country] = w
-		}
-		w.sends += h.Sends
-		w.verified += h.Verified
-		w.hours = append(w.hours, h)
+		sends, verified = sends+h.Sends, verified+h.Verified
 	}
-	normal := learntMinConversion * conversion(all.sends, all.verified)
+	normal := learntMinConversion * conversion(sends, verified)
+	byCountry := map[string][]TrafficHour{}
+	for _, h := range hours {
+		if h.Country != "" {
+			byCountry[h.Country] = append(byCountry[h.Country], h)
+		}
+	}
 	var out []BudgetRule
 	for _, c := range sortedKeys(byCountry) {
-		w := byCountry[c]
-		busiestHour := 0
-		days := map[int64]int{}
-		for _, h := range w.hours {
-			if conversion(h.Sends, h.Verified) < normal {
-				continue
-			}
-			busiestHour = max(busiestHour, h.Sends)
-			days[dayOf(h.Hour)] += h.Sends
-		}
-		busiestDay := 0
-		for _, n := range days {
-			busiestDay = max(busiestDay, n)
-		}
-		out = append(out, BudgetRule{Country: c,
-			PerHour: min(learntBudgetMax, max(LearntBudgetHourFloor, LearntBudgetFactor*busiestHour)),
-			PerDay:  min(learntBudgetMax, max(LearntBudgetDayFloor, LearntBudgetFactor*busiestDay))})
+		r, _ := learntRule(byCountry[c], normal)
+		r.Country = c
+		out = append(out, r)
 	}
-	return out
+
+	weeks, err := s.store.FraudTraffic(ctx, projectID, from, to, "", LearntPrefixDigits)
+	if err != nil {
+		return nil, err
+	}
+	busy := map[string]int{}
+	for _, w := range weeks {
+		if len(w.Prefix) == 1+LearntPrefixDigits && conversion(w.Sends, w.Verified) >= normal {
+			busy[w.Prefix] += w.Sends
+		}
+	}
+	prefixes := sortedKeys(busy)
+	prefixes = slices.DeleteFunc(prefixes, func(p string) bool { return busy[p] < LearntBusyPrefix })
+	slices.SortStableFunc(prefixes, func(a, b string) int { return cmp.Compare(busy[b], busy[a]) })
+	prefixes = prefixes[:min(len(prefixes), learntMaxPrefixes)]
+	slices.Sort(prefixes)
+	for _, p := range prefixes {
+		hours, err := s.store.FraudTrafficByHour(ctx, projectID, from, to, p)
+		if err != nil {
+			return nil, err
+		}
+		if r, ok := learntRule(hours, normal); ok {
+			r.Prefix = p
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// learntRule is LearntBudgetFactor times the busiest normal hour and day
+// of hours, at least the floors; ok is false when no hour was normal.
+func learntRule(hours []TrafficHour, normal float64) (BudgetRule, bool) {
+	busiestHour := 0
+	days := map[int64]int{}
+	byHour := map[int64]*TrafficHour{} // a prefix's hours come by country
+	for _, h := range hours {
+		k := h.Hour.Unix()
+		if byHour[k] == nil {
+			byHour[k] = &TrafficHour{Hour: h.Hour}
+		}
+		byHour[k].Sends += h.Sends
+		byHour[k].Verified += h.Verified
+	}
+	ok := false
+	for _, h := range byHour {
+		if conversion(h.Sends, h.Verified) < normal {
+			continue
+		}
+		ok = true
+		busiestHour = max(busiestHour, h.Sends)
+		days[dayOf(h.Hour)] += h.Sends
+	}
+	busiestDay := 0
+	for _, n := range days {
+		busiestDay = max(busiestDay, n)
+	}
+	return BudgetRule{
+		PerHour: min(learntBudgetMax, max(LearntBudgetHourFloor, LearntBudgetFactor*busiestHour)),
+		PerDay:  min(learntBudgetMax, max(LearntBudgetDayFloor, LearntBudgetFactor*busiestDay)),
+	}, ok
 }

@@ -210,6 +210,13 @@ func TestSimulatedPumpingAttack(t *testing.T) {
 	if uz := learnt["UZ"]; uz.PerHour != otp.LearntBudgetHourFloor || uz.PerDay != otp.LearntBudgetDayFloor {
 		t.Errorf("learnt UZ budget %+v, want the floors: attack hours are not normal", uz)
 	}
+	for _, r := range p.Fraud.Budgets.Learnt {
+		for _, ap := range attackPrefixes {
+			if r.Prefix != "" && (strings.HasPrefix(r.Prefix, ap) || strings.HasPrefix(ap, r.Prefix)) {
+				t.Errorf("learnt budget %+v for an attack prefix", r)
+			}
+		}
+	}
 }
 
 // seedNormalWeek writes a week of normal traffic history before now into

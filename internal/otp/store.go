@@ -180,8 +180,8 @@ type Store interface {
 	// digits of their prefix and by country.
 	FraudTraffic(ctx context.Context, projectID string, from, to time.Time, under string, digits int) ([]TrafficCount, error)
 	// FraudTrafficByHour sums a project's traffic history over [from, to)
-	// by country and hour.
-	FraudTrafficByHour(ctx context.Context, projectID string, from, to time.Time) ([]TrafficHour, error)
+	// under the prefix under ("" for all) by country and hour.
+	FraudTrafficByHour(ctx context.Context, projectID string, from, to time.Time, under string) ([]TrafficHour, error)
 	// FraudTrafficProjects returns the projects with traffic in the
 	// buckets from on, in id order.
 	FraudTrafficProjects(ctx context.Context, from time.Time) ([]string, error)

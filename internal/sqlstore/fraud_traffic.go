@@ -48,14 +48,15 @@ func (s *Store) FraudTraffic(ctx context.Context, projectID string, from, to tim
 	return out, s.dbErr("fraud traffic", rows.Err())
 }
 
-// FraudTrafficByHour sums the project's rows in [from, to) by country and hour.
-func (s *Store) FraudTrafficByHour(ctx context.Context, projectID string, from, to time.Time) ([]otp.TrafficHour, error) {
+// FraudTrafficByHour sums the project's rows in [from, to) under the
+// prefix under by country and hour.
+func (s *Store) FraudTrafficByHour(ctx context.Context, projectID string, from, to time.Time, under string) ([]otp.TrafficHour, error) {
 	const hour = int64(time.Hour / time.Microsecond)
 	rows, err := s.reader.QueryContext(ctx,
 		`SELECT country, bucket - bucket % $4 AS h, SUM(sends), SUM(verified) FROM fraud_traffic
-		WHERE project_id = $1 AND bucket >= $2 AND bucket < $3
+		WHERE project_id = $1 AND bucket >= $2 AND bucket < $3 AND prefix >= $5 AND prefix < $6
 		GROUP BY country, bucket - bucket % $4 ORDER BY country, h`,
-		projectID, micros(from), micros(to), hour)
+		projectID, micros(from), micros(to), hour, under, under+"~")
 	if err != nil {
 		return nil, s.dbErr("fraud traffic by hour", err)
 	}

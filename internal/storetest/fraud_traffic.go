@@ -54,12 +54,19 @@ func testFraudTraffic(t *testing.T, st otp.Store) {
 	if len(got) != 2 || got[0].Country != "GB" || got[0].Sends != 4 || got[1].Country != "UZ" || got[1].Sends != 17 {
 		t.Errorf("FraudTraffic of every phone = %+v, want GB 4 and UZ 17 sends", got)
 	}
-	hours, err := st.FraudTrafficByHour(ctx, p.ID, b0, b0.Add(time.Hour))
+	hours, err := st.FraudTrafficByHour(ctx, p.ID, b0, b0.Add(time.Hour), "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(hours) != 2 || hours[1].Country != "UZ" || hours[1].Sends != 17 || !hours[1].Hour.Equal(b0) {
 		t.Errorf("FraudTrafficByHour = %+v, want GB, then UZ with 17 sends in the hour of %s", hours, b0)
+	}
+	hours, err = st.FraudTrafficByHour(ctx, p.ID, b0, b0.Add(time.Hour), "+998902")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hours) != 1 || hours[0].Country != "UZ" || hours[0].Sends != 5 {
+		t.Errorf("FraudTrafficByHour under +998902 = %+v, want its 5 sends", hours)
 	}
 	ids, err := st.FraudTrafficProjects(ctx, b1)
 	if err != nil || len(ids) != 1 || ids[0] != p.ID {

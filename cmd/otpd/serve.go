@@ -136,6 +136,7 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 	wg.Go(func() { sweep(bgCtx, svc, logger) })
 	wg.Go(func() { consumeEvents(bgCtx, svc, logger) })
 	wg.Go(func() { postWebhooks(bgCtx, svc, logger) })
+	wg.Go(func() { detectPumping(bgCtx, svc, logger) })
 
 	if cfg.DebugAddr != "" {
 		// Profiles and goroutine dumps, on a separate listener that should
@@ -227,6 +228,33 @@ func consumeEvents(ctx context.Context, svc *otp.Service, logger *slog.Logger) {
 			}
 			if n < batch {
 				break
+			}
+		}
+	}
+}
+
+// detectPumping runs the pumping detector every minute and learns the
+// send budgets every hour (otp.LearntBudgetEvery). Both are safe to run
+// on every instance: a block already in place is not added again, and
+// the learnt budgets of the same history are the same.
+func detectPumping(ctx context.Context, svc *otp.Service, logger *slog.Logger) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	var learnt time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			if _, err := svc.DetectPumping(ctx); err != nil && ctx.Err() == nil {
+				logger.Error("pumping detector", "err", err)
+			}
+			if now.Sub(learnt) < otp.LearntBudgetEvery {
+				continue
+			}
+			learnt = now
+			if _, err := svc.LearnBudgets(ctx); err != nil && ctx.Err() == nil {
+				logger.Error("learnt budgets", "err", err)
 			}
 		}
 	}

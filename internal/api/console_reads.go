@@ -42,6 +42,9 @@ type logView struct {
 	DeliveryStatus string    `json:"deliveryStatus"`
 	CreatedAt      time.Time `json:"createdAt"`
 	Reason         string    `json:"reason,omitempty" description:"Why, where the type alone does not say: the budgets a monitor-mode send went beyond (fraud.flagged)"`
+	// Block is what a fraud.blocked or fraud.released event is about
+	// (it has no verification).
+	Block *blockView `json:"block,omitempty" description:"The blocked prefix of a fraud.blocked or fraud.released event, which concerns no verification"`
 }
 
 // queryLimit reads ?limit, between 1 and max, default def.
@@ -115,6 +118,10 @@ func (s *Server) listLogs(w http.ResponseWriter, r *http.Request) error {
 	for i, e := range recs {
 		views[i] = logView{ID: e.ID, Type: string(e.Type), AppID: e.AppID, VerificationID: e.VerificationID,
 			Channel: string(e.Channel), To: e.To, Status: string(e.Status), DeliveryStatus: string(e.DeliveryStatus), CreatedAt: e.CreatedAt, Reason: e.Reason}
+		if e.Block != nil {
+			b := newBlockView(*e.Block)
+			views[i].Block = &b
+		}
 	}
 	writeJSON(w, http.StatusOK, listBody{Data: views, Pagination: page})
 	return nil

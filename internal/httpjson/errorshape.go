@@ -40,6 +40,7 @@ var statusOf = map[string]int{
 	otp.CodeRateLimited:          http.StatusTooManyRequests,
 	otp.CodeSendBudgetExceeded:   http.StatusTooManyRequests,
 	otp.CodeGuessBudgetExceeded:  http.StatusTooManyRequests,
+	otp.CodePrefixBlocked:        http.StatusTooManyRequests,
 	otp.CodeInsufficientCredits:  http.StatusPaymentRequired,
 	otp.CodeQuotaExceeded:        http.StatusForbidden,
 	otp.CodeGeoNotAllowed:        http.StatusForbidden,

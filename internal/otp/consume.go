@@ -8,7 +8,8 @@ import (
 // ConsumeEvents takes up to limit new events and, in one write, fans them
 // out to the webhook endpoints that want them, adds them to the analytics
 // rollup, records sent messages in the usage ledger and charges their cost
-// to project balances. It returns how many events it took. Each event is
+// to project balances, and counts sends and verifications in the fraud
+// traffic history. It returns how many events it took. Each event is
 // consumed once, even across a crash, and each message charged once.
 func (s *Service) ConsumeEvents(ctx context.Context, limit int) (int, error) {
 	events, err := s.store.ListUndispatchedEvents(ctx, limit)
@@ -36,7 +37,7 @@ func (s *Service) ConsumeEvents(ctx context.Context, limit int) (int, error) {
 			if !w.Wants(e.Type) {
 				continue
 			}
-			if v == nil {
+			if v == nil && e.VerificationID != "" {
 				if v, err = s.store.GetVerification(ctx, e.AppID, e.VerificationID); err != nil {
 					if isCode(err, CodeNotFound) {
 						break // deleted since: nothing to tell
@@ -48,6 +49,9 @@ func (s *Service) ConsumeEvents(ctx context.Context, limit int) (int, error) {
 			if err != nil {
 				return 0, fmt.Errorf("consume events: encode %s: %w", e.ID, err)
 			}
+			if body == nil {
+				continue // the endpoint's scheme has no such event
+			}
 			deliveries = append(deliveries, WebhookDelivery{
 				ID: NewID("whd"), WebhookID: w.ID, AppID: e.AppID, EventID: e.ID, EventType: e.Type, Payload: body,
 				Status: WebhookPending, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now,
@@ -58,7 +62,11 @@ func (s *Service) ConsumeEvents(ctx context.Context, limit int) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("consume events: %w", err)
 	}
-	if err := s.store.ConsumeEvents(ctx, deliveries, statsOf(events), usage, ids); err != nil {
+	traffic, err := s.trafficOf(ctx, events)
+	if err != nil {
+		return 0, fmt.Errorf("consume events: %w", err)
+	}
+	if err := s.store.ConsumeEvents(ctx, deliveries, statsOf(events), usage, traffic, ids); err != nil {
 		return 0, fmt.Errorf("consume events: %w", err)
 	}
 	return len(events), nil

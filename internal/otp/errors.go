@@ -95,3 +95,7 @@ func invalidField(field, key, msg string) *Error {
 func rateLimited(key, msg string, retryAfter time.Duration) *Error {
 	return &Error{Code: CodeRateLimited, Key: key, Message: msg, RetryAfter: retryAfter}
 }
+
+// CodePrefixBlocked: sends to the number's prefix are paused, by the
+// pumping detector or by hand (429, retry when the block ends).
+const CodePrefixBlocked = "PREFIX_BLOCKED"

@@ -18,6 +18,11 @@ const (
 	// EventFlagged is a send a monitor-mode budget would have refused:
 	// it went, and is flagged for review (issue 16).
 	EventFlagged EventType = "fraud.flagged"
+	// A project's prefix was blocked (by the pumping detector or by
+	// hand) or released: an event of each application of the project,
+	// about no verification (Event.Block says which block).
+	EventFraudBlocked  EventType = "fraud.blocked"
+	EventFraudReleased EventType = "fraud.released"
 )
 
 // Event is written in the same transaction as the change it records, so
@@ -37,6 +42,12 @@ type Event struct {
 	// monitor-mode send went beyond (fraud.flagged). Safe to show: it
 	// names budgets, never a destination.
 	Reason string
+	// Block is the subject of a fraud.blocked or fraud.released event
+	// (which has no verification), nil for every other event.
+	Block *PrefixBlock
+	// Destination is the verification's, as the consumer reads the event
+	// (not stored with it): the fraud traffic history counts by its prefix.
+	Destination string
 }
 
 func newEvent(t EventType, v *Verification, now time.Time) Event {

@@ -69,7 +69,10 @@ func (s *Service) updateFraud(ctx context.Context, projectID string, change func
 // a fallback step's destination at creation and when the step is sent,
 // and a resend. It is called with the project read from the cache.
 func (s *Service) screenSend(ctx context.Context, a *Application, p *Project, sc sendScreen) error {
-	return screenGeo(p, sc)
+	if err := screenGeo(p, sc); err != nil {
+		return err
+	}
+	return p.Fraud.blocked(sc.Dest, s.clock.Now())
 }
 
 // screenStored is screenSend for a send to a stored destination, made

@@ -109,7 +109,7 @@ type fixture struct {
 	clock   *testClock
 }
 
-func newFixture(t *testing.T, limits otp.Limits) *fixture {
+func newFixture(t testing.TB, limits otp.Limits) *fixture {
 	t.Helper()
 	return newFixtureConfig(t, otp.Config{Limits: limits})
 }

@@ -569,7 +569,8 @@ func (s *Service) Cancel(ctx context.Context, a *Application, id string) (*Verif
 // expired, so their events fire without anyone checking. It returns how
 // many it marked. It also deletes idempotency keys older than
 // IdempotencyWindow, test-inbox messages older than TestInboxRetention,
-// users not verified within UserRetention,
+// users not verified within UserRetention, the fraud traffic history
+// older than TrafficRetention,
 // and verification sessions and verify tokens that have ended.
 func (s *Service) SweepExpired(ctx context.Context, limit int) (int, error) {
 	refs, err := s.store.ListExpiredPending(ctx, s.clock.Now(), limit)
@@ -613,6 +614,9 @@ func (s *Service) SweepExpired(ctx context.Context, limit int) (int, error) {
 	}
 	if _, err := s.store.DeleteUsersBefore(ctx, now.Add(-s.cfg.UserRetention), 1000); err != nil {
 		return n, fmt.Errorf("sweep users: %w", err)
+	}
+	if _, err := s.store.DeleteFraudTrafficBefore(ctx, now.Add(-TrafficRetention)); err != nil {
+		return n, fmt.Errorf("sweep fraud traffic: %w", err)
 	}
 	return n, nil
 }

@@ -286,9 +286,13 @@ func (s *Service) sendOnSession(ctx context.Context, a *Application, p *Project,
 		if err := s.checkMonthlySends(ctx, p, a); err != nil { // each send is a message
 			return nil, err
 		}
-		dest, err := ParseDestination(sess.To, "to")
+		// Each send of a session passes the fraud defences, as a verification's does.
+		dest, _, err := parseDestinationFor(a, sess.To, "to")
 		if err != nil {
 			return nil, fmt.Errorf("session %s: %w", sess.ID, err)
+		}
+		if err := s.screenSend(ctx, a, p, sendScreen{Channel: ch, Dest: dest, RemoteIP: remoteIP}); err != nil {
+			return nil, err
 		}
 		if _, err := s.countSends(ctx, a, p, remoteIP, []plannedSend{{Dest: dest}}); err != nil {
 			return nil, err

@@ -166,14 +166,31 @@ type Store interface {
 	// DeleteWebhook removes an endpoint with its delivery log.
 	DeleteWebhook(ctx context.Context, id string) error
 
+	// AddEvents writes events about no verification (fraud.blocked,
+	// fraud.released), for the consumer to fan out.
+	AddEvents(ctx context.Context, events []Event) error
 	// ListUndispatchedEvents returns up to limit events not yet fanned out to webhooks, oldest first.
 	ListUndispatchedEvents(ctx context.Context, limit int) ([]Event, error)
 	// ConsumeEvents inserts the webhook deliveries ds (skipping any
 	// already queued for the same endpoint and event), adds stats to the
 	// daily rollup, writes usage to the usage ledger (skipping messages
 	// already there) and takes the cost of the rows it wrote from project
-	// balances, and marks events consumed, in one transaction.
-	ConsumeEvents(ctx context.Context, ds []WebhookDelivery, stats []StatDelta, usage []UsageRecord, events []string) error
+	// balances, adds traffic to the fraud traffic history, and marks
+	// events consumed, in one transaction.
+	ConsumeEvents(ctx context.Context, ds []WebhookDelivery, stats []StatDelta, usage []UsageRecord, traffic []TrafficDelta, events []string) error
+	// FraudTraffic sums a project's traffic history over the buckets in
+	// [from, to) whose prefix starts with under, by the first digits
+	// digits of their prefix and by country.
+	FraudTraffic(ctx context.Context, projectID string, from, to time.Time, under string, digits int) ([]TrafficCount, error)
+	// FraudTrafficByHour sums a project's traffic history over [from, to)
+	// under the prefix under ("" for all) by country and hour.
+	FraudTrafficByHour(ctx context.Context, projectID string, from, to time.Time, under string) ([]TrafficHour, error)
+	// FraudTrafficProjects returns the projects with traffic in the
+	// buckets from on, in id order.
+	FraudTrafficProjects(ctx context.Context, from time.Time) ([]string, error)
+	// DeleteFraudTrafficBefore deletes the traffic history's buckets that
+	// start before before, and returns how many rows it deleted.
+	DeleteFraudTrafficBefore(ctx context.Context, before time.Time) (int, error)
 	// ClaimWebhookDeliveries leases up to limit due pending deliveries and
 	// counts the attempt. It takes them round-robin across applications,
 	// oldest first within each, never leaving an application more than

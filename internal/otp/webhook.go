@@ -27,7 +27,8 @@ const (
 )
 
 // EventTypes lists every event a webhook can subscribe to.
-var EventTypes = []EventType{EventCreated, EventSent, EventDelivered, EventFailed, EventVerified, EventExpired, EventMaxAttempts, EventCanceled, EventFlagged}
+var EventTypes = []EventType{EventCreated, EventSent, EventDelivered, EventFailed, EventVerified, EventExpired, EventMaxAttempts, EventCanceled,
+	EventFlagged, EventFraudBlocked, EventFraudReleased}
 
 // Webhook is an endpoint of an application that receives its events.
 type Webhook struct {

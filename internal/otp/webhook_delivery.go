@@ -82,7 +82,9 @@ type WebhookSecrets struct {
 // long to keep retrying. internal/webhook provides it.
 type WebhookTransport interface {
 	// Encode writes the body of event e about v for endpoint w, in the
-	// shape its signing scheme's receivers expect; never the code.
+	// shape its signing scheme's receivers expect; never the code. An
+	// event about no verification (fraud.blocked) has v nil; a nil body
+	// says the scheme has no such event, and the endpoint gets none.
 	Encode(e Event, v *Verification, w *Webhook) ([]byte, error)
 	// Post signs d's payload for the endpoint with secrets and posts it.
 	Post(ctx context.Context, w *Webhook, secrets WebhookSecrets, d *WebhookDelivery, at time.Time) WebhookResult

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -62,7 +63,7 @@ func (s *Store) ListEventLog(ctx context.Context, f otp.EventFilter) ([]otp.Even
 	limit := args.add(f.Limit)
 	arm := func(appCond string) string {
 		return `SELECT e.id AS id, e.type AS type, e.app_id AS app_id, e.verification_id AS verification_id, e.created_at AS created_at,
-				e.reason AS reason, COALESCE(v.channel, '') AS channel, COALESCE(v.destination, '') AS destination,
+				e.reason AS reason, e.detail AS detail, COALESCE(v.channel, '') AS channel, COALESCE(v.destination, '') AS destination,
 				COALESCE(v.status, '') AS status, COALESCE(v.delivery_status, '') AS delivery_status
 			FROM events e LEFT JOIN verifications v ON v.id = e.verification_id AND v.app_id = e.app_id
 			WHERE ` + strings.Join(append([]string{appCond}, where...), " AND ") + ` ORDER BY e.id DESC LIMIT ` + limit
@@ -90,13 +91,60 @@ func (s *Store) ListEventLog(ctx context.Context, f otp.EventFilter) ([]otp.Even
 		var (
 			r       otp.EventRecord
 			created int64
+			detail  string
 		)
-		if err := rows.Scan(&r.ID, &r.Type, &r.AppID, &r.VerificationID, &created, &r.Reason,
+		if err := rows.Scan(&r.ID, &r.Type, &r.AppID, &r.VerificationID, &created, &r.Reason, &detail,
 			&r.Channel, &r.To, &r.Status, &r.DeliveryStatus); err != nil {
 			return nil, s.dbErr("list event log", err)
 		}
 		r.CreatedAt = fromMicros(created)
+		if r.Block, err = decodeEventDetail(detail); err != nil {
+			return nil, err
+		}
 		out = append(out, r)
 	}
 	return out, s.dbErr("list event log", rows.Err())
+}
+
+// AddEvents writes events about no verification, their subject (the
+// block) as JSON in detail.
+func (s *Store) AddEvents(ctx context.Context, events []otp.Event) error {
+	return s.inTx(ctx, func(ctx context.Context, tx *txRunner) error {
+		for _, e := range events {
+			detail, err := encodeEventDetail(e.Block)
+			if err != nil {
+				return err
+			}
+			_, err = tx.ExecContext(ctx,
+				`INSERT INTO events (id, type, app_id, verification_id, created_at, dispatched, channel, country, cost_micros, cost_currency, detail)
+				VALUES ($1, $2, $3, $4, $5, 0, $6, $7, 0, '', $8)`,
+				e.ID, string(e.Type), e.AppID, e.VerificationID, micros(e.CreatedAt), string(e.Channel), e.Country, detail)
+			if err != nil {
+				return s.dbErr("add events", err)
+			}
+		}
+		return nil
+	})
+}
+
+func encodeEventDetail(b *otp.PrefixBlock) (string, error) {
+	if b == nil {
+		return "", nil
+	}
+	j, err := json.Marshal(b)
+	if err != nil {
+		return "", fmt.Errorf("encode event detail: %w", err)
+	}
+	return string(j), nil
+}
+
+func decodeEventDetail(s string) (*otp.PrefixBlock, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var b otp.PrefixBlock
+	if err := json.Unmarshal([]byte(s), &b); err != nil {
+		return nil, fmt.Errorf("decode event detail: %w", err)
+	}
+	return &b, nil
 }

@@ -2,11 +2,13 @@ package sqlstore
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
 // DeleteOldData removes up to limit finished verifications created before
-// verificationsBefore, with their messages and consumed events, and up to
+// verificationsBefore, with their messages and consumed events (and the
+// consumed events about no verification from before then), and up to
 // limit finished webhook deliveries last changed before webhooksBefore,
 // with their attempts. Rollups (users, daily stats) are kept. It returns
 // how many verifications and deliveries it removed.
@@ -33,6 +35,12 @@ func (s *Store) DeleteOldData(ctx context.Context, verificationsBefore, webhooks
 				}
 			}
 		}
+		// Events about no verification (fraud.blocked, ...) go by age.
+		if _, err := tx.ExecContext(ctx,
+			`DELETE FROM events WHERE verification_id = '' AND dispatched = 1 AND created_at < $1`,
+			micros(verificationsBefore)); err != nil {
+			return s.dbErr("delete old events", err)
+		}
 		dids, err := selectIDs(ctx, tx,
 			`SELECT id FROM webhook_deliveries WHERE status <> 'pending' AND updated_at < $1 ORDER BY updated_at`+limitClause(limit),
 			micros(webhooksBefore))
@@ -54,4 +62,18 @@ func (s *Store) DeleteOldData(ctx context.Context, verificationsBefore, webhooks
 		return nil
 	})
 	return n, err
+}
+
+// DeleteFraudTrafficBefore deletes the fraud traffic history's buckets
+// that start before before (otp.TrafficRetention ago).
+func (s *Store) DeleteFraudTrafficBefore(ctx context.Context, before time.Time) (int, error) {
+	res, err := s.writeExec(ctx, `DELETE FROM fraud_traffic WHERE bucket < $1`, micros(before))
+	if err != nil {
+		return 0, s.dbErr("delete old fraud traffic", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("delete old fraud traffic: %w", err)
+	}
+	return int(n), nil
 }

@@ -30,8 +30,10 @@ func scanWebhookDelivery(row interface{ Scan(...any) error }) (*otp.WebhookDeliv
 // webhooks, oldest first.
 func (s *Store) ListUndispatchedEvents(ctx context.Context, limit int) ([]otp.Event, error) {
 	rows, err := s.reader.QueryContext(ctx,
-		`SELECT id, type, app_id, verification_id, created_at, channel, country, cost_micros, cost_currency, reason
-		FROM events WHERE dispatched = 0 ORDER BY id`+limitClause(limit))
+		`SELECT e.id, e.type, e.app_id, e.verification_id, e.created_at, e.channel, e.country, e.cost_micros, e.cost_currency,
+			e.reason, e.detail, COALESCE(v.destination, '')
+		FROM events e LEFT JOIN verifications v ON v.id = e.verification_id AND v.app_id = e.app_id
+		WHERE e.dispatched = 0 ORDER BY e.id`+limitClause(limit))
 	if err != nil {
 		return nil, s.dbErr("list undispatched events", err)
 	}
@@ -41,12 +43,16 @@ func (s *Store) ListUndispatchedEvents(ctx context.Context, limit int) ([]otp.Ev
 		var (
 			e       otp.Event
 			created int64
+			detail  string
 		)
 		if err := rows.Scan(&e.ID, &e.Type, &e.AppID, &e.VerificationID, &created,
-			&e.Channel, &e.Country, &e.Cost.Micros, &e.Cost.Currency, &e.Reason); err != nil {
+			&e.Channel, &e.Country, &e.Cost.Micros, &e.Cost.Currency, &e.Reason, &detail, &e.Destination); err != nil {
 			return nil, s.dbErr("list undispatched events", err)
 		}
 		e.CreatedAt = fromMicros(created)
+		if e.Block, err = decodeEventDetail(detail); err != nil {
+			return nil, err
+		}
 		out = append(out, e)
 	}
 	return out, s.dbErr("list undispatched events", rows.Err())
@@ -54,10 +60,11 @@ func (s *Store) ListUndispatchedEvents(ctx context.Context, limit int) ([]otp.Ev
 
 // ConsumeEvents inserts the webhook deliveries ds, skipping any already
 // queued for the same endpoint and event, adds stats to the daily rollup,
-// records usage in the ledger (charging what it newly records) and marks
+// records usage in the ledger (charging what it newly records), adds
+// traffic to the fraud traffic history and marks
 // events consumed, in one transaction: so each event is counted once and
 // fanned out once, and each message charged once, even after a crash.
-func (s *Store) ConsumeEvents(ctx context.Context, ds []otp.WebhookDelivery, stats []otp.StatDelta, usage []otp.UsageRecord, events []string) error {
+func (s *Store) ConsumeEvents(ctx context.Context, ds []otp.WebhookDelivery, stats []otp.StatDelta, usage []otp.UsageRecord, traffic []otp.TrafficDelta, events []string) error {
 	return s.inTx(ctx, func(ctx context.Context, tx *txRunner) error {
 		// The ledger first, as DeleteApplication does: of the two racing
 		// on the same events, the one that waits holds no other lock.
@@ -84,6 +91,9 @@ func (s *Store) ConsumeEvents(ctx context.Context, ds []otp.WebhookDelivery, sta
 			if err != nil {
 				return s.dbErr("add daily stats", err)
 			}
+		}
+		if err := s.addTraffic(ctx, tx, traffic); err != nil {
+			return err
 		}
 		for start := 0; start < len(events); start += 500 {
 			in, args := inList(events[start:min(start+500, len(events))])

@@ -18,11 +18,11 @@ func testAnalytics(t *testing.T, st otp.Store) {
 		{AppID: a.ID, Day: day, Channel: otp.Email, Created: 1, Sent: 1, Verified: 1},
 		{AppID: b.ID, Day: day - 1, Channel: otp.SMS, Country: "GB", Created: 2, Sent: 2, Failed: 1, Cost: usd(10000)},
 	}
-	if err := st.ConsumeEvents(t.Context(), nil, deltas, nil, nil); err != nil {
+	if err := st.ConsumeEvents(t.Context(), nil, deltas, nil, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	// The same row again adds up.
-	if err := st.ConsumeEvents(t.Context(), nil, deltas[:1], nil, nil); err != nil {
+	if err := st.ConsumeEvents(t.Context(), nil, deltas[:1], nil, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	sum, err := st.StatsSummary(t.Context(), otp.StatsFilter{}, day-7, day)
@@ -58,7 +58,7 @@ func testCredits(t *testing.T, st otp.Store) {
 	if err != nil || got.Credits == nil || *got.Credits != usd(1_000_000) {
 		t.Fatalf("AddCredits = %+v, %v", got, err)
 	}
-	if err := st.ConsumeEvents(t.Context(), nil, nil, []otp.UsageRecord{{EventID: otp.NewID("evt"), ProjectID: p.ID, AppID: "app_1", Environment: otp.Live, Cost: usd(7500), At: t0}}, nil); err != nil {
+	if err := st.ConsumeEvents(t.Context(), nil, nil, []otp.UsageRecord{{EventID: otp.NewID("evt"), ProjectID: p.ID, AppID: "app_1", Environment: otp.Live, Cost: usd(7500), At: t0}}, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	// A policy change does not undo the charge.

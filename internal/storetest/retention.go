@@ -26,7 +26,7 @@ func testDeleteOldData(t *testing.T, st otp.Store) {
 	for _, e := range pendingEvents {
 		ids = append(ids, e.ID)
 	}
-	if err := st.ConsumeEvents(t.Context(), nil, nil, nil, ids); err != nil {
+	if err := st.ConsumeEvents(t.Context(), nil, nil, nil, nil, ids); err != nil {
 		t.Fatal(err)
 	}
 	w := &otp.Webhook{ID: otp.NewID("whk"), AppID: a.ID, URL: "https://h.example.com/", Signing: otp.SigningStandard, Status: otp.WebhookEnabled, CreatedAt: t0, UpdatedAt: t0}
@@ -37,7 +37,7 @@ func testDeleteOldData(t *testing.T, st otp.Store) {
 		Payload: []byte("{}"), Status: otp.WebhookDelivered, CreatedAt: t0, UpdatedAt: t0}
 	live := done
 	live.ID, live.EventID, live.Status = otp.NewID("whd"), "evt_2", otp.WebhookPending
-	if err := st.ConsumeEvents(t.Context(), []otp.WebhookDelivery{done, live}, nil, nil, nil); err != nil {
+	if err := st.ConsumeEvents(t.Context(), []otp.WebhookDelivery{done, live}, nil, nil, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 

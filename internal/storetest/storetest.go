@@ -32,6 +32,8 @@ func Run(t *testing.T, open func(t *testing.T) otp.Store) {
 		{"ProjectSenderIDs", testProjectSenderIDs},
 		{"ProjectFraud", testProjectFraud},
 		{"ProjectFraudGeo", testProjectFraudGeo},
+		{"FraudTraffic", testFraudTraffic},
+		{"BlockEvents", testBlockEvents},
 		{"PendingTemplatesAndUntrustedPlan", testPendingTemplatesAndUntrustedPlan},
 		{"Applications", testApplications},
 		{"DeleteApplicationCascades", testDeleteApplicationCascades},

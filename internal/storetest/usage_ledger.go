@@ -35,10 +35,10 @@ func testUsageLedger(t *testing.T, st otp.Store) {
 		rec(test, "dev_1", t0.Add(2*time.Second), 0),
 		rec(&otp.Application{ID: "app_gone", ProjectID: other.ID, Environment: otp.Live}, "", t0, 0),
 	}
-	if err := st.ConsumeEvents(t.Context(), nil, nil, rs, nil); err != nil {
+	if err := st.ConsumeEvents(t.Context(), nil, nil, rs, nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.ConsumeEvents(t.Context(), nil, nil, rs[:2], nil); err != nil {
+	if err := st.ConsumeEvents(t.Context(), nil, nil, rs[:2], nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := st.CountOwnerMessages(t.Context(), "dev_1", month); err != nil || n != 2 {
@@ -75,7 +75,7 @@ func testUsageLedgerOutlivesApplication(t *testing.T, st otp.Store) {
 	a := createApp(t, st, p.ID, otp.Live)
 	consumed := otp.UsageRecord{EventID: otp.NewID("evt"), OwnerID: "dev_2", ProjectID: p.ID, AppID: a.ID,
 		Environment: otp.Live, Channel: otp.SMS, Country: "BR", Cost: usd(1000), At: t0}
-	if err := st.ConsumeEvents(t.Context(), nil, nil, []otp.UsageRecord{consumed}, nil); err != nil {
+	if err := st.ConsumeEvents(t.Context(), nil, nil, []otp.UsageRecord{consumed}, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	v := newVerification(a, "+15550001111", t0)
@@ -106,7 +106,7 @@ func testUsageLedgerOutlivesApplication(t *testing.T, st otp.Store) {
 	}
 	diff(t, "the ledger after the deletion", want, list)
 	// The consumer read the events before the deletion and records them after.
-	if err := st.ConsumeEvents(t.Context(), nil, nil, want[1:], nil); err != nil {
+	if err := st.ConsumeEvents(t.Context(), nil, nil, want[1:], nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := st.GetProject(t.Context(), p.ID); got == nil || *got.Credits != usd(1_000_000-1000-7500-2500) {

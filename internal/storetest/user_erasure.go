@@ -21,7 +21,7 @@ func consumeAll(t *testing.T, st otp.Store) {
 	for i, e := range evs {
 		ids[i] = e.ID
 	}
-	if err := st.ConsumeEvents(t.Context(), nil, nil, nil, ids); err != nil {
+	if err := st.ConsumeEvents(t.Context(), nil, nil, nil, nil, ids); err != nil {
 		t.Fatal(err)
 	}
 }

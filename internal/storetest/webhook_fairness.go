@@ -33,7 +33,7 @@ func (q *fairQueue) enqueue(w *otp.Webhook) string {
 	at := t0.Add(time.Duration(q.n) * time.Second)
 	d := otp.WebhookDelivery{ID: otp.NewID("whd"), WebhookID: w.ID, AppID: w.AppID, EventID: otp.NewID("evt"),
 		EventType: otp.EventCreated, Payload: []byte(`{}`), Status: otp.WebhookPending, NextAttemptAt: at, CreatedAt: at, UpdatedAt: at}
-	if err := q.st.ConsumeEvents(q.t.Context(), []otp.WebhookDelivery{d}, nil, nil, nil); err != nil {
+	if err := q.st.ConsumeEvents(q.t.Context(), []otp.WebhookDelivery{d}, nil, nil, nil, nil); err != nil {
 		q.t.Fatal(err)
 	}
 	return d.ID

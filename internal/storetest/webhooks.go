@@ -76,13 +76,13 @@ func testWebhookQueue(t *testing.T, st otp.Store) {
 	}
 	d := otp.WebhookDelivery{ID: otp.NewID("whd"), WebhookID: w.ID, AppID: a.ID, EventID: events[0].ID, EventType: otp.EventCreated,
 		Payload: []byte(`{"id":"x"}`), Status: otp.WebhookPending, NextAttemptAt: t0, CreatedAt: t0, UpdatedAt: t0}
-	if err := st.ConsumeEvents(t.Context(), []otp.WebhookDelivery{d}, nil, nil, []string{events[0].ID}); err != nil {
+	if err := st.ConsumeEvents(t.Context(), []otp.WebhookDelivery{d}, nil, nil, nil, []string{events[0].ID}); err != nil {
 		t.Fatal(err)
 	}
 	// A second dispatch of the same event and endpoint adds nothing.
 	dup := d
 	dup.ID = otp.NewID("whd")
-	if err := st.ConsumeEvents(t.Context(), []otp.WebhookDelivery{dup}, nil, nil, []string{events[0].ID}); err != nil {
+	if err := st.ConsumeEvents(t.Context(), []otp.WebhookDelivery{dup}, nil, nil, nil, []string{events[0].ID}); err != nil {
 		t.Fatal(err)
 	}
 	if left, err := st.ListUndispatchedEvents(t.Context(), 10); err != nil || len(left) != 0 {

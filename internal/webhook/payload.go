@@ -25,13 +25,18 @@ const (
 	// EventFlagged is a send that went beyond a budget in monitor mode:
 	// sent, and flagged for review (issue 16).
 	EventFlagged EventType = "fraud.flagged"
+	// A prefix of the application's project was blocked or released
+	// (issue 16); Data is the block (BlockPayload).
+	EventFraudBlocked  EventType = "fraud.blocked"
+	EventFraudReleased EventType = "fraud.released"
 )
 
-// EventTypes lists every event type, in the order a verification meets them.
+// EventTypes lists every event type, in the order a verification meets
+// them, then the project's.
 var EventTypes = []EventType{
 	EventCreated, EventSent, EventDelivered, EventFailed,
 	EventVerified, EventExpired, EventMaxAttempts, EventCanceled,
-	EventFlagged,
+	EventFlagged, EventFraudBlocked, EventFraudReleased,
 }
 
 // Valid reports whether t is one of EventTypes.

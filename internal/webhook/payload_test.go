@@ -115,7 +115,7 @@ func TestEncodeRejects(t *testing.T) {
 
 func TestEventTypes(t *testing.T) {
 	want := []EventType{"otp.created", "otp.sent", "otp.delivered", "otp.failed",
-		"otp.verified", "otp.expired", "otp.max_attempts", "otp.canceled", "fraud.flagged"}
+		"otp.verified", "otp.expired", "otp.max_attempts", "otp.canceled", "fraud.flagged", "fraud.blocked", "fraud.released"}
 	if diff := cmp.Diff(want, EventTypes); diff != "" {
 		t.Errorf("EventTypes mismatch (-want +got):\n%s", diff)
 	}

@@ -30,6 +30,9 @@ var _ otp.WebhookTransport = Transport{}
 // destination is masked unless the endpoint opted in to it
 // (IncludeDestination), whatever the scheme.
 func (t Transport) Encode(e otp.Event, v *otp.Verification, w *otp.Webhook) ([]byte, error) {
+	if e.Block != nil {
+		return t.encodeBlock(e, w)
+	}
 	if f := t.Payloads[Scheme(w.Signing)]; f != nil {
 		to := v.To
 		if !w.IncludeDestination {
@@ -46,6 +49,18 @@ func (t Transport) Encode(e otp.Event, v *otp.Verification, w *otp.Webhook) ([]b
 		return EncodeFull(p)
 	}
 	return Encode(p)
+}
+
+// encodeBlock writes a fraud.blocked or fraud.released event in otpd's
+// shape. A dialect's scheme gets none (nil): its documents have no such
+// event, and its receivers would not know what to do with one.
+func (t Transport) encodeBlock(e otp.Event, w *otp.Webhook) ([]byte, error) {
+	if t.Payloads[Scheme(w.Signing)] != nil {
+		return nil, nil
+	}
+	b := e.Block
+	return EncodeBlock(BlockPayload{ID: e.ID, Type: EventType(e.Type), Timestamp: e.CreatedAt, ApplicationID: e.AppID,
+		Data: Block{Prefix: b.Prefix, Country: b.Country, Reason: b.Reason, Auto: b.Auto, Since: b.Since, Until: b.Until}})
 }
 
 // Post signs d's payload with the endpoint's scheme, the delivery id as

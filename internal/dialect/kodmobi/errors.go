@@ -55,8 +55,8 @@ func sysOf(e *otp.Error) (int, string) {
 		return http.StatusNotFound, sysSessionExpired
 	case "session_blocked":
 		return http.StatusForbidden, sysBlocked
-	case "destination_blocked", "guess_budget_exceeded":
-		// Both are the destination's wrong codes within the hour.
+	case "destination_blocked", "guess_budget_exceeded", "prefix_blocked":
+		// The destination's wrong codes within the hour, or its prefix blocked.
 		return http.StatusForbidden, sysPhoneBlocked
 	case "wrong_code":
 		return http.StatusBadRequest, sysWrongCode

@@ -156,9 +156,9 @@ func translate(e *otp.Error, domain bool) *otp.Error {
 		out.Field = f
 	}
 	switch e.Code {
-	case otp.CodeSendBudgetExceeded, otp.CodeGuessBudgetExceeded:
+	case otp.CodeSendBudgetExceeded, otp.CodeGuessBudgetExceeded, otp.CodePrefixBlocked:
 		// K-OTP's one 429 code; details keep otpd's code as reason and
-		// the budget's scope, period and limit.
+		// the budget's scope, period and limit, or the blocked prefix.
 		out.Code = otp.CodeRateLimited
 		out.Params = map[string]any{"reason": e.Code}
 		for k, v := range e.Params {

@@ -7,7 +7,7 @@ import { appSelect, optionSelect, filterForm, appScope } from './filters.js';
 
 // EVENT_TYPES are the types GET /v1/logs?type= accepts, in the order a
 // verification meets them.
-const EVENT_TYPES = ['otp.created', 'otp.sent', 'otp.delivered', 'otp.failed', 'otp.verified', 'otp.expired', 'otp.max_attempts', 'otp.canceled'];
+const EVENT_TYPES = ['otp.created', 'otp.sent', 'otp.delivered', 'otp.failed', 'otp.verified', 'otp.expired', 'otp.max_attempts', 'otp.canceled', 'fraud.blocked', 'fraud.released'];
 
 /** page is the logs page (GET /v1/logs). */
 export async function page({ main, query, signal }) {
@@ -40,7 +40,7 @@ export async function page({ main, query, signal }) {
         h('div', { class: 'feed-meta' }, time(e.createdAt)),
         h('div', {},
           h('code', {}, e.type), ' ', badge(e.status), ' ',
-          h('span', { class: 'muted' }, [e.channel, e.to].filter(Boolean).join(' · ')),
+          h('span', { class: 'muted' }, [e.channel, e.to, e.block && `${e.block.prefix}: ${e.block.reason}`].filter(Boolean).join(' · ')),
           h('div', { class: 'small' },
             e.verificationId && h('a', { href: href(`/verifications/${enc(e.verificationId)}`) }, e.verificationId),
             ' ', h('span', { class: 'muted' }, apps.byId.get(e.appId)?.name || e.appId))));

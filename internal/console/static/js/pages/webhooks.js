@@ -9,7 +9,7 @@ import {
 import { href, navigate } from '../router.js';
 import { appSelect, filterForm, appScope } from './filters.js';
 
-const EVENTS = ['otp.created', 'otp.sent', 'otp.delivered', 'otp.failed', 'otp.verified', 'otp.expired', 'otp.max_attempts', 'otp.canceled'];
+const EVENTS = ['otp.created', 'otp.sent', 'otp.delivered', 'otp.failed', 'otp.verified', 'otp.expired', 'otp.max_attempts', 'otp.canceled', 'fraud.blocked', 'fraud.released'];
 const SIGNING = [
   ['standard', 'Standard Webhooks', 'webhook-id, webhook-timestamp and webhook-signature headers (standardwebhooks.com). The default.'],
   ['kotp', 'K-OTP', 'x-kotp-signature and x-kotp-timestamp, for receivers written for K-OTP.'],

@@ -59,7 +59,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.Duration, "d", defaultDuration, "how long each phase may run")
 	fs.IntVar(&c.Requests, "n", 0, "the most requests of each phase; 0 means no limit")
 	fs.StringVar(&c.Channel, "channel", defaultChannel, "`channel` of the verifications (sms, email, ...)")
-	fs.BoolVar(&c.Defences, "defences", false, "turn on the send defences (budgets per country and prefix, a limit per client address, remoteIp on each send), all set high enough never to refuse, to measure what they cost")
+	fs.BoolVar(&c.Defences, "defences", false, "turn on the send defences (geo permissions with prefix rules, test numbers, a safelist, a blocked prefix, budgets per country and prefix, a limit per client address, remoteIp on each send), all set never to refuse the bench's sends, to measure what they cost")
 }
 
 // normalize fills in the defaults and rejects what cannot work.

@@ -41,6 +41,7 @@ type fakeOTPD struct {
 	wantChannel   string
 	consoleCalls  int
 	budgets       map[string]any // the last PUT of the project's send budgets
+	fraud         map[string]any // the last PUT or POST of each other fraud section, by its path's last part
 	remoteIPs     int            // creates that carried remoteIp
 	createCalls   int
 	checkCalls    int
@@ -76,11 +77,16 @@ func newFake(t *testing.T) (*fakeOTPD, *httptest.Server) {
 		projects:      make(map[string]bool),
 		verifications: make(map[string]*fakeVerification),
 		inbox:         make(map[string][]fakeMessage),
+		fraud:         make(map[string]any),
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/projects", f.console(f.createProject))
 	mux.HandleFunc("POST /v1/applications", f.console(f.createApplication))
 	mux.HandleFunc("PUT /v1/projects/{id}/fraud/budgets", f.console(f.setBudgets))
+	for _, section := range []string{"PUT /v1/projects/{id}/fraud/geo", "PUT /v1/projects/{id}/fraud/test-numbers",
+		"PUT /v1/projects/{id}/fraud/safelist", "POST /v1/projects/{id}/fraud/blocks"} {
+		mux.HandleFunc(section, f.console(f.setFraud))
+	}
 	mux.HandleFunc("POST /v1/verifications", f.app(f.createVerification))
 	mux.HandleFunc("GET /v1/test/messages", f.app(f.testMessages))
 	mux.HandleFunc("POST /v1/verifications/{id}/check", f.app(f.check))
@@ -172,6 +178,26 @@ func (f *fakeOTPD) setBudgets(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
+	w.Write([]byte(`{"data":{}}`))
+}
+
+// setFraud records a fraud section's body under its path's last part and
+// answers as otpd does: 201 for a new block, 200 for a replaced section.
+func (f *fakeOTPD) setFraud(w http.ResponseWriter, r *http.Request) {
+	if !f.projects[r.PathValue("id")] {
+		writeError(w, http.StatusNotFound, "NOT_FOUND", "project not found")
+		return
+	}
+	var body map[string]any
+	if err := decode(r, &body); err != nil {
+		writeError(w, http.StatusBadRequest, "INVALID_JSON", err.Error())
+		return
+	}
+	f.fraud[r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]] = body
+	w.Header().Set("Content-Type", "application/json")
+	if r.Method == http.MethodPost {
+		w.WriteHeader(http.StatusCreated)
+	}
 	w.Write([]byte(`{"data":{}}`))
 }
 
@@ -324,7 +350,7 @@ func TestRun(t *testing.T) {
 		{name: "sms with a new application", channel: "sms", console: 3},
 		{name: "email with a new application", channel: "email", console: 3},
 		{name: "sms with an API key", channel: "", apiKey: fakeAPIKey, console: 0},
-		{name: "sms with the defences", channel: "sms", console: 3, defences: true},
+		{name: "sms with the defences", channel: "sms", console: 7, defences: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -370,6 +396,11 @@ func TestRun(t *testing.T) {
 			}
 			if _, ok := f.budgets["rules"]; ok != tt.defences {
 				t.Errorf("budget rules set: %v, want %v", ok, tt.defences)
+			}
+			for _, section := range []string{"geo", "test-numbers", "safelist", "blocks"} {
+				if _, ok := f.fraud[section]; ok != tt.defences {
+					t.Errorf("fraud section %s set: %v, want %v", section, ok, tt.defences)
+				}
 			}
 			if want := map[bool]int{true: 40}[tt.defences]; f.remoteIPs != want {
 				t.Errorf("creates with remoteIp = %d, want %d", f.remoteIPs, want)

@@ -111,6 +111,11 @@ func (c *client) createTestApplication(ctx context.Context, adminToken, name str
 	if err := c.put(ctx, auth, "/v1/projects/"+project.Data.ID+"/fraud/budgets", budgets); err != nil {
 		return "", fmt.Errorf("set the project's send budgets: %w", err)
 	}
+	if defences {
+		if err := c.turnOnDefences(ctx, auth, project.Data.ID); err != nil {
+			return "", err
+		}
+	}
 	fmt.Fprintf(log, "setup    project=%s application=%s environment=test\n", project.Data.ID, app.Data.ID)
 	return app.Data.APIKey, nil
 }

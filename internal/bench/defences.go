@@ -1,6 +1,10 @@
 package bench
 
-import "strconv"
+import (
+	"context"
+	"fmt"
+	"strconv"
+)
 
 // maxBudget is otpd's largest budget (otp.MaxBudget): the bench's sends
 // must never meet a bound, only pay for counting against it.
@@ -33,4 +37,40 @@ func appendRemoteIP(b []byte, n uint64) []byte {
 	b = append(b, '.')
 	b = strconv.AppendUint(b, n&0xff, 10)
 	return append(b, '"')
+}
+
+// benchGeo are geo permissions that let the bench's destinations through
+// but make every send walk them: an allow-list of countries and a denied
+// prefix on the default rules and on SMS, and the default number types.
+var benchGeo = map[string]any{
+	"geo": map[string]any{
+		"default": map[string]any{"mode": "allow", "countries": []string{"US", "CA", "GB", "DE", "FR"},
+			"prefixes": []map[string]string{{"prefix": "+1900", "action": "deny"}, {"prefix": "+4470", "action": "deny"}}},
+		"sms": map[string]any{"mode": "deny", "countries": []string{"RU", "UZ"},
+			"prefixes": []map[string]string{{"prefix": "+1900", "action": "deny"}, {"prefix": "+88216", "action": "deny"}}},
+	},
+	"numberTypes": map[string]any{"allowed": []string{}},
+}
+
+// turnOnDefences sets the bench project's geo permissions, test numbers
+// and safelist (none of which the bench's destinations are), and blocks a
+// prefix by hand, so that a send pays for every check of issue 16 without
+// any of them refusing it. The budgets are set by benchBudgets.
+func (c *client) turnOnDefences(ctx context.Context, auth, projectID string) error {
+	base := "/v1/projects/" + projectID + "/fraud"
+	if err := c.put(ctx, auth, base+"/geo", benchGeo); err != nil {
+		return fmt.Errorf("set the project's geo permissions: %w", err)
+	}
+	tests := map[string]any{"testNumbers": []map[string]string{{"to": "+442079460000", "code": "424242"}, {"to": "reviewer@example.com", "code": "1234"}}}
+	if err := c.put(ctx, auth, base+"/test-numbers", tests); err != nil {
+		return fmt.Errorf("set the project's test numbers: %w", err)
+	}
+	if err := c.put(ctx, auth, base+"/safelist", map[string]any{"safelist": []string{"ops@example.com", "+442079460001"}}); err != nil {
+		return fmt.Errorf("set the project's safelist: %w", err)
+	}
+	var block map[string]any
+	if err := c.console(ctx, auth, base+"/blocks", map[string]any{"prefix": "+99890", "minutes": 10080}, &block); err != nil {
+		return fmt.Errorf("block a prefix: %w", err)
+	}
+	return nil
 }

@@ -48,7 +48,9 @@ func (s *Service) screenFallbackStep(ctx context.Context, r VerificationRef) (*E
 	// verification was made.
 	err = s.screenStored(ctx, a, p, v.Options.Fallback[next].Channel, to)
 	if err == nil {
-		err = s.countSendTo(ctx, a, p, to, plannedSend{})
+		// A monitor-mode flag of a step is logged by countSends; the
+		// step's own write happens elsewhere (nextFallback).
+		_, err = s.countSendTo(ctx, a, p, to, plannedSend{})
 	}
 	if e := ErrorOf(err); e != nil && e.Code != CodeInternal {
 		return e, nil

@@ -215,14 +215,22 @@ func plannedSends(dest Destination, fallback []FallbackStep) []plannedSend {
 }
 
 // countSendTo counts one send now to a stored destination (a resend, a
-// session's send): countSends without a client address. A monitor-mode
-// flag is logged only: the send has no verification made for it.
-func (s *Service) countSendTo(ctx context.Context, a *Application, p *Project, to string, sd plannedSend) error {
+// fallback step): countSends without a client address. It returns the
+// budgets a monitor-mode project went beyond, for the caller's
+// fraud.flagged event.
+func (s *Service) countSendTo(ctx context.Context, a *Application, p *Project, to string, sd plannedSend) ([]string, error) {
 	d, err := ParseDestination(to, "to")
 	if err != nil {
-		return fmt.Errorf("count send: %w", err)
+		return nil, fmt.Errorf("count send: %w", err)
 	}
 	sd.Dest = d
-	_, err = s.countSends(ctx, a, p, "", []plannedSend{sd})
-	return err
+	return s.countSends(ctx, a, p, "", []plannedSend{sd})
+}
+
+// flaggedEvent is the fraud.flagged event of a send to v that went beyond
+// the monitor-mode budgets flags.
+func flaggedEvent(v *Verification, flags []string, now time.Time) Event {
+	e := newEvent(EventFlagged, v, now)
+	e.Reason = "beyond the send budget of " + strings.Join(flags, ", and of ")
+	return e
 }

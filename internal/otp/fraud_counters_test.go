@@ -253,6 +253,23 @@ func TestMonitorModeFlags(t *testing.T) {
 	if flagged[ids[0]] || !flagged[ids[1]] || !flagged[ids[2]] {
 		t.Errorf("flagged = %v, want the second and third of %v", flagged, ids)
 	}
+
+	// A resend beyond the budget is flagged on its verification too.
+	f.clock.Advance(time.Minute) // past the resend cooldown
+	if _, err := f.svc.Resend(t.Context(), a, ids[0], ""); err != nil {
+		t.Fatalf("resend in monitor mode: %v", err)
+	}
+	events, err = f.store.ListUndispatchedEvents(t.Context(), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resentFlagged := false
+	for _, e := range events {
+		resentFlagged = resentFlagged || e.Type == otp.EventFlagged && e.VerificationID == ids[0]
+	}
+	if !resentFlagged {
+		t.Errorf("no fraud.flagged event for the resend of %s beyond the budget", ids[0])
+	}
 }
 
 // TestGuessBudget: wrong codes to one destination across its

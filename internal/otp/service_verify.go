@@ -49,9 +49,7 @@ func (s *Service) CreateVerification(ctx context.Context, a *Application, req Cr
 	}
 	fx.Events = append([]Event{created}, fx.Events...)
 	if len(flags) > 0 {
-		flagged := newEvent(EventFlagged, v, now)
-		flagged.Reason = "beyond the send budget of " + strings.Join(flags, ", and of ")
-		fx.Events = append(fx.Events, flagged)
+		fx.Events = append(fx.Events, flaggedEvent(v, flags, now))
 	}
 	err = s.store.CreateVerification(ctx, v, fx, idem)
 	if idem != nil && isCode(err, CodeConflict) {
@@ -498,6 +496,7 @@ func (s *Service) Resend(ctx context.Context, a *Application, id string, channel
 		return nil, s.notFound(err, "verification")
 	}
 	_, isTestNumber := p.Fraud.testCodeOf(cur.To)
+	var flags []string // budgets a monitor-mode project went beyond
 	if !isTestNumber {
 		if err := checkCredits(p, a); err != nil {
 			return nil, err
@@ -522,7 +521,7 @@ func (s *Service) Resend(ctx context.Context, a *Application, id string, channel
 		if err := s.screenStored(ctx, a, p, resendOn, cur.To); err != nil {
 			return nil, err // the geo rules may have changed since the first send
 		}
-		if err := s.countSendTo(ctx, a, p, cur.To, plannedSend{NoGuessBlock: true}); err != nil {
+		if flags, err = s.countSendTo(ctx, a, p, cur.To, plannedSend{NoGuessBlock: true}); err != nil {
 			return nil, err
 		}
 	}
@@ -540,6 +539,9 @@ func (s *Service) Resend(ctx context.Context, a *Application, id string, channel
 		v.DeliveryStatus = DeliveryQueued
 		fx, err := s.sendEffects(a, p, v, newDelivery(v, now))
 		queued = len(fx.Deliveries) > 0
+		if len(flags) > 0 {
+			fx.Events = append(fx.Events, flaggedEvent(v, flags, now))
+		}
 		return fx, err
 	})
 	if err != nil {

@@ -59,11 +59,12 @@ function budgetsForm(path, initial) {
   const renumber = () => rows.forEach((r, i) => r.renumber(i));
   const addRow = (rule) => {
     const scope = h('input', { type: 'text', value: rule.prefix || rule.country || '', autocomplete: 'off', spellcheck: 'false', maxlength: '8', placeholder: 'GB or +4477' });
-    const perHour = numberInput(rule.perHour);
-    const perDay = numberInput(rule.perDay);
+    // Empty is no budget for that period (the API leaves 0 out).
+    const perHour = numberInput(rule.perHour || '', { placeholder: 'none' });
+    const perDay = numberInput(rule.perDay || '', { placeholder: 'none' });
     const scopeField = field({ label: 'Country or prefix', input: scope, hint: 'An ISO code such as GB, or + and 3 to 7 digits such as +4477.' });
-    const hourField = field({ label: 'Sends an hour', input: perHour, hint: '0: no hourly budget.' });
-    const dayField = field({ label: 'Sends a day', input: perDay, hint: '0: no daily budget.' });
+    const hourField = field({ label: 'Sends an hour', input: perHour, hint: 'Empty: no hourly budget.' });
+    const dayField = field({ label: 'Sends a day', input: perDay, hint: 'Empty: no daily budget.' });
     const lid = id('rule');
     const legend = h('legend', { id: lid });
     const row = {

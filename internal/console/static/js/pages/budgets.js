@@ -14,8 +14,8 @@ import {
 } from '../dom.js';
 
 const MODES = [
-  ['enforce', 'Enforce: refuse a send beyond a budget (429 SEND_BUDGET_EXCEEDED)'],
-  ['monitor', 'Monitor: send it, and emit fraud.flagged'],
+  ['enforce', 'Enforce: refuse the send'],
+  ['monitor', 'Monitor: send it and flag it'],
 ];
 
 /** budgetsTab renders the budgets, the learnt budgets and the detector of project into body. */
@@ -107,7 +107,7 @@ function budgetsForm(path, initial) {
       'The sends an hour and a day that are normal for a country or a prefix. A rule set here wins over a budget the pumping detector learnt for the same country or prefix. ',
       'Destinations on the safelist skip these budgets.'),
     h('div', { class: 'form-grid' },
-      field({ label: 'Beyond a budget', input: mode, name: 'mode', hint: 'Monitor first to see what a budget would refuse (fraud.flagged events), then enforce.' })),
+      field({ label: 'Beyond a budget', input: mode, name: 'mode', hint: 'Enforce answers 429 SEND_BUDGET_EXCEEDED; monitor sends and emits fraud.flagged. Monitor first to see what a budget would refuse, then enforce.' })),
     h('fieldset', { dataset: { field: 'rules' } },
       h('legend', {}, 'Rules by country and prefix'),
       list,

@@ -16,6 +16,16 @@ export function setToken(t) {
   sessionStorage.setItem(TOKEN_KEY, t);
 }
 
+/**
+ * isOperator says the console is signed in with the operator's admin
+ * token rather than a developer's session: some settings are the
+ * operator's alone (the API refuses anyone else 403 operator_only).
+ */
+export function isOperator() {
+  const t = token();
+  return t !== '' && !t.startsWith('otpd_session_');
+}
+
 /** clearToken forgets the console token. */
 export function clearToken() {
   sessionStorage.removeItem(TOKEN_KEY);

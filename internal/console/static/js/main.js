@@ -19,6 +19,7 @@ route('/projects/:id', 'projects', (ctx) => projects.detail(ctx, 'applications')
 route('/projects/:id/settings', 'projects', (ctx) => projects.detail(ctx, 'settings'));
 route('/projects/:id/geo', 'projects', (ctx) => projects.detail(ctx, 'geo'));
 route('/projects/:id/test-numbers', 'projects', (ctx) => projects.detail(ctx, 'test-numbers'));
+route('/projects/:id/budgets', 'projects', (ctx) => projects.detail(ctx, 'budgets'));
 route('/projects/:id/blocks', 'projects', (ctx) => projects.detail(ctx, 'blocks'));
 route('/applications', 'applications', applications.list);
 route('/applications/:id', 'applications', applications.detail);

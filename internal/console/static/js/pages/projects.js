@@ -12,6 +12,7 @@ import { settingsForm } from './settings.js';
 import { geoForm } from './geo.js';
 import { fraudLists } from './fraudlists.js';
 import { blocksTab } from './blocks.js';
+import { budgetsTab } from './budgets.js';
 
 /** list is the projects page. */
 export async function list({ main, signal }) {
@@ -53,7 +54,7 @@ export async function list({ main, signal }) {
     ], data));
 }
 
-/** detail is a project's page; tab is "applications", "settings", "geo", "test-numbers" or "blocks". */
+/** detail is a project's page; tab is "applications", "settings", "geo", "test-numbers", "budgets" or "blocks". */
 export async function detail({ main, params, signal }, tab) {
   const header = pageHeader({ title: 'Project', crumbs: [['Projects', href('/projects')]] });
   main.append(header);
@@ -72,9 +73,14 @@ export async function detail({ main, params, signal }, tab) {
     h('a', { href: href(`${base}/settings`), 'aria-current': tab === 'settings' ? 'page' : undefined }, 'Settings'),
     h('a', { href: href(`${base}/geo`), 'aria-current': tab === 'geo' ? 'page' : undefined }, 'Geo permissions'),
     h('a', { href: href(`${base}/test-numbers`), 'aria-current': tab === 'test-numbers' ? 'page' : undefined }, 'Test numbers & safelist'),
+    h('a', { href: href(`${base}/budgets`), 'aria-current': tab === 'budgets' ? 'page' : undefined }, 'Send budgets'),
     h('a', { href: href(`${base}/blocks`), 'aria-current': tab === 'blocks' ? 'page' : undefined }, 'Blocked prefixes'));
   body.replaceChildren(sub);
 
+  if (tab === 'budgets') {
+    await budgetsTab(body, project, signal);
+    return;
+  }
   if (tab === 'blocks') {
     await blocksTab(body, project, signal);
     return;

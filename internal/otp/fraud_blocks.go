@@ -2,6 +2,7 @@ package otp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -60,13 +61,17 @@ func (s *Service) BlockPrefix(ctx context.Context, projectID string, in BlockInp
 	if b.Reason == "" {
 		b.Reason = "Blocked by hand"
 	}
+	var ended []PrefixBlock
 	_, err := s.updateFraud(ctx, projectID, func(f *FraudSettings) error {
-		f.pruneBlocks(now)
+		ended = f.pruneBlocks(now)
 		f.Blocks = slices.DeleteFunc(f.Blocks, func(o PrefixBlock) bool { return o.Prefix == b.Prefix })
 		f.Blocks = append(f.Blocks, b)
 		return nil
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := s.recordBlockEvents(ctx, projectID, EventFraudReleased, ended, now); err != nil {
 		return nil, err
 	}
 	if err := s.recordBlockEvents(ctx, projectID, EventFraudBlocked, []PrefixBlock{b}, now); err != nil {
@@ -80,8 +85,9 @@ func (s *Service) BlockPrefix(ctx context.Context, projectID string, in BlockInp
 func (s *Service) ReleasePrefix(ctx context.Context, projectID, prefix string) (*PrefixBlock, error) {
 	now := s.clock.Now()
 	var released *PrefixBlock
+	var ended []PrefixBlock
 	_, err := s.updateFraud(ctx, projectID, func(f *FraudSettings) error {
-		f.pruneBlocks(now)
+		ended = f.pruneBlocks(now)
 		i := slices.IndexFunc(f.Blocks, func(b PrefixBlock) bool { return b.Prefix == prefix })
 		if i < 0 {
 			return &Error{Code: CodeNotFound, Key: "block_not_found", Message: "No active block of " + prefix,
@@ -95,9 +101,9 @@ func (s *Service) ReleasePrefix(ctx context.Context, projectID, prefix string) (
 	if err != nil {
 		return nil, err
 	}
-	ended := *released
-	ended.Until = now
-	if err := s.recordBlockEvents(ctx, projectID, EventFraudReleased, []PrefixBlock{ended}, now); err != nil {
+	releasedNow := *released
+	releasedNow.Until = now
+	if err := s.recordBlockEvents(ctx, projectID, EventFraudReleased, append(ended, releasedNow), now); err != nil {
 		return nil, err
 	}
 	return released, nil
@@ -147,3 +153,22 @@ func (s *Service) SetDetector(ctx context.Context, projectID string, d PumpingDe
 // Effective is d with the defaults in place of its zero fields: what the
 // detector applies.
 func (d PumpingDetector) Effective() PumpingDetector { return d.effective() }
+
+// endExpiredBlocks drops the project's blocks whose cooling period is
+// over and records their fraud.released events: under the project's row
+// lock, so of several instances running the detector one records each.
+func (s *Service) endExpiredBlocks(ctx context.Context, projectID string, now time.Time) error {
+	var ended []PrefixBlock
+	err := s.store.UpdateProjectFraud(ctx, projectID, func(f *FraudSettings) error {
+		ended = f.pruneBlocks(now)
+		if len(ended) == 0 {
+			return errUnchanged // nothing to write
+		}
+		return nil
+	}, now)
+	s.cache.forgetProject(projectID)
+	if err != nil && !errors.Is(err, errUnchanged) {
+		return fmt.Errorf("end expired blocks: %w", err)
+	}
+	return s.recordBlockEvents(ctx, projectID, EventFraudReleased, ended, now)
+}

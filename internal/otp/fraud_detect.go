@@ -79,6 +79,11 @@ func (s *Service) detectProject(ctx context.Context, projectID string, start, en
 	if err != nil {
 		return nil, err
 	}
+	if slices.ContainsFunc(p.Fraud.Blocks, func(b PrefixBlock) bool { return !b.active(now) }) {
+		if err := s.endExpiredBlocks(ctx, projectID, now); err != nil {
+			return nil, err
+		}
+	}
 	det := p.Fraud.Detector.effective()
 	if det.Disabled {
 		return nil, nil
@@ -159,10 +164,10 @@ func splits(k string, last map[string]*prefixTraffic, suspect map[string]string)
 // leaving out those an active block covers already, and returns those it
 // added.
 func (s *Service) addBlocks(ctx context.Context, projectID string, bs []PrefixBlock, now time.Time) ([]PrefixBlock, error) {
-	var added []PrefixBlock
+	var added, ended []PrefixBlock
 	err := s.store.UpdateProjectFraud(ctx, projectID, func(f *FraudSettings) error {
 		added = added[:0]
-		f.pruneBlocks(now)
+		ended = f.pruneBlocks(now)
 		for _, b := range bs {
 			if f.blockOf(Destination{Value: b.Prefix, IsPhone: true}, now) != nil {
 				continue
@@ -178,6 +183,9 @@ func (s *Service) addBlocks(ctx context.Context, projectID string, bs []PrefixBl
 	}
 	for _, b := range added {
 		s.log.Warn("fraud.blocked", "project", projectID, "prefix", b.Prefix, "country", b.Country, "until", b.Until, "reason", b.Reason)
+	}
+	if err := s.recordBlockEvents(ctx, projectID, EventFraudReleased, ended, now); err != nil {
+		return added, err
 	}
 	if err := s.recordBlockEvents(ctx, projectID, EventFraudBlocked, added, now); err != nil {
 		return added, err

@@ -97,3 +97,45 @@ func TestLearntBudgets(t *testing.T) {
 		t.Errorf("the idle project was written: %+v", q.Fraud.Budgets)
 	}
 }
+
+// A block whose cooling period ends is dropped by the next detector run,
+// with one fraud.released event of each application, however many times
+// the detector runs after that.
+func TestBlockEndsWithItsCoolingPeriod(t *testing.T) {
+	f := newFixture(t, otp.Limits{})
+	a, _ := f.newApp(t, otp.Live)
+	if _, err := f.svc.BlockPrefix(t.Context(), a.ProjectID, otp.BlockInput{Prefix: "+88216", Minutes: 30}); err != nil {
+		t.Fatal(err)
+	}
+	seedTraffic(t, f, a.ProjectID, "+447400", "GB", 10*time.Minute, 10, 8) // the project has traffic: the detector looks at it
+	released := func() int {
+		t.Helper()
+		recs, err := f.svc.ListLogs(t.Context(), otp.EventFilter{AppID: a.ID, Type: otp.EventFraudReleased})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(recs)
+	}
+	if _, err := f.svc.DetectPumping(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if n := released(); n != 0 {
+		t.Fatalf("fraud.released events while the block lasts = %d, want 0", n)
+	}
+	f.clock.Advance(31 * time.Minute)
+	for range 2 {
+		if _, err := f.svc.DetectPumping(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := released(); n != 1 {
+		t.Errorf("fraud.released events after the cooling period = %d, want 1", n)
+	}
+	if bs, err := f.svc.PrefixBlocks(t.Context(), a.ProjectID); err != nil || len(bs) != 0 {
+		t.Errorf("active blocks after the cooling period = %v, %v; want none", bs, err)
+	}
+	p, err := f.store.GetProject(t.Context(), a.ProjectID)
+	if err != nil || len(p.Fraud.Blocks) != 0 {
+		t.Errorf("stored blocks after the cooling period = %v, %v; want none", p.Fraud.Blocks, err)
+	}
+}

@@ -135,13 +135,18 @@ func (f *FraudSettings) blocked(d Destination, now time.Time) error {
 		RetryAfter: b.Until.Sub(now)}
 }
 
-// pruneBlocks drops the blocks that ended before now.
-func (f *FraudSettings) pruneBlocks(now time.Time) {
+// pruneBlocks drops the blocks that ended before now and returns them,
+// so that the caller, which drops them under the project's row lock,
+// records their fraud.released events once.
+func (f *FraudSettings) pruneBlocks(now time.Time) (ended []PrefixBlock) {
 	kept := f.Blocks[:0]
 	for _, b := range f.Blocks {
 		if b.active(now) {
 			kept = append(kept, b)
+		} else {
+			ended = append(ended, b)
 		}
 	}
 	f.Blocks = kept
+	return ended
 }

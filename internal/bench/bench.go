@@ -183,7 +183,11 @@ func measure(ctx context.Context, cfg Config, out io.Writer, stall time.Duration
 	fmt.Fprintf(out, "bench    run=%s url=%s channel=%s concurrency=%d duration=%s requests=%s defences=%v prefill=%d order=%s seed=%d\n",
 		dests.run, cfg.BaseURL, cfg.Channel, cfg.Concurrency, cfg.Duration, requests, cfg.Defences, cfg.Prefill, cfg.Order, cfg.Seed)
 
-	c := newClient(cfg.BaseURL, max(cfg.Concurrency, min(cfg.Prefill, prefillConcurrency)))
+	conns := cfg.Concurrency
+	if cfg.Prefill > 0 {
+		conns = max(conns, prefillConcurrency) // the prefill's workers
+	}
+	c := newClient(cfg.BaseURL, conns)
 	defer c.close()
 	key := cfg.APIKey
 	if key == "" {

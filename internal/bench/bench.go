@@ -207,7 +207,7 @@ func measure(ctx context.Context, cfg Config, out io.Writer, stall time.Duration
 			return nil, fmt.Errorf("bench: %w", err)
 		}
 		if filled.limited > 0 {
-			return nil, rateLimited(out, filled.limited)
+			return nil, rateLimited(out, filled.limited, filled.limitedBy)
 		}
 		if n := filled.errors(); n > 0 {
 			return nil, fmt.Errorf("bench: prefill: %d of %d requests failed (%s)", n, filled.requests, filled.describeErrors())
@@ -225,7 +225,7 @@ func measure(ctx context.Context, cfg Config, out io.Writer, stall time.Duration
 	}
 	if created.limited > 0 {
 		// The rest would wait for the limiter's window and measure it.
-		return nil, rateLimited(out, created.limited)
+		return nil, rateLimited(out, created.limited, created.limitedBy)
 	}
 	if n := created.errors(); n > 0 {
 		problems = append(problems, fmt.Sprintf("create: %d of %d requests failed (%s)", n, created.requests, created.describeErrors()))
@@ -298,7 +298,7 @@ func measure(ctx context.Context, cfg Config, out io.Writer, stall time.Duration
 	}
 
 	if limited > 0 {
-		return nil, rateLimited(out, limited)
+		return nil, rateLimited(out, limited, "")
 	}
 	if len(problems) > 0 {
 		return nil, errors.New("bench: " + strings.Join(problems, "; "))
@@ -329,7 +329,10 @@ func writeRatios(out io.Writer, server, floor *result) {
 
 // rateLimited explains 429 answers, which mean otpd's limit of requests per
 // API key, not its capacity, set the pace.
-func rateLimited(out io.Writer, n int) error {
+func rateLimited(out io.Writer, n int, by string) error {
+	if by != "" {
+		fmt.Fprintf(out, "note     the first 429: %s\n", by)
+	}
 	fmt.Fprintf(out, "note     otpd answered 429 Too Many Requests %d times: its limit of requests per API key is below the benchmark's rate, "+
 		"so the numbers measure the limiter. Start otpd with a higher OTPD_API_RATE_LIMIT (requests a minute per API key), "+
 		"e.g. OTPD_API_RATE_LIMIT=1000000 otpd serve\n", n)

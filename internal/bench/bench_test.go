@@ -502,6 +502,9 @@ func TestRunReportsRateLimit(t *testing.T) {
 	if !strings.Contains(out.String(), "OTPD_API_RATE_LIMIT") {
 		t.Errorf("the report does not name OTPD_API_RATE_LIMIT:\n%s", out.String())
 	}
+	if !strings.Contains(out.String(), "first 429: HTTP 429 RATE_LIMITED: too many requests") {
+		t.Errorf("the report does not give the first 429's code and message:\n%s", out.String())
+	}
 	report := phases(t, out.String())
 	wantFields(t, report, "create", map[string]string{"requests": "30", "errors": "0", "rate_limited": "20"})
 	if _, ok := report["check"]; ok {

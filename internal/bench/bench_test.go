@@ -409,8 +409,14 @@ func TestRun(t *testing.T) {
 			if tt.apiKey == "" && f.budgets["dailySends"] != float64(maxBudget) {
 				t.Errorf("budgets set = %v, want dailySends %d", f.budgets, maxBudget)
 			}
-			if _, ok := f.budgets["rules"]; ok != tt.defences {
-				t.Errorf("budget rules set: %v, want %v", ok, tt.defences)
+			if _, ok := f.budgets["ipPerHour"]; ok != tt.defences {
+				t.Errorf("client-address budget set: %v, want %v", ok, tt.defences)
+			}
+			// Rules for the country and the 5-digit prefixes, so that the
+			// budgets the detector learns from the bench's own traffic
+			// never apply; with the defences, the area codes' too.
+			if rules, _ := f.budgets["rules"].([]any); tt.apiKey == "" && len(rules) != 1+64+map[bool]int{true: len(areaCodes)}[tt.defences] {
+				t.Errorf("budget rules = %d, want 1 for the country, 64 for the prefixes and, with the defences, %d for the area codes", len(rules), len(areaCodes))
 			}
 			for _, section := range []string{"geo", "test-numbers", "safelist", "blocks"} {
 				if _, ok := f.fraud[section]; ok != tt.defences {

@@ -61,3 +61,11 @@ func TestBenchUsesAdminTokenFromEnvironment(t *testing.T) {
 		t.Errorf("bench without a token: %v, want the missing token named", err)
 	}
 }
+
+// otpd bench -floor -compare-floor has no server to compare with the floor.
+func TestBenchRejectsFloorWithCompareFloor(t *testing.T) {
+	err := run(context.Background(), []string{"bench", "-floor", "-compare-floor", "-n", "1"}, envFunc(nil), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "-compare-floor") {
+		t.Errorf("bench -floor -compare-floor: %v, want -compare-floor refused", err)
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"io"
 
@@ -21,6 +22,9 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	if cfg.AdminToken == "" && cfg.APIKey == "" {
 		cfg.AdminToken = getenv("OTPD_ADMIN_TOKEN")
+	}
+	if *floor && cfg.CompareFloor {
+		return errors.New("bench: -compare-floor runs the floor after the server at -url; with -floor there is no server to compare")
 	}
 	if *floor {
 		return bench.RunFloor(ctx, cfg, stdout)

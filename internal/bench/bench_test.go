@@ -38,6 +38,10 @@ type fakeOTPD struct {
 	limitCreates  int           // creates beyond this many answer 429
 	noTestInbox   bool          // the application is a live one: no test inbox
 	acceptTwice   bool          // a verified code checks valid again, as a broken otpd would
+	acceptWrong   bool          // a wrong code checks valid, as a broken otpd would
+	created       []string      // verification ids in the order they were created
+	rightChecks   []string      // verification ids of the checks with the right code, in order
+	wrongChecks   []string      // verification ids of the checks with a wrong code, in order
 	wantChannel   string
 	consoleCalls  int
 	budgets       map[string]any // the last PUT of the project's send budgets
@@ -56,6 +60,7 @@ type fakeOTPD struct {
 type fakeVerification struct {
 	id, to, channel, code, status string
 	checks, verified              int
+	wrongBeforeVerified           int // checks with a wrong code while pending
 }
 
 type fakeMessage struct {
@@ -246,6 +251,7 @@ func (f *fakeOTPD) createVerification(w http.ResponseWriter, r *http.Request) {
 		status:  "pending",
 	}
 	f.verifications[v.id] = v
+	f.created = append(f.created, v.id)
 	if f.loseEvery == 0 || len(f.verifications)%f.loseEvery != 0 {
 		// Delivered later, by a "worker", as otpd's outbox does.
 		time.AfterFunc(f.inboxDelay, func() {
@@ -297,7 +303,15 @@ func (f *fakeOTPD) check(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.checks++
-	valid := (v.status == "pending" || f.acceptTwice) && in.Code == v.code
+	if in.Code == v.code {
+		f.rightChecks = append(f.rightChecks, v.id)
+	} else {
+		f.wrongChecks = append(f.wrongChecks, v.id)
+		if v.status == "pending" {
+			v.wrongBeforeVerified++
+		}
+	}
+	valid := (v.status == "pending" || f.acceptTwice) && (in.Code == v.code || f.acceptWrong)
 	if f.invalidEvery > 0 && f.checkCalls%f.invalidEvery == 0 {
 		valid = false
 	}
@@ -369,6 +383,7 @@ func TestRun(t *testing.T) {
 			report := phases(t, out.String())
 			wantFields(t, report, "create", map[string]string{"requests": "40", "errors": "0", "rate_limited": "0"})
 			wantFields(t, report, "inbox", map[string]string{"codes": "40", "missing": "0"})
+			wantFields(t, report, "wrong", map[string]string{"requests": "40", "errors": "0", "rate_limited": "0"})
 			wantFields(t, report, "check", map[string]string{"requests": "40", "errors": "0", "rate_limited": "0"})
 			wantFields(t, report, "verified", map[string]string{"valid": "40", "invalid": "0", "unchecked": "0", "replayed": "40", "accepted_again": "0"})
 			if _, ok := report["ok"]; !ok {
@@ -394,8 +409,14 @@ func TestRun(t *testing.T) {
 			if tt.apiKey == "" && f.budgets["dailySends"] != float64(maxBudget) {
 				t.Errorf("budgets set = %v, want dailySends %d", f.budgets, maxBudget)
 			}
-			if _, ok := f.budgets["rules"]; ok != tt.defences {
-				t.Errorf("budget rules set: %v, want %v", ok, tt.defences)
+			if _, ok := f.budgets["ipPerHour"]; ok != tt.defences {
+				t.Errorf("client-address budget set: %v, want %v", ok, tt.defences)
+			}
+			// Rules for the country and the 5-digit prefixes, so that the
+			// budgets the detector learns from the bench's own traffic
+			// never apply; with the defences, the area codes' too.
+			if rules, _ := f.budgets["rules"].([]any); tt.apiKey == "" && len(rules) != 1+64+map[bool]int{true: len(areaCodes)}[tt.defences] {
+				t.Errorf("budget rules = %d, want 1 for the country, 64 for the prefixes and, with the defences, %d for the area codes", len(rules), len(areaCodes))
 			}
 			for _, section := range []string{"geo", "test-numbers", "safelist", "blocks"} {
 				if _, ok := f.fraud[section]; ok != tt.defences {
@@ -409,8 +430,9 @@ func TestRun(t *testing.T) {
 				t.Errorf("verifications created = %d, want %d", got, want)
 			}
 			for _, v := range f.verifications {
-				if v.checks != 2 || v.verified != 1 {
-					t.Errorf("verification %s to %s: checked %d times, verified %d times; want 2 (once more to replay) and 1", v.id, v.to, v.checks, v.verified)
+				if v.checks != 3 || v.verified != 1 || v.wrongBeforeVerified != 1 {
+					t.Errorf("verification %s to %s: checked %d times, %d with a wrong code before it was verified, verified %d times; want 3 (wrong, right, replayed), 1 and 1",
+						v.id, v.to, v.checks, v.wrongBeforeVerified, v.verified)
 				}
 			}
 		})
@@ -485,6 +507,9 @@ func TestRunReportsRateLimit(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "OTPD_API_RATE_LIMIT") {
 		t.Errorf("the report does not name OTPD_API_RATE_LIMIT:\n%s", out.String())
+	}
+	if !strings.Contains(out.String(), "first 429: HTTP 429 RATE_LIMITED: too many requests") {
+		t.Errorf("the report does not give the first 429's code and message:\n%s", out.String())
 	}
 	report := phases(t, out.String())
 	wantFields(t, report, "create", map[string]string{"requests": "30", "errors": "0", "rate_limited": "20"})
@@ -570,6 +595,9 @@ func TestRunRejectsConfig(t *testing.T) {
 		{name: "huge concurrency", cfg: Config{APIKey: fakeAPIKey, Concurrency: maxConcurrency + 1}, wantErr: "concurrency"},
 		{name: "negative duration", cfg: Config{APIKey: fakeAPIKey, Duration: -time.Second}, wantErr: "duration"},
 		{name: "negative requests", cfg: Config{APIKey: fakeAPIKey, Requests: -1}, wantErr: "requests"},
+		{name: "unknown order", cfg: Config{APIKey: fakeAPIKey, Order: "sideways"}, wantErr: "order"},
+		{name: "negative prefill", cfg: Config{APIKey: fakeAPIKey, Prefill: -1}, wantErr: "prefill"},
+		{name: "huge prefill", cfg: Config{APIKey: fakeAPIKey, Prefill: maxPrefill + 1}, wantErr: "prefill"},
 		{name: "channel to escape", cfg: Config{APIKey: fakeAPIKey, Channel: `sms"`}, wantErr: "channel"},
 		{name: "URL without scheme", cfg: Config{BaseURL: "127.0.0.1:8080", APIKey: fakeAPIKey}, wantErr: "URL"},
 		{name: "URL with query", cfg: Config{BaseURL: "http://127.0.0.1:8080/?a=b", APIKey: fakeAPIKey}, wantErr: "URL"},

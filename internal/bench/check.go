@@ -15,8 +15,9 @@ import (
 
 // checkRequest is one prepared POST /v1/verifications/{id}/check.
 type checkRequest struct {
-	url  string
-	body []byte // {"code":"..."} with the code from the test inbox
+	url   string
+	body  []byte // {"code":"..."} with the code from the test inbox
+	wrong []byte // {"code":"..."} with a code that is not it
 }
 
 // inboxAnswer is the part of GET /v1/test/messages' answer the bench reads.
@@ -77,10 +78,11 @@ func fetchCodes(ctx context.Context, c *client, auth string, vs []verification, 
 				case code == "":
 					missing.Add(1)
 				default:
-					body, _ := json.Marshal(struct {
-						Code string `json:"code"`
-					}{code})
-					checks[i] = checkRequest{url: c.base + "/v1/verifications/" + url.PathEscape(vs[i].id) + "/check", body: body}
+					checks[i] = checkRequest{
+						url:   c.base + "/v1/verifications/" + url.PathEscape(vs[i].id) + "/check",
+						body:  codeBody(code),
+						wrong: codeBody(wrongCode(code)),
+					}
 				}
 			}
 		})
@@ -102,6 +104,36 @@ func fetchCodes(ctx context.Context, c *client, auth string, vs []verification, 
 		}
 	}
 	return ready, res, nil
+}
+
+// codeBody is the body of a check with code.
+func codeBody(code string) []byte {
+	body, _ := json.Marshal(struct {
+		Code string `json:"code"`
+	}{code})
+	return body
+}
+
+// wrongCode returns a code of the same length and alphabet as code that is
+// not code: its last character moved one place along its alphabet (digits,
+// lower-case or upper-case letters).
+func wrongCode(code string) string {
+	if code == "" {
+		return "0"
+	}
+	b := []byte(code)
+	c := &b[len(b)-1]
+	switch {
+	case *c >= '0' && *c <= '9':
+		*c = '0' + (*c-'0'+1)%10
+	case *c >= 'a' && *c <= 'z':
+		*c = 'a' + (*c-'a'+1)%26
+	case *c >= 'A' && *c <= 'Z':
+		*c = 'A' + (*c-'A'+1)%26
+	default:
+		*c = '0'
+	}
+	return string(b)
 }
 
 // inbox polls the test inbox, shared by the workers of fetchCodes.
@@ -197,6 +229,28 @@ func check(ctx context.Context, c *client, auth string, cfg Config, checks []che
 		return status, accepted[i]
 	})
 	return st, accepted
+}
+
+// wrongCheck runs the wrong-check phase: every prepared check once, with a
+// wrong code, before the right one. otpd must count the attempt and refuse
+// it (valid:false, still pending), so the right check after it still
+// succeeds: the verifications allow more than one attempt.
+func wrongCheck(ctx context.Context, c *client, auth string, cfg Config, checks []checkRequest) *stats {
+	return runPhase(ctx, "wrong", cfg.Concurrency, int64(len(checks)), cfg.Duration, func(ctx context.Context, w *worker, i int64) (int, bool) {
+		ch := checks[i]
+		status, _, err := c.do(ctx, http.MethodPost, ch.url, auth, ch.wrong, &w.resp)
+		if err != nil {
+			return 0, false
+		}
+		if status != http.StatusOK {
+			return status, false
+		}
+		var a checkAnswer
+		if json.Unmarshal(w.resp.Bytes(), &a) != nil {
+			return status, false
+		}
+		return status, !a.Data.Valid && a.Data.Status == "pending"
+	})
 }
 
 // maxReplays bounds the accepted checks that are sent a second time.

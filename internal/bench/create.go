@@ -21,7 +21,8 @@ type createAnswer struct {
 
 // create runs the create phase: POST /v1/verifications, each time to a new
 // destination, and returns what was created besides the measurements.
-func create(ctx context.Context, c *client, auth string, cfg Config, dests destinations) (*stats, []verification) {
+// The destinations start at the first-th, after those of the prefill.
+func create(ctx context.Context, c *client, auth string, cfg Config, dests destinations, first uint64) (*stats, []verification) {
 	created := make([][]verification, cfg.Concurrency)
 	url := c.base + "/v1/verifications"
 	limit := int64(-1)
@@ -29,20 +30,7 @@ func create(ctx context.Context, c *client, auth string, cfg Config, dests desti
 		limit = int64(cfg.Requests)
 	}
 	st := runPhase(ctx, "create", cfg.Concurrency, limit, cfg.Duration, func(ctx context.Context, w *worker, i int64) (int, bool) {
-		// The body is built by hand: json.Marshal would allocate for
-		// every request, and neither part needs escaping (the channel is
-		// checked to be lower-case letters, destinations are generated).
-		b := append(w.body[:0], `{"to":"`...)
-		from := len(b)
-		b = dests.appendTo(b, uint64(i))
-		to := len(b)
-		b = append(b, `","channel":"`...)
-		b = append(b, cfg.Channel...)
-		b = append(b, '"')
-		if cfg.Defences {
-			b = appendRemoteIP(b, uint64(i))
-		}
-		b = append(b, '}')
+		b, from, to := appendCreateBody(w.body[:0], cfg, dests, first+uint64(i))
 		w.body = b
 
 		status, _, err := c.do(ctx, http.MethodPost, url, auth, b, &w.resp)
@@ -64,4 +52,23 @@ func create(ctx context.Context, c *client, auth string, cfg Config, dests desti
 		all = append(all, vs...)
 	}
 	return st, all
+}
+
+// appendCreateBody appends the body of the create request for the n-th
+// destination to b, and says where in b the destination is. The body is
+// built by hand: json.Marshal would allocate for every request, and no part
+// needs escaping (the channel is checked to be lower-case letters,
+// destinations are generated).
+func appendCreateBody(b []byte, cfg Config, dests destinations, n uint64) (body []byte, from, to int) {
+	b = append(b, `{"to":"`...)
+	from = len(b)
+	b = dests.appendTo(b, n)
+	to = len(b)
+	b = append(b, `","channel":"`...)
+	b = append(b, cfg.Channel...)
+	b = append(b, '"')
+	if cfg.Defences {
+		b = appendRemoteIP(b, n)
+	}
+	return append(b, '}'), from, to
 }

@@ -13,13 +13,28 @@ const maxBudget = 100_000_000
 // benchBudgets are the send budgets of the bench's project: the daily
 // bound lifted and, with defences, a budget for the country and for each
 // area code the destinations use, and the client-address limit, all
-// beyond reach.
+// beyond reach. Either way a rule for the country and for each
+// 5-digit prefix (otp.LearntPrefixDigits) of the destinations is out of reach too:
+// a rule of a scope takes the place of the budget the pumping detector
+// learns for it, and the detector, a minute after otpd starts and hourly
+// after, learns one from the bench's own traffic, whose codes are mostly
+// never checked, so it would soon refuse the bench's sends.
 func benchBudgets(defences bool) map[string]any {
 	b := map[string]any{"dailySends": maxBudget}
+	country := map[string]any{"country": "US", "perDay": maxBudget}
+	if defences {
+		country["perHour"] = maxBudget
+	}
+	rules := []map[string]any{country}
+	for _, area := range areaCodes {
+		for first := '2'; first <= '9'; first++ {
+			rules = append(rules, map[string]any{"prefix": "+1" + area + string(first), "perDay": maxBudget})
+		}
+	}
 	if !defences {
+		b["rules"] = rules
 		return b
 	}
-	rules := []map[string]any{{"country": "US", "perHour": maxBudget, "perDay": maxBudget}}
 	for _, area := range areaCodes {
 		rules = append(rules, map[string]any{"prefix": "+1" + area, "perHour": maxBudget, "perDay": maxBudget})
 	}

@@ -53,11 +53,19 @@ type floorMessage struct {
 }
 
 // RunFloor runs the benchmark of cfg against a Floor served in this
-// process on a loopback port; cfg's URL and credentials are ignored.
+// process on a loopback port; cfg's URL, credentials and CompareFloor are
+// ignored.
 func RunFloor(ctx context.Context, cfg Config, out io.Writer) error {
+	cfg.CompareFloor = false
+	_, err := runFloor(ctx, cfg, out, inboxStall)
+	return err
+}
+
+// runFloor is RunFloor that returns the measurements.
+func runFloor(ctx context.Context, cfg Config, out io.Writer, stall time.Duration) (*result, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return fmt.Errorf("bench: floor: %w", err)
+		return nil, fmt.Errorf("bench: floor: %w", err)
 	}
 	token := rand.Text()
 	srv := &http.Server{Handler: NewFloor(token).Handler(), ReadHeaderTimeout: 10 * time.Second}
@@ -65,12 +73,12 @@ func RunFloor(ctx context.Context, cfg Config, out io.Writer) error {
 	go func() { served <- srv.Serve(ln) }()
 	fmt.Fprintln(out, "floor    an in-process stand-in that stores nothing: the ceiling of this machine's HTTP and of the load generator")
 	cfg.BaseURL, cfg.AdminToken, cfg.APIKey = "http://"+ln.Addr().String(), token, ""
-	runErr := Run(ctx, cfg, out)
+	res, runErr := measure(ctx, cfg, out, stall)
 	srv.Close()
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
-		return errors.Join(runErr, fmt.Errorf("bench: floor: %w", err))
+		return nil, errors.Join(runErr, fmt.Errorf("bench: floor: %w", err))
 	}
-	return runErr
+	return res, runErr
 }
 
 // NewFloor returns a Floor that accepts adminToken on its console endpoints.

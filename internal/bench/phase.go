@@ -3,6 +3,7 @@ package bench
 import (
 	"bytes"
 	"context"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -47,6 +48,9 @@ func runPhase(ctx context.Context, name string, workers int, limit int64, d time
 					return // canceled by the caller, not failed by the server
 				}
 				w.record(time.Since(t), status, ok)
+				if status == http.StatusTooManyRequests && w.limitedBy == "" {
+					w.limitedBy = answerError(status, w.resp.Bytes()).Error()
+				}
 			}
 		})
 	}

@@ -16,6 +16,7 @@ type tally struct {
 	byStatus   [600]int // answers by HTTP status; 0 counts transport errors
 	unexpected int      // 2xx answers that broke the contract
 	succeeded  int      // 2xx answers that kept it
+	limitedBy  string   // the first 429's error code and message
 }
 
 func (t *tally) record(d time.Duration, status int, ok bool) {
@@ -43,6 +44,7 @@ type stats struct {
 	succeeded  int         // 2xx answers that kept it
 	elapsed    time.Duration
 	latencies  []time.Duration // sorted
+	limitedBy  string          // a 429's error code and message, to say which limit
 }
 
 func mergeTallies(name string, elapsed time.Duration, tallies []*tally) *stats {
@@ -56,6 +58,9 @@ func mergeTallies(name string, elapsed time.Duration, tallies []*tally) *stats {
 		s.latencies = append(s.latencies, t.latencies...)
 		s.unexpected += t.unexpected
 		s.succeeded += t.succeeded
+		if s.limitedBy == "" {
+			s.limitedBy = t.limitedBy
+		}
 		for status, count := range t.byStatus {
 			switch {
 			case count == 0 || status >= 200 && status < 300:

@@ -77,19 +77,21 @@ func TestFlags(t *testing.T) {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	c.Flags(fs)
 	args := []string{"-url", "http://localhost:9000", "-admin-token", "adm", "-api-key", "otpd_test_api_x",
-		"-c", "32", "-d", "3s", "-n", "500", "-channel", "email"}
+		"-c", "32", "-d", "3s", "-n", "500", "-channel", "email", "-prefill", "1000", "-order", "random", "-seed", "42", "-compare-floor"}
 	if err := fs.Parse(args); err != nil {
 		t.Fatal(err)
 	}
 	want := Config{BaseURL: "http://localhost:9000", AdminToken: "adm", APIKey: "otpd_test_api_x",
-		Concurrency: 32, Duration: 3 * time.Second, Requests: 500, Channel: "email"}
+		Concurrency: 32, Duration: 3 * time.Second, Requests: 500, Channel: "email",
+		Prefill: 1000, Order: orderRandom, Seed: 42, CompareFloor: true}
 	if c != want {
 		t.Errorf("parsed %+v, want %+v", c, want)
 	}
 
 	var d Config
 	d.Flags(flag.NewFlagSet("bench", flag.ContinueOnError))
-	wantDefaults := Config{BaseURL: defaultBaseURL, Concurrency: defaultConcurrency, Duration: defaultDuration, Channel: defaultChannel}
+	wantDefaults := Config{BaseURL: defaultBaseURL, Concurrency: defaultConcurrency, Duration: defaultDuration, Channel: defaultChannel,
+		Order: orderCreated, Seed: 1}
 	if d != wantDefaults {
 		t.Errorf("defaults %+v, want %+v", d, wantDefaults)
 	}

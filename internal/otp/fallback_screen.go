@@ -46,11 +46,11 @@ func (s *Service) screenFallbackStep(ctx context.Context, r VerificationRef) (*E
 	}
 	// The geo rules are read again: they may have changed since the
 	// verification was made.
-	err = s.screenStored(ctx, a, p, v.Options.Fallback[next].Channel, to)
+	d, err := s.screenStored(a, p, v.Options.Fallback[next].Channel, to)
 	if err == nil {
 		// A monitor-mode flag of a step is logged by countSends; the
 		// step's own write happens elsewhere (nextFallback).
-		_, err = s.countSendTo(ctx, a, p, to, plannedSend{})
+		_, err = s.countSends(ctx, a, p, "", []plannedSend{{Dest: d}})
 	}
 	if e := ErrorOf(err); e != nil && e.Code != CodeInternal {
 		return e, nil

@@ -65,48 +65,36 @@ func (s *Service) updateFraud(ctx context.Context, projectID string, change func
 }
 
 // screenSend is every fraud defence a send passes before anything is
-// stored or charged: for a verification's first send (newVerification),
-// a fallback step's destination at creation and when the step is sent,
-// and a resend. It is called with the project read from the cache.
-func (s *Service) screenSend(ctx context.Context, a *Application, p *Project, sc sendScreen) error {
-	if err := screenGeo(p, sc); err != nil {
+// stored, counted or charged: the geo rules, the number types and the
+// blocked prefixes, all read from the cached project (no round trip). It
+// runs for a verification's planned sends (screenSends), and again for a
+// send made later (a resend, a due fallback step, a session's send).
+func (s *Service) screenSend(p *Project, c Channel, d Destination) error {
+	if err := screenGeo(p, sendScreen{Channel: c, Dest: d}); err != nil {
 		return err
 	}
-	return p.Fraud.blocked(sc.Dest, s.clock.Now())
+	return p.Fraud.blocked(d, s.clock.Now())
 }
 
 // screenStored is screenSend for a send to a stored destination, made
 // later than its verification (a resend, a fallback step when it is
-// due): the project's rules may have changed since.
-func (s *Service) screenStored(ctx context.Context, a *Application, p *Project, c Channel, to string) error {
+// due): the project's rules may have changed since. It returns the
+// destination, parsed, for the counters.
+func (s *Service) screenStored(a *Application, p *Project, c Channel, to string) (Destination, error) {
 	d, _, err := parseDestinationFor(a, to, "to")
 	if err != nil {
-		return fmt.Errorf("screen %s: %w", to, err) // it was valid when stored
+		return d, fmt.Errorf("screen %s: %w", to, err) // it was valid when stored
 	}
-	return s.screenSend(ctx, a, p, sendScreen{Channel: c, Dest: d})
+	return d, s.screenSend(p, c, d)
 }
 
-// screenSends screens every send a new verification plans: its first
-// send and each fallback step (whose destination is the verification's
-// unless the step names its own). A refusal of a step names its field.
-func (s *Service) screenSends(ctx context.Context, a *Application, p *Project, req CreateRequest, dest Destination, first Channel, fallback []FallbackStep) error {
-	if err := s.screenSend(ctx, a, p, sendScreen{Channel: first, Dest: dest, RemoteIP: req.RemoteIP}); err != nil {
-		return err
-	}
-	for i, st := range fallback {
-		if i == 0 {
-			continue // the first send, screened above
-		}
-		d := dest
-		if st.To != "" {
-			var err error
-			if d, _, err = parseDestinationFor(a, st.To, "to"); err != nil {
-				return err // validateFallback refused it already
-			}
-		}
-		if err := s.screenSend(ctx, a, p, sendScreen{Channel: st.Channel, Dest: d, RemoteIP: req.RemoteIP}); err != nil {
-			if e := ErrorOf(err); e != nil {
-				e.Field = fmt.Sprintf("fallback[%d]", i)
+// screenSends screens every send a new verification plans
+// (plannedSends). A refusal of a fallback step names its field.
+func (s *Service) screenSends(p *Project, sends []plannedSend) error {
+	for _, sd := range sends {
+		if err := s.screenSend(p, sd.Channel, sd.Dest); err != nil {
+			if e := ErrorOf(err); e != nil && sd.Step > 0 {
+				e.Field = fmt.Sprintf("fallback[%d]", sd.Step)
 			}
 			return err
 		}
@@ -114,10 +102,8 @@ func (s *Service) screenSends(ctx context.Context, a *Application, p *Project, r
 	return nil
 }
 
-// sendScreen is one send as the fraud defences see it.
+// sendScreen is one send as the geo rules see it.
 type sendScreen struct {
 	Channel Channel
 	Dest    Destination
-	// RemoteIP is the end user's address, when the caller gave it.
-	RemoteIP string
 }

@@ -21,6 +21,10 @@ const day = 24 * time.Hour
 // plannedSend is one send a batch counts.
 type plannedSend struct {
 	Dest Destination
+	// Channel is the send's channel, and Step its fallback step (0: the
+	// first send), which the screens need.
+	Channel Channel
+	Step    int
 	// Later is a fallback step screened when its verification is made:
 	// its destination's limit counts now (the workflow holds a send to
 	// it), its budgets when the step is sent.
@@ -199,32 +203,26 @@ func (s *Service) countWrongGuess(ctx context.Context, p *Project, to string) {
 	}
 }
 
-// plannedSends are the sends a new verification counts: its first send,
-// and each other destination its fallback steps go to.
-func plannedSends(dest Destination, fallback []FallbackStep) []plannedSend {
-	sends := []plannedSend{{Dest: dest}}
+// plannedSends are the sends a new verification plans: its first send,
+// and each fallback step after it (to the verification's destination
+// unless the step names its own), each destination parsed once for the
+// screens and the counters.
+func plannedSends(a *Application, dest Destination, first Channel, fallback []FallbackStep) ([]plannedSend, error) {
+	sends := []plannedSend{{Dest: dest, Channel: first}}
 	for i, st := range fallback {
-		if i == 0 || st.To == "" {
-			continue
+		if i == 0 {
+			continue // the first send
 		}
-		if d, err := ParseDestination(st.To, "to"); err == nil {
-			sends = append(sends, plannedSend{Dest: d, Later: true})
+		d := dest
+		if st.To != "" {
+			var err error
+			if d, _, err = parseDestinationFor(a, st.To, "to"); err != nil {
+				return nil, err // validateFallback refused it already
+			}
 		}
+		sends = append(sends, plannedSend{Dest: d, Channel: st.Channel, Step: i, Later: true})
 	}
-	return sends
-}
-
-// countSendTo counts one send now to a stored destination (a resend, a
-// fallback step): countSends without a client address. It returns the
-// budgets a monitor-mode project went beyond, for the caller's
-// fraud.flagged event.
-func (s *Service) countSendTo(ctx context.Context, a *Application, p *Project, to string, sd plannedSend) ([]string, error) {
-	d, err := ParseDestination(to, "to")
-	if err != nil {
-		return nil, fmt.Errorf("count send: %w", err)
-	}
-	sd.Dest = d
-	return s.countSends(ctx, a, p, "", []plannedSend{sd})
+	return sends, nil
 }
 
 // flaggedEvent is the fraud.flagged event of a send to v that went beyond

@@ -157,8 +157,12 @@ func (s *Service) newVerification(ctx context.Context, a *Application, req Creat
 	if isTestNumber {
 		fallback = nil // the first send reaches the test number at once: no step follows
 	}
+	var sends []plannedSend
 	if !isTestNumber {
-		if err := s.screenSends(ctx, a, p, req, dest, channel, fallback); err != nil {
+		if sends, err = plannedSends(a, dest, channel, fallback); err != nil {
+			return nil, nil, nil, err
+		}
+		if err := s.screenSends(p, sends); err != nil {
 			return nil, nil, nil, err
 		}
 	}
@@ -178,7 +182,7 @@ func (s *Service) newVerification(ctx context.Context, a *Application, req Creat
 	}
 	var flags []string // budgets a monitor-mode project went beyond
 	if !isTestNumber {
-		if flags, err = s.countSends(ctx, a, p, req.RemoteIP, plannedSends(dest, fallback)); err != nil {
+		if flags, err = s.countSends(ctx, a, p, req.RemoteIP, sends); err != nil {
 			return nil, nil, nil, err
 		}
 	}
@@ -518,10 +522,11 @@ func (s *Service) Resend(ctx context.Context, a *Application, id string, channel
 		if resendOn == "" {
 			resendOn = cur.Channel
 		}
-		if err := s.screenStored(ctx, a, p, resendOn, cur.To); err != nil {
-			return nil, err // the geo rules may have changed since the first send
+		d, err := s.screenStored(a, p, resendOn, cur.To) // the rules may have changed since the first send
+		if err != nil {
+			return nil, err
 		}
-		if flags, err = s.countSendTo(ctx, a, p, cur.To, plannedSend{NoGuessBlock: true}); err != nil {
+		if flags, err = s.countSends(ctx, a, p, "", []plannedSend{{Dest: d, NoGuessBlock: true}}); err != nil {
 			return nil, err
 		}
 	}

@@ -291,7 +291,7 @@ func (s *Service) sendOnSession(ctx context.Context, a *Application, p *Project,
 		if err != nil {
 			return nil, fmt.Errorf("session %s: %w", sess.ID, err)
 		}
-		if err := s.screenSend(ctx, a, p, sendScreen{Channel: ch, Dest: dest, RemoteIP: remoteIP}); err != nil {
+		if err := s.screenSend(p, ch, dest); err != nil {
 			return nil, err
 		}
 		if _, err := s.countSends(ctx, a, p, remoteIP, []plannedSend{{Dest: dest}}); err != nil {

@@ -1,7 +1,6 @@
 package cobinar
 
 import (
-	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -88,14 +87,7 @@ func forbiddenByPolicy(e *otp.Error) *otp.Error {
 	if e.Code != otp.CodeGeoNotAllowed && e.Code != otp.CodeNumberTypeNotAllowed {
 		return e
 	}
-	c := *e
-	c.Code = otp.CodeForbidden
-	c.Params = maps.Clone(e.Params)
-	if c.Params == nil {
-		c.Params = map[string]any{}
-	}
-	c.Params["reason"] = e.Code
-	return &c
+	return httpjson.Recode(e, otp.CodeForbidden)
 }
 
 // fieldNames renames the domain's request fields to Cobinar's.

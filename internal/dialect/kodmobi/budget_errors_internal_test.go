@@ -2,31 +2,17 @@ package kodmobi
 
 import (
 	"log/slog"
-	"net/http/httptest"
-	"strings"
+	"net/http"
 	"testing"
-	"time"
 
-	"github.com/otpd/otpd/internal/otp"
+	"github.com/otpd/otpd/internal/dialecttest"
 )
 
 // The send and guess budgets' refusals (issue 16) in this dialect's shape.
 func TestBudgetErrors(t *testing.T) {
-	budget := &otp.Error{Code: otp.CodeSendBudgetExceeded, Key: "send_budget_exceeded", Message: "The send budget of this project is spent: at most 3 sends a day",
-		RetryAfter: time.Minute, Params: map[string]any{"scope": "project", "period": "day", "limit": 3}}
-	guess := &otp.Error{Code: otp.CodeGuessBudgetExceeded, Key: "guess_budget_exceeded", Message: "Too many wrong codes were entered for this destination; no new code can be sent to it for now",
-		RetryAfter: time.Minute, Params: map[string]any{"scope": "destination"}}
 	d := &Dialect{log: slog.New(slog.DiscardHandler)}
-	for _, tc := range []struct {
-		err    *otp.Error
-		status int
-		wire   string
-		retry  string
-	}{{budget, 429, `"sys_message":"ERROR_MESSAGE_ATTEMPT"`, "60"}, {guess, 403, `"sys_message":"ERROR_PHONE_BLOCKED"`, ""}} {
-		w := httptest.NewRecorder()
-		d.writeError(w, httptest.NewRequest("POST", "/", nil), endpoint{}, tc.err)
-		if w.Code != tc.status || !strings.Contains(w.Body.String(), tc.wire) || w.Header().Get("Retry-After") != tc.retry {
-			t.Errorf("%s: %d %s (Retry-After %q), want %d with %s (Retry-After %q)", tc.err.Code, w.Code, w.Body, w.Header().Get("Retry-After"), tc.status, tc.wire, tc.retry)
-		}
-	}
+	dialecttest.CheckErrorShapes(t, func(w http.ResponseWriter, r *http.Request, err error) { d.writeError(w, r, endpoint{}, err) }, []dialecttest.ErrorShape{
+		{Err: dialecttest.SendBudgetSpent, Status: 429, Body: `"sys_message":"ERROR_MESSAGE_ATTEMPT"`, RetryAfter: "60"},
+		{Err: dialecttest.GuessBudgetSpent, Status: 403, Body: `"sys_message":"ERROR_PHONE_BLOCKED"`, RetryAfter: ""},
+	})
 }

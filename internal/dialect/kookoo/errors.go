@@ -32,7 +32,7 @@ func (d *Dialect) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		writeAnswer(w, http.StatusInternalServerError, failure(msgInternal))
 		return
 	}
-	if e.Code == otp.CodeRateLimited || e.Code == otp.CodePrefixBlocked || e.RetryAfter > 0 { // and the send and guess budgets
+	if e.Code == otp.CodeRateLimited || e.RetryAfter > 0 { // the budgets and blocked prefixes say when too
 		w.Header().Set("Retry-After", strconv.Itoa(httpjson.RetryAfterSeconds(e.RetryAfter)))
 	}
 	writeAnswer(w, http.StatusOK, failure(message(e)))

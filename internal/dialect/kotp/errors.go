@@ -2,7 +2,6 @@ package kotp
 
 import (
 	"errors"
-	"maps"
 	"net/http"
 	"strconv"
 
@@ -159,11 +158,7 @@ func translate(e *otp.Error, domain bool) *otp.Error {
 	case otp.CodeSendBudgetExceeded, otp.CodeGuessBudgetExceeded, otp.CodePrefixBlocked:
 		// K-OTP's one 429 code; details keep otpd's code as reason and
 		// the budget's scope, period and limit, or the blocked prefix.
-		out.Code = otp.CodeRateLimited
-		out.Params = map[string]any{"reason": e.Code}
-		for k, v := range e.Params {
-			out.Params[k] = v
-		}
+		out.Code, out.Params = otp.CodeRateLimited, httpjson.Recode(e, otp.CodeRateLimited).Params
 	case otp.CodeInvalidParameter:
 		out.Code = codeInvalidParameter
 		if e.Key == "channel_mismatch" {
@@ -179,12 +174,7 @@ func translate(e *otp.Error, domain bool) *otp.Error {
 		// K-OTP's document names no refusal of a destination; FORBIDDEN,
 		// otpd's addition, is what it answered before these codes, and
 		// details.reason keeps otpd's code.
-		out.Code = otp.CodeForbidden
-		out.Params = maps.Clone(e.Params)
-		if out.Params == nil {
-			out.Params = map[string]any{}
-		}
-		out.Params["reason"] = e.Code
+		out.Code, out.Params = otp.CodeForbidden, httpjson.Recode(e, otp.CodeForbidden).Params
 	case httpjson.CodeInvalidJSON:
 		out.Code = codeInvalidRequest
 	case otp.CodeUnauthenticated:

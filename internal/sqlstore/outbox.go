@@ -140,17 +140,26 @@ const testInboxColumns = `m.id, m.app_id, m.verification_id, m.channel, m.destin
 // messages_test_inbox and messages_test_inbox_to (migration 0035).
 const testInboxMessage = `m.provider = '` + otp.TestInboxProvider + `' AND m.sent_at >= $2 AND v.inbox_code IS NOT NULL`
 
-// testInboxTo selects the test-inbox messages of application $1 sent
-// since $2 to destination $3, in two parts that each have their index: a
-// message to its verification's destination (stored as "") is found
-// through the verification (verifications_destination, then
-// messages_verification); a fallback step to another destination
-// through messages_test_inbox_to, which holds only those.
-const testInboxTo = `SELECT ` + testInboxColumns + ` FROM verifications v JOIN messages m ON m.verification_id = v.id
-	WHERE v.app_id = $1 AND v.destination = $3 AND m.app_id = $1 AND m.destination = '' AND ` + testInboxMessage + `
+// testInboxTo selects cols of the test-inbox messages of the applications
+// apps (a condition on an app_id: "= $1", "IN (...)") sent since the time
+// placeholder since to the destination placeholder to, in two parts that
+// each have their index: a message to its verification's destination
+// (stored as "") is found through the verification
+// (verifications_destination, then messages_verification); a fallback
+// step to another destination through messages_test_inbox_to, which holds
+// only those. In the first part the provider is compared as an
+// expression: SQLite, which has no statistics of these tables, would
+// otherwise read the messages by provider (messages_provider) or by
+// application (messages_test_inbox) rather than by verification.
+func testInboxTo(cols, apps, since, to string) string {
+	return `SELECT ` + cols + ` FROM verifications v JOIN messages m ON m.verification_id = v.id
+	WHERE v.app_id ` + apps + ` AND v.destination = ` + to + ` AND v.inbox_code IS NOT NULL
+		AND m.destination = '' AND m.provider || '' = '` + otp.TestInboxProvider + `' AND m.sent_at >= ` + since + `
 	UNION ALL
-	SELECT ` + testInboxColumns + ` FROM messages m JOIN verifications v ON v.id = m.verification_id
-	WHERE m.app_id = $1 AND m.destination = $3 AND m.destination <> '' AND v.app_id = $1 AND ` + testInboxMessage
+	SELECT ` + cols + ` FROM messages m JOIN verifications v ON v.id = m.verification_id
+	WHERE m.app_id ` + apps + ` AND m.destination = ` + to + ` AND m.destination <> '' AND m.provider = '` + otp.TestInboxProvider + `'
+		AND m.sent_at >= ` + since + ` AND v.inbox_code IS NOT NULL`
+}
 
 // ListTestMessages returns up to limit messages of the application's test
 // inbox sent at or after since, newest first, only those to destination
@@ -161,7 +170,7 @@ func (s *Store) ListTestMessages(ctx context.Context, appID, to string, since ti
 		WHERE m.app_id = $1 AND ` + testInboxMessage
 	args := []any{appID, micros(since)}
 	if to != "" {
-		q = testInboxTo
+		q = testInboxTo(testInboxColumns, "= $1", "$2", "$3")
 		args = append(args, to)
 	}
 	// By position, which both engines take after a UNION: m.sent_at, m.id.

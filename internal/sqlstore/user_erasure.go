@@ -97,25 +97,20 @@ func (s *Store) DeleteUsersBefore(ctx context.Context, before time.Time, limit i
 // placeholder of args, as marks are the applications') out of the test
 // inbox, counting those it held: it erases the inbox code of their
 // verifications, and so with them any other message of those (a fallback
-// step to another destination goes with its verification's). The
-// verifications found through a fallback step's destination are found
-// through messages_test_inbox_to.
+// step to another destination goes with its verification's).
 func (s *Store) eraseTestInbox(ctx context.Context, tx *txRunner, n *otp.ErasedUser, e otp.UserErasure, dest string, marks []string, args argList) error {
-	apps := strings.Join(marks, ", ")
+	apps := `IN (` + strings.Join(marks, ", ") + `)`
 	countArgs := slices.Clone(args)
 	since := countArgs.add(micros(e.TestInboxSince))
-	// The messages whose destination is dest: a fallback step's own, or
-	// its verification's (stored as "").
-	err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM messages m JOIN verifications v ON v.id = m.verification_id
-		WHERE m.app_id IN (`+apps+`) AND m.provider = '`+otp.TestInboxProvider+`' AND m.sent_at >= `+since+` AND v.inbox_code IS NOT NULL
-			AND (m.destination = `+dest+` OR m.destination = '' AND v.destination = `+dest+`)`, countArgs...).Scan(&n.TestMessages)
+	err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+testInboxTo("m.id", apps, since, dest)+`) AS inbox`, countArgs...).
+		Scan(&n.TestMessages)
 	if err != nil {
 		return s.dbErr("erase user", err)
 	}
 	for _, q := range []string{
-		`UPDATE verifications SET inbox_code = NULL WHERE app_id IN (` + apps + `) AND destination = ` + dest + ` AND inbox_code IS NOT NULL`,
+		`UPDATE verifications SET inbox_code = NULL WHERE app_id ` + apps + ` AND destination = ` + dest + ` AND inbox_code IS NOT NULL`,
 		`UPDATE verifications SET inbox_code = NULL WHERE inbox_code IS NOT NULL AND id IN (SELECT m.verification_id FROM messages m
-			WHERE m.app_id IN (` + apps + `) AND m.provider = '` + otp.TestInboxProvider + `' AND m.destination = ` + dest + ` AND m.destination <> '')`,
+			WHERE m.app_id ` + apps + ` AND m.destination = ` + dest + ` AND m.destination <> '' AND m.provider = '` + otp.TestInboxProvider + `')`,
 	} {
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return s.dbErr("erase user", err)

@@ -260,7 +260,9 @@ func (s *Service) testInboxEffects(a *Application, p *Project, v *Verification, 
 	if _, err := s.compose(a, p, v, d, code, now); err != nil {
 		return Effects{}, fmt.Errorf("deliver %s: %w", v.ID, err)
 	}
-	if v.InboxCode == nil {
+	if v.InboxCode == nil && d.CreatedAt.Equal(v.CreatedAt) {
+		// The message the creation sends; later ones find the code kept,
+		// unless an erasure took it, which a resend must not undo.
 		v.InboxCode = v.CodeSealed // before markSent may erase it
 	}
 	record := Message{ID: d.ID, AppID: v.AppID, VerificationID: v.ID, Channel: d.Channel, To: d.To,

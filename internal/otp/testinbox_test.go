@@ -242,3 +242,52 @@ func TestTestInboxFallbackStepToAnotherDestination(t *testing.T) {
 		t.Errorf("inbox once verified (-before +after):\n%s", diff)
 	}
 }
+
+// An erasure takes the destination's messages out of the test inbox, with
+// every message of a verification that fell back to it, and counts the
+// ones to it; a resend does not bring them back.
+func TestTestInboxErasure(t *testing.T) {
+	f := newFixture(t, otp.Limits{})
+	a, _ := f.newApp(t, otp.Test)
+	const x, y, email = "+14155552675", "+14155552676", "person@example.com"
+	vx, _, err := f.svc.CreateVerification(t.Context(), a, otp.CreateRequest{To: x, Channel: otp.SMS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.svc.CreateVerification(t.Context(), a, otp.CreateRequest{To: y,
+		Fallback: []otp.FallbackStep{{Channel: otp.SMS, Timeout: 30 * time.Second}, {Channel: otp.Email, To: email}}}); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(31 * time.Second)
+	if n, err := f.svc.SweepFallbacks(t.Context(), 10); err != nil || n != 1 {
+		t.Fatalf("SweepFallbacks = %d, %v; want the one due step", n, err)
+	}
+	ds, err := f.svc.ClaimDeliveries(t.Context(), 10)
+	if err != nil || len(ds) != 1 {
+		t.Fatalf("ClaimDeliveries = %+v, %v; want the email step", ds, err)
+	}
+	if err := f.svc.Deliver(t.Context(), refusingSender{t}, ds[0]); err != nil {
+		t.Fatal(err)
+	}
+	if got := inbox(t, f, a, ""); len(got) != 3 {
+		t.Fatalf("inbox = %+v, want 3 messages", got)
+	}
+
+	got, err := f.svc.EraseUser(t.Context(), a.ID, x)
+	if err != nil || got.TestMessages != 1 || got.Remaining != 1 {
+		t.Fatalf("EraseUser(%s) = %+v, %v; want its one test message, its pending verification remaining", x, got, err)
+	}
+	if _, err := f.svc.Resend(t.Context(), a, vx.ID, otp.SMS); err != nil {
+		t.Fatal(err)
+	}
+	if got := inbox(t, f, a, x); len(got) != 0 {
+		t.Errorf("inbox of %s after its erasure and a resend = %+v, want none", x, got)
+	}
+	got, err = f.svc.EraseUser(t.Context(), a.ID, email)
+	if err != nil || got.TestMessages != 1 {
+		t.Fatalf("EraseUser(%s) = %+v, %v; want the fallback step's message", email, got, err)
+	}
+	if got := inbox(t, f, a, ""); len(got) != 0 {
+		t.Errorf("inbox after both erasures = %+v, want none", got)
+	}
+}

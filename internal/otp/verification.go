@@ -75,9 +75,10 @@ type Verification struct {
 	CodeHash       []byte // HMAC of the code, bound to ID
 	CodeSealed     []byte // the code encrypted for (re)sends; erased once no send needs it (dropDeliveredCode, finish)
 	// InboxCode is the code sealed as CodeSealed is, for the test inbox
-	// of a test application: set by the first message to the inbox and
-	// kept after CodeSealed is erased, until the inbox's retention
-	// (Store.DeleteTestMessagesBefore). Always nil for a live application.
+	// of a test application: set by the message its creation sends to
+	// the inbox and kept after CodeSealed is erased, until the inbox's
+	// retention (Store.DeleteTestMessagesBefore) or an erasure of its
+	// destination. Always nil for a live application.
 	InboxCode   []byte
 	Attempts    int
 	MaxAttempts int

@@ -19,8 +19,9 @@ const (
 	CallbackFailed    = "failed"
 )
 
-// testInboxProvider is the provider name of a test application's messages.
-const testInboxProvider = "test_inbox"
+// TestInboxProvider is the provider name of a test application's
+// messages: the messages recorded as sent through it are its test inbox.
+const TestInboxProvider = "test_inbox"
 
 // callbackBody is what a callback receives: kod.mobi's shape, the one
 // per-send callback otpd has.
@@ -75,7 +76,7 @@ func (s *Service) callback(v *Verification, e Event, status, provider, errText s
 // provider that reports no receipts (or one the catalog does not know)
 // sends no news after accepting.
 func (s *Service) acceptanceIsFinal(provider string) bool {
-	if provider == testInboxProvider {
+	if provider == TestInboxProvider {
 		return true
 	}
 	p, ok := s.providers.byName(provider)

@@ -15,6 +15,9 @@ const (
 	// SealedCode is a verification's code, kept until no message needs
 	// it (Verification.CodeSealed); its HMAC is renewed with it.
 	SealedCode SealedKind = "verification_code"
+	// SealedInboxCode is a test application's verification code kept for
+	// its test inbox (Verification.InboxCode).
+	SealedInboxCode SealedKind = "inbox_code"
 	// SealedWebhookSecret is an application's webhook secret.
 	SealedWebhookSecret SealedKind = "webhook_secret"
 	// SealedPrevWebhookSecret is an application's previous webhook
@@ -25,7 +28,7 @@ const (
 )
 
 // SealedKinds lists every kind, in the order `otpd keys rotate` walks them.
-var SealedKinds = []SealedKind{SealedWebhookSecret, SealedPrevWebhookSecret, SealedChallengeSecret, SealedCode}
+var SealedKinds = []SealedKind{SealedWebhookSecret, SealedPrevWebhookSecret, SealedChallengeSecret, SealedCode, SealedInboxCode}
 
 // SealedValue is one stored sealed value and the row that holds it.
 type SealedValue struct {

@@ -63,7 +63,7 @@ func (s *Service) Deliver(ctx context.Context, sender Sender, d Delivery) error 
 	if err != nil {
 		return fmt.Errorf("deliver %s: %w", v.ID, err)
 	}
-	m, err := s.compose(a, p, v, d, code)
+	m, err := s.compose(a, p, v, d, code, s.clock.Now())
 	if err != nil {
 		return fmt.Errorf("deliver %s: %w", v.ID, err)
 	}
@@ -244,30 +244,37 @@ func (s *Service) sendEffects(a *Application, p *Project, v *Verification, d Del
 	return s.testInboxEffects(a, p, v, d)
 }
 
-// testInboxEffects composes delivery d of v and records it as sent to the
-// test inbox: the message, its test-inbox copy with the code, otp.sent.
+// testInboxEffects records delivery d of v as sent to the test inbox:
+// the message record and otp.sent. The inbox is read from those records
+// (TestMessages), its texts rendered then as compose renders them now,
+// so nothing of the text is stored; v keeps its sealed code for the inbox
+// (InboxCode) after it needs it no more for sends.
 func (s *Service) testInboxEffects(a *Application, p *Project, v *Verification, d Delivery) (Effects, error) {
 	code, err := s.keys.open(v.CodeSealed, v.ID)
 	if err != nil {
 		return Effects{}, fmt.Errorf("deliver %s: %w", v.ID, err)
 	}
-	m, err := s.compose(a, p, v, d, code)
-	if err != nil {
+	now := s.clock.Now()
+	// Composed only to refuse here, as the send did when the inbox held
+	// its text, a message that would not render.
+	if _, err := s.compose(a, p, v, d, code, now); err != nil {
 		return Effects{}, fmt.Errorf("deliver %s: %w", v.ID, err)
 	}
-	now := s.clock.Now()
+	if v.InboxCode == nil && d.CreatedAt.Equal(v.CreatedAt) {
+		// The message the creation sends; later ones find the code kept,
+		// unless an erasure took it, which a resend must not undo.
+		v.InboxCode = v.CodeSealed // before markSent may erase it
+	}
 	record := Message{ID: d.ID, AppID: v.AppID, VerificationID: v.ID, Channel: d.Channel, To: d.To,
 		Attempts: d.Attempts, CreatedAt: d.CreatedAt}
-	fx := s.markSent(v, record, SendResult{Provider: testInboxProvider, ProviderMessageID: d.ID}, Money{}, now)
-	fx.TestMessages = []TestMessage{{ID: d.ID, AppID: a.ID, VerificationID: v.ID, To: m.To, Channel: d.Channel,
-		Body: m.Body, Code: code, CreatedAt: now}}
-	return fx, nil
+	return s.markSent(v, record, SendResult{Provider: TestInboxProvider, ProviderMessageID: d.ID}, Money{}, now), nil
 }
 
 // compose builds the message of delivery d: its destination, and its
 // texts in the verification's locale from the project's templates or the
-// built-in ones.
-func (s *Service) compose(a *Application, p *Project, v *Verification, d Delivery, code string) (OutgoingMessage, error) {
+// built-in ones, as they read at now (they say how many minutes the code
+// has left).
+func (s *Service) compose(a *Application, p *Project, v *Verification, d Delivery, code string, now time.Time) (OutgoingMessage, error) {
 	m := OutgoingMessage{
 		ID: d.ID, AppID: a.ID, AppName: a.Name, VerificationID: v.ID, To: v.To, Channel: d.Channel,
 		Purpose: v.Purpose, Locale: v.Locale, Code: code, CallerID: v.Options.CallerID, Country: v.Country,
@@ -285,7 +292,7 @@ func (s *Service) compose(a *Application, p *Project, v *Verification, d Deliver
 		}
 		m.To, m.Country = dest.Value, dest.Country
 	}
-	c, err := renderMessage(p.Policy.Messages, m, v.Options, s.clock.Now())
+	c, err := renderMessage(p.Policy.Messages, m, v.Options, now)
 	if err != nil {
 		return m, err
 	}

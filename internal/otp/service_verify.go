@@ -632,7 +632,15 @@ func (s *Service) SweepExpired(ctx context.Context, limit int) (int, error) {
 var errUnchanged = &Error{Code: CodeConflict, Key: "unchanged", Message: "nothing to change"}
 
 // TestMessages returns the test inbox of a test application, newest first,
-// optionally for one destination. Live applications get FORBIDDEN.
+// optionally for one destination: the messages sent to it within
+// TestInboxRetention. Live applications get FORBIDDEN.
+//
+// The inbox is not stored as such. Each message is read from its record
+// (sent through TestInboxProvider) and its verification, and its text is
+// rendered now by compose, from the code the verification keeps for the
+// inbox, as it was rendered when the message was sent: at its sending
+// time, in the verification's locale, with the application's name and
+// the project's templates as they are now.
 func (s *Service) TestMessages(ctx context.Context, a *Application, to string) ([]TestMessage, error) {
 	if a.Environment != Test {
 		return nil, &Error{Code: CodeForbidden, Key: "test_inbox_live", Message: "The test inbox is only for test applications"}
@@ -644,5 +652,39 @@ func (s *Service) TestMessages(ctx context.Context, a *Application, to string) (
 		}
 		to = d.Value
 	}
-	return s.store.ListTestMessages(ctx, a.ID, to, 100)
+	stored, err := s.store.ListTestMessages(ctx, a.ID, to, s.clock.Now().Add(-s.cfg.TestInboxRetention), 100)
+	if err != nil {
+		return nil, err
+	}
+	if len(stored) == 0 {
+		return nil, nil
+	}
+	p, err := s.projectByID(ctx, a.ProjectID)
+	if err != nil {
+		return nil, fmt.Errorf("test inbox: project of application: %w", err)
+	}
+	out := make([]TestMessage, len(stored))
+	for i, sm := range stored {
+		if out[i], err = s.renderTestMessage(a, p, sm); err != nil {
+			return nil, fmt.Errorf("test inbox: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// renderTestMessage is the test-inbox message sm as the inbox shows it.
+func (s *Service) renderTestMessage(a *Application, p *Project, sm TestInboxMessage) (TestMessage, error) {
+	rec, v := sm.Message, &sm.Verification
+	code, err := s.keys.open(v.InboxCode, v.ID)
+	if err != nil {
+		return TestMessage{}, fmt.Errorf("message %s: %w", rec.ID, err)
+	}
+	d := Delivery{ID: rec.ID, AppID: rec.AppID, VerificationID: rec.VerificationID, Channel: rec.Channel, To: rec.To,
+		Attempts: rec.Attempts, CreatedAt: rec.CreatedAt}
+	m, err := s.compose(a, p, v, d, code, rec.SentAt)
+	if err != nil {
+		return TestMessage{}, fmt.Errorf("message %s: %w", rec.ID, err)
+	}
+	return TestMessage{ID: rec.ID, AppID: rec.AppID, VerificationID: rec.VerificationID, To: m.To, Channel: rec.Channel,
+		Body: m.Body, Code: code, CreatedAt: rec.SentAt}, nil
 }

@@ -533,7 +533,6 @@ func (fx *Effects) add(o Effects) {
 	fx.Events = append(fx.Events, o.Events...)
 	fx.Deliveries = append(fx.Deliveries, o.Deliveries...)
 	fx.Messages = append(fx.Messages, o.Messages...)
-	fx.TestMessages = append(fx.TestMessages, o.TestMessages...)
 	fx.Users = append(fx.Users, o.Users...)
 }
 

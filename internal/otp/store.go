@@ -288,8 +288,13 @@ type Store interface {
 	// GetChatLink returns the chat link of a provider and phone, or ErrNotFound.
 	GetChatLink(ctx context.Context, provider, phone string) (ChatLink, error)
 
-	// ListTestMessages returns the test inbox of an application, newest first.
-	ListTestMessages(ctx context.Context, appID, to string, limit int) ([]TestMessage, error)
+	// ListTestMessages returns up to limit messages of an application's
+	// test inbox sent at or after since, newest first (by sending time,
+	// then id), only those to destination to if it is set: the messages
+	// sent through TestInboxProvider whose verification still holds its
+	// InboxCode. A message's destination is its own To, or its
+	// verification's when To is "".
+	ListTestMessages(ctx context.Context, appID, to string, since time.Time, limit int) ([]TestInboxMessage, error)
 
 	SessionStore
 
@@ -300,8 +305,10 @@ type Store interface {
 	// and up to limit finished webhook deliveries last changed before
 	// webhooksBefore (with their attempts), and returns how many.
 	DeleteOldData(ctx context.Context, verificationsBefore, webhooksBefore time.Time, limit int) (int, error)
-	// DeleteTestMessagesBefore removes test-inbox messages created before
-	// before, which hold plaintext codes, and returns how many.
+	// DeleteTestMessagesBefore takes out of the test inbox the messages
+	// of the verifications that expired before before (every message of a
+	// verification is sent before it expires): it erases their InboxCode
+	// and returns how many verifications it erased it of.
 	DeleteTestMessagesBefore(ctx context.Context, before time.Time) (int, error)
 
 	Close() error
@@ -315,11 +322,10 @@ type VerificationRef struct {
 
 // Effects are the rows a state change writes beside the verification.
 type Effects struct {
-	Events       []Event
-	Deliveries   []Delivery
-	Messages     []Message
-	TestMessages []TestMessage
-	Users        []UserVisit // successful checks, added to the users rollup
+	Events     []Event
+	Deliveries []Delivery
+	Messages   []Message
+	Users      []UserVisit // successful checks, added to the users rollup
 	// Callbacks are per-send callbacks (WebhookDelivery with a URL) to
 	// queue. A verification has one callback at most: a second one of
 	// the same verification is dropped, whichever change writes it.
@@ -379,6 +385,8 @@ type Message struct {
 
 // TestMessage is a message of a test application, kept in its inbox
 // instead of reaching a provider. It is the one place a code is readable.
+// Nothing stores it as such: the Service renders it, when the inbox is
+// read, from a TestInboxMessage.
 type TestMessage struct {
 	ID             string
 	AppID          string
@@ -388,4 +396,14 @@ type TestMessage struct {
 	Body           string
 	Code           string
 	CreatedAt      time.Time
+}
+
+// TestInboxMessage is a message of the test inbox as stored, with only
+// what it is rendered from read: of the record of its sending through
+// TestInboxProvider, ID, AppID, VerificationID, Channel, To, Provider,
+// Attempts, CreatedAt and SentAt; of its verification as it is now, ID,
+// AppID, To, Purpose, Locale, ExpiresAt, Options, Country and InboxCode.
+type TestInboxMessage struct {
+	Message      Message
+	Verification Verification
 }

@@ -15,6 +15,9 @@ type UserErasure struct {
 	// chat linked to the number). They belong to the operator's bot and
 	// serve every application, so only an erasure over all of them does.
 	ChatLinks bool
+	// TestInboxSince is the start of the test inbox's retention: the
+	// test-inbox messages sent since are the ones erased (and counted).
+	TestInboxSince time.Time
 }
 
 // ErasedUser counts what an erasure removed, and the verifications it had
@@ -44,7 +47,7 @@ func (s *Service) EraseUser(ctx context.Context, appID, destination string) (Era
 	if err != nil {
 		return ErasedUser{}, err
 	}
-	e := UserErasure{Destination: d.Value}
+	e := UserErasure{Destination: d.Value, TestInboxSince: s.clock.Now().Add(-s.cfg.TestInboxRetention)}
 	if appID != "" {
 		e.AppIDs = []string{appID}
 	} else {

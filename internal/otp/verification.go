@@ -74,19 +74,25 @@ type Verification struct {
 	DeliveryStatus DeliveryStatus
 	CodeHash       []byte // HMAC of the code, bound to ID
 	CodeSealed     []byte // the code encrypted for (re)sends; erased once no send needs it (dropDeliveredCode, finish)
-	Attempts       int
-	MaxAttempts    int
-	Resends        int
-	MaxResends     int
-	Metadata       json.RawMessage // a JSON object, or nil
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
-	ExpiresAt      time.Time
-	LastSentAt     time.Time // when the latest send was queued
-	ResendAt       time.Time // earliest time of the next resend
-	SentAt         time.Time // zero until a provider accepted the message
-	VerifiedAt     time.Time
-	LastError      string // the latest delivery error, safe to show
+	// InboxCode is the code sealed as CodeSealed is, for the test inbox
+	// of a test application: set by the message its creation sends to
+	// the inbox and kept after CodeSealed is erased, until the inbox's
+	// retention (Store.DeleteTestMessagesBefore) or an erasure of its
+	// destination. Always nil for a live application.
+	InboxCode   []byte
+	Attempts    int
+	MaxAttempts int
+	Resends     int
+	MaxResends  int
+	Metadata    json.RawMessage // a JSON object, or nil
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	ExpiresAt   time.Time
+	LastSentAt  time.Time // when the latest send was queued
+	ResendAt    time.Time // earliest time of the next resend
+	SentAt      time.Time // zero until a provider accepted the message
+	VerifiedAt  time.Time
+	LastError   string // the latest delivery error, safe to show
 
 	Country     string    // ISO 3166 region of a phone destination, "" for email
 	Carrier     string    // the phone number's original carrier, when libphonenumber knows it

@@ -205,7 +205,6 @@ func (s *Store) DeleteApplication(ctx context.Context, id string) error {
 			`DELETE FROM outbox WHERE app_id = $1`,
 			`DELETE FROM events WHERE app_id = $1`,
 			`DELETE FROM messages WHERE app_id = $1`,
-			`DELETE FROM test_messages WHERE app_id = $1`,
 			`DELETE FROM idempotency WHERE app_id = $1`,
 			`DELETE FROM users WHERE app_id = $1`,
 			`DELETE FROM daily_stats WHERE app_id = $1`,

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -128,41 +129,98 @@ func splitSkip(s string) []string {
 	return strings.Split(s, ",")
 }
 
+// testInboxColumns are what a test-inbox message is rendered from: its
+// record's columns, then its verification's (scanTestInboxMessage).
+const testInboxColumns = `m.id, m.app_id, m.verification_id, m.channel, m.destination, m.attempts, m.created_at, m.sent_at,
+	v.destination, v.purpose, v.locale, v.expires_at, v.options, v.country, v.inbox_code`
+
+// testInboxMessage is the predicate of a message m of the test inbox
+// whose verification is v, sent at or after $2. The provider is written
+// out, not a parameter, so that the engines match the partial indexes
+// messages_test_inbox and messages_test_inbox_to (migration 0035).
+const testInboxMessage = `m.provider = '` + otp.TestInboxProvider + `' AND m.sent_at >= $2 AND v.inbox_code IS NOT NULL`
+
+// testInboxTo selects cols of the test-inbox messages of the applications
+// apps (a condition on an app_id: "= $1", "IN (...)") sent since the time
+// placeholder since to the destination placeholder to, in two parts that
+// each have their index: a message to its verification's destination
+// (stored as "") is found through the verification
+// (verifications_destination, then messages_verification); a fallback
+// step to another destination through messages_test_inbox_to, which holds
+// only those. In the first part the provider is compared as an
+// expression: SQLite, which has no statistics of these tables, would
+// otherwise read the messages by provider (messages_provider) or by
+// application (messages_test_inbox) rather than by verification.
+func testInboxTo(cols, apps, since, to string) string {
+	return `SELECT ` + cols + ` FROM verifications v JOIN messages m ON m.verification_id = v.id
+	WHERE v.app_id ` + apps + ` AND v.destination = ` + to + ` AND v.inbox_code IS NOT NULL
+		AND m.destination = '' AND m.provider || '' = '` + otp.TestInboxProvider + `' AND m.sent_at >= ` + since + `
+	UNION ALL
+	SELECT ` + cols + ` FROM messages m JOIN verifications v ON v.id = m.verification_id
+	WHERE m.app_id ` + apps + ` AND m.destination = ` + to + ` AND m.destination <> '' AND m.provider = '` + otp.TestInboxProvider + `'
+		AND m.sent_at >= ` + since + ` AND v.inbox_code IS NOT NULL`
+}
+
 // ListTestMessages returns up to limit messages of the application's test
-// inbox, newest first, only those to destination to if it is set.
-func (s *Store) ListTestMessages(ctx context.Context, appID, to string, limit int) ([]otp.TestMessage, error) {
-	q := `SELECT id, app_id, verification_id, destination, channel, body, code, created_at
-		FROM test_messages WHERE app_id = $1`
-	args := []any{appID}
+// inbox sent at or after since, newest first, only those to destination
+// to if it is set (see otp.Store). Without to, messages_test_inbox
+// (app_id, sent_at) reads them in order.
+func (s *Store) ListTestMessages(ctx context.Context, appID, to string, since time.Time, limit int) ([]otp.TestInboxMessage, error) {
+	q := `SELECT ` + testInboxColumns + ` FROM messages m JOIN verifications v ON v.id = m.verification_id
+		WHERE m.app_id = $1 AND ` + testInboxMessage
+	args := []any{appID, micros(since)}
 	if to != "" {
-		q += ` AND destination = $2`
+		q = testInboxTo(testInboxColumns, "= $1", "$2", "$3")
 		args = append(args, to)
 	}
-	q += ` ORDER BY created_at DESC, id DESC` + limitClause(limit)
+	// By position, which both engines take after a UNION: m.sent_at, m.id.
+	q += ` ORDER BY 8 DESC, 1 DESC` + limitClause(limit)
 	rows, err := s.reader.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, s.dbErr("list test messages", err)
 	}
 	defer rows.Close()
-	var out []otp.TestMessage
+	var out []otp.TestInboxMessage
 	for rows.Next() {
-		var (
-			m       otp.TestMessage
-			created int64
-		)
-		if err := rows.Scan(&m.ID, &m.AppID, &m.VerificationID, &m.To, &m.Channel, &m.Body, &m.Code, &created); err != nil {
+		tm, err := scanTestInboxMessage(rows)
+		if err != nil {
 			return nil, s.dbErr("list test messages", err)
 		}
-		m.CreatedAt = fromMicros(created)
-		out = append(out, m)
+		out = append(out, tm)
 	}
 	return out, s.dbErr("list test messages", rows.Err())
 }
 
-// DeleteTestMessagesBefore removes test-inbox messages created before
-// before and returns how many it removed.
+// scanTestInboxMessage reads a row of testInboxColumns.
+func scanTestInboxMessage(rows *sql.Rows) (otp.TestInboxMessage, error) {
+	var (
+		tm                     otp.TestInboxMessage
+		m, v                   = &tm.Message, &tm.Verification
+		created, sent, expires int64
+		options                sql.NullString
+	)
+	err := rows.Scan(&m.ID, &m.AppID, &m.VerificationID, &m.Channel, &m.To, &m.Attempts, &created, &sent,
+		&v.To, &v.Purpose, &v.Locale, &expires, &options, &v.Country, &v.InboxCode)
+	if err != nil {
+		return tm, err
+	}
+	m.Provider = otp.TestInboxProvider
+	m.CreatedAt, m.SentAt = fromMicros(created), fromMicros(sent)
+	v.ID, v.AppID, v.ExpiresAt = m.VerificationID, m.AppID, fromMicros(expires)
+	if options.Valid {
+		if err := json.Unmarshal([]byte(options.String), &v.Options); err != nil {
+			return tm, fmt.Errorf("decode options of %s: %w", v.ID, err)
+		}
+	}
+	return tm, nil
+}
+
+// DeleteTestMessagesBefore erases the inbox codes of the verifications
+// that expired before before, through verifications_inbox_code, and so
+// takes their messages out of the test inbox (see otp.Store).
 func (s *Store) DeleteTestMessagesBefore(ctx context.Context, before time.Time) (int, error) {
-	res, err := s.writeExec(ctx, `DELETE FROM test_messages WHERE created_at < $1`, micros(before))
+	res, err := s.writeExec(ctx, `UPDATE verifications SET inbox_code = NULL
+		WHERE inbox_code IS NOT NULL AND expires_at < $1`, micros(before))
 	if err != nil {
 		return 0, s.dbErr("delete old test messages", err)
 	}

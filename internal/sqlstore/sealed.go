@@ -15,6 +15,7 @@ import (
 // challenge secret is inside its policy's JSON instead (challengeJSON).
 var sealedColumns = map[otp.SealedKind]struct{ table, column string }{
 	otp.SealedCode:              {"verifications", "code_sealed"},
+	otp.SealedInboxCode:         {"verifications", "inbox_code"},
 	otp.SealedWebhookSecret:     {"applications", "webhook_secret_sealed"},
 	otp.SealedPrevWebhookSecret: {"applications", "prev_webhook_secret_sealed"},
 }

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -46,7 +47,7 @@ func (s *Store) EraseUser(ctx context.Context, e otp.UserErasure) (otp.ErasedUse
 		if err := count(&n.Users, `DELETE FROM users WHERE destination = `+dest+` AND `+apps, args...); err != nil {
 			return err
 		}
-		if err := count(&n.TestMessages, `DELETE FROM test_messages WHERE destination = `+dest+` AND `+apps, args...); err != nil {
+		if err := s.eraseTestInbox(ctx, tx, &n, e, dest, marks, args); err != nil {
 			return err
 		}
 		ids, err := selectIDs(ctx, tx, `SELECT v.id FROM verifications v WHERE v.`+apps+` AND v.destination = `+dest+`
@@ -90,4 +91,30 @@ func (s *Store) DeleteUsersBefore(ctx context.Context, before time.Time, limit i
 	}
 	n, err := res.RowsAffected()
 	return int(n), s.dbErr("delete old users", err)
+}
+
+// eraseTestInbox takes the messages to the erased destination (dest, a
+// placeholder of args, as marks are the applications') out of the test
+// inbox, counting those it held: it erases the inbox code of their
+// verifications, and so with them any other message of those (a fallback
+// step to another destination goes with its verification's).
+func (s *Store) eraseTestInbox(ctx context.Context, tx *txRunner, n *otp.ErasedUser, e otp.UserErasure, dest string, marks []string, args argList) error {
+	apps := `IN (` + strings.Join(marks, ", ") + `)`
+	countArgs := slices.Clone(args)
+	since := countArgs.add(micros(e.TestInboxSince))
+	err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+testInboxTo("m.id", apps, since, dest)+`) AS inbox`, countArgs...).
+		Scan(&n.TestMessages)
+	if err != nil {
+		return s.dbErr("erase user", err)
+	}
+	for _, q := range []string{
+		`UPDATE verifications SET inbox_code = NULL WHERE app_id ` + apps + ` AND destination = ` + dest + ` AND inbox_code IS NOT NULL`,
+		`UPDATE verifications SET inbox_code = NULL WHERE inbox_code IS NOT NULL AND id IN (SELECT m.verification_id FROM messages m
+			WHERE m.app_id ` + apps + ` AND m.destination = ` + dest + ` AND m.destination <> '' AND m.provider = '` + otp.TestInboxProvider + `')`,
+	} {
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return s.dbErr("erase user", err)
+		}
+	}
+	return nil
 }

@@ -18,7 +18,8 @@ import (
 const verificationColumns = `id, app_id, destination, channel, purpose, locale, status, delivery_status,
 	code_hash, code_sealed, attempts, max_attempts, resends, max_resends, metadata,
 	created_at, updated_at, expires_at, last_sent_at, resend_at, sent_at, verified_at, last_error,
-	country, carrier, cost_micros, cost_currency, delivered_at, options, fallback_step, next_step_at, message_number`
+	country, carrier, cost_micros, cost_currency, delivered_at, options, fallback_step, next_step_at, message_number,
+	inbox_code`
 
 func scanVerification(row interface{ Scan(...any) error }) (*otp.Verification, error) {
 	var (
@@ -30,7 +31,8 @@ func scanVerification(row interface{ Scan(...any) error }) (*otp.Verification, e
 	err := row.Scan(&v.ID, &v.AppID, &v.To, &v.Channel, &v.Purpose, &v.Locale, &v.Status, &v.DeliveryStatus,
 		&v.CodeHash, &v.CodeSealed, &v.Attempts, &v.MaxAttempts, &v.Resends, &v.MaxResends, &metadata,
 		&created, &updated, &expires, &lastSent, &resend, &sent, &verified, &v.LastError,
-		&v.Country, &v.Carrier, &v.Cost.Micros, &v.Cost.Currency, &delivered, &options, &v.FallbackStep, &nextStep, &v.MessageNumber)
+		&v.Country, &v.Carrier, &v.Cost.Micros, &v.Cost.Currency, &delivered, &options, &v.FallbackStep, &nextStep, &v.MessageNumber,
+		&v.InboxCode)
 	if err != nil {
 		return nil, err
 	}
@@ -42,6 +44,7 @@ func scanVerification(row interface{ Scan(...any) error }) (*otp.Verification, e
 	v.DeliveredAt, v.NextStepAt = fromMicros(delivered), fromMicros(nextStep)
 	v.CodeHash = emptyToNil(v.CodeHash)
 	v.CodeSealed = emptyToNil(v.CodeSealed)
+	v.InboxCode = emptyToNil(v.InboxCode)
 	v.Metadata = fromNullJSON(metadata)
 	v.CreatedAt, v.UpdatedAt, v.ExpiresAt = fromMicros(created), fromMicros(updated), fromMicros(expires)
 	v.LastSentAt, v.ResendAt = fromMicros(lastSent), fromMicros(resend)
@@ -65,7 +68,7 @@ func verificationArgs(v *otp.Verification) ([]any, error) {
 		micros(v.CreatedAt), micros(v.UpdatedAt), micros(v.ExpiresAt), micros(v.LastSentAt), micros(v.ResendAt),
 		micros(v.SentAt), micros(v.VerifiedAt), v.LastError,
 		v.Country, v.Carrier, v.Cost.Micros, v.Cost.Currency, micros(v.DeliveredAt), options, v.FallbackStep, micros(v.NextStepAt),
-		v.MessageNumber,
+		v.MessageNumber, nullBytes(v.InboxCode),
 	}, nil
 }
 

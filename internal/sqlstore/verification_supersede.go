@@ -22,7 +22,7 @@ const supersedeUpdate = `UPDATE verifications SET status = 'canceled', code_seal
 	WHERE app_id = $1 AND destination = $2 AND status = 'pending'`
 
 const insertVerificationValues = `VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
-	$24, $25, $26, $27, $28, $29, $30, $31, $32)`
+	$24, $25, $26, $27, $28, $29, $30, $31, $32, $33)`
 
 // execInsertingVerification runs, in tx, the writes before, the insertion
 // of v (after its supersede), and the writes after.

@@ -118,11 +118,5 @@ func effectWrites(fx otp.Effects) ([]rowWrite, error) {
 	for _, d := range fx.Callbacks {
 		ws = append(ws, webhookDeliveryInsert(d))
 	}
-	for _, m := range fx.TestMessages {
-		ws = append(ws, rowWrite{"insert test message",
-			`INSERT INTO test_messages (id, app_id, verification_id, destination, channel, body, code, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			[]any{m.ID, m.AppID, m.VerificationID, m.To, string(m.Channel), m.Body, m.Code, micros(m.CreatedAt)}})
-	}
 	return ws, nil
 }

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -223,26 +224,23 @@ func testFinishDelivery(t *testing.T, st otp.Store) {
 	want.DeliveryStatus, want.SentAt, want.UpdatedAt, want.LastError = otp.DeliverySent, sentAt, sentAt, ""
 	msg := otp.Message{ID: d.ID, AppID: a.ID, VerificationID: v.ID, Channel: d.Channel, Provider: "test_inbox",
 		ProviderMessageID: d.ID, Status: otp.DeliverySent, Attempts: d.Attempts, CreatedAt: d.CreatedAt, SentAt: sentAt}
-	tm := otp.TestMessage{ID: d.ID, AppID: a.ID, VerificationID: v.ID, To: v.To, Channel: d.Channel,
-		Body: "Your code is 424242", Code: "424242", CreatedAt: sentAt}
 	err = st.FinishDelivery(ctx, d, func(cur *otp.Verification) (otp.Effects, error) {
 		diff(t, "verification seen by change", v, cur)
 		cur.DeliveryStatus, cur.SentAt, cur.UpdatedAt, cur.LastError = otp.DeliverySent, sentAt, sentAt, ""
 		return otp.Effects{
-			Events:       []otp.Event{newEvent(otp.EventSent, cur, sentAt)},
-			Messages:     []otp.Message{msg},
-			TestMessages: []otp.TestMessage{tm},
+			Events:   []otp.Event{newEvent(otp.EventSent, cur, sentAt)},
+			Messages: []otp.Message{msg},
 		}, nil
 	})
 	if err != nil {
 		t.Fatalf("FinishDelivery: %v", err)
 	}
 	diff(t, "verification after FinishDelivery", &want, getVerification(t, st, a.ID, v.ID))
-	inbox, err := st.ListTestMessages(ctx, a.ID, v.To, 10)
+	inbox, err := st.ListTestMessages(ctx, a.ID, v.To, time.Time{}, 10)
 	if err != nil {
 		t.Fatalf("ListTestMessages: %v", err)
 	}
-	diff(t, "test inbox", []otp.TestMessage{tm}, inbox)
+	diff(t, "test inbox", []otp.TestInboxMessage{inboxEntry(msg, &want)}, inbox)
 	if ms, ok := messages(t, st, a.ID, v.ID); ok {
 		diff(t, "messages", []otp.Message{msg}, ms)
 	}
@@ -286,58 +284,99 @@ func testFinishDelivery(t *testing.T, st otp.Store) {
 	}
 }
 
+// testTestInbox: the test inbox is the messages sent through the test
+// inbox's provider whose verification keeps its inbox code, newest sent
+// first; a message's destination is its own (a fallback step's) or its
+// verification's.
 func testTestInbox(t *testing.T, st otp.Store) {
 	ctx := t.Context()
 	p := createProject(t, st, "p")
 	a := createApp(t, st, p.ID, otp.Test)
 	b := createApp(t, st, p.ID, otp.Test)
-	x, y := "+15550001111", "user@example.com"
+	x, y, z := "+15550001111", "user@example.com", "fallback@example.com"
 
-	put := func(app *otp.Application, to string, at time.Time) otp.TestMessage {
+	create := func(app *otp.Application, to string, at time.Time) (*otp.Verification, otp.Message) {
 		v := newVerification(app, to, at)
-		m := otp.TestMessage{ID: otp.NewID("dlv"), AppID: app.ID, VerificationID: v.ID, To: to, Channel: otp.SMS,
-			Body: "Your code is " + at.Format("150405"), Code: at.Format("150405"), CreatedAt: at}
-		if err := st.CreateVerification(ctx, v, otp.Effects{TestMessages: []otp.TestMessage{m}}, nil); err != nil {
+		m := inboxMessage(v, at)
+		if err := st.CreateVerification(ctx, v, otp.Effects{Messages: []otp.Message{m}}, nil); err != nil {
 			t.Fatalf("CreateVerification: %v", err)
 		}
-		return m
+		return v, m
 	}
-	m1 := put(a, x, t0)
-	m2 := put(a, y, t0.Add(time.Minute))
-	m3 := put(a, x, t0.Add(2*time.Minute))
-	m4 := put(b, x, t0.Add(3*time.Minute))
+	send := func(v *otp.Verification, m otp.Message) {
+		_, err := st.UpdateVerification(ctx, v.AppID, v.ID, func(*otp.Verification) (otp.Effects, error) {
+			return otp.Effects{Messages: []otp.Message{m}}, nil
+		})
+		if err != nil {
+			t.Fatalf("UpdateVerification: %v", err)
+		}
+	}
+	vx1, m1 := create(a, x, t0)
+	vy, m2 := create(a, y, t0.Add(time.Minute))
+	vx2, m3 := create(a, x, t0.Add(2*time.Minute)) // supersedes vx1, whose message stays in the inbox
+	vb, m4 := create(b, x, t0.Add(3*time.Minute))
+	// A resend of an older verification is newer than a younger one's message.
+	m5 := inboxMessage(vy, t0.Add(4*time.Minute))
+	m5.Channel = otp.Voice
+	send(vy, m5)
+	// A fallback step to another destination is that destination's.
+	m6 := inboxMessage(vx2, t0.Add(5*time.Minute))
+	m6.Channel, m6.To = otp.Email, z
+	send(vx2, m6)
+	// Not in the inbox: a message through a provider, and one of a
+	// verification that keeps no inbox code.
+	live := inboxMessage(vx2, t0.Add(6*time.Minute))
+	live.Provider, live.ProviderMessageID = "twilio", "SM1"
+	send(vx2, live)
+	noCode := newVerification(a, "+15550003333", t0.Add(7*time.Minute))
+	noCode.InboxCode = nil
+	if err := st.CreateVerification(ctx, noCode, otp.Effects{Messages: []otp.Message{inboxMessage(noCode, t0.Add(7*time.Minute))}}, nil); err != nil {
+		t.Fatalf("CreateVerification: %v", err)
+	}
 
+	e1, e2, e3, e4 := inboxEntry(m1, vx1), inboxEntry(m2, vy), inboxEntry(m3, vx2), inboxEntry(m4, vb)
+	e5, e6 := inboxEntry(m5, vy), inboxEntry(m6, vx2)
 	for _, tc := range []struct {
 		app   *otp.Application
 		to    string
+		since time.Time
 		limit int
-		want  []otp.TestMessage
+		want  []otp.TestInboxMessage
 	}{
-		{a, "", 10, []otp.TestMessage{m3, m2, m1}},
-		{a, x, 10, []otp.TestMessage{m3, m1}},
-		{a, y, 10, []otp.TestMessage{m2}},
-		{a, "", 2, []otp.TestMessage{m3, m2}},
-		{a, "+15559999999", 10, nil},
-		{b, "", 10, []otp.TestMessage{m4}},
+		{a, "", time.Time{}, 10, []otp.TestInboxMessage{e6, e5, e3, e2, e1}},
+		{a, x, time.Time{}, 10, []otp.TestInboxMessage{e3, e1}},
+		{a, y, time.Time{}, 10, []otp.TestInboxMessage{e5, e2}},
+		{a, z, time.Time{}, 10, []otp.TestInboxMessage{e6}},
+		{a, "", time.Time{}, 2, []otp.TestInboxMessage{e6, e5}},
+		{a, x, time.Time{}, 1, []otp.TestInboxMessage{e3}},
+		{a, "", t0.Add(time.Minute), 10, []otp.TestInboxMessage{e6, e5, e3, e2}},
+		{a, x, t0.Add(time.Minute), 10, []otp.TestInboxMessage{e3}},
+		{a, "+15559999999", time.Time{}, 10, nil},
+		{a, "+15550003333", time.Time{}, 10, nil},
+		{b, "", time.Time{}, 10, []otp.TestInboxMessage{e4}},
+		{b, z, time.Time{}, 10, nil},
 	} {
-		got, err := st.ListTestMessages(ctx, tc.app.ID, tc.to, tc.limit)
+		got, err := st.ListTestMessages(ctx, tc.app.ID, tc.to, tc.since, tc.limit)
 		if err != nil {
 			t.Fatalf("ListTestMessages: %v", err)
 		}
-		diff(t, "ListTestMessages("+tc.to+")", tc.want, got)
+		diff(t, fmt.Sprintf("ListTestMessages(%q, since %v, limit %d)", tc.to, tc.since.Sub(t0), tc.limit), tc.want, got)
 	}
 
-	// Retention: everything created before the cut goes, across
-	// applications; what is newer stays.
-	n, err := st.DeleteTestMessagesBefore(ctx, t0.Add(2*time.Minute))
+	// Retention: the verifications that expired before the cut lose their
+	// inbox code, across applications, and their messages leave the inbox.
+	n, err := st.DeleteTestMessagesBefore(ctx, vy.ExpiresAt.Add(time.Microsecond))
 	if err != nil || n != 2 {
-		t.Fatalf("DeleteTestMessagesBefore = %d, %v; want 2", n, err)
+		t.Fatalf("DeleteTestMessagesBefore = %d, %v; want vx1's and vy's inbox codes", n, err)
 	}
-	for app, want := range map[*otp.Application][]otp.TestMessage{a: {m3}, b: {m4}} {
-		got, err := st.ListTestMessages(ctx, app.ID, "", 10)
+	for app, want := range map[*otp.Application][]otp.TestInboxMessage{a: {e6, e3}, b: {e4}} {
+		got, err := st.ListTestMessages(ctx, app.ID, "", time.Time{}, 10)
 		if err != nil {
 			t.Fatalf("ListTestMessages after retention: %v", err)
 		}
 		diff(t, "after retention", want, got)
+	}
+	if got := getVerification(t, st, a.ID, vy.ID); got.InboxCode != nil || got.CodeSealed == nil {
+		t.Errorf("after retention: inbox code %q, sealed code %q; want only the inbox code erased", got.InboxCode, got.CodeSealed)
 	}
 }

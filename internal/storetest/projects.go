@@ -196,8 +196,6 @@ func testDeleteApplicationCascades(t *testing.T, st otp.Store) {
 			Deliveries: []otp.Delivery{newDelivery(v, t0)},
 			Messages: []otp.Message{{ID: otp.NewID("dlv"), AppID: a.ID, VerificationID: v.ID, Channel: otp.SMS,
 				Provider: "test_inbox", Status: otp.DeliverySent, Attempts: 1, CreatedAt: t0, SentAt: t0}},
-			TestMessages: []otp.TestMessage{{ID: otp.NewID("dlv"), AppID: a.ID, VerificationID: v.ID, To: v.To,
-				Channel: otp.SMS, Body: "code 123456", Code: "123456", CreatedAt: t0}},
 		}
 		if err := st.CreateVerification(ctx, v, fx, idem); err != nil {
 			t.Fatalf("CreateVerification: %v", err)
@@ -222,7 +220,7 @@ func testDeleteApplicationCascades(t *testing.T, st otp.Store) {
 	if vs, err := st.ListVerifications(ctx, gone.ID, otp.VerificationFilter{}); err != nil || len(vs) != 0 {
 		t.Errorf("ListVerifications = %d, %v; want none", len(vs), err)
 	}
-	if ms, err := st.ListTestMessages(ctx, gone.ID, "", 10); err != nil || len(ms) != 0 {
+	if ms, err := st.ListTestMessages(ctx, gone.ID, "", time.Time{}, 10); err != nil || len(ms) != 0 {
 		t.Errorf("ListTestMessages = %d, %v; want none", len(ms), err)
 	}
 	refs, err := st.ListExpiredPending(ctx, t0, 10)
@@ -246,7 +244,7 @@ func testDeleteApplicationCascades(t *testing.T, st otp.Store) {
 	if _, err := st.GetIdempotency(ctx, kept.ID, "key", time.Time{}); err != nil {
 		t.Errorf("GetIdempotency of the kept application: %v", err)
 	}
-	if ms, err := st.ListTestMessages(ctx, kept.ID, "", 10); err != nil || len(ms) != 1 {
+	if ms, err := st.ListTestMessages(ctx, kept.ID, "", time.Time{}, 10); err != nil || len(ms) != 1 {
 		t.Errorf("ListTestMessages of the kept application = %d, %v; want 1", len(ms), err)
 	}
 	if evs, ok := events(t, st, kept.ID); ok && len(evs) != 1 {

@@ -34,7 +34,14 @@ func testSealedValues(t *testing.T, st otp.Store) {
 		createVerification(t, st, v, t0)
 		codes = append(codes, v)
 	}
-	done := newVerification(a1, "+14155550101", t0)
+	codes[1].InboxCode = nil // a live application's: no code kept for a test inbox
+	if _, err := st.UpdateVerification(ctx, a1.ID, codes[1].ID, func(v *otp.Verification) (otp.Effects, error) {
+		v.InboxCode = nil
+		return otp.Effects{}, nil
+	}); err != nil {
+		t.Fatalf("UpdateVerification: %v", err)
+	}
+	done := newVerification(a1, "+14155550101", t0) // its code kept only for the test inbox
 	done.Status, done.CodeSealed = otp.StatusVerified, nil
 	createVerification(t, st, done, time.Time{})
 
@@ -69,6 +76,13 @@ func testSealedValues(t *testing.T, st otp.Store) {
 		return sortedBy(vs, func(v otp.SealedValue) string { return v.ID })
 	}
 	diff(t, "codes", byID(wantCodes), all(otp.SealedCode))
+	wantInbox := []otp.SealedValue{}
+	for _, v := range append(slices.Clone(codes), done) {
+		if v.InboxCode != nil {
+			wantInbox = append(wantInbox, otp.SealedValue{Kind: otp.SealedInboxCode, ID: v.ID, Sealed: v.InboxCode})
+		}
+	}
+	diff(t, "inbox codes", byID(wantInbox), all(otp.SealedInboxCode))
 	diff(t, "webhook secrets", byID([]otp.SealedValue{
 		{Kind: otp.SealedWebhookSecret, ID: a1.ID, Sealed: a1.WebhookSecretSealed},
 		{Kind: otp.SealedWebhookSecret, ID: a2.ID, Sealed: a2.WebhookSecretSealed},
@@ -110,14 +124,15 @@ func testSealedValues(t *testing.T, st otp.Store) {
 	}
 	p.Policy.Challenge.SecretSealed = []byte("resealed " + string(otp.SealedChallengeSecret))
 	diff(t, "project after replacing its challenge secret", p, gotP)
-	first := list(otp.SealedCode, "", 1)[0]
-	for _, v := range codes {
-		if v.ID != first.ID {
-			continue
+	first, firstInbox := list(otp.SealedCode, "", 1)[0], list(otp.SealedInboxCode, "", 1)[0]
+	for _, v := range append(codes, done) {
+		if v.ID == first.ID {
+			v.CodeSealed, v.CodeHash = first.Sealed, first.CodeHash
 		}
-		got := getVerification(t, st, a1.ID, v.ID)
-		v.CodeSealed, v.CodeHash = first.Sealed, first.CodeHash
-		diff(t, "verification after replacing its code", v, got)
+		if v.ID == firstInbox.ID {
+			v.InboxCode = firstInbox.Sealed
+		}
+		diff(t, "verification after replacing its codes", v, getVerification(t, st, a1.ID, v.ID))
 	}
 }
 

@@ -227,7 +227,7 @@ func newVerification(a *otp.Application, to string, created time.Time) *otp.Veri
 	return &otp.Verification{
 		ID: id, AppID: a.ID, To: to, Channel: otp.SMS, Purpose: otp.PurposeTwoFactor, Locale: "pt-BR",
 		Status: otp.StatusPending, DeliveryStatus: otp.DeliveryQueued,
-		CodeHash: sum("code " + id), CodeSealed: []byte("sealed code of " + id),
+		CodeHash: sum("code " + id), CodeSealed: []byte("sealed code of " + id), InboxCode: []byte("inbox code of " + id),
 		Attempts: 1, MaxAttempts: 5, Resends: 2, MaxResends: 3,
 		Metadata:  json.RawMessage(`{"order":"A-17","amount":12.5}`),
 		CreatedAt: created, UpdatedAt: created.Add(time.Second), ExpiresAt: created.Add(5 * time.Minute),
@@ -244,6 +244,25 @@ func newVerification(a *otp.Application, to string, created time.Time) *otp.Veri
 			Template: "short", Provider: "twilio-eu", CallbackURL: "https://shop.example/otp/callback?k=1",
 		},
 		FallbackStep: 0, NextStepAt: created.Add(time.Minute),
+	}
+}
+
+// inboxMessage is the record of a message of v sent to the test inbox at
+// at, to v's destination.
+func inboxMessage(v *otp.Verification, at time.Time) otp.Message {
+	id := otp.NewID("dlv")
+	return otp.Message{ID: id, AppID: v.AppID, VerificationID: v.ID, Channel: v.Channel, Provider: otp.TestInboxProvider,
+		ProviderMessageID: id, Status: otp.DeliverySent, Attempts: 1, CreatedAt: at, SentAt: at}
+}
+
+// inboxEntry is message m of verification v as ListTestMessages returns
+// it: with only what a message of the inbox is rendered from.
+func inboxEntry(m otp.Message, v *otp.Verification) otp.TestInboxMessage {
+	return otp.TestInboxMessage{
+		Message: otp.Message{ID: m.ID, AppID: m.AppID, VerificationID: m.VerificationID, Channel: m.Channel, To: m.To,
+			Provider: m.Provider, Attempts: m.Attempts, CreatedAt: m.CreatedAt, SentAt: m.SentAt},
+		Verification: otp.Verification{ID: v.ID, AppID: v.AppID, To: v.To, Purpose: v.Purpose, Locale: v.Locale,
+			ExpiresAt: v.ExpiresAt, Options: v.Options, Country: v.Country, InboxCode: v.InboxCode},
 	}
 }
 

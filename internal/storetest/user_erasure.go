@@ -32,9 +32,7 @@ func verifiedUser(t *testing.T, st otp.Store, app *otp.Application, to string, a
 	t.Helper()
 	v := newVerification(app, to, at)
 	v.Status = otp.StatusVerified // finished from the start: a pending one would supersede the test's pending one
-	fx := otp.Effects{Events: []otp.Event{newEvent(otp.EventCreated, v, at)},
-		TestMessages: []otp.TestMessage{{ID: otp.NewID("tmsg"), AppID: app.ID, VerificationID: v.ID, To: to, Channel: otp.SMS,
-			Body: "Your code is 123456", Code: "123456", CreatedAt: at}}}
+	fx := otp.Effects{Events: []otp.Event{newEvent(otp.EventCreated, v, at)}, Messages: []otp.Message{inboxMessage(v, at)}}
 	if err := st.CreateVerification(t.Context(), v, fx, nil); err != nil {
 		t.Fatalf("CreateVerification: %v", err)
 	}
@@ -72,7 +70,7 @@ func testEraseUser(t *testing.T, st otp.Store) {
 	diff(t, "erasure in a", otp.ErasedUser{Users: 1, Verifications: 1, TestMessages: 1, Remaining: 1}, got)
 	wantNotFound(t, "GetUser after the erasure", errOf(st.GetUser(ctx, a.ID, who)))
 	wantNotFound(t, "the erased verification", errOf(st.GetVerification(ctx, a.ID, done.ID)))
-	if ms, err := st.ListTestMessages(ctx, a.ID, who, 10); err != nil || len(ms) != 0 {
+	if ms, err := st.ListTestMessages(ctx, a.ID, who, time.Time{}, 10); err != nil || len(ms) != 0 {
 		t.Errorf("a's test inbox of the erased destination = %d messages, %v; want none", len(ms), err)
 	}
 	if ms, ok := messages(t, st, a.ID, done.ID); ok && len(ms) != 0 {
@@ -93,7 +91,7 @@ func testEraseUser(t *testing.T, st otp.Store) {
 			t.Errorf("GetUser(%s, %s) after another's erasure: %v", u.app, u.to, err)
 		}
 	}
-	if ms, err := st.ListTestMessages(ctx, b.ID, who, 10); err != nil || len(ms) != 1 {
+	if ms, err := st.ListTestMessages(ctx, b.ID, who, time.Time{}, 10); err != nil || len(ms) != 1 {
 		t.Errorf("b's test inbox = %d messages, %v; want its one", len(ms), err)
 	}
 	if _, err := st.GetChatLink(ctx, "telegram-bot", who); err != nil {

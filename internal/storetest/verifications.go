@@ -60,17 +60,15 @@ func testUpdateVerification(t *testing.T, st otp.Store) {
 	d := newDelivery(v, now)
 	msg := otp.Message{ID: d.ID, AppID: a.ID, VerificationID: v.ID, Channel: otp.SMS, Provider: "twilio",
 		ProviderMessageID: "SM123", Status: otp.DeliverySent, Attempts: 2, Error: "", CreatedAt: t0, SentAt: now}
-	tm := otp.TestMessage{ID: d.ID, AppID: a.ID, VerificationID: v.ID, To: v.To, Channel: otp.SMS,
-		Body: "Your code is 123456", Code: "123456", CreatedAt: now}
+	inboxMsg := inboxMessage(v, now)
 	got, err := st.UpdateVerification(ctx, a.ID, v.ID, func(cur *otp.Verification) (otp.Effects, error) {
 		diff(t, "verification seen by change", v, cur)
 		cur.Status, cur.Attempts, cur.CodeSealed, cur.VerifiedAt, cur.UpdatedAt = otp.StatusVerified, 2, nil, now, now
 		cur.Metadata = json.RawMessage(`{"changed":true}`)
 		return otp.Effects{
-			Events:       []otp.Event{newEvent(otp.EventVerified, cur, now)},
-			Deliveries:   []otp.Delivery{d},
-			Messages:     []otp.Message{msg},
-			TestMessages: []otp.TestMessage{tm},
+			Events:     []otp.Event{newEvent(otp.EventVerified, cur, now)},
+			Deliveries: []otp.Delivery{d},
+			Messages:   []otp.Message{msg, inboxMsg},
 		}, nil
 	})
 	if err != nil {
@@ -82,13 +80,13 @@ func testUpdateVerification(t *testing.T, st otp.Store) {
 	if got := deliveryIDs(claimed); !slices.Equal(got, []string{d.ID}) {
 		t.Errorf("claimed %v, want the change's delivery %s", got, d.ID)
 	}
-	inbox, err := st.ListTestMessages(ctx, a.ID, "", 10)
+	inbox, err := st.ListTestMessages(ctx, a.ID, "", time.Time{}, 10)
 	if err != nil {
 		t.Fatalf("ListTestMessages: %v", err)
 	}
-	diff(t, "test inbox", []otp.TestMessage{tm}, inbox)
+	diff(t, "test inbox", []otp.TestInboxMessage{inboxEntry(inboxMsg, &want)}, inbox)
 	if ms, ok := messages(t, st, a.ID, v.ID); ok {
-		diff(t, "messages", []otp.Message{msg}, ms)
+		diff(t, "messages", []otp.Message{msg, inboxMsg}, ms)
 	}
 	if types, ok := eventTypes(t, st, a.ID); ok {
 		diff(t, "events", []otp.EventType{otp.EventCreated, otp.EventVerified}, types)
@@ -100,9 +98,9 @@ func testUpdateVerification(t *testing.T, st otp.Store) {
 	_, err = st.UpdateVerification(ctx, a.ID, v.ID, func(cur *otp.Verification) (otp.Effects, error) {
 		cur.Status, cur.Attempts = otp.StatusCanceled, 9
 		return otp.Effects{
-			Events:       []otp.Event{newEvent(otp.EventCanceled, cur, now)},
-			Deliveries:   []otp.Delivery{newDelivery(cur, now)},
-			TestMessages: []otp.TestMessage{{ID: otp.NewID("dlv"), AppID: a.ID, VerificationID: v.ID, To: v.To, Channel: otp.SMS, CreatedAt: now}},
+			Events:     []otp.Event{newEvent(otp.EventCanceled, cur, now)},
+			Deliveries: []otp.Delivery{newDelivery(cur, now)},
+			Messages:   []otp.Message{inboxMessage(cur, now)},
 		}, errRefused
 	})
 	wantErr(t, "UpdateVerification with a failing change", err, errRefused)
@@ -110,7 +108,7 @@ func testUpdateVerification(t *testing.T, st otp.Store) {
 	if ds := claim(t, st, now.Add(time.Hour), 10); len(ds) != 1 || ds[0].ID != d.ID {
 		t.Errorf("claimed %v after a failed change, want only %s", deliveryIDs(ds), d.ID)
 	}
-	if inbox, _ := st.ListTestMessages(ctx, a.ID, "", 10); len(inbox) != 1 {
+	if inbox, _ := st.ListTestMessages(ctx, a.ID, "", time.Time{}, 10); len(inbox) != 1 {
 		t.Errorf("test inbox has %d messages after a failed change, want 1", len(inbox))
 	}
 	if types, ok := eventTypes(t, st, a.ID); ok && len(types) != 2 {
@@ -147,8 +145,7 @@ func testTenantIsolation(t *testing.T, st otp.Store) {
 	theirs := createApp(t, st, p.ID, otp.Test)
 	v := newVerification(mine, "+15550001111", t0)
 	idem := &otp.Idempotency{AppID: mine.ID, Key: "k", RequestHash: sum("r"), VerificationID: v.ID, CreatedAt: t0}
-	fx := otp.Effects{TestMessages: []otp.TestMessage{{ID: otp.NewID("dlv"), AppID: mine.ID, VerificationID: v.ID,
-		To: v.To, Channel: otp.SMS, Body: "b", Code: "123456", CreatedAt: t0}}}
+	fx := otp.Effects{Messages: []otp.Message{inboxMessage(v, t0)}}
 	if err := st.CreateVerification(ctx, v, fx, idem); err != nil {
 		t.Fatalf("CreateVerification: %v", err)
 	}
@@ -168,8 +165,13 @@ func testTenantIsolation(t *testing.T, st otp.Store) {
 	if vs, err := st.ListVerifications(ctx, theirs.ID, otp.VerificationFilter{To: v.To}); err != nil || len(vs) != 0 {
 		t.Errorf("ListVerifications by another application = %d, %v; want none", len(vs), err)
 	}
-	if ms, err := st.ListTestMessages(ctx, theirs.ID, v.To, 10); err != nil || len(ms) != 0 {
-		t.Errorf("ListTestMessages by another application = %d, %v; want none", len(ms), err)
+	for _, to := range []string{v.To, ""} {
+		if ms, err := st.ListTestMessages(ctx, theirs.ID, to, time.Time{}, 10); err != nil || len(ms) != 0 {
+			t.Errorf("ListTestMessages(%q) by another application = %d, %v; want none", to, len(ms), err)
+		}
+		if ms, err := st.ListTestMessages(ctx, mine.ID, to, time.Time{}, 10); err != nil || len(ms) != 1 {
+			t.Errorf("ListTestMessages(%q) by its application = %d, %v; want its message", to, len(ms), err)
+		}
 	}
 	diff(t, "verification after another application's attempts", v, getVerification(t, st, mine.ID, v.ID))
 }
@@ -217,8 +219,7 @@ func testIdempotency(t *testing.T, st otp.Store) {
 	err = st.CreateVerification(ctx, v2, otp.Effects{
 		Events:     []otp.Event{newEvent(otp.EventCreated, v2, t0)},
 		Deliveries: []otp.Delivery{newDelivery(v2, t0)},
-		TestMessages: []otp.TestMessage{{ID: otp.NewID("dlv"), AppID: a.ID, VerificationID: v2.ID, To: v2.To,
-			Channel: otp.SMS, Body: "b", Code: "654321", CreatedAt: t0}},
+		Messages:   []otp.Message{inboxMessage(v2, t0)},
 	}, idem2)
 	wantErr(t, "CreateVerification with a taken idempotency key", err, otp.ErrConflict)
 	_, err = st.GetVerification(ctx, a.ID, v2.ID)
@@ -231,7 +232,7 @@ func testIdempotency(t *testing.T, st otp.Store) {
 	if ds := claim(t, st, t0.Add(time.Hour), 10); !slices.Equal(deliveryIDs(ds), []string{d1.ID}) {
 		t.Errorf("claimed %v, want only the first request's delivery %s", deliveryIDs(ds), d1.ID)
 	}
-	if ms, err := st.ListTestMessages(ctx, a.ID, "", 10); err != nil || len(ms) != 0 {
+	if ms, err := st.ListTestMessages(ctx, a.ID, "", time.Time{}, 10); err != nil || len(ms) != 0 {
 		t.Errorf("ListTestMessages = %d, %v; want none", len(ms), err)
 	}
 	if types, ok := eventTypes(t, st, a.ID); ok {

@@ -42,8 +42,8 @@ type Memory struct {
 // busy instance holds hundreds of thousands of them (a guess counter
 // lives four minutes after its last wrong code). Two keys that share a
 // hash share one bucket, which only ever limits sooner; with a seed an
-// attacker cannot know, that needs chance: about one pair in 10^7 among
-// a million keys.
+// attacker cannot know, that needs chance: the odds that any two of a
+// million keys share a hash are about 3 in 10^8.
 type shard struct {
 	mu        sync.Mutex
 	tat       map[uint64]int64

@@ -51,6 +51,11 @@ type config struct {
 	// record (a phone number or email that verified) is kept after its
 	// last successful check; 0 here is otp.DefaultUserRetention.
 	UserRetentionDays int
+	// DataRetentionDays (OTPD_DATA_RETENTION_DAYS) is how long finished
+	// verifications, with their messages and consumed events, are kept
+	// after their creation; 0 here is the domain's default, 90 days.
+	// With the traffic it bounds the size of the store.
+	DataRetentionDays int
 	ShutdownTimeout   time.Duration
 	// OIDCIssuer and OIDCAudience (OTPD_OIDC_ISSUER, OTPD_OIDC_AUDIENCE),
 	// both or neither, let ID tokens of that issuer sign developers in to
@@ -91,7 +96,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		DefaultDailySends: otp.DefaultDailySends,
 	}
 	for name, dst := range map[string]*int{"OTPD_API_RATE_LIMIT": &c.APIRateLimit, "OTPD_DELIVERY_WORKERS": &c.DeliveryWorkers,
-		"OTPD_USER_RETENTION_DAYS": &c.UserRetentionDays} {
+		"OTPD_USER_RETENTION_DAYS": &c.UserRetentionDays, "OTPD_DATA_RETENTION_DAYS": &c.DataRetentionDays} {
 		if v := getenv(name); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 1 {

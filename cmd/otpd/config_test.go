@@ -42,6 +42,21 @@ func TestUserRetentionDays(t *testing.T) {
 	}
 }
 
+func TestDataRetentionDays(t *testing.T) {
+	c, err := loadConfig(envOf(map[string]string{"OTPD_DATA_RETENTION_DAYS": "7"}))
+	if err != nil || c.DataRetentionDays != 7 {
+		t.Errorf("DataRetentionDays = %d, %v; want 7", c.DataRetentionDays, err)
+	}
+	if c, err := loadConfig(envOf(nil)); err != nil || c.DataRetentionDays != 0 {
+		t.Errorf("default DataRetentionDays = %d, %v; want 0 (the domain's 90 days)", c.DataRetentionDays, err)
+	}
+	for _, bad := range []string{"0", "-1", "90d", "1.5"} {
+		if _, err := loadConfig(envOf(map[string]string{"OTPD_DATA_RETENTION_DAYS": bad})); err == nil || !strings.Contains(err.Error(), "OTPD_DATA_RETENTION_DAYS") {
+			t.Errorf("OTPD_DATA_RETENTION_DAYS=%q: %v, want an error naming the variable", bad, err)
+		}
+	}
+}
+
 // OTPD_TRUSTED_PROXIES: none by default, addresses and networks, a bad
 // entry refused at start.
 func TestTrustedProxiesOption(t *testing.T) {

@@ -89,6 +89,7 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 			APIKeyRequests:      otp.Limit{Count: cfg.APIRateLimit, Period: time.Minute},
 			MaxDeliveryAttempts: d.maxAttempts,
 			UserRetention:       time.Duration(cfg.UserRetentionDays) * 24 * time.Hour,
+			DataRetention:       time.Duration(cfg.DataRetentionDays) * 24 * time.Hour,
 		},
 	})
 	if err != nil {

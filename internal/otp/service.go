@@ -245,7 +245,7 @@ func NewService(c Config) (*Service, error) {
 		cache: newReadCache(l.ReadCacheTTL, maxCacheEntries), prices: c.Prices, deliverable: deliverable,
 		webhookURLs: WebhookURLPolicy{AllowPrivate: c.WebhookAllowPrivate, AllowHTTP: c.WebhookAllowHTTP, Ports: c.WebhookPorts}, webhooks: c.Webhooks, challenges: c.Challenges, identities: c.Identities,
 		telegram: c.TelegramBot, providers: providers, log: logger, webhookPerApp: cmp.Or(max(c.WebhookConcurrencyPerApp, 0), DefaultWebhookConcurrencyPerApp),
-		usage:             &usageCache{m: map[string]usageEntry{}},
+		usage:             newUsageCache(maxCacheEntries),
 		hashing:           newPasswordHashing(l.PasswordHashes, l.PasswordHashWait, c.OnPasswordHash),
 		defaultCountries:  slices.Clone(c.DefaultCountries),
 		defaultDailySends: max(c.DefaultDailySends, 0),

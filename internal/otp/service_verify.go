@@ -616,16 +616,45 @@ func (s *Service) SweepExpired(ctx context.Context, limit int) (int, error) {
 		return n, fmt.Errorf("sweep verification sessions: %w", err)
 	}
 	now := s.clock.Now()
-	if _, err := s.store.DeleteOldData(ctx, now.Add(-s.cfg.DataRetention), now.Add(-s.cfg.WebhookRetention), 1000); err != nil {
+	if err := inBatches(retentionBatch, retentionBatches, func() (int, error) {
+		return s.store.DeleteOldData(ctx, now.Add(-s.cfg.DataRetention), now.Add(-s.cfg.WebhookRetention), retentionBatch)
+	}); err != nil {
 		return n, fmt.Errorf("sweep old data: %w", err)
 	}
-	if _, err := s.store.DeleteUsersBefore(ctx, now.Add(-s.cfg.UserRetention), 1000); err != nil {
+	if err := inBatches(retentionBatch, retentionBatches, func() (int, error) {
+		return s.store.DeleteUsersBefore(ctx, now.Add(-s.cfg.UserRetention), retentionBatch)
+	}); err != nil {
 		return n, fmt.Errorf("sweep users: %w", err)
 	}
 	if _, err := s.store.DeleteFraudTrafficBefore(ctx, now.Add(-TrafficRetention)); err != nil {
 		return n, fmt.Errorf("sweep fraud traffic: %w", err)
 	}
 	return n, nil
+}
+
+// Retention deletes in batches of retentionBatch rows, one transaction
+// each, and up to retentionBatches of them a sweep. One batch a sweep
+// (the sweep runs every second) would delete at most 86 million
+// verifications a day, fewer than a single SQLite writer can create
+// (about 4,000 a second), so a store under such traffic would grow
+// without bound; ten keep ahead of any create rate otpd reaches, while
+// one transaction stays short enough not to hold up the requests that
+// share the writer.
+const (
+	retentionBatch   = 1000
+	retentionBatches = 10
+)
+
+// inBatches calls del until it deletes fewer than batch rows, at most
+// max times.
+func inBatches(batch, max int, del func() (int, error)) error {
+	for range max {
+		n, err := del()
+		if err != nil || n < batch {
+			return err
+		}
+	}
+	return nil
 }
 
 // errUnchanged aborts an update that found nothing to change.

@@ -13,9 +13,45 @@ const usageTTL = 5 * time.Second
 
 // usageCache remembers developers' plans and monthly messages for a few
 // seconds, so that checking the monthly limit costs no query per send.
+// It holds at most max entries: open sign-up lets anyone add developers,
+// and an entry nobody reads again would otherwise stay for good.
 type usageCache struct {
-	mu sync.Mutex
-	m  map[string]usageEntry // by developer id
+	mu  sync.Mutex
+	max int
+	m   map[string]usageEntry // by developer id
+}
+
+func newUsageCache(max int) *usageCache {
+	return &usageCache{max: max, m: map[string]usageEntry{}}
+}
+
+func (c *usageCache) get(devID string) (usageEntry, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[devID]
+	return e, ok
+}
+
+// put stores e for devID. A new entry that would take the cache past
+// its bound first drops the expired entries, then, if none had expired,
+// an arbitrary one: an entry is only a few seconds of saved queries.
+func (c *usageCache) put(devID string, e usageEntry, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.m[devID]; !ok && len(c.m) >= c.max {
+		for k, old := range c.m {
+			if !now.Before(old.expires) {
+				delete(c.m, k)
+			}
+		}
+		for k := range c.m {
+			if len(c.m) < c.max {
+				break
+			}
+			delete(c.m, k)
+		}
+	}
+	c.m[devID] = e
 }
 
 type usageEntry struct {
@@ -46,9 +82,7 @@ func (s *Service) checkMonthlySends(ctx context.Context, p *Project, a *Applicat
 	now := s.clock.Now().UTC()
 	start := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
 	month := dayOf(start)
-	s.usage.mu.Lock()
-	e, ok := s.usage.m[p.OwnerID]
-	s.usage.mu.Unlock()
+	e, ok := s.usage.get(p.OwnerID)
 	if !ok || !now.Before(e.expires) || e.month != month {
 		d, err := s.store.GetDeveloper(ctx, p.OwnerID)
 		if err != nil {
@@ -65,8 +99,6 @@ func (s *Service) checkMonthlySends(ctx context.Context, p *Project, a *Applicat
 		return quotaExceeded("monthly_sends", fmt.Sprintf("The plan's %d messages this month are used up", e.plan.MonthlySends))
 	}
 	e.sent++
-	s.usage.mu.Lock()
-	s.usage.m[p.OwnerID] = e
-	s.usage.mu.Unlock()
+	s.usage.put(p.OwnerID, e, now)
 	return nil
 }

@@ -35,9 +35,18 @@ type Memory struct {
 // shard holds the theoretical arrival time (TAT) of each key in
 // nanoseconds since epoch. A key whose TAT is not after now has a full
 // bucket and behaves exactly as an absent key, so it can be dropped.
+//
+// Keys are held as their 64-bit hash under the limiter's random seed, not
+// as strings: a destination's or a guess counter's key is some 60 bytes
+// of text that would cost about 100 bytes an entry, its hash 8, and a
+// busy instance holds hundreds of thousands of them (a guess counter
+// lives four minutes after its last wrong code). Two keys that share a
+// hash share one bucket, which only ever limits sooner; with a seed an
+// attacker cannot know, that needs chance: the odds that any two of a
+// million keys share a hash are about 3 in 10^8.
 type shard struct {
 	mu        sync.Mutex
-	tat       map[string]int64
+	tat       map[uint64]int64
 	nextSweep int64 // when the next timed sweep is due
 	sweptLen  int   // keys left after the last sweep
 	peakLen   int   // most keys since the map was last rebuilt
@@ -51,7 +60,7 @@ func NewMemory(now func() time.Time) *Memory {
 	}
 	m := &Memory{now: now, epoch: now(), seed: maphash.MakeSeed()}
 	for i := range m.shards {
-		m.shards[i].tat = make(map[string]int64)
+		m.shards[i].tat = make(map[uint64]int64)
 	}
 	return m
 }
@@ -67,15 +76,16 @@ func (m *Memory) Allow(_ context.Context, key string, limit otp.Limit) (otp.Deci
 	// so a wall-clock step does not empty or fill every bucket.
 	t := int64(now.Sub(m.epoch))
 
-	s := &m.shards[m.shardOf(key)]
+	h := m.hash(key)
+	s := &m.shards[shardOf(h)]
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.maybeSweep(t)
 
-	tat, ok := s.tat[key]
+	tat, ok := s.tat[h]
 	d, newTAT := gcra(tat, ok, t, now, limit)
 	if d.Allowed {
-		s.tat[key] = newTAT
+		s.tat[h] = newTAT
 		s.peakLen = max(s.peakLen, len(s.tat))
 	}
 	return d, nil
@@ -109,9 +119,11 @@ func gcra(tat int64, known bool, t int64, now time.Time, limit otp.Limit) (otp.D
 	}, newTAT
 }
 
-func (m *Memory) shardOf(key string) int {
-	return int(maphash.String(m.seed, key) % shardCount)
-}
+// hash is the key as the shards hold it.
+func (m *Memory) hash(key string) uint64 { return maphash.String(m.seed, key) }
+
+// shardOf is the shard of a key's hash.
+func shardOf(h uint64) int { return int(h % shardCount) }
 
 // maybeSweep drops full buckets once every sweepEvery, and sooner when the
 // shard has doubled since its last sweep, so a flood of new keys cannot
@@ -139,8 +151,8 @@ func (s *shard) maybeSweep(t int64) {
 
 // compact returns a right-sized copy of m. (maps.Clone would keep the
 // old size.)
-func compact(m map[string]int64) map[string]int64 {
-	c := make(map[string]int64, len(m))
+func compact(m map[uint64]int64) map[uint64]int64 {
+	c := make(map[uint64]int64, len(m))
 	for k, v := range m {
 		c[k] = v
 	}

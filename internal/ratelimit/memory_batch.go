@@ -19,9 +19,12 @@ func (m *Memory) AllowAll(_ context.Context, takes []otp.Take) ([]otp.Decision, 
 	now := m.now()
 	t := int64(now.Sub(m.epoch))
 
+	hashes := make([]uint64, 0, len(takes))
 	shards := make([]int, 0, len(takes))
 	for _, tk := range takes {
-		shards = append(shards, m.shardOf(tk.Key))
+		h := m.hash(tk.Key)
+		hashes = append(hashes, h)
+		shards = append(shards, shardOf(h))
 	}
 	locked := slices.Compact(slices.Sorted(slices.Values(shards)))
 	for _, i := range locked {
@@ -39,30 +42,30 @@ func (m *Memory) AllowAll(_ context.Context, takes []otp.Take) ([]otp.Decision, 
 		tat   int64
 		known bool
 	}
-	view := make(map[string]pending, len(takes))
+	view := make(map[uint64]pending, len(takes))
 	counted := make([]int64, len(takes))
 	ds := make([]otp.Decision, len(takes))
 	for i, tk := range takes {
-		cur, ok := view[tk.Key]
+		cur, ok := view[hashes[i]]
 		if !ok {
-			tat, known := m.shards[shards[i]].tat[tk.Key]
+			tat, known := m.shards[shards[i]].tat[hashes[i]]
 			cur = pending{tat, known}
 		}
 		d, newTAT := gcra(cur.tat, cur.known, t, now, tk.Limit)
 		ds[i] = d
 		if d.Allowed && tk.Kind != otp.TakePeek {
-			view[tk.Key] = pending{newTAT, true}
+			view[hashes[i]] = pending{newTAT, true}
 			counted[i] = newTAT
 		}
 	}
 	if ok, _ := otp.Passed(takes, ds); !ok {
 		return ds, nil
 	}
-	for i, tk := range takes {
+	for i := range takes {
 		if counted[i] != 0 {
 			s := &m.shards[shards[i]]
 			// Later takes on a key hold its latest TAT.
-			s.tat[tk.Key] = max(s.tat[tk.Key], counted[i])
+			s.tat[hashes[i]] = max(s.tat[hashes[i]], counted[i])
 			s.peakLen = max(s.peakLen, len(s.tat))
 		}
 	}

@@ -17,9 +17,11 @@ func TestPragmas(t *testing.T) {
 		want map[string]string
 	}{
 		{"writer", writerDSN(file), map[string]string{
-			"journal_mode": "wal", "synchronous": "1", "foreign_keys": "1", "busy_timeout": "10000", "query_only": "0"}},
+			"journal_mode": "wal", "synchronous": "1", "foreign_keys": "1", "busy_timeout": "10000", "query_only": "0",
+			"cache_size": "-16384"}},
+		// The page caches bound most of otpd's resident memory (memory.go).
 		{"reader", readerDSN(file), map[string]string{
-			"journal_mode": "wal", "busy_timeout": "10000", "query_only": "1"}},
+			"journal_mode": "wal", "busy_timeout": "10000", "query_only": "1", "cache_size": "-1024"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			db, err := sql.Open("sqlite", tc.dsn)

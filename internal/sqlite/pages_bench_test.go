@@ -141,7 +141,7 @@ func benchVerification(appID string, i int64, now time.Time) (*otp.Verification,
 	hash, sealed := make([]byte, 32), make([]byte, 50)
 	v := &otp.Verification{ID: otp.NewID("ver"), AppID: appID, To: fmt.Sprintf("+1555%07d", i%10_000_000),
 		Channel: otp.SMS, Purpose: otp.PurposeVerification, Locale: "en", Status: otp.StatusPending,
-		DeliveryStatus: otp.DeliverySent, CodeHash: hash, CodeSealed: sealed, MaxAttempts: 5, MaxResends: 3,
+		DeliveryStatus: otp.DeliverySent, CodeHash: hash, CodeSealed: sealed, InboxCode: sealed, MaxAttempts: 5, MaxResends: 3,
 		CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(5 * time.Minute), Country: "US"}
 	msg := otp.NewID("dlv")
 	return v, otp.Effects{
@@ -149,10 +149,11 @@ func benchVerification(appID string, i int64, now time.Time) (*otp.Verification,
 			{ID: otp.NewID("evt"), Type: otp.EventCreated, AppID: appID, VerificationID: v.ID, CreatedAt: now, Channel: otp.SMS},
 			{ID: otp.NewID("evt"), Type: otp.EventSent, AppID: appID, VerificationID: v.ID, CreatedAt: now, Channel: otp.SMS},
 		},
-		Messages: []otp.Message{{ID: msg, AppID: appID, VerificationID: v.ID, Channel: otp.SMS, To: v.To, Provider: "test_inbox",
+		// What a test application's create writes (testInboxEffects): the
+		// message to the verification's own destination (To empty), whose
+		// code the inbox reads from InboxCode.
+		Messages: []otp.Message{{ID: msg, AppID: appID, VerificationID: v.ID, Channel: otp.SMS, Provider: otp.TestInboxProvider,
 			ProviderMessageID: msg, Status: otp.DeliverySent, Attempts: 1, CreatedAt: now, SentAt: now}},
-		TestMessages: []otp.TestMessage{{ID: msg, AppID: appID, VerificationID: v.ID, To: v.To, Channel: otp.SMS,
-			Body: "Your verification code is 123456. It expires in 5 minutes.", Code: "123456", CreatedAt: now}},
 	}
 }
 

@@ -191,7 +191,7 @@ func writerDSN(file string) string {
 			// statement journal would otherwise be a temporary file
 			// written on every change.
 			"temp_store(MEMORY)",
-			"cache_size(-65536)", // 64 MiB of page cache for the writer
+			fmt.Sprintf("cache_size(%d)", -writerCacheKiB),
 			// See checkpoint.go: a background connection checkpoints.
 			fmt.Sprintf("wal_autocheckpoint(%d)", writerCheckpointPages),
 		},
@@ -213,7 +213,7 @@ func checkpointerDSN(file string) string {
 // fail loudly.
 func readerDSN(file string) string {
 	return dsn(file, url.Values{
-		"_pragma": {"busy_timeout(10000)", "query_only(1)"},
+		"_pragma": {"busy_timeout(10000)", "query_only(1)", fmt.Sprintf("cache_size(%d)", -readerCacheKiB)},
 	})
 }
 

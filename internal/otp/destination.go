@@ -142,7 +142,7 @@ func parsePhone(s, region, field string) (Destination, *parsedPhone, error) {
 	if len(d) < 7 || len(d) > 15 {
 		return Destination{}, nil, bad
 	}
-	num, err := phonenumbers.Parse("+"+d, "")
+	num, err := parseInternational(d)
 	if err != nil {
 		return Destination{}, nil, bad
 	}

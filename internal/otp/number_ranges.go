@@ -44,6 +44,7 @@ func (r numberRange) matches(nsn string) bool {
 type regionRanges struct {
 	countryCode        int32
 	leading            *regexp.Regexp // nil when the region has no leading digits
+	nationalPrefix     *regexp.Regexp // nil when it has no national prefix for parsing
 	sameMobileAndFixed bool
 
 	general, premiumRate, tollFree, sharedCost, voip, personal, pager, uan, voicemail, fixedLine, mobile numberRange
@@ -67,6 +68,9 @@ func newRegionRanges(m *phonenumbers.PhoneMetadata) *regionRanges {
 	}
 	if ld := m.GetLeadingDigits(); ld != "" {
 		r.leading = regexp.MustCompile("^(?:" + ld + ")")
+	}
+	if np := m.GetNationalPrefixForParsing(); np != "" {
+		r.nationalPrefix = regexp.MustCompile("^(?:" + np + ")")
 	}
 	return r
 }

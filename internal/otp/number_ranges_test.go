@@ -8,12 +8,12 @@ import (
 	"github.com/nyaruka/phonenumbers"
 )
 
-// TestClassifyPhoneAgreesWithLibrary holds classifyPhone to the library
-// functions it stands for, over the example number of every type of every
-// region and non-geographic code, numbers near each (last digits changed,
-// a digit more, a digit less) and random ones, read both as international
-// numbers and as national numbers of several regions.
-func TestClassifyPhoneAgreesWithLibrary(t *testing.T) {
+// sampleNumbers is "+" and digits: the example number of every type of
+// every region and non-geographic code, numbers near each (last digits
+// changed, a digit more, a digit less) and random ones. examples is how many
+// examples there are.
+func sampleNumbers(t *testing.T) (inputs []string, examples int) {
+	t.Helper()
 	types := []phonenumbers.PhoneNumberType{phonenumbers.FIXED_LINE, phonenumbers.MOBILE, phonenumbers.TOLL_FREE,
 		phonenumbers.PREMIUM_RATE, phonenumbers.SHARED_COST, phonenumbers.VOIP, phonenumbers.PERSONAL_NUMBER,
 		phonenumbers.PAGER, phonenumbers.UAN, phonenumbers.VOICEMAIL}
@@ -34,7 +34,6 @@ func TestClassifyPhoneAgreesWithLibrary(t *testing.T) {
 		t.Fatalf("only %d example numbers: the library's examples moved", len(seeds))
 	}
 	rnd := rand.New(rand.NewPCG(17, 17))
-	var inputs []string // as "+" and digits
 	for _, n := range seeds {
 		e164 := phonenumbers.Format(n, phonenumbers.E164)
 		inputs = append(inputs, e164, e164+strconv.Itoa(rnd.IntN(10)), e164[:len(e164)-1])
@@ -48,12 +47,20 @@ func TestClassifyPhoneAgreesWithLibrary(t *testing.T) {
 	}
 	for range 6000 {
 		b := []byte{'+'}
-		for range 7 + rnd.IntN(9) {
+		for range 1 + rnd.IntN(20) {
 			b = append(b, byte('0'+rnd.IntN(10)))
 		}
 		inputs = append(inputs, string(b))
 	}
 
+	return inputs, len(seeds)
+}
+
+// TestClassifyPhoneAgreesWithLibrary holds classifyPhone to the library
+// functions it stands for, over sampleNumbers read both as international
+// numbers and as national numbers of several regions.
+func TestClassifyPhoneAgreesWithLibrary(t *testing.T) {
+	inputs, seeds := sampleNumbers(t)
 	compare := func(t *testing.T, num *phonenumbers.PhoneNumber, in string) {
 		t.Helper()
 		region, valid, typ := classifyPhone(num)
@@ -88,7 +95,7 @@ func TestClassifyPhoneAgreesWithLibrary(t *testing.T) {
 			}
 		}
 	}
-	if valid < len(seeds)/2 || checked-valid < len(seeds)/2 {
+	if valid < seeds/2 || checked-valid < seeds/2 {
 		t.Errorf("%d numbers checked, %d valid: the test needs many of both", checked, valid)
 	}
 	t.Logf("%d numbers checked, %d valid", checked, valid)

@@ -162,29 +162,43 @@ func classifyPhone(num *phonenumbers.PhoneNumber) (region string, valid bool, t 
 	cc := num.GetCountryCode()
 	nsn := phonenumbers.GetNationalSignificantNumber(num)
 	regions := phonenumbers.GetRegionCodesForCountryCode(int(cc))
+	var r *regionRanges
+	typed := false // whether t is r's type of the number already
 	switch len(regions) {
 	case 0:
 	case 1:
 		region = regions[0]
 	default:
 		// GetRegionCodeForNumber: the first region whose leading digits
-		// match, or, for a region without any, whose ranges hold the number.
+		// match, or, for a region without any, whose ranges hold the
+		// number (the type that found is the number's type, too).
 		for _, code := range regions {
-			r := rs.region(code)
-			if r == nil {
+			rc := rs.region(code)
+			if rc == nil {
 				continue // every region of a calling code has metadata
 			}
-			if r.leading != nil && r.leading.MatchString(nsn) || r.leading == nil && r.numberType(nsn) != phonenumbers.UNKNOWN {
-				region = code
+			if rc.leading != nil {
+				if rc.leading.MatchString(nsn) {
+					region, r = code, rc
+					break
+				}
+				continue
+			}
+			if tc := rc.numberType(nsn); tc != phonenumbers.UNKNOWN {
+				region, r, t, typed = code, rc, tc, true
 				break
 			}
 		}
 	}
-	r := rs.forNumber(cc, region)
+	if r == nil {
+		r = rs.forNumber(cc, region)
+	}
 	if r == nil {
 		return region, false, phonenumbers.UNKNOWN
 	}
-	t = r.numberType(nsn)
+	if !typed {
+		t = r.numberType(nsn)
+	}
 	// IsValidNumberForRegion also asks the region to use the number's
 	// calling code, which every region of that code does.
 	valid = t != phonenumbers.UNKNOWN && (region == "001" || r.countryCode == cc)

@@ -116,8 +116,8 @@ type numberRanges struct {
 	nonGeo  map[int32]func() *regionRanges  // region "001", by calling code
 }
 
-// ranges is read-only once loaded; loading it decodes the metadata that
-// the library embeds (it caches the decoded collection itself).
+// ranges is read-only once loaded. The collection is the one the library
+// decoded at its init and reads itself, so both answer from the same data.
 var ranges = sync.OnceValue(func() *numberRanges {
 	coll, err := phonenumbers.MetadataCollection()
 	if err != nil {

@@ -38,9 +38,10 @@ type plannedSend struct {
 type budgetTake struct {
 	Take
 	refusal func(d Decision) *Error
-	// flag names the budget in a monitor-mode flag; "" for the takes
-	// monitor mode does not soften.
-	flag string
+	// flag names the budget in a monitor-mode flag; nil for the takes
+	// monitor mode does not soften. A function, since the name is
+	// formatted only for a budget gone beyond, not for every send.
+	flag func() string
 }
 
 // countSends counts the sends of one request in one batch, or refuses
@@ -97,7 +98,9 @@ func (s *Service) countSends(ctx context.Context, a *Application, p *Project, re
 				}
 				add(budgetTake{Take: Take{Key: budgetKey(p.ID, scope+":"+value+":"+per.name, per.n), Limit: Limit{Count: per.n, Period: per.period}, Kind: kind},
 					refusal: budgetExceeded(scope, value, per.name, per.n),
-					flag:    fmt.Sprintf("%s %s: more than %d sends %s", scope, value, per.n, perPeriod[per.name])})
+					flag: func() string {
+						return fmt.Sprintf("%s %s: more than %d sends %s", scope, value, per.n, perPeriod[per.name])
+					}})
 			}
 		}
 	}
@@ -128,8 +131,8 @@ func (s *Service) countSends(ctx context.Context, a *Application, p *Project, re
 	}
 	var flags []string
 	for i, t := range takes {
-		if t.Kind == TakeSoft && !ds[i].Allowed {
-			flags = append(flags, t.flag)
+		if t.Kind == TakeSoft && !ds[i].Allowed && t.flag != nil {
+			flags = append(flags, t.flag())
 		}
 	}
 	if len(flags) > 0 {

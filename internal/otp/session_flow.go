@@ -111,7 +111,7 @@ func (s *Service) StartSession(ctx context.Context, a *Application, req SessionR
 	if err != nil {
 		return nil, err
 	}
-	dest.Type = numberTypeOf(num)
+	dest.Type = num.numberType()
 	challenge := CreateRequest{ChallengeToken: req.ChallengeToken, RemoteIP: req.RemoteIP, challengeAction: "create"}
 	if err := validateChallengeFields(challenge); err != nil {
 		return nil, err

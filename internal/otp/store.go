@@ -175,6 +175,9 @@ type Store interface {
 	// PostgreSQL, once every transaction older than it has ended), never
 	// after a later event was taken.
 	ListUndispatchedEvents(ctx context.Context, limit int) ([]Event, error)
+	// CountUnconsumedEvents counts the events the consumer has not taken,
+	// those it may not take yet among them: its backlog.
+	CountUnconsumedEvents(ctx context.Context) (int, error)
 	// ConsumeEvents inserts the webhook deliveries ds (skipping any
 	// already queued for the same endpoint and event), adds stats to the
 	// daily rollup, writes usage to the usage ledger (skipping messages

@@ -115,8 +115,9 @@ var dialect = sqlstore.Dialect{
 	// are read in.
 	Events: sqlstore.EventOrder{
 		Tx:    "e.tx",
-		Next:  "(e.tx, e.seq) > ($1, $2) AND e.tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint",
-		Order: "e.tx, e.seq",
+		After:   "(e.tx, e.seq) > ($1, $2)",
+		Order:   "e.tx, e.seq",
+		Settled: "e.tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint",
 	},
 	IsUniqueViolation: func(err error) bool {
 		var e *pgconn.PgError

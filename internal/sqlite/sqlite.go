@@ -141,7 +141,7 @@ var dialect = sqlstore.Dialect{
 	// The one writer commits events in seq order, and seq is never given
 	// twice (AUTOINCREMENT): every event up to the newest committed seq
 	// is final, and the rowid is the order.
-	Events: sqlstore.EventOrder{Tx: "0", Next: "e.seq > $2", Order: "e.seq"},
+	Events: sqlstore.EventOrder{Tx: "0", After: "e.seq > $2", Order: "e.seq"},
 	IsUniqueViolation: func(err error) bool {
 		var e *sqlite.Error
 		return errors.As(err, &e) &&

@@ -20,15 +20,19 @@ import (
 // ListUndispatchedEvents returns up to limit events after the consumer's
 // cursor, in the order the consumer takes them, each with its position.
 func (s *Store) ListUndispatchedEvents(ctx context.Context, limit int) ([]otp.Event, error) {
-	var at otp.EventPosition
-	if err := s.reader.QueryRowContext(ctx, `SELECT tx, seq FROM event_cursor WHERE id = 1`).Scan(&at.Tx, &at.Seq); err != nil {
+	at, err := s.eventCursor(ctx)
+	if err != nil {
 		return nil, s.dbErr("list undispatched events", err)
+	}
+	next := s.d.Events.After
+	if s.d.Events.Settled != "" {
+		next += " AND " + s.d.Events.Settled
 	}
 	rows, err := s.reader.QueryContext(ctx,
 		`SELECT `+s.d.Events.Tx+`, e.seq, e.id, e.type, e.app_id, e.verification_id, e.created_at, e.channel, e.country,
 			e.cost_micros, e.cost_currency, e.reason, e.detail, COALESCE(v.destination, '')
 		FROM events e LEFT JOIN verifications v ON v.id = e.verification_id AND v.app_id = e.app_id
-		WHERE `+s.d.Events.Next+` ORDER BY `+s.d.Events.Order+limitClause(limit), at.Tx, at.Seq)
+		WHERE `+next+` ORDER BY `+s.d.Events.Order+limitClause(limit), at.Tx, at.Seq)
 	if err != nil {
 		return nil, s.dbErr("list undispatched events", err)
 	}
@@ -108,6 +112,25 @@ func (s *Store) ConsumeEvents(ctx context.Context, ds []otp.WebhookDelivery, sta
 		}
 		return s.addTraffic(ctx, tx, traffic)
 	})
+}
+
+// CountUnconsumedEvents counts the events after the consumer's cursor,
+// those it may not take yet among them: its backlog.
+func (s *Store) CountUnconsumedEvents(ctx context.Context) (int, error) {
+	at, err := s.eventCursor(ctx)
+	if err != nil {
+		return 0, s.dbErr("count unconsumed events", err)
+	}
+	var n int
+	err = s.reader.QueryRowContext(ctx, `SELECT COUNT(*) FROM events e WHERE `+s.d.Events.After, at.Tx, at.Seq).Scan(&n)
+	return n, s.dbErr("count unconsumed events", err)
+}
+
+// eventCursor reads the consumer's place.
+func (s *Store) eventCursor(ctx context.Context) (otp.EventPosition, error) {
+	var at otp.EventPosition
+	err := s.reader.QueryRowContext(ctx, `SELECT tx, seq FROM event_cursor WHERE id = 1`).Scan(&at.Tx, &at.Seq)
+	return at, err
 }
 
 // unconsumed is the condition that the event named e is after the

@@ -66,11 +66,13 @@ type Dialect struct {
 type EventOrder struct {
 	// Tx is an event's tx: "0", or its column.
 	Tx string
-	// Next is the condition that e comes after the consumer's place ($1
-	// tx, $2 seq) and may be taken now: no event that can still commit
-	// would come before it. Order is the order of the read; with Next it
-	// should follow an index.
-	Next, Order string
+	// After is the condition that e comes after the consumer's place ($1
+	// tx, $2 seq), and Order the order the consumer reads in; together
+	// they should follow an index.
+	After, Order string
+	// Settled, if set, is the condition that no event that can still
+	// commit would come before e: the consumer takes only such events.
+	Settled string
 }
 
 // Store is an otp.Store over a SQL database. Writes go to one handle and

@@ -62,6 +62,13 @@ func testEventCursor(t *testing.T, st otp.Store) {
 	if got := eventIDs(evs); !slices.Equal(got, written) {
 		t.Fatalf("events to consume = %v, want %v in the order written", got, written)
 	}
+	wantBacklog := func(want int) {
+		t.Helper()
+		if n, err := st.CountUnconsumedEvents(ctx); err != nil || n != want {
+			t.Errorf("CountUnconsumedEvents = %d, %v; want %d", n, err, want)
+		}
+	}
+	wantBacklog(3)
 
 	// Two consumers read the same batch; the first to write takes it.
 	w := &otp.Webhook{ID: otp.NewID("whk"), AppID: a.ID, URL: "https://hooks.example.com/", Signing: otp.SigningStandard,
@@ -87,6 +94,7 @@ func testEventCursor(t *testing.T, st otp.Store) {
 	if sum, err := st.StatsSummary(ctx, otp.StatsFilter{AppID: a.ID}, 20000, 20000); err != nil || sum.Totals.Created != 1 {
 		t.Errorf("daily stats = %+v, %v; want the first batch's alone", sum, err)
 	}
+	wantBacklog(1)
 	left := undispatched(t, st, 1)
 	if got := eventIDs(left); !slices.Equal(got, written[2:]) {
 		t.Fatalf("events left = %v, want %v", got, written[2:])
@@ -95,6 +103,7 @@ func testEventCursor(t *testing.T, st otp.Store) {
 	if left := undispatched(t, st, 0); len(left) != 0 {
 		t.Errorf("events left after consuming all = %v, want none", eventIDs(left))
 	}
+	wantBacklog(0)
 
 	// Deleting the application deletes the newest events; the next one
 	// written is still after the cursor.

@@ -114,7 +114,7 @@ var dialect = sqlstore.Dialect{
 	// taken. pg_current_snapshot is the statement's own, the one its rows
 	// are read in.
 	Events: sqlstore.EventOrder{
-		Tx:    "e.tx",
+		Tx:      "e.tx",
 		After:   "(e.tx, e.seq) > ($1, $2)",
 		Order:   "e.tx, e.seq",
 		Settled: "e.tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint",

@@ -10,7 +10,9 @@ import (
 // rollup, records sent messages in the usage ledger and charges their cost
 // to project balances, and counts sends and verifications in the fraud
 // traffic history. It returns how many events it took. Each event is
-// consumed once, even across a crash, and each message charged once.
+// consumed once, even across a crash and with consumers on several
+// instances (the one that loses a race takes none), and each message
+// charged once.
 func (s *Service) ConsumeEvents(ctx context.Context, limit int) (int, error) {
 	events, err := s.store.ListUndispatchedEvents(ctx, limit)
 	if err != nil || len(events) == 0 {
@@ -19,9 +21,7 @@ func (s *Service) ConsumeEvents(ctx context.Context, limit int) (int, error) {
 	now := s.clock.Now()
 	endpoints := map[string][]*Webhook{}
 	var deliveries []WebhookDelivery
-	ids := make([]string, 0, len(events))
 	for _, e := range events {
-		ids = append(ids, e.ID)
 		if s.webhooks == nil {
 			continue
 		}
@@ -66,7 +66,10 @@ func (s *Service) ConsumeEvents(ctx context.Context, limit int) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("consume events: %w", err)
 	}
-	if err := s.store.ConsumeEvents(ctx, deliveries, statsOf(events), usage, traffic, ids); err != nil {
+	if err := s.store.ConsumeEvents(ctx, deliveries, statsOf(events), usage, traffic, events); err != nil {
+		if isCode(err, CodeConflict) {
+			return 0, nil // another instance's consumer took them
+		}
 		return 0, fmt.Errorf("consume events: %w", err)
 	}
 	return len(events), nil

@@ -48,6 +48,17 @@ type Event struct {
 	// Destination is the verification's, as the consumer reads the event
 	// (not stored with it): the fraud traffic history counts by its prefix.
 	Destination string
+	// Position is the event's place in the order the consumer takes
+	// events in, as the store gives it to the consumer (not set on write).
+	Position EventPosition
+}
+
+// EventPosition is a place in the order the event consumer takes events
+// in: Seq numbers events as the store inserts them, and Tx, where the
+// engine commits transactions out of that order, comes first. The
+// consumer only carries it from ListUndispatchedEvents to ConsumeEvents.
+type EventPosition struct {
+	Tx, Seq int64
 }
 
 func newEvent(t EventType, v *Verification, now time.Time) Event {

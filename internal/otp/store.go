@@ -169,15 +169,25 @@ type Store interface {
 	// AddEvents writes events about no verification (fraud.blocked,
 	// fraud.released), for the consumer to fan out.
 	AddEvents(ctx context.Context, events []Event) error
-	// ListUndispatchedEvents returns up to limit events not yet fanned out to webhooks, oldest first.
+	// ListUndispatchedEvents returns up to limit events the consumer has
+	// not taken yet, in the order it takes them, each with its Position.
+	// An event may show a moment after its transaction commits (on
+	// PostgreSQL, once every transaction older than it has ended), never
+	// after a later event was taken.
 	ListUndispatchedEvents(ctx context.Context, limit int) ([]Event, error)
+	// CountUnconsumedEvents counts the events the consumer has not taken,
+	// those it may not take yet among them: its backlog.
+	CountUnconsumedEvents(ctx context.Context) (int, error)
 	// ConsumeEvents inserts the webhook deliveries ds (skipping any
 	// already queued for the same endpoint and event), adds stats to the
 	// daily rollup, writes usage to the usage ledger (skipping messages
 	// already there) and takes the cost of the rows it wrote from project
-	// balances, adds traffic to the fraud traffic history, and marks
-	// events consumed, in one transaction.
-	ConsumeEvents(ctx context.Context, ds []WebhookDelivery, stats []StatDelta, usage []UsageRecord, traffic []TrafficDelta, events []string) error
+	// balances, adds traffic to the fraud traffic history, and moves the
+	// consumer past events, in one transaction. events must be the first
+	// events ListUndispatchedEvents returned, in its order; if another
+	// consumer took the first of them meanwhile, nothing is written and
+	// the error is ErrConflict. With no events the consumer stays.
+	ConsumeEvents(ctx context.Context, ds []WebhookDelivery, stats []StatDelta, usage []UsageRecord, traffic []TrafficDelta, events []Event) error
 	// FraudTraffic sums a project's traffic history over the buckets in
 	// [from, to) whose prefix starts with under, by the first digits
 	// digits of their prefix and by country.

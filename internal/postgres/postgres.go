@@ -106,6 +106,19 @@ var dialect = sqlstore.Dialect{
 	SkipLocked:    " FOR UPDATE SKIP LOCKED",
 	ClaimLock:     "SELECT pg_advisory_xact_lock(7342015)", // an arbitrary key of otpd's webhook claims
 	CombineWrites: true,
+	// Transactions commit in any order, so a lower seq may commit after a
+	// higher one: events are taken in (tx, seq) order, and only those of
+	// transactions older than every one still running (the snapshot's
+	// xmin), which have all ended. A transaction that can still commit an
+	// event has a tx at or above that xmin, so it comes after every event
+	// taken. pg_current_snapshot is the statement's own, the one its rows
+	// are read in.
+	Events: sqlstore.EventOrder{
+		Tx:      "e.tx",
+		After:   "(e.tx, e.seq) > ($1, $2)",
+		Order:   "e.tx, e.seq",
+		Settled: "e.tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint",
+	},
 	IsUniqueViolation: func(err error) bool {
 		var e *pgconn.PgError
 		return errors.As(err, &e) && e.Code == "23505" // unique_violation

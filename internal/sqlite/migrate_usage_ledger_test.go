@@ -42,7 +42,8 @@ func TestMigrateBackfillsUsageLedger(t *testing.T) {
 	}
 	st.Close()
 
-	// The database as 0028 left it, with the consumer past one event.
+	// The database as 0028 left it, with the consumer past one event:
+	// consumed events were marked so until 0036, which dropped the mark.
 	raw, err := sql.Open("sqlite", path)
 	if err != nil {
 		t.Fatal(err)
@@ -52,7 +53,8 @@ func TestMigrateBackfillsUsageLedger(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{`DROP TABLE usage_ledger`, `UPDATE events SET dispatched = 1 WHERE type <> 'otp.sent' OR id = '` + consumed.ID + `'`, string(migration)} {
+	for _, q := range []string{`DROP TABLE usage_ledger`, `ALTER TABLE events ADD COLUMN dispatched INTEGER NOT NULL DEFAULT 0`,
+		`UPDATE events SET dispatched = 1 WHERE type <> 'otp.sent' OR id = '` + consumed.ID + `'`, string(migration)} {
 		if _, err := raw.ExecContext(t.Context(), q); err != nil {
 			t.Fatalf("%.40s: %v", q, err)
 		}

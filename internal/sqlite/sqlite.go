@@ -138,6 +138,10 @@ func migrate(ctx context.Context, db *sql.DB) ([]string, error) {
 // no row locks to take: the single write connection serialises writers.
 var dialect = sqlstore.Dialect{
 	GroupCommit: true,
+	// The one writer commits events in seq order, and seq is never given
+	// twice (AUTOINCREMENT): every event up to the newest committed seq
+	// is final, and the rowid is the order.
+	Events: sqlstore.EventOrder{Tx: "0", After: "e.seq > $2", Order: "e.seq"},
 	IsUniqueViolation: func(err error) bool {
 		var e *sqlite.Error
 		return errors.As(err, &e) &&

@@ -116,8 +116,8 @@ func (s *Store) AddEvents(ctx context.Context, events []otp.Event) error {
 				return err
 			}
 			_, err = tx.ExecContext(ctx,
-				`INSERT INTO events (id, type, app_id, verification_id, created_at, dispatched, channel, country, cost_micros, cost_currency, detail)
-				VALUES ($1, $2, $3, $4, $5, 0, $6, $7, 0, '', $8)`,
+				`INSERT INTO events (id, type, app_id, verification_id, created_at, channel, country, cost_micros, cost_currency, detail)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, 0, '', $8)`,
 				e.ID, string(e.Type), e.AppID, e.VerificationID, micros(e.CreatedAt), string(e.Channel), e.Country, detail)
 			if err != nil {
 				return s.dbErr("add events", err)

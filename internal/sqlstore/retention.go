@@ -25,7 +25,7 @@ func (s *Store) DeleteOldData(ctx context.Context, verificationsBefore, webhooks
 		if len(ids) > 0 {
 			in, args := inList(ids)
 			for _, q := range []string{
-				`DELETE FROM events WHERE dispatched = 1 AND verification_id IN (` + in + `)`,
+				`DELETE FROM events AS e WHERE e.verification_id IN (` + in + `) AND NOT ` + s.unconsumed(),
 				`DELETE FROM messages WHERE verification_id IN (` + in + `)`,
 				`DELETE FROM outbox WHERE verification_id IN (` + in + `)`,
 				`DELETE FROM verifications WHERE id IN (` + in + `)`,
@@ -37,7 +37,7 @@ func (s *Store) DeleteOldData(ctx context.Context, verificationsBefore, webhooks
 		}
 		// Events about no verification (fraud.blocked, ...) go by age.
 		if _, err := tx.ExecContext(ctx,
-			`DELETE FROM events WHERE verification_id = '' AND dispatched = 1 AND created_at < $1`,
+			`DELETE FROM events AS e WHERE e.verification_id = '' AND e.created_at < $1 AND NOT `+s.unconsumed(),
 			micros(verificationsBefore)); err != nil {
 			return s.dbErr("delete old events", err)
 		}

@@ -47,6 +47,8 @@ type Dialect struct {
 	// data-modifying WITH queries; a creation is then a single
 	// statement, its own transaction, with no BEGIN or COMMIT to send.
 	CombineWrites bool
+	// Events is how the engine orders events for their consumer.
+	Events EventOrder
 	// Background, when set, runs in a goroutine of its own from New
 	// until Close, which cancels its context and waits for it to return.
 	// committed receives a value after write transactions commit (one
@@ -54,6 +56,23 @@ type Dialect struct {
 	// which follows writes can sleep while there are none. SQLite
 	// checkpoints its write-ahead log there.
 	Background func(ctx context.Context, committed <-chan struct{})
+}
+
+// EventOrder is the order in which the event consumer takes events, as
+// SQL over the events row named e (event_consumer.go). An event's place in
+// it is (tx, seq): seq numbers events as they are inserted; tx is 0 where
+// the engine commits events in seq order (SQLite's one writer), and the
+// writing transaction's id where it does not (PostgreSQL).
+type EventOrder struct {
+	// Tx is an event's tx: "0", or its column.
+	Tx string
+	// After is the condition that e comes after the consumer's place ($1
+	// tx, $2 seq), and Order the order the consumer reads in; together
+	// they should follow an index.
+	After, Order string
+	// Settled, if set, is the condition that no event that can still
+	// commit would come before e: the consumer takes only such events.
+	Settled string
 }
 
 // Store is an otp.Store over a SQL database. Writes go to one handle and

@@ -52,7 +52,7 @@ func (s *Store) EraseUser(ctx context.Context, e otp.UserErasure) (otp.ErasedUse
 		}
 		ids, err := selectIDs(ctx, tx, `SELECT v.id FROM verifications v WHERE v.`+apps+` AND v.destination = `+dest+`
 			AND v.status <> 'pending'
-			AND NOT EXISTS (SELECT 1 FROM events ev WHERE ev.app_id = v.app_id AND ev.verification_id = v.id AND ev.dispatched = 0)
+			AND NOT EXISTS (SELECT 1 FROM events e WHERE e.verification_id = v.id AND e.app_id = v.app_id AND `+s.unconsumed()+`)
 			AND NOT EXISTS (SELECT 1 FROM verification_sessions vs WHERE vs.app_id = v.app_id AND vs.verification_id = v.id)`, args...)
 		if err != nil {
 			return s.dbErr("erase user", err)

@@ -72,8 +72,8 @@ func combinedSupersede(op string, v *otp.Verification, args []any, at int64) []r
 	return []rowWrite{
 		{op + ": supersede", supersedeUpdate + ` RETURNING id, app_id, channel, country`, []any{v.AppID, v.To, at}},
 		{op + ": superseded events",
-			`INSERT INTO events (id, type, app_id, verification_id, created_at, dispatched, channel, country, cost_micros, cost_currency)
-			SELECT 'evt_' || substr($1, 5, 18) || substr(md5(id || $1), 1, 14), '` + string(otp.EventCanceled) + `', app_id, id, $2::bigint, 0, channel, country, 0, ''
+			`INSERT INTO events (id, type, app_id, verification_id, created_at, channel, country, cost_micros, cost_currency)
+			SELECT 'evt_' || substr($1, 5, 18) || substr(md5(id || $1), 1, 14), '` + string(otp.EventCanceled) + `', app_id, id, $2::bigint, channel, country, 0, ''
 			FROM w0`, []any{otp.NewID("evt"), at}},
 		{op, `INSERT INTO verifications (` + verificationColumns + `) VALUES ((SELECT $1::text FROM (SELECT count(*) FROM w0) AS superseded), ` +
 			insertVerificationValues[len("VALUES ($1, "):], args},

@@ -84,8 +84,8 @@ func effectWrites(fx otp.Effects) ([]rowWrite, error) {
 	var ws []rowWrite
 	for _, e := range fx.Events {
 		ws = append(ws, rowWrite{"insert event",
-			`INSERT INTO events (id, type, app_id, verification_id, created_at, dispatched, channel, country, cost_micros, cost_currency, reason)
-			VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $8, $9, $10)`,
+			`INSERT INTO events (id, type, app_id, verification_id, created_at, channel, country, cost_micros, cost_currency, reason)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 			[]any{e.ID, string(e.Type), e.AppID, e.VerificationID, micros(e.CreatedAt), string(e.Channel), e.Country, e.Cost.Micros, e.Cost.Currency, e.Reason}})
 	}
 	for _, d := range fx.Deliveries {

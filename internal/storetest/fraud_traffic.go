@@ -93,10 +93,7 @@ func testBlockEvents(t *testing.T, st otp.Store) {
 	if err := st.AddEvents(ctx, []otp.Event{e}); err != nil {
 		t.Fatal(err)
 	}
-	pending, err := st.ListUndispatchedEvents(ctx, 1000)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pending := undispatched(t, st, 1)
 	var got *otp.Event
 	for i := range pending {
 		if pending[i].ID == e.ID {
@@ -120,7 +117,7 @@ func testBlockEvents(t *testing.T, st otp.Store) {
 	if log, _ := st.ListEventLog(ctx, otp.EventFilter{AppID: a.ID, Limit: 10}); len(log) != 1 {
 		t.Errorf("an unconsumed block event was deleted: %+v", log)
 	}
-	if err := st.ConsumeEvents(ctx, nil, nil, nil, nil, []string{e.ID}); err != nil {
+	if err := st.ConsumeEvents(ctx, nil, nil, nil, nil, pending); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := st.DeleteOldData(ctx, cut, cut, 100); err != nil {

@@ -18,17 +18,7 @@ func testDeleteOldData(t *testing.T, st otp.Store) {
 	recent := newVerification(a, "+14155550003", t0.Add(100*24*time.Hour))
 	recent.Status = otp.StatusExpired
 	createVerification(t, st, recent, time.Time{})
-	pendingEvents, err := st.ListUndispatchedEvents(t.Context(), 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ids []string
-	for _, e := range pendingEvents {
-		ids = append(ids, e.ID)
-	}
-	if err := st.ConsumeEvents(t.Context(), nil, nil, nil, nil, ids); err != nil {
-		t.Fatal(err)
-	}
+	consumeAll(t, st, 3)
 	w := &otp.Webhook{ID: otp.NewID("whk"), AppID: a.ID, URL: "https://h.example.com/", Signing: otp.SigningStandard, Status: otp.WebhookEnabled, CreatedAt: t0, UpdatedAt: t0}
 	if err := st.CreateWebhook(t.Context(), w); err != nil {
 		t.Fatal(err)

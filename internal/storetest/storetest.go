@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) otp.Store) {
 		{"ProjectFraudGeo", testProjectFraudGeo},
 		{"FraudTraffic", testFraudTraffic},
 		{"BlockEvents", testBlockEvents},
+		{"EventCursor", testEventCursor},
 		{"PendingTemplatesAndUntrustedPlan", testPendingTemplatesAndUntrustedPlan},
 		{"Applications", testApplications},
 		{"DeleteApplicationCascades", testDeleteApplicationCascades},

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/mail"
 	"net/netip"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -89,7 +90,7 @@ func newFake(t *testing.T) (*fakeOTPD, *httptest.Server) {
 	mux.HandleFunc("POST /v1/applications", f.console(f.createApplication))
 	mux.HandleFunc("PUT /v1/projects/{id}/fraud/budgets", f.console(f.setBudgets))
 	for _, section := range []string{"PUT /v1/projects/{id}/fraud/geo", "PUT /v1/projects/{id}/fraud/test-numbers",
-		"PUT /v1/projects/{id}/fraud/safelist", "POST /v1/projects/{id}/fraud/blocks"} {
+		"PUT /v1/projects/{id}/fraud/safelist", "PUT /v1/projects/{id}/fraud/detector", "POST /v1/projects/{id}/fraud/blocks"} {
 		mux.HandleFunc(section, f.console(f.setFraud))
 	}
 	mux.HandleFunc("POST /v1/verifications", f.app(f.createVerification))
@@ -361,10 +362,10 @@ func TestRun(t *testing.T) {
 		console  int // console requests the run should make
 		defences bool
 	}{
-		{name: "sms with a new application", channel: "sms", console: 3},
-		{name: "email with a new application", channel: "email", console: 3},
+		{name: "sms with a new application", channel: "sms", console: 4},
+		{name: "email with a new application", channel: "email", console: 4},
 		{name: "sms with an API key", channel: "", apiKey: fakeAPIKey, console: 0},
-		{name: "sms with the defences", channel: "sms", console: 7, defences: true},
+		{name: "sms with the defences", channel: "sms", console: 8, defences: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -417,6 +418,11 @@ func TestRun(t *testing.T) {
 			// never apply; with the defences, the area codes' too.
 			if rules, _ := f.budgets["rules"].([]any); tt.apiKey == "" && len(rules) != 1+64+map[bool]int{true: len(areaCodes)}[tt.defences] {
 				t.Errorf("budget rules = %d, want 1 for the country, 64 for the prefixes and, with the defences, %d for the area codes", len(rules), len(areaCodes))
+			}
+			// The detector, which would block the prefill's prefixes, is
+			// off for the bench's own project.
+			if got, ok := f.fraud["detector"]; ok != (tt.apiKey == "") || ok && !reflect.DeepEqual(got, map[string]any{"disabled": true}) {
+				t.Errorf("detector settings = %v (set: %v), want {disabled: true} set only for the bench's project", got, ok)
 			}
 			for _, section := range []string{"geo", "test-numbers", "safelist", "blocks"} {
 				if _, ok := f.fraud[section]; ok != tt.defences {

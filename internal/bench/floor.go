@@ -97,6 +97,7 @@ func (f *Floor) Handler() http.Handler {
 	mux.HandleFunc("POST /v1/projects", f.admin(f.createProject))
 	mux.HandleFunc("POST /v1/applications", f.admin(f.createApplication))
 	mux.HandleFunc("PUT /v1/projects/{id}/fraud/budgets", f.admin(f.setBudgets))
+	mux.HandleFunc("PUT /v1/projects/{id}/fraud/detector", f.admin(f.setBudgets))
 	mux.HandleFunc("POST /v1/verifications", f.app(f.createVerification))
 	mux.HandleFunc("GET /v1/test/messages", f.app(f.testMessages))
 	mux.HandleFunc("POST /v1/verifications/{id}/check", f.app(f.check))
@@ -147,7 +148,8 @@ func (f *Floor) createApplication(w http.ResponseWriter, r *http.Request) {
 	}})
 }
 
-// setBudgets accepts the bench's send budgets and keeps nothing.
+// setBudgets accepts the bench's send budgets (or detector settings) and
+// keeps nothing.
 func (f *Floor) setBudgets(w http.ResponseWriter, r *http.Request) {
 	var in map[string]any
 	if !floorDecode(w, r, &in) {

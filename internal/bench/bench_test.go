@@ -421,8 +421,8 @@ func TestRun(t *testing.T) {
 			}
 			// The detector, which would block the prefill's prefixes, is
 			// off for the bench's own project.
-			if got, ok := f.fraud["detector"]; ok != (tt.apiKey == "") || ok && !reflect.DeepEqual(got, map[string]any{"disabled": true}) {
-				t.Errorf("detector settings = %v (set: %v), want {disabled: true} set only for the bench's project", got, ok)
+			if got, ok := f.fraud["detector"]; ok != (tt.apiKey == "") || ok && !reflect.DeepEqual(got, map[string]any{"enabled": false}) {
+				t.Errorf("detector settings = %v (set: %v), want {enabled: false} set only for the bench's project", got, ok)
 			}
 			for _, section := range []string{"geo", "test-numbers", "safelist", "blocks"} {
 				if _, ok := f.fraud[section]; ok != tt.defences {

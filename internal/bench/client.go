@@ -115,7 +115,7 @@ func (c *client) createTestApplication(ctx context.Context, adminToken, name str
 	// conversion falls: what a prefill is, its codes never checked. The
 	// bench measures requests, not the detector (which runs beside them,
 	// once a minute), so it turns it off for its project.
-	if err := c.put(ctx, auth, "/v1/projects/"+project.Data.ID+"/fraud/detector", map[string]any{"disabled": true}); err != nil {
+	if err := c.put(ctx, auth, "/v1/projects/"+project.Data.ID+"/fraud/detector", map[string]any{"enabled": false}); err != nil {
 		return "", fmt.Errorf("turn off the project's pumping detector: %w", err)
 	}
 	if defences {

@@ -2,56 +2,26 @@ package sqlite_test
 
 import (
 	"database/sql"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/otpd/otpd/internal/otp"
 	"github.com/otpd/otpd/internal/sqlite"
-	"github.com/otpd/otpd/internal/sqlstore"
 )
 
 // Migration 0024 rebuilds messages with the key (id, attempts): the rows
 // written before it are kept as they were, and a delivery can then have a
 // row per attempt.
 func TestMigrateMessagesToOneRowPerAttempt(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "otpd.db")
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	before := fstest.MapFS{}
-	err = fs.WalkDir(os.DirFS("migrations"), ".", func(name string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || name >= "0024" {
-			return err
-		}
-		b, err := os.ReadFile(filepath.Join("migrations", name))
-		before[name] = &fstest.MapFile{Data: b}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := db.Conn(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sqlstore.Migrate(t.Context(), conn, before); err != nil {
-		t.Fatalf("migrate to 0023: %v", err)
-	}
-	_, err = conn.ExecContext(t.Context(), `INSERT INTO messages (id, app_id, verification_id, channel, destination, provider,
+	path, conn, closeDB := olderDatabase(t, "0024")
+	_, err := conn.ExecContext(t.Context(), `INSERT INTO messages (id, app_id, verification_id, channel, destination, provider,
 		provider_message_id, status, attempts, error, cost_micros, cost_currency, created_at, sent_at, delivered_at)
 		VALUES ('dlv_1', 'app_1', 'ver_1', 'sms', '', 'smsc', 'smsc-1', 'delivered', 2, '', 7500, 'USD', 1000000, 2000000, 3000000)`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn.Close()
-	db.Close()
+	closeDB()
 
 	applied, err := sqlite.Migrate(t.Context(), path)
 	if err != nil || len(applied) == 0 || !strings.HasPrefix(applied[0], "0024") {

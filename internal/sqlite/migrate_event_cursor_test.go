@@ -1,50 +1,20 @@
 package sqlite_test
 
 import (
-	"database/sql"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/otpd/otpd/internal/otp"
 	"github.com/otpd/otpd/internal/sqlite"
-	"github.com/otpd/otpd/internal/sqlstore"
 )
 
 // Migration 0036 numbers the events and puts the consumer's cursor after
 // those it had marked consumed: the consumer then takes exactly the
 // others, in id order, and events written later come after them.
 func TestMigrateEventsToCursor(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "otpd.db")
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	before := fstest.MapFS{}
-	err = fs.WalkDir(os.DirFS("migrations"), ".", func(name string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || name >= "0036" {
-			return err
-		}
-		b, err := os.ReadFile(filepath.Join("migrations", name))
-		before[name] = &fstest.MapFile{Data: b}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := db.Conn(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sqlstore.Migrate(t.Context(), conn, before); err != nil {
-		t.Fatalf("migrate to 0035: %v", err)
-	}
+	path, conn, closeDB := olderDatabase(t, "0036")
 	// Consumed and unconsumed events interleaved in id order, as a
 	// consumer that read by id left them when later ids committed first.
 	var pending []string
@@ -60,8 +30,7 @@ func TestMigrateEventsToCursor(t *testing.T) {
 			pending = append(pending, id)
 		}
 	}
-	conn.Close()
-	db.Close()
+	closeDB()
 
 	st, err := sqlite.Open(t.Context(), path)
 	if err != nil {

@@ -3,49 +3,20 @@ package sqlite_test
 import (
 	"database/sql"
 	"encoding/json"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/otpd/otpd/internal/otp"
 	"github.com/otpd/otpd/internal/sqlite"
-	"github.com/otpd/otpd/internal/sqlstore"
 )
 
 // Migration 0037 narrows the index of messages by verification: the rows
 // written before it read back as they were, through the indexes.
 func TestMigrateNarrowMessageIndex(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "otpd.db")
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	before := fstest.MapFS{}
-	err = fs.WalkDir(os.DirFS("migrations"), ".", func(name string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || name >= "0037" {
-			return err
-		}
-		b, err := os.ReadFile(filepath.Join("migrations", name))
-		before[name] = &fstest.MapFile{Data: b}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := db.Conn(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sqlstore.Migrate(t.Context(), conn, before); err != nil {
-		t.Fatalf("migrate to 0036: %v", err)
-	}
+	path, conn, closeDB := olderDatabase(t, "0037")
 	for _, q := range []string{
 		`INSERT INTO projects (id, name, description, policy, created_at, updated_at) VALUES ('prj_1', 'p', '', '{}', 1, 1)`,
 		`INSERT INTO applications (id, project_id, name, environment, status, client_id, public_key, api_key_hash,
@@ -73,8 +44,7 @@ func TestMigrateNarrowMessageIndex(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	conn.Close()
-	db.Close()
+	closeDB()
 
 	applied, err := sqlite.Migrate(t.Context(), path)
 	if err != nil || len(applied) == 0 || !strings.HasPrefix(applied[0], "0037") {

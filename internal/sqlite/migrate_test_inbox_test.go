@@ -3,15 +3,10 @@ package sqlite_test
 import (
 	"bytes"
 	"database/sql"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"testing/fstest"
 
 	"github.com/otpd/otpd/internal/sqlite"
-	"github.com/otpd/otpd/internal/sqlstore"
 )
 
 // Migration 0035 drops test_messages: a verification whose sealed code is
@@ -19,31 +14,7 @@ import (
 // its inbox code; a finished one's code was only in the dropped copies; a
 // verification without test messages (a live application's) gets none.
 func TestMigrateTestInboxToInboxCodes(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "otpd.db")
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	before := fstest.MapFS{}
-	err = fs.WalkDir(os.DirFS("migrations"), ".", func(name string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || name >= "0035" {
-			return err
-		}
-		b, err := os.ReadFile(filepath.Join("migrations", name))
-		before[name] = &fstest.MapFile{Data: b}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := db.Conn(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sqlstore.Migrate(t.Context(), conn, before); err != nil {
-		t.Fatalf("migrate to 0034: %v", err)
-	}
+	path, conn, closeDB := olderDatabase(t, "0035")
 	for _, q := range []string{
 		`INSERT INTO verifications (id, app_id, destination, channel, purpose, locale, status, delivery_status, code_hash,
 			code_sealed, attempts, max_attempts, resends, max_resends, created_at, updated_at, expires_at, last_sent_at,
@@ -59,8 +30,7 @@ func TestMigrateTestInboxToInboxCodes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	conn.Close()
-	db.Close()
+	closeDB()
 
 	applied, err := sqlite.Migrate(t.Context(), path)
 	if err != nil || len(applied) == 0 || !strings.HasPrefix(applied[0], "0035") {

@@ -2,7 +2,9 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
 	"slices"
+	"strings"
 
 	"github.com/otpd/otpd/internal/otp"
 )
@@ -36,9 +38,14 @@ const insertVerificationValues = `VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $1
 // one fresh id: its time and counter, so they sort where it does, and 56
 // bits of the superseded verification's id hashed, so they differ.
 //
-// Elsewhere (SQLite, one writer) the UPDATE returns what it superseded,
-// and their events are written with the rest: on the usual path, where
-// nothing was pending, the supersede is that one UPDATE.
+// Elsewhere (SQLite, one writer) the insertion goes first: on the usual
+// path nothing is pending to the destination, and the partial unique
+// index verifications_one_pending, finding nothing to clash with, is the
+// whole supersede. Only when the insertion clashes (a failed statement
+// leaves the transaction as it was) does the UPDATE cancel the pending
+// ones, returning them for their events, and the insertion run again.
+// Trying the UPDATE first on every creation cost a statement and a read
+// of the index for nothing on the usual path.
 func (s *Store) execInsertingVerification(ctx context.Context, tx *txRunner, before []rowWrite, op string, v *otp.Verification, after []rowWrite) error {
 	args, err := verificationArgs(v)
 	if err != nil {
@@ -52,7 +59,11 @@ func (s *Store) execInsertingVerification(ctx context.Context, tx *txRunner, bef
 	if s.d.CombineWrites {
 		return s.execWrites(ctx, tx, slices.Concat(combinedSupersede(op, v, args, at), before, after))
 	}
-	if err := s.execWrites(ctx, tx, before); err != nil {
+	err = s.execWrites(ctx, tx, slices.Concat(before, []rowWrite{plain}))
+	if err == nil {
+		return s.execWrites(ctx, tx, after)
+	}
+	if !clashesWithPending(err) {
 		return err
 	}
 	events, err := s.supersede(ctx, tx, v, at)
@@ -64,6 +75,13 @@ func (s *Store) execInsertingVerification(ctx context.Context, tx *txRunner, bef
 		return err
 	}
 	return s.execWrites(ctx, tx, slices.Concat(ws, []rowWrite{plain}, after))
+}
+
+// clashesWithPending reports whether err is an insertion's clash with a
+// pending verification to the same destination in the partial unique
+// index verifications_one_pending, which SQLite names by its columns.
+func clashesWithPending(err error) bool {
+	return errors.Is(err, otp.ErrConflict) && strings.Contains(err.Error(), "verifications.app_id, verifications.destination")
 }
 
 // combinedSupersede are the writes that lead a combined statement

@@ -24,7 +24,7 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 		cfg.AdminToken = getenv("OTPD_ADMIN_TOKEN")
 	}
 	if *floor && cfg.CompareFloor {
-		return errors.New("bench: -compare-floor runs the floor after the server at -url; with -floor there is no server to compare")
+		return errors.New("bench: -compare-floor runs the floor beside the server at -url; with -floor there is no server to compare")
 	}
 	if *floor {
 		return bench.RunFloor(ctx, cfg, stdout)

@@ -142,8 +142,16 @@ func TestRunCompareFloor(t *testing.T) {
 	if _, ok := report["floor"]; !ok {
 		t.Error("the report has no floor line")
 	}
-	// The last bench line is the floor's: same order, no prefill or defences.
-	wantFields(t, report, "bench", map[string]string{"order": orderRandom, "prefill": "0", "defences": "false"})
+	// The floor runs first, while the server is idle: the first part of the
+	// report, up to its ok line, is the floor's (same order, no prefill
+	// or defences); the last bench line is the server's.
+	text := out.String()
+	floorEnd := strings.Index(text, "\nok ")
+	if !strings.HasPrefix(text, "floor ") || floorEnd < 0 {
+		t.Fatalf("the report does not start with the floor's run:\n%s", text)
+	}
+	wantFields(t, phases(t, text[:floorEnd]), "bench", map[string]string{"order": orderRandom, "prefill": "0", "defences": "false"})
+	wantFields(t, report, "bench", map[string]string{"order": orderRandom, "prefill": "5", "defences": "true"})
 	if n := strings.Count(out.String(), "\nok "); n != 2 {
 		t.Errorf("ok lines = %d, want one for otpd and one for the floor", n)
 	}

@@ -208,24 +208,27 @@ func retryAfter(h http.Header) time.Duration {
 	return min(time.Duration(s)*time.Second, 5*time.Second)
 }
 
+// postCheck POSTs one check and reads its answer; ok is false unless
+// otpd answered 200 with a readable body. status is 0 when the request
+// itself failed.
+func postCheck(ctx context.Context, c *client, w *worker, auth, url string, body []byte) (status int, a checkAnswer, ok bool) {
+	status, _, err := c.do(ctx, http.MethodPost, url, auth, body, &w.resp)
+	if err != nil {
+		return 0, a, false
+	}
+	if status != http.StatusOK {
+		return status, a, false
+	}
+	return status, a, json.Unmarshal(w.resp.Bytes(), &a) == nil
+}
+
 // check runs the check phase: every prepared check once, with the right
 // code. It reports which checks were accepted besides the measurements.
 func check(ctx context.Context, c *client, auth string, cfg Config, checks []checkRequest) (*stats, []bool) {
 	accepted := make([]bool, len(checks))
 	st := runPhase(ctx, "check", cfg.Concurrency, int64(len(checks)), cfg.Duration, func(ctx context.Context, w *worker, i int64) (int, bool) {
-		ch := checks[i]
-		status, _, err := c.do(ctx, http.MethodPost, ch.url, auth, ch.body, &w.resp)
-		if err != nil {
-			return 0, false
-		}
-		if status != http.StatusOK {
-			return status, false
-		}
-		var a checkAnswer
-		if json.Unmarshal(w.resp.Bytes(), &a) != nil {
-			return status, false
-		}
-		accepted[i] = a.Data.Valid && a.Data.Status == "verified"
+		status, a, ok := postCheck(ctx, c, w, auth, checks[i].url, checks[i].body)
+		accepted[i] = ok && a.Data.Valid && a.Data.Status == "verified"
 		return status, accepted[i]
 	})
 	return st, accepted
@@ -237,19 +240,8 @@ func check(ctx context.Context, c *client, auth string, cfg Config, checks []che
 // succeeds: the verifications allow more than one attempt.
 func wrongCheck(ctx context.Context, c *client, auth string, cfg Config, checks []checkRequest) *stats {
 	return runPhase(ctx, "wrong", cfg.Concurrency, int64(len(checks)), cfg.Duration, func(ctx context.Context, w *worker, i int64) (int, bool) {
-		ch := checks[i]
-		status, _, err := c.do(ctx, http.MethodPost, ch.url, auth, ch.wrong, &w.resp)
-		if err != nil {
-			return 0, false
-		}
-		if status != http.StatusOK {
-			return status, false
-		}
-		var a checkAnswer
-		if json.Unmarshal(w.resp.Bytes(), &a) != nil {
-			return status, false
-		}
-		return status, !a.Data.Valid && a.Data.Status == "pending"
+		status, a, ok := postCheck(ctx, c, w, auth, checks[i].url, checks[i].wrong)
+		return status, ok && !a.Data.Valid && a.Data.Status == "pending"
 	})
 }
 

@@ -101,9 +101,13 @@ type Store interface {
 	// CountVerifications counts the verifications ListVerifications would
 	// return without f's Cursor, Offset and Limit.
 	CountVerifications(ctx context.Context, appID string, f VerificationFilter) (int, error)
-	// UpdateVerification locks the verification, lets change modify it and
-	// writes it back with the returned effects, all in one transaction. If
-	// change returns an error nothing is written and that error is returned.
+	// UpdateVerification lets change modify the verification and writes it
+	// back with the returned effects, atomically: the write happens only if
+	// the row is still the one change saw. If change returns an error
+	// nothing is written and that error is returned. change may run more
+	// than once (a store may read without a lock and try again when the
+	// row changed meanwhile), so it must do nothing but change v and
+	// return effects; only its last run counts.
 	UpdateVerification(ctx context.Context, appID, id string, change func(v *Verification) (Effects, error)) (*Verification, error)
 	// ListExpiredPending returns up to limit pending verifications whose expiry is not after now.
 	ListExpiredPending(ctx context.Context, now time.Time, limit int) ([]VerificationRef, error)

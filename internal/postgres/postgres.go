@@ -106,6 +106,9 @@ var dialect = sqlstore.Dialect{
 	SkipLocked:    " FOR UPDATE SKIP LOCKED",
 	ClaimLock:     "SELECT pg_advisory_xact_lock(7342015)", // an arbitrary key of otpd's webhook claims
 	CombineWrites: true,
+	// A row's xmin is the transaction that wrote its current version:
+	// any write of the row changes it.
+	RowVersion: "xmin::text",
 	// Transactions commit in any order, so a lower seq may commit after a
 	// higher one: events are taken in (tx, seq) order, and only those of
 	// transactions older than every one still running (the snapshot's

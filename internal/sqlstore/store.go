@@ -47,6 +47,13 @@ type Dialect struct {
 	// data-modifying WITH queries; a creation is then a single
 	// statement, its own transaction, with no BEGIN or COMMIT to send.
 	CombineWrites bool
+	// RowVersion, if set, is an expression of a row that changes whenever
+	// the row is written ("xmin::text" on PostgreSQL, the id of the
+	// transaction that wrote the row's current version). With it,
+	// UpdateVerification reads without a lock and writes back guarded by
+	// the version (verification_cas.go). SQLite's single writer
+	// serialises read-modify-writes already, and it is "".
+	RowVersion string
 	// Events is how the engine orders events for their consumer.
 	Events EventOrder
 	// Background, when set, runs in a goroutine of its own from New

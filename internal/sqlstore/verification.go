@@ -340,6 +340,11 @@ func stateCondition(st otp.State, asOf func() string, arg func(any) string) stri
 // row and the effects back in one transaction. If change returns an error,
 // nothing is written and that error is returned as it is.
 func (s *Store) UpdateVerification(ctx context.Context, appID, id string, change func(v *otp.Verification) (otp.Effects, error)) (*otp.Verification, error) {
+	if s.d.RowVersion != "" {
+		if v, ok, err := s.updateVerificationOptimistic(ctx, appID, id, change); ok {
+			return v, err
+		}
+	}
 	var out *otp.Verification
 	err := s.inTx(ctx, func(ctx context.Context, tx *txRunner) error {
 		v, err := s.lockVerification(ctx, tx, appID, id)

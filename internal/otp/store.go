@@ -137,7 +137,8 @@ type Store interface {
 	// ApplyReceipt finds the newest message a provider knows by its id and
 	// lets change update it (that attempt's row) and its verification in
 	// one transaction.
-	// An unknown message is ErrNotFound.
+	// An unknown message is ErrNotFound, and so is one of the test inbox
+	// (TestInboxProvider), which has no receipts.
 	ApplyReceipt(ctx context.Context, provider, providerMessageID string, change func(v *Verification, m *Message) (Effects, error)) error
 
 	// ListUsers returns users, the most recently verified first: appID's,

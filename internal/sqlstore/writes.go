@@ -99,7 +99,7 @@ func effectWrites(fx otp.Effects) ([]rowWrite, error) {
 		ws = append(ws, rowWrite{"insert message",
 			`INSERT INTO messages (` + messageColumns + `)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
-			[]any{m.ID, m.AppID, m.VerificationID, string(m.Channel), m.To, m.Provider, m.ProviderMessageID,
+			[]any{m.ID, m.AppID, m.VerificationID, string(m.Channel), m.To, m.Provider, storedProviderMessageID(m),
 				string(m.Status), m.Attempts, m.Error, m.Cost.Micros, m.Cost.Currency,
 				micros(m.CreatedAt), micros(m.SentAt), micros(m.DeliveredAt), micros(m.NextAttemptAt)}})
 	}

@@ -40,9 +40,9 @@ func (s *Store) ListEvents(ctx context.Context, appID string, limit int) ([]otp.
 
 // ListEventLog returns events newest first with what the log shows of
 // their verification, filtered by f (zero fields match all). Newest is
-// the highest seq, and a record's cursor is its seq: the log reads
-// events_app (app_id, seq) backwards for one application, the seq index
-// (SQLite's rowid, PostgreSQL's primary key) for all of them.
+// the highest seq, and a record's cursor is its seq: one application's
+// log is a backward range of events_app (app_id, seq), everyone's of the
+// seq index (SQLite's rowid, PostgreSQL's primary key).
 func (s *Store) ListEventLog(ctx context.Context, f otp.EventFilter) ([]otp.EventRecord, error) {
 	var args argList
 	var where []string

@@ -338,6 +338,8 @@ type VerificationRef struct {
 
 // Effects are the rows a state change writes beside the verification.
 type Effects struct {
+	// Events are written in this order, the order the event log and the
+	// event consumer see them in.
 	Events     []Event
 	Deliveries []Delivery
 	Messages   []Message

@@ -89,6 +89,19 @@ func testEventLogPages(t *testing.T, st otp.Store) {
 		diff(t, "a's events in the order written", written[a.ID], got)
 	}
 
+	// The events of one change are in the order of its Effects.Events
+	// too, though PostgreSQL runs the inserts of one change's combined
+	// statement in no promised order (last first, in fact).
+	v := newVerification(b, "+14155550799", t0)
+	sent, created := newEvent(otp.EventSent, v, t0), newEvent(otp.EventCreated, v, t0)
+	if err := st.CreateVerification(ctx, v, otp.Effects{Events: []otp.Event{created, sent}, Messages: []otp.Message{inboxMessage(v, t0)}}, nil); err != nil {
+		t.Fatalf("CreateVerification: %v", err)
+	}
+	recs, err := st.ListEventLog(ctx, otp.EventFilter{AppID: b.ID, Limit: 2})
+	if err != nil || len(recs) != 2 || recs[0].ID != sent.ID || recs[1].ID != created.ID {
+		t.Errorf("log of a change of two events = %v, %v; want %s (sent) then %s (created)", recs, err, sent.ID, created.ID)
+	}
+
 	for _, cursor := range []string{ids[3], "12x", "-1"} {
 		recs, err := st.ListEventLog(ctx, otp.EventFilter{AppID: a.ID, Cursor: cursor, Limit: 10})
 		var e *otp.Error

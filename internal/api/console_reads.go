@@ -113,7 +113,7 @@ func (s *Server) listLogs(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	recs, page := paginate(recs, limit, func(e otp.EventRecord) string { return e.ID })
+	recs, page := paginate(recs, limit, func(e otp.EventRecord) string { return e.Cursor })
 	views := make([]logView, len(recs))
 	for i, e := range recs {
 		views[i] = logView{ID: e.ID, Type: string(e.Type), AppID: e.AppID, VerificationID: e.VerificationID,

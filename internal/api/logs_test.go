@@ -78,6 +78,10 @@ func TestLogFilters(t *testing.T) {
 		{"to a bare date", "to=2026-11-22", adminToken, 400, "INVALID_PARAMETER", "to"},
 		{"from after to", "from=2026-11-23T00:00:00Z&to=2026-11-22T00:00:00Z", adminToken, 400, "INVALID_PARAMETER", "from"},
 		{"limit over 200", "limit=201", adminToken, 400, "INVALID_PARAMETER", "limit"},
+		// The cursor is the log's own (an event's seq): an event's id, as
+		// the log's cursor was before, is not one.
+		{"an event id as cursor", "cursor=evt_0192f3a4b5c6000000aabbccddeeff", adminToken, 400, "INVALID_PARAMETER", "cursor"},
+		{"a cursor that is no number", "cursor=12x", adminToken, 400, "INVALID_PARAMETER", "cursor"},
 		{"unknown verification", "verificationId=ver_nope", adminToken, 404, "NOT_FOUND", ""},
 		{"another developer's verification", "verificationId=" + mine, b, 404, "NOT_FOUND", ""},
 		{"the operator's verification", "verificationId=" + other, a, 404, "NOT_FOUND", ""},

@@ -14,8 +14,11 @@ type EventFilter struct {
 	Type           EventType
 	From           time.Time // created at or after
 	To             time.Time // created before
-	Cursor         string    // the ID of the last event of the previous page
-	Limit          int
+	// Cursor is the Cursor of the last record of the previous page: the
+	// records after it (older) are listed. One the store did not give
+	// is an invalid cursor (CodeInvalidParameter).
+	Cursor string
+	Limit  int
 	// OwnerID, with no AppID, keeps the events of this developer's
 	// applications; nil keeps every application's.
 	OwnerID *string
@@ -24,6 +27,10 @@ type EventFilter struct {
 // EventRecord is an event with what the log shows of its verification.
 type EventRecord struct {
 	Event
+	// Cursor is the record's place in the log, what to pass as
+	// EventFilter.Cursor to list the records after it. It is the
+	// store's, opaque to callers.
+	Cursor         string
 	Channel        Channel
 	To             string
 	Status         Status

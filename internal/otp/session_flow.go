@@ -319,7 +319,7 @@ func (s *Service) sendOnSession(ctx context.Context, a *Application, p *Project,
 			}
 			v = nv
 			ss.VerificationID = v.ID
-			fx.Events = append(fx.Events, newEvent(EventCreated, v, now)) // before the send's: its id sorts first
+			fx.Events = append(fx.Events, newEvent(EventCreated, v, now)) // before the send's, in the order written
 		} else {
 			v.Channel = ch
 			v.Resends++

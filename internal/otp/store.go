@@ -158,7 +158,8 @@ type Store interface {
 	DeleteUsersBefore(ctx context.Context, before time.Time, limit int) (int, error)
 	// ListEventLog returns events with their verification, newest first:
 	// f.AppID's, or without it those of f.OwnerID's applications (nil:
-	// every one).
+	// every one), after f.Cursor; a cursor it never gave is an *Error of
+	// CodeInvalidParameter.
 	ListEventLog(ctx context.Context, f EventFilter) ([]EventRecord, error)
 	// GetVerificationByID returns a verification of any application, for the console.
 	GetVerificationByID(ctx context.Context, id string) (*Verification, error)
@@ -337,6 +338,8 @@ type VerificationRef struct {
 
 // Effects are the rows a state change writes beside the verification.
 type Effects struct {
+	// Events are written in this order, the order the event log and the
+	// event consumer see them in.
 	Events     []Event
 	Deliveries []Delivery
 	Messages   []Message

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/otpd/otpd/internal/otp"
@@ -17,7 +18,7 @@ import (
 func (s *Store) ListEvents(ctx context.Context, appID string, limit int) ([]otp.Event, error) {
 	rows, err := s.reader.QueryContext(ctx,
 		`SELECT id, type, app_id, verification_id, created_at FROM events
-		WHERE app_id = $1 ORDER BY id`+limitClause(limit), appID)
+		WHERE app_id = $1 ORDER BY seq`+limitClause(limit), appID)
 	if err != nil {
 		return nil, s.dbErr("list events", err)
 	}
@@ -38,7 +39,10 @@ func (s *Store) ListEvents(ctx context.Context, appID string, limit int) ([]otp.
 }
 
 // ListEventLog returns events newest first with what the log shows of
-// their verification, filtered by f (zero fields match all).
+// their verification, filtered by f (zero fields match all). Newest is
+// the highest seq, and a record's cursor is its seq: one application's
+// log is a backward range of events_app (app_id, seq), everyone's of the
+// seq index (SQLite's rowid, PostgreSQL's primary key).
 func (s *Store) ListEventLog(ctx context.Context, f otp.EventFilter) ([]otp.EventRecord, error) {
 	var args argList
 	var where []string
@@ -58,15 +62,19 @@ func (s *Store) ListEventLog(ctx context.Context, f otp.EventFilter) ([]otp.Even
 		add("e.created_at < %s", micros(f.To))
 	}
 	if f.Cursor != "" {
-		add("e.id < %s", f.Cursor)
+		seq, err := strconv.ParseInt(f.Cursor, 10, 64)
+		if err != nil || seq < 0 {
+			return nil, &otp.Error{Code: otp.CodeInvalidParameter, Key: "invalid_query", Field: "cursor", Message: "cursor is not one this API gave"}
+		}
+		add("e.seq < %s", seq)
 	}
 	limit := args.add(f.Limit)
 	arm := func(appCond string) string {
-		return `SELECT e.id AS id, e.type AS type, e.app_id AS app_id, e.verification_id AS verification_id, e.created_at AS created_at,
+		return `SELECT e.seq AS seq, e.id AS id, e.type AS type, e.app_id AS app_id, e.verification_id AS verification_id, e.created_at AS created_at,
 				e.reason AS reason, e.detail AS detail, COALESCE(v.channel, '') AS channel, COALESCE(v.destination, '') AS destination,
 				COALESCE(v.status, '') AS status, COALESCE(v.delivery_status, '') AS delivery_status
 			FROM events e LEFT JOIN verifications v ON v.id = e.verification_id AND v.app_id = e.app_id
-			WHERE ` + strings.Join(append([]string{appCond}, where...), " AND ") + ` ORDER BY e.id DESC LIMIT ` + limit
+			WHERE ` + strings.Join(append([]string{appCond}, where...), " AND ") + ` ORDER BY e.seq DESC LIMIT ` + limit
 	}
 	var q string
 	switch {
@@ -75,7 +83,7 @@ func (s *Store) ListEventLog(ctx context.Context, f otp.EventFilter) ([]otp.Even
 	case f.OwnerID != nil:
 		var ok bool
 		var err error
-		if q, ok, err = s.ownerList(ctx, *f.OwnerID, &args, arm, "e.app_id", "id DESC", limit); err != nil || !ok {
+		if q, ok, err = s.ownerList(ctx, *f.OwnerID, &args, arm, "e.app_id", "seq DESC", limit); err != nil || !ok {
 			return nil, s.dbErr("list event log", err)
 		}
 	default:
@@ -90,14 +98,15 @@ func (s *Store) ListEventLog(ctx context.Context, f otp.EventFilter) ([]otp.Even
 	for rows.Next() {
 		var (
 			r       otp.EventRecord
+			seq     int64
 			created int64
 			detail  string
 		)
-		if err := rows.Scan(&r.ID, &r.Type, &r.AppID, &r.VerificationID, &created, &r.Reason, &detail,
+		if err := rows.Scan(&seq, &r.ID, &r.Type, &r.AppID, &r.VerificationID, &created, &r.Reason, &detail,
 			&r.Channel, &r.To, &r.Status, &r.DeliveryStatus); err != nil {
 			return nil, s.dbErr("list event log", err)
 		}
-		r.CreatedAt = fromMicros(created)
+		r.Cursor, r.CreatedAt = strconv.FormatInt(seq, 10), fromMicros(created)
 		if r.Block, err = decodeEventDetail(detail); err != nil {
 			return nil, err
 		}

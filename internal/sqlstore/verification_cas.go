@@ -134,8 +134,8 @@ func guardedInsert(w rowWrite, cond string) (rowWrite, bool) {
 			return rowWrite{}, false // a quoted literal could hold a parenthesis
 		}
 	}
-	if end < 0 {
-		return rowWrite{}, false
+	if end < 0 || strings.HasPrefix(strings.TrimSpace(w.sql[end+1:]), ",") {
+		return rowWrite{}, false // no row, or several (eventsInsert's)
 	}
 	w.sql = w.sql[:start] + "SELECT " + w.sql[start+len(values):end] + " WHERE " + cond + w.sql[end+1:]
 	return w, true

@@ -79,14 +79,38 @@ func combineWrites(ws []rowWrite) (string, []any) {
 	return b.String(), args
 }
 
+// eventsInsert is the one statement that inserts the events of a change,
+// a row each in the order given. One statement, not one per event, so
+// that they take their seqs (the event log's order, and the consumer's)
+// in that order: the rows of one VALUES list are inserted in turn, while
+// PostgreSQL runs the statements combineWrites joins in no promised order
+// (the last one first, in fact). A single event's insert is a
+// single-row VALUES, which guardedInsert can make conditional; a change
+// with several events takes the locking path (verification_cas.go).
+func eventsInsert(events []otp.Event) rowWrite {
+	const columns = 10
+	rows := make([]string, len(events))
+	args := make([]any, 0, columns*len(events))
+	for i, e := range events {
+		marks := make([]string, columns)
+		for j := range marks {
+			marks[j] = "$" + strconv.Itoa(i*columns+j+1)
+		}
+		rows[i] = "(" + strings.Join(marks, ", ") + ")"
+		args = append(args, e.ID, string(e.Type), e.AppID, e.VerificationID, micros(e.CreatedAt), string(e.Channel), e.Country,
+			e.Cost.Micros, e.Cost.Currency, e.Reason)
+	}
+	return rowWrite{"insert events",
+		`INSERT INTO events (id, type, app_id, verification_id, created_at, channel, country, cost_micros, cost_currency, reason)
+			VALUES ` + strings.Join(rows, ", "),
+		args}
+}
+
 // effectWrites returns the statements that write fx.
 func effectWrites(fx otp.Effects) ([]rowWrite, error) {
 	var ws []rowWrite
-	for _, e := range fx.Events {
-		ws = append(ws, rowWrite{"insert event",
-			`INSERT INTO events (id, type, app_id, verification_id, created_at, channel, country, cost_micros, cost_currency, reason)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-			[]any{e.ID, string(e.Type), e.AppID, e.VerificationID, micros(e.CreatedAt), string(e.Channel), e.Country, e.Cost.Micros, e.Cost.Currency, e.Reason}})
+	if len(fx.Events) > 0 {
+		ws = append(ws, eventsInsert(fx.Events))
 	}
 	for _, d := range fx.Deliveries {
 		ws = append(ws, rowWrite{"insert outbox row",

@@ -76,9 +76,38 @@ func TestGuardedInsert(t *testing.T) {
 		`INSERT INTO a (x) SELECT $1`,
 		`INSERT INTO a (x) VALUES ('(')`,
 		`INSERT INTO a (x) VALUES ($1`,
+		`INSERT INTO a (x) VALUES ($1), ($2)`, // several rows: a guard on each would not keep their order
 	} {
 		if got, ok := guardedInsert(rowWrite{"op", in, nil}, "c"); ok {
 			t.Errorf("guardedInsert(%q) = %q, want refused", in, got.sql)
 		}
+	}
+}
+
+// TestEventsInsert: the events of a change are one statement, a row each
+// in their order, so that they take their seqs in that order (see
+// eventsInsert); one event stays a single row that can be guarded.
+func TestEventsInsert(t *testing.T) {
+	at := time.Date(2031, 1, 2, 3, 4, 5, 0, time.UTC)
+	evs := []otp.Event{
+		{ID: "evt_2", Type: otp.EventCreated, AppID: "app_1", VerificationID: "ver_1", CreatedAt: at},
+		{ID: "evt_1", Type: otp.EventSent, AppID: "app_1", VerificationID: "ver_1", CreatedAt: at, Reason: "r"},
+	}
+	ws, err := effectWrites(otp.Effects{Events: evs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ws) != 1 || !strings.HasSuffix(ws[0].sql, "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10), ($11, $12, $13, $14, $15, $16, $17, $18, $19, $20)") {
+		t.Fatalf("writes of two events = %+v, want one insert of two rows", ws)
+	}
+	if got := []any{ws[0].args[0], ws[0].args[10], ws[0].args[19]}; !reflect.DeepEqual(got, []any{"evt_2", "evt_1", "r"}) {
+		t.Errorf("first ids and last reason = %v, want the events' in their order", got)
+	}
+	ws, err = effectWrites(otp.Effects{Events: evs[:1]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := guardedInsert(ws[0], "c"); !ok {
+		t.Errorf("one event's insert cannot be guarded:\n%s", ws[0].sql)
 	}
 }

@@ -59,7 +59,7 @@ func testEventLogFilters(t *testing.T, st otp.Store) {
 			if len(page) < 2 {
 				break
 			}
-			f.Cursor = page[len(page)-1].ID
+			f.Cursor = page[len(page)-1].Cursor
 		}
 		return out
 	}

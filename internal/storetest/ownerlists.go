@@ -144,7 +144,7 @@ func testOwnerLists(t *testing.T, st otp.Store) {
 			if len(recs) < f.Limit {
 				return ids
 			}
-			f.Cursor = recs[len(recs)-1].ID
+			f.Cursor = recs[len(recs)-1].Cursor
 		}
 		t.Fatal("ListEventLog never ends")
 		return nil

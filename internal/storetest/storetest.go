@@ -62,6 +62,7 @@ func Run(t *testing.T, open func(t *testing.T) otp.Store) {
 		{"ChatLinks", testChatLinks},
 		{"UsersAndLogs", testUsers},
 		{"EventLogFilters", testEventLogFilters},
+		{"EventLogPages", testEventLogPages},
 		{"Webhooks", testWebhooks},
 		{"WebhookQueue", testWebhookQueue},
 		{"WebhookFairClaims", testWebhookFairClaims},

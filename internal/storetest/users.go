@@ -70,12 +70,14 @@ func testUsers(t *testing.T, st otp.Store) {
 	if err != nil || len(all) < 6 {
 		t.Fatalf("the whole log = %d records, %v", len(all), err)
 	}
+	// Newest first: the events were written in id order (otp.NewID
+	// counts up within a process).
 	for i := 1; i < len(all); i++ {
 		if all[i].ID >= all[i-1].ID {
 			t.Fatalf("log not newest first at %d", i)
 		}
 	}
-	next, err := st.ListEventLog(t.Context(), otp.EventFilter{Limit: 100, Cursor: all[2].ID})
+	next, err := st.ListEventLog(t.Context(), otp.EventFilter{Limit: 100, Cursor: all[2].Cursor})
 	if err != nil || len(next) != len(all)-3 || next[0].ID != all[3].ID {
 		t.Errorf("log after a cursor = %d records, want %d starting at the fourth", len(next), len(all)-3)
 	}

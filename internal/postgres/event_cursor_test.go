@@ -3,12 +3,8 @@ package postgres_test
 import (
 	"database/sql"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/otpd/otpd/internal/otp"
@@ -125,31 +121,7 @@ func consume(t *testing.T, st *sqlstore.Store, want int) []string {
 // others, in id order, and events written later come after them.
 func TestMigrateEventsToCursor(t *testing.T) {
 	ctx := t.Context()
-	u := newSchema(t)
-	db, err := sql.Open("pgx", u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	before := fstest.MapFS{}
-	err = fs.WalkDir(os.DirFS("migrations"), ".", func(name string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || name >= "0036" {
-			return err
-		}
-		b, err := os.ReadFile(filepath.Join("migrations", name))
-		before[name] = &fstest.MapFile{Data: b}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sqlstore.Migrate(ctx, conn, before); err != nil {
-		t.Fatalf("migrate to 0035: %v", err)
-	}
+	u, _, conn := olderSchema(t, "0036")
 	var pending []string
 	for i, dispatched := range []int{1, 0, 1, 1, 0, 0, 1} {
 		id := fmt.Sprintf("evt_%032d", i)

@@ -1,19 +1,13 @@
 package postgres_test
 
 import (
-	"database/sql"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/otpd/otpd/internal/otp"
-	"github.com/otpd/otpd/internal/sqlstore"
 )
 
 // Migration 0038 drops users_destination, makes messages_provider partial
@@ -23,31 +17,7 @@ import (
 // verifications_created stays here.
 func TestMigrateSchemaDiet(t *testing.T) {
 	ctx := t.Context()
-	u := newSchema(t)
-	db, err := sql.Open("pgx", u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	before := fstest.MapFS{}
-	err = fs.WalkDir(os.DirFS("migrations"), ".", func(name string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || name >= "0038" {
-			return err
-		}
-		b, err := os.ReadFile(filepath.Join("migrations", name))
-		before[name] = &fstest.MapFile{Data: b}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sqlstore.Migrate(ctx, conn, before); err != nil {
-		t.Fatalf("migrate to 0037: %v", err)
-	}
+	u, db, conn := olderSchema(t, "0038")
 	now := time.Now()
 	old, recent := now.AddDate(-1, 0, 0), now.Add(-24*time.Hour)
 	oldID, recentID := fmt.Sprintf("ver_%012x%020d", old.UnixMilli(), 1), fmt.Sprintf("ver_%012x%020d", recent.UnixMilli(), 2)

@@ -1,19 +1,13 @@
 package postgres_test
 
 import (
-	"database/sql"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/otpd/otpd/internal/otp"
-	"github.com/otpd/otpd/internal/sqlstore"
 )
 
 // Migration 0039 moves the events' primary key from id to seq and makes
@@ -23,31 +17,7 @@ import (
 // consumer's index is left as it was.
 func TestMigrateEventsBySeq(t *testing.T) {
 	ctx := t.Context()
-	u := newSchema(t)
-	db, err := sql.Open("pgx", u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	before := fstest.MapFS{}
-	err = fs.WalkDir(os.DirFS("migrations"), ".", func(name string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || name >= "0039" {
-			return err
-		}
-		b, err := os.ReadFile(filepath.Join("migrations", name))
-		before[name] = &fstest.MapFile{Data: b}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sqlstore.Migrate(ctx, conn, before); err != nil {
-		t.Fatalf("migrate to 0038: %v", err)
-	}
+	u, db, conn := olderSchema(t, "0039")
 	// Written in this order (seq from the sequence), with ids in
 	// another, as ids made by another instance's clock can be.
 	for _, e := range []struct{ id, app string }{
@@ -110,7 +80,7 @@ func TestMigrateEventsBySeq(t *testing.T) {
 		}
 	}
 	var n int
-	err = db.QueryRowContext(ctx, `SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'events'`).Scan(&n)
+	err := db.QueryRowContext(ctx, `SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'events'`).Scan(&n)
 	if err != nil || n != 5 {
 		t.Errorf("indexes of events = %d, %v; want 5 (none of id)", n, err)
 	}

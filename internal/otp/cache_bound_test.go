@@ -64,16 +64,31 @@ func TestUsageCacheBounded(t *testing.T) {
 
 // Expired entries go before fresh ones when the cache is full.
 func TestUsageCacheDropsExpiredFirst(t *testing.T) {
-	c := newUsageCache(2)
-	c.put("old", usageEntry{expires: epoch}, epoch.Add(-time.Second))
-	c.put("fresh", usageEntry{expires: epoch.Add(time.Minute)}, epoch)
-	c.put("new", usageEntry{expires: epoch.Add(time.Minute)}, epoch)
-	if _, ok := c.get("old"); ok {
-		t.Error("the expired entry was kept")
-	}
-	for _, id := range []string{"fresh", "new"} {
-		if _, ok := c.get(id); !ok {
-			t.Errorf("%s was dropped; the expired entry should have gone instead", id)
+	// A full cache of fresh entries and one expired, at every place in
+	// the order of insertion: each time a new entry must push out the
+	// expired one and no other (an arbitrary victim would be one of the
+	// 64 fresh entries 64 times in 65).
+	const size = 64
+	for expired := range size + 1 {
+		c := newUsageCache(size + 1)
+		for i := range size + 1 {
+			e := usageEntry{expires: epoch.Add(time.Minute)}
+			if i == expired {
+				e.expires = epoch
+			}
+			c.put(fmt.Sprint(i), e, epoch.Add(-time.Second))
+		}
+		c.put("new", usageEntry{expires: epoch.Add(time.Minute)}, epoch)
+		if _, ok := c.get(fmt.Sprint(expired)); ok {
+			t.Errorf("expired entry %d of %d was kept", expired, size+1)
+		}
+		for i := range size + 1 {
+			if _, ok := c.get(fmt.Sprint(i)); !ok && i != expired {
+				t.Errorf("fresh entry %d was dropped while entry %d had expired", i, expired)
+			}
+		}
+		if _, ok := c.get("new"); !ok {
+			t.Error("the new entry is missing")
 		}
 	}
 }

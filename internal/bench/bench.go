@@ -33,6 +33,14 @@ const (
 	// inboxStall is how long the test inbox may go without a new message
 	// before the codes still missing are given up on.
 	inboxStall = 30 * time.Second
+	// codeTTL is the lifetime the creates ask for, the longest otpd
+	// allows, and maxDuration the longest phase it leaves room for: a code
+	// made at the start of the create phase must still be valid when the
+	// wrong and right check phases (as long each) and the reading of the
+	// inbox between them reach it, or those phases would measure expired
+	// codes instead of checks.
+	codeTTL     = 15 * time.Minute
+	maxDuration = 4 * time.Minute
 )
 
 // Config is what one benchmark run needs.
@@ -104,6 +112,8 @@ func (c Config) normalize() (Config, error) {
 		return c, fmt.Errorf("bench: concurrency %d is not between 1 and %d", c.Concurrency, maxConcurrency)
 	case c.Duration < 0:
 		return c, fmt.Errorf("bench: the duration %s is negative", c.Duration)
+	case c.Duration > maxDuration:
+		return c, fmt.Errorf("bench: the duration %s is longer than %s: the codes made at the start of the create phase would expire (after %s) before the check phases reach them", c.Duration, maxDuration, codeTTL)
 	case c.Requests < 0:
 		return c, fmt.Errorf("bench: the number of requests %d is negative", c.Requests)
 	case c.Prefill < 0 || c.Prefill > maxPrefill:

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strconv"
+	"time"
 )
 
 // verification is one verification the create phase made.
@@ -66,7 +68,8 @@ func appendCreateBody(b []byte, cfg Config, dests destinations, n uint64) (body 
 	to = len(b)
 	b = append(b, `","channel":"`...)
 	b = append(b, cfg.Channel...)
-	b = append(b, '"')
+	b = append(b, `","ttl":`...)
+	b = strconv.AppendInt(b, int64(codeTTL/time.Second), 10)
 	if cfg.Defences {
 		b = appendRemoteIP(b, n)
 	}

@@ -162,6 +162,7 @@ func (f *Floor) createVerification(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		To       string `json:"to"`
 		Channel  string `json:"channel"`
+		TTL      int    `json:"ttl"` // seconds; 0 is the default, 5 minutes
 		RemoteIP string `json:"remoteIp"`
 	}
 	if !floorDecode(w, r, &in) {
@@ -170,6 +171,10 @@ func (f *Floor) createVerification(w http.ResponseWriter, r *http.Request) {
 	if in.To == "" || in.Channel == "" {
 		writeError(w, http.StatusBadRequest, "INVALID_PARAMETER", "to and channel are required")
 		return
+	}
+	ttl := 5 * time.Minute
+	if in.TTL != 0 {
+		ttl = time.Duration(in.TTL) * time.Second
 	}
 	id := f.id("ver")
 	code := fmt.Sprintf("%06d", mrand.IntN(1_000_000))
@@ -182,7 +187,7 @@ func (f *Floor) createVerification(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, map[string]any{"data": map[string]any{
 		"id": id, "to": in.To, "channel": in.Channel, "status": "pending", "deliveryStatus": "queued",
 		"attemptsRemaining": 5, "createdAt": now.Format(time.RFC3339Nano),
-		"expiresAt": now.Add(5 * time.Minute).Format(time.RFC3339Nano),
+		"expiresAt": now.Add(ttl).Format(time.RFC3339Nano),
 	}})
 }
 

@@ -6,7 +6,8 @@ import (
 )
 
 // UsageRecord is one row of the usage ledger: one message a provider
-// accepted (an otp.sent event), kept under the owner of its project. The
+// accepted (an otp.sent event) for a live application, kept under the
+// owner of its project. The
 // ledger is append-only: deleting an application or a project leaves its
 // rows, so the plan's monthly limit and the charged credits do not forget
 // the messages. Rows are written by the event consumer (ConsumeEvents),
@@ -25,7 +26,10 @@ type UsageRecord struct {
 
 // usageOf is the ledger rows of the sent messages among events. An
 // event whose application is gone is left out: the application's
-// deletion recorded it, in the transaction that deleted the event.
+// deletion recorded it, in the transaction that deleted the event. So is
+// a test application's: its messages go to the test inbox, cost nothing
+// and count toward no plan, and the ledger, which nothing deletes, would
+// keep a row of each forever (a CI that sends thousands a day).
 func (s *Service) usageOf(ctx context.Context, events []Event) ([]UsageRecord, error) {
 	var out []UsageRecord
 	for _, e := range events {
@@ -38,6 +42,9 @@ func (s *Service) usageOf(ctx context.Context, events []Event) ([]UsageRecord, e
 		}
 		if err != nil {
 			return nil, err
+		}
+		if a.Environment != Live {
+			continue
 		}
 		p, err := s.projectByID(ctx, a.ProjectID)
 		if isCode(err, CodeNotFound) {

@@ -164,3 +164,32 @@ func TestUnconsumedSendsOfADeletedApplicationAreCharged(t *testing.T) {
 		}
 	}
 }
+
+// A test application's messages go to the test inbox, cost nothing and
+// count toward no plan: the ledger, which nothing deletes, keeps no row
+// of them, whether the consumer takes their events or the application's
+// deletion does. A live application's message beside them is recorded.
+func TestTestApplicationsMessagesAreNotInTheLedger(t *testing.T) {
+	f := newFixture(t, otp.Limits{})
+	live, _ := f.newApp(t, otp.Live)
+	consumed, _ := f.newApp(t, otp.Test)
+	deleted, _ := f.newApp(t, otp.Test)
+	for i, a := range []*otp.Application{live, consumed, deleted} {
+		if _, _, err := f.svc.CreateVerification(t.Context(), a, otp.CreateRequest{To: fmt.Sprintf("+1415555267%d", i), Channel: otp.SMS}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.deliverAll(t, &recorder{})
+	if err := f.svc.DeleteApplication(t.Context(), deleted.ID); err != nil { // its otp.sent not consumed yet
+		t.Fatal(err)
+	}
+	f.consumeAll(t)
+	start, end := monthOf(f.clock.Now())
+	rows, err := f.store.ListOwnerUsage(t.Context(), "", start, end, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || rows[0].AppID != live.ID {
+		t.Errorf("the ledger = %+v, want only the live application's message", rows)
+	}
+}

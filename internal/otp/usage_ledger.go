@@ -24,12 +24,18 @@ type UsageRecord struct {
 	At          time.Time // when the provider accepted the message
 }
 
+// InLedger reports whether the messages of an application in env are
+// recorded in the usage ledger: a live application's are. A test
+// application's go to the test inbox, cost nothing and count toward no
+// plan, and the ledger, which nothing deletes, would keep a row of each
+// forever (a CI that sends thousands a day). The store applies it too,
+// to the rows an application's deletion records.
+func InLedger(env Environment) bool { return env == Live }
+
 // usageOf is the ledger rows of the sent messages among events. An
 // event whose application is gone is left out: the application's
-// deletion recorded it, in the transaction that deleted the event. So is
-// a test application's: its messages go to the test inbox, cost nothing
-// and count toward no plan, and the ledger, which nothing deletes, would
-// keep a row of each forever (a CI that sends thousands a day).
+// deletion recorded it, in the transaction that deleted the event. So
+// is one of an application not InLedger.
 func (s *Service) usageOf(ctx context.Context, events []Event) ([]UsageRecord, error) {
 	var out []UsageRecord
 	for _, e := range events {
@@ -43,7 +49,7 @@ func (s *Service) usageOf(ctx context.Context, events []Event) ([]UsageRecord, e
 		if err != nil {
 			return nil, err
 		}
-		if a.Environment != Live {
+		if !InLedger(a.Environment) {
 			continue
 		}
 		p, err := s.projectByID(ctx, a.ProjectID)

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"time"
 
 	"github.com/otpd/otpd/internal/otp"
@@ -55,8 +56,8 @@ func (s *Store) recordUsage(ctx context.Context, tx *txRunner, rs []otp.UsageRec
 }
 
 // unconsumedUsage is the ledger rows of the application's otp.sent events
-// (a live application's: a test one's messages are not recorded, see
-// otp's usageOf) the consumer has not taken yet, read in the deletion's transaction
+// (none if the application is not otp.InLedger) the consumer has not
+// taken yet, read in the deletion's transaction
 // (after the application's row is locked) so that none is dropped. They
 // are in the consumer's order, so that where both record the same
 // messages they insert them in the same order and neither waits on the
@@ -65,13 +66,13 @@ func (s *Store) unconsumedUsage(ctx context.Context, tx *txRunner, appID string)
 	rows, err := tx.QueryContext(ctx,
 		`SELECT e.id, p.owner_id, a.project_id, e.app_id, a.environment, e.channel, e.country, e.cost_micros, e.cost_currency, e.created_at
 		FROM events e JOIN applications a ON a.id = e.app_id JOIN projects p ON p.id = a.project_id
-		WHERE e.app_id = $1 AND e.type = 'otp.sent' AND a.environment = 'live' AND `+s.unconsumed()+`
-		ORDER BY `+s.d.Events.Order, appID)
+		WHERE e.app_id = $1 AND e.type = 'otp.sent' AND `+s.unconsumed()+` ORDER BY `+s.d.Events.Order, appID)
 	if err != nil {
 		return nil, s.dbErr("unconsumed usage", err)
 	}
 	defer rows.Close()
-	return s.scanUsage(rows, "unconsumed usage")
+	usage, err := s.scanUsage(rows, "unconsumed usage")
+	return slices.DeleteFunc(usage, func(r otp.UsageRecord) bool { return !otp.InLedger(r.Environment) }), err
 }
 
 // scanUsage reads ledger rows selected as usageColumns.

@@ -370,34 +370,45 @@ func (s *Store) lockVerification(ctx context.Context, tx *txRunner, appID, id st
 		`SELECT `+verificationColumns+` FROM verifications WHERE app_id = $1 AND id = $2`+s.d.ForUpdate, appID, id))
 }
 
-// applyChange runs change on v and writes v and the effects. Only the
-// columns change modified are written: an UPDATE that names an indexed
-// column rewrites that index's entry even when the value is the same, and
-// most changes touch two or three of the verification's columns. The row
-// is written back under the id and application it was read with,
-// whatever change did to those fields.
+// applyChange runs change on v and writes v and the effects.
 func (s *Store) applyChange(ctx context.Context, tx *txRunner, v *otp.Verification, change func(v *otp.Verification) (otp.Effects, error)) error {
-	appID, id := v.AppID, v.ID
-	before, err := verificationArgs(v)
+	update, changed, ws, err := changeWrites(v, change)
 	if err != nil {
 		return err
 	}
-	fx, err := change(v)
-	if err != nil {
-		return err
-	}
-	after, err := verificationArgs(v)
-	if err != nil {
-		return err
-	}
-	ws, err := effectWrites(fx)
-	if err != nil {
-		return err
-	}
-	if update, ok := verificationUpdate(id, appID, before, after); ok {
+	if changed {
 		ws = append([]rowWrite{update}, ws...)
 	}
 	return s.execWrites(ctx, tx, ws)
+}
+
+// changeWrites runs change on v and returns the writes of what it did:
+// the UPDATE of the verification (changed is false when change modified
+// no column) and the effects' inserts. Only the columns change modified
+// are written: an UPDATE that names an indexed column rewrites that
+// index's entry even when the value is the same, and most changes touch
+// two or three of the verification's columns. The row is written back
+// under the id and application it was read with, whatever change did to
+// those fields.
+func changeWrites(v *otp.Verification, change func(v *otp.Verification) (otp.Effects, error)) (update rowWrite, changed bool, effects []rowWrite, err error) {
+	appID, id := v.AppID, v.ID
+	before, err := verificationArgs(v)
+	if err != nil {
+		return rowWrite{}, false, nil, err
+	}
+	fx, err := change(v)
+	if err != nil {
+		return rowWrite{}, false, nil, err
+	}
+	after, err := verificationArgs(v)
+	if err != nil {
+		return rowWrite{}, false, nil, err
+	}
+	if effects, err = effectWrites(fx); err != nil {
+		return rowWrite{}, false, nil, err
+	}
+	update, changed = verificationUpdate(id, appID, before, after)
+	return update, changed, effects, nil
 }
 
 // verificationUpdate is the UPDATE of verification id that writes the

@@ -44,23 +44,10 @@ func (s *Store) updateVerificationOptimistic(ctx context.Context, appID, id stri
 		if err != nil {
 			return nil, true, s.dbErr("update verification", err)
 		}
-		before, err := verificationArgs(v)
+		update, changed, effects, err := changeWrites(v, change)
 		if err != nil {
 			return nil, true, err
 		}
-		fx, err := change(v)
-		if err != nil {
-			return nil, true, err
-		}
-		after, err := verificationArgs(v)
-		if err != nil {
-			return nil, true, err
-		}
-		effects, err := effectWrites(fx)
-		if err != nil {
-			return nil, true, err
-		}
-		update, changed := verificationUpdate(id, appID, before, after)
 		if !changed && len(effects) == 0 {
 			return v, true, nil // nothing to write: the read is the answer
 		}

@@ -125,6 +125,20 @@ type CheckResult struct {
 	VerifiedAt        *time.Time `json:"verifiedAt"`
 }
 
+// The bodies of a check, a check by destination and a resend.
+type checkRequest struct {
+	Code string `json:"code"`
+}
+
+type checkDestinationRequest struct {
+	To   string `json:"to"`
+	Code string `json:"code"`
+}
+
+type resendRequest struct {
+	Channel string `json:"channel"`
+}
+
 // CreateVerification sends a code: POST /v1/verifications.
 func (c *Client) CreateVerification(ctx context.Context, req CreateVerificationRequest) (*Verification, error) {
 	var h http.Header
@@ -170,14 +184,14 @@ func (c *Client) ListVerifications(ctx context.Context, opts ListVerificationsOp
 // Check checks a code against one verification:
 // POST /v1/verifications/{id}/check.
 func (c *Client) Check(ctx context.Context, id, code string) (*CheckResult, error) {
-	r, _, _, err := call[*CheckResult](ctx, c, "POST", pathOf("v1", "verifications", id, "check"), map[string]string{"code": code}, nil)
+	r, _, _, err := call[*CheckResult](ctx, c, "POST", pathOf("v1", "verifications", id, "check"), checkRequest{Code: code}, nil)
 	return r, err
 }
 
 // CheckDestination checks a code against the latest pending
 // verification of a destination: POST /v1/verifications/check.
 func (c *Client) CheckDestination(ctx context.Context, to, code string) (*CheckResult, error) {
-	r, _, _, err := call[*CheckResult](ctx, c, "POST", "/v1/verifications/check", map[string]string{"to": to, "code": code}, nil)
+	r, _, _, err := call[*CheckResult](ctx, c, "POST", "/v1/verifications/check", checkDestinationRequest{To: to, Code: code}, nil)
 	return r, err
 }
 
@@ -186,7 +200,7 @@ func (c *Client) CheckDestination(ctx context.Context, to, code string) (*CheckR
 func (c *Client) Resend(ctx context.Context, id, channel string) (*Verification, error) {
 	var body any
 	if channel != "" {
-		body = map[string]string{"channel": channel}
+		body = resendRequest{Channel: channel}
 	}
 	v, _, _, err := call[*Verification](ctx, c, "POST", pathOf("v1", "verifications", id, "resend"), body, nil)
 	return v, err

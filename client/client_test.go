@@ -13,14 +13,27 @@ import (
 	"time"
 
 	"github.com/otpd/otpd/client"
+	"github.com/otpd/otpd/internal/dialecttest"
 )
 
-// TestVerificationLifecycle drives every verification call against the
-// in-process otpd: create with options, read, list, check wrong then
-// right, the messages, the users, and erasure.
+// onEachEngine runs f against otpd in this process, on SQLite and on
+// PostgreSQL, with a client of a new test application.
+func onEachEngine(t *testing.T, f func(t *testing.T, h *dialecttest.Harness, c *client.Client)) {
+	dialecttest.Each(t, func(t *testing.T, engine string) {
+		h := dialecttest.New(t, dialecttest.Options{Engine: engine})
+		f(t, h, client.New(h.URL, h.CreateApp("test", "").APIKey))
+	})
+}
+
+// TestVerificationLifecycle drives every verification call against
+// otpd: create with options, read, list, check wrong then right, the
+// messages, the users, and erasure.
 func TestVerificationLifecycle(t *testing.T) {
+	onEachEngine(t, testVerificationLifecycle)
+}
+
+func testVerificationLifecycle(t *testing.T, h *dialecttest.Harness, c *client.Client) {
 	ctx := t.Context()
-	c := client.New(baseURL, newTestApp(t))
 	v, err := c.CreateVerification(ctx, client.CreateVerificationRequest{
 		To: "+44 20 7946 0958", Channel: client.SMS, Purpose: "two_factor", TTL: 120, CodeLength: 8, Locale: "en",
 		Metadata: json.RawMessage(`{"order":42}`), IdempotencyKey: "lifecycle-1",
@@ -42,6 +55,7 @@ func TestVerificationLifecycle(t *testing.T) {
 		t.Errorf("ListVerifications = %+v, %+v, %v", list, page, err)
 	}
 
+	h.Deliver(&dialecttest.Recorder{})
 	inbox, err := c.TestMessages(ctx, v.To)
 	if err != nil || len(inbox) != 1 || inbox[0].VerificationID != v.ID || len(inbox[0].Code) != 8 {
 		t.Fatalf("TestMessages = %+v, %v", inbox, err)
@@ -64,6 +78,7 @@ func TestVerificationLifecycle(t *testing.T) {
 		t.Errorf("Messages = %+v, %v", msgs, err)
 	}
 
+	h.ConsumeEvents()
 	users, _, err := c.ListUsers(ctx, 0, "")
 	if err != nil || len(users) != 1 || users[0].PhoneNumber != "+442079460958" || users[0].VerifiedCount != 1 {
 		t.Errorf("ListUsers = %+v, %v", users, err)
@@ -73,7 +88,7 @@ func TestVerificationLifecycle(t *testing.T) {
 		t.Errorf("GetUser = %+v, %v", u, err)
 	}
 	erased, err := c.EraseUser(ctx, "+442079460958")
-	if err != nil || erased.Users != 1 || erased.Verifications+erased.Remaining != 1 {
+	if err != nil || erased.Users != 1 || erased.Verifications != 1 || erased.Remaining != 0 {
 		t.Errorf("EraseUser = %+v, %v", erased, err)
 	}
 	if _, err := c.GetUser(ctx, "+442079460958"); !client.IsCode(err, "NOT_FOUND") {
@@ -85,8 +100,11 @@ func TestVerificationLifecycle(t *testing.T) {
 // first verification, marked replayed; the same key with another body
 // is refused.
 func TestCreateRetryWithIdempotencyKey(t *testing.T) {
+	onEachEngine(t, testCreateRetryWithIdempotencyKey)
+}
+
+func testCreateRetryWithIdempotencyKey(t *testing.T, h *dialecttest.Harness, c *client.Client) {
 	ctx := t.Context()
-	c := client.New(baseURL, newTestApp(t))
 	req := client.CreateVerificationRequest{To: "+14155550123", IdempotencyKey: "retry-1"}
 	first, err := c.CreateVerification(ctx, req)
 	if err != nil {
@@ -96,6 +114,7 @@ func TestCreateRetryWithIdempotencyKey(t *testing.T) {
 	if err != nil || again.ID != first.ID || !again.Replayed || first.Replayed {
 		t.Errorf("retry = %+v, %v; want %s replayed", again, err, first.ID)
 	}
+	h.Deliver(&dialecttest.Recorder{})
 	inbox, err := c.TestMessages(ctx, "+14155550123")
 	if err != nil || len(inbox) != 1 {
 		t.Errorf("test inbox after a retry: %d messages, %v; want 1", len(inbox), err)
@@ -111,8 +130,13 @@ func TestCreateRetryWithIdempotencyKey(t *testing.T) {
 // TestResendAndCancel: a resend before the cooldown is refused with a
 // Retry-After; cancel ends the verification, and checking it then fails.
 func TestResendAndCancel(t *testing.T) {
+	onEachEngine(t, func(t *testing.T, h *dialecttest.Harness, c *client.Client) {
+		testResendAndCancel(t, c)
+	})
+}
+
+func testResendAndCancel(t *testing.T, c *client.Client) {
 	ctx := t.Context()
-	c := client.New(baseURL, apiKey)
 	v, err := c.CreateVerification(ctx, client.CreateVerificationRequest{To: "grace@example.com"})
 	if err != nil {
 		t.Fatal(err)
@@ -134,8 +158,13 @@ func TestResendAndCancel(t *testing.T) {
 // TestErrorsFromOTPD: otpd's error answers become *client.Error with the
 // code, the status, the message and details.
 func TestErrorsFromOTPD(t *testing.T) {
+	onEachEngine(t, func(t *testing.T, h *dialecttest.Harness, c *client.Client) {
+		testErrorsFromOTPD(t, h, c)
+	})
+}
+
+func testErrorsFromOTPD(t *testing.T, h *dialecttest.Harness, c *client.Client) {
 	ctx := t.Context()
-	c := client.New(baseURL, apiKey)
 	_, err := c.GetVerification(ctx, "ver_nope")
 	var e *client.Error
 	if !errors.As(err, &e) || e.StatusCode != 404 || e.Code != "NOT_FOUND" || e.Message == "" {
@@ -149,7 +178,7 @@ func TestErrorsFromOTPD(t *testing.T) {
 	if !errors.As(err, &e) || e.Code != "INVALID_PARAMETER" || e.Field() != "channel" {
 		t.Errorf("bad channel: %#v", err)
 	}
-	_, err = client.New(baseURL, "otpd_test_api_wrong").GetVerification(ctx, "ver_nope")
+	_, err = client.New(h.URL, "otpd_test_api_wrong").GetVerification(ctx, "ver_nope")
 	if !client.IsCode(err, "UNAUTHENTICATED") || !strings.Contains(err.Error(), "401") {
 		t.Errorf("wrong key: %v", err)
 	}

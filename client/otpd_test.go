@@ -22,9 +22,10 @@ import (
 	"github.com/otpd/otpd/internal/sqlite"
 )
 
-// The examples and the tests talk to one otpd run in this process: the
-// real API, service and SQLite store, so that the client is checked
-// against what otpd answers rather than against a copy of it.
+// The examples talk to one otpd run in this process: the real API,
+// service and SQLite store, so that what they show is what otpd answers.
+// (The tests use dialecttest's harness, per test and on both engines;
+// an example has no *testing.T to start one with.)
 var (
 	baseURL string // the in-process otpd
 	apiKey  string // a test application's API key there
@@ -149,15 +150,4 @@ func console(base, path string, body, data any) error {
 		return fmt.Errorf("POST %s: %d %s", path, res.StatusCode, strings.TrimSpace(string(raw)))
 	}
 	return json.Unmarshal(raw, &struct{ Data any }{data})
-}
-
-// newTestApp is a test application of its own, for a test that reads
-// lists (users, verifications) the other tests must not add to.
-func newTestApp(t *testing.T) string {
-	t.Helper()
-	key, err := createTestApp(baseURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return key
 }

@@ -73,6 +73,15 @@ func testVerificationLifecycle(t *testing.T, h *dialecttest.Harness, c *client.C
 		t.Errorf("right code: %+v, %v", res, err)
 	}
 
+	// The retry of a check whose answer was lost, as the package doc says.
+	res, err = c.Check(ctx, v.ID, inbox[0].Code)
+	if err != nil || res.Valid || res.Status != "verified" {
+		t.Errorf("the same check again: %+v, %v; want valid false, status verified", res, err)
+	}
+	if _, err := c.CheckDestination(ctx, v.To, inbox[0].Code); !client.IsCode(err, "NOT_FOUND") {
+		t.Errorf("a check by destination after success: %v, want NOT_FOUND", err)
+	}
+
 	msgs, err := c.Messages(ctx, v.ID)
 	if err != nil || len(msgs) == 0 || msgs[0].Channel != client.SMS || msgs[0].To != "+442079460958" {
 		t.Errorf("Messages = %+v, %v", msgs, err)
@@ -150,8 +159,8 @@ func testResendAndCancel(t *testing.T, c *client.Client) {
 	if err != nil || canceled.Status != "canceled" {
 		t.Fatalf("Cancel = %+v, %v", canceled, err)
 	}
-	if _, err := c.Cancel(ctx, v.ID); err == nil {
-		t.Error("a second cancel succeeded")
+	if _, err := c.Cancel(ctx, v.ID); !client.IsCode(err, "CONFLICT") {
+		t.Errorf("a second cancel: %v, want CONFLICT", err)
 	}
 }
 

@@ -25,7 +25,12 @@
 // IdempotencyKey (one per intended send, e.g. a UUID kept with the
 // sign-in attempt) and retry with the same key and body; within 24 hours
 // otpd answers the retry with the first answer (Verification.Replayed)
-// and sends nothing again. Checks, reads, resends and cancels can be
-// retried as they are: a check that already succeeded answers that the
-// verification is verified.
+// and sends nothing again.
+//
+// Reads may be retried as they are; a cancel retried after it took
+// effect answers CONFLICT (no longer pending). A check by id retried
+// after its answer was lost answers Valid false with Status "verified":
+// the first try succeeded, so treat Status "verified" as success (a
+// check by destination answers NOT_FOUND then, there being no pending
+// verification left). A resend retried sends the code once more.
 package client

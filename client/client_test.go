@@ -227,6 +227,7 @@ func TestErrorShapes(t *testing.T) {
 			[]string{"Retry-After", "2"}, "UNAVAILABLE", "The database is unreachable", 2 * time.Second, "reason", "database"},
 		{"not otpd's shape", "<html>Bad Gateway</html>", 502, nil, "HTTP_502", "<html>Bad Gateway</html>", 0, "", ""},
 		{"empty", "", 504, nil, "HTTP_504", "Gateway Timeout", 0, "", ""},
+		{"a long page, cut whole characters", strings.Repeat("é", 150), 502, nil, "HTTP_502", strings.Repeat("é", 100), 0, "", ""},
 		{"a Retry-After date gone by", `{"error":{"code":"SERVICE_BUSY","message":"busy"}}`, 503,
 			[]string{"Retry-After", past}, "SERVICE_BUSY", "busy", 0, "", ""},
 		{"a Retry-After that is no number", `{"error":{"code":"SERVICE_BUSY","message":"busy"}}`, 503,

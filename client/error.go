@@ -64,7 +64,7 @@ func newError(res *http.Response, raw []byte) *Error {
 	e.Code = "HTTP_" + strconv.Itoa(res.StatusCode)
 	e.Message = strings.TrimSpace(string(raw))
 	if len(e.Message) > 200 {
-		e.Message = e.Message[:200]
+		e.Message = strings.ToValidUTF8(e.Message[:200], "")
 	}
 	if e.Message == "" {
 		e.Message = http.StatusText(res.StatusCode)

@@ -11,14 +11,15 @@ import (
 	"github.com/otpd/otpd/client"
 )
 
-// baseURL and apiKey are an otpd run by this package's tests and a test
-// application's key there; in your code they come from your configuration.
+// baseURL is an otpd run by this package's tests, and apiKey() the key
+// of a new test application there, so that each example starts afresh;
+// in your code both come from your configuration.
 
 // Sending a code and checking what the person typed. A test
 // application sends nothing; its test inbox shows the code instead.
 func Example() {
 	ctx := context.Background()
-	c := client.New(baseURL, apiKey)
+	c := client.New(baseURL, apiKey())
 
 	v, err := c.CreateVerification(ctx, client.CreateVerificationRequest{
 		To:      "+1 415 555 2671",
@@ -53,7 +54,7 @@ func Example() {
 // answer back, and nothing is sent again.
 func ExampleClient_CreateVerification_retry() {
 	ctx := context.Background()
-	c := client.New(baseURL, apiKey)
+	c := client.New(baseURL, apiKey())
 	req := client.CreateVerificationRequest{To: "+14155552672", IdempotencyKey: "signin-91be04"}
 
 	first, err := c.CreateVerification(ctx, req)
@@ -73,7 +74,7 @@ func ExampleClient_CreateVerification_retry() {
 // A wrong code is an answer, not an error.
 func ExampleClient_CheckDestination() {
 	ctx := context.Background()
-	c := client.New(baseURL, apiKey)
+	c := client.New(baseURL, apiKey())
 	if _, err := c.CreateVerification(ctx, client.CreateVerificationRequest{To: "ada@example.com", Channel: client.Email}); err != nil {
 		fmt.Println(err)
 		return
@@ -89,7 +90,7 @@ func ExampleClient_CheckDestination() {
 
 // Errors carry otpd's stable code, the field at fault and the HTTP status.
 func ExampleError() {
-	c := client.New(baseURL, apiKey)
+	c := client.New(baseURL, apiKey())
 	_, err := c.CreateVerification(context.Background(), client.CreateVerificationRequest{To: "not a number"})
 
 	var e *client.Error
@@ -121,7 +122,7 @@ func ExampleIsCode() {
 
 // Options: an http.Client with a timeout and a User-Agent naming the caller.
 func ExampleNew() {
-	c := client.New(baseURL, apiKey)
+	c := client.New(baseURL, apiKey())
 	c.HTTPClient = &http.Client{Timeout: 10 * time.Second}
 	c.UserAgent = "shop-signin/2.3"
 

@@ -26,10 +26,7 @@ import (
 // service and SQLite store, so that what they show is what otpd answers.
 // (The tests use dialecttest's harness, per test and on both engines;
 // an example has no *testing.T to start one with.)
-var (
-	baseURL string // the in-process otpd
-	apiKey  string // a test application's API key there
-)
+var baseURL string // the in-process otpd
 
 const adminToken = "client-test-admin-token"
 
@@ -40,11 +37,6 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	baseURL = srv.URL
-	apiKey, err = createTestApp(baseURL)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "creating the test application:", err)
-		os.Exit(1)
-	}
 	code := m.Run()
 	cleanup()
 	os.Exit(code)
@@ -118,6 +110,16 @@ type discard struct{}
 
 func (discard) Send(_ context.Context, m otp.OutgoingMessage) (otp.SendResult, error) {
 	return otp.SendResult{Provider: "discard", ProviderMessageID: m.ID}, nil
+}
+
+// apiKey creates a test application in the in-process otpd and returns
+// its API key.
+func apiKey() string {
+	key, err := createTestApp(baseURL)
+	if err != nil {
+		panic(err) // an example has no *testing.T to fail
+	}
+	return key
 }
 
 // createTestApp creates a project and a test application with the admin

@@ -84,6 +84,9 @@ func (g *twoGateways) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // with its error, attempt 2 sent by the backup, both in the message log),
 // and after the fault every send goes through the primary again.
 func TestProviderFaultsFailOver(t *testing.T) {
+	// Parallel: it spends most of its time waiting out a 15 s delivery
+	// lease, as the other test that does may at the same time.
+	t.Parallel()
 	g := &twoGateways{accepted: map[string]int{}, requests: map[string]int{}}
 	srv := httptest.NewServer(g)
 	defer srv.Close()

@@ -38,7 +38,7 @@ func (g *countingGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if g.slow.Load() {
-		time.Sleep(200 * time.Millisecond) // a backlog, not a measure: nothing waits for it
+		time.Sleep(500 * time.Millisecond) // a backlog, not a measure: nothing waits for it
 	}
 	g.mu.Lock()
 	g.byID[m.ID]++
@@ -150,6 +150,9 @@ func (l *sendLoad) end() []string {
 // id, so at most B's in-flight messages (its 4 delivery workers) arrive
 // twice, and none more than twice.
 func TestTwoInstancesDeliverEachMessageOnce(t *testing.T) {
+	// Parallel: it spends most of its time waiting out a 15 s delivery
+	// lease, as the other test that does may at the same time.
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}

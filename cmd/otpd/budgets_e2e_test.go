@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"testing"
 
 	"github.com/otpd/otpd/client"
@@ -15,13 +14,7 @@ import (
 // both allows exactly 10 sends, and a client address's limit of 3 an
 // hour allows 3 whichever instance the sends reach.
 func TestBudgetsAcrossInstances(t *testing.T) {
-	redisURL := os.Getenv("OTPD_TEST_REDIS_URL")
-	if redisURL == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("OTPD_TEST_REDIS_URL is not set under CI")
-		}
-		t.Skip("OTPD_TEST_REDIS_URL is not set; skipping the two-instance test (e.g. redis://127.0.0.1:6379/0)")
-	}
+	redisURL := testRedisURL(t)
 	db := pgtest.NewSchema(t)
 	key := otp.GenerateServerKey()
 	var bases [2]string

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/otpd/otpd/client"
 	"github.com/otpd/otpd/internal/otp"
 	"github.com/otpd/otpd/internal/postgres/pgtest"
 )
@@ -158,9 +159,9 @@ func TestTwoInstancesShareCodesLimitsAndWebhooks(t *testing.T) {
 	// first destination's send above refuses a second through either
 	// instance. Its period is a minute, so no refill can come between.
 	for _, base := range bases {
-		st, res := call(t, "POST", base+"/v1/verifications", key, map[string]any{"to": "+14155555000", "channel": "sms"})
-		if st != 429 || errCode(res) != "RATE_LIMITED" {
-			t.Errorf("a second send to one destination through %s: %d %v, want 429 RATE_LIMITED", base, st, res)
+		_, err := client.New(base, key).CreateVerification(t.Context(), client.CreateVerificationRequest{To: "+14155555000", Channel: client.SMS})
+		if !client.IsCode(err, "RATE_LIMITED") {
+			t.Errorf("a second send to one destination through %s: %v, want 429 RATE_LIMITED", base, err)
 		}
 	}
 

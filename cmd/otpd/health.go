@@ -61,7 +61,7 @@ func healthURL(addr string) (string, error) {
 		return "", fmt.Errorf("health: OTPD_ADDR %q: %w", addr, err)
 	}
 	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-		return "", fmt.Errorf("health: OTPD_ADDR %q has no numeric port to ask; pass -url", addr)
+		return "", fmt.Errorf("health: OTPD_ADDR %q names no port to ask; pass -url", addr)
 	}
 	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
 		host = "127.0.0.1"

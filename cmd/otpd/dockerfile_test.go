@@ -63,6 +63,31 @@ func parseDockerfile(t *testing.T, path string) [][]dockerInstruction {
 	return stages
 }
 
+// instructionArgs groups a stage's instructions' arguments by keyword.
+func instructionArgs(stage []dockerInstruction) map[string][]string {
+	found := map[string][]string{}
+	for _, in := range stage {
+		found[in.Keyword] = append(found[in.Keyword], in.Args)
+	}
+	return found
+}
+
+// stageEnv is the environment a stage's ENV instructions set, written
+// NAME=value (values without spaces).
+func stageEnv(stage []dockerInstruction) (map[string]string, error) {
+	env := map[string]string{}
+	for _, args := range instructionArgs(stage)["ENV"] {
+		for _, kv := range strings.Fields(args) {
+			name, value, ok := strings.Cut(kv, "=")
+			if !ok {
+				return nil, fmt.Errorf("ENV %q: write NAME=value", args)
+			}
+			env[name] = value
+		}
+	}
+	return env, nil
+}
+
 // shellWords splits a command line as sh would for a simple command,
 // expanding $NAME and ${NAME} from vars outside single quotes. It refuses
 // what would need a real shell (operators, unknown variables), so that a
@@ -305,22 +330,13 @@ func TestStaticProblemsOfADynamicBinary(t *testing.T) {
 // variables, and commands otpd has.
 func checkFinalStage(t *testing.T, final []dockerInstruction, built string) {
 	t.Helper()
-	found := map[string][]string{}
-	env := map[string]string{}
-	for _, in := range final {
-		found[in.Keyword] = append(found[in.Keyword], in.Args)
-		switch in.Keyword {
-		case "RUN":
-			t.Errorf("the final stage runs %q: the image has no shell to run it with", in.Args)
-		case "ENV":
-			for _, kv := range strings.Fields(in.Args) {
-				name, value, ok := strings.Cut(kv, "=")
-				if !ok {
-					t.Errorf("ENV %q: write NAME=value", in.Args)
-				}
-				env[name] = value
-			}
-		}
+	found := instructionArgs(final)
+	for _, run := range found["RUN"] {
+		t.Errorf("the final stage runs %q: the image has no shell to run it with", run)
+	}
+	env, err := stageEnv(final)
+	if err != nil {
+		t.Fatal(err)
 	}
 	one := func(keyword string) string {
 		if len(found[keyword]) != 1 {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/otpd/otpd/internal/otp"
+	"github.com/otpd/otpd/internal/telemetry"
 )
 
 const verificationColumns = `id, app_id, destination, channel, purpose, locale, status, delivery_status,
@@ -119,7 +120,10 @@ func (s *Store) createVerificationOnce(ctx context.Context, before []rowWrite, v
 			ws = slices.Concat(combinedSupersede("create verification", v, args, micros(v.CreatedAt)), before, after)
 		}
 		q, qargs := combineWrites(ws)
-		if _, err := s.write.ExecContext(ctx, q, qargs...); err != nil {
+		ctx, span := s.span(ctx, "sqlstore.tx")
+		_, err = s.write.ExecContext(ctx, q, qargs...)
+		telemetry.End(span, err)
+		if err != nil {
 			return s.dbErr("create verification", err)
 		}
 		s.signalCommit() // as inTx does: Dialect.Background hears of every commit

@@ -19,6 +19,7 @@ import (
 	"github.com/otpd/otpd/internal/httpjson"
 	"github.com/otpd/otpd/internal/otp"
 	"github.com/otpd/otpd/internal/ratelimit"
+	"github.com/otpd/otpd/internal/telemetry/otlp"
 	"github.com/otpd/otpd/internal/version"
 	"github.com/otpd/otpd/internal/webhook"
 	"github.com/otpd/otpd/internal/widget"
@@ -45,6 +46,19 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 	if err != nil {
 		return err
 	}
+	// Traces, when the OTEL_* variables name an endpoint; flushed last,
+	// after everything that makes spans has stopped.
+	tracing, err := otlp.Start(ctx, version.String())
+	if err != nil {
+		return err
+	}
+	defer func() {
+		flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := tracing.Shutdown(flushCtx); err != nil {
+			logger.Warn("traces not flushed", "err", err)
+		}
+	}()
 	identities, err := newIdentityVerifier(ctx, cfg, logger)
 	if err != nil {
 		return err
@@ -112,7 +126,7 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 	flow := widget.New(widget.Config{Service: svc, Logger: logger, CaptchaURLs: captchaWidgetURLs(fc)})
 	// The client's address is found once, here, for every route
 	// (OTPD_TRUSTED_PROXIES).
-	handler := httpjson.WithClientIP(cfg.TrustedProxies, d.withCallbacks(apiHandler, flow))
+	handler := httpjson.WithClientIP(cfg.TrustedProxies, tracing.Handler(d.withCallbacks(apiHandler, flow)))
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s (OTPD_ADDR): %w", cfg.Addr, err)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/otpd/otpd/internal/otp"
+	"github.com/otpd/otpd/internal/telemetry"
 )
 
 // Provider is a configured provider the router can send through.
@@ -194,7 +195,7 @@ func (r *Router) Send(ctx context.Context, m otp.OutgoingMessage) (otp.SendResul
 		return otp.SendResult{}, &otp.ProviderError{Provider: name, Permanent: true,
 			Message: fmt.Sprintf("all %d providers of channel %s failed %d attempts each", n, m.Channel, per)}
 	}
-	res, err := r.cfg.Providers[name].Send(ctx, m)
+	res, err := sendVia(ctx, name, r.cfg.Providers[name], m)
 	if err == nil {
 		res.Provider = name
 		return res, nil
@@ -216,6 +217,18 @@ func (r *Router) Send(ctx context.Context, m otp.OutgoingMessage) (otp.SendResul
 		pe.Failover, pe.RetryAfter = true, 0
 	}
 	return res, pe
+}
+
+// sendVia sends m through provider p, configured as name, in a span of
+// its own under the delivery attempt's.
+func sendVia(ctx context.Context, name string, p Provider, m otp.OutgoingMessage) (otp.SendResult, error) {
+	ctx, span := telemetry.Child(ctx, "provider.send")
+	if span.IsRecording() {
+		span.SetAttributes(telemetry.Provider.String(name), telemetry.Channel.String(string(m.Channel)))
+	}
+	res, err := p.Send(ctx, m)
+	telemetry.End(span, err)
+	return res, err
 }
 
 // providerError returns err as a copy of the *otp.ProviderError it holds,
@@ -242,7 +255,7 @@ func (r *Router) sendPinned(ctx context.Context, m otp.OutgoingMessage) (otp.Sen
 		return otp.SendResult{}, &otp.ProviderError{Provider: "router", Permanent: true,
 			Message: fmt.Sprintf("the message is pinned to provider %q, which is not configured for channel %s", name, m.Channel)}
 	}
-	res, err := p.Send(ctx, m)
+	res, err := sendVia(ctx, name, p, m)
 	if err == nil {
 		res.Provider = name
 		return res, nil

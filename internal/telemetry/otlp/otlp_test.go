@@ -1,0 +1,139 @@
+package otlp_test
+
+import (
+	"context"
+	"net/http"
+	"runtime"
+	"strings"
+	"testing"
+
+	"go.opentelemetry.io/otel"
+
+	"github.com/otpd/otpd/internal/telemetry"
+	"github.com/otpd/otpd/internal/telemetry/otlp"
+	"github.com/otpd/otpd/internal/telemetry/telemetrytest"
+)
+
+// clearEnv unsets the OpenTelemetry variables this package and the SDK
+// read, whatever the machine running the test has set.
+func clearEnv(t *testing.T) {
+	for _, k := range []string{"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_SERVICE_NAME",
+		"OTEL_RESOURCE_ATTRIBUTES", "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG", "OTEL_SDK_DISABLED", "OTEL_TRACES_EXPORTER",
+		"OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS"} {
+		t.Setenv(k, "")
+	}
+}
+
+func TestOffWithoutEndpointExportsNothingAndStartsNoGoroutine(t *testing.T) {
+	clearEnv(t)
+	collector := telemetrytest.NewCollector(t) // listening, but named nowhere
+	provider := otel.GetTracerProvider()
+	goroutines := runtime.NumGoroutine()
+
+	tracing, err := otlp.Start(context.Background(), "v1.2.3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := runtime.NumGoroutine(); n != goroutines {
+		t.Errorf("%d goroutines after Start, %d before: tracing off started some", n, goroutines)
+	}
+	if tracing.Enabled() {
+		t.Error("tracing is on without OTEL_EXPORTER_OTLP_ENDPOINT")
+	}
+	if otel.GetTracerProvider() != provider {
+		t.Error("Start installed a TracerProvider with tracing off")
+	}
+	h := http.NewServeMux()
+	if got := tracing.Handler(h); got != http.Handler(h) {
+		t.Error("Handler wrapped the server's handler with tracing off")
+	}
+	_, span := telemetry.Start(context.Background(), "delivery.attempt")
+	if span.IsRecording() {
+		t.Error("a span records with tracing off")
+	}
+	span.End()
+	if err := tracing.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if collector.Posts() != 0 {
+		t.Errorf("%d exports with tracing off", collector.Posts())
+	}
+}
+
+func TestExportsSpansToTheOTLPEndpointAndFlushesOnShutdown(t *testing.T) {
+	clearEnv(t)
+	collector := telemetrytest.NewCollector(t)
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", collector.URL)
+
+	tracing, err := otlp.Start(context.Background(), "v1.2.3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !tracing.Enabled() {
+		t.Fatal("tracing is off with OTEL_EXPORTER_OTLP_ENDPOINT set")
+	}
+	ctx, root := telemetry.Start(context.Background(), "delivery.attempt")
+	_, child := telemetry.Child(ctx, "provider.send")
+	child.End()
+	root.End()
+	// The batcher holds the spans until its schedule or Shutdown: this
+	// Shutdown is what sends them.
+	if err := tracing.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+
+	spans := collector.Spans()
+	names := map[string]bool{}
+	for _, s := range spans {
+		names[s.Name] = true
+	}
+	if len(spans) != 2 || !names["delivery.attempt"] || !names["provider.send"] {
+		t.Fatalf("exported %d spans %v, want delivery.attempt and provider.send", len(spans), names)
+	}
+	if got := collector.Services(); len(got) == 0 || got[0] != "otpd" {
+		t.Errorf("service.name %v, want otpd", got)
+	}
+	if _, span := telemetry.Start(context.Background(), "late"); span.IsRecording() {
+		t.Error("a span records after Shutdown")
+	}
+}
+
+func TestServiceNameComesFromTheEnvironment(t *testing.T) {
+	clearEnv(t)
+	collector := telemetrytest.NewCollector(t)
+	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", collector.URL+"/v1/traces")
+	t.Setenv("OTEL_SERVICE_NAME", "otpd-eu")
+
+	tracing, err := otlp.Start(context.Background(), "v1.2.3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, span := telemetry.Start(context.Background(), "webhook.send")
+	span.End()
+	if err := tracing.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := collector.Services(); len(got) != 1 || got[0] != "otpd-eu" {
+		t.Errorf("service.name %v, want otpd-eu from OTEL_SERVICE_NAME", got)
+	}
+}
+
+func TestOffWhenTheSDKIsDisabled(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:1")
+	t.Setenv("OTEL_SDK_DISABLED", "true")
+	tracing, err := otlp.Start(context.Background(), "v1.2.3")
+	if err != nil || tracing.Enabled() {
+		t.Errorf("Start = %v, enabled %v; want off without error", err, tracing != nil && tracing.Enabled())
+	}
+}
+
+func TestGRPCProtocolIsRefusedByName(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4317")
+	t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")
+	_, err := otlp.Start(context.Background(), "v1.2.3")
+	if err == nil || !strings.Contains(err.Error(), "OTEL_EXPORTER_OTLP_PROTOCOL=grpc") || !strings.Contains(err.Error(), "http/protobuf") {
+		t.Errorf("Start = %v, want an error naming OTEL_EXPORTER_OTLP_PROTOCOL=grpc and the value to use", err)
+	}
+}

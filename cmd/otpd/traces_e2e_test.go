@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/hex"
-	"fmt"
 	"strings"
 	"testing"
 
@@ -26,20 +25,7 @@ func TestTracesEndToEnd(t *testing.T) {
 	}
 	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", collector.URL)
 	fake := twiliotest.NewServer(t)
-	path := writeConfig(t, fmt.Sprintf(`
-providers:
-  twilio-us:
-    type: twilio
-    account_sid: %s
-    auth_token: ${TWILIO_TOKEN}
-    from: "+15005550006"
-    base_url: %s
-routing:
-  channels: {sms: [twilio-us]}
-`, fake.AccountSID, fake.URL))
-	env := map[string]string{"OTPD_ADDR": "127.0.0.1:0", "OTPD_DATA_DIR": t.TempDir(), "OTPD_ADMIN_TOKEN": testAdminToken,
-		"OTPD_CONFIG": path, "TWILIO_TOKEN": fake.AuthToken}
-	base, _, stop := startServe(t, env)
+	base, stop := serveWithTwilio(t, fake)
 	key := setupLiveApp(t, base)
 	if st, res := call(t, "POST", base+"/v1/verifications", key, map[string]any{"to": "+1 415 555 2671", "channel": "sms"}); st != 201 {
 		t.Fatalf("create: %d %v", st, res)

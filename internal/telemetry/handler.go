@@ -9,6 +9,8 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/otpd/otpd/internal/httpjson"
 )
 
 // Handler serves next with one server span per request, continuing the
@@ -30,14 +32,14 @@ func Handler(next http.Handler) http.Handler {
 		ctx, span := tracer().Start(ctx, r.Method, trace.WithSpanKind(trace.SpanKindServer),
 			trace.WithAttributes(HTTPMethod.String(r.Method)))
 		defer span.End()
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &httpjson.StatusWriter{ResponseWriter: w}
 		r = r.WithContext(ctx)
 		next.ServeHTTP(sw, r)
 		if route := routeOf(r.Pattern); route != "" {
 			span.SetName(r.Method + " " + route)
 			span.SetAttributes(HTTPRoute.String(route))
 		}
-		status := sw.status
+		status := sw.Status
 		if status == 0 {
 			status = http.StatusOK // the handler wrote nothing: net/http answers 200
 		}
@@ -66,37 +68,5 @@ func routeOf(pattern string) string {
 func SetDialect(ctx context.Context, name string) {
 	if span := trace.SpanFromContext(ctx); span.IsRecording() {
 		span.SetAttributes(Dialect.String(name))
-	}
-}
-
-// statusWriter notes the status a handler answers with.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 && code >= 200 { // 1xx answers come before the real one
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the server's writer (flush,
-// deadlines).
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// Flush keeps streaming answers streaming for handlers that assert
-// http.Flusher rather than use http.ResponseController.
-func (w *statusWriter) Flush() {
-	if f, ok := w.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
 	}
 }

@@ -13,7 +13,7 @@ import (
 // ("memory" or "redis"), under the caller's span if that records. The keys
 // are never recorded: they hold destinations and client addresses.
 func startSpan(ctx context.Context, backend string, n int) trace.Span {
-	_, span := telemetry.Child(ctx, "ratelimit.allow")
+	_, span := telemetry.Child(ctx, "ratelimit.allow", trace.SpanKindInternal)
 	if span.IsRecording() {
 		span.SetAttributes(telemetry.LimiterBackend.String(backend), telemetry.LimiterTakes.Int(n))
 	}

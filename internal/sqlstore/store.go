@@ -196,7 +196,7 @@ func (s *Store) span(ctx context.Context, name string) (context.Context, trace.S
 }
 
 func startSpan(ctx context.Context, name, system string) (context.Context, trace.Span) {
-	ctx, span := telemetry.Child(ctx, name, trace.WithSpanKind(trace.SpanKindClient))
+	ctx, span := telemetry.Child(ctx, name, trace.SpanKindClient)
 	if span.IsRecording() {
 		span.SetAttributes(telemetry.DBSystem.String(system))
 	}

@@ -29,17 +29,18 @@ const Scope = "github.com/otpd/otpd"
 // test) is the one used.
 func tracer() trace.Tracer { return otel.Tracer(Scope) }
 
-// Child starts a span named name under the span in ctx, only if that span
-// records. Otherwise it returns ctx as it is and a no-op span, without
-// allocating: the store and the limiter run on every request and in
-// background loops, and their spans are worth having only as parts of a
-// trace, never as roots of their own. Set attributes only inside
-// `if span.IsRecording()`, so that building them costs nothing when off.
-func Child(ctx context.Context, name string, opts ...trace.SpanStartOption) (context.Context, trace.Span) {
+// Child starts a span of kind named name under the span in ctx, only if
+// that span records. Otherwise it returns ctx as it is and a no-op span,
+// without allocating: the store and the limiter run on every request and
+// in background loops, and their spans are worth having only as parts of
+// a trace, never as roots of their own. The kind is a value rather than a
+// start option so that nothing is built for a span that is not started;
+// for the same reason, set attributes only inside `if span.IsRecording()`.
+func Child(ctx context.Context, name string, kind trace.SpanKind) (context.Context, trace.Span) {
 	if !trace.SpanFromContext(ctx).IsRecording() {
 		return ctx, noop.Span{}
 	}
-	return tracer().Start(ctx, name, opts...)
+	return tracer().Start(ctx, name, trace.WithSpanKind(kind))
 }
 
 // Start starts a span named name, a root one when ctx holds none: one

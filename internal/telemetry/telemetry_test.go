@@ -95,14 +95,14 @@ func TestSetDialectNamesTheDialectOnTheRequestSpan(t *testing.T) {
 
 func TestChildSpansOnlyUnderARecordingSpan(t *testing.T) {
 	rec := telemetrytest.Record(t)
-	_, orphan := telemetry.Child(context.Background(), "orphan")
+	_, orphan := telemetry.Child(context.Background(), "orphan", trace.SpanKindInternal)
 	if orphan.IsRecording() {
 		t.Error("a child span without a parent records")
 	}
 	telemetry.End(orphan, nil)
 
 	ctx, parent := telemetry.Start(context.Background(), "parent")
-	_, child := telemetry.Child(ctx, "child")
+	_, child := telemetry.Child(ctx, "child", trace.SpanKindInternal)
 	telemetry.End(child, context.DeadlineExceeded)
 	parent.End()
 
@@ -130,7 +130,7 @@ func TestChildSpansOnlyUnderARecordingSpan(t *testing.T) {
 func TestHooksCostNoAllocationsWhenOff(t *testing.T) {
 	ctx := context.WithValue(context.Background(), struct{}{}, "request")
 	allocs := testing.AllocsPerRun(200, func() {
-		c, span := telemetry.Child(ctx, "sqlstore.tx")
+		c, span := telemetry.Child(ctx, "sqlstore.tx", trace.SpanKindClient)
 		if span.IsRecording() {
 			span.SetAttributes(telemetry.DBSystem.String("sqlite"))
 		}

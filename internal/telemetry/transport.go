@@ -30,7 +30,7 @@ func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	// The span's name is the method alone: the URL may hold a token (the
 	// Telegram bot's is in its path).
-	ctx, span := Child(ctx, r.Method, trace.WithSpanKind(trace.SpanKindClient))
+	ctx, span := Child(ctx, r.Method, trace.SpanKindClient)
 	if span.IsRecording() {
 		span.SetAttributes(HTTPMethod.String(r.Method), ServerAddress.String(r.URL.Hostname()))
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/otpd/otpd/internal/telemetry"
 	"github.com/otpd/otpd/internal/telemetry/otlp"
@@ -73,7 +74,7 @@ func TestExportsSpansToTheOTLPEndpointAndFlushesOnShutdown(t *testing.T) {
 		t.Fatal("tracing is off with OTEL_EXPORTER_OTLP_ENDPOINT set")
 	}
 	ctx, root := telemetry.Start(context.Background(), "delivery.attempt")
-	_, child := telemetry.Child(ctx, "provider.send")
+	_, child := telemetry.Child(ctx, "provider.send", trace.SpanKindInternal)
 	child.End()
 	root.End()
 	// The batcher holds the spans until its schedule or Shutdown: this

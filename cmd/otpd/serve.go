@@ -48,7 +48,7 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 	}
 	// Traces, when the OTEL_* variables name an endpoint; flushed last,
 	// after everything that makes spans has stopped.
-	tracing, err := otlp.Start(ctx, version.String())
+	tracing, err := otlp.Start(ctx, version.String(), logger)
 	if err != nil {
 		return err
 	}

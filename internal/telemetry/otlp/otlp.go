@@ -4,22 +4,23 @@
 // propagator, as the process's globals that the hooks of the telemetry
 // package use. Otherwise it installs nothing and starts nothing.
 //
-// The SDK reads its variables from the process environment itself
-// (endpoint, headers, timeout, compression, OTEL_SERVICE_NAME,
-// OTEL_RESOURCE_ATTRIBUTES, OTEL_TRACES_SAMPLER, OTEL_BSP_*), so the
-// decision to trace reads the same environment.
+// The variables are read from the process environment, as the SDK reads
+// its own (OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES,
+// OTEL_TRACES_SAMPLER, OTEL_BSP_*); the exporter's (endpoint, headers,
+// timeout, compression, certificates) are read here, by config.go, to the
+// specification's rules.
 package otlp
 
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"strings"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -47,21 +48,16 @@ func Enabled(getenv func(string) string) bool {
 // version is version; otherwise it returns a Tracing that is off, having
 // started no goroutine and changed no global. A configuration the
 // exporter cannot serve is an error, naming the variable.
-func Start(ctx context.Context, version string) (*Tracing, error) {
+//
+// Export failures are logged to logger as warnings: a collector that is
+// down costs the spans of that time, never a request.
+func Start(ctx context.Context, version string, logger *slog.Logger) (*Tracing, error) {
 	if !Enabled(os.Getenv) {
 		return &Tracing{}, nil
 	}
-	// The traces-specific variable takes precedence, as in the exporter.
-	protocol := "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"
-	if os.Getenv(protocol) == "" {
-		protocol = "OTEL_EXPORTER_OTLP_PROTOCOL"
-	}
-	if p := os.Getenv(protocol); p != "" && p != "http/protobuf" && p != "http/json" {
-		return nil, fmt.Errorf("%s=%s: otpd exports traces over OTLP/HTTP only; set it to http/protobuf and point the endpoint at the collector's HTTP port (4318)", protocol, p)
-	}
-	exporter, err := otlptracehttp.New(ctx)
+	cfg, err := readExporterConfig(os.Getenv)
 	if err != nil {
-		return nil, fmt.Errorf("OTLP trace exporter (OTEL_EXPORTER_OTLP_*): %w", err)
+		return nil, err
 	}
 	// otpd and its version unless OTEL_SERVICE_NAME or
 	// OTEL_RESOURCE_ATTRIBUTES say otherwise: the later detector wins.
@@ -73,7 +69,8 @@ func Start(ctx context.Context, version string) (*Tracing, error) {
 	if err != nil {
 		return nil, fmt.Errorf("OTEL_RESOURCE_ATTRIBUTES: %w", err)
 	}
-	provider := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exporter), sdktrace.WithResource(res))
+	provider := sdktrace.NewTracerProvider(sdktrace.WithBatcher(newExporter(cfg)), sdktrace.WithResource(res))
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) { logger.Warn("traces", "err", err) }))
 	otel.SetTracerProvider(provider)
 	otel.SetTextMapPropagator(propagation.TraceContext{})
 	return &Tracing{provider: provider}, nil

@@ -2,6 +2,7 @@ package otlp_test
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"runtime"
 	"strings"
@@ -31,7 +32,7 @@ func TestOffWithoutEndpointExportsNothingAndStartsNoGoroutine(t *testing.T) {
 	provider := otel.GetTracerProvider()
 	goroutines := runtime.NumGoroutine()
 
-	tracing, err := otlp.Start(context.Background(), "v1.2.3")
+	tracing, err := otlp.Start(context.Background(), "v1.2.3", slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +67,7 @@ func TestExportsSpansToTheOTLPEndpointAndFlushesOnShutdown(t *testing.T) {
 	collector := telemetrytest.NewCollector(t)
 	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", collector.URL)
 
-	tracing, err := otlp.Start(context.Background(), "v1.2.3")
+	tracing, err := otlp.Start(context.Background(), "v1.2.3", slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +106,7 @@ func TestServiceNameComesFromTheEnvironment(t *testing.T) {
 	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", collector.URL+"/v1/traces")
 	t.Setenv("OTEL_SERVICE_NAME", "otpd-eu")
 
-	tracing, err := otlp.Start(context.Background(), "v1.2.3")
+	tracing, err := otlp.Start(context.Background(), "v1.2.3", slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +124,7 @@ func TestOffWhenTheSDKIsDisabled(t *testing.T) {
 	clearEnv(t)
 	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:1")
 	t.Setenv("OTEL_SDK_DISABLED", "true")
-	tracing, err := otlp.Start(context.Background(), "v1.2.3")
+	tracing, err := otlp.Start(context.Background(), "v1.2.3", slog.New(slog.DiscardHandler))
 	if err != nil || tracing.Enabled() {
 		t.Errorf("Start = %v, enabled %v; want off without error", err, tracing != nil && tracing.Enabled())
 	}
@@ -133,7 +134,7 @@ func TestGRPCProtocolIsRefusedByName(t *testing.T) {
 	clearEnv(t)
 	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4317")
 	t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")
-	_, err := otlp.Start(context.Background(), "v1.2.3")
+	_, err := otlp.Start(context.Background(), "v1.2.3", slog.New(slog.DiscardHandler))
 	if err == nil || !strings.Contains(err.Error(), "OTEL_EXPORTER_OTLP_PROTOCOL=grpc") || !strings.Contains(err.Error(), "http/protobuf") {
 		t.Errorf("Start = %v, want an error naming OTEL_EXPORTER_OTLP_PROTOCOL=grpc and the value to use", err)
 	}

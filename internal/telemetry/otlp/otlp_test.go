@@ -21,7 +21,9 @@ import (
 func clearEnv(t *testing.T) {
 	for _, k := range []string{"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_SERVICE_NAME",
 		"OTEL_RESOURCE_ATTRIBUTES", "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG", "OTEL_SDK_DISABLED", "OTEL_TRACES_EXPORTER",
-		"OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS"} {
+		"OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+		"OTEL_EXPORTER_OTLP_COMPRESSION", "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "OTEL_EXPORTER_OTLP_TIMEOUT", "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
+		"OTEL_EXPORTER_OTLP_CERTIFICATE", "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", "OTEL_EXPORTER_OTLP_CLIENT_KEY"} {
 		t.Setenv(k, "")
 	}
 }
@@ -137,5 +139,28 @@ func TestGRPCProtocolIsRefusedByName(t *testing.T) {
 	_, err := otlp.Start(context.Background(), "v1.2.3", slog.New(slog.DiscardHandler))
 	if err == nil || !strings.Contains(err.Error(), "OTEL_EXPORTER_OTLP_PROTOCOL=grpc") || !strings.Contains(err.Error(), "http/protobuf") {
 		t.Errorf("Start = %v, want an error naming OTEL_EXPORTER_OTLP_PROTOCOL=grpc and the value to use", err)
+	}
+}
+
+func TestExportSendsHeadersAndGzip(t *testing.T) {
+	clearEnv(t)
+	collector := telemetrytest.NewCollector(t)
+	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", collector.URL+"/v1/traces")
+	t.Setenv("OTEL_EXPORTER_OTLP_HEADERS", "authorization=Bearer%20abc")
+	t.Setenv("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip")
+
+	tracing, err := otlp.Start(context.Background(), "v1.2.3", slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, span := telemetry.Start(context.Background(), "webhook.send")
+	span.End()
+	if err := tracing.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	h := collector.Header()
+	if len(collector.Spans()) != 1 || h.Get("Authorization") != "Bearer abc" || h.Get("Content-Encoding") != "gzip" {
+		t.Errorf("%d spans, Authorization %q, Content-Encoding %q; want 1, Bearer abc, gzip",
+			len(collector.Spans()), h.Get("Authorization"), h.Get("Content-Encoding"))
 	}
 }

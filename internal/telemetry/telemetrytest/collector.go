@@ -1,6 +1,7 @@
 package telemetrytest
 
 import (
+	"compress/gzip"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -23,6 +24,7 @@ type Collector struct {
 	spans    []*tracepb.Span
 	services []string // the service.name of each export
 	posts    int
+	header   http.Header // of the last export
 }
 
 // NewCollector starts a Collector that stops when t ends.
@@ -40,7 +42,16 @@ func (c *Collector) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "want POST /v1/traces in application/x-protobuf", http.StatusNotFound)
 		return
 	}
-	body, err := io.ReadAll(r.Body)
+	var body []byte
+	var err error
+	if r.Header.Get("Content-Encoding") == "gzip" {
+		var zr *gzip.Reader
+		if zr, err = gzip.NewReader(r.Body); err == nil {
+			body, err = io.ReadAll(zr)
+		}
+	} else {
+		body, err = io.ReadAll(r.Body)
+	}
 	var req coltracepb.ExportTraceServiceRequest
 	if err == nil {
 		err = proto.Unmarshal(body, &req)
@@ -51,6 +62,7 @@ func (c *Collector) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	c.mu.Lock()
 	c.posts++
+	c.header = r.Header.Clone()
 	for _, rs := range req.ResourceSpans {
 		c.services = append(c.services, stringAttr(rs.GetResource().GetAttributes(), "service.name"))
 		for _, ss := range rs.ScopeSpans {
@@ -75,6 +87,13 @@ func (c *Collector) Services() []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return append([]string(nil), c.services...)
+}
+
+// Header returns the headers of the last export.
+func (c *Collector) Header() http.Header {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.header
 }
 
 // Posts is how many exports were received.

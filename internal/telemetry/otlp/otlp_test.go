@@ -102,12 +102,10 @@ func TestExportsSpansToTheOTLPEndpointAndFlushesOnShutdown(t *testing.T) {
 	}
 }
 
-func TestServiceNameComesFromTheEnvironment(t *testing.T) {
-	clearEnv(t)
-	collector := telemetrytest.NewCollector(t)
-	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", collector.URL+"/v1/traces")
-	t.Setenv("OTEL_SERVICE_NAME", "otpd-eu")
-
+// exportOneSpan starts tracing from the environment, ends one span and
+// shuts down, which sends it.
+func exportOneSpan(t *testing.T) {
+	t.Helper()
 	tracing, err := otlp.Start(context.Background(), "v1.2.3", slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
@@ -117,6 +115,15 @@ func TestServiceNameComesFromTheEnvironment(t *testing.T) {
 	if err := tracing.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func TestServiceNameComesFromTheEnvironment(t *testing.T) {
+	clearEnv(t)
+	collector := telemetrytest.NewCollector(t)
+	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", collector.URL+"/v1/traces")
+	t.Setenv("OTEL_SERVICE_NAME", "otpd-eu")
+
+	exportOneSpan(t)
 	if got := collector.Services(); len(got) != 1 || got[0] != "otpd-eu" {
 		t.Errorf("service.name %v, want otpd-eu from OTEL_SERVICE_NAME", got)
 	}
@@ -149,15 +156,7 @@ func TestExportSendsHeadersAndGzip(t *testing.T) {
 	t.Setenv("OTEL_EXPORTER_OTLP_HEADERS", "authorization=Bearer%20abc")
 	t.Setenv("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip")
 
-	tracing, err := otlp.Start(context.Background(), "v1.2.3", slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, span := telemetry.Start(context.Background(), "webhook.send")
-	span.End()
-	if err := tracing.Shutdown(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	exportOneSpan(t)
 	h := collector.Header()
 	if len(collector.Spans()) != 1 || h.Get("Authorization") != "Bearer abc" || h.Get("Content-Encoding") != "gzip" {
 		t.Errorf("%d spans, Authorization %q, Content-Encoding %q; want 1, Bearer abc, gzip",

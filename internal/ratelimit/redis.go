@@ -36,6 +36,40 @@ type Redis struct {
 	now    func() time.Time // turns Redis's relative times into ResetAt
 }
 
+// Timeouts of a Redis client for the limiter, unless its URL sets them
+// (dial_timeout, read_timeout, write_timeout, max_retries): a limiter that
+// waits for a down Redis holds every request up, so it gives up fast and
+// the Fallback decides in memory instead. go-redis's own defaults are 5 s
+// per timeout, 5 dial attempts and 3 retries.
+const (
+	dialTimeout = time.Second
+	ioTimeout   = time.Second
+)
+
+// ClientOptions parses a redis:// URL into options for the limiter's
+// client: short timeouts, one dial retry, and one command retry (a connection
+// the pool held across a Redis restart fails once, then a new one works).
+func ClientOptions(url string) (*redis.Options, error) {
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, err
+	}
+	if opts.DialTimeout == 0 {
+		opts.DialTimeout = dialTimeout
+	}
+	if opts.ReadTimeout == 0 {
+		opts.ReadTimeout = ioTimeout
+	}
+	if opts.WriteTimeout == 0 {
+		opts.WriteTimeout = ioTimeout
+	}
+	if opts.MaxRetries == 0 {
+		opts.MaxRetries = 1
+	}
+	opts.DialerRetries = 1
+	return opts, nil
+}
+
 // NewRedis returns a limiter that keeps its counters in client's database.
 func NewRedis(client *redis.Client) *Redis {
 	return &Redis{client: client, script: redis.NewScript(gcraSource), now: time.Now}

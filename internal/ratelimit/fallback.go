@@ -67,11 +67,7 @@ func (f *Fallback) Unreachable(err error) { f.goDown(err) }
 
 // Allow counts one event for key. See otp.Limiter.
 func (f *Fallback) Allow(ctx context.Context, key string, limit otp.Limit) (otp.Decision, error) {
-	ds, err := f.AllowAll(ctx, []otp.Take{{Key: key, Limit: limit}})
-	if err != nil {
-		return otp.Decision{}, err
-	}
-	return ds[0], nil
+	return allowOne(ctx, f, key, limit)
 }
 
 // AllowAll decides takes on the shared limiter, or in memory while it is

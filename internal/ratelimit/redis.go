@@ -1,6 +1,7 @@
 package ratelimit
 
 import (
+	"cmp"
 	"context"
 	_ "embed"
 	"fmt"
@@ -54,18 +55,10 @@ func ClientOptions(url string) (*redis.Options, error) {
 	if err != nil {
 		return nil, err
 	}
-	if opts.DialTimeout == 0 {
-		opts.DialTimeout = dialTimeout
-	}
-	if opts.ReadTimeout == 0 {
-		opts.ReadTimeout = ioTimeout
-	}
-	if opts.WriteTimeout == 0 {
-		opts.WriteTimeout = ioTimeout
-	}
-	if opts.MaxRetries == 0 {
-		opts.MaxRetries = 1
-	}
+	opts.DialTimeout = cmp.Or(opts.DialTimeout, dialTimeout)
+	opts.ReadTimeout = cmp.Or(opts.ReadTimeout, ioTimeout)
+	opts.WriteTimeout = cmp.Or(opts.WriteTimeout, ioTimeout)
+	opts.MaxRetries = cmp.Or(opts.MaxRetries, 1)
 	opts.DialerRetries = 1
 	return opts, nil
 }
@@ -78,11 +71,7 @@ func NewRedis(client *redis.Client) *Redis {
 // Allow counts one event for key and reports whether it fits in limit.
 // It returns an error for an invalid limit and when Redis cannot be reached.
 func (r *Redis) Allow(ctx context.Context, key string, limit otp.Limit) (otp.Decision, error) {
-	ds, err := r.AllowAll(ctx, []otp.Take{{Key: key, Limit: limit}})
-	if err != nil {
-		return otp.Decision{}, err
-	}
-	return ds[0], nil
+	return allowOne(ctx, r, key, limit)
 }
 
 // AllowAll decides takes in one round trip (one script run, EVALSHA with

@@ -1,38 +1,66 @@
 package main
 
 import (
-	"net"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/otpd/otpd/internal/ratelimit/redistest"
 )
 
-// TestServeWithRedisDown: otpd starts while the Redis at OTPD_REDIS_URL
-// is unreachable, says so once, and serves a send and its check with
-// per-instance limits.
-func TestServeWithRedisDown(t *testing.T) {
-	// A port that was free a moment ago: nothing answers there.
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := l.Addr().String()
-	l.Close()
+// redisOutageLine is what otpd logs, once, when Redis stops answering.
+const redisOutageLine = "redis unreachable: rate limits are per instance until it returns"
 
+// sendAndCheck makes a verification to to and checks its code, failing
+// the test unless both succeed.
+func sendAndCheck(t *testing.T, url, key, to, e164 string) {
+	t.Helper()
+	st, v := call(t, "POST", url+"/v1/verifications", key, map[string]any{"to": to, "channel": "sms"})
+	if st != 201 {
+		t.Fatalf("send: %d %v", st, v)
+	}
+	id := data(v)["id"].(string)
+	code := waitCode(t, url, key, e164)
+	st, c := call(t, "POST", url+"/v1/verifications/"+id+"/check", key, map[string]any{"code": code})
+	if st != 200 || data(c)["valid"] != true {
+		t.Fatalf("check: %d %v", st, c)
+	}
+	if st, got := call(t, "GET", url+"/v1/verifications/"+id, key, nil); st != 200 {
+		t.Fatalf("read: %d %v", st, got)
+	}
+}
+
+// TestServeWithRedisDown: otpd starts while the Redis at OTPD_REDIS_URL
+// is unreachable, says so once, and serves with per-instance limits.
+func TestServeWithRedisDown(t *testing.T) {
+	closed := "redis://127.0.0.1:" + strconv.Itoa(redistest.FreePort(t)) + "/0"
 	url, stderr, _ := startServe(t, map[string]string{
 		"OTPD_ADDR": "127.0.0.1:0", "OTPD_DATA_DIR": t.TempDir(), "OTPD_ADMIN_TOKEN": testAdminToken,
-		"OTPD_REDIS_URL": "redis://" + closed + "/0",
+		"OTPD_REDIS_URL": closed,
 	})
 	key := setupApp(t, url)
-	st, v := call(t, "POST", url+"/v1/verifications", key, map[string]any{"to": "+1 415 555 2671", "channel": "sms"})
-	if st != 201 {
-		t.Fatalf("send with Redis down: %d %v", st, v)
+	sendAndCheck(t, url, key, "+1 415 555 2671", "+14155552671")
+	if n := strings.Count(stderr.String(), redisOutageLine); n != 1 {
+		t.Errorf("the outage was logged %d times, want once:\n%s", n, stderr)
 	}
-	code := waitCode(t, url, key, "+14155552671")
-	st, c := call(t, "POST", url+"/v1/verifications/"+data(v)["id"].(string)+"/check", key, map[string]any{"code": code})
-	if st != 200 || data(c)["valid"] != true {
-		t.Fatalf("check with Redis down: %d %v", st, c)
+}
+
+// TestServeThroughRedisOutage: Redis dies under a running otpd, which
+// goes on answering sends, checks and reads, and says so once.
+func TestServeThroughRedisOutage(t *testing.T) {
+	r := redistest.Start(t)
+	url, stderr, _ := startServe(t, map[string]string{
+		"OTPD_ADDR": "127.0.0.1:0", "OTPD_DATA_DIR": t.TempDir(), "OTPD_ADMIN_TOKEN": testAdminToken,
+		"OTPD_REDIS_URL": r.URL(),
+	})
+	key := setupApp(t, url)
+	sendAndCheck(t, url, key, "+1 415 555 2671", "+14155552671")
+	if strings.Contains(stderr.String(), redisOutageLine) {
+		t.Fatalf("an outage was logged with Redis up:\n%s", stderr)
 	}
-	if n := strings.Count(stderr.String(), "redis unreachable: rate limits are per instance until it returns"); n != 1 {
+	r.Kill()
+	sendAndCheck(t, url, key, "+1 415 555 2672", "+14155552672")
+	if n := strings.Count(stderr.String(), redisOutageLine); n != 1 {
 		t.Errorf("the outage was logged %d times, want once:\n%s", n, stderr)
 	}
 }

@@ -11,7 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/otpd/otpd/internal/otp"
+	"github.com/otpd/otpd/internal/ratelimit/redistest"
 )
 
 // countingLimiter counts the calls that reach the shared limiter, so a
@@ -61,8 +64,14 @@ type instance struct {
 	logs    *logLines
 }
 
-func newInstance(r *privateRedis, clock *fakeClock) instance {
-	shared := &countingLimiter{Limiter: NewRedis(r.client())}
+func newInstance(t *testing.T, r *redistest.Server, clock *fakeClock) instance {
+	opts, err := ClientOptions(r.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := redis.NewClient(opts)
+	t.Cleanup(func() { client.Close() })
+	shared := &countingLimiter{Limiter: NewRedis(client)}
 	logs := &logLines{}
 	return instance{limiter: NewFallback(shared, logs.logger(), clock.Now), shared: shared, logs: logs}
 }
@@ -107,8 +116,8 @@ func TestFallbackInvalidLimitIsNotAnOutage(t *testing.T) {
 
 // A request that ended is not an outage either.
 func TestFallbackCanceledRequestIsNotAnOutage(t *testing.T) {
-	r := startPrivateRedis(t)
-	in := newInstance(r, newFakeClock())
+	r := redistest.Start(t)
+	in := newInstance(t, r, newFakeClock())
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	if _, err := in.limiter.Allow(ctx, "k", otp.Limit{Count: 1, Period: time.Minute}); !errors.Is(err, context.Canceled) {
@@ -122,9 +131,9 @@ func TestFallbackCanceledRequestIsNotAnOutage(t *testing.T) {
 // TestFallbackOutage walks two instances through Redis up, Redis killed,
 // a failed retry, Redis back, and a second outage.
 func TestFallbackOutage(t *testing.T) {
-	r := startPrivateRedis(t)
+	r := redistest.Start(t)
 	clock := newFakeClock()
-	a, b := newInstance(r, clock), newInstance(r, clock)
+	a, b := newInstance(t, r, clock), newInstance(t, r, clock)
 	limit := otp.Limit{Count: 3, Period: time.Hour}
 	remaining := func(in instance) int {
 		t.Helper()
@@ -163,7 +172,7 @@ func TestFallbackOutage(t *testing.T) {
 	}
 
 	// Down: every call still answers, each instance with its own budget.
-	r.kill()
+	r.Kill()
 	want("down, instance a", sequence(a, a, a, a), []int{2, 1, 0, -1})
 	want("down, instance b", sequence(b, b), []int{2, 1})
 	for _, in := range []instance{a, b} {
@@ -187,7 +196,7 @@ func TestFallbackOutage(t *testing.T) {
 
 	// Back: before RetryEvery the instances keep deciding in memory;
 	// after it, they share Redis again (empty: it kept nothing).
-	r.start()
+	r.Restart()
 	before = a.shared.calls.Load()
 	want("back, circuit still open", sequence(a), []int{-1})
 	if a.shared.calls.Load() != before {
@@ -207,7 +216,7 @@ func TestFallbackOutage(t *testing.T) {
 
 	// A second outage starts from empty counters: those of the first were
 	// dropped when Redis returned.
-	r.kill()
+	r.Kill()
 	want("second outage", sequence(a, a), []int{2, 1})
 	if outages(a) != 2 {
 		t.Errorf("%d outage lines after the second outage, want 2", outages(a))

@@ -57,8 +57,27 @@ func NewFallback(shared otp.Limiter, logger *slog.Logger, now func() time.Time) 
 }
 
 // Degraded reports whether limits are per instance because the shared
-// limiter is unreachable. It does no I/O: a readiness check may call it.
+// limiter is unreachable. It does no I/O: a readiness check may call it
+// (after Recheck).
 func (f *Fallback) Degraded() bool { return f.down.Load() }
+
+// Recheck tries the shared limiter when the circuit is open and its retry
+// is due, with a peek that counts nothing, so that an instance without
+// traffic also notices Redis is back. A readiness check may call it before
+// Degraded; it costs nothing while Redis answers and at most one round
+// trip per RetryEvery while it does not.
+func (f *Fallback) Recheck(ctx context.Context) {
+	if !f.down.Load() || !f.claimRetry() {
+		return
+	}
+	_, err := f.shared.AllowAll(ctx, []otp.Take{{Key: "fallback-recheck", Limit: otp.Limit{Count: 1, Period: time.Second}, Kind: otp.TakePeek}})
+	switch {
+	case err == nil:
+		f.goUp()
+	case ctx.Err() == nil:
+		f.goDown(err)
+	}
+}
 
 // Unreachable opens the circuit as if a call had failed with err; otpd
 // calls it when Redis does not answer at start, so it is degraded (and

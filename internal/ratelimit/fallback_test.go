@@ -203,6 +203,10 @@ func TestFallbackOutage(t *testing.T) {
 		t.Error("a called Redis before RetryEvery had passed")
 	}
 	clock.Advance(RetryEvery)
+	b.limiter.Recheck(t.Context()) // b notices without a request, counting nothing
+	if b.limiter.Degraded() {
+		t.Error("b still degraded after a Recheck with Redis back")
+	}
 	want("back", sequence(a, b, a, b, a), []int{2, 1, 0, -1, -1})
 	for _, in := range []instance{a, b} {
 		if in.limiter.Degraded() || returns(in) != 1 || outages(in) != 1 {
@@ -259,5 +263,53 @@ func TestFallbackConcurrentOutageLogsOnce(t *testing.T) {
 	}
 	if d, _ := f.Allow(t.Context(), "k", otp.Limit{Count: 100, Period: time.Hour}); d.Remaining != 49 {
 		t.Errorf("after 50 calls in memory: %+v, want Remaining 49", d)
+	}
+}
+
+// switchLimiter is a shared limiter a test turns off and on.
+type switchLimiter struct {
+	*Memory
+	off atomic.Bool
+}
+
+func (s *switchLimiter) AllowAll(ctx context.Context, takes []otp.Take) ([]otp.Decision, error) {
+	if s.off.Load() {
+		return nil, errors.New("redis: connection refused")
+	}
+	return s.Memory.AllowAll(ctx, takes)
+}
+
+// Recheck lets an instance without traffic notice Redis is back, at most
+// once per RetryEvery, without counting anything.
+func TestFallbackRecheck(t *testing.T) {
+	clock, logs := newFakeClock(), &logLines{}
+	sw := &switchLimiter{Memory: NewMemory(clock.Now)}
+	shared := &countingLimiter{Limiter: sw}
+	f := NewFallback(shared, logs.logger(), clock.Now)
+
+	f.Recheck(t.Context())
+	if shared.calls.Load() != 0 {
+		t.Fatal("Recheck called the shared limiter with the circuit closed")
+	}
+	sw.off.Store(true)
+	f.Unreachable(errors.New("redis: connection refused"))
+	f.Recheck(t.Context())
+	if n := shared.calls.Load(); n != 0 {
+		t.Fatalf("Recheck before RetryEvery: %d shared calls, want 0", n)
+	}
+	clock.Advance(RetryEvery)
+	f.Recheck(t.Context())
+	f.Recheck(t.Context())
+	if n := shared.calls.Load(); n != 1 || !f.Degraded() || len(logs.with("redis unreachable")) != 1 {
+		t.Fatalf("Recheck with Redis still down: %d shared calls, degraded %v, logs:\n%s; want 1 call, degraded, 1 line", n, f.Degraded(), logs.buf.String())
+	}
+	sw.off.Store(false)
+	clock.Advance(RetryEvery)
+	f.Recheck(t.Context())
+	if f.Degraded() || len(logs.with("level=INFO", "redis is back", "after=10s")) != 1 {
+		t.Fatalf("Recheck with Redis back: degraded %v, logs:\n%s", f.Degraded(), logs.buf.String())
+	}
+	if d, _ := sw.Allow(t.Context(), "fallback-recheck", otp.Limit{Count: 1, Period: time.Second}); !d.Allowed {
+		t.Error("Recheck counted an event on its key")
 	}
 }

@@ -5,28 +5,28 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/otpd/otpd/client"
 	"github.com/otpd/otpd/internal/ratelimit/redistest"
 )
 
 // redisOutageLine is what otpd logs, once, when Redis stops answering.
 const redisOutageLine = "redis unreachable: rate limits are per instance until it returns"
 
-// sendAndCheck makes a verification to to and checks its code, failing
-// the test unless both succeed.
+// sendAndCheck makes a verification to to, checks its code and reads it,
+// failing the test unless all three succeed.
 func sendAndCheck(t *testing.T, url, key, to, e164 string) {
 	t.Helper()
-	st, v := call(t, "POST", url+"/v1/verifications", key, map[string]any{"to": to, "channel": "sms"})
-	if st != 201 {
-		t.Fatalf("send: %d %v", st, v)
+	otpd := client.New(url, key)
+	v, err := otpd.CreateVerification(t.Context(), client.CreateVerificationRequest{To: to, Channel: client.SMS})
+	if err != nil {
+		t.Fatalf("send: %v", err)
 	}
-	id := data(v)["id"].(string)
 	code := waitCode(t, url, key, e164)
-	st, c := call(t, "POST", url+"/v1/verifications/"+id+"/check", key, map[string]any{"code": code})
-	if st != 200 || data(c)["valid"] != true {
-		t.Fatalf("check: %d %v", st, c)
+	if c, err := otpd.Check(t.Context(), v.ID, code); err != nil || !c.Valid {
+		t.Fatalf("check: %+v, %v", c, err)
 	}
-	if st, got := call(t, "GET", url+"/v1/verifications/"+id, key, nil); st != 200 {
-		t.Fatalf("read: %d %v", st, got)
+	if got, err := otpd.GetVerification(t.Context(), v.ID); err != nil || got.Status != "verified" {
+		t.Fatalf("read: %+v, %v", got, err)
 	}
 }
 

@@ -55,7 +55,7 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 	}
 	defer store.Close()
 
-	limiter, closeLimiter, err := newLimiter(ctx, cfg)
+	limiter, closeLimiter, err := newLimiter(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
@@ -270,21 +270,23 @@ func postWebhooks(ctx context.Context, svc *otp.Service, logger *slog.Logger) {
 }
 
 // newLimiter is the in-memory limiter, or the Redis one when OTPD_REDIS_URL
-// is set so that several instances share their counters.
-func newLimiter(ctx context.Context, cfg config) (otp.Limiter, func() error, error) {
+// is set so that several instances share their counters. Redis may be down,
+// even at start: the limiter then decides per instance until it returns
+// (ratelimit.Fallback), so an outage of Redis is not one of otpd.
+func newLimiter(ctx context.Context, cfg config, logger *slog.Logger) (otp.Limiter, func() error, error) {
 	if cfg.RedisURL == "" {
 		return ratelimit.NewMemory(nil), func() error { return nil }, nil
 	}
-	opts, err := redis.ParseURL(cfg.RedisURL)
+	opts, err := ratelimit.ClientOptions(cfg.RedisURL)
 	if err != nil {
 		return nil, nil, fmt.Errorf("OTPD_REDIS_URL: %w", err)
 	}
 	client := redis.NewClient(opts)
+	limiter := ratelimit.NewFallback(ratelimit.NewRedis(client), logger, nil)
 	if err := client.Ping(ctx).Err(); err != nil {
-		client.Close()
-		return nil, nil, fmt.Errorf("redis at OTPD_REDIS_URL is unreachable: %w", err)
+		limiter.Unreachable(err)
 	}
-	return ratelimit.NewRedis(client), client.Close, nil
+	return limiter, client.Close, nil
 }
 
 func describeDB(cfg config) string {

@@ -98,6 +98,7 @@ var russian = map[string]string{
 	"project_has_applications":      "В проекте ещё есть приложения; сначала перенесите или удалите их",
 	"idempotency_key_reused":        "Этот Idempotency-Key уже использован с другим запросом",
 	"malformed_json":                "Тело запроса не является корректным JSON",
+	"invalid_encoding":              "Запрос содержит символ NUL или байты не в UTF-8 (в {in} {field}); принимается только текст UTF-8 без символов NUL",
 	"unknown_field":                 "Неизвестное поле {field}",
 	"wrong_type":                    "Поле {field} имеет неверный тип",
 	"body_too_large":                "Тело запроса слишком большое",

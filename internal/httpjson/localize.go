@@ -102,6 +102,7 @@ var russian = map[string]string{
 	"unknown_field":                 "Неизвестное поле {field}",
 	"wrong_type":                    "Поле {field} имеет неверный тип",
 	"body_too_large":                "Тело запроса слишком большое",
+	"headers_too_large":             "Заголовки запроса слишком большие",
 	"unsupported_media_type":        "Тело запроса должно быть JSON, например {\"to\":\"+14155552671\"}; тело формы или текст здесь не принимаются",
 	"method_not_allowed":            "Этот метод не поддерживается для данного пути",
 	"invalid_query":                 "Неверное значение параметра {field}",

@@ -1,8 +1,6 @@
 package api_test
 
 import (
-	"bytes"
-	"crypto/sha256"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -14,43 +12,16 @@ import (
 	"github.com/otpd/otpd/internal/dialect/kodmobi"
 	"github.com/otpd/otpd/internal/dialect/kookoo"
 	"github.com/otpd/otpd/internal/dialect/kotp"
+	"github.com/otpd/otpd/internal/dialecttest"
 	"github.com/otpd/otpd/internal/otp"
-	"github.com/otpd/otpd/internal/postgres"
-	"github.com/otpd/otpd/internal/postgres/pgtest"
-	"github.com/otpd/otpd/internal/ratelimit"
-	"github.com/otpd/otpd/internal/sqlite"
-	"github.com/otpd/otpd/internal/sqlite/sqlitetest"
 )
 
 // newDialectServer is the native API with every wire dialect, as
 // cmd/otpd serves them, over engine's store.
 func newDialectServer(t *testing.T, engine string) http.Handler {
-	t.Helper()
-	var store otp.Store
-	var err error
-	if engine == "postgres" {
-		store, err = postgres.Open(t.Context(), pgtest.NewSchema(t))
-	} else {
-		store, err = sqlite.Open(t.Context(), sqlitetest.Path(t))
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	keys, err := otp.NewServerKey(bytes.Repeat([]byte{7}, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, err := otp.NewService(otp.Config{Store: store, Limiter: ratelimit.NewMemory(nil), Keys: keys})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := api.New(api.Config{Service: svc, AdminTokenHash: sha256.Sum256([]byte(adminToken)), Version: "test",
-		Dialects: []api.Dialect{kotp.New(svc, nil), kookoo.New(svc, nil), cobinar.New(svc, nil), kodmobi.New(svc, nil)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return h
+	return dialecttest.New(t, dialecttest.Options{Engine: engine, Dialects: func(svc *otp.Service) []api.Dialect {
+		return []api.Dialect{kotp.New(svc, nil), kookoo.New(svc, nil), cobinar.New(svc, nil), kodmobi.New(svc, nil)}
+	}}).Handler
 }
 
 // TestBadTextRefusedAtTheBoundary sends a NUL byte or bytes that are not
@@ -70,9 +41,9 @@ func TestBadTextRefusedAtTheBoundary(t *testing.T) {
 		// The native API, unauthenticated and authenticated routes alike.
 		{"login email with NUL", "POST", "/v1/auth/login", `{"email":"a\u0000@x.com","password":"0123456789"}`, nil,
 			[]string{`"code":"INVALID_PARAMETER"`, `"field":"email"`, `"in":"body"`}},
-		{"NUL in path", "GET", "/v1/verifications/%00", "", []string{"Authorization", "Bearer " + adminToken},
+		{"NUL in path", "GET", "/v1/verifications/%00", "", []string{"Authorization", "Bearer " + dialecttest.AdminToken},
 			[]string{`"code":"INVALID_PARAMETER"`, `"in":"path"`, "The request path holds a NUL character"}},
-		{"invalid UTF-8 in path", "GET", "/v1/projects/%ff", "", []string{"Authorization", "Bearer " + adminToken},
+		{"invalid UTF-8 in path", "GET", "/v1/projects/%ff", "", []string{"Authorization", "Bearer " + dialecttest.AdminToken},
 			[]string{`"code":"INVALID_PARAMETER"`, `"in":"path"`, "is not valid UTF-8"}},
 		{"invalid UTF-8 in cursor", "GET", "/v1/logs?cursor=%ff", "", nil,
 			[]string{`"code":"INVALID_PARAMETER"`, `"field":"cursor"`, `"in":"query"`}},
@@ -80,13 +51,13 @@ func TestBadTextRefusedAtTheBoundary(t *testing.T) {
 			[]string{`"code":"INVALID_PARAMETER"`, `"in":"query"`}},
 		{"raw invalid UTF-8 in a JSON body", "POST", "/v1/verifications", "{\"to\":\"\xff\",\"channel\":\"sms\"}", nil,
 			[]string{`"code":"INVALID_PARAMETER"`, `"in":"body"`, "The request body is not valid UTF-8"}},
-		{"raw NUL in a JSON body", "POST", "/v1/projects", "{\"name\":\"a\x00\"}", []string{"Authorization", "Bearer " + adminToken},
+		{"raw NUL in a JSON body", "POST", "/v1/projects", "{\"name\":\"a\x00\"}", []string{"Authorization", "Bearer " + dialecttest.AdminToken},
 			[]string{`"code":"INVALID_PARAMETER"`, `"in":"body"`}},
 		{"NUL escape in a map key", "POST", "/v1/verifications", `{"to":"+14155552671","metadata":{"k\u0000":"v"}}`, nil,
 			[]string{`"code":"INVALID_PARAMETER"`, `"field":"metadata.\"k\\x00\""`, "in a key"}},
 		{"NUL escape deep in an array", "POST", "/v1/verifications", `{"to":"+14155552671","fallback":[{"channel":"sms"},{"channel":"voice","to":"\u0000"}]}`, nil,
 			[]string{`"code":"INVALID_PARAMETER"`, `"field":"fallback[1].to"`}},
-		{"NUL escape under a form content type", "POST", "/v1/projects", `{"name":"\u0000"}`, []string{"Authorization", "Bearer " + adminToken, "Content-Type", form},
+		{"NUL escape under a form content type", "POST", "/v1/projects", `{"name":"\u0000"}`, []string{"Authorization", "Bearer " + dialecttest.AdminToken, "Content-Type", form},
 			[]string{`"code":"INVALID_PARAMETER"`, `"field":"name"`}},
 		{"NUL in a form body", "POST", "/v1/verifications", "to=%00", []string{"Content-Type", form},
 			[]string{`"code":"INVALID_PARAMETER"`, `"field":"to"`, `"in":"body"`}},
@@ -115,32 +86,30 @@ func TestBadTextRefusedAtTheBoundary(t *testing.T) {
 		{"kod.mobi legacy query with invalid UTF-8", "GET", "/api/v1/message/check?code=%ff", "", nil,
 			[]string{`"sys_message":"ERROR_BAD_REQUEST"`, `"errors":{"code"`}},
 	}
-	for _, engine := range []string{"sqlite", "postgres"} {
-		t.Run(engine, func(t *testing.T) {
-			h := newDialectServer(t, engine)
-			for _, c := range cases {
-				req := httptest.NewRequest(c.method, c.target, strings.NewReader(c.body))
-				for i := 0; i+1 < len(c.headers); i += 2 {
-					req.Header.Set(c.headers[i], c.headers[i+1])
-				}
-				rec := httptest.NewRecorder()
-				h.ServeHTTP(rec, req)
-				body := rec.Body.String()
-				if rec.Code != http.StatusBadRequest {
-					t.Errorf("%s: status %d, want 400: %s", c.name, rec.Code, body)
-					continue
-				}
-				if !json.Valid(rec.Body.Bytes()) {
-					t.Errorf("%s: answer is not JSON: %q", c.name, body)
-				}
-				for _, w := range c.want {
-					if !strings.Contains(body, w) {
-						t.Errorf("%s: answer %s lacks %s", c.name, strings.TrimSpace(body), w)
-					}
+	dialecttest.Each(t, func(t *testing.T, engine string) {
+		h := newDialectServer(t, engine)
+		for _, c := range cases {
+			req := httptest.NewRequest(c.method, c.target, strings.NewReader(c.body))
+			for i := 0; i+1 < len(c.headers); i += 2 {
+				req.Header.Set(c.headers[i], c.headers[i+1])
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			body := rec.Body.String()
+			if rec.Code != http.StatusBadRequest {
+				t.Errorf("%s: status %d, want 400: %s", c.name, rec.Code, body)
+				continue
+			}
+			if !json.Valid(rec.Body.Bytes()) {
+				t.Errorf("%s: answer is not JSON: %q", c.name, body)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("%s: answer %s lacks %s", c.name, strings.TrimSpace(body), w)
 				}
 			}
-		})
-	}
+		}
+	})
 }
 
 // TestTextThatOnlyLooksBadIsServed: an escaped backslash before u0000,

@@ -89,14 +89,20 @@ func checkQuery(raw string) *otp.Error {
 	if raw == "" {
 		return nil
 	}
+	return checkValues("query", raw)
+}
+
+// checkValues checks the names and values of a query string or form
+// body, in says which, once decoded.
+func checkValues(in, raw string) *otp.Error {
 	values, _ := url.ParseQuery(raw)
 	for name, vs := range values {
 		if p := problem(name); p != "" {
-			return badText("query", strconv.QuoteToASCII(name), p)
+			return badText(in, strconv.QuoteToASCII(name), p)
 		}
 		for _, v := range vs {
 			if p := problem(v); p != "" {
-				return badText("query", name, p)
+				return badText(in, name, p)
 			}
 		}
 	}
@@ -133,7 +139,7 @@ func checkBody(r *http.Request, maxBody int64) *otp.Error {
 		return nil
 	}
 	if isFormType(r.Header.Get("Content-Type")) {
-		return checkForm(string(head))
+		return checkValues("body", string(head))
 	}
 	return nil
 }
@@ -141,21 +147,6 @@ func checkBody(r *http.Request, maxBody int64) *otp.Error {
 func isFormType(ct string) bool {
 	mt, _, _ := strings.Cut(ct, ";")
 	return strings.EqualFold(strings.TrimSpace(mt), "application/x-www-form-urlencoded")
-}
-
-func checkForm(body string) *otp.Error {
-	values, _ := url.ParseQuery(body)
-	for name, vs := range values {
-		if p := problem(name); p != "" {
-			return badText("body", strconv.QuoteToASCII(name), p)
-		}
-		for _, v := range vs {
-			if p := problem(v); p != "" {
-				return badText("body", name, p)
-			}
-		}
-	}
-	return nil
 }
 
 // checkJSONStrings walks a JSON text's tokens and names the first key or

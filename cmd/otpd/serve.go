@@ -111,8 +111,9 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 	}
 	flow := widget.New(widget.Config{Service: svc, Logger: logger, CaptchaURLs: captchaWidgetURLs(fc)})
 	// The client's address is found once, here, for every route
-	// (OTPD_TRUSTED_PROXIES).
-	handler := httpjson.WithClientIP(cfg.TrustedProxies, d.withCallbacks(apiHandler, flow))
+	// (OTPD_TRUSTED_PROXIES). Headers over httpjson.MaxHeaderBytes are
+	// refused in JSON, below the server's own plain-text limit.
+	handler := httpjson.LimitHeaders(httpjson.MaxHeaderBytes, httpjson.WithClientIP(cfg.TrustedProxies, d.withCallbacks(apiHandler, flow)))
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s (OTPD_ADDR): %w", cfg.Addr, err)
@@ -123,7 +124,7 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    httpjson.ServerMaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 

@@ -70,7 +70,6 @@ otpd_queue_read_errors_total 1
 `)
 }
 
-
 func TestCountryLabelIsAnISOCodeOrNoneOrOther(t *testing.T) {
 	for in, want := range map[string]string{"GB": "GB", "": "none", "001": "other", "gb": "other", "GBR": "other", "+4": "other"} {
 		if got := countryLabel(in); got != want {

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/otpd/otpd/internal/httpjson"
 )
 
 // Instrument counts and times every request next answers. The route
@@ -20,10 +22,10 @@ import (
 func (m *Metrics) Instrument(next http.Handler, dialects map[string]string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		begin := time.Now()
-		rec := recorders.Get().(*statusRecorder)
-		rec.ResponseWriter, rec.status = w, 0
+		rec := recorders.Get().(*httpjson.StatusRecorder)
+		rec.ResponseWriter, rec.Status = w, 0
 		next.ServeHTTP(rec, r)
-		status := rec.status
+		status := rec.Status
 		rec.ResponseWriter = nil // a handler may not use w after it returns
 		recorders.Put(rec)
 		if status == 0 {
@@ -45,39 +47,7 @@ func (m *Metrics) Instrument(next http.Handler, dialects map[string]string) http
 
 // recorders reuses status recorders: Instrument allocates nothing of its
 // own per request.
-var recorders = sync.Pool{New: func() any { return new(statusRecorder) }}
-
-// statusRecorder remembers the status a handler answered with.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusRecorder) WriteHeader(code int) {
-	if s.status == 0 && code >= 200 { // 1xx answers are not the final status
-		s.status = code
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusRecorder) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
-	}
-	return s.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the server's writer
-// (flushes, deadlines).
-func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
-
-// Flush passes flushes on, for handlers that type-assert http.Flusher.
-func (s *statusRecorder) Flush() {
-	if s.status == 0 {
-		s.status = http.StatusOK
-	}
-	http.NewResponseController(s.ResponseWriter).Flush()
-}
+var recorders = sync.Pool{New: func() any { return new(httpjson.StatusRecorder) }}
 
 // methodLabel keeps the method label to the methods otpd serves: a
 // client can send any token as a method.

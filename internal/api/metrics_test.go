@@ -81,7 +81,8 @@ func wantSamples(t *testing.T, text string, want ...string) {
 
 // A create, a wrong check, a right check and a check after the expiry
 // show in /metrics with exact counts, by channel, country and outcome;
-// so do the requests by route pattern, the outbox, and a provider send.
+// so do the requests by route pattern, refusals, the outbox, and a
+// provider send.
 func TestMetricsCountAVerificationsLife(t *testing.T) {
 	h, m := metricsHarness(t)
 	_, key := h.createApp("test")
@@ -111,6 +112,8 @@ func TestMetricsCountAVerificationsLife(t *testing.T) {
 	// A live application's message waits in the outbox for a provider.
 	_, liveKey := h.createApp("live")
 	h.send(liveKey, "+1 415 555 2671", "sms")
+	// A premium-rate number is refused by the fraud screens.
+	h.mustStatus(h.do("POST", "/v1/verifications", liveKey, map[string]any{"to": "+449012345678", "channel": "sms"}), 403)
 	before := scrape(t, h)
 	wantSamples(t, before, sample("otpd_outbox_messages", 1), sample("otpd_outbox_oldest_age_seconds", 0))
 	h.deliverThrough(delivery.ObservedSender("recorder", h.sender, m.ProviderSend))
@@ -127,9 +130,11 @@ func TestMetricsCountAVerificationsLife(t *testing.T) {
 		sample("otpd_deliveries_total", 1, "provider", "recorder", "outcome", "accepted"),
 		sample("otpd_http_requests_total", 3, "route", "POST /v1/verifications", "method", "POST", "code", "201", "dialect", "native"),
 		sample("otpd_refusals_total", 1, "kind", "rate_limit", "reason", "resend_cooldown"),
+		sample("otpd_refusals_total", 1, "kind", "fraud", "reason", "number_type_not_allowed"),
+		sample("otpd_http_requests_total", 1, "route", "POST /v1/verifications", "method", "POST", "code", "403", "dialect", "native"),
 		sample("otpd_http_requests_total", 3, "route", "POST /v1/verifications/{id}/check", "method", "POST", "code", "200", "dialect", "native"),
 		sample("otpd_http_requests_total", 1, "route", "POST /v1/verifications/{id}/resend", "method", "POST", "code", "429", "dialect", "native"),
-		sample("otpd_http_request_duration_seconds_count", 3, "route", "POST /v1/verifications", "method", "POST", "dialect", "native"),
+		sample("otpd_http_request_duration_seconds_count", 4, "route", "POST /v1/verifications", "method", "POST", "dialect", "native"),
 	)
 }
 

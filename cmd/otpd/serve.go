@@ -17,6 +17,7 @@ import (
 	"github.com/otpd/otpd/internal/api"
 	"github.com/otpd/otpd/internal/delivery"
 	"github.com/otpd/otpd/internal/httpjson"
+	"github.com/otpd/otpd/internal/metrics"
 	"github.com/otpd/otpd/internal/otp"
 	"github.com/otpd/otpd/internal/ratelimit"
 	"github.com/otpd/otpd/internal/version"
@@ -54,6 +55,8 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 		return err
 	}
 	defer store.Close()
+	meter := metrics.New()
+	store.ObserveCommits(meter.StoreCommit)
 
 	limiter, closeLimiter, err := newLimiter(ctx, cfg, logger)
 	if err != nil {
@@ -66,6 +69,7 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 		Receipts: otp.ReceiptFunc(func(ctx context.Context, r otp.Receipt) error { return svc.RecordReceipt(ctx, r) }),
 		Logger:   logger,
 		Chats:    lateChats{&svc},
+		Observe:  meter.ProviderSend,
 	})
 	if err != nil {
 		return err
@@ -83,6 +87,7 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 		Providers:   d.catalog,
 		Identities:  identities,
 		Logger:      logger,
+		Metrics:     meter,
 		// An open sign-up cannot turn into unlimited sending.
 		DefaultDailySends: cfg.DefaultDailySends,
 		Limits: otp.Limits{
@@ -98,14 +103,16 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 	if err := cfg.checkServerKey(ctx, svc); err != nil {
 		return err
 	}
+	meter.WatchQueues(svc.QueueStats)
 	sender := d.sender
 	worker := delivery.NewWorker(delivery.Config{
 		Source: svc, Sender: sender, Concurrency: cfg.DeliveryWorkers, Logger: logger,
 	})
 	svc.SetNotify(worker.Wake)
 
+	dialects := newDialects(svc, logger)
 	apiHandler, err := api.New(api.Config{Service: svc, AdminTokenHash: adminHash, Logger: logger, Version: version.String(), OpenSignup: cfg.OpenSignup,
-		Dialects: newDialects(svc, logger)})
+		Dialects: dialects})
 	if err != nil {
 		return err
 	}
@@ -113,7 +120,13 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 	// The client's address is found once, here, for every route
 	// (OTPD_TRUSTED_PROXIES). Headers over httpjson.MaxHeaderBytes are
 	// refused in JSON, below the server's own plain-text limit.
-	handler := httpjson.LimitHeaders(httpjson.MaxHeaderBytes, httpjson.WithClientIP(cfg.TrustedProxies, d.withCallbacks(apiHandler, flow)))
+	handler := httpjson.LimitHeaders(httpjson.MaxHeaderBytes,
+		httpjson.WithClientIP(cfg.TrustedProxies, withMetrics(meter, cfg, dialects, d.withCallbacks(apiHandler, flow))))
+	stopMetrics, err := serveMetrics(meter, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s (OTPD_ADDR): %w", cfg.Addr, err)

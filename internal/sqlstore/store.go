@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/otpd/otpd/internal/otp"
@@ -102,6 +103,8 @@ type Store struct {
 	stopBackground func()
 	backgroundDone chan struct{}
 	committed      chan struct{}
+	// observer hears of commits (ObserveCommits); nil until one is set.
+	observer atomic.Pointer[CommitObserver]
 }
 
 var _ otp.Store = (*Store)(nil)
@@ -158,6 +161,7 @@ func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx *txRun
 	if s.requests != nil {
 		return s.groupTx(ctx, fn)
 	}
+	begin := time.Now()
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -172,6 +176,7 @@ func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx *txRun
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	s.observeCommit(begin, 1)
 	s.signalCommit()
 	return nil
 }

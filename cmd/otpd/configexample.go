@@ -38,6 +38,7 @@ var envVars = []envVar{
 	{"OTPD_DELIVERY_WORKERS", "16", "Concurrent deliveries."},
 	{"OTPD_LOG_FORMAT", "text", "text or json."},
 	{"OTPD_DEBUG_ADDR", "", "A private listener for pprof profiles (127.0.0.1:6060). Unset: off."},
+	{"OTPD_METRICS_ADDR", "", "Serve GET /metrics (Prometheus) on this address alone (127.0.0.1:9090), not on the main port. Unset: on the main port."},
 	{"OTPD_CONFIG", "", "The YAML file below: providers, routing, prices, captcha. Unset: every message goes to the console (development only)."},
 	{"OTPD_WEBHOOK_ALLOW_PRIVATE", "0", "1 lets webhook endpoints and callback URLs be private or loopback addresses, on any port, over http (development)."},
 	{"OTPD_WEBHOOK_ALLOW_HTTP", "0", "1 lets webhook endpoints and callback URLs be plain http:// URLs; otherwise only https://."},

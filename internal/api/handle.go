@@ -147,7 +147,7 @@ func (s *Server) idToken(t string) bool {
 // whatever the outcome: refused attempts are worth knowing about too.
 func (s *Server) audited(rt route, h handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		sw := &httpjson.StatusWriter{ResponseWriter: w}
+		sw := &httpjson.StatusRecorder{ResponseWriter: w}
 		err := h(sw, r)
 		status := sw.Status
 		if err != nil {

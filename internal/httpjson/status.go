@@ -2,28 +2,36 @@ package httpjson
 
 import "net/http"
 
-// StatusWriter notes the status a handler answers with, for the code
-// around it that acts on the status after serving: the audit log, the
-// request's span.
-type StatusWriter struct {
+// StatusRecorder is a ResponseWriter that remembers the status its
+// handler answered with: 0 until the handler writes, 200 when it writes
+// a body without a status. The audit log and the request metrics read it.
+type StatusRecorder struct {
 	http.ResponseWriter
-	Status int // 0 until the handler answers
+	Status int
 }
 
-func (w *StatusWriter) WriteHeader(code int) {
-	if w.Status == 0 && code >= 200 { // 1xx answers come before the real one
-		w.Status = code
+func (s *StatusRecorder) WriteHeader(code int) {
+	if s.Status == 0 && code >= 200 { // 1xx answers are not the final status
+		s.Status = code
 	}
-	w.ResponseWriter.WriteHeader(code)
+	s.ResponseWriter.WriteHeader(code)
 }
 
-func (w *StatusWriter) Write(b []byte) (int, error) {
-	if w.Status == 0 {
-		w.Status = http.StatusOK
+func (s *StatusRecorder) Write(b []byte) (int, error) {
+	if s.Status == 0 {
+		s.Status = http.StatusOK
 	}
-	return w.ResponseWriter.Write(b)
+	return s.ResponseWriter.Write(b)
 }
 
-// Unwrap lets http.ResponseController reach the server's writer (flush,
-// deadlines).
-func (w *StatusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+// Unwrap lets http.ResponseController reach the server's writer
+// (flushes, deadlines).
+func (s *StatusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// Flush passes flushes on, for handlers that type-assert http.Flusher.
+func (s *StatusRecorder) Flush() {
+	if s.Status == 0 {
+		s.Status = http.StatusOK
+	}
+	http.NewResponseController(s.ResponseWriter).Flush()
+}

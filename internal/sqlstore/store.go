@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel/trace"
@@ -108,6 +109,8 @@ type Store struct {
 	stopBackground func()
 	backgroundDone chan struct{}
 	committed      chan struct{}
+	// observer hears of commits (ObserveCommits); nil until one is set.
+	observer atomic.Pointer[CommitObserver]
 }
 
 var _ otp.Store = (*Store)(nil)
@@ -169,6 +172,7 @@ func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx *txRun
 		}
 		return s.groupTx(ctx, fn)
 	}
+	begin := time.Now()
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -183,6 +187,7 @@ func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx *txRun
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	s.observeCommit(begin, 1)
 	s.signalCommit()
 	return nil
 }

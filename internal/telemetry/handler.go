@@ -32,7 +32,7 @@ func Handler(next http.Handler) http.Handler {
 		ctx, span := tracer().Start(ctx, r.Method, trace.WithSpanKind(trace.SpanKindServer),
 			trace.WithAttributes(HTTPMethod.String(r.Method)))
 		defer span.End()
-		sw := &httpjson.StatusWriter{ResponseWriter: w}
+		sw := &httpjson.StatusRecorder{ResponseWriter: w}
 		r = r.WithContext(ctx)
 		next.ServeHTTP(sw, r)
 		if route := routeOf(r.Pattern); route != "" {

@@ -19,7 +19,7 @@ func TestDialectsNameThemselvesOnTheSpan(t *testing.T) {
 	}
 	rec := telemetrytest.Record(t)
 	telemetry.Handler(tracedDialect{namedOnly{"kotp"}}).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", "/", nil))
-	if spans := telemetrytest.Named(rec, "POST"); len(spans) != 1 || telemetrytest.Attr(spans[0], "otpd.dialect") != "kotp" {
+	if spans := telemetrytest.Named(rec, "POST"); len(spans) != 1 || spans[0].Attr(telemetry.Dialect) != "kotp" {
 		t.Errorf("got %d POST spans, want one with otpd.dialect kotp", len(spans))
 	}
 }

@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"go.opentelemetry.io/otel/trace"
-
 	"github.com/otpd/otpd/internal/otp"
 	"github.com/otpd/otpd/internal/telemetry"
 )
@@ -224,7 +222,7 @@ func (r *Router) Send(ctx context.Context, m otp.OutgoingMessage) (otp.SendResul
 // sendVia sends m through provider p, configured as name, in a span of
 // its own under the delivery attempt's.
 func sendVia(ctx context.Context, name string, p Provider, m otp.OutgoingMessage) (otp.SendResult, error) {
-	ctx, span := telemetry.Child(ctx, "provider.send", trace.SpanKindInternal)
+	ctx, span := telemetry.Child(ctx, "provider.send", telemetry.Internal)
 	if span.IsRecording() {
 		span.SetAttributes(telemetry.Provider.String(name), telemetry.Channel.String(string(m.Channel)))
 	}

@@ -13,9 +13,6 @@ import (
 	"sync"
 	"time"
 
-	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/trace"
-
 	"github.com/otpd/otpd/internal/otp"
 	"github.com/otpd/otpd/internal/telemetry"
 )
@@ -262,7 +259,7 @@ func (w *Worker) send(ctx context.Context, p *pool) {
 func (w *Worker) deliver(ctx context.Context, d otp.Delivery) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.cfg.SendTimeout)
 	defer cancel()
-	ctx, span := telemetry.Start(ctx, "delivery.attempt", trace.WithNewRoot())
+	ctx, span := telemetry.StartRoot(ctx, "delivery.attempt", telemetry.Internal)
 	defer span.End()
 	if span.IsRecording() {
 		span.SetAttributes(telemetry.Channel.String(string(d.Channel)), telemetry.Attempt.Int(d.Attempts),
@@ -276,7 +273,7 @@ func (w *Worker) deliver(ctx context.Context, d otp.Delivery) {
 		}
 	}()
 	if err := w.cfg.Source.Deliver(ctx, w.cfg.Sender, d); err != nil {
-		span.SetStatus(codes.Error, "")
+		span.Fail()
 		// IDs only: the destination and the code stay out of logs.
 		w.cfg.Logger.ErrorContext(ctx, "deliver", "delivery", d.ID, "verification", d.VerificationID,
 			"app", d.AppID, "channel", d.Channel, "attempt", d.Attempts, "err", err)

@@ -3,8 +3,6 @@ package ratelimit
 import (
 	"context"
 
-	"go.opentelemetry.io/otel/trace"
-
 	"github.com/otpd/otpd/internal/otp"
 	"github.com/otpd/otpd/internal/telemetry"
 )
@@ -12,8 +10,8 @@ import (
 // startSpan starts the span of one limiter call of n takes on backend
 // ("memory" or "redis"), under the caller's span if that records. The keys
 // are never recorded: they hold destinations and client addresses.
-func startSpan(ctx context.Context, backend string, n int) trace.Span {
-	_, span := telemetry.Child(ctx, "ratelimit.allow", trace.SpanKindInternal)
+func startSpan(ctx context.Context, backend string, n int) *telemetry.Span {
+	_, span := telemetry.Child(ctx, "ratelimit.allow", telemetry.Internal)
 	if span.IsRecording() {
 		span.SetAttributes(telemetry.LimiterBackend.String(backend), telemetry.LimiterTakes.Int(n))
 	}
@@ -21,7 +19,7 @@ func startSpan(ctx context.Context, backend string, n int) trace.Span {
 }
 
 // endSpan ends span with whether the call let the event through.
-func endSpan(span trace.Span, allowed bool, err error) {
+func endSpan(span *telemetry.Span, allowed bool, err error) {
 	if err == nil && span.IsRecording() {
 		span.SetAttributes(telemetry.LimiterAllowed.Bool(allowed))
 	}

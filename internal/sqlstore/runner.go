@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"sync"
 
-	"go.opentelemetry.io/otel/trace"
-
 	"github.com/otpd/otpd/internal/telemetry"
 )
 
@@ -144,7 +142,7 @@ func (r reader) QueryRowContext(ctx context.Context, query string, args ...any) 
 
 // span is the span of one read: its SQL has $n placeholders, never the
 // values, so it is safe to record.
-func (r reader) span(ctx context.Context, query string) (context.Context, trace.Span) {
+func (r reader) span(ctx context.Context, query string) (context.Context, *telemetry.Span) {
 	ctx, span := startSpan(ctx, "sqlstore.read", r.system)
 	if span.IsRecording() {
 		span.SetAttributes(telemetry.DBQuery.String(query))

@@ -14,8 +14,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"go.opentelemetry.io/otel/trace"
-
 	"github.com/otpd/otpd/internal/otp"
 	"github.com/otpd/otpd/internal/telemetry"
 )
@@ -196,12 +194,12 @@ func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx *txRun
 // ctx, if that records (telemetry.Child). inTx, the read pool and the
 // single-statement writes of PostgreSQL are the store's only ways to the
 // database, so these spans cover every method of otp.Store.
-func (s *Store) span(ctx context.Context, name string) (context.Context, trace.Span) {
+func (s *Store) span(ctx context.Context, name string) (context.Context, *telemetry.Span) {
 	return startSpan(ctx, name, s.d.System)
 }
 
-func startSpan(ctx context.Context, name, system string) (context.Context, trace.Span) {
-	ctx, span := telemetry.Child(ctx, name, trace.SpanKindClient)
+func startSpan(ctx context.Context, name, system string) (context.Context, *telemetry.Span) {
+	ctx, span := telemetry.Child(ctx, name, telemetry.Client)
 	if span.IsRecording() {
 		span.SetAttributes(telemetry.DBSystem.String(system))
 	}

@@ -5,11 +5,6 @@ import (
 	"net/http"
 	"strings"
 
-	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/propagation"
-	"go.opentelemetry.io/otel/trace"
-
 	"github.com/otpd/otpd/internal/httpjson"
 )
 
@@ -28,10 +23,13 @@ import (
 // costs a few allocations per request.
 func Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := otel.GetTextMapPropagator().Extract(r.Context(), propagation.HeaderCarrier(r.Header))
-		ctx, span := tracer().Start(ctx, r.Method, trace.WithSpanKind(trace.SpanKindServer),
-			trace.WithAttributes(HTTPMethod.String(r.Method)))
+		ctx := r.Context()
+		if parent, ok := ParseTraceparent(r.Header.Get("traceparent")); ok {
+			ctx = ContextWith(ctx, parent)
+		}
+		ctx, span := Start(ctx, r.Method, Server)
 		defer span.End()
+		span.SetAttributes(HTTPMethod.String(r.Method))
 		sw := &httpjson.StatusRecorder{ResponseWriter: w}
 		r = r.WithContext(ctx)
 		next.ServeHTTP(sw, r)
@@ -45,7 +43,7 @@ func Handler(next http.Handler) http.Handler {
 		}
 		span.SetAttributes(HTTPStatus.Int(status))
 		if status >= 500 {
-			span.SetStatus(codes.Error, "")
+			span.Fail()
 		}
 	})
 }
@@ -66,7 +64,7 @@ func routeOf(pattern string) string {
 // the request. It does nothing (and allocates nothing) when the span does
 // not record.
 func SetDialect(ctx context.Context, name string) {
-	if span := trace.SpanFromContext(ctx); span.IsRecording() {
+	if span := FromContext(ctx); span.IsRecording() {
 		span.SetAttributes(Dialect.String(name))
 	}
 }

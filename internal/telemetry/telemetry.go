@@ -1,10 +1,14 @@
-// Package telemetry holds otpd's tracing hooks: the span of each HTTP
-// request, the child spans that adapters open at their choke points, and
-// the propagation of the trace context to the HTTP servers otpd calls.
-// It uses only the OpenTelemetry API and the global TracerProvider, so
-// that with tracing off (no provider installed, see the otlp package
-// below it) every hook costs next to nothing: child spans are opened only
-// under a span that records, and the HTTP middleware is not installed.
+// Package telemetry is otpd's tracing: spans in the W3C trace-context
+// model that OpenTelemetry uses, the span of each HTTP request, the child
+// spans that adapters open at their choke points, and the traceparent
+// header on the HTTP requests otpd makes. The otlp package below installs
+// a Tracer that sends the spans to an OpenTelemetry collector; until then
+// tracing is off and every hook costs next to nothing: no span is made,
+// nothing allocates, and the HTTP middleware is not installed.
+//
+// It is otpd's own rather than the OpenTelemetry Go modules, whose API
+// and SDK add 1.3 MB to a binary that the image budget (40 MB) leaves
+// 0.9 MB to grow (docs/design-notes.md).
 //
 // No attribute ever holds a phone number, an email address, a code, a key
 // or a URL (a provider's URL may carry a token): only routes, statuses,
@@ -13,50 +17,19 @@ package telemetry
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
-
-	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/trace"
-	"go.opentelemetry.io/otel/trace/noop"
+	"fmt"
+	"strings"
 )
 
-// Scope is the instrumentation scope of every otpd span.
-const Scope = "github.com/otpd/otpd"
-
-// tracer is otpd's tracer from the global provider. It is looked up on
-// each use, which is cheap, so that a provider installed later (or by a
-// test) is the one used.
-func tracer() trace.Tracer { return otel.Tracer(Scope) }
-
-// Child starts a span of kind named name under the span in ctx, only if
-// that span records. Otherwise it returns ctx as it is and a no-op span,
-// without allocating: the store and the limiter run on every request and
-// in background loops, and their spans are worth having only as parts of
-// a trace, never as roots of their own. The kind is a value rather than a
-// start option so that nothing is built for a span that is not started;
-// for the same reason, set attributes only inside `if span.IsRecording()`.
-func Child(ctx context.Context, name string, kind trace.SpanKind) (context.Context, trace.Span) {
-	if !trace.SpanFromContext(ctx).IsRecording() {
-		return ctx, noop.Span{}
-	}
-	return tracer().Start(ctx, name, trace.WithSpanKind(kind))
-}
-
-// Start starts a span named name, a root one when ctx holds none: one
-// delivery attempt or one webhook post, which run in background workers
-// rather than in a request. With tracing off it is the global no-op.
-func Start(ctx context.Context, name string, opts ...trace.SpanStartOption) (context.Context, trace.Span) {
-	return tracer().Start(ctx, name, opts...)
-}
-
 // End ends span, marking it failed when err is not nil. The error's text
-// is not recorded: it may quote a destination or a provider's answer.
-// A canceled context or a deadline is told apart, as the attribute
+// is not recorded: it may quote a destination or a provider's answer. A
+// canceled context or a deadline is told apart, as the attribute
 // error.type, since it usually says more about the caller than the callee.
-func End(span trace.Span, err error) {
+func End(span *Span, err error) {
 	if err != nil && span.IsRecording() {
-		span.SetStatus(codes.Error, "")
+		span.Fail()
 		span.SetAttributes(ErrorType.String(errorType(err)))
 	}
 	span.End()
@@ -70,4 +43,38 @@ func errorType(err error) string {
 		return "timeout"
 	}
 	return "error"
+}
+
+// Traceparent is the W3C traceparent header of span: version 00, its
+// trace and span ids, and whether it is sampled.
+func Traceparent(s *Span) string {
+	flags := "00"
+	if s.sampled {
+		flags = "01"
+	}
+	return fmt.Sprintf("00-%x-%x-%s", s.traceID, s.spanID, flags)
+}
+
+// ParseTraceparent reads a W3C traceparent header as the remote parent of
+// the spans this process makes for it. ok is false for a malformed
+// header, which is then ignored, as the specification says.
+func ParseTraceparent(h string) (parent *Span, ok bool) {
+	parts := strings.Split(strings.TrimSpace(h), "-")
+	if len(parts) < 4 || len(parts[0]) != 2 || parts[0] == "ff" || (parts[0] == "00" && len(parts) != 4) {
+		return nil, false
+	}
+	s := &Span{remote: true}
+	tid, err1 := hex.DecodeString(parts[1])
+	sid, err2 := hex.DecodeString(parts[2])
+	flags, err3 := hex.DecodeString(parts[3])
+	if err1 != nil || err2 != nil || err3 != nil || len(tid) != 16 || len(sid) != 8 || len(flags) != 1 {
+		return nil, false
+	}
+	copy(s.traceID[:], tid)
+	copy(s.spanID[:], sid)
+	if s.traceID == ([16]byte{}) || s.spanID == ([8]byte{}) {
+		return nil, false
+	}
+	s.sampled = flags[0]&1 == 1
+	return s, true
 }

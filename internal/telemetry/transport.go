@@ -1,13 +1,6 @@
 package telemetry
 
-import (
-	"net/http"
-
-	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/propagation"
-	"go.opentelemetry.io/otel/trace"
-)
+import "net/http"
 
 // Transport returns base (http.DefaultTransport when nil) wrapped so that
 // a request made inside a trace carries it on: a client span for the
@@ -25,24 +18,26 @@ type transport struct{ base http.RoundTripper }
 
 func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	ctx := r.Context()
-	if !trace.SpanContextFromContext(ctx).IsValid() {
+	carried := FromContext(ctx)
+	if carried == nil {
 		return t.base.RoundTrip(r)
 	}
 	// The span's name is the method alone: the URL may hold a token (the
 	// Telegram bot's is in its path).
-	ctx, span := Child(ctx, r.Method, trace.SpanKindClient)
-	if span.IsRecording() {
+	ctx, span := Child(ctx, r.Method, Client)
+	if span != nil {
+		carried = span
 		span.SetAttributes(HTTPMethod.String(r.Method), ServerAddress.String(r.URL.Hostname()))
 	}
 	// A RoundTripper must not change the caller's request: the header
 	// goes on a copy.
 	r = r.Clone(ctx)
-	otel.GetTextMapPropagator().Inject(ctx, propagation.HeaderCarrier(r.Header))
+	r.Header.Set("traceparent", Traceparent(carried))
 	res, err := t.base.RoundTrip(r)
 	if err == nil && span.IsRecording() {
 		span.SetAttributes(HTTPStatus.Int(res.StatusCode))
 		if res.StatusCode >= 400 {
-			span.SetStatus(codes.Error, "")
+			span.Fail()
 		}
 	}
 	End(span, err)

@@ -14,8 +14,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"go.opentelemetry.io/otel/codes"
-
 	"github.com/otpd/otpd/internal/otp"
 	"github.com/otpd/otpd/internal/telemetry"
 	"github.com/otpd/otpd/internal/version"
@@ -179,7 +177,7 @@ func (s *Sender) CloseIdleConnections() { s.transport.CloseIdleConnections() }
 // Each call is a span, the root of a trace of its own when ctx holds none
 // (the background poster), and the request carries its traceparent.
 func (s *Sender) Send(ctx context.Context, rawURL string, header http.Header, body []byte) Result {
-	ctx, span := telemetry.Start(ctx, "webhook.send")
+	ctx, span := telemetry.Start(ctx, "webhook.send", telemetry.Internal)
 	defer span.End()
 	start := time.Now()
 	res := s.send(ctx, rawURL, header, body)
@@ -189,7 +187,7 @@ func (s *Sender) Send(ctx context.Context, rawURL string, header http.Header, bo
 			span.SetAttributes(telemetry.HTTPStatus.Int(res.StatusCode))
 		}
 		if res.Err != nil {
-			span.SetStatus(codes.Error, "")
+			span.Fail()
 		}
 	}
 	return res

@@ -51,15 +51,9 @@ func readExporterConfig(getenv func(string) string) (exporterConfig, error) {
 		return c, fmt.Errorf("%s=%s: otpd exports traces over OTLP/HTTP in protobuf only; set it to http/protobuf and point the endpoint at the collector's HTTP port (4318)", name, v)
 	}
 	if v, name := lookup("HEADERS"); v != "" {
-		c.headers = map[string]string{}
-		for pair := range strings.SplitSeq(v, ",") {
-			k, val, ok := strings.Cut(pair, "=")
-			k = strings.TrimSpace(k)
-			val, err := url.PathUnescape(strings.TrimSpace(val))
-			if !ok || k == "" || err != nil {
-				return c, fmt.Errorf("%s: want key=value pairs separated by commas, values percent-encoded", name)
-			}
-			c.headers[k] = val
+		var err error
+		if c.headers, err = parsePairs(name, v); err != nil {
+			return c, err
 		}
 	}
 	if v, name := lookup("TIMEOUT"); v != "" {
@@ -101,4 +95,21 @@ func readExporterConfig(getenv func(string) string) (exporterConfig, error) {
 		c.tls.Certificates = []tls.Certificate{pair}
 	}
 	return c, nil
+}
+
+// parsePairs reads the value v of variable name as OpenTelemetry writes
+// headers and resource attributes: key=value pairs separated by commas,
+// values percent-encoded.
+func parsePairs(name, v string) (map[string]string, error) {
+	pairs := map[string]string{}
+	for pair := range strings.SplitSeq(v, ",") {
+		k, val, ok := strings.Cut(pair, "=")
+		k = strings.TrimSpace(k)
+		val, err := url.PathUnescape(strings.TrimSpace(val))
+		if !ok || k == "" || err != nil {
+			return nil, fmt.Errorf("%s: want key=value pairs separated by commas, values percent-encoded", name)
+		}
+		pairs[k] = val
+	}
+	return pairs, nil
 }

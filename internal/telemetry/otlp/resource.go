@@ -1,9 +1,7 @@
 package otlp
 
 import (
-	"fmt"
 	"maps"
-	"net/url"
 	"slices"
 	"strings"
 )
@@ -15,15 +13,11 @@ import (
 func readResource(getenv func(string) string, version string) ([][2]string, error) {
 	attrs := map[string]string{"service.name": "otpd", "service.version": version}
 	if v := strings.TrimSpace(getenv("OTEL_RESOURCE_ATTRIBUTES")); v != "" {
-		for pair := range strings.SplitSeq(v, ",") {
-			k, val, ok := strings.Cut(pair, "=")
-			k = strings.TrimSpace(k)
-			val, err := url.PathUnescape(strings.TrimSpace(val))
-			if !ok || k == "" || err != nil {
-				return nil, fmt.Errorf("OTEL_RESOURCE_ATTRIBUTES: want key=value pairs separated by commas, values percent-encoded")
-			}
-			attrs[k] = val
+		pairs, err := parsePairs("OTEL_RESOURCE_ATTRIBUTES", v)
+		if err != nil {
+			return nil, err
 		}
+		maps.Copy(attrs, pairs)
 	}
 	if v := strings.TrimSpace(getenv("OTEL_SERVICE_NAME")); v != "" {
 		attrs["service.name"] = v // it wins over OTEL_RESOURCE_ATTRIBUTES

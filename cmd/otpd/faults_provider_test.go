@@ -254,3 +254,84 @@ func wantMessages(t *testing.T, base, key, id string, f fault) (skipped int) {
 	}
 	return skipped
 }
+
+// TestSlowProviderClaimsHandedBack: the only provider turns from fast to
+// timing out (its breaker set never to open) while one delivery worker
+// has claimed ahead for a fast provider. What waits too long in its queue
+// is handed back to the outbox, due at once with its claim's attempt
+// un-counted, rather than left to its 15 s lease: once the provider is
+// back every message is sent once, and every message's log has each of
+// its attempts, none missing.
+func TestSlowProviderClaimsHandedBack(t *testing.T) {
+	t.Parallel()
+	g := &twoGateways{accepted: map[string]int{}, requests: map[string]int{}}
+	srv := httptest.NewServer(g)
+	defer srv.Close()
+	cfg := writeConfig(t, fmt.Sprintf(`
+providers:
+  primary:
+    type: httpapi
+    channels: [sms]
+    url: %s/primary
+    timeout: 1s
+    body: '{"id": {{json .ID}}, "to": {{json .To}}, "text": {{json .Body}}}'
+    message_id: {json_path: id}
+    circuit_breaker: {failures: 1000000}
+routing:
+  channels: {sms: [primary]}
+`, srv.URL))
+	base, logs, _ := startServe(t, map[string]string{"OTPD_ADDR": "127.0.0.1:0", "OTPD_DATA_DIR": t.TempDir(),
+		"OTPD_ADMIN_TOKEN": testAdminToken, "OTPD_CONFIG": cfg, "OTPD_API_RATE_LIMIT": "1000000",
+		"OTPD_DELIVERY_WORKERS": "1"})
+	key := setupLiveApp(t, base)
+
+	// Fast first, so that the worker learns to claim ahead.
+	fast := startLoad(t, []string{base}, key)
+	waitFor(t, "20 sends", func() bool { return len(fast.sofar()) >= 20 })
+	all := fast.end()
+	waitFor(t, "them delivered", func() bool {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		return len(g.accepted) >= len(all)
+	})
+	g.fault.Store(int32(hang))
+	slow := startLoad(t, []string{base}, key)
+	waitFor(t, "a claim handed back", func() bool {
+		return strings.Contains(logs.String(), "claimed deliveries handed back unsent") &&
+			strings.Contains(logs.String(), "waited too long for a sender")
+	})
+	all = append(all, slow.end()...)
+	g.fault.Store(int32(healthy))
+
+	for _, id := range all {
+		var v map[string]any
+		waitFor(t, "verification "+id+" sent", func() bool {
+			_, res := call(t, "GET", base+"/v1/verifications/"+id, key, nil)
+			v = data(res)
+			return v["deliveryStatus"] != "queued"
+		})
+		if v["deliveryStatus"] != "sent" {
+			t.Errorf("verification %s ended %v (%v), want sent", id, v["deliveryStatus"], v["lastError"])
+		}
+		ms := list(t, base+"/v1/verifications/"+id+"/messages", key)
+		slices.SortFunc(ms, func(a, b map[string]any) int { return cmp.Compare(a["attempt"].(float64), b["attempt"].(float64)) })
+		for i, m := range ms {
+			last := i == len(ms)-1
+			if int(m["attempt"].(float64)) != i+1 || last != (m["status"] == "sent") {
+				t.Errorf("messages of %s = %v; want attempts 1, 2, … with none missing, the last sent", id, ms)
+				break
+			}
+		}
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.accepted) != len(all) {
+		t.Errorf("the gateway accepted %d messages, %d sends were acknowledged", len(g.accepted), len(all))
+	}
+	for id, n := range g.accepted {
+		if n != 1 {
+			t.Errorf("message %s accepted %d times, want once", id, n)
+		}
+	}
+	t.Logf("%d sends, %d requests, %d of them failed", len(all), g.requests["primary"], g.failed)
+}

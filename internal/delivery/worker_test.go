@@ -341,28 +341,38 @@ func TestSlowSendsClaimOnlyForFreeSenders(t *testing.T) {
 	})
 }
 
+// runStalled runs a worker with one sender over n messages of src for a
+// minute of fake time: 100 ms a send, but the send numbered stall takes
+// 9 s, so that what the worker claimed ahead for quick sends waits. It
+// checks that no message waited longer than MaxQueueWait (2 s) between
+// its claim and its send, and returns the sender and the worker's log.
+func runStalled(t *testing.T, src *fakeSource, n, stall int) (*fakeSender, *bytes.Buffer) {
+	t.Helper()
+	snd := &fakeSender{delayOf: func(i int) time.Duration {
+		if i == stall {
+			return 9 * time.Second
+		}
+		return 100 * time.Millisecond
+	}}
+	src.add(n)
+	logs := &bytes.Buffer{}
+	start(t, Config{Source: src, Sender: snd, Concurrency: 1, MaxQueueWait: 2 * time.Second,
+		PollInterval: time.Minute, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	time.Sleep(time.Minute)
+	synctest.Wait()
+	if got := longestWait(src, snd); got > 2*time.Second {
+		t.Errorf("a message waited %s between claim and send, want at most MaxQueueWait (2s)", got)
+	}
+	return snd, logs
+}
+
 func TestMessagesPastMaxQueueWaitAreHandedBack(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		// Quick sends let the worker claim ahead, then the provider
 		// stalls: what was claimed behind the stalled send waits too long,
 		// and goes back to the outbox, to be claimed again at once.
 		src := &fakeSource{}
-		snd := &fakeSender{delayOf: func(n int) time.Duration {
-			if n == 20 {
-				return 9 * time.Second
-			}
-			return 100 * time.Millisecond
-		}}
-		src.add(60)
-		var logs bytes.Buffer
-		start(t, Config{Source: src, Sender: snd, Concurrency: 1, MaxQueueWait: 2 * time.Second,
-			PollInterval: time.Minute, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
-		time.Sleep(time.Minute)
-		synctest.Wait()
-
-		if got := longestWait(src, snd); got > 2*time.Second {
-			t.Errorf("a message waited %s between claim and send, want at most MaxQueueWait (2s)", got)
-		}
+		snd, logs := runStalled(t, src, 60, 20)
 		released := src.releasedIDs()
 		if len(released) == 0 {
 			t.Fatal("nothing was handed back behind a stalled send")
@@ -388,22 +398,7 @@ func TestMessagesPastMaxQueueWaitAreHandedBack(t *testing.T) {
 func TestHandBackFailureLeavesMessagesToTheirLease(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		src := &fakeSource{releaseFn: func() error { return errors.New("database is locked") }}
-		snd := &fakeSender{delayOf: func(n int) time.Duration {
-			if n == 5 {
-				return 9 * time.Second
-			}
-			return 100 * time.Millisecond
-		}}
-		src.add(30)
-		var logs bytes.Buffer
-		start(t, Config{Source: src, Sender: snd, Concurrency: 1, MaxQueueWait: 2 * time.Second,
-			PollInterval: time.Minute, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
-		time.Sleep(time.Minute)
-		synctest.Wait()
-
-		if got := longestWait(src, snd); got > 2*time.Second {
-			t.Errorf("a message waited %s between claim and send, want at most MaxQueueWait (2s)", got)
-		}
+		snd, logs := runStalled(t, src, 30, 5)
 		if !strings.Contains(logs.String(), "left to their lease") || !strings.Contains(logs.String(), "database is locked") {
 			t.Errorf("log %q does not say the hand-back failed and why", logs.String())
 		}

@@ -85,6 +85,22 @@ const (
 	faultDeliveryWorkers = 4
 )
 
+// wantEachOnce checks that the gateways accepted one message for each of
+// the sends, and each once.
+func (g *twoGateways) wantEachOnce(t *testing.T, sends []string) {
+	t.Helper()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.accepted) != len(sends) {
+		t.Errorf("the gateways accepted %d messages, %d sends were acknowledged", len(g.accepted), len(sends))
+	}
+	for id, n := range g.accepted {
+		if n != 1 {
+			t.Errorf("message %s accepted %d times, want once", id, n)
+		}
+	}
+}
+
 // TestProviderFaultsFailOver sends SMS under load while the first of two
 // providers answers 500s, then times out, then closes its connections,
 // and once more after it recovers. Every acknowledged send ends sent,
@@ -169,16 +185,9 @@ routing:
 			t.Errorf("during %s no attempt was skipped by the primary's open breaker: every send waited for the primary", f)
 		}
 	}
+	g.wantEachOnce(t, all)
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if len(g.accepted) != len(all) {
-		t.Errorf("the gateways accepted %d messages, %d sends were acknowledged", len(g.accepted), len(all))
-	}
-	for id, n := range g.accepted {
-		if n != 1 {
-			t.Errorf("message %s accepted %d times, want once", id, n)
-		}
-	}
 	t.Logf("%d sends in all: primary %d requests, backup %d", len(all), g.requests["primary"], g.requests["backup"])
 }
 
@@ -322,15 +331,8 @@ routing:
 			}
 		}
 	}
+	g.wantEachOnce(t, all)
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if len(g.accepted) != len(all) {
-		t.Errorf("the gateway accepted %d messages, %d sends were acknowledged", len(g.accepted), len(all))
-	}
-	for id, n := range g.accepted {
-		if n != 1 {
-			t.Errorf("message %s accepted %d times, want once", id, n)
-		}
-	}
 	t.Logf("%d sends, %d requests, %d of them failed", len(all), g.requests["primary"], g.failed)
 }

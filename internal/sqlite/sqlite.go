@@ -147,6 +147,25 @@ var dialect = sqlstore.Dialect{
 		return errors.As(err, &e) &&
 			(e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
 	},
+	IsUnavailable: isUnavailable,
+}
+
+// isUnavailable reports SQLite's errors that mean the file cannot serve
+// now, whatever the statement: the disk (or max_page_count) is full, the
+// disk failed to read or write, another process held the lock past
+// busy_timeout, the file became read-only or could not be opened.
+// Extended codes carry the primary code in their low byte.
+func isUnavailable(err error) bool {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	switch e.Code() & 0xff {
+	case sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED,
+		sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_NOMEM:
+		return true
+	}
+	return false
 }
 
 // filePath turns the forms Open accepts into an absolute file path.

@@ -6,13 +6,13 @@ import (
 	"io"
 	"os"
 
-	"github.com/otpd/otpd/internal/otp"
 	"github.com/otpd/otpd/internal/postgres"
 	"github.com/otpd/otpd/internal/sqlite"
+	"github.com/otpd/otpd/internal/sqlstore"
 )
 
 // openStore opens (and migrates) the database the configuration names.
-func openStore(ctx context.Context, cfg config) (otp.Store, error) {
+func openStore(ctx context.Context, cfg config) (*sqlstore.Store, error) {
 	if isPostgres(cfg.DatabaseURL) {
 		s, err := postgres.Open(ctx, cfg.DatabaseURL)
 		if err != nil {

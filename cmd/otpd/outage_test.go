@@ -246,8 +246,8 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 	if n := strings.Count(logs, `"msg":"database available again"`); n != 1 {
 		t.Errorf("%d \"database available again\" lines, want 1", n)
 	}
-	t.Logf("PostgreSQL restart: %d requests, %d answered 503 in %v down; first 201 %v after the server was back; %d acknowledged creates all kept",
-		len(outcomes), refused, restarted.Sub(stopped).Round(time.Millisecond), recovered.Round(time.Millisecond), acked)
+	t.Logf("PostgreSQL restart: %d requests, %d answered 503 in %v down, the slowest in %v; first 201 %v after the server was back; %d acknowledged creates all kept",
+		len(outcomes), refused, restarted.Sub(stopped).Round(time.Millisecond), slowestOf(outcomes).Round(time.Millisecond), recovered.Round(time.Millisecond), acked)
 }
 
 // A frozen PostgreSQL (SIGSTOP): requests end with 503 within the request

@@ -132,6 +132,19 @@ func (l *load) waitFor(what string, cond func([]outcome) bool) {
 	}
 }
 
+// after runs fault, waits until n answers of status came after it, and
+// returns when fault ended.
+func (l *load) after(fault func(), status, n int, what string) time.Time {
+	l.t.Helper()
+	l.mu.Lock()
+	mark := len(l.outcomes)
+	l.mu.Unlock()
+	fault()
+	at := time.Now()
+	l.waitFor(what, func(os []outcome) bool { return count(os, mark, status) >= n })
+	return at
+}
+
 func (l *load) halt() []outcome {
 	close(l.stop)
 	l.wg.Wait()
@@ -177,6 +190,22 @@ func getStatus(t *testing.T, url string) int {
 	return res.StatusCode
 }
 
+// startOutage runs otpd on a PostgreSQL cluster of the test's own, with
+// an application, and load on it once n creates succeeded.
+func startOutage(t *testing.T, creates int) (pg *privatePostgres, url, key string, stderr *syncBuffer, l *load) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("runs a PostgreSQL cluster of its own")
+	}
+	pg = startPrivatePostgres(t)
+	url, stderr, stop := startServe(t, outageEnv(t, pg))
+	t.Cleanup(func() { stop() })
+	key = setupApp(t, url)
+	l = startLoad(t, url, key, 4)
+	l.waitFor("creates before the fault", func(os []outcome) bool { return count(os, 0, 201) >= creates })
+	return pg, url, key, stderr, l
+}
+
 func outageEnv(t *testing.T, pg *privatePostgres) map[string]string {
 	return map[string]string{"OTPD_ADDR": "127.0.0.1:0", "OTPD_DATA_DIR": t.TempDir(), "OTPD_DATABASE_URL": pg.URL(),
 		"OTPD_ADMIN_TOKEN": testAdminToken, "OTPD_API_RATE_LIMIT": "1000000",
@@ -188,34 +217,15 @@ func outageEnv(t *testing.T, pg *privatePostgres) map[string]string {
 // outage is logged once each way, otpd recovers by itself when the
 // server is back, and every create that got 201 is in the database.
 func TestPostgresRestartUnderLoad(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs a PostgreSQL cluster of its own")
-	}
-	pg := startPrivatePostgres(t)
-	url, stderr, stop := startServe(t, outageEnv(t, pg))
-	defer stop()
-	key := setupApp(t, url)
-
-	l := startLoad(t, url, key, 4)
-	l.waitFor("50 creates before the restart", func(os []outcome) bool { return count(os, 0, 201) >= 50 })
-	pg.stop()
-	stopped := time.Now()
-	l.mu.Lock()
-	mark := len(l.outcomes)
-	l.mu.Unlock()
-	l.waitFor("30 refusals while PostgreSQL is down", func(os []outcome) bool { return count(os, mark, 503) >= 30 })
+	pg, url, key, stderr, l := startOutage(t, 50)
+	stopped := l.after(pg.stop, 503, 30, "30 refusals while PostgreSQL is down")
 	if st := getStatus(t, url+"/v1/ready"); st != 503 {
 		t.Errorf("/v1/ready with PostgreSQL down: %d, want 503", st)
 	}
 	if st := getStatus(t, url+"/v1/health"); st != 200 {
 		t.Errorf("/v1/health with PostgreSQL down: %d, want 200 (liveness)", st)
 	}
-	pg.start()
-	restarted := time.Now()
-	l.mu.Lock()
-	mark = len(l.outcomes)
-	l.mu.Unlock()
-	l.waitFor("50 creates after the restart", func(os []outcome) bool { return count(os, mark, 201) >= 50 })
+	restarted := l.after(pg.start, 201, 50, "50 creates after the restart")
 	outcomes := l.halt()
 	if st := getStatus(t, url+"/v1/ready"); st != 200 {
 		t.Errorf("/v1/ready after the restart: %d, want 200", st)
@@ -256,28 +266,9 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 // README tells clients to: each ends as one verification, and the test
 // reports how many the database had committed despite the 503.
 func TestFrozenPostgresAnswersWithinTheRequestTimeout(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs a PostgreSQL cluster of its own")
-	}
-	pg := startPrivatePostgres(t)
-	url, _, stop := startServe(t, outageEnv(t, pg))
-	defer stop()
-	key := setupApp(t, url)
-
-	l := startLoad(t, url, key, 4)
-	l.waitFor("20 creates before the freeze", func(os []outcome) bool { return count(os, 0, 201) >= 20 })
-	pg.signal(syscall.SIGSTOP)
-	frozen := time.Now()
-	l.mu.Lock()
-	mark := len(l.outcomes)
-	l.mu.Unlock()
-	l.waitFor("8 refusals while PostgreSQL is frozen", func(os []outcome) bool { return count(os, mark, 503) >= 8 })
-	pg.signal(syscall.SIGCONT)
-	thawed := time.Now()
-	l.mu.Lock()
-	mark = len(l.outcomes)
-	l.mu.Unlock()
-	l.waitFor("20 creates after the thaw", func(os []outcome) bool { return count(os, mark, 201) >= 20 })
+	pg, url, key, _, l := startOutage(t, 20)
+	frozen := l.after(func() { pg.signal(syscall.SIGSTOP) }, 503, 8, "8 refusals while PostgreSQL is frozen")
+	thawed := l.after(func() { pg.signal(syscall.SIGCONT) }, 201, 20, "20 creates after the thaw")
 	outcomes := l.halt()
 	checkOutcomes(t, outcomes)
 

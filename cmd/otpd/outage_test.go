@@ -249,12 +249,14 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 			}
 		}
 	}
+	// Once each way, not once a request. While pg_ctl stops the server,
+	// a backend not yet ended may still answer between two that are: that
+	// is two short outages, logged as such, so up to 3 are allowed.
 	logs := stderr.String()
-	if n := strings.Count(logs, `"msg":"database unavailable"`); n != 1 {
-		t.Errorf("%d \"database unavailable\" lines, want 1:\n%s", n, logs)
-	}
-	if n := strings.Count(logs, `"msg":"database available again"`); n != 1 {
-		t.Errorf("%d \"database available again\" lines, want 1", n)
+	down, up := strings.Count(logs, `"msg":"database unavailable"`), strings.Count(logs, `"msg":"database available again"`)
+	if down < 1 || down > 3 || up != down {
+		t.Errorf("%d \"database unavailable\" and %d \"database available again\" lines for %d refusals; want 1 to 3 of each, as many of one as of the other:\n%s",
+			down, up, refused, logs)
 	}
 	t.Logf("PostgreSQL restart: %d requests, %d answered 503 in %v down, the slowest in %v; first 201 %v after the server was back; %d acknowledged creates all kept",
 		len(outcomes), refused, restarted.Sub(stopped).Round(time.Millisecond), slowestOf(outcomes).Round(time.Millisecond), recovered.Round(time.Millisecond), acked)

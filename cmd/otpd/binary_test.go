@@ -36,7 +36,11 @@ func otpdBinary(t *testing.T) string {
 	t.Helper()
 	built.once.Do(func() {
 		path := filepath.Join(built.dir, "otpd")
-		if out, err := exec.Command("go", "build", "-o", path, ".").CombinedOutput(); err != nil {
+		// The Dockerfile's flags (TestDockerfile builds with them too), so
+		// that CI compiles otpd's packages once for both binaries.
+		cmd := exec.Command("go", "build", "-trimpath", "-o", path, ".")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
 			built.err = fmt.Errorf("%v\n%s", err, out)
 			return
 		}

@@ -2,9 +2,9 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"testing"
 
+	"github.com/otpd/otpd/client"
 	"github.com/otpd/otpd/internal/otp"
 	"github.com/otpd/otpd/internal/postgres/pgtest"
 )
@@ -14,13 +14,7 @@ import (
 // both allows exactly 10 sends, and a client address's limit of 3 an
 // hour allows 3 whichever instance the sends reach.
 func TestBudgetsAcrossInstances(t *testing.T) {
-	redisURL := os.Getenv("OTPD_TEST_REDIS_URL")
-	if redisURL == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("OTPD_TEST_REDIS_URL is not set under CI")
-		}
-		t.Skip("OTPD_TEST_REDIS_URL is not set; skipping the two-instance test (e.g. redis://127.0.0.1:6379/0)")
-	}
+	redisURL := testRedisURL(t)
 	db := pgtest.NewSchema(t)
 	key := otp.GenerateServerKey()
 	var bases [2]string
@@ -35,14 +29,15 @@ func TestBudgetsAcrossInstances(t *testing.T) {
 
 	sent, refused := 0, 0
 	for i := range 20 {
-		st, res := call(t, "POST", bases[i%2]+"/v1/verifications", apiKey, map[string]any{"to": fmt.Sprintf("+1415555%04d", 3000+i), "channel": "sms"})
+		instance := client.New(bases[i%2], apiKey)
+		_, err := instance.CreateVerification(t.Context(), client.CreateVerificationRequest{To: fmt.Sprintf("+1415555%04d", 3000+i), Channel: client.SMS})
 		switch {
-		case st == 201:
+		case err == nil:
 			sent++
-		case st == 429 && errCode(res) == "SEND_BUDGET_EXCEEDED":
+		case client.IsCode(err, "SEND_BUDGET_EXCEEDED"):
 			refused++
 		default:
-			t.Fatalf("send %d through instance %d: %d %v", i, i%2, st, res)
+			t.Fatalf("send %d through instance %d: %v", i, i%2, err)
 		}
 	}
 	if sent != 10 || refused != 10 {
@@ -62,20 +57,15 @@ func TestBudgetsAcrossInstances(t *testing.T) {
 	}
 	sent = 0
 	for i := range 8 {
-		st, res := call(t, "POST", bases[i%2]+"/v1/verifications", apiKey, map[string]any{"to": fmt.Sprintf("+1415555%04d", 4000+i), "channel": "sms", "remoteIp": "192.0.2.44"})
-		if st == 201 {
+		instance := client.New(bases[i%2], apiKey)
+		_, err := instance.CreateVerification(t.Context(), client.CreateVerificationRequest{To: fmt.Sprintf("+1415555%04d", 4000+i), Channel: client.SMS, RemoteIP: "192.0.2.44"})
+		if err == nil {
 			sent++
-		} else if st != 429 || errCode(res) != "SEND_BUDGET_EXCEEDED" {
-			t.Fatalf("send %d from the address: %d %v", i, st, res)
+		} else if !client.IsCode(err, "SEND_BUDGET_EXCEEDED") {
+			t.Fatalf("send %d from the address: %v", i, err)
 		}
 	}
 	if sent != 3 {
 		t.Errorf("8 sends from one address over two instances with a limit of 3 an hour: %d sent, want 3", sent)
 	}
-}
-
-func errCode(res map[string]any) string {
-	e, _ := res["error"].(map[string]any)
-	c, _ := e["code"].(string)
-	return c
 }

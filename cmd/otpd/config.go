@@ -36,7 +36,10 @@ type config struct {
 	DeliveryWorkers   int    // OTPD_DELIVERY_WORKERS
 	LogFormat         string // OTPD_LOG_FORMAT: text or json
 	DebugAddr         string // OTPD_DEBUG_ADDR: pprof listener, off when empty
-	ConfigFile        string // OTPD_CONFIG: providers, routing and prices; console delivery when empty
+	// MetricsAddr (OTPD_METRICS_ADDR) moves GET /metrics from the main
+	// port to a listener of its own; empty serves it on the main port.
+	MetricsAddr string
+	ConfigFile  string // OTPD_CONFIG: providers, routing and prices; console delivery when empty
 	// WebhookAllowPrivate (OTPD_WEBHOOK_ALLOW_PRIVATE=1) lets webhook
 	// endpoints be private or loopback addresses, for development.
 	WebhookAllowPrivate bool
@@ -95,6 +98,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		DeliveryWorkers:   16,
 		LogFormat:         or(getenv("OTPD_LOG_FORMAT"), "text"),
 		DebugAddr:         getenv("OTPD_DEBUG_ADDR"),
+		MetricsAddr:       strings.TrimSpace(getenv("OTPD_METRICS_ADDR")),
 		ConfigFile:        getenv("OTPD_CONFIG"),
 		OIDCIssuer:        strings.TrimSpace(getenv("OTPD_OIDC_ISSUER")),
 		OIDCAudience:      strings.TrimSpace(getenv("OTPD_OIDC_AUDIENCE")),

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -8,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/otpd/otpd/client"
 	"github.com/otpd/otpd/internal/provider/telegram/telegramtest"
 	"github.com/otpd/otpd/internal/provider/twilio/twiliotest"
 )
@@ -64,25 +66,28 @@ prices:
 		"OTPD_CONFIG": path, "TWILIO_TOKEN": fake.AuthToken}
 	base, _, _ := startServe(t, env)
 	key := setupLiveApp(t, base)
+	otpd := client.New(base, key)
 
-	st, res := call(t, "POST", base+"/v1/verifications", key, map[string]any{"to": "+1 415 555 2671", "channel": "sms"})
-	if st != 201 {
-		t.Fatalf("create: %d %v", st, res)
+	created, err := otpd.CreateVerification(t.Context(), client.CreateVerificationRequest{To: "+1 415 555 2671", Channel: client.SMS})
+	if err != nil {
+		t.Fatalf("create: %v", err)
 	}
-	id := data(res)["id"].(string)
+	id := created.ID
 	waitFor(t, "the message at Twilio", func() bool { return len(fake.Messages()) == 1 })
 	m := fake.Messages()[0]
 	if m.To != "+14155552671" || m.From != "+15005550006" || !strings.Contains(m.Body, "Acme") {
 		t.Errorf("Twilio got %+v, want an SMS to +14155552671 from the configured number naming the app", m)
 	}
-	var v map[string]any
+	var v *client.Verification
 	waitFor(t, "deliveryStatus sent", func() bool {
-		_, r := call(t, "GET", base+"/v1/verifications/"+id, key, nil)
-		v = data(r)
-		return v["deliveryStatus"] == "sent"
+		v, err = otpd.GetVerification(t.Context(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v.DeliveryStatus == "sent"
 	})
-	if cost, _ := v["cost"].(map[string]any); cost["amount"] != "0.0079" || cost["currency"] != "USD" {
-		t.Errorf("cost = %v, want 0.0079 USD", v["cost"])
+	if v.Cost == nil || *v.Cost != (client.Money{Amount: "0.0079", Currency: "USD"}) {
+		t.Errorf("cost = %+v, want 0.0079 USD", v.Cost)
 	}
 
 	// Twilio reports the delivery to the callback URL, signed.
@@ -94,20 +99,19 @@ prices:
 	if st, err := fake.SendStatusCallback(cb, fake.MessageStatus(m, "delivered", 0)); err != nil || st/100 != 2 {
 		t.Fatalf("signed callback: %d %v, want 2xx", st, err)
 	}
-	_, r := call(t, "GET", base+"/v1/verifications/"+id, key, nil)
-	if v := data(r); v["deliveryStatus"] != "delivered" || v["deliveredAt"] == nil {
-		t.Errorf("after the callback: %v, want delivered", v)
+	if v, err := otpd.GetVerification(t.Context(), id); err != nil || v.DeliveryStatus != "delivered" || v.DeliveredAt == nil {
+		t.Errorf("after the callback: %+v, %v, want delivered", v, err)
 	}
-	_, r = call(t, "GET", base+"/v1/verifications/"+id+"/messages", key, nil)
-	if l, _ := r["data"].([]any); len(l) != 1 || l[0].(map[string]any)["provider"] != "twilio-us" ||
-		l[0].(map[string]any)["providerMessageId"] != m.SID || l[0].(map[string]any)["status"] != "delivered" {
-		t.Errorf("messages = %v, want one delivered through twilio-us with Twilio's sid", r)
+	msgs, err := otpd.Messages(t.Context(), id)
+	if err != nil || len(msgs) != 1 || msgs[0].Provider != "twilio-us" || msgs[0].ProviderMessageID != m.SID || msgs[0].Status != "delivered" {
+		t.Errorf("messages = %+v, %v, want one delivered through twilio-us with Twilio's sid", msgs, err)
 	}
 
 	// Email has no provider here: refused at once.
-	st, res = call(t, "POST", base+"/v1/verifications", key, map[string]any{"to": "a@example.com", "channel": "email"})
-	if st != 400 || !strings.Contains(fmt.Sprint(res), "no provider is configured for channel email") {
-		t.Errorf("email without a provider: %d %v, want 400 channel_unavailable", st, res)
+	_, err = otpd.CreateVerification(t.Context(), client.CreateVerificationRequest{To: "a@example.com", Channel: client.Email})
+	var e *client.Error
+	if !errors.As(err, &e) || e.StatusCode != 400 || !strings.Contains(e.Message, "no provider is configured for channel email") {
+		t.Errorf("email without a provider: %v, want 400 channel_unavailable", err)
 	}
 }
 
@@ -159,9 +163,8 @@ routing:
 	if res.StatusCode != 200 {
 		t.Fatalf("webhook: %d, want 200", res.StatusCode)
 	}
-	st, v := call(t, "POST", base+"/v1/verifications", key, map[string]any{"to": "+14155552671", "channel": "telegram"})
-	if st != 201 {
-		t.Fatalf("create: %d %v", st, v)
+	if _, err := client.New(base, key).CreateVerification(t.Context(), client.CreateVerificationRequest{To: "+14155552671", Channel: client.Telegram}); err != nil {
+		t.Fatalf("create: %v", err)
 	}
 	waitFor(t, "the code in the linked chat", func() bool {
 		for _, m := range bot.Messages() {

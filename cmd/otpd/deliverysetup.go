@@ -28,7 +28,7 @@ type deliverySetup struct {
 func newDeliverySetup(fc *fileConfig, env providerEnv) (*deliverySetup, error) {
 	if fc == nil {
 		env.Logger.Warn(consoleprovider.Warning)
-		return &deliverySetup{sender: consoleprovider.New(env.Logger),
+		return &deliverySetup{sender: delivery.ObservedSender("console", consoleprovider.New(env.Logger), env.Observe),
 			catalog: []otp.ProviderInfo{{Name: "console", Type: "console", Channels: otp.Channels}}}, nil
 	}
 	providers, err := buildProviders(fc, env)
@@ -37,7 +37,7 @@ func newDeliverySetup(fc *fileConfig, env providerEnv) (*deliverySetup, error) {
 	}
 	routed := map[string]delivery.Provider{}
 	for name, p := range providers {
-		routed[name] = p
+		routed[name] = delivery.Observed(name, p, env.Observe)
 		if p.Type == "console" {
 			env.Logger.Warn(consoleprovider.Warning, "provider", name)
 		}

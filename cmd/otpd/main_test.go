@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/otpd/otpd/client"
 	"github.com/otpd/otpd/internal/sqlite/sqlitetest"
 )
 
@@ -160,15 +161,19 @@ func setupApp(t *testing.T, url string) string {
 // bound only ends a broken run.
 func waitCode(t *testing.T, url, key, to string) string {
 	t.Helper()
+	c := client.New(url, key)
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
-		_, res := call(t, "GET", url+"/v1/test/messages?to="+strings.ReplaceAll(to, "+", "%2B"), key, nil)
-		if l, _ := res["data"].([]any); len(l) > 0 {
-			return l[0].(map[string]any)["code"].(string)
+		inbox, err := c.TestMessages(t.Context(), to)
+		if err != nil {
+			t.Fatalf("test inbox of %s: %v", to, err)
+		}
+		if len(inbox) > 0 {
+			return inbox[0].Code
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatalf("no message for %s within 10 s", to)
+	t.Fatalf("no message for %s within 60 s", to)
 	return ""
 }
 
@@ -186,15 +191,14 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 
 	key := setupApp(t, url)
-	st, v := call(t, "POST", url+"/v1/verifications", key, map[string]any{"to": "+1 415 555 2671", "channel": "sms"})
-	if st != 201 {
-		t.Fatalf("send: %d %v", st, v)
+	otpd := client.New(url, key)
+	v, err := otpd.CreateVerification(t.Context(), client.CreateVerificationRequest{To: "+1 415 555 2671", Channel: client.SMS})
+	if err != nil {
+		t.Fatalf("send: %v", err)
 	}
-	id := data(v)["id"].(string)
 	code := waitCode(t, url, key, "+14155552671")
-	st, c := call(t, "POST", url+"/v1/verifications/"+id+"/check", key, map[string]any{"code": code})
-	if st != 200 || data(c)["valid"] != true {
-		t.Fatalf("check: %d %v", st, c)
+	if c, err := otpd.Check(t.Context(), v.ID, code); err != nil || !c.Valid {
+		t.Fatalf("check: %+v, %v", c, err)
 	}
 
 	// A restart keeps every verification.
@@ -202,9 +206,9 @@ func TestServeEndToEnd(t *testing.T) {
 		t.Fatalf("serve returned %v after shutdown", err)
 	}
 	url, _, _ = startServe(t, env)
-	st, got := call(t, "GET", url+"/v1/verifications/"+id, key, nil)
-	if st != 200 || data(got)["status"] != "verified" {
-		t.Errorf("after restart: %d %v", st, got)
+	got, err := client.New(url, key).GetVerification(t.Context(), v.ID)
+	if err != nil || got.Status != "verified" {
+		t.Errorf("after restart: %+v, %v", got, err)
 	}
 }
 

@@ -38,7 +38,7 @@ type outcome struct {
 
 // load sends creates, each followed by a check of a wrong code, from
 // several goroutines until stopped, and keeps every outcome.
-type load struct {
+type outageLoad struct {
 	t        *testing.T
 	url, key string
 	client   *http.Client
@@ -51,8 +51,8 @@ type load struct {
 	changed  chan struct{} // a value after each outcome
 }
 
-func startLoad(t *testing.T, url, key string, workers int) *load {
-	l := &load{t: t, url: url, key: key, stop: make(chan struct{}), changed: make(chan struct{}, 1),
+func startOutageLoad(t *testing.T, url, key string, workers int) *outageLoad {
+	l := &outageLoad{t: t, url: url, key: key, stop: make(chan struct{}), changed: make(chan struct{}, 1),
 		// No keep-alive pool to the test server is needed, but the
 		// client must never be the one to time out first.
 		client: &http.Client{Timeout: slowest + 10*time.Second}}
@@ -76,7 +76,7 @@ func startLoad(t *testing.T, url, key string, workers int) *load {
 	return l
 }
 
-func (l *load) send(op, path, idemKey string, body any) outcome {
+func (l *outageLoad) send(op, path, idemKey string, body any) outcome {
 	b, _ := json.Marshal(body)
 	req, _ := http.NewRequest("POST", l.url+path, bytes.NewReader(b))
 	req.Header.Set("Authorization", "Bearer "+l.key)
@@ -111,7 +111,7 @@ func (l *load) send(op, path, idemKey string, body any) outcome {
 
 // waitFor blocks until cond holds of the outcomes so far; the minute's
 // bound only ends a broken run.
-func (l *load) waitFor(what string, cond func([]outcome) bool) {
+func (l *outageLoad) waitFor(what string, cond func([]outcome) bool) {
 	l.t.Helper()
 	deadline := time.After(time.Minute)
 	for {
@@ -134,7 +134,7 @@ func (l *load) waitFor(what string, cond func([]outcome) bool) {
 
 // after runs fault, waits until n answers of status came after it, and
 // returns when fault ended.
-func (l *load) after(fault func(), status, n int, what string) time.Time {
+func (l *outageLoad) after(fault func(), status, n int, what string) time.Time {
 	l.t.Helper()
 	l.mu.Lock()
 	mark := len(l.outcomes)
@@ -145,7 +145,7 @@ func (l *load) after(fault func(), status, n int, what string) time.Time {
 	return at
 }
 
-func (l *load) halt() []outcome {
+func (l *outageLoad) halt() []outcome {
 	close(l.stop)
 	l.wg.Wait()
 	l.mu.Lock()
@@ -192,7 +192,7 @@ func getStatus(t *testing.T, url string) int {
 
 // startOutage runs otpd on a PostgreSQL cluster of the test's own, with
 // an application, and load on it once n creates succeeded.
-func startOutage(t *testing.T, creates int) (pg *privatePostgres, url, key string, stderr *syncBuffer, l *load) {
+func startOutage(t *testing.T, creates int) (pg *privatePostgres, url, key string, stderr *syncBuffer, l *outageLoad) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("runs a PostgreSQL cluster of its own")
@@ -201,7 +201,7 @@ func startOutage(t *testing.T, creates int) (pg *privatePostgres, url, key strin
 	url, stderr, stop := startServe(t, outageEnv(t, pg))
 	t.Cleanup(func() { stop() })
 	key = setupApp(t, url)
-	l = startLoad(t, url, key, 4)
+	l = startOutageLoad(t, url, key, 4)
 	l.waitFor("creates before the fault", func(os []outcome) bool { return count(os, 0, 201) >= creates })
 	return pg, url, key, stderr, l
 }

@@ -47,6 +47,8 @@ type providerEnv struct {
 	Receipts otp.ReceiptSink
 	Logger   *slog.Logger
 	Chats    chatDirectory // nil where no chats are linked (providers check)
+	// Observe hears of every send to a provider (metrics); nil for none.
+	Observe delivery.SendObserver
 }
 
 // chatDirectory keeps the chats people link to their phone number

@@ -22,10 +22,14 @@ Usage:
                               (OTPD_SECRET_KEY_PREVIOUS: the key being replaced); prints counts
   otpd providers check        validate OTPD_CONFIG and check each provider's reachability and credentials
   otpd bench [flags]          drive a running server and report requests/s and latency
+  otpd health [-url URL]      ask the server on OTPD_ADDR for /v1/health; exits 1 unless it answers 200
+  otpd config example         print a commented example configuration: every environment variable
+                              and the OTPD_CONFIG file (providers, routing, prices, captcha)
 
 Environment: OTPD_ADDR, OTPD_DATA_DIR, OTPD_DATABASE_URL, OTPD_SECRET_KEY,
 OTPD_SECRET_KEY_PREVIOUS, OTPD_ADMIN_TOKEN, OTPD_REDIS_URL, OTPD_API_RATE_LIMIT, OTPD_DELIVERY_WORKERS,
-OTPD_LOG_FORMAT, OTPD_REQUEST_TIMEOUT, OTPD_CONFIG (providers, routing, prices). See README.md.
+OTPD_LOG_FORMAT, OTPD_REQUEST_TIMEOUT, OTPD_CONFIG (providers, routing, prices); all of them: otpd config example.
+See README.md.
 `
 
 // run is otpd's real main: it takes its environment as arguments so tests
@@ -45,6 +49,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	case "bench":
 		return runBench(ctx, rest, getenv, stdout, stderr)
+	case "config":
+		return configCommand(rest, stdout)
 	}
 	cfg, err := loadConfig(getenv)
 	if err != nil {
@@ -64,6 +70,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return keysCommand(ctx, cfg, rest, stdout, stderr)
 	case "providers":
 		return providersCommand(ctx, cfg, getenv, rest, stdout)
+	case "health":
+		return healthCommand(ctx, cfg, rest, stdout, stderr)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", cmd)

@@ -17,6 +17,7 @@ import (
 	"github.com/otpd/otpd/internal/api"
 	"github.com/otpd/otpd/internal/delivery"
 	"github.com/otpd/otpd/internal/httpjson"
+	"github.com/otpd/otpd/internal/metrics"
 	"github.com/otpd/otpd/internal/otp"
 	"github.com/otpd/otpd/internal/ratelimit"
 	"github.com/otpd/otpd/internal/version"
@@ -62,7 +63,7 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      writeTimeout,
 		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    httpjson.ServerMaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	// Closing the server last is right on every path: until the real
@@ -84,8 +85,10 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 	}
 	defer store.Close()
 	store.SetLogger(logger)
+	meter := metrics.New()
+	store.ObserveCommits(meter.StoreCommit)
 
-	limiter, closeLimiter, err := newLimiter(ctx, cfg)
+	limiter, closeLimiter, err := newLimiter(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
@@ -96,6 +99,7 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 		Receipts: otp.ReceiptFunc(func(ctx context.Context, r otp.Receipt) error { return svc.RecordReceipt(ctx, r) }),
 		Logger:   logger,
 		Chats:    lateChats{&svc},
+		Observe:  meter.ProviderSend,
 	})
 	if err != nil {
 		return err
@@ -113,6 +117,7 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 		Providers:   d.catalog,
 		Identities:  identities,
 		Logger:      logger,
+		Metrics:     meter,
 		// An open sign-up cannot turn into unlimited sending.
 		DefaultDailySends: cfg.DefaultDailySends,
 		Limits: otp.Limits{
@@ -128,23 +133,32 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 	if err := cfg.checkServerKey(ctx, svc); err != nil {
 		return err
 	}
+	meter.WatchQueues(svc.QueueStats)
 	sender := d.sender
 	worker := delivery.NewWorker(delivery.Config{
 		Source: svc, Sender: sender, Concurrency: cfg.DeliveryWorkers, Logger: logger,
 	})
 	svc.SetNotify(worker.Wake)
 
+	dialects := newDialects(svc, logger)
 	apiHandler, err := api.New(api.Config{Service: svc, AdminTokenHash: adminHash, Logger: logger, Version: version.String(), OpenSignup: cfg.OpenSignup,
-		Dialects:    newDialects(svc, logger),
+		Dialects:    dialects,
 		ReadyChecks: []api.ReadyCheck{{Name: "database", Check: store.Ping}, phases.shutdownCheck()}})
 	if err != nil {
 		return err
 	}
 	flow := widget.New(widget.Config{Service: svc, Logger: logger, CaptchaURLs: captchaWidgetURLs(fc)})
 	// The client's address is found once, here, for every route
-	// (OTPD_TRUSTED_PROXIES).
-	// Every request, of every API, ends by OTPD_REQUEST_TIMEOUT.
-	handler := httpjson.WithDeadline(cfg.RequestTimeout, httpjson.WithClientIP(cfg.TrustedProxies, d.withCallbacks(apiHandler, flow)))
+	// (OTPD_TRUSTED_PROXIES). Headers over httpjson.MaxHeaderBytes are
+	// refused in JSON, below the server's own plain-text limit. Every
+	// request, of every API, ends by OTPD_REQUEST_TIMEOUT.
+	handler := httpjson.WithDeadline(cfg.RequestTimeout, httpjson.LimitHeaders(httpjson.MaxHeaderBytes,
+		httpjson.WithClientIP(cfg.TrustedProxies, withMetrics(meter, cfg, dialects, d.withCallbacks(apiHandler, flow)))))
+	stopMetrics, err := serveMetrics(meter, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 
 	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
@@ -310,21 +324,23 @@ func logBackground(logger *slog.Logger, task string, err error) {
 }
 
 // newLimiter is the in-memory limiter, or the Redis one when OTPD_REDIS_URL
-// is set so that several instances share their counters.
-func newLimiter(ctx context.Context, cfg config) (otp.Limiter, func() error, error) {
+// is set so that several instances share their counters. Redis may be down,
+// even at start: the limiter then decides per instance until it returns
+// (ratelimit.Fallback), so an outage of Redis is not one of otpd.
+func newLimiter(ctx context.Context, cfg config, logger *slog.Logger) (otp.Limiter, func() error, error) {
 	if cfg.RedisURL == "" {
 		return ratelimit.NewMemory(nil), func() error { return nil }, nil
 	}
-	opts, err := redis.ParseURL(cfg.RedisURL)
+	opts, err := ratelimit.ClientOptions(cfg.RedisURL)
 	if err != nil {
 		return nil, nil, fmt.Errorf("OTPD_REDIS_URL: %w", err)
 	}
 	client := redis.NewClient(opts)
+	limiter := ratelimit.NewFallback(ratelimit.NewRedis(client), logger, nil)
 	if err := client.Ping(ctx).Err(); err != nil {
-		client.Close()
-		return nil, nil, fmt.Errorf("redis at OTPD_REDIS_URL is unreachable: %w", err)
+		limiter.Unreachable(err)
 	}
-	return ratelimit.NewRedis(client), client.Close, nil
+	return limiter, client.Close, nil
 }
 
 func describeDB(cfg config) string {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/otpd/otpd/client"
 	"github.com/otpd/otpd/internal/webhook"
 )
 
@@ -76,14 +77,15 @@ func TestWebhooksEndToEnd(t *testing.T) {
 	}
 	whID := data(wh)["id"].(string)
 
-	st, v := call(t, "POST", base+"/v1/verifications", key, map[string]any{"to": "+14155552671", "channel": "sms"})
-	if st != 201 {
-		t.Fatal(st, v)
+	otpd := client.New(base, key)
+	v, err := otpd.CreateVerification(t.Context(), client.CreateVerificationRequest{To: "+14155552671", Channel: client.SMS})
+	if err != nil {
+		t.Fatal(err)
 	}
-	id := data(v)["id"].(string)
+	id := v.ID
 	code := waitCode(t, base, key, "+14155552671")
-	if st, c := call(t, "POST", base+"/v1/verifications/"+id+"/check", key, map[string]any{"code": code}); st != 200 || data(c)["valid"] != true {
-		t.Fatal(st, c)
+	if c, err := otpd.Check(t.Context(), id, code); err != nil || !c.Valid {
+		t.Fatal(c, err)
 	}
 	waitFor(t, "three events at the endpoint", func() bool { return len(rc.events()) >= 3 })
 	types := map[string]bool{}
@@ -114,13 +116,15 @@ func TestWebhooksEndToEnd(t *testing.T) {
 	if st, _ := call(t, "PATCH", base+"/v1/webhooks/"+whID, testAdminToken, map[string]any{"events": []string{"otp.canceled"}}); st != 200 {
 		t.Fatal(st)
 	}
-	call(t, "POST", base+"/v1/verifications", key, map[string]any{"to": "+14155552672", "channel": "sms"})
-	st, v = call(t, "POST", base+"/v1/verifications", key, map[string]any{"to": "+14155552673", "channel": "sms"})
-	if st != 201 {
-		t.Fatal(st)
+	if _, err := otpd.CreateVerification(t.Context(), client.CreateVerificationRequest{To: "+14155552672", Channel: client.SMS}); err != nil {
+		t.Fatal(err)
 	}
-	if st, _ := call(t, "POST", base+"/v1/verifications/"+data(v)["id"].(string)+"/cancel", key, nil); st != 200 {
-		t.Fatal(st)
+	v, err = otpd.CreateVerification(t.Context(), client.CreateVerificationRequest{To: "+14155552673", Channel: client.SMS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := otpd.Cancel(t.Context(), v.ID); err != nil {
+		t.Fatal(err)
 	}
 	var failed map[string]any
 	waitFor(t, "a failed delivery in the log", func() bool {

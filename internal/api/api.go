@@ -44,6 +44,7 @@ type Server struct {
 	openSignup  bool
 	started     time.Time
 	mux         *http.ServeMux
+	handler     http.Handler // mux behind the check of request text
 	openapi     []byte
 	readyChecks []ReadyCheck
 }
@@ -89,6 +90,7 @@ func New(c Config) (*Server, error) {
 		}
 		return &otp.Error{Code: otp.CodeNotFound, Key: "no_route", Message: "No such endpoint"}
 	}))
+	s.handler = httpjson.RefuseBadText(s.mux, s.maxBody, s.refuseText)
 	return s, nil
 }
 
@@ -103,7 +105,7 @@ func noStore(h http.Handler) http.Handler {
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	s.mux.ServeHTTP(w, r)
+	s.handler.ServeHTTP(w, r)
 }
 
 // adminOK compares a presented token with the admin token in constant time.

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/otpd/otpd/internal/httpjson"
+	"github.com/otpd/otpd/internal/otp"
 )
 
 // readBody reads a size-limited JSON request body (httpjson.ReadBody).
@@ -22,4 +23,23 @@ type dataBody struct {
 
 func writeData(w http.ResponseWriter, status int, v any) {
 	writeJSON(w, status, dataBody{Data: v})
+}
+
+// errorWriter is a dialect that answers errors of requests refused
+// before it saw them in its own error shape.
+type errorWriter interface {
+	WriteError(w http.ResponseWriter, r *http.Request, err error)
+}
+
+// refuseText answers a request whose text httpjson.RefuseBadText refused
+// in the shape of whoever would have served it: its dialect's, else the
+// native API's.
+func (s *Server) refuseText(w http.ResponseWriter, r *http.Request, e *otp.Error) {
+	if h, _ := s.mux.Handler(r); h != nil {
+		if d, ok := h.(errorWriter); ok {
+			d.WriteError(w, r, e)
+			return
+		}
+	}
+	s.writeError(w, r, e)
 }

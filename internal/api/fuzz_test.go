@@ -15,7 +15,7 @@ func FuzzRequestBodies(f *testing.F) {
 		`{"to":"a@example.com","channel":"email","ttl":60,"codeLength":4,"metadata":{"a":[1,2,{"b":null}]}}`,
 		`{"code":"123456"}`, `{"to":"+1 (415) 555-2671","code":"1"}`, `{"channel":"voice"}`,
 		`{"name":"x","policy":{"ttl":60}}`, `{"name":"x","projectId":"prj_1","environment":"test"}`,
-		`[]`, `null`, `{"to":`, "\x00", `{"metadata":"` + strings.Repeat("a", 2000) + `"}`,
+		`[]`, `null`, `{"to":`, "\x00", `{"to":"\u0000","channel":"sms"}`, `{"metadata":{"\u0000":1}}`, "{\"to\":\"\xff\"}", `{"metadata":"` + strings.Repeat("a", 2000) + `"}`,
 	} {
 		for which := range uint8(6) {
 			f.Add(seed, which)

@@ -148,9 +148,9 @@ func (s *Server) idToken(t string) bool {
 // whatever the outcome: refused attempts are worth knowing about too.
 func (s *Server) audited(rt route, h handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &httpjson.StatusRecorder{ResponseWriter: w}
 		err := h(sw, r)
-		status := sw.status
+		status := sw.Status
 		if err != nil {
 			status = errorStatus(err)
 		}
@@ -191,26 +191,6 @@ func auditTarget(rt route, r *http.Request) string {
 		return r.URL.Path
 	}
 	return strings.Replace(rt.path, "{phoneNumber}", webhook.MaskDestination(r.PathValue("phoneNumber")), 1)
-}
-
-// statusWriter remembers the status a handler wrote.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
 }
 
 type appKey struct{}

@@ -59,9 +59,10 @@ type harness struct {
 
 type harnessOptions struct {
 	apiKeyLimit int
-	challenges  otp.ChallengeVerifier // CAPTCHA providers; nil: none configured
-	openSignup  bool                  // OTPD_OPEN_SIGNUP=1
-	config      func(*otp.Config)     // changes the service's configuration last
+	challenges  otp.ChallengeVerifier           // CAPTCHA providers; nil: none configured
+	openSignup  bool                            // OTPD_OPEN_SIGNUP=1
+	config      func(*otp.Config)               // changes the service's configuration last
+	wrap        func(http.Handler) http.Handler // wraps the API as cmd/otpd does (metrics)
 }
 
 func newHarness(t testing.TB, opts ...harnessOptions) *harness {
@@ -97,7 +98,11 @@ func newHarness(t testing.TB, opts ...harnessOptions) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(h)
+	var served http.Handler = h
+	if o.wrap != nil {
+		served = o.wrap(h)
+	}
+	srv := httptest.NewServer(served)
 	t.Cleanup(srv.Close)
 	return &harness{t: t, url: srv.URL, handler: h, svc: svc, clock: clk, sender: &sentMessages{}}
 }

@@ -198,3 +198,20 @@ func TestConsoleNoInlineCodeOrStyle(t *testing.T) {
 		}
 	}
 }
+
+// TestConsoleNotFoundIsJSON: a path under /console/ that is no file of
+// the console (a directory included) is the native API's JSON 404, not
+// Go's plain text or a directory listing; the root still serves the app.
+func TestConsoleNotFoundIsJSON(t *testing.T) {
+	for _, target := range []string{"/console/nope", "/console/js/", "/console/js/pages/", "/console/api/v1/x"} {
+		res := serve(t, target)
+		body, _ := io.ReadAll(res.Body)
+		if res.StatusCode != http.StatusNotFound || !strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") ||
+			!strings.Contains(string(body), `{"error":{"code":"NOT_FOUND"`) {
+			t.Errorf("GET %s = %d %s %s, want a JSON 404 with code NOT_FOUND", target, res.StatusCode, res.Header.Get("Content-Type"), body)
+		}
+	}
+	if res := serve(t, "/console/"); res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
+		t.Errorf("GET /console/ = %d %s, want the app's index.html", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+}

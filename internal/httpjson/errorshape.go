@@ -37,6 +37,7 @@ var statusOf = map[string]int{
 	otp.CodeConflict:             http.StatusConflict,
 	otp.CodePayloadTooLarge:      http.StatusRequestEntityTooLarge,
 	CodeUnsupportedMedia:         http.StatusUnsupportedMediaType,
+	CodeHeadersTooLarge:          http.StatusRequestHeaderFieldsTooLarge,
 	otp.CodeRateLimited:          http.StatusTooManyRequests,
 	otp.CodeSendBudgetExceeded:   http.StatusTooManyRequests,
 	otp.CodeGuessBudgetExceeded:  http.StatusTooManyRequests,

@@ -53,7 +53,7 @@ func (s *Service) LimitApplication(ctx context.Context, a *Application, op AppOp
 	if !d.Allowed {
 		e := rateLimited(key, fmt.Sprintf(msg, n), d.RetryAfter)
 		e.Params = map[string]any{"limit": n}
-		return d, e
+		return d, s.refuse(e)
 	}
 	return d, nil
 }

@@ -286,7 +286,7 @@ func (s *Service) Login(ctx context.Context, email, password string) (token stri
 	if dec, err := s.limiter.Allow(ctx, "login:"+email, loginLimit); err != nil {
 		return "", nil, nil, fmt.Errorf("login limit: %w", err)
 	} else if !dec.Allowed {
-		return "", nil, nil, rateLimited("too_many_logins", "Too many sign-in attempts; try again later", dec.RetryAfter)
+		return "", nil, nil, s.refuse(rateLimited("too_many_logins", "Too many sign-in attempts; try again later", dec.RetryAfter))
 	}
 	bad := &Error{Code: CodeUnauthenticated, Key: "invalid_login", Message: "The email or password is wrong"}
 	if len(password) > maxPasswordLen {

@@ -44,7 +44,7 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) (str
 	if dec, err := s.limiter.Allow(ctx, "login:"+me.Email, loginLimit); err != nil {
 		return "", nil, fmt.Errorf("password limit: %w", err)
 	} else if !dec.Allowed {
-		return "", nil, rateLimited("too_many_logins", "Too many sign-in attempts; try again later", dec.RetryAfter)
+		return "", nil, s.refuse(rateLimited("too_many_logins", "Too many sign-in attempts; try again later", dec.RetryAfter))
 	}
 	wrong := invalidField("currentPassword", "wrong_password", "currentPassword is not the account's password")
 	dev, err := s.store.GetDeveloper(ctx, me.ID)

@@ -39,6 +39,7 @@ type Service struct {
 	defaultCountries []string
 	// defaultDailySends is a new project's Budgets.DailySends.
 	defaultDailySends int
+	metrics           Metrics
 }
 
 // Limits are the service-wide limits that are not per-project policy.
@@ -159,6 +160,9 @@ type Config struct {
 	// the operator raises it (its Budgets.DailySends,
 	// OTPD_DEFAULT_DAILY_SENDS); 0 sets no bound.
 	DefaultDailySends int
+	// Metrics counts verifications, checks, refusals and webhook
+	// deliveries for monitoring; NoMetrics when nil.
+	Metrics Metrics
 }
 
 // NewService checks the configuration and returns a Service.
@@ -240,6 +244,10 @@ func NewService(c Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	metrics := c.Metrics
+	if metrics == nil {
+		metrics = NoMetrics{}
+	}
 	return &Service{
 		store: c.Store, limiter: c.Limiter, keys: c.Keys, clock: c.Clock, cfg: c.Limits, notify: notify,
 		cache: newReadCache(l.ReadCacheTTL, maxCacheEntries), prices: c.Prices, deliverable: deliverable,
@@ -249,6 +257,7 @@ func NewService(c Config) (*Service, error) {
 		hashing:           newPasswordHashing(l.PasswordHashes, l.PasswordHashWait, c.OnPasswordHash),
 		defaultCountries:  slices.Clone(c.DefaultCountries),
 		defaultDailySends: max(c.DefaultDailySends, 0),
+		metrics:           metrics,
 	}, nil
 }
 

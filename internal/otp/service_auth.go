@@ -77,7 +77,7 @@ func (s *Service) AuthenticateCall(ctx context.Context, c APICall) (*Application
 		return nil, Decision{}, fmt.Errorf("authenticate: rate limiter: %w", err)
 	}
 	if !d.Allowed {
-		return a, d, rateLimited("api_rate_limited", "Too many requests for this API key", d.RetryAfter)
+		return a, d, s.refuse(rateLimited("api_rate_limited", "Too many requests for this API key", d.RetryAfter))
 	}
 	return a, d, nil
 }
@@ -116,7 +116,7 @@ func (s *Service) LimitConsole(ctx context.Context) (Decision, error) {
 		return Decision{}, fmt.Errorf("console rate limiter: %w", err)
 	}
 	if !d.Allowed {
-		return d, rateLimited("console_rate_limited", "Too many console requests", d.RetryAfter)
+		return d, s.refuse(rateLimited("console_rate_limited", "Too many console requests", d.RetryAfter))
 	}
 	return d, nil
 }
@@ -132,7 +132,7 @@ func (s *Service) LimitConsoleAddress(ctx context.Context, from netip.Addr) (Dec
 		return Decision{}, fmt.Errorf("console rate limiter: %w", err)
 	}
 	if !d.Allowed {
-		return d, rateLimited("console_ip_rate_limited", "Too many console requests from this address", d.RetryAfter)
+		return d, s.refuse(rateLimited("console_ip_rate_limited", "Too many console requests from this address", d.RetryAfter))
 	}
 	return d, nil
 }
@@ -148,7 +148,7 @@ func (s *Service) LimitSignIn(ctx context.Context, from netip.Addr) error {
 		return fmt.Errorf("sign-in limit: %w", err)
 	}
 	if !d.Allowed {
-		return rateLimited("too_many_signins_from_address", "Too many sign-in attempts from this address; try again later", d.RetryAfter)
+		return s.refuse(rateLimited("too_many_signins_from_address", "Too many sign-in attempts from this address; try again later", d.RetryAfter))
 	}
 	return nil
 }

@@ -18,6 +18,7 @@ import (
 // verification (replayed is true) and sends nothing; the same key with
 // another request is CONFLICT.
 func (s *Service) CreateVerification(ctx context.Context, a *Application, req CreateRequest) (v *Verification, replayed bool, err error) {
+	defer func() { s.countRefusal(err) }()
 	now := s.clock.Now()
 	var idem *Idempotency
 	if req.IdempotencyKey != "" {
@@ -67,6 +68,7 @@ func (s *Service) CreateVerification(ctx context.Context, a *Application, req Cr
 	if err != nil {
 		return nil, false, fmt.Errorf("create verification: %w", err)
 	}
+	s.metrics.VerificationCreated(v.Channel, v.Country)
 	if len(fx.Deliveries) > 0 {
 		s.notify() // a test application's message is delivered already
 	}
@@ -431,11 +433,12 @@ func (s *Service) Check(ctx context.Context, a *Application, id, code string) (C
 	if err := validateCodeInput(code); err != nil {
 		return CheckResult{}, err
 	}
-	var valid, evaluated bool
+	var valid, evaluated, expiredNow bool
 	v, err := s.store.UpdateVerification(ctx, a.ID, id, func(v *Verification) (Effects, error) {
 		now := s.clock.Now()
 		var fx Effects
 		valid, evaluated, fx.Events = v.check(s.keys, code, now)
+		expiredNow = !evaluated && len(fx.Events) > 0 && v.Status == StatusExpired
 		if valid {
 			fx.Users = []UserVisit{visit(v, now)}
 		}
@@ -444,6 +447,7 @@ func (s *Service) Check(ctx context.Context, a *Application, id, code string) (C
 	if err != nil {
 		return CheckResult{}, s.notFound(err, "verification")
 	}
+	s.countCheck(v, valid, evaluated, expiredNow)
 	if evaluated && !valid {
 		if p, err := s.projectByID(ctx, a.ProjectID); err == nil {
 			s.countWrongGuess(ctx, p, v.To)
@@ -490,7 +494,8 @@ func validateCodeInput(code string) error {
 // resend does not use up the limit, and again in the write, since another
 // request may have resent or checked in between; a send counted by a resend
 // that then loses that race is not given back.
-func (s *Service) Resend(ctx context.Context, a *Application, id string, channel Channel) (*Verification, error) {
+func (s *Service) Resend(ctx context.Context, a *Application, id string, channel Channel) (_ *Verification, err error) {
+	defer func() { s.countRefusal(err) }()
 	p, err := s.projectByID(ctx, a.ProjectID)
 	if err != nil {
 		return nil, fmt.Errorf("project of application: %w", err)
@@ -586,7 +591,7 @@ func (s *Service) SweepExpired(ctx context.Context, limit int) (int, error) {
 	}
 	n := 0
 	for _, r := range refs {
-		_, err := s.store.UpdateVerification(ctx, r.AppID, r.ID, func(v *Verification) (Effects, error) {
+		v, err := s.store.UpdateVerification(ctx, r.AppID, r.ID, func(v *Verification) (Effects, error) {
 			now := s.clock.Now()
 			if v.Status != StatusPending || now.Before(v.ExpiresAt) {
 				return Effects{}, errUnchanged
@@ -596,6 +601,7 @@ func (s *Service) SweepExpired(ctx context.Context, limit int) (int, error) {
 		switch {
 		case err == nil:
 			n++
+			s.metrics.VerificationExpired(v.Channel, v.Country)
 		case errors.Is(err, errUnchanged) || isCode(err, CodeNotFound):
 		default:
 			return n, fmt.Errorf("sweep: %w", err)

@@ -45,7 +45,7 @@ func (s *Service) AuthenticateSessionFlow(ctx context.Context, c APICall) (*Appl
 		return nil, 0, Decision{}, fmt.Errorf("authenticate: rate limiter: %w", err)
 	}
 	if !d.Allowed {
-		return a, KeyPublic, d, rateLimited("api_rate_limited", "Too many requests for this API key", d.RetryAfter)
+		return a, KeyPublic, d, s.refuse(rateLimited("api_rate_limited", "Too many requests for this API key", d.RetryAfter))
 	}
 	return a, KeyPublic, d, nil
 }

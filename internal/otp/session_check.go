@@ -45,7 +45,8 @@ func (s *Service) CheckSession(ctx context.Context, a *Application, id, code str
 	var (
 		token        string
 		attemptsLeft = p.Policy.MaxAttempts
-		wrong        bool // a code was evaluated and did not match
+		wrong        bool   // a code was evaluated and did not match
+		checked      func() // counts the check once it is written
 	)
 	_, v, err := s.store.UpdateVerificationSession(ctx, a.ID, id, func(ss *VerificationSession, v *Verification) (*Verification, SessionWrite, error) {
 		now := s.clock.Now()
@@ -64,6 +65,8 @@ func (s *Service) CheckSession(ctx context.Context, a *Application, id, code str
 		}
 		valid, evaluated, events := v.check(s.keys, code, now)
 		wrong = evaluated && !valid
+		expiredNow := !evaluated && len(events) > 0 && v.Status == StatusExpired
+		checked = func() { s.countCheck(v, valid, evaluated, expiredNow) }
 		w := SessionWrite{Effects: Effects{Events: events}}
 		switch {
 		case valid:
@@ -78,6 +81,9 @@ func (s *Service) CheckSession(ctx context.Context, a *Application, id, code str
 		attemptsLeft = v.AttemptsRemaining()
 		return v, w, nil
 	})
+	if err == nil && checked != nil {
+		checked()
+	}
 	if err == nil && wrong {
 		s.countWrongGuess(ctx, p, v.To) // the guess budget spans the destination's sessions
 	}

@@ -275,7 +275,8 @@ func (s *Service) openSession(ctx context.Context, a *Application, p *Project, d
 // The destination's rate limit is counted before the write, as Resend
 // does; the session's rules are checked again inside it, so that of two
 // concurrent sends on one channel one only is sent.
-func (s *Service) sendOnSession(ctx context.Context, a *Application, p *Project, sess *VerificationSession, ch Channel, remoteIP string) (*VerificationSession, error) {
+func (s *Service) sendOnSession(ctx context.Context, a *Application, p *Project, sess *VerificationSession, ch Channel, remoteIP string) (_ *VerificationSession, err error) {
+	defer func() { s.countRefusal(err) }()
 	if w := sess.wait(ch, s.clock.Now()); w > 0 {
 		return nil, channelTimeout(w)
 	}
@@ -299,6 +300,7 @@ func (s *Service) sendOnSession(ctx context.Context, a *Application, p *Project,
 		}
 	}
 	queued := false
+	var created *Verification // the session's new verification, if this send made one
 	out, _, err := s.store.UpdateVerificationSession(ctx, a.ID, sess.ID, func(ss *VerificationSession, v *Verification) (*Verification, SessionWrite, error) {
 		now := s.clock.Now()
 		if err := ss.usable(now); err != nil {
@@ -317,7 +319,7 @@ func (s *Service) sendOnSession(ctx context.Context, a *Application, p *Project,
 			if err != nil {
 				return nil, SessionWrite{}, err
 			}
-			v = nv
+			v, created = nv, nv
 			ss.VerificationID = v.ID
 			fx.Events = append(fx.Events, newEvent(EventCreated, v, now)) // before the send's, in the order written
 		} else {
@@ -325,6 +327,7 @@ func (s *Service) sendOnSession(ctx context.Context, a *Application, p *Project,
 			v.Resends++
 			v.LastSentAt, v.ResendAt, v.UpdatedAt = now, now.Add(SessionChannelTimeout), now
 			v.DeliveryStatus = DeliveryQueued
+			created = nil
 		}
 		sent, err := s.sendEffects(a, p, v, newDelivery(v, now))
 		if err != nil {
@@ -343,6 +346,9 @@ func (s *Service) sendOnSession(ctx context.Context, a *Application, p *Project,
 	}
 	if err != nil {
 		return nil, err
+	}
+	if created != nil {
+		s.metrics.VerificationCreated(created.Channel, created.Country)
 	}
 	if queued {
 		s.notify() // a test application's message is delivered already

@@ -114,6 +114,9 @@ type Store interface {
 	// ListDueFallbacks returns up to limit pending verifications whose next fallback step is due at now.
 	ListDueFallbacks(ctx context.Context, now time.Time, limit int) ([]VerificationRef, error)
 
+	// QueueStats counts the outbox rows and the pending webhook deliveries
+	// and reads the creation time of the oldest of each, for monitoring.
+	QueueStats(ctx context.Context) (StoredQueues, error)
 	// ClaimDeliveries leases up to limit due outbox rows until leaseUntil,
 	// increments their attempt count and returns them. A row whose lease
 	// runs out (a crashed worker) becomes due again.

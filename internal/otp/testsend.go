@@ -27,7 +27,7 @@ func (s *Service) TestSend(ctx context.Context, appID string, req CreateRequest)
 		return nil, fmt.Errorf("test send: rate limiter: %w", err)
 	}
 	if !d.Allowed {
-		return nil, rateLimited("api_rate_limited", "Too many requests for this API key", d.RetryAfter)
+		return nil, s.refuse(rateLimited("api_rate_limited", "Too many requests for this API key", d.RetryAfter))
 	}
 	req.IdempotencyKey, req.RequestHash = "", nil // a console click is not a retried API call
 	req.fromConsole = true                        // no CAPTCHA: the caller signed in

@@ -287,6 +287,7 @@ func (s *Service) deliverWebhook(ctx context.Context, d *WebhookDelivery) error 
 		// Kept, not sent: it goes out if the endpoint is enabled again soon.
 		d.Attempts--
 		d.NextAttemptAt, d.UpdatedAt = now.Add(time.Hour), now
+		s.metrics.WebhookDelivered(WebhookOutcomeHeld)
 		return s.store.RecordWebhookAttempt(ctx, d, claimed, nil, nil)
 	}
 	a, err := s.applicationByID(ctx, d.AppID)
@@ -305,6 +306,7 @@ func (s *Service) deliverWebhook(ctx context.Context, d *WebhookDelivery) error 
 	var changed *Webhook
 	if res.Err == nil {
 		d.Status = WebhookDelivered
+		s.metrics.WebhookDelivered(WebhookOutcomeDelivered)
 		if !callback && !w.FailingSince.IsZero() {
 			w.FailingSince, w.UpdatedAt = time.Time{}, at
 			changed = w
@@ -318,6 +320,9 @@ func (s *Service) deliverWebhook(ctx context.Context, d *WebhookDelivery) error 
 	}
 	if !res.Retryable || !ok {
 		d.Status = WebhookDead
+		s.metrics.WebhookDelivered(WebhookOutcomeDead)
+	} else {
+		s.metrics.WebhookDelivered(WebhookOutcomeRetry)
 	}
 	d.NextAttemptAt = next
 	if callback {

@@ -365,21 +365,39 @@ func countTypes(events []otp.EventRecord) map[otp.EventType]int {
 	return n
 }
 
-// A receiver down for six hours gets, once it is back, every event that
-// happened meanwhile exactly once, retried with backoff; nothing is
-// given up and the endpoint stays enabled.
+// A receiver down for an hour, or for six, gets, once it is back, every
+// event that happened meanwhile exactly once, retried with backoff;
+// nothing is given up and the endpoint stays enabled. Verifications live
+// and end four times during the outage (one round every `every`). An
+// event's last failed attempt before the receiver returns is followed by
+// one at most 1.2 × the next delay of the schedule later, so all are
+// through by until: after an hour's outage no event has failed more than
+// six times (5 s + 30 s + 2 m + 10 m + 30 m, then 1 h), after six hours
+// none more than eight (… 2 h, then 4 h).
 func TestWebhookOutageRecovers(t *testing.T) {
+	for _, tc := range []struct {
+		name               string
+		down, every, until time.Duration
+		step               time.Duration // the time between runs of the sweep, consumer and sender
+	}{
+		{"an hour", time.Hour, 12 * time.Minute, 2*time.Hour + 30*time.Minute, time.Minute},
+		{"six hours", 6 * time.Hour, 75 * time.Minute, 14 * time.Hour, 5 * time.Minute},
+	} {
+		t.Run(tc.name, func(t *testing.T) { testWebhookOutageRecovers(t, tc.down, tc.every, tc.until, tc.step) })
+	}
+}
+
+func testWebhookOutageRecovers(t *testing.T, down, every, until, step time.Duration) {
 	synctest.Test(t, func(t *testing.T) {
 		o := newOutage(t)
 		start := o.clock.Now()
-		upAt := start.Add(6 * time.Hour)
+		upAt := start.Add(down)
 		o.rcv.setUpAt(upAt)
 
-		// Every 75 minutes for five hours, four verifications live and end.
 		const rounds = 4
 		for range rounds {
 			o.lives(t)
-			o.run(t, 75*time.Minute, 5*time.Minute)
+			o.run(t, every, step)
 		}
 		o.rcv.mu.Lock()
 		early := len(o.rcv.accepted)
@@ -387,9 +405,7 @@ func TestWebhookOutageRecovers(t *testing.T) {
 		if early != 0 {
 			t.Fatalf("the receiver accepted %d events while down", early)
 		}
-		// An event's last failed attempt before +6h is followed by one
-		// at most 1.2 × 4 h later: all are through well before +14h.
-		o.run(t, 14*time.Hour-o.clock.Now().Sub(start), 15*time.Minute)
+		o.run(t, until-o.clock.Now().Sub(start), step)
 
 		want := map[otp.EventType]int{otp.EventCreated: 4 * rounds, otp.EventSent: 4 * rounds,
 			otp.EventVerified: rounds, otp.EventCanceled: rounds, otp.EventMaxAttempts: rounds, otp.EventExpired: rounds}
@@ -397,9 +413,17 @@ func TestWebhookOutageRecovers(t *testing.T) {
 			t.Errorf("events by type = %v, want %v", n, want)
 		}
 		ds := o.checkDelivered(t)
+		var recovered time.Time // when the last event got through
 		for _, d := range ds {
 			if d.Attempts < 2 {
 				t.Errorf("delivery %s of %s took %d attempt, want retries through the outage", d.ID, d.EventType, d.Attempts)
+			}
+			_, as, err := o.svc.WebhookAttempts(t.Context(), o.hook.ID, d.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(as) > 0 && as[len(as)-1].At.After(recovered) {
+				recovered = as[len(as)-1].At
 			}
 		}
 		// The oldest delivery was retried through the outage with backoff.
@@ -414,7 +438,7 @@ func TestWebhookOutageRecovers(t *testing.T) {
 		for i, a := range as {
 			ok := a.StatusCode == http.StatusOK
 			if ok != (i == len(as)-1) || ok == a.At.Before(upAt) {
-				t.Errorf("attempt %d at +%s answered %d; want 503 before +6h, one 200 after, last", a.Attempt, a.At.Sub(start), a.StatusCode)
+				t.Errorf("attempt %d at +%s answered %d; want 503 before +%s, one 200 after, last", a.Attempt, a.At.Sub(start), a.StatusCode, down)
 			}
 		}
 		if gap1, gapN := as[1].At.Sub(as[0].At), as[len(as)-1].At.Sub(as[len(as)-2].At); gapN < 20*gap1 {
@@ -428,6 +452,10 @@ func TestWebhookOutageRecovers(t *testing.T) {
 		if w.Status != otp.WebhookEnabled || !w.FailingSince.IsZero() {
 			t.Errorf("endpoint %s, failing since %s; want enabled and healthy", w.Status, w.FailingSince)
 		}
+		o.rcv.mu.Lock()
+		t.Logf("receiver down %s: %d events, %d requests (%d retries), every event accepted once, the last %s after the receiver returned",
+			down, len(ds), o.rcv.requests, o.rcv.requests-len(ds), recovered.Sub(upAt))
+		o.rcv.mu.Unlock()
 	})
 }
 

@@ -8,6 +8,7 @@
 package ratelimit
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/otpd/otpd/internal/otp"
@@ -20,4 +21,14 @@ func validate(l otp.Limit) error {
 		return fmt.Errorf("ratelimit: invalid limit %d per %s", l.Count, l.Period)
 	}
 	return nil
+}
+
+// allowOne is Allow as a batch of one take, for limiters whose batch is
+// their only way to decide.
+func allowOne(ctx context.Context, b otp.BatchLimiter, key string, limit otp.Limit) (otp.Decision, error) {
+	ds, err := b.AllowAll(ctx, []otp.Take{{Key: key, Limit: limit}})
+	if err != nil {
+		return otp.Decision{}, err
+	}
+	return ds[0], nil
 }

@@ -1,6 +1,7 @@
 package ratelimit
 
 import (
+	"cmp"
 	"context"
 	_ "embed"
 	"fmt"
@@ -36,6 +37,32 @@ type Redis struct {
 	now    func() time.Time // turns Redis's relative times into ResetAt
 }
 
+// Timeouts of a Redis client for the limiter, unless its URL sets them
+// (dial_timeout, read_timeout, write_timeout, max_retries): a limiter that
+// waits for a down Redis holds every request up, so it gives up fast and
+// the Fallback decides in memory instead. go-redis's own defaults are 5 s
+// per timeout, 5 dial attempts and 3 retries.
+const (
+	dialTimeout = time.Second
+	ioTimeout   = time.Second
+)
+
+// ClientOptions parses a redis:// URL into options for the limiter's
+// client: short timeouts, one dial retry, and one command retry (a connection
+// the pool held across a Redis restart fails once, then a new one works).
+func ClientOptions(url string) (*redis.Options, error) {
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, err
+	}
+	opts.DialTimeout = cmp.Or(opts.DialTimeout, dialTimeout)
+	opts.ReadTimeout = cmp.Or(opts.ReadTimeout, ioTimeout)
+	opts.WriteTimeout = cmp.Or(opts.WriteTimeout, ioTimeout)
+	opts.MaxRetries = cmp.Or(opts.MaxRetries, 1)
+	opts.DialerRetries = 1
+	return opts, nil
+}
+
 // NewRedis returns a limiter that keeps its counters in client's database.
 func NewRedis(client *redis.Client) *Redis {
 	return &Redis{client: client, script: redis.NewScript(gcraSource), now: time.Now}
@@ -44,11 +71,7 @@ func NewRedis(client *redis.Client) *Redis {
 // Allow counts one event for key and reports whether it fits in limit.
 // It returns an error for an invalid limit and when Redis cannot be reached.
 func (r *Redis) Allow(ctx context.Context, key string, limit otp.Limit) (otp.Decision, error) {
-	ds, err := r.AllowAll(ctx, []otp.Take{{Key: key, Limit: limit}})
-	if err != nil {
-		return otp.Decision{}, err
-	}
-	return ds[0], nil
+	return allowOne(ctx, r, key, limit)
 }
 
 // AllowAll decides takes in one round trip (one script run, EVALSHA with

@@ -114,3 +114,26 @@ func TestRedisUnreachable(t *testing.T) {
 		t.Fatalf("Allow with Redis down = %+v, nil; want an error", d)
 	}
 }
+
+// The limiter's client gives up fast, unless the URL says otherwise.
+func TestClientOptions(t *testing.T) {
+	opts, err := ClientOptions("redis://127.0.0.1:6379/0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opts.DialTimeout != time.Second || opts.ReadTimeout != time.Second || opts.WriteTimeout != time.Second || opts.MaxRetries != 1 || opts.DialerRetries != 1 {
+		t.Errorf("defaults: dial %s, read %s, write %s, retries %d, dial retries %d; want 1s, 1s, 1s, 1, 1",
+			opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout, opts.MaxRetries, opts.DialerRetries)
+	}
+	opts, err = ClientOptions("redis://127.0.0.1:6379/0?dial_timeout=3s&read_timeout=4s&write_timeout=5s&max_retries=2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opts.DialTimeout != 3*time.Second || opts.ReadTimeout != 4*time.Second || opts.WriteTimeout != 5*time.Second || opts.MaxRetries != 2 {
+		t.Errorf("from the URL: dial %s, read %s, write %s, retries %d; want 3s, 4s, 5s, 2",
+			opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout, opts.MaxRetries)
+	}
+	if _, err := ClientOptions("nonsense://"); err == nil {
+		t.Error("a URL that is not redis:// was accepted")
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"time"
 )
 
 // Group commit. On SQLite every write transaction goes through one
@@ -72,6 +73,7 @@ func (s *Store) commitLoop() {
 // commitBatch runs first and whatever other requests are waiting or arrive
 // while it yields (maxYields), up to maxBatch, in one transaction.
 func (s *Store) commitBatch(first *txRequest) {
+	begin := time.Now()
 	tx, err := s.write.BeginTx(context.Background(), nil)
 	if err != nil {
 		first.done <- fmt.Errorf("begin: %w", err)
@@ -136,6 +138,7 @@ collect:
 		tx.Rollback()
 		err = fmt.Errorf("commit: %w", err)
 	} else {
+		s.observeCommit(begin, len(held))
 		s.signalCommit()
 	}
 	for _, r := range held {

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/otpd/otpd/internal/otp"
@@ -107,6 +108,8 @@ type Store struct {
 	stopBackground func()
 	backgroundDone chan struct{}
 	committed      chan struct{}
+	// observer hears of commits (ObserveCommits); nil until one is set.
+	observer atomic.Pointer[CommitObserver]
 
 	// outage logs when the database stops and starts answering.
 	outage *outageTracker
@@ -179,6 +182,7 @@ func (s *Store) runTx(ctx context.Context, fn func(ctx context.Context, tx *txRu
 	if s.requests != nil {
 		return s.groupTx(ctx, fn)
 	}
+	begin := time.Now()
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -193,6 +197,7 @@ func (s *Store) runTx(ctx context.Context, fn func(ctx context.Context, tx *txRu
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	s.observeCommit(begin, 1)
 	s.signalCommit()
 	return nil
 }

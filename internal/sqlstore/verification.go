@@ -119,9 +119,11 @@ func (s *Store) createVerificationOnce(ctx context.Context, before []rowWrite, v
 			ws = slices.Concat(combinedSupersede("create verification", v, args, micros(v.CreatedAt)), before, after)
 		}
 		q, qargs := combineWrites(ws)
+		begin := time.Now()
 		if _, err := s.write.ExecContext(ctx, q, qargs...); err != nil {
 			return s.dbErr("create verification", err)
 		}
+		s.observeCommit(begin, 1)
 		s.signalCommit() // as inTx does: Dialect.Background hears of every commit
 		return nil
 	}

@@ -53,6 +53,7 @@ func Run(t *testing.T, open func(t *testing.T) otp.Store) {
 		{"ClaimLimit", testClaimLimit},
 		{"ClaimConcurrent", testClaimConcurrent},
 		{"FinishDelivery", testFinishDelivery},
+		{"QueueStats", testQueueStats},
 		{"TestInbox", testTestInbox},
 		{"ServiceConcurrentCorrectChecks", testServiceConcurrentCorrect},
 		{"ServiceConcurrentWrongChecks", testServiceConcurrentWrong},

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/otpd/otpd/internal/httpjson"
 	"github.com/otpd/otpd/internal/otp"
 )
 
@@ -45,7 +46,11 @@ func New(c Config) *Handler {
 		h.log = slog.New(slog.DiscardHandler)
 	}
 	h.mux = http.NewServeMux()
-	h.mux.HandleFunc(hostedPattern, h.hosted)
+	// A key or return URL with a NUL or bytes that are not UTF-8 is a
+	// bad link (400), not a store error: the API's check, in a page.
+	h.mux.Handle(hostedPattern, httpjson.RefuseBadText(http.HandlerFunc(h.hosted), 0, func(w http.ResponseWriter, r *http.Request, e *otp.Error) {
+		h.writeError(w, r, "", e)
+	}))
 	for name, a := range h.assets {
 		h.mux.Handle("GET "+assetPrefix+name, a)
 	}

@@ -154,7 +154,8 @@ func (w *Worker) Run(ctx context.Context) error {
 		// it errs on the safe side.
 		begin := time.Now()
 		ds, err := w.cfg.Source.ClaimDeliveries(ctx, n)
-		if err != nil && ctx.Err() == nil {
+		// An unavailable database is logged by the store, once an outage.
+		if err != nil && ctx.Err() == nil && !errors.Is(err, otp.ErrUnavailable) {
 			w.cfg.Logger.ErrorContext(ctx, "claim deliveries", "err", err)
 		}
 		// Messages claimed just as ctx ended are queued all the same, and

@@ -20,6 +20,7 @@ import (
 	"github.com/otpd/otpd/internal/metrics"
 	"github.com/otpd/otpd/internal/otp"
 	"github.com/otpd/otpd/internal/ratelimit"
+	"github.com/otpd/otpd/internal/sqlstore"
 	"github.com/otpd/otpd/internal/version"
 	"github.com/otpd/otpd/internal/webhook"
 	"github.com/otpd/otpd/internal/widget"
@@ -143,7 +144,7 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 	dialects := newDialects(svc, logger)
 	apiHandler, err := api.New(api.Config{Service: svc, AdminTokenHash: adminHash, Logger: logger, Version: version.String(), OpenSignup: cfg.OpenSignup,
 		Dialects:    dialects,
-		ReadyChecks: []api.ReadyCheck{{Name: "database", Check: store.Ping}, phases.shutdownCheck()}})
+		ReadyChecks: readyChecks(store, limiter, phases)})
 	if err != nil {
 		return err
 	}
@@ -341,6 +342,23 @@ func newLimiter(ctx context.Context, cfg config, logger *slog.Logger) (otp.Limit
 		limiter.Unreachable(err)
 	}
 	return limiter, client.Close, nil
+}
+
+// readyChecks are what /v1/ready asks: the database, whether otpd is
+// shutting down, and Redis when the limiter uses it (a degradation, not
+// a failure: otpd serves with per-instance limits without it).
+func readyChecks(store *sqlstore.Store, limiter otp.Limiter, phases *phasedHandler) []api.ReadyCheck {
+	checks := []api.ReadyCheck{{Name: "database", Check: store.Ping}, phases.shutdownCheck()}
+	if shared, ok := limiter.(*ratelimit.Fallback); ok {
+		checks = append(checks, api.ReadyCheck{Name: "redis", Degrades: true, Check: func(ctx context.Context) error {
+			shared.Recheck(ctx)
+			if shared.Degraded() {
+				return errors.New("redis is unreachable: rate limits are per instance until it returns")
+			}
+			return nil
+		}})
+	}
+	return checks
 }
 
 func describeDB(cfg config) string {

@@ -14,6 +14,11 @@ import (
 type ReadyCheck struct {
 	Name  string
 	Check func(ctx context.Context) error
+	// Degrades marks a check whose failure leaves otpd serving, worse
+	// (Redis: limits per instance): it is reported as "degraded" and
+	// /v1/ready stays 200, since taking the instance out of rotation
+	// would not help.
+	Degrades bool
 }
 
 // readyCheckTimeout bounds each check: a database that takes longer to
@@ -28,7 +33,7 @@ type readyView struct {
 
 type readyCheckState struct {
 	Name   string `json:"name"`
-	Status string `json:"status" description:"ok, or failed"`
+	Status string `json:"status" description:"ok, degraded (otpd serves, worse), or failed"`
 	Error  string `json:"error,omitempty" description:"what is wrong, when failed"`
 }
 
@@ -42,7 +47,10 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) error {
 		err := c.Check(ctx)
 		cancel()
 		state := readyCheckState{Name: c.Name, Status: "ok"}
-		if err != nil {
+		switch {
+		case err != nil && c.Degrades:
+			state.Status, state.Error = "degraded", err.Error()
+		case err != nil:
 			view.Status = "unavailable"
 			state.Status, state.Error = "failed", err.Error()
 		}

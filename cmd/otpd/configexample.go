@@ -178,6 +178,7 @@ const exampleProviders = `  smsc:
     auth_token: ${TWILIO_AUTH_TOKEN}
     from: "+15005550006"
     status_callback_url: https://otp.example.com/v1/callbacks/twilio
+    circuit_breaker: {failures: 5, cool_down: 30s}   # any provider; the defaults: skipped for cool_down after that many outage failures in a row
   mail:
     type: smtp
     host: smtp.example.com               # port 587 with STARTTLS unless port and tls say otherwise

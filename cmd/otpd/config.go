@@ -60,6 +60,12 @@ type config struct {
 	// With the traffic it bounds the size of the store.
 	DataRetentionDays int
 	ShutdownTimeout   time.Duration
+	// RequestTimeout (OTPD_REQUEST_TIMEOUT, default 10s) is every
+	// request's deadline, store calls included; it is shorter than the
+	// server's WriteTimeout so that work whose answer could no longer be
+	// delivered is abandoned (a PostgreSQL transaction rolled back) and
+	// the client told 503 UNAVAILABLE.
+	RequestTimeout time.Duration
 	// OIDCIssuer and OIDCAudience (OTPD_OIDC_ISSUER, OTPD_OIDC_AUDIENCE),
 	// both or neither, let ID tokens of that issuer sign developers in to
 	// the console.
@@ -97,6 +103,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		OIDCIssuer:        strings.TrimSpace(getenv("OTPD_OIDC_ISSUER")),
 		OIDCAudience:      strings.TrimSpace(getenv("OTPD_OIDC_AUDIENCE")),
 		ShutdownTimeout:   15 * time.Second,
+		RequestTimeout:    defaultRequestTimeout,
 		DefaultDailySends: otp.DefaultDailySends,
 	}
 	for name, dst := range map[string]*int{"OTPD_API_RATE_LIMIT": &c.APIRateLimit, "OTPD_DELIVERY_WORKERS": &c.DeliveryWorkers,
@@ -108,6 +115,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 			}
 			*dst = n
 		}
+	}
+	if v := getenv("OTPD_REQUEST_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 || d >= writeTimeout {
+			return c, fmt.Errorf("OTPD_REQUEST_TIMEOUT must be a duration above 0 and under the server's %s write timeout, such as 10s, got %q", writeTimeout, v)
+		}
+		c.RequestTimeout = d
 	}
 	if v := getenv("OTPD_DEFAULT_DAILY_SENDS"); v != "" {
 		n, err := strconv.Atoi(v)

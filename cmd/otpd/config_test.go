@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The webhook URL options: plain http and the allowed ports.
@@ -95,6 +96,24 @@ func TestDefaultDailySends(t *testing.T) {
 	for _, bad := range []string{"-1", "lots", "1e3", "100000001"} {
 		if _, err := loadConfig(envOf(map[string]string{"OTPD_DEFAULT_DAILY_SENDS": bad})); err == nil || !strings.Contains(err.Error(), "OTPD_DEFAULT_DAILY_SENDS") {
 			t.Errorf("OTPD_DEFAULT_DAILY_SENDS=%q: %v, want an error naming the variable", bad, err)
+		}
+	}
+}
+
+// OTPD_REQUEST_TIMEOUT: a duration, default 10s, under the 30 s write
+// timeout so that the deadline comes while the answer can be written.
+func TestRequestTimeout(t *testing.T) {
+	c, err := loadConfig(envOf(nil))
+	if err != nil || c.RequestTimeout != 10*time.Second {
+		t.Errorf("default = %v, %v; want 10s", c.RequestTimeout, err)
+	}
+	c, err = loadConfig(envOf(map[string]string{"OTPD_REQUEST_TIMEOUT": "2500ms"}))
+	if err != nil || c.RequestTimeout != 2500*time.Millisecond {
+		t.Errorf("2500ms = %v, %v", c.RequestTimeout, err)
+	}
+	for _, bad := range []string{"10", "0s", "-1s", "30s", "1m"} {
+		if _, err := loadConfig(envOf(map[string]string{"OTPD_REQUEST_TIMEOUT": bad})); err == nil || !strings.Contains(err.Error(), "OTPD_REQUEST_TIMEOUT") {
+			t.Errorf("OTPD_REQUEST_TIMEOUT=%q: %v, want an error naming the variable", bad, err)
 		}
 	}
 }

@@ -37,6 +37,7 @@ var envVars = []envVar{
 	{"OTPD_API_RATE_LIMIT", "1000", "Requests a minute per API key."},
 	{"OTPD_DELIVERY_WORKERS", "16", "Concurrent deliveries."},
 	{"OTPD_LOG_FORMAT", "text", "text or json."},
+	{"OTPD_REQUEST_TIMEOUT", defaultRequestTimeout.String(), "Every request's deadline, database calls included; past it the answer is 503 UNAVAILABLE. Under the 30s write timeout."},
 	{"OTPD_DEBUG_ADDR", "", "A private listener for pprof profiles (127.0.0.1:6060). Unset: off."},
 	{"OTPD_METRICS_ADDR", "", "Serve GET /metrics (Prometheus) on this address alone (127.0.0.1:9090), not on the main port. Unset: on the main port."},
 	{"OTPD_CONFIG", "", "The YAML file below: providers, routing, prices, captcha. Unset: every message goes to the console (development only)."},
@@ -180,6 +181,7 @@ const exampleProviders = `  smsc:
     auth_token: ${TWILIO_AUTH_TOKEN}
     from: "+15005550006"
     status_callback_url: https://otp.example.com/v1/callbacks/twilio
+    circuit_breaker: {failures: 5, cool_down: 30s}   # any provider; the defaults: skipped for cool_down after that many outage failures in a row
   mail:
     type: smtp
     host: smtp.example.com               # port 587 with STARTTLS unless port and tls say otherwise

@@ -25,6 +25,7 @@ import (
 //	    type: twilio
 //	    account_sid: AC0123
 //	    auth_token: ${TWILIO_AUTH_TOKEN}   # from the environment, or a file named by TWILIO_AUTH_TOKEN_FILE
+//	    circuit_breaker: {failures: 5, cool_down: 30s}  # optional; these are the defaults
 //	routing:
 //	  attempts_per_provider: 3           # optional cap; without it a message is retried until its code expires
 //	  channels: {sms: [smpp, twilio], voice: [twilio]}
@@ -42,12 +43,14 @@ type fileConfig struct {
 	Captcha   captchaSpec
 }
 
-// providerSpec is one entry of providers: its name, its type and the rest
-// of its keys, decoded later by the type's own Config.
+// providerSpec is one entry of providers: its name, its type, its
+// circuit breaker and the rest of its keys, decoded later by the type's
+// own Config.
 type providerSpec struct {
-	Name string
-	Type string
-	node *yaml.Node // the mapping without its type key
+	Name    string
+	Type    string
+	Breaker delivery.BreakerConfig // zero: the defaults
+	node    *yaml.Node             // the mapping without its type and circuit_breaker keys
 }
 
 type routingSpec struct {
@@ -125,8 +128,16 @@ func parseProviders(n *yaml.Node) ([]providerSpec, error) {
 		}
 		spec := providerSpec{Name: name, node: &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}}
 		for j := 0; j+1 < len(body.Content); j += 2 {
-			if body.Content[j].Value == "type" {
+			switch body.Content[j].Value {
+			case "type":
 				spec.Type = body.Content[j+1].Value
+				continue
+			case "circuit_breaker":
+				b, err := parseBreaker(body.Content[j+1], where)
+				if err != nil {
+					return nil, err
+				}
+				spec.Breaker = b
 				continue
 			}
 			spec.node.Content = append(spec.node.Content, body.Content[j], body.Content[j+1])
@@ -258,6 +269,14 @@ func (fc *fileConfig) routerConfig(providers map[string]delivery.Provider) deliv
 	}
 	for ch, names := range fc.Routing.Channels {
 		rc.Channels[otp.Channel(ch)] = names
+	}
+	for _, p := range fc.Providers {
+		if p.Breaker != (delivery.BreakerConfig{}) {
+			if rc.Breakers == nil {
+				rc.Breakers = map[string]delivery.BreakerConfig{}
+			}
+			rc.Breakers[p.Name] = p.Breaker
+		}
 	}
 	for _, c := range fc.Routing.Countries {
 		rc.Rules = append(rc.Rules, delivery.CountryRule{

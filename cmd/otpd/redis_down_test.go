@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/json"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -30,6 +32,35 @@ func sendAndCheck(t *testing.T, url, key, to, e164 string) {
 	}
 }
 
+// wantRedisReadiness asks /v1/ready and fails the test unless it is 200
+// with the redis check in state want: Redis down degrades otpd, it does
+// not take it out of rotation.
+func wantRedisReadiness(t *testing.T, url, want string) {
+	t.Helper()
+	res, err := http.Get(url + "/v1/ready")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var body struct {
+		Data struct {
+			Checks []struct{ Name, Status string }
+		}
+	}
+	if err := json.NewDecoder(res.Body).Decode(&body); err != nil {
+		t.Fatalf("/v1/ready: %d, %v", res.StatusCode, err)
+	}
+	got := "missing"
+	for _, c := range body.Data.Checks {
+		if c.Name == "redis" {
+			got = c.Status
+		}
+	}
+	if res.StatusCode != http.StatusOK || got != want {
+		t.Errorf("/v1/ready: %d with redis %q, want 200 with redis %q (%+v)", res.StatusCode, got, want, body)
+	}
+}
+
 // TestServeWithRedisDown: otpd starts while the Redis at OTPD_REDIS_URL
 // is unreachable, says so once, and serves with per-instance limits.
 func TestServeWithRedisDown(t *testing.T) {
@@ -43,6 +74,7 @@ func TestServeWithRedisDown(t *testing.T) {
 	if n := strings.Count(stderr.String(), redisOutageLine); n != 1 {
 		t.Errorf("the outage was logged %d times, want once:\n%s", n, stderr)
 	}
+	wantRedisReadiness(t, url, "degraded")
 }
 
 // TestServeThroughRedisOutage: Redis dies under a running otpd, which
@@ -58,9 +90,11 @@ func TestServeThroughRedisOutage(t *testing.T) {
 	if strings.Contains(stderr.String(), redisOutageLine) {
 		t.Fatalf("an outage was logged with Redis up:\n%s", stderr)
 	}
+	wantRedisReadiness(t, url, "ok")
 	r.Kill()
 	sendAndCheck(t, url, key, "+1 415 555 2672", "+14155552672")
 	if n := strings.Count(stderr.String(), redisOutageLine); n != 1 {
 		t.Errorf("the outage was logged %d times, want once:\n%s", n, stderr)
 	}
+	wantRedisReadiness(t, url, "degraded")
 }

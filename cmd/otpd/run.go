@@ -28,7 +28,7 @@ Usage:
 
 Environment: OTPD_ADDR, OTPD_DATA_DIR, OTPD_DATABASE_URL, OTPD_SECRET_KEY,
 OTPD_SECRET_KEY_PREVIOUS, OTPD_ADMIN_TOKEN, OTPD_REDIS_URL, OTPD_API_RATE_LIMIT, OTPD_DELIVERY_WORKERS,
-OTPD_LOG_FORMAT, OTPD_CONFIG (providers, routing, prices); all of them: otpd config example.
+OTPD_LOG_FORMAT, OTPD_REQUEST_TIMEOUT, OTPD_CONFIG (providers, routing, prices); all of them: otpd config example.
 See README.md.
 `
 

@@ -20,6 +20,7 @@ import (
 	"github.com/otpd/otpd/internal/metrics"
 	"github.com/otpd/otpd/internal/otp"
 	"github.com/otpd/otpd/internal/ratelimit"
+	"github.com/otpd/otpd/internal/sqlstore"
 	"github.com/otpd/otpd/internal/telemetry/otlp"
 	"github.com/otpd/otpd/internal/version"
 	"github.com/otpd/otpd/internal/webhook"
@@ -29,6 +30,12 @@ import (
 // serve runs the HTTP server, the delivery workers and the expiry sweeper
 // until ctx is canceled, then shuts them down in order: stop accepting
 // requests, finish in-flight deliveries, close the database.
+//
+// It listens before it opens the store, so that while migrations run
+// /v1/health already answers 200 and everything else (/v1/ready
+// included) 503 with Retry-After; the real handler is swapped in when
+// the service is built (phases.go). stdout's "listening on" line comes
+// then: it means otpd serves.
 func serve(ctx context.Context, cfg config, getenv func(string) string, logger *slog.Logger, stdout, stderr io.Writer) error {
 	// The configuration file first: a mistake in it should stop otpd
 	// before anything else happens.
@@ -60,6 +67,29 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 			logger.Warn("traces not flushed", "err", err)
 		}
 	}()
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (OTPD_ADDR): %w", cfg.Addr, err)
+	}
+	phases := newPhasedHandler()
+	srv := &http.Server{
+		Handler:           phases,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    httpjson.ServerMaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	// Closing the server last is right on every path: until the real
+	// handler is in place, no request reaches the store, and once it is,
+	// the server is shut down below before anything else closes.
+	defer srv.Close()
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	logger.Info("otpd listening", "addr", "http://"+ln.Addr().String(), "version", version.String(), "phase", "starting")
+	fmt.Fprintf(stdout, "starting on http://%s\n", ln.Addr())
+
 	identities, err := newIdentityVerifier(ctx, cfg, logger)
 	if err != nil {
 		return err
@@ -69,6 +99,7 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 		return err
 	}
 	defer store.Close()
+	store.SetLogger(logger)
 	meter := metrics.New()
 	store.ObserveCommits(meter.StoreCommit)
 
@@ -126,34 +157,23 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 
 	dialects := newDialects(svc, logger)
 	apiHandler, err := api.New(api.Config{Service: svc, AdminTokenHash: adminHash, Logger: logger, Version: version.String(), OpenSignup: cfg.OpenSignup,
-		Dialects: dialects})
+		Dialects:    dialects,
+		ReadyChecks: readyChecks(store, limiter, phases)})
 	if err != nil {
 		return err
 	}
 	flow := widget.New(widget.Config{Service: svc, Logger: logger, CaptchaURLs: captchaWidgetURLs(fc)})
 	// The client's address is found once, here, for every route
 	// (OTPD_TRUSTED_PROXIES). Headers over httpjson.MaxHeaderBytes are
-	// refused in JSON, below the server's own plain-text limit.
-	handler := httpjson.LimitHeaders(httpjson.MaxHeaderBytes,
-		httpjson.WithClientIP(cfg.TrustedProxies, tracing.Handler(withMetrics(meter, cfg, dialects, d.withCallbacks(apiHandler, flow)))))
+	// refused in JSON, below the server's own plain-text limit. Every
+	// request, of every API, ends by OTPD_REQUEST_TIMEOUT.
+	handler := httpjson.WithDeadline(cfg.RequestTimeout, httpjson.LimitHeaders(httpjson.MaxHeaderBytes,
+		httpjson.WithClientIP(cfg.TrustedProxies, tracing.Handler(withMetrics(meter, cfg, dialects, d.withCallbacks(apiHandler, flow))))))
 	stopMetrics, err := serveMetrics(meter, cfg, logger)
 	if err != nil {
 		return err
 	}
 	defer stopMetrics()
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s (OTPD_ADDR): %w", cfg.Addr, err)
-	}
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    httpjson.ServerMaxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
 
 	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
@@ -175,15 +195,17 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 		defer debugSrv.Close()
 	}
 
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
-	logger.Info("otpd listening", "addr", "http://"+ln.Addr().String(), "version", version.String(), "database", describeDB(cfg))
+	phases.set(handler)
+	logger.Info("otpd ready", "addr", "http://"+ln.Addr().String(), "version", version.String(), "database", describeDB(cfg))
 	fmt.Fprintf(stdout, "listening on http://%s\n", ln.Addr())
 
 	select {
 	case err = <-serveErr:
 	case <-ctx.Done():
 		logger.Info("shutting down")
+		// Readiness fails first, and answers close their connections,
+		// so that balancers and keep-alive clients move away.
+		phases.drain()
 		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 		err = srv.Shutdown(shutdownCtx)
 		cancel()
@@ -195,6 +217,14 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 	}
 	return err
 }
+
+// writeTimeout is the server's bound on writing an answer;
+// OTPD_REQUEST_TIMEOUT must be shorter, so that a request's deadline
+// comes while its answer can still be written.
+const writeTimeout = 30 * time.Second
+
+// defaultRequestTimeout is OTPD_REQUEST_TIMEOUT's default.
+const defaultRequestTimeout = 10 * time.Second
 
 // sweep marks expired verifications every second, in batches, so their
 // events fire even when nobody checks them, and sends the fallback steps
@@ -212,7 +242,7 @@ func sweep(ctx context.Context, svc *otp.Service, logger *slog.Logger) {
 			n, err := svc.SweepExpired(ctx, 500)
 			if err != nil {
 				if ctx.Err() == nil {
-					logger.Error("expiry sweep", "err", err)
+					logBackground(logger, "expiry sweep", err)
 				}
 				break
 			}
@@ -224,7 +254,7 @@ func sweep(ctx context.Context, svc *otp.Service, logger *slog.Logger) {
 			n, err := svc.SweepFallbacks(ctx, 500)
 			if err != nil {
 				if ctx.Err() == nil {
-					logger.Error("fallback sweep", "err", err)
+					logBackground(logger, "fallback sweep", err)
 				}
 				break
 			}
@@ -252,7 +282,7 @@ func consumeEvents(ctx context.Context, svc *otp.Service, logger *slog.Logger) {
 		for ctx.Err() == nil {
 			n, err := svc.ConsumeEvents(ctx, batch)
 			if err != nil {
-				logger.Error("event consumer", "err", err)
+				logBackground(logger, "event consumer", err)
 				break
 			}
 			if n < batch {
@@ -276,14 +306,14 @@ func detectPumping(ctx context.Context, svc *otp.Service, logger *slog.Logger) {
 			return
 		case now := <-t.C:
 			if _, err := svc.DetectPumping(ctx); err != nil && ctx.Err() == nil {
-				logger.Error("pumping detector", "err", err)
+				logBackground(logger, "pumping detector", err)
 			}
 			if now.Sub(learnt) < otp.LearntBudgetEvery {
 				continue
 			}
 			learnt = now
 			if _, err := svc.LearnBudgets(ctx); err != nil && ctx.Err() == nil {
-				logger.Error("learnt budgets", "err", err)
+				logBackground(logger, "learnt budgets", err)
 			}
 		}
 	}
@@ -294,7 +324,18 @@ func detectPumping(ctx context.Context, svc *otp.Service, logger *slog.Logger) {
 func postWebhooks(ctx context.Context, svc *otp.Service, logger *slog.Logger) {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
-	svc.RunWebhookDeliveries(ctx, 16, t.C, func(err error) { logger.Error("webhook delivery", "err", err) })
+	svc.RunWebhookDeliveries(ctx, 16, t.C, func(err error) { logBackground(logger, "webhook delivery", err) })
+}
+
+// logBackground logs a background task's failure, unless it is the
+// database being unavailable: the store logs the start and the end of
+// an outage once (sqlstore's outage tracker), and a line a second from
+// each task would bury it.
+func logBackground(logger *slog.Logger, task string, err error) {
+	if errors.Is(err, otp.ErrUnavailable) {
+		return
+	}
+	logger.Error(task, "err", err)
 }
 
 // newLimiter is the in-memory limiter, or the Redis one when OTPD_REDIS_URL
@@ -315,6 +356,23 @@ func newLimiter(ctx context.Context, cfg config, logger *slog.Logger) (otp.Limit
 		limiter.Unreachable(err)
 	}
 	return limiter, client.Close, nil
+}
+
+// readyChecks are what /v1/ready asks: the database, whether otpd is
+// shutting down, and Redis when the limiter uses it (a degradation, not
+// a failure: otpd serves with per-instance limits without it).
+func readyChecks(store *sqlstore.Store, limiter otp.Limiter, phases *phasedHandler) []api.ReadyCheck {
+	checks := []api.ReadyCheck{{Name: "database", Check: store.Ping}, phases.shutdownCheck()}
+	if shared, ok := limiter.(*ratelimit.Fallback); ok {
+		checks = append(checks, api.ReadyCheck{Name: "redis", Degrades: true, Check: func(ctx context.Context) error {
+			shared.Recheck(ctx)
+			if shared.Degraded() {
+				return errors.New("redis is unreachable: rate limits are per instance until it returns")
+			}
+			return nil
+		}})
+	}
+	return checks
 }
 
 func describeDB(cfg config) string {

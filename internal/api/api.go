@@ -29,20 +29,24 @@ type Config struct {
 	// Dialects are served beside the native API and listed in its
 	// OpenAPI document.
 	Dialects []Dialect
+	// ReadyChecks are what GET /v1/ready asks, in order (the database,
+	// Redis, shutdown); with none it answers ready.
+	ReadyChecks []ReadyCheck
 }
 
 // Server serves the native API.
 type Server struct {
-	svc        *otp.Service
-	adminHash  [32]byte
-	log        *slog.Logger
-	version    string
-	maxBody    int64
-	openSignup bool
-	started    time.Time
-	mux        *http.ServeMux
-	handler    http.Handler // mux behind the check of request text
-	openapi    []byte
+	svc         *otp.Service
+	adminHash   [32]byte
+	log         *slog.Logger
+	version     string
+	maxBody     int64
+	openSignup  bool
+	started     time.Time
+	mux         *http.ServeMux
+	handler     http.Handler // mux behind the check of request text
+	openapi     []byte
+	readyChecks []ReadyCheck
 }
 
 // New returns the API as an http.Handler.
@@ -55,7 +59,7 @@ func New(c Config) (*Server, error) {
 	}
 	s := &Server{
 		svc: c.Service, log: c.Logger, version: c.Version, maxBody: c.MaxBodyBytes, openSignup: c.OpenSignup,
-		started: time.Now(), mux: http.NewServeMux(),
+		started: time.Now(), mux: http.NewServeMux(), readyChecks: c.ReadyChecks,
 	}
 	s.adminHash = c.AdminTokenHash
 	spec, err := buildOpenAPI(s.routes(), c.Version, dialectLinks(c.Dialects))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/otpd/otpd/internal/httpjson"
 	"github.com/otpd/otpd/internal/otp"
@@ -162,11 +163,25 @@ func (s *Server) audited(rt route, h handlerFunc) handlerFunc {
 		if a := appOrNil(r); a != nil {
 			e.Actor = "application:" + a.ID // an API key's call (route.auditKeys)
 		}
-		if aerr := s.svc.Audit(context.WithoutCancel(r.Context()), e); aerr != nil {
+		ctx, cancel := auditContext(r)
+		defer cancel()
+		if aerr := s.svc.Audit(ctx, e); aerr != nil {
 			s.log.Error("audit log", "err", aerr, "action", rt.method+" "+rt.path)
 		}
 		return err
 	}
+}
+
+// auditTimeout bounds the audit record's write after the request's work:
+// with the request timeout it stays under the server's write timeout.
+const auditTimeout = 5 * time.Second
+
+// auditContext is the context of a served request's audit record: not
+// canceled with the request, because what was done must be recorded even
+// if the client left or the deadline just passed, but bounded, so that a
+// frozen database cannot hold the answer.
+func auditContext(r *http.Request) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(r.Context()), auditTimeout)
 }
 
 // auditTarget is the path as called, with a phone number or email in it

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"net/http"
 	"time"
 
@@ -135,7 +134,9 @@ func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) error {
 	if ip := httpjson.RemoteIP(r); ip.IsValid() {
 		host = ip.String()
 	}
-	if aerr := s.svc.Audit(context.WithoutCancel(r.Context()), otp.AuditEntry{Actor: "developer:" + dev.ID,
+	ctx, cancel := auditContext(r)
+	defer cancel()
+	if aerr := s.svc.Audit(ctx, otp.AuditEntry{Actor: "developer:" + dev.ID,
 		Action: "POST /v1/auth/password-reset", Target: r.URL.Path,
 		Status: http.StatusOK, RemoteAddr: host, UserAgent: r.UserAgent()}); aerr != nil {
 		s.log.Error("audit log", "err", aerr, "action", "POST /v1/auth/password-reset")

@@ -56,6 +56,7 @@ type answer struct {
 func (s *Server) routes() []route {
 	return []route{
 		{method: "GET", path: "/v1/health", summary: "Liveness and version", auth: authNone, status: 200, response: healthView{}, handler: s.health},
+		{method: "GET", path: "/v1/ready", summary: "Readiness: 200 when the database (and Redis, when configured) answer; 503 UNAVAILABLE with Retry-After while migrations run, after shutdown began, or when a check fails (details.checks)", auth: authNone, status: 200, response: readyView{}, handler: s.ready},
 		{method: "GET", path: "/openapi.json", summary: "This document", auth: authNone, status: 200, handler: s.openAPIDoc},
 
 		{method: "POST", path: "/v1/developers", summary: "Create a developer account (admin token only)", auth: authConsole, status: 201, request: developerRequest{}, response: developerView{}, handler: s.createDeveloper},

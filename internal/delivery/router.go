@@ -39,6 +39,11 @@ type RouterConfig struct {
 	// failure is permanent. Zero (the default) sets no cap: the message
 	// is tried until its code expires, which the service decides.
 	AttemptsPerProvider int
+	// Breakers configures each provider's circuit breaker, by instance
+	// name; a provider not listed gets the defaults (BreakerConfig).
+	Breakers map[string]BreakerConfig
+	// Clock times the breakers' cool-downs; default otp.SystemClock.
+	Clock otp.Clock
 }
 
 // Router is an otp.Sender that picks a provider for each attempt of a
@@ -53,8 +58,15 @@ type RouterConfig struct {
 // goes on to the next candidate at once (Refused), and is permanent when
 // none is left; a transient failure is retried, at once on the next
 // candidate within a round (Failover), else after the service's backoff.
+//
+// Each provider has a circuit breaker (BreakerConfig, breaker.go): while
+// it is open, an attempt that would go to the provider fails at once,
+// transiently, without a call (CircuitOpen), and the rules above take it
+// from there, so the message fails over without waiting for a timeout.
 type Router struct {
-	cfg RouterConfig
+	cfg      RouterConfig
+	clock    otp.Clock
+	breakers map[string]*breaker // by provider name, one for each
 }
 
 var _ otp.Sender = (*Router)(nil)
@@ -106,7 +118,19 @@ func NewRouter(c RouterConfig) (*Router, error) {
 			return nil, err
 		}
 	}
-	return &Router{cfg: c}, nil
+	for name := range c.Breakers {
+		if _, ok := c.Providers[name]; !ok {
+			return nil, fmt.Errorf("circuit breaker of unknown provider %q", name)
+		}
+	}
+	r := &Router{cfg: c, clock: c.Clock, breakers: map[string]*breaker{}}
+	if r.clock == nil {
+		r.clock = otp.SystemClock{}
+	}
+	for name := range c.Providers {
+		r.breakers[name] = newBreaker(c.Breakers[name])
+	}
+	return r, nil
 }
 
 // Plan returns the providers a message on channel to destination to, in
@@ -195,7 +219,7 @@ func (r *Router) Send(ctx context.Context, m otp.OutgoingMessage) (otp.SendResul
 		return otp.SendResult{}, &otp.ProviderError{Provider: name, Permanent: true,
 			Message: fmt.Sprintf("all %d providers of channel %s failed %d attempts each", n, m.Channel, per)}
 	}
-	res, err := sendVia(ctx, name, r.cfg.Providers[name], m)
+	res, err := r.call(ctx, name, m)
 	if err == nil {
 		res.Provider = name
 		return res, nil
@@ -255,7 +279,7 @@ func (r *Router) sendPinned(ctx context.Context, m otp.OutgoingMessage) (otp.Sen
 		return otp.SendResult{}, &otp.ProviderError{Provider: "router", Permanent: true,
 			Message: fmt.Sprintf("the message is pinned to provider %q, which is not configured for channel %s", name, m.Channel)}
 	}
-	res, err := sendVia(ctx, name, p, m)
+	res, err := r.call(ctx, name, m)
 	if err == nil {
 		res.Provider = name
 		return res, nil

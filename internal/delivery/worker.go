@@ -24,6 +24,9 @@ type Source interface {
 	// Deliver sends one claimed message through sender and records the
 	// outcome. An error means the outcome could not be recorded.
 	Deliver(ctx context.Context, sender otp.Sender, d otp.Delivery) error
+	// ReleaseDeliveries hands claimed messages back unsent: due at once,
+	// their claim's attempt un-counted, if the claim is still held.
+	ReleaseDeliveries(ctx context.Context, ds []otp.Delivery) (int, error)
 }
 
 var _ Source = (*otp.Service)(nil)
@@ -44,9 +47,10 @@ type Config struct {
 	// again by another worker. Default 10 s.
 	SendTimeout time.Duration
 	// MaxQueueWait bounds how long a claimed message waits for a sender.
-	// One that waited longer is not sent but left to its lease, to be
-	// claimed again once the lease runs out, so that it is never sent
-	// while another worker may hold it. The worker claims only as many
+	// One that waited longer is not sent but handed back to the source
+	// (ReleaseDeliveries), due at once and its attempt un-counted, so
+	// that it is never sent while another worker may hold it; if the
+	// hand-back fails, it is left to its lease. The worker claims only as many
 	// messages as its senders are expected to start well within this
 	// time, so that happens only when sends suddenly slow down.
 	// MaxQueueWait plus SendTimeout must stay under the lease, with room
@@ -115,12 +119,13 @@ type pool struct {
 }
 
 // Run claims and delivers messages until ctx is done. Then it stops
-// claiming, and its senders finish the messages in flight and those
-// already claimed, except any that has waited longer than MaxQueueWait,
-// which is left to its lease. Sends are not canceled by the shutdown but
-// bounded by SendTimeout, so Run returns within MaxQueueWait plus
-// SendTimeout of the end of ctx, with nil. It returns an error at once
-// if the Config lacks a Source or a Sender.
+// claiming, its senders finish the messages in flight, and the messages
+// claimed but not yet started are handed back to the source, so that
+// another instance can send them at once rather than after their lease.
+// Sends are not canceled by the shutdown but bounded by SendTimeout, so
+// Run returns within SendTimeout (and a hand-back) of the end of ctx,
+// with nil. It returns an error at once if the Config lacks a Source or
+// a Sender.
 func (w *Worker) Run(ctx context.Context) error {
 	if w.cfg.Source == nil || w.cfg.Sender == nil {
 		return errors.New("delivery: Config.Source and Config.Sender are required")
@@ -150,11 +155,12 @@ func (w *Worker) Run(ctx context.Context) error {
 		// it errs on the safe side.
 		begin := time.Now()
 		ds, err := w.cfg.Source.ClaimDeliveries(ctx, n)
-		if err != nil && ctx.Err() == nil {
+		// An unavailable database is logged by the store, once an outage.
+		if err != nil && ctx.Err() == nil && !errors.Is(err, otp.ErrUnavailable) {
 			w.cfg.Logger.ErrorContext(ctx, "claim deliveries", "err", err)
 		}
-		// Messages claimed just as ctx ended are delivered all the same:
-		// they are leased to us now. The queue has room for all n.
+		// Messages claimed just as ctx ended are queued all the same, and
+		// handed back by the senders. The queue has room for all n.
 		p.mu.Lock()
 		p.held += len(ds)
 		p.mu.Unlock()
@@ -213,37 +219,48 @@ func (w *Worker) idle(ctx context.Context) bool {
 }
 
 // send is one sender: it delivers claimed messages until the queue is
-// closed and empty.
+// closed and empty. Those not to be sent (handBack) go back to the
+// source, with the rest of the queue that is not either.
 func (w *Worker) send(ctx context.Context, p *pool) {
 	for c := range p.queue {
-		var took time.Duration
-		waited := time.Since(c.at)
-		sent := waited <= w.cfg.MaxQueueWait
-		if sent {
-			begin := time.Now()
-			w.deliver(ctx, c.d)
-			took = time.Since(begin)
-		} else {
-			w.cfg.Logger.WarnContext(ctx, "delivery waited too long for a sender; left to its lease",
-				"delivery", c.d.ID, "verification", c.d.VerificationID, "app", c.d.AppID, "waited", waited)
+		if !w.handBack(ctx, c) {
+			w.sendOne(ctx, p, c)
+			continue
 		}
+		batch, next := w.takeHandBacks(ctx, p, c)
+		w.release(ctx, batch)
+		p.finished(len(batch), 0, false)
+		if next != nil {
+			w.sendOne(ctx, p, *next)
+		}
+	}
+}
 
-		p.mu.Lock()
-		p.held--
-		switch {
-		case !sent:
-		case !p.known:
-			p.avg, p.known = took, true
-		default:
-			// About the last eight deliveries: quick to follow a provider
-			// that slows down.
-			p.avg += (took - p.avg) / 8
-		}
-		p.mu.Unlock()
-		select {
-		case p.freed <- struct{}{}:
-		default:
-		}
+// sendOne delivers c and times it.
+func (w *Worker) sendOne(ctx context.Context, p *pool, c claimed) {
+	begin := time.Now()
+	w.deliver(ctx, c.d)
+	p.finished(1, time.Since(begin), true)
+}
+
+// finished records that n held messages are done with, delivered in took
+// each when timed, and tells the claim loop there is room.
+func (p *pool) finished(n int, took time.Duration, timed bool) {
+	p.mu.Lock()
+	p.held -= n
+	switch {
+	case !timed:
+	case !p.known:
+		p.avg, p.known = took, true
+	default:
+		// About the last eight deliveries: quick to follow a provider
+		// that slows down.
+		p.avg += (took - p.avg) / 8
+	}
+	p.mu.Unlock()
+	select {
+	case p.freed <- struct{}{}:
+	default:
 	}
 }
 

@@ -27,6 +27,8 @@ type fakeSource struct {
 	claimedAt map[string]time.Time       // when each message was claimed
 	delivered []string                   // messages passed to Deliver
 	deliverFn func(d otp.Delivery) error // optional outcome of Deliver
+	released  []string                   // messages handed back, in order
+	releaseFn func() error               // optional error of ReleaseDeliveries
 	gate      chan struct{}              // if set, the next claim waits for it to close
 }
 
@@ -85,6 +87,40 @@ func (s *fakeSource) Deliver(ctx context.Context, sender otp.Sender, d otp.Deliv
 	}
 	_, err := sender.Send(ctx, otp.OutgoingMessage{ID: d.ID, VerificationID: d.VerificationID, Channel: d.Channel})
 	return err
+}
+
+// ReleaseDeliveries puts ds back at the front of the queue, due at once,
+// as the real outbox makes them.
+func (s *fakeSource) ReleaseDeliveries(ctx context.Context, ds []otp.Delivery) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.releaseFn != nil {
+		if err := s.releaseFn(); err != nil {
+			return 0, err
+		}
+	}
+	for _, d := range ds {
+		s.released = append(s.released, d.ID)
+	}
+	s.queue = append(slices.Clone(ds), s.queue...)
+	return len(ds), nil
+}
+
+func (s *fakeSource) releasedIDs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Sorted(slices.Values(s.released))
+}
+
+// deliverCounts is how often each message was passed to Deliver.
+func (s *fakeSource) deliverCounts() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := map[string]int{}
+	for _, id := range s.delivered {
+		n[id]++
+	}
+	return n
 }
 
 func (s *fakeSource) claimLimits() []int {
@@ -299,53 +335,75 @@ func TestSlowSendsClaimOnlyForFreeSenders(t *testing.T) {
 				t.Errorf("claim %d asked for %d, want at most the free senders (2)", i, limit)
 			}
 		}
-		if strings.Contains(logs.String(), "left to its lease") {
-			t.Errorf("messages were left to their lease: %s", logs.String())
+		if got := src.releasedIDs(); len(got) != 0 {
+			t.Errorf("messages %v were handed back, want none: %s", got, logs.String())
 		}
 	})
 }
 
-func TestMessagesPastMaxQueueWaitAreLeftToTheirLease(t *testing.T) {
+// runStalled runs a worker with one sender over n messages of src for a
+// minute of fake time: 100 ms a send, but the send numbered stall takes
+// 9 s, so that what the worker claimed ahead for quick sends waits. It
+// checks that no message waited longer than MaxQueueWait (2 s) between
+// its claim and its send, and returns the sender and the worker's log.
+func runStalled(t *testing.T, src *fakeSource, n, stall int) (*fakeSender, *bytes.Buffer) {
+	t.Helper()
+	snd := &fakeSender{delayOf: func(i int) time.Duration {
+		if i == stall {
+			return 9 * time.Second
+		}
+		return 100 * time.Millisecond
+	}}
+	src.add(n)
+	logs := &bytes.Buffer{}
+	start(t, Config{Source: src, Sender: snd, Concurrency: 1, MaxQueueWait: 2 * time.Second,
+		PollInterval: time.Minute, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	time.Sleep(time.Minute)
+	synctest.Wait()
+	if got := longestWait(src, snd); got > 2*time.Second {
+		t.Errorf("a message waited %s between claim and send, want at most MaxQueueWait (2s)", got)
+	}
+	return snd, logs
+}
+
+func TestMessagesPastMaxQueueWaitAreHandedBack(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		// Quick sends let the worker claim ahead, then the provider
-		// stalls: what was claimed behind the stalled send waits too long.
+		// stalls: what was claimed behind the stalled send waits too long,
+		// and goes back to the outbox, to be claimed again at once.
 		src := &fakeSource{}
-		snd := &fakeSender{delayOf: func(n int) time.Duration {
-			if n == 20 {
-				return 9 * time.Second
+		snd, logs := runStalled(t, src, 60, 20)
+		released := src.releasedIDs()
+		if len(released) == 0 {
+			t.Fatal("nothing was handed back behind a stalled send")
+		}
+		// Handed back, claimed again and sent: each message once, all
+		// within the minute, none waiting for a lease (the fake has none).
+		if got := snd.sentIDs(); len(got) != 60 || len(slices.Compact(got)) != 60 {
+			t.Errorf("sent %d messages (%d distinct), want each of the 60 once", len(got), len(slices.Compact(got)))
+		}
+		for id, n := range src.deliverCounts() {
+			if n != 1 {
+				t.Errorf("%s passed to Deliver %d times, want once", id, n)
 			}
-			return 100 * time.Millisecond
-		}}
-		src.add(60)
-		var logs bytes.Buffer
-		start(t, Config{Source: src, Sender: snd, Concurrency: 1, MaxQueueWait: 2 * time.Second,
-			PollInterval: time.Minute, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
-		time.Sleep(time.Minute)
-		synctest.Wait()
+		}
+		for _, id := range released {
+			if !strings.Contains(logs.String(), id) {
+				t.Errorf("log does not name %s, handed back", id)
+			}
+		}
+	})
+}
 
-		if got := longestWait(src, snd); got > 2*time.Second {
-			t.Errorf("a message waited %s between claim and send, want at most MaxQueueWait (2s)", got)
+func TestHandBackFailureLeavesMessagesToTheirLease(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := &fakeSource{releaseFn: func() error { return errors.New("database is locked") }}
+		snd, logs := runStalled(t, src, 30, 5)
+		if !strings.Contains(logs.String(), "left to their lease") || !strings.Contains(logs.String(), "database is locked") {
+			t.Errorf("log %q does not say the hand-back failed and why", logs.String())
 		}
-		claimed, sent := src.claimedIDs(), snd.sentIDs()
-		if len(claimed) != 60 {
-			t.Fatalf("claimed %d, want 60", len(claimed))
-		}
-		var left []string
-		for _, id := range claimed {
-			if !slices.Contains(sent, id) {
-				left = append(left, id)
-			}
-		}
-		if len(left) == 0 {
-			t.Fatal("nothing was left to its lease behind a stalled send")
-		}
-		for _, id := range left {
-			if slices.Contains(src.deliveredIDs(), id) {
-				t.Errorf("%s waited too long but was passed to Deliver", id)
-			}
-			if !strings.Contains(logs.String(), "delivery="+id) {
-				t.Errorf("log does not name %s, left to its lease", id)
-			}
+		if got, claimed := len(snd.sentIDs()), len(src.claimedIDs()); got >= claimed {
+			t.Errorf("sent %d of %d claimed, want fewer: those waited out were not to be sent", got, claimed)
 		}
 	})
 }
@@ -476,7 +534,7 @@ func TestShutdownWaitsForInFlight(t *testing.T) {
 	})
 }
 
-func TestShutdownSendsWhatWasClaimed(t *testing.T) {
+func TestShutdownHandsBackWhatWasQueued(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		// One sender, 1 s a send, and room to claim ahead: when Run is
 		// stopped, messages are queued behind the one in flight.
@@ -487,19 +545,23 @@ func TestShutdownSendsWhatWasClaimed(t *testing.T) {
 		time.Sleep(2500 * time.Millisecond)
 		synctest.Wait()
 		claimed := src.claimedIDs()
-		if len(claimed) < 2+1 {
-			t.Fatalf("claimed %v after 2.5 s, want more than were sent: the test needs a queue", claimed)
+		if len(claimed) < 3+1 {
+			t.Fatalf("claimed %v after 2.5 s, want more than the three started: the test needs a queue", claimed)
 		}
 
 		begin := time.Now()
 		if err := stop(); err != nil {
 			t.Errorf("Run = %v, want nil", err)
 		}
-		if d := time.Since(begin); d > 4*time.Second+10*time.Second {
-			t.Errorf("Run returned %s after cancel, want at most MaxQueueWait + SendTimeout", d)
+		if d := time.Since(begin); d != 500*time.Millisecond {
+			t.Errorf("Run returned %s after cancel, want 500ms: the rest of the send in flight", d)
 		}
-		if got := snd.sentIDs(); !slices.Equal(got, claimed) {
-			t.Errorf("sent %v, want everything claimed %v", got, claimed)
+		sent, released := snd.sentIDs(), src.releasedIDs()
+		if !slices.Equal(sent, claimed[:3]) {
+			t.Errorf("sent %v, want the three started before the shutdown", sent)
+		}
+		if !slices.Equal(released, claimed[3:]) {
+			t.Errorf("handed back %v, want the rest of what was claimed %v", released, claimed[3:])
 		}
 		if got := src.claimedIDs(); len(got) != len(claimed) {
 			t.Errorf("claimed %v after cancel, want nothing more", got[len(claimed):])

@@ -1,6 +1,8 @@
 package dialecttest
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -21,10 +23,16 @@ var (
 		RetryAfter: time.Minute, Params: map[string]any{"scope": "destination"}}
 )
 
+// DatabaseUnavailable is the store's answer when the database cannot be
+// reached (issue 18): the caller-safe UNAVAILABLE joined with the
+// engine's error, which must be neither shown nor logged per request.
+var DatabaseUnavailable = fmt.Errorf("create verification: %w: %w", otp.Unavailable(),
+	errors.New("dial tcp 127.0.0.1:5432: connect: connection refused"))
+
 // ErrorShape is how a dialect must answer one error: its HTTP status, a
 // fragment of its body and its Retry-After header ("" for none).
 type ErrorShape struct {
-	Err        *otp.Error
+	Err        error
 	Status     int
 	Body       string
 	RetryAfter string
@@ -38,8 +46,8 @@ func CheckErrorShapes(t *testing.T, write func(http.ResponseWriter, *http.Reques
 		w := httptest.NewRecorder()
 		write(w, httptest.NewRequest("POST", "/", nil), s.Err)
 		if w.Code != s.Status || !strings.Contains(w.Body.String(), s.Body) || w.Header().Get("Retry-After") != s.RetryAfter {
-			t.Errorf("%s: %d %s (Retry-After %q), want %d with %s (Retry-After %q)",
-				s.Err.Code, w.Code, w.Body, w.Header().Get("Retry-After"), s.Status, s.Body, s.RetryAfter)
+			t.Errorf("%v: %d %s (Retry-After %q), want %d with %s (Retry-After %q)",
+				s.Err, w.Code, w.Body, w.Header().Get("Retry-After"), s.Status, s.Body, s.RetryAfter)
 		}
 	}
 }

@@ -60,6 +60,9 @@ func (c *Clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.U
 type Options struct {
 	// Engine is "sqlite" (the default) or "postgres".
 	Engine string
+	// Store, if set, is the store to serve instead of one of Engine; the
+	// test closes it.
+	Store otp.Store
 	// Dialects builds the dialects under test over the service.
 	Dialects func(svc *otp.Service) []api.Dialect
 	// Limits are the service's limits; zero values take its defaults.
@@ -88,10 +91,12 @@ func New(t testing.TB, o Options) *Harness {
 		store otp.Store
 		err   error
 	)
-	switch o.Engine {
-	case "", "sqlite":
+	switch {
+	case o.Store != nil:
+		store = o.Store
+	case o.Engine == "" || o.Engine == "sqlite":
 		store, err = sqlite.Open(t.Context(), sqlitetest.Path(t))
-	case "postgres":
+	case o.Engine == "postgres":
 		store, err = postgres.Open(t.Context(), pgtest.NewSchema(t))
 	default:
 		t.Fatalf("unknown engine %q", o.Engine)
@@ -99,7 +104,9 @@ func New(t testing.TB, o Options) *Harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { store.Close() })
+	if o.Store == nil {
+		t.Cleanup(func() { store.Close() })
+	}
 	keys, err := otp.NewServerKey(bytes.Repeat([]byte{7}, 32))
 	if err != nil {
 		t.Fatal(err)

@@ -51,6 +51,7 @@ var statusOf = map[string]int{
 	otp.CodeChallengeUnavailable: http.StatusServiceUnavailable,
 	otp.CodeIdentityUnavailable:  http.StatusServiceUnavailable,
 	otp.CodeBusy:                 http.StatusServiceUnavailable,
+	otp.CodeUnavailable:          http.StatusServiceUnavailable,
 	otp.CodeInternal:             http.StatusInternalServerError,
 }
 

@@ -118,6 +118,7 @@ var russian = map[string]string{
 	"internal":                      "Внутренняя ошибка сервера; она записана в журнал",
 	"too_many_signins_from_address": "Слишком много попыток входа с этого адреса; попробуйте позже",
 	"service_busy":                  "Сервер занят проверкой других паролей; повторите через несколько секунд",
+	"unavailable":                   "Сервис сейчас не может обратиться к своей базе данных; повторите чуть позже (создание — с тем же Idempotency-Key)",
 	"console_ip_rate_limited":       "Слишком много запросов консоли с этого адреса",
 
 	// API keys of an application besides its own.

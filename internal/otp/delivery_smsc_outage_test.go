@@ -45,12 +45,13 @@ func newSMSCOutage(t *testing.T) *smscOutage {
 	if err != nil {
 		t.Fatal(err)
 	}
+	clk := &testClock{t: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}
+	// The router's circuit breaker times its cool-down on the same clock.
 	router, err := delivery.NewRouter(delivery.RouterConfig{Providers: map[string]delivery.Provider{"smsc": provider},
-		Channels: map[otp.Channel][]string{otp.SMS: {"smsc"}}})
+		Channels: map[otp.Channel][]string{otp.SMS: {"smsc"}}, Clock: clk})
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := &testClock{t: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}
 	// The defaults, as otpd runs without attempts_per_provider.
 	svc, err := otp.NewService(otp.Config{Store: db, Limiter: ratelimit.NewMemory(clk.Now), Keys: mustKeys(t), Clock: clk,
 		Limits: otp.Limits{MaxDeliveryAttempts: router.MaxAttempts()}})

@@ -133,6 +133,13 @@ type Store interface {
 	// nothing is written and that error is returned.
 	RetryDelivery(ctx context.Context, d Delivery, next time.Time, lastError string, skip []string,
 		change func(v *Verification) (Effects, error)) error
+	// ReleaseDeliveries hands claimed outbox rows back unsent, in one
+	// transaction: each ends its lease, is due again as it was before the
+	// claim, and its claim's attempt is no longer counted. Only a claim
+	// still held is released: a row claimed again since (its attempt
+	// count or lease differs from d's), retried, finished or gone is left
+	// as it is. It returns how many were released.
+	ReleaseDeliveries(ctx context.Context, ds []Delivery) (int, error)
 
 	// ListMessages returns the messages of a verification, oldest first:
 	// one per attempt, each delivery's attempts in order.
@@ -378,6 +385,10 @@ type Delivery struct {
 	// Skip names the providers that refused the message, in the order
 	// they did: the router asks them no more.
 	Skip []string
+	// ClaimedUntil is when the lease of the claim that returned it runs
+	// out; zero on a delivery not from a claim. With Attempts it names
+	// that claim: ReleaseDeliveries hands back only the claim it names.
+	ClaimedUntil time.Time
 }
 
 // Message records one attempt to hand a verification's code to a

@@ -12,10 +12,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/otpd/otpd/internal/sqlstore"
 )
@@ -32,9 +34,9 @@ const migrationLock int64 = 0x6f747064_6d696772 // "otpdmigr"
 // search_path may be given in it), applies pending migrations and returns
 // the store.
 func Open(ctx context.Context, url string) (*sqlstore.Store, error) {
-	db, err := sql.Open("pgx", url)
+	db, err := openDB(url)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: %w", err)
+		return nil, err
 	}
 	// Each request holds a connection for one short transaction; a small
 	// pool per instance keeps several instances within max_connections.
@@ -56,12 +58,31 @@ func Open(ctx context.Context, url string) (*sqlstore.Store, error) {
 // Migrate applies the pending migrations to the database at url and
 // returns the names of those it applied.
 func Migrate(ctx context.Context, url string) ([]string, error) {
-	db, err := sql.Open("pgx", url)
+	db, err := openDB(url)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: %w", err)
+		return nil, err
 	}
 	defer db.Close()
 	return migrate(ctx, db)
+}
+
+// connectTimeout bounds a new connection's dial and handshake unless the
+// URL's connect_timeout says otherwise. Without it a dead server's
+// address (packets dropped, not refused) held each request until the
+// operating system gave up, minutes later.
+const connectTimeout = 5 * time.Second
+
+// openDB is the pool of url, whose connections give up connecting after
+// connectTimeout.
+func openDB(url string) (*sql.DB, error) {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = connectTimeout
+	}
+	return stdlib.OpenDB(*cfg), nil
 }
 
 // migrate applies the embedded migrations while holding the advisory lock,
@@ -127,4 +148,27 @@ var dialect = sqlstore.Dialect{
 		var e *pgconn.PgError
 		return errors.As(err, &e) && e.Code == "23505" // unique_violation
 	},
+	IsUnavailable: isUnavailable,
+}
+
+// isUnavailable reports PostgreSQL's errors that mean the server cannot
+// serve now: it could not be connected to, it is shutting down or
+// starting, it has no connection to spare, its disk is full, or a
+// statement's context ran out (pgx times it out and closes the
+// connection).
+func isUnavailable(err error) bool {
+	var connectErr *pgconn.ConnectError
+	if errors.As(err, &connectErr) || pgconn.Timeout(err) {
+		return true
+	}
+	var e *pgconn.PgError
+	if !errors.As(err, &e) {
+		return false
+	}
+	switch e.Code {
+	case "57P01", "57P02", "57P03", // admin_shutdown, crash_shutdown, cannot_connect_now
+		"53300", "53100", "53200": // too_many_connections, disk_full, out_of_memory
+		return true
+	}
+	return strings.HasPrefix(e.Code, "08") // connection_exception and its kind
 }

@@ -32,23 +32,30 @@ var migrations embed.FS
 // ("sqlite:///var/lib/otpd/otpd.db" is the absolute path). Query
 // parameters are refused: otpd sets the pragmas it relies on itself.
 func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
+	s, _, err := open(ctx, path)
+	return s, err
+}
+
+// open is Open that also returns the store's one write connection, which
+// the store owns; tests change its per-connection settings through it.
+func open(ctx context.Context, path string) (*sqlstore.Store, *sql.DB, error) {
 	file, err := filePath(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	write, err := openWriter(file)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if _, err := migrate(ctx, write); err != nil {
 		write.Close()
-		return nil, err
+		return nil, nil, err
 	}
 
 	read, err := sql.Open("sqlite", readerDSN(file))
 	if err != nil {
 		write.Close()
-		return nil, fmt.Errorf("sqlite: %w", err)
+		return nil, nil, fmt.Errorf("sqlite: %w", err)
 	}
 	n := max(4, runtime.NumCPU())
 	read.SetMaxOpenConns(n)
@@ -56,7 +63,7 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 	if err := read.PingContext(ctx); err != nil {
 		read.Close()
 		write.Close()
-		return nil, fmt.Errorf("sqlite: %w", err)
+		return nil, nil, fmt.Errorf("sqlite: %w", err)
 	}
 	// The checkpointer has a connection of its own: on the writer's it
 	// would wait behind the group commits, which is what it is to avoid.
@@ -64,7 +71,7 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 	if err != nil {
 		read.Close()
 		write.Close()
-		return nil, fmt.Errorf("sqlite: %w", err)
+		return nil, nil, fmt.Errorf("sqlite: %w", err)
 	}
 	checkpointer.SetMaxOpenConns(1)
 	d := dialect
@@ -72,7 +79,7 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 		defer checkpointer.Close()
 		checkpointLoop(ctx, passiveCheckpoint(checkpointer), committed)
 	}
-	return sqlstore.New(write, read, d), nil
+	return sqlstore.New(write, read, d), write, nil
 }
 
 // Migrate applies the pending migrations to the database at path (in the
@@ -148,6 +155,25 @@ var dialect = sqlstore.Dialect{
 		return errors.As(err, &e) &&
 			(e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
 	},
+	IsUnavailable: isUnavailable,
+}
+
+// isUnavailable reports SQLite's errors that mean the file cannot serve
+// now, whatever the statement: the disk (or max_page_count) is full, the
+// disk failed to read or write, another process held the lock past
+// busy_timeout, the file became read-only or could not be opened.
+// Extended codes carry the primary code in their low byte.
+func isUnavailable(err error) bool {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	switch e.Code() & 0xff {
+	case sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED,
+		sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_NOMEM:
+		return true
+	}
+	return false
 }
 
 // filePath turns the forms Open accepts into an absolute file path.

@@ -20,6 +20,8 @@ import (
 // same row; SQLite has one writer and needs no such care.
 func (s *Store) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, limit int) ([]otp.Delivery, error) {
 	var out []otp.Delivery
+	// The lease as stored: ReleaseDeliveries finds the claim by it.
+	leaseUntil = fromMicros(micros(leaseUntil))
 	err := s.inTx(ctx, func(ctx context.Context, tx *txRunner) error {
 		out = out[:0]
 		rows, err := tx.QueryContext(ctx,
@@ -46,6 +48,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now, leaseUntil time.Time, 
 				return s.dbErr("claim deliveries", err)
 			}
 			d.NextAttemptAt, d.CreatedAt, d.Skip = fromMicros(next), fromMicros(created), splitSkip(skip)
+			d.ClaimedUntil = leaseUntil
 			out = append(out, d)
 		}
 		return s.dbErr("claim deliveries", rows.Err())

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"sync"
+	"time"
 
 	"github.com/otpd/otpd/internal/telemetry"
 )
@@ -60,6 +61,10 @@ func (c *stmts) preparePending(ctx context.Context) {
 	}
 }
 
+// prepareTimeout bounds preparing a statement, which happens once per
+// statement and process: about the request timeout's share of it.
+const prepareTimeout = 5 * time.Second
+
 func (c *stmts) get(ctx context.Context, query string) (*sql.Stmt, error) {
 	c.mu.RLock()
 	st := c.m[query]
@@ -68,8 +73,13 @@ func (c *stmts) get(ctx context.Context, query string) (*sql.Stmt, error) {
 		return st, nil
 	}
 	// Prepare without holding the lock: preparing waits for a free
-	// connection, and the holders of connections may need the lock.
-	st, err := c.db.PrepareContext(context.WithoutCancel(ctx), query)
+	// connection, and the holders of connections may need the lock. The
+	// caller's cancellation is not passed on (on SQLite an interrupt can
+	// reach a connection's other work), but a frozen PostgreSQL must not
+	// hold the request forever: the preparation has a bound of its own.
+	prepareCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), prepareTimeout)
+	defer cancel()
+	st, err := c.db.PrepareContext(prepareCtx, query)
 	if err != nil {
 		return nil, err
 	}

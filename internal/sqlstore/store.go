@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -59,6 +60,10 @@ type Dialect struct {
 	// the version (verification_cas.go). SQLite's single writer
 	// serialises read-modify-writes already, and it is "".
 	RowVersion string
+	// IsUnavailable reports the engine's own errors that mean the
+	// database cannot serve now (shutting down, out of connections, disk
+	// full), beside those every engine shares (unavailable.go).
+	IsUnavailable func(error) bool
 	// Events is how the engine orders events for their consumer.
 	Events EventOrder
 	// Background, when set, runs in a goroutine of its own from New
@@ -109,6 +114,9 @@ type Store struct {
 	committed      chan struct{}
 	// observer hears of commits (ObserveCommits); nil until one is set.
 	observer atomic.Pointer[CommitObserver]
+
+	// outage logs when the database stops and starts answering.
+	outage *outageTracker
 }
 
 var _ otp.Store = (*Store)(nil)
@@ -117,7 +125,7 @@ var _ otp.Store = (*Store)(nil)
 // The Store owns both handles: Close closes them.
 func New(write, read *sql.DB, d Dialect) *Store {
 	s := &Store{write: write, read: read, d: d, writeStmts: newStmts(write), reader: reader{newStmts(read), d.System},
-		committed: make(chan struct{}, 1)}
+		committed: make(chan struct{}, 1), outage: newOutageTracker(time.Now, slog.Default())}
 	if d.GroupCommit {
 		s.requests = make(chan *txRequest)
 		s.quit = make(chan struct{})
@@ -134,6 +142,10 @@ func New(write, read *sql.DB, d Dialect) *Store {
 	}
 	return s
 }
+
+// SetLogger sets where the store logs the start and end of a database
+// outage (slog.Default until then). Call it before the store serves.
+func (s *Store) SetLogger(l *slog.Logger) { s.outage.log.Store(l) }
 
 // Close stops the background work and the commit loop and closes the
 // database handles.
@@ -164,8 +176,17 @@ func (s *Store) Close() error {
 func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx *txRunner) error) (err error) {
 	ctx, span := s.span(ctx, "sqlstore.tx")
 	defer func() { telemetry.End(span, err) }()
+	err = s.runTx(ctx, fn)
+	if err == nil {
+		s.outage.succeeded()
+	}
+	return s.classify(err)
+}
+
+// runTx is inTx without the classification of its error.
+func (s *Store) runTx(ctx context.Context, fn func(ctx context.Context, tx *txRunner) error) error {
 	if s.requests != nil {
-		if span.IsRecording() {
+		if span := telemetry.FromContext(ctx); span.IsRecording() {
 			span.SetAttributes(telemetry.DBGroup.Bool(true))
 		}
 		return s.groupTx(ctx, fn)
@@ -216,12 +237,18 @@ func (s *Store) signalCommit() {
 }
 
 // dbErr maps the errors of the engines to the domain's: a missing row to
-// ErrNotFound and a unique violation to ErrConflict. Anything else is
-// internal and only gets context.
+// ErrNotFound, a unique violation to ErrConflict and an unreachable
+// database to ErrUnavailable. Anything else is internal and only gets
+// context.
 func (s *Store) dbErr(op string, err error) error {
-	switch {
-	case err == nil:
+	if err == nil {
+		s.outage.succeeded()
 		return nil
+	}
+	if s.isUnavailable(err) {
+		return fmt.Errorf("%s: %w", op, s.classify(err))
+	}
+	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("%s: %w", op, otp.ErrNotFound)
 	case s.d.IsUniqueViolation != nil && s.d.IsUniqueViolation(err):

@@ -52,6 +52,7 @@ func Run(t *testing.T, open func(t *testing.T) otp.Store) {
 		{"ClaimLeaseRetry", testClaimLeaseRetry},
 		{"ClaimLimit", testClaimLimit},
 		{"ClaimConcurrent", testClaimConcurrent},
+		{"ReleaseDeliveries", testReleaseDeliveries},
 		{"FinishDelivery", testFinishDelivery},
 		{"QueueStats", testQueueStats},
 		{"TestInbox", testTestInbox},

@@ -119,6 +119,11 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, lang string
 	case e == nil || e.Code == otp.CodeInternal:
 		h.log.Error("hosted page", "err", err)
 		page.Title, page.Message = t.BrokenTitle, t.BrokenText
+	case e.Code == otp.CodeUnavailable:
+		// The database is down: "reload in a moment" is the truth; the
+		// store has logged the outage.
+		status, page.Title, page.Message = http.StatusServiceUnavailable, t.BrokenTitle, t.BrokenText
+		w.Header().Set("Retry-After", strconv.Itoa(httpjson.RetryAfterSeconds(e.RetryAfter)))
 	case e.Code == otp.CodeNotFound:
 		status, page.Title, page.Message = http.StatusNotFound, t.NotFoundTitle, t.NotFound
 	case e.Code == otp.CodeForbidden:

@@ -27,6 +27,7 @@ const (
 	sysWrongBalance       = "ERROR_WRONG_BALANCE"
 	sysVerifyTokenInvalid = "ERROR_VERIFY_TOKEN_INVALID" // otpd's: kod.mobi's verify is not published
 	sysInternal           = "ERROR_INTERNAL"             // otpd's: kod.mobi names none
+	sysUnavailable        = "ERROR_UNAVAILABLE"          // otpd's: the database is unreachable, retry later
 )
 
 // errorBody is kod.mobi's error answer.
@@ -98,6 +99,8 @@ func sysOf(e *otp.Error) (int, string) {
 		return http.StatusUnsupportedMediaType, sysBadRequest
 	case otp.CodeConflict:
 		return http.StatusConflict, sysBadRequest
+	case otp.CodeUnavailable:
+		return http.StatusServiceUnavailable, sysUnavailable
 	case otp.CodeInternal:
 		return http.StatusInternalServerError, sysInternal
 	}
@@ -119,7 +122,7 @@ func (d *Dialect) writeError(w http.ResponseWriter, r *http.Request, ep endpoint
 	if e.RetryAfter > 0 {
 		secs := int((e.RetryAfter + time.Second - 1) / time.Second)
 		body.Timeout = &secs
-		if status == http.StatusTooManyRequests {
+		if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
 			w.Header().Set("Retry-After", strconv.Itoa(secs))
 		}
 	}

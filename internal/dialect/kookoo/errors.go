@@ -35,7 +35,13 @@ func (d *Dialect) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	if e.Code == otp.CodeRateLimited || e.RetryAfter > 0 { // the budgets and blocked prefixes say when too
 		w.Header().Set("Retry-After", strconv.Itoa(httpjson.RetryAfterSeconds(e.RetryAfter)))
 	}
-	writeAnswer(w, http.StatusOK, failure(message(e)))
+	status := http.StatusOK
+	if e.Code == otp.CodeUnavailable {
+		// Not the caller's error but otpd's: like a mistake of HTTP it
+		// keeps its status, so that clients and proxies retry.
+		status = http.StatusServiceUnavailable
+	}
+	writeAnswer(w, status, failure(message(e)))
 }
 
 // message is KooKoo's message for a domain error: the documented one where

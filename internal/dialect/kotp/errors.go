@@ -49,6 +49,7 @@ var statusOf = map[string]int{
 	otp.CodeChallengeRequired:     http.StatusBadRequest,
 	otp.CodeChallengeFailed:       http.StatusForbidden,
 	otp.CodeChallengeUnavailable:  http.StatusServiceUnavailable,
+	otp.CodeUnavailable:           http.StatusServiceUnavailable,
 	codeInternal:                  http.StatusInternalServerError,
 }
 
@@ -139,7 +140,7 @@ func (d *Dialect) writeError(w http.ResponseWriter, r *http.Request, err error) 
 			details["value"] = v
 		}
 	}
-	if e.Code == otp.CodeRateLimited {
+	if e.Code == otp.CodeRateLimited || e.Code == otp.CodeUnavailable {
 		secs := httpjson.RetryAfterSeconds(e.RetryAfter)
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 		details["retry_after"] = secs

@@ -1,0 +1,5 @@
+package sqlite
+
+// OpenWithWriter is Open that also returns the store's one write
+// connection, for tests that change its per-connection settings.
+var OpenWithWriter = open

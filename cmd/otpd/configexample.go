@@ -55,6 +55,9 @@ var envVars = []envVar{
 	{"OTPD_OIDC_ISSUER", "", "An OpenID Connect issuer whose ID tokens sign developers in to the console, as tokens carry it in iss " +
 		"(Firebase: https://securetoken.google.com/<project-id>). Set both or neither. Unset: no ID tokens."},
 	{"OTPD_OIDC_AUDIENCE", "", "The aud those ID tokens must carry (Firebase: <project-id>)."},
+	{"OTEL_EXPORTER_OTLP_ENDPOINT", "", "An OTLP/HTTP collector (http://127.0.0.1:4318) to send traces to; the other OTEL_* variables " +
+		"work as the OpenTelemetry specification defines them (README: Traces). Unset: no tracing."},
+	{"OTEL_SERVICE_NAME", "", "The service.name of otpd's traces. Unset: otpd."},
 }
 
 func joinInts(ns []int) string {

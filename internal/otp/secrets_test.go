@@ -269,3 +269,34 @@ func TestServerKeyRotation(t *testing.T) {
 		t.Errorf("the ring HMACs with another key than the current one")
 	}
 }
+
+// TestGenerateCodeAllocations: drawing a code allocates only the code.
+func TestGenerateCodeAllocations(t *testing.T) {
+	if n := testing.AllocsPerRun(100, func() { generateCodeOf(MaxCodeLength, CodeAlphanumeric) }); n > 1 {
+		t.Errorf("generateCodeOf allocates %v times, want at most 1", n)
+	}
+}
+
+// TestGenerateCodeUniformAlphanumeric is TestGenerateCodeUniform over the
+// 33 characters of CodeAlphanumeric, whose size does not divide 256: with
+// 32 degrees of freedom a statistic above 100 happens by chance less than
+// once in a hundred million runs.
+func TestGenerateCodeUniformAlphanumeric(t *testing.T) {
+	const codes, length = 10_000, 10
+	chars := CodeAlphanumeric.chars()
+	counts := make([]int, len(chars))
+	for range codes {
+		for _, c := range generateCodeOf(length, CodeAlphanumeric) {
+			counts[strings.IndexRune(chars, c)]++
+		}
+	}
+	expected := float64(codes*length) / float64(len(chars))
+	chi2 := 0.0
+	for _, n := range counts {
+		d := float64(n) - expected
+		chi2 += d * d / expected
+	}
+	if chi2 > 100 {
+		t.Errorf("chi-square of character counts %v = %.1f, want at most 100", counts, chi2)
+	}
+}

@@ -24,8 +24,8 @@ import (
 //
 // The deleting transaction then sees every row those creations wrote,
 // and none can be written after it. pg_stat_activity shows each backend's
-// xmin and transaction id whoever runs it; the ages compare ids across
-// wraparound.
+// xmin and transaction id to any role; the ages compare the 32-bit ids
+// across wraparound.
 
 // tombstoneWait bounds step 2. A deletion that times out leaves the
 // application marked, refusing creations; deleting it again finishes.
@@ -34,11 +34,13 @@ const tombstoneWait = 10 * time.Second
 // tombstonePoll is how often step 2 looks at the other backends.
 const tombstonePoll = 2 * time.Millisecond
 
-// othersHolding counts the other client backends of this database whose
-// column (backend_xmin or backend_xid) is at or below, or below, $1.
+// othersHolding counts the other client backends of this database that
+// meet the condition appended. A backend of another role shows its xmin
+// and transaction id but not its type to a role without pg_read_all_stats:
+// it counts too.
 const othersHolding = `SELECT count(*) FROM pg_stat_activity
 	WHERE datid = (SELECT oid FROM pg_database WHERE datname = current_database())
-		AND backend_type = 'client backend' AND pid <> pg_backend_pid() AND `
+		AND coalesce(backend_type, 'client backend') = 'client backend' AND pid <> pg_backend_pid() AND `
 
 // markDeleting runs steps 1 and 2 for application id; an unknown id is
 // ErrNotFound.

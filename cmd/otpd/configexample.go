@@ -55,6 +55,9 @@ var envVars = []envVar{
 	{"OTPD_OIDC_ISSUER", "", "An OpenID Connect issuer whose ID tokens sign developers in to the console, as tokens carry it in iss " +
 		"(Firebase: https://securetoken.google.com/<project-id>). Set both or neither. Unset: no ID tokens."},
 	{"OTPD_OIDC_AUDIENCE", "", "The aud those ID tokens must carry (Firebase: <project-id>)."},
+	{"OTEL_EXPORTER_OTLP_ENDPOINT", "", "An OTLP/HTTP collector (http://127.0.0.1:4318) to send traces to; the other OTEL_* variables " +
+		"work as the OpenTelemetry specification defines them (README: Traces). Unset: no tracing."},
+	{"OTEL_SERVICE_NAME", "", "The service.name of otpd's traces. Unset: otpd."},
 }
 
 func joinInts(ns []int) string {
@@ -178,6 +181,7 @@ const exampleProviders = `  smsc:
     auth_token: ${TWILIO_AUTH_TOKEN}
     from: "+15005550006"
     status_callback_url: https://otp.example.com/v1/callbacks/twilio
+    circuit_breaker: {failures: 5, cool_down: 30s}   # any provider; the defaults: skipped for cool_down after that many outage failures in a row
   mail:
     type: smtp
     host: smtp.example.com               # port 587 with STARTTLS unless port and tls say otherwise

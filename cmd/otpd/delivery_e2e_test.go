@@ -42,12 +42,11 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// TestTwilioEndToEnd runs otpd with a configuration file whose SMS goes
-// through Twilio (a fake speaking Twilio's API): the message reaches
-// Twilio with the code, Twilio's signed status callback marks it
-// delivered, and the price table gives it a cost.
-func TestTwilioEndToEnd(t *testing.T) {
-	fake := twiliotest.NewServer(t)
+// serveWithTwilio runs otpd with a configuration file whose SMS and
+// voice go through fake, with a price for SMS, and returns its base URL
+// and its stop function.
+func serveWithTwilio(t *testing.T, fake *twiliotest.Server) (string, func() error) {
+	t.Helper()
 	path := writeConfig(t, fmt.Sprintf(`
 providers:
   twilio-us:
@@ -64,7 +63,17 @@ prices:
 `, fake.AccountSID, fake.URL))
 	env := map[string]string{"OTPD_ADDR": "127.0.0.1:0", "OTPD_DATA_DIR": t.TempDir(), "OTPD_ADMIN_TOKEN": testAdminToken,
 		"OTPD_CONFIG": path, "TWILIO_TOKEN": fake.AuthToken}
-	base, _, _ := startServe(t, env)
+	base, _, stop := startServe(t, env)
+	return base, stop
+}
+
+// TestTwilioEndToEnd runs otpd with a configuration file whose SMS goes
+// through Twilio (a fake speaking Twilio's API): the message reaches
+// Twilio with the code, Twilio's signed status callback marks it
+// delivered, and the price table gives it a cost.
+func TestTwilioEndToEnd(t *testing.T) {
+	fake := twiliotest.NewServer(t)
+	base, _ := serveWithTwilio(t, fake)
 	key := setupLiveApp(t, base)
 	otpd := client.New(base, key)
 

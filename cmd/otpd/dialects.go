@@ -2,6 +2,7 @@ package main
 
 import (
 	"log/slog"
+	"net/http"
 
 	"github.com/otpd/otpd/internal/api"
 	"github.com/otpd/otpd/internal/dialect/cobinar"
@@ -9,6 +10,7 @@ import (
 	"github.com/otpd/otpd/internal/dialect/kookoo"
 	"github.com/otpd/otpd/internal/dialect/kotp"
 	"github.com/otpd/otpd/internal/otp"
+	"github.com/otpd/otpd/internal/telemetry"
 	"github.com/otpd/otpd/internal/webhook"
 )
 
@@ -16,11 +18,19 @@ import (
 // (docs/dialects.md): other services' APIs over the same service.
 func newDialects(svc *otp.Service, logger *slog.Logger) []api.Dialect {
 	return []api.Dialect{
-		kotp.New(svc, logger),
-		kookoo.New(svc, logger),
-		cobinar.New(svc, logger),
-		kodmobi.New(svc, logger),
+		tracedDialect{kotp.New(svc, logger)},
+		tracedDialect{kookoo.New(svc, logger)},
+		tracedDialect{cobinar.New(svc, logger)},
+		tracedDialect{kodmobi.New(svc, logger)},
 	}
+}
+
+// tracedDialect names its dialect on the request's span (otpd.dialect).
+type tracedDialect struct{ api.Dialect }
+
+func (d tracedDialect) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	telemetry.SetDialect(r.Context(), d.Name())
+	d.Dialect.ServeHTTP(w, r)
 }
 
 // webhookPayloads are the webhook bodies of the dialects' signing

@@ -21,6 +21,7 @@ import (
 	"github.com/otpd/otpd/internal/otp"
 	"github.com/otpd/otpd/internal/ratelimit"
 	"github.com/otpd/otpd/internal/sqlstore"
+	"github.com/otpd/otpd/internal/telemetry/otlp"
 	"github.com/otpd/otpd/internal/version"
 	"github.com/otpd/otpd/internal/webhook"
 	"github.com/otpd/otpd/internal/widget"
@@ -53,6 +54,19 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 	if err != nil {
 		return err
 	}
+	// Traces, when the OTEL_* variables name an endpoint; flushed last,
+	// after everything that makes spans has stopped.
+	tracing, err := otlp.Start(ctx, version.String(), logger)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := tracing.Shutdown(flushCtx); err != nil {
+			logger.Warn("traces not flushed", "err", err)
+		}
+	}()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s (OTPD_ADDR): %w", cfg.Addr, err)
@@ -154,7 +168,7 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 	// refused in JSON, below the server's own plain-text limit. Every
 	// request, of every API, ends by OTPD_REQUEST_TIMEOUT.
 	handler := httpjson.WithDeadline(cfg.RequestTimeout, httpjson.LimitHeaders(httpjson.MaxHeaderBytes,
-		httpjson.WithClientIP(cfg.TrustedProxies, withMetrics(meter, cfg, dialects, d.withCallbacks(apiHandler, flow)))))
+		httpjson.WithClientIP(cfg.TrustedProxies, tracing.Handler(withMetrics(meter, cfg, dialects, d.withCallbacks(apiHandler, flow))))))
 	stopMetrics, err := serveMetrics(meter, cfg, logger)
 	if err != nil {
 		return err

@@ -123,7 +123,7 @@ func (r *Router) call(ctx context.Context, name string, m otp.OutgoingMessage) (
 			b.record(r.clock.Now(), true, trial)
 		}
 	}()
-	res, err = r.cfg.Providers[name].Send(ctx, m)
+	res, err = sendVia(ctx, name, r.cfg.Providers[name], m)
 	done = true
 	b.record(r.clock.Now(), isOutage(err), trial)
 	return res, err

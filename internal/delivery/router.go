@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/otpd/otpd/internal/otp"
+	"github.com/otpd/otpd/internal/telemetry"
 )
 
 // Provider is a configured provider the router can send through.
@@ -240,6 +241,18 @@ func (r *Router) Send(ctx context.Context, m otp.OutgoingMessage) (otp.SendResul
 		pe.Failover, pe.RetryAfter = true, 0
 	}
 	return res, pe
+}
+
+// sendVia sends m through provider p, configured as name, in a span of
+// its own under the delivery attempt's.
+func sendVia(ctx context.Context, name string, p Provider, m otp.OutgoingMessage) (otp.SendResult, error) {
+	ctx, span := telemetry.Child(ctx, "provider.send", telemetry.Internal)
+	if span.IsRecording() {
+		span.SetAttributes(telemetry.Provider.String(name), telemetry.Channel.String(string(m.Channel)))
+	}
+	res, err := p.Send(ctx, m)
+	telemetry.End(span, err)
+	return res, err
 }
 
 // providerError returns err as a copy of the *otp.ProviderError it holds,

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/otpd/otpd/internal/otp"
+	"github.com/otpd/otpd/internal/telemetry"
 )
 
 // Source is where a Worker finds its work. *otp.Service is one.
@@ -268,9 +269,19 @@ func (p *pool) finished(n int, took time.Duration, timed bool) {
 // panic in the source or the sender is logged and the message left
 // unfinished: its lease runs out and it is retried as a failed attempt,
 // so one bad provider cannot bring the process down.
+//
+// Each attempt is the root of a trace of its own: the request that queued
+// the message has long been answered, and its trace context is not kept
+// in the outbox.
 func (w *Worker) deliver(ctx context.Context, d otp.Delivery) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.cfg.SendTimeout)
 	defer cancel()
+	ctx, span := telemetry.StartRoot(ctx, "delivery.attempt", telemetry.Internal)
+	defer span.End()
+	if span.IsRecording() {
+		span.SetAttributes(telemetry.Channel.String(string(d.Channel)), telemetry.Attempt.Int(d.Attempts),
+			telemetry.Verification.String(d.VerificationID))
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			w.cfg.Logger.ErrorContext(ctx, "deliver panicked; the message is retried when its lease runs out",
@@ -279,6 +290,7 @@ func (w *Worker) deliver(ctx context.Context, d otp.Delivery) {
 		}
 	}()
 	if err := w.cfg.Source.Deliver(ctx, w.cfg.Sender, d); err != nil {
+		span.Fail()
 		// IDs only: the destination and the code stay out of logs.
 		w.cfg.Logger.ErrorContext(ctx, "deliver", "delivery", d.ID, "verification", d.VerificationID,
 			"app", d.AppID, "channel", d.Channel, "attempt", d.Attempts, "err", err)

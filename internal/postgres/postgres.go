@@ -123,6 +123,7 @@ func migrate(ctx context.Context, db *sql.DB) ([]string, error) {
 // the verification being changed, and SKIP LOCKED so that concurrent
 // workers claim disjoint outbox rows.
 var dialect = sqlstore.Dialect{
+	System:        "postgresql",
 	ForUpdate:     " FOR UPDATE",
 	SkipLocked:    " FOR UPDATE SKIP LOCKED",
 	ClaimLock:     "SELECT pg_advisory_xact_lock(7342015)", // an arbitrary key of otpd's webhook claims

@@ -67,7 +67,9 @@ func NewMemory(now func() time.Time) *Memory {
 
 // Allow counts one event for key and reports whether it fits in limit.
 // It returns an error only for an invalid limit.
-func (m *Memory) Allow(_ context.Context, key string, limit otp.Limit) (otp.Decision, error) {
+func (m *Memory) Allow(ctx context.Context, key string, limit otp.Limit) (d otp.Decision, err error) {
+	span := startSpan(ctx, "memory", 1)
+	defer func() { endSpan(span, d.Allowed, err) }()
 	if err := validate(limit); err != nil {
 		return otp.Decision{}, err
 	}

@@ -10,7 +10,9 @@ import (
 // AllowAll decides takes together under the locks of every shard they
 // touch (taken in shard order, so two batches cannot deadlock): no other
 // call sees a batch half counted. See otp.BatchLimiter for the semantics.
-func (m *Memory) AllowAll(_ context.Context, takes []otp.Take) ([]otp.Decision, error) {
+func (m *Memory) AllowAll(ctx context.Context, takes []otp.Take) (ds []otp.Decision, err error) {
+	span := startSpan(ctx, "memory", len(takes))
+	defer func() { endSpan(span, err == nil && passed(takes, ds), err) }()
 	for _, tk := range takes {
 		if err := validate(tk.Limit); err != nil {
 			return nil, err
@@ -44,7 +46,7 @@ func (m *Memory) AllowAll(_ context.Context, takes []otp.Take) ([]otp.Decision, 
 	}
 	view := make(map[uint64]pending, len(takes))
 	counted := make([]int64, len(takes))
-	ds := make([]otp.Decision, len(takes))
+	ds = make([]otp.Decision, len(takes))
 	for i, tk := range takes {
 		cur, ok := view[hashes[i]]
 		if !ok {

@@ -77,7 +77,9 @@ func (r *Redis) Allow(ctx context.Context, key string, limit otp.Limit) (otp.Dec
 // AllowAll decides takes in one round trip (one script run, EVALSHA with
 // a fallback to EVAL the first time). See otp.BatchLimiter. It returns an
 // error for an invalid limit and when Redis cannot be reached.
-func (r *Redis) AllowAll(ctx context.Context, takes []otp.Take) ([]otp.Decision, error) {
+func (r *Redis) AllowAll(ctx context.Context, takes []otp.Take) (ds []otp.Decision, err error) {
+	span := startSpan(ctx, "redis", len(takes))
+	defer func() { endSpan(span, err == nil && passed(takes, ds), err) }()
 	if len(takes) == 0 {
 		return nil, nil
 	}
@@ -98,7 +100,7 @@ func (r *Redis) AllowAll(ctx context.Context, takes []otp.Take) ([]otp.Decision,
 		return nil, fmt.Errorf("ratelimit: redis: script answered %d values for %d takes", len(res), len(takes))
 	}
 	now := r.now()
-	ds := make([]otp.Decision, len(takes))
+	ds = make([]otp.Decision, len(takes))
 	for i, tk := range takes {
 		v := res[4*i : 4*i+4]
 		d := otp.Decision{

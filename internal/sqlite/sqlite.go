@@ -144,6 +144,7 @@ func migrate(ctx context.Context, db *sql.DB) ([]string, error) {
 // dialect is what the SQLite engine needs from the shared queries. It has
 // no row locks to take: the single write connection serialises writers.
 var dialect = sqlstore.Dialect{
+	System:      "sqlite",
 	GroupCommit: true,
 	// The one writer commits events in seq order, and seq is never given
 	// twice (AUTOINCREMENT): every event up to the newest committed seq

@@ -4,6 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"sync"
+	"time"
+
+	"github.com/otpd/otpd/internal/telemetry"
 )
 
 // stmts prepares each query once per database handle and keeps it. Parsing
@@ -58,6 +61,10 @@ func (c *stmts) preparePending(ctx context.Context) {
 	}
 }
 
+// prepareTimeout bounds preparing a statement, which happens once per
+// statement and process: about the request timeout's share of it.
+const prepareTimeout = 5 * time.Second
+
 func (c *stmts) get(ctx context.Context, query string) (*sql.Stmt, error) {
 	c.mu.RLock()
 	st := c.m[query]
@@ -66,8 +73,13 @@ func (c *stmts) get(ctx context.Context, query string) (*sql.Stmt, error) {
 		return st, nil
 	}
 	// Prepare without holding the lock: preparing waits for a free
-	// connection, and the holders of connections may need the lock.
-	st, err := c.db.PrepareContext(context.WithoutCancel(ctx), query)
+	// connection, and the holders of connections may need the lock. The
+	// caller's cancellation is not passed on (on SQLite an interrupt can
+	// reach a connection's other work), but a frozen PostgreSQL must not
+	// hold the request forever: the preparation has a bound of its own.
+	prepareCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), prepareTimeout)
+	defer cancel()
+	st, err := c.db.PrepareContext(prepareCtx, query)
 	if err != nil {
 		return nil, err
 	}
@@ -111,10 +123,16 @@ func (c *stmts) close() {
 	}
 }
 
-// reader runs read-only queries on the read pool with prepared statements.
-type reader struct{ c *stmts }
+// reader runs read-only queries on the read pool with prepared statements,
+// each in a span of its own when the caller's span records.
+type reader struct {
+	c      *stmts
+	system string // db.system.name
+}
 
-func (r reader) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+func (r reader) QueryContext(ctx context.Context, query string, args ...any) (rows *sql.Rows, err error) {
+	ctx, span := r.span(ctx, query)
+	defer func() { telemetry.End(span, err) }()
 	st, err := r.c.get(ctx, query)
 	if err != nil {
 		return nil, err
@@ -123,11 +141,23 @@ func (r reader) QueryContext(ctx context.Context, query string, args ...any) (*s
 }
 
 func (r reader) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx, span := r.span(ctx, query)
+	defer span.End() // the row's error comes with Scan, after the span
 	st, err := r.c.get(ctx, query)
 	if err != nil {
 		return r.c.db.QueryRowContext(ctx, query, args...) // reports the same error through Scan
 	}
 	return st.QueryRowContext(ctx, args...)
+}
+
+// span is the span of one read: its SQL has $n placeholders, never the
+// values, so it is safe to record.
+func (r reader) span(ctx context.Context, query string) (context.Context, *telemetry.Span) {
+	ctx, span := startSpan(ctx, "sqlstore.read", r.system)
+	if span.IsRecording() {
+		span.SetAttributes(telemetry.DBQuery.String(query))
+	}
+	return ctx, span
 }
 
 // txRunner runs the statements of one write transaction, with the

@@ -16,10 +16,14 @@ import (
 	"time"
 
 	"github.com/otpd/otpd/internal/otp"
+	"github.com/otpd/otpd/internal/telemetry"
 )
 
 // Dialect holds what differs between the engines behind the shared queries.
 type Dialect struct {
+	// System names the engine on the store's spans (db.system.name):
+	// "sqlite" or "postgresql".
+	System string
 	// ForUpdate is appended to a SELECT of a row the transaction is about
 	// to change: " FOR UPDATE" on PostgreSQL. SQLite has a single writer,
 	// so a write transaction already excludes every other, and it is "".
@@ -132,7 +136,7 @@ var _ otp.Store = (*Store)(nil)
 // New returns a Store that writes through write and reads through read.
 // The Store owns both handles: Close closes them.
 func New(write, read *sql.DB, d Dialect) *Store {
-	s := &Store{write: write, read: read, d: d, writeStmts: newStmts(write), reader: reader{newStmts(read)},
+	s := &Store{write: write, read: read, d: d, writeStmts: newStmts(write), reader: reader{newStmts(read), d.System},
 		committed: make(chan struct{}, 1), outage: newOutageTracker(time.Now, slog.Default())}
 	if d.GroupCommit {
 		s.requests = make(chan *txRequest)
@@ -181,8 +185,10 @@ func (s *Store) Close() error {
 // inTx runs fn in a write transaction and commits if fn returns nil. The
 // error of fn is returned as it is, so callers can match it with errors.Is.
 // fn must use the ctx it is given, which may differ from the caller's.
-func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx *txRunner) error) error {
-	err := s.runTx(ctx, fn)
+func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx *txRunner) error) (err error) {
+	ctx, span := s.span(ctx, "sqlstore.tx")
+	defer func() { telemetry.End(span, err) }()
+	err = s.runTx(ctx, fn)
 	if err == nil {
 		s.outage.succeeded()
 	}
@@ -192,6 +198,9 @@ func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx *txRun
 // runTx is inTx without the classification of its error.
 func (s *Store) runTx(ctx context.Context, fn func(ctx context.Context, tx *txRunner) error) error {
 	if s.requests != nil {
+		if span := telemetry.FromContext(ctx); span.IsRecording() {
+			span.SetAttributes(telemetry.DBGroup.Bool(true))
+		}
 		return s.groupTx(ctx, fn)
 	}
 	begin := time.Now()
@@ -212,6 +221,22 @@ func (s *Store) runTx(ctx context.Context, fn func(ctx context.Context, tx *txRu
 	s.observeCommit(begin, 1)
 	s.signalCommit()
 	return nil
+}
+
+// span starts the span of one transaction or statement under the span in
+// ctx, if that records (telemetry.Child). inTx, the read pool and the
+// single-statement writes of PostgreSQL are the store's only ways to the
+// database, so these spans cover every method of otp.Store.
+func (s *Store) span(ctx context.Context, name string) (context.Context, *telemetry.Span) {
+	return startSpan(ctx, name, s.d.System)
+}
+
+func startSpan(ctx context.Context, name, system string) (context.Context, *telemetry.Span) {
+	ctx, span := telemetry.Child(ctx, name, telemetry.Client)
+	if span.IsRecording() {
+		span.SetAttributes(telemetry.DBSystem.String(system))
+	}
+	return ctx, span
 }
 
 // signalCommit tells the background work that a write transaction

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/otpd/otpd/internal/otp"
+	"github.com/otpd/otpd/internal/telemetry"
 )
 
 const verificationColumns = `id, app_id, destination, channel, purpose, locale, status, delivery_status,
@@ -120,7 +121,10 @@ func (s *Store) createVerificationOnce(ctx context.Context, before []rowWrite, v
 		}
 		q, qargs := combineWrites(ws)
 		begin := time.Now()
-		if _, err := s.write.ExecContext(ctx, q, qargs...); err != nil {
+		ctx, span := s.span(ctx, "sqlstore.tx")
+		_, err = s.write.ExecContext(ctx, q, qargs...)
+		telemetry.End(span, err)
+		if err != nil {
 			return s.dbErr("create verification", err)
 		}
 		s.observeCommit(begin, 1)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/otpd/otpd/internal/otp"
+	"github.com/otpd/otpd/internal/telemetry"
 )
 
 // Optimistic updates. On PostgreSQL a locking read-modify-write of a
@@ -37,6 +38,9 @@ var errChangedMeanwhile = errors.New("verification changed since it was read")
 // RowVersion. ok is false when every optimistic round lost, or when the
 // writes cannot be guarded; the caller then takes the locking path.
 func (s *Store) updateVerificationOptimistic(ctx context.Context, appID, id string, change func(v *otp.Verification) (otp.Effects, error)) (v *otp.Verification, ok bool, err error) {
+	// One span for the rounds: a read and a guarded write each.
+	ctx, span := s.span(ctx, "sqlstore.tx")
+	defer func() { telemetry.End(span, err) }()
 	for range optimisticTries {
 		var version string
 		v, err = scanVerification(versionedRow{s.write.QueryRowContext(ctx,

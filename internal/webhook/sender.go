@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/otpd/otpd/internal/otp"
+	"github.com/otpd/otpd/internal/telemetry"
 	"github.com/otpd/otpd/internal/version"
 )
 
@@ -157,7 +158,7 @@ func NewSender(c Config) *Sender {
 		MaxResponseHeaderBytes: 64 << 10,
 	}
 	s.client = &http.Client{
-		Transport: s.transport,
+		Transport: telemetry.Transport(s.transport),
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		},
@@ -172,10 +173,23 @@ func (s *Sender) CloseIdleConnections() { s.transport.CloseIdleConnections() }
 // Send posts body to rawURL with header (usually from Sign) plus
 // Content-Type application/json and the User-Agent. It never returns an
 // error separately: everything about the attempt is in the Result.
+//
+// Each call is a span, the root of a trace of its own when ctx holds none
+// (the background poster), and the request carries its traceparent.
 func (s *Sender) Send(ctx context.Context, rawURL string, header http.Header, body []byte) Result {
+	ctx, span := telemetry.Start(ctx, "webhook.send", telemetry.Internal)
+	defer span.End()
 	start := time.Now()
 	res := s.send(ctx, rawURL, header, body)
 	res.Latency = time.Since(start)
+	if span.IsRecording() {
+		if res.StatusCode != 0 {
+			span.SetAttributes(telemetry.HTTPStatus.Int(res.StatusCode))
+		}
+		if res.Err != nil {
+			span.Fail()
+		}
+	}
 	return res
 }
 

@@ -68,6 +68,7 @@ import (
 	"time"
 
 	"github.com/otpd/otpd/internal/otp"
+	"github.com/otpd/otpd/internal/telemetry"
 )
 
 // DefaultName is the provider name when Config.Name is empty.
@@ -195,7 +196,8 @@ func New(c Config) (*Provider, error) {
 	}
 	p.now = time.Now
 	p.client = &http.Client{
-		Timeout: p.cfg.Timeout,
+		Transport: telemetry.Transport(nil), // carries the trace context (traceparent)
+		Timeout:   p.cfg.Timeout,
 		// A redirect to another host would hand the code and the
 		// credentials to it, and one from https to http would send them
 		// in the clear: only same-host redirects are followed. The last

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/otpd/otpd/internal/otp"
+	"github.com/otpd/otpd/internal/telemetry"
 )
 
 // Modes of a provider instance.
@@ -239,7 +240,8 @@ func New(c Config) (*Provider, error) {
 		baseURL: strings.TrimRight(c.BaseURL, "/"),
 		now:     time.Now,
 		client: &http.Client{
-			Timeout: c.Timeout,
+			Transport: telemetry.Transport(nil), // carries the trace context (traceparent)
+			Timeout:   c.Timeout,
 			// Neither API redirects; following one would at best turn a
 			// POST into a GET and at worst hand a code (or the bot token
 			// in the path) to another host.

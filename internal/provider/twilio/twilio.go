@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/otpd/otpd/internal/otp"
+	"github.com/otpd/otpd/internal/telemetry"
 )
 
 // DefaultBaseURL is Twilio's REST API endpoint.
@@ -162,7 +163,8 @@ func New(c Config) (*Provider, error) {
 		password: c.AuthToken,
 		now:      time.Now,
 		client: &http.Client{
-			Timeout: c.Timeout,
+			Transport: telemetry.Transport(nil), // carries the trace context (traceparent)
+			Timeout:   c.Timeout,
 			// Twilio's API does not redirect; following one would at
 			// best turn a POST into a GET and at worst hand the
 			// message to another host.

@@ -32,6 +32,7 @@ import (
 	"time"
 
 	"github.com/otpd/otpd/internal/otp"
+	"github.com/otpd/otpd/internal/telemetry"
 	"github.com/otpd/otpd/internal/version"
 )
 
@@ -208,7 +209,8 @@ func New(c Config) (*Provider, error) {
 		voiceBase: strings.TrimRight(c.VoiceBaseURL, "/"),
 		now:       time.Now,
 		client: &http.Client{
-			Timeout: c.Timeout,
+			Transport: telemetry.Transport(nil), // carries the trace context (traceparent)
+			Timeout:   c.Timeout,
 			// Vonage's APIs do not redirect; following one would at best
 			// turn a POST into a GET and at worst hand the credentials
 			// and the message to another host.

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/otpd/otpd/internal/otp"
+	"github.com/otpd/otpd/internal/telemetry"
 )
 
 // Defaults.
@@ -166,7 +167,8 @@ func New(c Config) (*Provider, error) {
 		baseURL: strings.TrimRight(c.BaseURL, "/") + "/" + c.APIVersion,
 		now:     time.Now,
 		client: &http.Client{
-			Timeout: c.Timeout,
+			Transport: telemetry.Transport(nil), // carries the trace context (traceparent)
+			Timeout:   c.Timeout,
 			// The Graph API does not redirect; following one would at
 			// best turn a POST into a GET and at worst hand the code and
 			// the access token to another host.

@@ -61,6 +61,8 @@ type Request struct {
 	User   string // the Basic auth user name: an account or API key sid
 	// UserAgent is the User-Agent header as sent.
 	UserAgent string
+	// Traceparent is the W3C trace-context header as sent, if any.
+	Traceparent string
 }
 
 // Message is a Message resource the server created.
@@ -210,7 +212,8 @@ func (s *Server) front(next http.Handler) http.Handler {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		user, pass, _ := r.BasicAuth()
 		s.mu.Lock()
-		s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, User: user, UserAgent: r.UserAgent()})
+		s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, User: user, UserAgent: r.UserAgent(),
+			Traceparent: r.Header.Get("traceparent")})
 		var fault *Fault
 		if len(s.faults) > 0 {
 			fault = &s.faults[0]

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/otpd/otpd/internal/otp"
+	"github.com/otpd/otpd/internal/sqlstore"
 )
 
 // TestDeleteApplicationDuringCreations deletes an application while
@@ -22,29 +23,8 @@ import (
 // be the same.
 func TestDeleteApplicationDuringCreations(t *testing.T) {
 	ctx := t.Context()
-	u := newSchema(t)
-	st := open(t, u)
-	defer st.Close()
-	db, err := sql.Open("pgx", u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-
-	now := time.Date(2031, 1, 2, 3, 4, 5, 0, time.UTC)
-	p := &otp.Project{ID: otp.NewID("prj"), Name: "p", Policy: otp.DefaultPolicy(), CreatedAt: now, UpdatedAt: now}
-	if err := st.CreateProject(ctx, p); err != nil {
-		t.Fatalf("CreateProject: %v", err)
-	}
-	newApp := func() *otp.Application {
-		id := otp.NewID("app")
-		a := &otp.Application{ID: id, ProjectID: p.ID, Name: id, Environment: otp.Test, Status: otp.AppActive,
-			ClientID: "client_" + id, PublicKey: "pk_" + id, APIKeyHash: randomBytes(32), CreatedAt: now, UpdatedAt: now}
-		if err := st.CreateApplication(ctx, a); err != nil {
-			t.Fatalf("CreateApplication: %v", err)
-		}
-		return a
-	}
+	st, db, newApp := storeForDeletions(t)
+	now := appTime
 	gone, kept := newApp(), newApp()
 
 	// create stores a verification of a with every row a creation writes
@@ -145,5 +125,36 @@ func TestDeleteApplicationDuringCreations(t *testing.T) {
 	}
 	if err := create(kept, 0, 0); err != nil {
 		t.Errorf("creation for the other application: %v", err)
+	}
+}
+
+// appTime is when storeForDeletions's project and applications are made.
+var appTime = time.Date(2031, 1, 2, 3, 4, 5, 0, time.UTC)
+
+// storeForDeletions opens a store on a fresh schema, a plain handle on it
+// for the test's own queries, and a project; newApp makes an application
+// in the project.
+func storeForDeletions(t *testing.T) (st *sqlstore.Store, db *sql.DB, newApp func() *otp.Application) {
+	t.Helper()
+	u := newSchema(t)
+	st = open(t, u)
+	t.Cleanup(func() { st.Close() })
+	db, err := sql.Open("pgx", u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	p := &otp.Project{ID: otp.NewID("prj"), Name: "p", Policy: otp.DefaultPolicy(), CreatedAt: appTime, UpdatedAt: appTime}
+	if err := st.CreateProject(t.Context(), p); err != nil {
+		t.Fatalf("CreateProject: %v", err)
+	}
+	return st, db, func() *otp.Application {
+		id := otp.NewID("app")
+		a := &otp.Application{ID: id, ProjectID: p.ID, Name: id, Environment: otp.Test, Status: otp.AppActive,
+			ClientID: "client_" + id, PublicKey: "pk_" + id, APIKeyHash: randomBytes(32), CreatedAt: appTime, UpdatedAt: appTime}
+		if err := st.CreateApplication(t.Context(), a); err != nil {
+			t.Fatalf("CreateApplication: %v", err)
+		}
+		return a
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"testing"
-	"time"
 
 	"github.com/otpd/otpd/internal/otp"
 )
@@ -27,24 +26,8 @@ func TestDeleteApplicationWaitsForOlderTransactions(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := t.Context()
-			u := newSchema(t)
-			st := open(t, u)
-			defer st.Close()
-			db, err := sql.Open("pgx", u)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			now := time.Date(2031, 1, 2, 3, 4, 5, 0, time.UTC)
-			p := &otp.Project{ID: otp.NewID("prj"), Name: "p", Policy: otp.DefaultPolicy(), CreatedAt: now, UpdatedAt: now}
-			if err := st.CreateProject(ctx, p); err != nil {
-				t.Fatal(err)
-			}
-			a := &otp.Application{ID: otp.NewID("app"), ProjectID: p.ID, Name: "a", Environment: otp.Test, Status: otp.AppActive,
-				ClientID: "client", PublicKey: "pk", APIKeyHash: randomBytes(32), CreatedAt: now, UpdatedAt: now}
-			if err := st.CreateApplication(ctx, a); err != nil {
-				t.Fatal(err)
-			}
+			st, db, newApp := storeForDeletions(t)
+			a := newApp()
 
 			tx, err := db.BeginTx(ctx, &sql.TxOptions{Isolation: tc.level})
 			if err != nil {

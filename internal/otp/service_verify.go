@@ -65,6 +65,12 @@ func (s *Service) CreateVerification(ctx context.Context, a *Application, req Cr
 		}
 		err = s.store.CreateVerification(ctx, v, fx, idem)
 	}
+	if isCode(err, CodeNotFound) {
+		// The application was deleted after the caller authenticated (the
+		// cache of another instance may hold it a while): answer as
+		// authentication will once it is forgotten.
+		return nil, false, invalidAPIKey()
+	}
 	if err != nil {
 		return nil, false, fmt.Errorf("create verification: %w", err)
 	}

@@ -149,6 +149,12 @@ var dialect = sqlstore.Dialect{
 		return errors.As(err, &e) && e.Code == "23505" // unique_violation
 	},
 	IsUnavailable: isUnavailable,
+	Tombstones:    true,
+	IsApplicationGone: func(err error) bool {
+		var e *pgconn.PgError
+		return errors.As(err, &e) && e.Code == "23502" && // not_null_violation
+			e.TableName == "verifications" && e.ColumnName == "id"
+	},
 }
 
 // isUnavailable reports PostgreSQL's errors that mean the server cannot

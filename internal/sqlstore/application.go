@@ -175,12 +175,20 @@ func (s *Store) SetApplicationOperatorDisabled(ctx context.Context, id string, d
 	return mustAffect("set operator hold", res)
 }
 
-// DeleteApplication deletes the application and all it owns. The
-// application row is locked first, so a verification created meanwhile
-// fails on its foreign key; verifications are deleted before the rows
-// written beside them, so that a change committed while this transaction
-// waited on a verification's lock leaves no orphans behind.
+// DeleteApplication deletes the application and all it owns. With
+// Tombstones, the application is marked deleting first and the creations
+// that may not have seen the mark waited out (application_tombstone.go);
+// otherwise the application row is locked first, so a verification
+// created meanwhile fails on its foreign key. Verifications are deleted
+// before the rows written beside them, so that a change committed while
+// this transaction waited on a verification's lock leaves no orphans
+// behind.
 func (s *Store) DeleteApplication(ctx context.Context, id string) error {
+	if s.d.Tombstones {
+		if err := s.markDeleting(ctx, id); err != nil {
+			return err
+		}
+	}
 	return s.inTx(ctx, func(ctx context.Context, tx *txRunner) error {
 		var found string
 		err := tx.QueryRowContext(ctx, `SELECT id FROM applications WHERE id = $1`+s.d.ForUpdate, id).Scan(&found)

@@ -53,6 +53,18 @@ type Dialect struct {
 	// data-modifying WITH queries; a creation is then a single
 	// statement, its own transaction, with no BEGIN or COMMIT to send.
 	CombineWrites bool
+	// Tombstones replaces the foreign key from verifications to their
+	// application, whose row lock made concurrent creations for one
+	// application contend (PostgreSQL): a creation inserts its
+	// verification only while the application is not marked deleting,
+	// and a deletion marks it first and waits out the creations that may
+	// not have seen the mark (application_tombstone.go). SQLite's one
+	// writer keeps its foreign key and needs neither.
+	Tombstones bool
+	// IsApplicationGone reports, with Tombstones, the error of a creation
+	// whose application was marked deleting: its verification got no id,
+	// which violates the column's NOT NULL.
+	IsApplicationGone func(error) bool
 	// RowVersion, if set, is an expression of a row that changes whenever
 	// the row is written ("xmin::text" on PostgreSQL, the id of the
 	// transaction that wrote the row's current version). With it,
@@ -251,6 +263,8 @@ func (s *Store) dbErr(op string, err error) error {
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("%s: %w", op, otp.ErrNotFound)
+	case s.d.IsApplicationGone != nil && s.d.IsApplicationGone(err):
+		return fmt.Errorf("%s: application: %w", op, otp.ErrNotFound)
 	case s.d.IsUniqueViolation != nil && s.d.IsUniqueViolation(err):
 		return fmt.Errorf("%s: %w: %v", op, otp.ErrConflict, err)
 	}

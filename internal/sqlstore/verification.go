@@ -116,9 +116,9 @@ func (s *Store) createVerificationOnce(ctx context.Context, before []rowWrite, v
 		if err != nil {
 			return err
 		}
-		ws := slices.Concat(before, []rowWrite{{"create verification", `INSERT INTO verifications (` + verificationColumns + `) ` + insertVerificationValues, args}}, after)
+		ws := slices.Concat(before, []rowWrite{{"create verification", s.insertVerification(false), args}}, after)
 		if v.Status == otp.StatusPending {
-			ws = slices.Concat(combinedSupersede("create verification", v, args, micros(v.CreatedAt)), before, after)
+			ws = slices.Concat(s.combinedSupersede("create verification", v, args, micros(v.CreatedAt)), before, after)
 		}
 		q, qargs := combineWrites(ws)
 		begin := time.Now()

@@ -26,6 +26,28 @@ const supersedeUpdate = `UPDATE verifications SET status = 'canceled', code_seal
 const insertVerificationValues = `VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
 	$24, $25, $26, $27, $28, $29, $30, $31, $32, $33)`
 
+// insertVerification is the INSERT of a verification, its values in the
+// order of verificationColumns. afterSupersede makes it read WITH query
+// w0, the supersede, so that it runs after it (execInsertingVerification).
+// With Tombstones, the id is NULL, and the insert fails on the column's NOT
+// NULL, once the application is marked deleting: the whole statement
+// fails with it, so the rows combined beside the verification go too
+// (application_tombstone.go).
+func (s *Store) insertVerification(afterSupersede bool) string {
+	var from, where string
+	if afterSupersede {
+		from = ` FROM (SELECT count(*) FROM w0) AS superseded`
+	}
+	if s.d.Tombstones {
+		where = ` WHERE EXISTS (SELECT 1 FROM applications WHERE id = $2 AND NOT deleting)`
+	}
+	id := `$1`
+	if from != "" || where != "" {
+		id = `(SELECT $1::text` + from + where + `)`
+	}
+	return `INSERT INTO verifications (` + verificationColumns + `) VALUES (` + id + insertVerificationValues[len("VALUES ($1"):]
+}
+
 // execInsertingVerification runs, in tx, the writes before, the insertion
 // of v (after its supersede), and the writes after.
 //
@@ -51,13 +73,13 @@ func (s *Store) execInsertingVerification(ctx context.Context, tx *txRunner, bef
 	if err != nil {
 		return err
 	}
-	plain := rowWrite{op, `INSERT INTO verifications (` + verificationColumns + `) ` + insertVerificationValues, args}
+	plain := rowWrite{op, s.insertVerification(false), args}
 	if v.Status != otp.StatusPending {
 		return s.execWrites(ctx, tx, slices.Concat(before, []rowWrite{plain}, after))
 	}
 	at := micros(v.CreatedAt)
 	if s.d.CombineWrites {
-		return s.execWrites(ctx, tx, slices.Concat(combinedSupersede(op, v, args, at), before, after))
+		return s.execWrites(ctx, tx, slices.Concat(s.combinedSupersede(op, v, args, at), before, after))
 	}
 	err = s.execWrites(ctx, tx, slices.Concat(before, []rowWrite{plain}))
 	if err == nil {
@@ -86,15 +108,14 @@ func clashesWithPending(err error) bool {
 
 // combinedSupersede are the writes that lead a combined statement
 // inserting v (see execInsertingVerification).
-func combinedSupersede(op string, v *otp.Verification, args []any, at int64) []rowWrite {
+func (s *Store) combinedSupersede(op string, v *otp.Verification, args []any, at int64) []rowWrite {
 	return []rowWrite{
 		{op + ": supersede", supersedeUpdate + ` RETURNING id, app_id, channel, country`, []any{v.AppID, v.To, at}},
 		{op + ": superseded events",
 			`INSERT INTO events (id, type, app_id, verification_id, created_at, channel, country, cost_micros, cost_currency)
 			SELECT 'evt_' || substr($1, 5, 18) || substr(md5(id || $1), 1, 14), '` + string(otp.EventCanceled) + `', app_id, id, $2::bigint, channel, country, 0, ''
 			FROM w0`, []any{otp.NewID("evt"), at}},
-		{op, `INSERT INTO verifications (` + verificationColumns + `) VALUES ((SELECT $1::text FROM (SELECT count(*) FROM w0) AS superseded), ` +
-			insertVerificationValues[len("VALUES ($1, "):], args},
+		{op, s.insertVerification(true), args},
 	}
 }
 

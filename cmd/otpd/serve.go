@@ -23,8 +23,6 @@ import (
 	"github.com/otpd/otpd/internal/sqlstore"
 	"github.com/otpd/otpd/internal/telemetry/otlp"
 	"github.com/otpd/otpd/internal/version"
-	"github.com/otpd/otpd/internal/webhook"
-	"github.com/otpd/otpd/internal/widget"
 )
 
 // serve runs the HTTP server, the delivery workers and the expiry sweeper
@@ -120,28 +118,7 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 		return err
 	}
 	defer d.close()
-	svc, err = otp.NewService(otp.Config{
-		Store: store, Limiter: limiter, Keys: keys, Prices: d.prices, Deliverable: d.deliverable,
-		WebhookAllowPrivate: cfg.WebhookAllowPrivate, WebhookAllowHTTP: cfg.WebhookAllowHTTP, WebhookPorts: cfg.WebhookPorts,
-		DefaultCountries: cfg.DefaultCountries,
-		Webhooks: webhook.Transport{Sender: webhook.NewSender(webhook.Config{
-			AllowPrivate: cfg.WebhookAllowPrivate, AllowHTTP: cfg.WebhookAllowHTTP, AllowedPorts: cfg.WebhookPorts,
-		}), Payloads: webhookPayloads()},
-		Challenges:  newChallengeVerifier(fc, logger),
-		TelegramBot: d.telegramBot,
-		Providers:   d.catalog,
-		Identities:  identities,
-		Logger:      logger,
-		Metrics:     meter,
-		// An open sign-up cannot turn into unlimited sending.
-		DefaultDailySends: cfg.DefaultDailySends,
-		Limits: otp.Limits{
-			APIKeyRequests:      otp.Limit{Count: cfg.APIRateLimit, Period: time.Minute},
-			MaxDeliveryAttempts: d.maxAttempts,
-			UserRetention:       time.Duration(cfg.UserRetentionDays) * 24 * time.Hour,
-			DataRetention:       time.Duration(cfg.DataRetentionDays) * 24 * time.Hour,
-		},
-	})
+	svc, err = otp.NewService(serviceConfig(cfg, fc, store, limiter, keys, d, identities, logger, meter))
 	if err != nil {
 		return err
 	}
@@ -155,20 +132,10 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 	})
 	svc.SetNotify(worker.Wake)
 
-	dialects := newDialects(svc, logger)
-	apiHandler, err := api.New(api.Config{Service: svc, AdminTokenHash: adminHash, Logger: logger, Version: version.String(), OpenSignup: cfg.OpenSignup,
-		Dialects:    dialects,
-		ReadyChecks: readyChecks(store, limiter, phases)})
+	handler, err := newHandler(cfg, fc, svc, d, meter, tracing, adminHash, readyChecks(store, limiter, phases), logger)
 	if err != nil {
 		return err
 	}
-	flow := widget.New(widget.Config{Service: svc, Logger: logger, CaptchaURLs: captchaWidgetURLs(fc)})
-	// The client's address is found once, here, for every route
-	// (OTPD_TRUSTED_PROXIES). Headers over httpjson.MaxHeaderBytes are
-	// refused in JSON, below the server's own plain-text limit. Every
-	// request, of every API, ends by OTPD_REQUEST_TIMEOUT.
-	handler := httpjson.WithDeadline(cfg.RequestTimeout, httpjson.LimitHeaders(httpjson.MaxHeaderBytes,
-		httpjson.WithClientIP(cfg.TrustedProxies, tracing.Handler(withMetrics(meter, cfg, dialects, d.withCallbacks(apiHandler, flow))))))
 	stopMetrics, err := serveMetrics(meter, cfg, logger)
 	if err != nil {
 		return err

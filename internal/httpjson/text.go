@@ -124,7 +124,7 @@ func checkBody(r *http.Request, maxBody int64) *otp.Error {
 		r.Body = readCloser{io.MultiReader(bytes.NewReader(head), errReader{err}, r.Body), r.Body}
 		return nil
 	}
-	r.Body = readCloser{bytes.NewReader(head), r.Body}
+	r.Body = heldBody{bytes.NewReader(head), r.Body, head}
 	switch {
 	case bytes.IndexByte(head, 0) >= 0:
 		return badText("body", "", "holds a NUL character")
@@ -228,6 +228,24 @@ func checkJSONStrings(body []byte) *otp.Error {
 type readCloser struct {
 	io.Reader
 	io.Closer
+}
+
+// heldBody is a request body checkBody read whole: ReadBody takes its
+// bytes as they are instead of reading and copying them again.
+type heldBody struct {
+	*bytes.Reader
+	io.Closer
+	all []byte
+}
+
+// take returns the whole body and leaves nothing to read, if nothing was
+// read yet and it is at most limit bytes long.
+func (h heldBody) take(limit int64) ([]byte, bool) {
+	if h.Len() != len(h.all) || int64(len(h.all)) > limit {
+		return nil, false
+	}
+	h.Reset(nil)
+	return h.all, true
 }
 
 // errReader returns err once the bytes before it are read, or EOF.

@@ -2,7 +2,6 @@ package otp
 
 import (
 	"crypto/rand"
-	"math/big"
 	"strings"
 )
 
@@ -66,20 +65,25 @@ func (a CodeAlphabet) chars() string {
 }
 
 // generateCodeOf returns length characters of alphabet drawn uniformly:
-// each comes from rand.Int, which rejects out-of-range values instead of
-// taking a modulo, so no character is more likely than another.
+// a random byte picks a character by its remainder, and bytes from the
+// top of the range that would make some characters likelier (256 is no
+// multiple of the alphabet's size) are drawn again, as rand.Int rejects
+// out-of-range values. It takes a few random bytes at a time instead of
+// a big.Int per character: a dozen allocations less per code.
 func generateCodeOf(length int, alphabet CodeAlphabet) string {
 	chars := alphabet.chars()
-	n := big.NewInt(int64(len(chars)))
-	b := make([]byte, length)
-	for i := range b {
-		d, err := rand.Int(rand.Reader, n)
-		if err != nil {
-			panic("crypto/rand failed: " + err.Error())
+	limit := 256 - 256%len(chars) // bytes below it map evenly onto chars
+	code := make([]byte, 0, MaxCodeLength)
+	var random [16]byte
+	for len(code) < length {
+		rand.Read(random[:]) // never fails (crypto/rand)
+		for _, r := range random {
+			if int(r) < limit && len(code) < length {
+				code = append(code, chars[int(r)%len(chars)])
+			}
 		}
-		b[i] = chars[d.Int64()]
 	}
-	return string(b)
+	return string(code)
 }
 
 // normalizeCode is the form of a typed code that is compared: letters in

@@ -42,6 +42,20 @@ func carrierOf(p *parsedPhone) string {
 	return name
 }
 
+// plainDigits is s without its "+" when s is "+" and digits only, as
+// E.164 is written: phoneDigits then has nothing to copy.
+func plainDigits(s string) (string, bool) {
+	if len(s) < 2 || s[0] != '+' {
+		return "", false
+	}
+	for i := 1; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return "", false
+		}
+	}
+	return s[1:], true
+}
+
 // maxDestinationLen bounds the input before any parsing work is done.
 const maxDestinationLen = 254
 
@@ -108,6 +122,9 @@ func parseEmail(s, field string) (Destination, error) {
 // without the international prefix ("+" or a leading "00"), and whether
 // one was typed; ok is false for anything but digits and separators.
 func phoneDigits(s string) (digits string, international, ok bool) {
+	if d, ok := plainDigits(s); ok {
+		return d, true, true // as stored, and as most clients send it: nothing to remove
+	}
 	var b strings.Builder
 	plus := false
 	for _, r := range s {
@@ -129,10 +146,12 @@ func phoneDigits(s string) (digits string, international, ok bool) {
 }
 
 func parsePhone(s, region, field string) (Destination, *parsedPhone, error) {
-	bad := &Error{Code: CodeInvalidPhone, Key: "invalid_phone", Message: "The phone number format is invalid", Field: field}
+	bad := func() error {
+		return &Error{Code: CodeInvalidPhone, Key: "invalid_phone", Message: "The phone number format is invalid", Field: field}
+	}
 	d, international, ok := phoneDigits(s)
 	if !ok {
-		return Destination{}, nil, bad
+		return Destination{}, nil, bad()
 	}
 	if !international && region != "" {
 		if p, numRegion, ok := nationalNumber(d, region); ok {
@@ -140,16 +159,16 @@ func parsePhone(s, region, field string) (Destination, *parsedPhone, error) {
 		}
 	}
 	if len(d) < 7 || len(d) > 15 {
-		return Destination{}, nil, bad
+		return Destination{}, nil, bad()
 	}
 	num, err := parseInternational(d)
 	if err != nil {
-		return Destination{}, nil, bad
+		return Destination{}, nil, bad()
 	}
 	// phonenumbers.IsValidNumber, with the region and type found on the way.
 	numRegion, valid, t := classifyPhone(num)
 	if !valid {
-		return Destination{}, nil, bad
+		return Destination{}, nil, bad()
 	}
 	return phoneDestination(num, numRegion), &parsedPhone{num: num, typ: numberTypeOf(t)}, nil
 }
@@ -174,7 +193,7 @@ func nationalNumber(digits, region string) (p *parsedPhone, numRegion string, ok
 }
 
 func phoneDestination(num *phonenumbers.PhoneNumber, region string) Destination {
-	return Destination{Value: phonenumbers.Format(num, phonenumbers.E164), IsPhone: true, Country: region}
+	return Destination{Value: formatE164(num), IsPhone: true, Country: region}
 }
 
 // fits reports whether a channel can reach the destination.

@@ -73,11 +73,10 @@ var (
 // ErrorOf returns the *Error in err's chain, or nil if there is none
 // (an internal error that must not be shown).
 func ErrorOf(err error) *Error {
-	var e *Error
-	if errors.As(err, &e) {
-		return e
-	}
-	return nil
+	// AsType, not As: As's target escapes, an allocation on every call,
+	// and the request path asks for every error, nil ones included.
+	e, _ := errors.AsType[*Error](err)
+	return e
 }
 
 func notFound(what string) *Error {

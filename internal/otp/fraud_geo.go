@@ -190,14 +190,19 @@ func (r *GeoRules) allows(c Channel, name string, d Destination) error {
 			best = i
 		}
 	}
-	params := map[string]any{"country": d.Country, "channel": string(c), "rules": name}
+	// The error's parameters, made only for a refusal: every send passes
+	// here, and a map of them cost five allocations.
+	params := func() map[string]any {
+		return map[string]any{"country": d.Country, "channel": string(c), "rules": name}
+	}
 	if best >= 0 {
 		pr := r.Prefixes[best]
 		if pr.Action == RuleAllow {
 			return nil
 		}
-		params["prefix"] = pr.Prefix
-		return &Error{Code: CodeGeoNotAllowed, Key: "geo_prefix_denied", Field: "to", Params: params,
+		p := params()
+		p["prefix"] = pr.Prefix
+		return &Error{Code: CodeGeoNotAllowed, Key: "geo_prefix_denied", Field: "to", Params: p,
 			Message: fmt.Sprintf("The project's %s geo rules deny %s to numbers starting %s", name, c, pr.Prefix)}
 	}
 	if d.Country == "" {
@@ -206,12 +211,12 @@ func (r *GeoRules) allows(c Channel, name string, d Destination) error {
 	switch r.Mode {
 	case GeoAllow:
 		if !slices.Contains(r.Countries, d.Country) {
-			return &Error{Code: CodeGeoNotAllowed, Key: "geo_country_not_listed", Field: "to", Params: params,
+			return &Error{Code: CodeGeoNotAllowed, Key: "geo_country_not_listed", Field: "to", Params: params(),
 				Message: fmt.Sprintf("The project's %s geo rules allow %s only to the countries they list, and %s is not one of them", name, c, d.Country)}
 		}
 	case GeoDeny:
 		if slices.Contains(r.Countries, d.Country) {
-			return &Error{Code: CodeGeoNotAllowed, Key: "geo_country_denied", Field: "to", Params: params,
+			return &Error{Code: CodeGeoNotAllowed, Key: "geo_country_denied", Field: "to", Params: params(),
 				Message: fmt.Sprintf("The project's %s geo rules deny %s to %s", name, c, d.Country)}
 		}
 	}

@@ -160,7 +160,8 @@ func (rs *numberRanges) forNumber(countryCode int32, region string) *regionRange
 func classifyPhone(num *phonenumbers.PhoneNumber) (region string, valid bool, t phonenumbers.PhoneNumberType) {
 	rs := ranges()
 	cc := num.GetCountryCode()
-	nsn := phonenumbers.GetNationalSignificantNumber(num)
+	var buf [24]byte
+	nsn := string(appendNationalSignificantNumber(buf[:0], num))
 	regions := phonenumbers.GetRegionCodesForCountryCode(int(cc))
 	var r *regionRanges
 	typed := false // whether t is r's type of the number already

@@ -34,26 +34,34 @@ func TestGenerateCodeShape(t *testing.T) {
 	}
 }
 
-// TestGenerateCodeUniform counts 100,000 digits and applies a chi-square
-// test. With 9 degrees of freedom a statistic above 50 happens by chance
-// about once in ten million runs, so the bound catches a broken or grossly
-// biased generator without flaking.
+// TestGenerateCodeUniform counts 100,000 characters of each alphabet and
+// applies a chi-square test. With 9 degrees of freedom (digits) a
+// statistic above 50 happens by chance about once in ten million runs,
+// and with 32 (CodeAlphanumeric's 33 characters, whose number does not
+// divide 256) one above 100 less than once in a hundred million, so the
+// bounds catch a broken or grossly biased generator without flaking.
 func TestGenerateCodeUniform(t *testing.T) {
-	const codes, length = 10_000, 10
-	var counts [10]int
-	for range codes {
-		for _, c := range generateCode(length) {
-			counts[c-'0']++
+	for _, c := range []struct {
+		alphabet CodeAlphabet
+		bound    float64
+	}{{CodeDigits, 50}, {CodeAlphanumeric, 100}} {
+		const codes, length = 10_000, 10
+		chars := c.alphabet.chars()
+		counts := make([]int, len(chars))
+		for range codes {
+			for _, r := range generateCodeOf(length, c.alphabet) {
+				counts[strings.IndexRune(chars, r)]++
+			}
 		}
-	}
-	expected := float64(codes*length) / 10
-	chi2 := 0.0
-	for _, n := range counts {
-		d := float64(n) - expected
-		chi2 += d * d / expected
-	}
-	if chi2 > 50 {
-		t.Errorf("chi-square of digit counts %v = %.1f, want at most 50", counts, chi2)
+		expected := float64(codes*length) / float64(len(chars))
+		chi2 := 0.0
+		for _, n := range counts {
+			d := float64(n) - expected
+			chi2 += d * d / expected
+		}
+		if chi2 > c.bound {
+			t.Errorf("%s: chi-square of character counts %v = %.1f, want at most %v", c.alphabet, counts, chi2, c.bound)
+		}
 	}
 }
 
@@ -267,5 +275,12 @@ func TestServerKeyRotation(t *testing.T) {
 	}
 	if !bytes.Equal(ring.codeHash("ver_1", "123456"), cur.codeHash("ver_1", "123456")) {
 		t.Errorf("the ring HMACs with another key than the current one")
+	}
+}
+
+// TestGenerateCodeAllocations: drawing a code allocates only the code.
+func TestGenerateCodeAllocations(t *testing.T) {
+	if n := testing.AllocsPerRun(100, func() { generateCodeOf(MaxCodeLength, CodeAlphanumeric) }); n > 1 {
+		t.Errorf("generateCodeOf allocates %v times, want at most 1", n)
 	}
 }

@@ -88,22 +88,53 @@ func combineWrites(ws []rowWrite) (string, []any) {
 // single-row VALUES, which guardedInsert can make conditional; a change
 // with several events takes the locking path (verification_cas.go).
 func eventsInsert(events []otp.Event) rowWrite {
-	const columns = 10
-	rows := make([]string, len(events))
-	args := make([]any, 0, columns*len(events))
-	for i, e := range events {
-		marks := make([]string, columns)
-		for j := range marks {
-			marks[j] = "$" + strconv.Itoa(i*columns+j+1)
-		}
-		rows[i] = "(" + strings.Join(marks, ", ") + ")"
+	args := make([]any, 0, eventColumns*len(events))
+	for _, e := range events {
 		args = append(args, e.ID, string(e.Type), e.AppID, e.VerificationID, micros(e.CreatedAt), string(e.Channel), e.Country,
 			e.Cost.Micros, e.Cost.Currency, e.Reason)
 	}
-	return rowWrite{"insert events",
-		`INSERT INTO events (id, type, app_id, verification_id, created_at, channel, country, cost_micros, cost_currency, reason)
-			VALUES ` + strings.Join(rows, ", "),
-		args}
+	q := ""
+	if len(events) < len(eventsInsertSQL) {
+		q = eventsInsertSQL[len(events)]
+	} else {
+		q = eventsInsertSQLOf(len(events))
+	}
+	return rowWrite{"insert events", q, args}
+}
+
+// eventColumns is the number of columns eventsInsert writes per event.
+const eventColumns = 10
+
+// eventsInsertSQL are eventsInsert's statements for one to four events,
+// built once: a change writes one or two, and building the placeholders
+// on every change cost some twenty allocations per event.
+var eventsInsertSQL = func() []string {
+	qs := make([]string, 5)
+	for n := 1; n < len(qs); n++ {
+		qs[n] = eventsInsertSQLOf(n)
+	}
+	return qs
+}()
+
+// eventsInsertSQLOf is the INSERT of n events, a VALUES row each.
+func eventsInsertSQLOf(n int) string {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO events (id, type, app_id, verification_id, created_at, channel, country, cost_micros, cost_currency, reason)
+			VALUES `)
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(")
+		for j := range eventColumns {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("$" + strconv.Itoa(i*eventColumns+j+1))
+		}
+		b.WriteString(")")
+	}
+	return b.String()
 }
 
 // effectWrites returns the statements that write fx.

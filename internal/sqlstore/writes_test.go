@@ -111,3 +111,44 @@ func TestEventsInsert(t *testing.T) {
 		t.Errorf("one event's insert cannot be guarded:\n%s", ws[0].sql)
 	}
 }
+
+// TestEventsInsertOfMany: past the statements built once, the INSERT is
+// built the same way.
+func TestEventsInsertOfMany(t *testing.T) {
+	evs := make([]otp.Event, len(eventsInsertSQL)+1)
+	w := eventsInsert(evs)
+	if n := strings.Count(w.sql, "("); n != len(evs)+1 || !strings.HasSuffix(w.sql, ", $60)") || len(w.args) != 60 {
+		t.Errorf("insert of %d events: %d groups, %d args: %s", len(evs), n, len(w.args), w.sql)
+	}
+	if eventsInsertSQL[2] != eventsInsertSQLOf(2) {
+		t.Errorf("the statement built once differs: %q, %q", eventsInsertSQL[2], eventsInsertSQLOf(2))
+	}
+}
+
+// TestVerificationUpdate: only the columns whose values differ are set,
+// numbered after the id and the application, and nothing is written
+// when none does.
+func TestVerificationUpdate(t *testing.T) {
+	v := &otp.Verification{ID: "ver_1", AppID: "app_1", To: "+14155550100", Status: otp.StatusPending, MaxAttempts: 5,
+		CreatedAt: time.Date(2031, 1, 2, 3, 4, 5, 0, time.UTC)}
+	before, err := verificationArgs(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := verificationUpdate(v.ID, v.AppID, before, before); ok {
+		t.Error("an update of an unchanged verification")
+	}
+	v.Attempts, v.Status, v.UpdatedAt = 1, otp.StatusVerified, v.CreatedAt.Add(time.Second)
+	after, err := verificationArgs(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, ok := verificationUpdate(v.ID, v.AppID, before, after)
+	want := "UPDATE verifications SET status = $3, attempts = $4, updated_at = $5 WHERE id = $1 AND app_id = $2"
+	if !ok || w.sql != want {
+		t.Errorf("update = %q, want %q", w.sql, want)
+	}
+	if !reflect.DeepEqual(w.args, []any{"ver_1", "app_1", "verified", 1, micros(v.UpdatedAt)}) {
+		t.Errorf("args = %v", w.args)
+	}
+}

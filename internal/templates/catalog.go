@@ -252,15 +252,23 @@ func isAlnum(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
 // execute renders the built-in text key.
 func (l *locale) execute(key string, v Vars) (string, error) {
-	t := l.texts[key]
-	if t == nil {
-		return "", fmt.Errorf("render message: locale %s has no text %s", l.tag, key)
-	}
 	var b strings.Builder
-	if err := t.Execute(&b, v); err != nil {
-		return "", fmt.Errorf("render message: %s %s: %w", l.tag, key, err)
+	if err := l.executeTo(&b, key, v); err != nil {
+		return "", err
 	}
 	return b.String(), nil
+}
+
+// executeTo is execute writing to b.
+func (l *locale) executeTo(b *strings.Builder, key string, v Vars) error {
+	t := l.texts[key]
+	if t == nil {
+		return fmt.Errorf("render message: locale %s has no text %s", l.tag, key)
+	}
+	if err := t.Execute(b, v); err != nil {
+		return fmt.Errorf("render message: %s %s: %w", l.tag, key, err)
+	}
+	return nil
 }
 
 // dir is the HTML dir attribute of the locale.

@@ -173,9 +173,10 @@ func renderBuiltin(loc *locale, r Request) (Content, error) {
 		return renderEmail(loc, r.Purpose, r.Vars, !r.Options.NoShareLine)
 	}
 	voice := r.Channel == channelVoice
-	keys := []string{"sms." + r.Purpose}
+	var room [3]string // the parts, in one builder: every send renders one
+	keys := append(room[:0], "sms."+r.Purpose)
 	if voice {
-		keys = []string{"voice." + r.Purpose}
+		keys[0] = "voice." + r.Purpose
 	}
 	if !r.Options.NoShareLine {
 		keys = append(keys, "share")
@@ -183,15 +184,17 @@ func renderBuiltin(loc *locale, r Request) (Content, error) {
 	if voice {
 		keys = append(keys, "voice.repeat")
 	}
-	parts := make([]string, len(keys))
+	var body strings.Builder
+	body.Grow(160)
 	for i, k := range keys {
-		s, err := loc.execute(k, r.Vars)
-		if err != nil {
+		if i > 0 {
+			body.WriteString(loc.sentenceGap)
+		}
+		if err := loc.executeTo(&body, k, r.Vars); err != nil {
 			return Content{}, err
 		}
-		parts[i] = s
 	}
-	return Content{Body: strings.Join(parts, loc.sentenceGap)}, nil
+	return Content{Body: body.String()}, nil
 }
 
 // oneLine turns line breaks and other control characters into spaces: a

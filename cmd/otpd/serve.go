@@ -101,7 +101,7 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 	meter := metrics.New()
 	store.ObserveCommits(meter.StoreCommit)
 
-	limiter, closeLimiter, err := newLimiter(ctx, cfg, logger)
+	limiter, closeLimiter, limiterReady, err := newLimiter(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
@@ -132,7 +132,7 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, logger *
 	})
 	svc.SetNotify(worker.Wake)
 
-	handler, err := newHandler(cfg, fc, svc, d, meter, tracing, adminHash, readyChecks(store, limiter, phases), logger)
+	handler, err := newHandler(cfg, fc, svc, d, meter, tracing, adminHash, readyChecks(store, phases, limiterReady), logger)
 	if err != nil {
 		return err
 	}
@@ -308,38 +308,40 @@ func logBackground(logger *slog.Logger, task string, err error) {
 // newLimiter is the in-memory limiter, or the Redis one when OTPD_REDIS_URL
 // is set so that several instances share their counters. Redis may be down,
 // even at start: the limiter then decides per instance until it returns
-// (ratelimit.Fallback), so an outage of Redis is not one of otpd.
-func newLimiter(ctx context.Context, cfg config, logger *slog.Logger) (otp.Limiter, func() error, error) {
+// (ratelimit.Fallback), so an outage of Redis is not one of otpd. With
+// Redis it also returns the readiness check that reports it.
+func newLimiter(ctx context.Context, cfg config, logger *slog.Logger) (otp.Limiter, func() error, []api.ReadyCheck, error) {
 	if cfg.RedisURL == "" {
-		return ratelimit.NewMemory(nil), func() error { return nil }, nil
+		return ratelimit.NewMemory(nil), func() error { return nil }, nil, nil
 	}
 	opts, err := ratelimit.ClientOptions(cfg.RedisURL)
 	if err != nil {
-		return nil, nil, fmt.Errorf("OTPD_REDIS_URL: %w", err)
+		return nil, nil, nil, fmt.Errorf("OTPD_REDIS_URL: %w", err)
 	}
 	client := redis.NewClient(opts)
 	limiter := ratelimit.NewFallback(ratelimit.NewRedis(client), logger, nil)
 	if err := client.Ping(ctx).Err(); err != nil {
 		limiter.Unreachable(err)
 	}
-	return limiter, client.Close, nil
+	return limiter, client.Close, []api.ReadyCheck{redisReadyCheck(limiter)}, nil
+}
+
+// redisReadyCheck reports Redis as a degradation, not a failure: otpd
+// serves with per-instance limits without it.
+func redisReadyCheck(shared *ratelimit.Fallback) api.ReadyCheck {
+	return api.ReadyCheck{Name: "redis", Degrades: true, Check: func(ctx context.Context) error {
+		shared.Recheck(ctx)
+		if shared.Degraded() {
+			return errors.New("redis is unreachable: rate limits are per instance until it returns")
+		}
+		return nil
+	}}
 }
 
 // readyChecks are what /v1/ready asks: the database, whether otpd is
-// shutting down, and Redis when the limiter uses it (a degradation, not
-// a failure: otpd serves with per-instance limits without it).
-func readyChecks(store *sqlstore.Store, limiter otp.Limiter, phases *phasedHandler) []api.ReadyCheck {
-	checks := []api.ReadyCheck{{Name: "database", Check: store.Ping}, phases.shutdownCheck()}
-	if shared, ok := limiter.(*ratelimit.Fallback); ok {
-		checks = append(checks, api.ReadyCheck{Name: "redis", Degrades: true, Check: func(ctx context.Context) error {
-			shared.Recheck(ctx)
-			if shared.Degraded() {
-				return errors.New("redis is unreachable: rate limits are per instance until it returns")
-			}
-			return nil
-		}})
-	}
-	return checks
+// shutting down, and what the limiter depends on.
+func readyChecks(store *sqlstore.Store, phases *phasedHandler, limiterReady []api.ReadyCheck) []api.ReadyCheck {
+	return append([]api.ReadyCheck{{Name: "database", Check: store.Ping}, phases.shutdownCheck()}, limiterReady...)
 }
 
 func describeDB(cfg config) string {
